@@ -1,0 +1,61 @@
+#pragma once
+
+#include <filesystem>
+#include <stdexcept>
+#include <string>
+
+namespace Poco::Util {
+class AbstractConfiguration;
+}
+
+namespace chatiere::manager {
+
+// A setting that is unknown, malformed or out of range: the daemon does not start.
+class SettingsError : public std::runtime_error {
+public:
+    using std::runtime_error::runtime_error;
+};
+
+struct SmtpSettings {
+    enum class Tls { Auto, Always, Never };
+    std::string host = "127.0.0.1";
+    int port = 25;
+    std::string username;
+    std::string password;
+    Tls tls = Tls::Auto;  // STARTTLS when the server offers it
+    int timeoutSeconds = 30;
+};
+
+// Every setting of the daemon, read once and validated. Names in comments are the keys of the
+// properties file (see packaging/chatiere.properties and README.md).
+struct Settings {
+    std::string httpAddress = "127.0.0.1";  // http.address
+    int httpPort = 8470;                    // http.port (0: any free port)
+    int httpThreads = 32;                   // http.threads
+    int httpQueue = 256;                    // http.queue
+    int httpKeepAliveSeconds = 15;          // http.keep_alive_seconds
+    std::string dbPath = "/var/lib/chatiere/chatiere.db";  // db.path
+    std::string dataDir = "/var/lib/chatiere";              // data.dir
+    std::string webDir = "/usr/share/chatiere/web";         // web.dir
+    std::string libvirtUri = "qemu:///system";              // libvirt.uri
+    bool signupAutoApprove = false;                         // signup.auto_approve
+    SmtpSettings smtp;                                      // smtp.*
+    std::string mailFrom = "Chatière <chatiere@localhost>";  // mail.from
+    std::string publicUrl = "http://127.0.0.1:8470";        // public.url
+    std::string termsVersion = "1";                         // terms.version
+    std::string termsFile;                                  // terms.file (empty: web.dir/terms.<lang>.md)
+    int sessionTtlHours = 24 * 7;                           // auth.session_ttl_hours
+    int loginMaxFailures = 5;                               // auth.max_failures
+    int loginLockSeconds = 15 * 60;                         // auth.lock_seconds
+    int outboxIntervalSeconds = 10;                         // outbox.interval_seconds
+    int outboxMaxAttempts = 20;                             // outbox.max_attempts
+
+    // Reads and validates; throws SettingsError naming the key at fault. Keys under `logging.`
+    // belong to Poco's logging configuration and are passed through.
+    static Settings fromConfiguration(const Poco::Util::AbstractConfiguration& config);
+    static Settings fromFile(const std::filesystem::path& file);
+
+    std::filesystem::path lockPath() const { return dbPath + ".lock"; }
+};
+
+}  // namespace chatiere::manager

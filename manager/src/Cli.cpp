@@ -1,0 +1,132 @@
+#include "chatiere/manager/Cli.h"
+
+#include "chatiere/manager/Database.h"
+#include "chatiere/manager/Error.h"
+#include "chatiere/manager/Settings.h"
+
+#include <Poco/Exception.h>
+
+#include <iostream>
+#include <map>
+#include <string>
+#include <vector>
+
+namespace chatiere::manager {
+
+namespace {
+
+constexpr const char* kDefaultConfig = "/etc/chatiere/chatiere.properties";
+
+constexpr const char* kUsage = R"(Usage: chatiere COMMAND [OPTIONS]
+
+Chatière runs hosted services (websites, editors, mail) for associations, with sign-ups,
+subscriptions, quotas and billing.
+
+Commands:
+  serve --config FILE        run the daemon (HTTP API and web pages)
+  migrate --config FILE      create or upgrade the database schema
+  admin create --email E     create a staff account (password read from standard input)
+  admin list                 list staff accounts
+  --version                  print the version
+  --help                     this text; `chatiere COMMAND --help` for a command
+
+Every command takes --config FILE (default /etc/chatiere/chatiere.properties).
+)";
+
+// Splits "--key value" and "--key=value" pairs; bare words are positional.
+struct Args {
+    std::vector<std::string> positional;
+    std::map<std::string, std::string> options;
+    bool help = false;
+
+    std::string option(const std::string& name, const std::string& fallback = "") const {
+        const auto it = options.find(name);
+        return it == options.end() ? fallback : it->second;
+    }
+};
+
+Args parseArgs(int argc, char** argv, int first, const std::vector<std::string>& flagsWithValues) {
+    Args args;
+    for (int i = first; i < argc; ++i) {
+        std::string word = argv[i];
+        if (word == "--help" || word == "-h") {
+            args.help = true;
+        } else if (word.rfind("--", 0) == 0) {
+            std::string name = word.substr(2);
+            std::string value;
+            const auto eq = name.find('=');
+            if (eq != std::string::npos) {
+                value = name.substr(eq + 1);
+                name = name.substr(0, eq);
+            } else if (std::find(flagsWithValues.begin(), flagsWithValues.end(), name) != flagsWithValues.end()) {
+                if (i + 1 >= argc) {
+                    throw Error(ErrorKind::BadRequest, "usage", "option --" + name + " needs a value");
+                }
+                value = argv[++i];
+            } else {
+                throw Error(ErrorKind::BadRequest, "usage", "unknown option --" + name);
+            }
+            if (std::find(flagsWithValues.begin(), flagsWithValues.end(), name) == flagsWithValues.end()) {
+                throw Error(ErrorKind::BadRequest, "usage", "unknown option --" + name);
+            }
+            args.options[name] = value;
+        } else {
+            args.positional.push_back(word);
+        }
+    }
+    return args;
+}
+
+int migrateCommand(int argc, char** argv) {
+    const Args args = parseArgs(argc, argv, 2, {"config"});
+    if (args.help) {
+        std::cout << "Usage: chatiere migrate [--config FILE]\n\n"
+                     "Creates the database if needed and applies the missing schema migrations.\n"
+                     "Safe to run while the daemon runs; a no-op when the schema is current.\n";
+        return 0;
+    }
+    const Settings settings = Settings::fromFile(args.option("config", kDefaultConfig));
+    Database db(settings.dbPath, 2);
+    const int applied = db.migrate();
+    std::cout << "database " << settings.dbPath << ": schema version " << db.schemaVersion() << " ("
+              << applied << " migration(s) applied)\n";
+    return 0;
+}
+
+}  // namespace
+
+int runCli(int argc, char** argv) {
+    const std::string command = argc > 1 ? argv[1] : "--help";
+    try {
+        if (command == "--version" || command == "-V" || command == "version") {
+            std::cout << "chatiere " << CHATIERE_VERSION << "\n";
+            return 0;
+        }
+        if (command == "--help" || command == "-h" || command == "help") {
+            std::cout << kUsage;
+            return argc > 1 ? 0 : 64;
+        }
+        if (command == "migrate") {
+            return migrateCommand(argc, argv);
+        }
+        std::cerr << "chatiere: unknown command '" << command << "'\n\n" << kUsage;
+        return 64;
+    } catch (const SettingsError& e) {
+        std::cerr << "chatiere: configuration: " << e.what() << "\n";
+        return 78;  // EX_CONFIG
+    } catch (const Error& e) {
+        std::cerr << "chatiere: " << e.what() << "\n";
+        for (const auto& f : e.fields()) {
+            std::cerr << "  " << f.field << ": " << f.message << "\n";
+        }
+        return e.code() == "usage" ? 64 : exitCodeOf(e.kind());
+    } catch (const Poco::Exception& e) {
+        std::cerr << "chatiere: " << e.displayText() << "\n";
+        return 70;
+    } catch (const std::exception& e) {
+        std::cerr << "chatiere: " << e.what() << "\n";
+        return 70;
+    }
+}
+
+}  // namespace chatiere::manager

@@ -1,0 +1,147 @@
+#include "chatiere/manager/Settings.h"
+
+#include <Poco/AutoPtr.h>
+#include <Poco/Exception.h>
+#include <Poco/NumberParser.h>
+#include <Poco/URI.h>
+#include <Poco/Util/PropertyFileConfiguration.h>
+
+#include <functional>
+#include <map>
+#include <set>
+
+namespace chatiere::manager {
+
+namespace {
+
+void collectKeys(const Poco::Util::AbstractConfiguration& config, const std::string& prefix,
+                 std::vector<std::string>& out) {
+    Poco::Util::AbstractConfiguration::Keys keys;
+    config.keys(prefix, keys);
+    for (const auto& key : keys) {
+        const std::string full = prefix.empty() ? key : prefix + "." + key;
+        if (config.hasProperty(full)) {
+            out.push_back(full);
+        }
+        Poco::Util::AbstractConfiguration::Keys children;
+        config.keys(full, children);
+        if (!children.empty()) {
+            collectKeys(config, full, out);
+        }
+    }
+}
+
+int parseInt(const std::string& key, const std::string& value, int min, int max) {
+    int parsed = 0;
+    if (!Poco::NumberParser::tryParse(value, parsed) || parsed < min || parsed > max) {
+        throw SettingsError("setting " + key + " = '" + value + "': expected a whole number from " +
+                            std::to_string(min) + " to " + std::to_string(max));
+    }
+    return parsed;
+}
+
+bool parseBool(const std::string& key, const std::string& value) {
+    if (value == "true" || value == "yes" || value == "on" || value == "1") {
+        return true;
+    }
+    if (value == "false" || value == "no" || value == "off" || value == "0") {
+        return false;
+    }
+    throw SettingsError("setting " + key + " = '" + value + "': expected true or false");
+}
+
+std::string nonEmpty(const std::string& key, const std::string& value) {
+    if (value.empty()) {
+        throw SettingsError("setting " + key + " must not be empty");
+    }
+    return value;
+}
+
+std::string httpUrl(const std::string& key, const std::string& value) {
+    try {
+        Poco::URI uri(value);
+        if ((uri.getScheme() == "http" || uri.getScheme() == "https") && !uri.getHost().empty()) {
+            std::string s = value;
+            while (!s.empty() && s.back() == '/') {
+                s.pop_back();
+            }
+            return s;
+        }
+    } catch (const Poco::Exception&) {
+    }
+    throw SettingsError("setting " + key + " = '" + value + "': expected an http:// or https:// URL");
+}
+
+}  // namespace
+
+Settings Settings::fromConfiguration(const Poco::Util::AbstractConfiguration& config) {
+    Settings s;
+    using Setter = std::function<void(const std::string& key, const std::string& value)>;
+    const std::map<std::string, Setter> setters = {
+        {"http.address", [&](auto& k, auto& v) { s.httpAddress = nonEmpty(k, v); }},
+        {"http.port", [&](auto& k, auto& v) { s.httpPort = parseInt(k, v, 0, 65535); }},
+        {"http.threads", [&](auto& k, auto& v) { s.httpThreads = parseInt(k, v, 2, 1024); }},
+        {"http.queue", [&](auto& k, auto& v) { s.httpQueue = parseInt(k, v, 1, 65535); }},
+        {"http.keep_alive_seconds", [&](auto& k, auto& v) { s.httpKeepAliveSeconds = parseInt(k, v, 0, 3600); }},
+        {"db.path", [&](auto& k, auto& v) { s.dbPath = nonEmpty(k, v); }},
+        {"data.dir", [&](auto& k, auto& v) { s.dataDir = nonEmpty(k, v); }},
+        {"web.dir", [&](auto& k, auto& v) { s.webDir = nonEmpty(k, v); }},
+        {"libvirt.uri", [&](auto& k, auto& v) { s.libvirtUri = nonEmpty(k, v); }},
+        {"signup.auto_approve", [&](auto& k, auto& v) { s.signupAutoApprove = parseBool(k, v); }},
+        {"smtp.host", [&](auto& k, auto& v) { s.smtp.host = nonEmpty(k, v); }},
+        {"smtp.port", [&](auto& k, auto& v) { s.smtp.port = parseInt(k, v, 1, 65535); }},
+        {"smtp.username", [&](auto&, auto& v) { s.smtp.username = v; }},
+        {"smtp.password", [&](auto&, auto& v) { s.smtp.password = v; }},
+        {"smtp.timeout_seconds", [&](auto& k, auto& v) { s.smtp.timeoutSeconds = parseInt(k, v, 1, 600); }},
+        {"smtp.tls",
+         [&](auto& k, auto& v) {
+             if (v == "auto") {
+                 s.smtp.tls = SmtpSettings::Tls::Auto;
+             } else if (v == "starttls") {
+                 s.smtp.tls = SmtpSettings::Tls::Always;
+             } else if (v == "none") {
+                 s.smtp.tls = SmtpSettings::Tls::Never;
+             } else {
+                 throw SettingsError("setting " + k + " = '" + v + "': expected auto, starttls or none");
+             }
+         }},
+        {"mail.from", [&](auto& k, auto& v) { s.mailFrom = nonEmpty(k, v); }},
+        {"public.url", [&](auto& k, auto& v) { s.publicUrl = httpUrl(k, v); }},
+        {"terms.version", [&](auto& k, auto& v) { s.termsVersion = nonEmpty(k, v); }},
+        {"terms.file", [&](auto&, auto& v) { s.termsFile = v; }},
+        {"auth.session_ttl_hours", [&](auto& k, auto& v) { s.sessionTtlHours = parseInt(k, v, 1, 24 * 365); }},
+        {"auth.max_failures", [&](auto& k, auto& v) { s.loginMaxFailures = parseInt(k, v, 1, 1000); }},
+        {"auth.lock_seconds", [&](auto& k, auto& v) { s.loginLockSeconds = parseInt(k, v, 1, 86400 * 7); }},
+        {"outbox.interval_seconds", [&](auto& k, auto& v) { s.outboxIntervalSeconds = parseInt(k, v, 1, 3600); }},
+        {"outbox.max_attempts", [&](auto& k, auto& v) { s.outboxMaxAttempts = parseInt(k, v, 1, 1000); }},
+    };
+
+    std::vector<std::string> keys;
+    collectKeys(config, "", keys);
+    for (const auto& key : keys) {
+        if (key.rfind("logging.", 0) == 0) {
+            continue;
+        }
+        const auto it = setters.find(key);
+        if (it == setters.end()) {
+            throw SettingsError("unknown setting " + key + " (see README.md, Configuration)");
+        }
+        it->second(key, config.getRawString(key));
+    }
+    return s;
+}
+
+Settings Settings::fromFile(const std::filesystem::path& file) {
+    if (!std::filesystem::is_regular_file(file)) {
+        throw SettingsError("configuration file " + file.string() + " does not exist or is not a file");
+    }
+    Poco::AutoPtr<Poco::Util::PropertyFileConfiguration> config;
+    try {
+        config = new Poco::Util::PropertyFileConfiguration(file.string());
+    } catch (const Poco::Exception& e) {
+        throw SettingsError("cannot read configuration file " + file.string() + ": " + e.displayText());
+    }
+    return fromConfiguration(*config);
+}
+
+}  // namespace chatiere::manager

@@ -1,0 +1,71 @@
+#include "chatiere/manager/Database.h"
+
+#include <Poco/Data/Statement.h>
+#include <gtest/gtest.h>
+
+#include <filesystem>
+
+using namespace chatiere::manager;
+using namespace Poco::Data::Keywords;
+
+namespace {
+class TempDir {
+public:
+    TempDir() {
+        char tmpl[] = "/tmp/chatiere-test-XXXXXX";
+        path_ = mkdtemp(tmpl);
+    }
+    ~TempDir() { std::filesystem::remove_all(path_); }
+    std::string file(const std::string& name) const { return (path_ / name).string(); }
+
+private:
+    std::filesystem::path path_;
+};
+}  // namespace
+
+TEST(Database, MigratesAnEmptyFileThenIsANoOp) {
+    TempDir dir;
+    Database db(dir.file("c.db"));
+    EXPECT_EQ(db.schemaVersion(), 0);
+    EXPECT_EQ(db.migrate(), Database::latestSchemaVersion());
+    EXPECT_EQ(db.schemaVersion(), Database::latestSchemaVersion());
+    const std::string instance = db.instanceId();
+    EXPECT_EQ(instance.size(), 12u);
+    EXPECT_EQ(db.migrate(), 0);
+    EXPECT_EQ(db.instanceId(), instance);
+}
+
+TEST(Database, ForeignKeysAreEnforcedOnEveryConnection) {
+    TempDir dir;
+    Database db(dir.file("c.db"));
+    db.migrate();
+    auto s = db.session();
+    EXPECT_ANY_THROW((s << "INSERT INTO memberships(association_id, user_id, role, created_at) "
+                           "VALUES ('nope', 'nope', 'member', 'x')",
+                      now));
+}
+
+TEST(Database, RefusesASchemaNewerThanItKnows) {
+    TempDir dir;
+    Database db(dir.file("c.db"));
+    db.migrate();
+    {
+        auto s = db.session();
+        s << "PRAGMA user_version=999", now;
+    }
+    EXPECT_ANY_THROW(db.migrate());
+}
+
+TEST(Database, UncommittedTransactionRollsBack) {
+    TempDir dir;
+    Database db(dir.file("c.db"));
+    db.migrate();
+    auto s = db.session();
+    {
+        Transaction tx(s);
+        s << "INSERT INTO plans(slug, version, created_at, updated_at) VALUES ('p', 1, 'x', 'x')", now;
+    }
+    int count = -1;
+    s << "SELECT COUNT(*) FROM plans", into(count), now;
+    EXPECT_EQ(count, 0);
+}

@@ -1,0 +1,37 @@
+#!/usr/bin/env bash
+# Installs, from Debian 12's packages, what building and testing Chatière needs and is missing.
+# Usage: packaging/scripts/deps.sh [build|test|run]   (default: test, which includes build)
+# Safe to re-run: installs only what is missing.
+set -euo pipefail
+what=${1:-test}
+
+build_pkgs=(build-essential cmake ninja-build pkg-config git
+            libpoco-dev libvirt-dev libssl-dev libsqlite3-dev libargon2-dev
+            libgtest-dev libgmock-dev)
+# Real parts the tests start: a loopback SMTP server, libvirt's test driver (in libvirt itself).
+test_pkgs=(python3 python3-aiosmtpd sqlite3)
+# What the main job runs against: libvirtd with QEMU.
+run_pkgs=(libvirt-daemon libvirt-daemon-driver-qemu libvirt-clients qemu-system-x86 qemu-utils)
+
+case "$what" in
+  build) want=("${build_pkgs[@]}") ;;
+  test)  want=("${build_pkgs[@]}" "${test_pkgs[@]}") ;;
+  run)   want=("${build_pkgs[@]}" "${run_pkgs[@]}") ;;
+  *) echo "deps.sh: unknown set '$what' (build, test or run)" >&2; exit 64 ;;
+esac
+
+missing=()
+for p in "${want[@]}"; do
+  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
+done
+if [ ${#missing[@]} -eq 0 ]; then
+  exit 0
+fi
+if [ "$(id -u)" -ne 0 ]; then
+  echo "deps.sh: missing packages: ${missing[*]}; run as root (or install them) first" >&2
+  exit 77
+fi
+echo "deps.sh: installing ${missing[*]}"
+export DEBIAN_FRONTEND=noninteractive
+apt-get update -q
+apt-get install -y -q --no-install-recommends "${missing[@]}"

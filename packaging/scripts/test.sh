@@ -1,0 +1,9 @@
+#!/usr/bin/env bash
+# The README's test command: installs what is missing, builds, runs the whole test suite.
+# Usage (as root on Debian 12): bash packaging/scripts/test.sh
+set -euo pipefail
+cd "$(dirname "$0")/../.."
+bash packaging/scripts/deps.sh test
+cmake --preset default
+cmake --build --preset default
+ctest --preset default
