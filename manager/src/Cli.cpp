@@ -1,11 +1,18 @@
 #include "chatiere/manager/Cli.h"
 
+#include "ServeCommand.h"
 #include "chatiere/manager/Database.h"
 #include "chatiere/manager/Error.h"
+#include "chatiere/manager/PasswordHasher.h"
 #include "chatiere/manager/Settings.h"
+#include "domain/StaffAccounts.h"
+
+#include <termios.h>
+#include <unistd.h>
 
 #include <Poco/Exception.h>
 
+#include <algorithm>
 #include <iostream>
 #include <map>
 #include <string>
@@ -58,7 +65,8 @@ Args parseArgs(int argc, char** argv, int first, const std::vector<std::string>&
             if (eq != std::string::npos) {
                 value = name.substr(eq + 1);
                 name = name.substr(0, eq);
-            } else if (std::find(flagsWithValues.begin(), flagsWithValues.end(), name) != flagsWithValues.end()) {
+            } else if (std::find(flagsWithValues.begin(), flagsWithValues.end(), name) !=
+                       flagsWithValues.end()) {
                 if (i + 1 >= argc) {
                     throw Error(ErrorKind::BadRequest, "usage", "option --" + name + " needs a value");
                 }
@@ -93,6 +101,94 @@ int migrateCommand(int argc, char** argv) {
     return 0;
 }
 
+int serveCommand(int argc, char** argv) {
+    const Args args = parseArgs(argc, argv, 2, {"config"});
+    if (args.help) {
+        std::cout
+            << "Usage: chatiere serve [--config FILE]\n\n"
+               "Runs the daemon: the HTTP API and pages on http.address:http.port, the background\n"
+               "tasks, the SQLite database (migrated at start). Stops gracefully on SIGTERM or SIGINT.\n"
+               "A second daemon on the same database is refused.\n";
+        return 0;
+    }
+    return runServe(args.option("config", kDefaultConfig));
+}
+
+// Reads one line from standard input, without echo when it is a terminal.
+std::string readPassword() {
+    const bool tty = ::isatty(STDIN_FILENO) == 1;
+    termios saved{};
+    if (tty) {
+        std::cerr << "Password: " << std::flush;
+        ::tcgetattr(STDIN_FILENO, &saved);
+        termios quiet = saved;
+        quiet.c_lflag &= ~static_cast<tcflag_t>(ECHO);
+        ::tcsetattr(STDIN_FILENO, TCSANOW, &quiet);
+    }
+    std::string password;
+    std::getline(std::cin, password);
+    if (tty) {
+        ::tcsetattr(STDIN_FILENO, TCSANOW, &saved);
+        std::cerr << "\n";
+    }
+    if (!password.empty() && password.back() == '\r') {
+        password.pop_back();
+    }
+    return password;
+}
+
+int adminCommand(int argc, char** argv) {
+    const std::string sub = argc > 2 ? argv[2] : "--help";
+    if (sub == "create") {
+        const Args args = parseArgs(argc, argv, 3, {"config", "email", "name", "role"});
+        if (args.help) {
+            std::cout
+                << "Usage: chatiere admin create --email E [--name N] [--role admin|treasurer] [--config "
+                   "FILE]\n\n"
+                   "Creates a staff account. The password is read from standard input (one line),\n"
+                   "never from the command line. Works on the database directly, daemon running or not.\n";
+            return 0;
+        }
+        const std::string email = args.option("email");
+        if (email.empty()) {
+            throw Error(ErrorKind::BadRequest, "usage", "admin create needs --email");
+        }
+        const auto role = staffRoleFrom(args.option("role", "admin"));
+        if (!role) {
+            throw Error(ErrorKind::BadRequest, "usage", "--role must be admin or treasurer");
+        }
+        const Settings settings = Settings::fromFile(args.option("config", kDefaultConfig));
+        const std::string password = readPassword();
+        Database db(settings.dbPath, 2);
+        db.migrate();
+        provisioning::SystemClock clock;
+        PasswordHasher hasher;
+        const std::string name = args.option("name", email.substr(0, email.find('@')));
+        const User user = createStaffUser(db, clock, hasher, email, name, password, *role);
+        std::cout << "created " << toString(*role) << " " << user.email << " (" << user.id << ")\n";
+        return 0;
+    }
+    if (sub == "list") {
+        const Args args = parseArgs(argc, argv, 3, {"config"});
+        if (args.help) {
+            std::cout << "Usage: chatiere admin list [--config FILE]\n\nLists the staff accounts.\n";
+            return 0;
+        }
+        const Settings settings = Settings::fromFile(args.option("config", kDefaultConfig));
+        Database db(settings.dbPath, 2);
+        db.migrate();
+        for (const auto& user : listStaffUsers(db)) {
+            std::cout << user.id << "\t" << toString(*user.staffRole) << "\t" << user.email << "\t"
+                      << user.name << "\n";
+        }
+        return 0;
+    }
+    std::cout << "Usage: chatiere admin create|list [OPTIONS]\n"
+                 "  create --email E [--name N] [--role admin|treasurer]   password on standard input\n"
+                 "  list                                                 the staff accounts\n";
+    return sub == "--help" || sub == "-h" ? 0 : 64;
+}
+
 }  // namespace
 
 int runCli(int argc, char** argv) {
@@ -108,6 +204,12 @@ int runCli(int argc, char** argv) {
         }
         if (command == "migrate") {
             return migrateCommand(argc, argv);
+        }
+        if (command == "serve") {
+            return serveCommand(argc, argv);
+        }
+        if (command == "admin") {
+            return adminCommand(argc, argv);
         }
         std::cerr << "chatiere: unknown command '" << command << "'\n\n" << kUsage;
         return 64;

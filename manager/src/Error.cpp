@@ -10,9 +10,13 @@ Error& Error::withRetryAfter(int seconds) {
     return *this;
 }
 
-Error Error::notFound(const std::string& what) { return Error(ErrorKind::NotFound, "not_found", what + " not found."); }
+Error Error::notFound(const std::string& what) {
+    return Error(ErrorKind::NotFound, "not_found", what + " not found.");
+}
 
-Error Error::forbidden(const std::string& message) { return Error(ErrorKind::Forbidden, "forbidden", message); }
+Error Error::forbidden(const std::string& message) {
+    return Error(ErrorKind::Forbidden, "forbidden", message);
+}
 
 Error Error::unauthenticated(const std::string& message) {
     return Error(ErrorKind::Unauthenticated, "unauthenticated", message);
@@ -33,6 +37,8 @@ int httpStatusOf(ErrorKind kind) {
             return 403;
         case ErrorKind::NotFound:
             return 404;
+        case ErrorKind::MethodNotAllowed:
+            return 405;
         case ErrorKind::Conflict:
             return 409;
         case ErrorKind::PayloadTooLarge:
@@ -62,6 +68,8 @@ int exitCodeOf(ErrorKind kind) {
             return 65;
         case ErrorKind::NotFound:
             return 66;
+        case ErrorKind::MethodNotAllowed:
+            return 64;
         case ErrorKind::Unauthenticated:
         case ErrorKind::Forbidden:
             return 77;

@@ -13,6 +13,7 @@ enum class ErrorKind {
     Unauthenticated,       // 401
     Forbidden,             // 403
     NotFound,              // 404
+    MethodNotAllowed,      // 405
     Conflict,              // 409
     PayloadTooLarge,       // 413
     UnsupportedMediaType,  // 415

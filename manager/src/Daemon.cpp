@@ -1,0 +1,193 @@
+#include "chatiere/manager/Daemon.h"
+
+#include "InstanceLock.h"
+#include "api/Api.h"
+#include "chatiere/manager/Database.h"
+#include "chatiere/manager/Error.h"
+#include "chatiere/manager/MailTemplates.h"
+#include "chatiere/manager/Mailer.h"
+#include "chatiere/manager/Outbox.h"
+#include "chatiere/manager/PasswordHasher.h"
+#include "domain/AssociationService.h"
+#include "domain/AuthService.h"
+#include "domain/PlanService.h"
+#include "http/Router.h"
+
+#include <Poco/Logger.h>
+#include <Poco/Net/HTTPRequestHandler.h>
+#include <Poco/Net/HTTPRequestHandlerFactory.h>
+#include <Poco/Net/HTTPServer.h>
+#include <Poco/Net/HTTPServerParams.h>
+#include <Poco/Net/ServerSocket.h>
+#include <Poco/ThreadPool.h>
+#include <Poco/URI.h>
+
+#include <filesystem>
+
+namespace chatiere::manager {
+
+namespace {
+
+class RouterHandler final : public Poco::Net::HTTPRequestHandler {
+public:
+    explicit RouterHandler(const http::Router& router) : router_(router) {}
+    void handleRequest(Poco::Net::HTTPServerRequest& request,
+                       Poco::Net::HTTPServerResponse& response) override {
+        router_.dispatch(request, response);
+    }
+
+private:
+    const http::Router& router_;
+};
+
+class RouterHandlerFactory final : public Poco::Net::HTTPRequestHandlerFactory {
+public:
+    explicit RouterHandlerFactory(const http::Router& router) : router_(router) {}
+    Poco::Net::HTTPRequestHandler* createRequestHandler(const Poco::Net::HTTPServerRequest&) override {
+        return new RouterHandler(router_);
+    }
+
+private:
+    const http::Router& router_;
+};
+
+std::string hostNameOf(const Settings& settings) {
+    try {
+        return Poco::URI(settings.publicUrl).getHost();
+    } catch (const Poco::Exception&) {
+        return "Chatière";
+    }
+}
+
+}  // namespace
+
+struct Daemon::Parts {
+    Settings settings;
+    provisioning::Clock& clock;
+    Mailer& mailer;
+    Poco::Logger& logger;
+
+    std::unique_ptr<InstanceLock> lock;
+    std::unique_ptr<Database> db;
+    PasswordHasher hasher;
+    std::unique_ptr<MailTemplates> mailTemplates;
+    std::unique_ptr<Outbox> outbox;
+    std::unique_ptr<OutboxWorker> outboxWorker;
+    std::unique_ptr<AuthService> auth;
+    std::unique_ptr<AssociationService> associations;
+    std::unique_ptr<PlanService> plans;
+    std::unique_ptr<api::ApiContext> api;
+    std::unique_ptr<http::Router> router;
+    std::unique_ptr<Poco::ThreadPool> threads;
+    std::unique_ptr<Poco::Net::HTTPServer> server;
+    int port = 0;
+    bool running = false;
+
+    Parts(Settings s, provisioning::Clock& c, Mailer& m, Poco::Logger& l)
+        : settings(std::move(s)), clock(c), mailer(m), logger(l) {}
+};
+
+Daemon::Daemon(Settings settings, provisioning::Clock& clock, Mailer& mailer, Poco::Logger& logger)
+    : parts_(std::make_unique<Parts>(std::move(settings), clock, mailer, logger)) {}
+
+Daemon::~Daemon() {
+    try {
+        stop();
+    } catch (const std::exception& e) {
+        parts_->logger.error("stopping the daemon: %s", std::string(e.what()));
+    }
+}
+
+void Daemon::start() {
+    Parts& p = *parts_;
+    const Settings& s = p.settings;
+    const auto dbDir = std::filesystem::path(s.dbPath).parent_path();
+    if (!dbDir.empty()) {
+        std::filesystem::create_directories(dbDir);
+    }
+    p.lock = std::make_unique<InstanceLock>(s.lockPath());
+    p.db = std::make_unique<Database>(s.dbPath, s.httpThreads + 8);
+    const int applied = p.db->migrate();
+    if (applied > 0) {
+        p.logger.information("database %s: applied %d migration(s), schema version %d", s.dbPath, applied,
+                             p.db->schemaVersion());
+    }
+
+    p.mailTemplates = std::make_unique<MailTemplates>(std::filesystem::path(s.webDir) / "mail");
+    p.outbox = std::make_unique<Outbox>(*p.mailTemplates, p.clock, hostNameOf(s));
+    p.outboxWorker =
+        std::make_unique<OutboxWorker>(*p.db, p.mailer, s.mailFrom, p.clock, s.outboxIntervalSeconds,
+                                       s.outboxMaxAttempts, Poco::Logger::get("chatiere.outbox"));
+    p.auth = std::make_unique<AuthService>(*p.db, p.clock, p.settings, p.hasher);
+    OutboxWorker* worker = p.outboxWorker.get();
+    p.associations = std::make_unique<AssociationService>(*p.db, p.clock, p.settings, p.hasher, *p.outbox,
+                                                          [worker] { worker->wake(); });
+    p.plans = std::make_unique<PlanService>(*p.db, p.clock);
+    p.api = std::make_unique<api::ApiContext>(
+        api::ApiContext{p.settings, *p.auth, *p.associations, *p.plans, *p.db});
+    p.router = std::make_unique<http::Router>(Poco::Logger::get("chatiere.http"));
+    api::registerSystemRoutes(*p.router, *p.api);
+    api::registerAuthRoutes(*p.router, *p.api);
+    api::registerAssociationRoutes(*p.router, *p.api);
+    api::registerPlanRoutes(*p.router, *p.api);
+
+    p.outboxWorker->start();
+
+    Poco::Net::ServerSocket socket;
+    try {
+        socket.bind(Poco::Net::SocketAddress(s.httpAddress, static_cast<Poco::UInt16>(s.httpPort)), true);
+        socket.listen(s.httpQueue);
+    } catch (const Poco::Exception& e) {
+        p.outboxWorker->stop();
+        throw Error(
+            ErrorKind::Unavailable, "listen",
+            "cannot listen on " + s.httpAddress + ":" + std::to_string(s.httpPort) + ": " + e.displayText());
+    }
+    p.port = socket.address().port();
+    auto* params = new Poco::Net::HTTPServerParams;
+    params->setMaxThreads(s.httpThreads);
+    params->setMaxQueued(s.httpQueue);
+    params->setKeepAlive(s.httpKeepAliveSeconds > 0);
+    params->setKeepAliveTimeout(Poco::Timespan(s.httpKeepAliveSeconds, 0));
+    params->setTimeout(Poco::Timespan(30, 0));
+    params->setServerName("chatiere");
+    p.threads = std::make_unique<Poco::ThreadPool>(2, s.httpThreads);
+    p.server = std::make_unique<Poco::Net::HTTPServer>(new RouterHandlerFactory(*p.router), *p.threads,
+                                                       socket, params);
+    p.server->start();
+    p.running = true;
+    p.logger.information("listening on http://%s:%d (public URL %s)", s.httpAddress, p.port, s.publicUrl);
+}
+
+void Daemon::stop() {
+    Parts& p = *parts_;
+    if (!p.running) {
+        return;
+    }
+    p.running = false;
+    // 1. stop accepting; requests in flight finish.
+    p.server->stopAll(false);
+    p.threads->joinAll();
+    // 2. background tasks.
+    p.outboxWorker->stop();
+    // 3. the database, then the lock.
+    p.server.reset();
+    p.db.reset();
+    p.lock.reset();
+    p.logger.information("stopped");
+}
+
+int Daemon::port() const {
+    return parts_->port;
+}
+const Settings& Daemon::settings() const {
+    return parts_->settings;
+}
+Database& Daemon::database() {
+    return *parts_->db;
+}
+OutboxWorker& Daemon::outboxWorker() {
+    return *parts_->outboxWorker;
+}
+
+}  // namespace chatiere::manager

@@ -1,0 +1,46 @@
+#pragma once
+
+#include "chatiere/manager/Database.h"
+#include "chatiere/manager/Settings.h"
+#include "domain/Actor.h"
+#include "domain/AssociationService.h"
+#include "domain/AuthService.h"
+#include "domain/PlanService.h"
+#include "http/Router.h"
+
+#include <optional>
+#include <string>
+
+namespace chatiere::manager::api {
+
+inline constexpr const char* kSessionCookie = "chatiere_session";
+
+// What the JSON API handlers reach: the services, never the database or libvirt directly.
+struct ApiContext {
+    const Settings& settings;
+    AuthService& auth;
+    AssociationService& associations;
+    PlanService& plans;
+    Database& db;  // read-only views (audit log, health)
+
+    // The caller from `Authorization: Bearer …` or the session cookie; nullopt when anonymous.
+    std::optional<Actor> currentActor(http::Request& request) const;
+    // Like currentActor, but 401 when anonymous.
+    Actor requireActor(http::Request& request) const;
+};
+
+// `limit` (1–200, default 50) and `cursor` query parameters of list endpoints.
+struct Page {
+    int limit = 50;
+    std::string cursor;
+};
+Page pageOf(http::Request& request);
+// "fr" unless the request prefers English (Accept-Language) or names a language.
+std::string languageOf(http::Request& request);
+
+void registerAuthRoutes(http::Router& router, ApiContext& ctx);
+void registerAssociationRoutes(http::Router& router, ApiContext& ctx);
+void registerPlanRoutes(http::Router& router, ApiContext& ctx);
+void registerSystemRoutes(http::Router& router, ApiContext& ctx);
+
+}  // namespace chatiere::manager::api

@@ -1,0 +1,136 @@
+#include "api/Api.h"
+#include "domain/JsonFields.h"
+
+#include <Poco/JSON/Array.h>
+
+namespace chatiere::manager::api {
+
+namespace {
+
+Poco::JSON::Object associationJson(const Association& a) {
+    Poco::JSON::Object o(Poco::JSON_PRESERVE_KEY_ORDER);
+    o.set("id", a.id);
+    o.set("name", a.name);
+    o.set("kind", a.kind);
+    o.set("status", a.status);
+    o.set("email", a.email);
+    o.set("rna", a.rna ? Poco::Dynamic::Var(*a.rna) : Poco::Dynamic::Var());
+    o.set("siren", a.siren ? Poco::Dynamic::Var(*a.siren) : Poco::Dynamic::Var());
+    Poco::JSON::Object address(Poco::JSON_PRESERVE_KEY_ORDER);
+    address.set("line1", a.address.line1);
+    address.set("line2", a.address.line2);
+    address.set("postal_code", a.address.postalCode);
+    address.set("city", a.address.city);
+    address.set("country", a.address.country);
+    o.set("address", address);
+    o.set("plan", a.planSlug ? Poco::Dynamic::Var(*a.planSlug) : Poco::Dynamic::Var());
+    if (a.rejectionReason) {
+        o.set("rejection_reason", *a.rejectionReason);
+    }
+    o.set("created_at", a.createdAt);
+    o.set("updated_at", a.updatedAt);
+    return o;
+}
+
+Poco::JSON::Object memberJson(const Membership& m) {
+    Poco::JSON::Object o(Poco::JSON_PRESERVE_KEY_ORDER);
+    o.set("user_id", m.userId);
+    o.set("email", m.userEmail);
+    o.set("name", m.userName);
+    o.set("role", toString(m.role));
+    o.set("since", m.createdAt);
+    return o;
+}
+
+}  // namespace
+
+void registerAssociationRoutes(http::Router& router, ApiContext& ctx) {
+    router.add("POST", "/api/v1/signup", [&ctx](http::Request& r) {
+        auto body = r.jsonBody();
+        std::string language = languageOf(r);
+        if (body->has("language") && body->get("language").isString()) {
+            language = body->getValue<std::string>("language") == "en" ? "en" : "fr";
+        }
+        const SignupResult result = ctx.associations.signup(body, r.clientAddress(), language);
+        Poco::JSON::Object out(Poco::JSON_PRESERVE_KEY_ORDER);
+        Poco::JSON::Object association(Poco::JSON_PRESERVE_KEY_ORDER);
+        association.set("id", result.association.id);
+        association.set("status", result.association.status);
+        out.set("association", association);
+        Poco::JSON::Object user;
+        user.set("id", result.manager.id);
+        out.set("user", user);
+        r.sendJson(201, out);
+    });
+
+    router.add("GET", "/api/v1/associations", [&ctx](http::Request& r) {
+        const Actor actor = ctx.requireActor(r);
+        const Page page = pageOf(r);
+        const auto status = r.query("status");
+        auto list = ctx.associations.list(actor, page.cursor, page.limit + 1, status);
+        Poco::JSON::Array items;
+        const bool more = static_cast<int>(list.size()) > page.limit;
+        if (more) {
+            list.pop_back();
+        }
+        for (const auto& a : list) {
+            items.add(associationJson(a));
+        }
+        Poco::JSON::Object out;
+        out.set("associations", items);
+        out.set("next_cursor", more ? Poco::Dynamic::Var(list.back().id) : Poco::Dynamic::Var());
+        r.sendJson(200, out);
+    });
+
+    router.add("GET", "/api/v1/associations/{id}", [&ctx](http::Request& r) {
+        const Actor actor = ctx.requireActor(r);
+        const Association a = ctx.associations.authorize(actor, r.param("id"), Permission::ViewAssociation);
+        r.sendJson(200, associationJson(a));
+    });
+
+    router.add("POST", "/api/v1/associations/{id}/approve", [&ctx](http::Request& r) {
+        const Actor actor = ctx.requireActor(r);
+        r.sendJson(200, associationJson(ctx.associations.approve(actor, r.param("id"))));
+    });
+
+    router.add("POST", "/api/v1/associations/{id}/reject", [&ctx](http::Request& r) {
+        const Actor actor = ctx.requireActor(r);
+        ctx.associations.authorize(actor, r.param("id"), Permission::DecideSignup);
+        auto body = r.jsonBody();
+        FieldErrors errors;
+        JsonFields f(body, errors);
+        const auto reason = f.string("reason", true, 2000);
+        errors.throwIfAny();
+        r.sendJson(200, associationJson(ctx.associations.reject(actor, r.param("id"), *reason)));
+    });
+
+    router.add("GET", "/api/v1/associations/{id}/members", [&ctx](http::Request& r) {
+        const Actor actor = ctx.requireActor(r);
+        ctx.associations.authorize(actor, r.param("id"), Permission::ViewMembers);
+        Poco::JSON::Array items;
+        for (const auto& m : ctx.associations.members(r.param("id"))) {
+            items.add(memberJson(m));
+        }
+        Poco::JSON::Object out;
+        out.set("members", items);
+        out.set("next_cursor", Poco::Dynamic::Var());
+        r.sendJson(200, out);
+    });
+
+    router.add("POST", "/api/v1/associations/{id}/members", [&ctx](http::Request& r) {
+        const Actor actor = ctx.requireActor(r);
+        ctx.associations.authorize(actor, r.param("id"), Permission::ManageMembers);
+        auto body = r.jsonBody();
+        r.sendJson(201, memberJson(ctx.associations.addMember(actor, r.param("id"), body)));
+    });
+
+    router.add("DELETE", "/api/v1/associations/{id}/members/{userId}", [&ctx](http::Request& r) {
+        const Actor actor = ctx.requireActor(r);
+        ctx.associations.removeMember(actor, r.param("id"), r.param("userId"));
+        Poco::JSON::Object out;
+        out.set("removed", true);
+        r.sendJson(200, out);
+    });
+}
+
+}  // namespace chatiere::manager::api

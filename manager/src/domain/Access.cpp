@@ -1,0 +1,97 @@
+#include "domain/Access.h"
+
+namespace chatiere::manager {
+
+std::string toString(StaffRole role) {
+    return role == StaffRole::Admin ? "admin" : "treasurer";
+}
+std::string toString(MemberRole role) {
+    return role == MemberRole::Manager ? "manager" : "member";
+}
+
+std::optional<StaffRole> staffRoleFrom(const std::string& text) {
+    if (text == "admin") {
+        return StaffRole::Admin;
+    }
+    if (text == "treasurer") {
+        return StaffRole::Treasurer;
+    }
+    return std::nullopt;
+}
+
+std::optional<MemberRole> memberRoleFrom(const std::string& text) {
+    if (text == "manager") {
+        return MemberRole::Manager;
+    }
+    if (text == "member") {
+        return MemberRole::Member;
+    }
+    return std::nullopt;
+}
+
+namespace {
+
+bool isScoped(Permission p) {
+    switch (p) {
+        case Permission::ManagePlans:
+        case Permission::ViewAudit:
+        case Permission::ViewAllAssociations:
+            return false;
+        default:
+            return true;
+    }
+}
+
+bool treasurerMay(Permission p) {
+    switch (p) {
+        case Permission::ViewAssociation:
+        case Permission::ViewMembers:
+        case Permission::ViewBilling:
+        case Permission::RecordPayments:
+        case Permission::ViewAllAssociations:
+            return true;
+        default:
+            return false;
+    }
+}
+
+bool memberMay(MemberRole role, Permission p) {
+    switch (p) {
+        case Permission::ViewAssociation:
+        case Permission::ViewMembers:
+        case Permission::ViewServices:
+            return true;
+        case Permission::ManageMembers:
+        case Permission::ManageServices:
+        case Permission::ViewBilling:
+        case Permission::ManageSubscription:
+            return role == MemberRole::Manager;
+        default:
+            return false;
+    }
+}
+
+}  // namespace
+
+Decision decide(std::optional<StaffRole> staff, std::optional<MemberRole> membership, Permission permission) {
+    if (staff == StaffRole::Admin) {
+        return Decision::Allow;
+    }
+    if (staff == StaffRole::Treasurer && treasurerMay(permission)) {
+        return Decision::Allow;
+    }
+    if (membership && memberMay(*membership, permission)) {
+        return Decision::Allow;
+    }
+    if (!isScoped(permission)) {
+        return Decision::Forbidden;
+    }
+    // Scoped: whoever can see the association (a member, or the treasurer who sees them all)
+    // learns nothing from a 403; a stranger gets 404.
+    if (membership || staff == StaffRole::Treasurer) {
+        return Decision::Forbidden;
+    }
+    return Decision::NotFound;
+}
+
+}  // namespace chatiere::manager

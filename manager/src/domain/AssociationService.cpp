@@ -1,0 +1,454 @@
+#include "domain/AssociationService.h"
+
+#include "chatiere/manager/Error.h"
+#include "chatiere/manager/Ids.h"
+#include "chatiere/manager/Secrets.h"
+#include "chatiere/manager/Time.h"
+#include "chatiere/manager/Validation.h"
+#include "domain/AuditLog.h"
+#include "domain/JsonFields.h"
+#include "domain/Plans.h"
+#include "domain/Rows.h"
+
+#include <Poco/Data/Statement.h>
+
+#include <set>
+
+using namespace Poco::Data::Keywords;
+
+namespace chatiere::manager {
+
+namespace {
+
+const std::set<std::string> kKinds = {"association", "individual", "other"};
+constexpr auto kVerificationValidity = std::chrono::hours(24 * 7);
+
+bool isDigits(const std::string& s) {
+    return !s.empty() && std::all_of(s.begin(), s.end(), [](char c) { return c >= '0' && c <= '9'; });
+}
+
+}  // namespace
+
+struct AssociationService::Draft {
+    Association association;
+    User manager;
+    std::string password;
+};
+
+AssociationService::AssociationService(Database& db, provisioning::Clock& clock, const Settings& settings,
+                                       const PasswordHasher& hasher, Outbox& outbox,
+                                       std::function<void()> mailQueued)
+    : db_(db),
+      clock_(clock),
+      settings_(settings),
+      hasher_(hasher),
+      outbox_(outbox),
+      mailQueued_(std::move(mailQueued)) {}
+
+std::string AssociationService::nowText() const {
+    return formatTime(clock_.now());
+}
+
+AssociationService::Draft AssociationService::parseSignup(const Poco::JSON::Object::Ptr& body,
+                                                          Poco::Data::Session& s) {
+    FieldErrors errors;
+    JsonFields top(body, errors);
+    Draft d;
+
+    if (auto assoc = top.object("association", true)) {
+        JsonFields f(assoc, errors, "association");
+        d.association.name = f.string("name", true, 200).value_or("");
+        const auto kind = f.string("kind", true, 20);
+        if (kind && !kKinds.count(*kind)) {
+            errors.add("association.kind", "invalid_kind", "Expected association, individual or other.");
+        }
+        d.association.kind = kind.value_or("");
+        const auto email = f.string("email", true, 254);
+        if (email && !isValidEmail(*email)) {
+            errors.add("association.email", "invalid_email", "This is not a valid e-mail address.");
+        }
+        d.association.email = email.value_or("");
+        if (const auto siren = f.string("siren", false, 20)) {
+            const std::string normalized = normalizeSiren(*siren);
+            if (!isValidSiren(normalized)) {
+                errors.add("association.siren", "invalid_siren",
+                           "A SIREN number has 9 digits and a valid check digit.");
+            }
+            d.association.siren = normalized;
+        }
+        if (const auto rna = f.string("rna", false, 20)) {
+            const std::string normalized = normalizeRna(*rna);
+            if (!isValidRna(normalized)) {
+                errors.add("association.rna", "invalid_rna",
+                           "An RNA number is W followed by 9 digits (or 2A/2B and 7 digits in Corsica).");
+            }
+            d.association.rna = normalized;
+        }
+        if (f.has("address")) {
+            if (assoc->get("address").isString()) {
+                d.association.address.line1 = f.string("address", false, 500).value_or("");
+            } else if (auto address = f.object("address", false)) {
+                JsonFields a(address, errors, "association.address");
+                d.association.address.line1 = a.string("line1", true, 200).value_or("");
+                d.association.address.line2 = a.string("line2", false, 200).value_or("");
+                d.association.address.postalCode = a.string("postal_code", true, 20).value_or("");
+                d.association.address.city = a.string("city", true, 100).value_or("");
+                d.association.address.country = a.string("country", false, 2).value_or("FR");
+                if (d.association.address.country == "FR" && !d.association.address.postalCode.empty() &&
+                    !(d.association.address.postalCode.size() == 5 &&
+                      isDigits(d.association.address.postalCode))) {
+                    errors.add("association.address.postal_code", "invalid_postal_code",
+                               "A French postal code has 5 digits.");
+                }
+            }
+        }
+    }
+
+    if (auto manager = top.object("manager", true)) {
+        JsonFields f(manager, errors, "manager");
+        d.manager.name = f.string("name", true, 200).value_or("");
+        const auto email = f.string("email", true, 254);
+        if (email && !isValidEmail(*email)) {
+            errors.add("manager.email", "invalid_email", "This is not a valid e-mail address.");
+        }
+        d.manager.email = email.value_or("");
+        if (manager->has("password") && manager->get("password").isString()) {
+            d.password = manager->getValue<std::string>("password");
+            if (const auto problem = passwordProblem(d.password)) {
+                errors.add("manager.password", "weak_password", *problem);
+            }
+        } else {
+            f.string("password", true, 1024);
+        }
+    }
+
+    if (const auto plan = top.string("plan", false, 40)) {
+        if (!PlanRepository(s).find(*plan)) {
+            errors.add("plan", "unknown_plan", "There is no plan with this name.");
+        }
+        d.association.planSlug = plan;
+    }
+
+    const auto accepted = top.boolean("accept_terms", false);
+    if (accepted != true) {
+        errors.add("accept_terms", "terms_not_accepted", "The terms of service must be accepted.");
+    }
+    errors.throwIfAny();
+    return d;
+}
+
+std::string AssociationService::issueVerification(Poco::Data::Session& s, const User& user) {
+    const std::string token = newSecretToken();
+    const std::string at = nowText();
+    s << "INSERT INTO email_verifications (token_hash, user_id, email, created_at, expires_at) VALUES (?, ?, "
+         "?, ?, ?)",
+        bind(hashToken(token)), bind(user.id), bind(user.email), bind(at),
+        bind(formatTime(clock_.now() + kVerificationValidity)), now;
+    return settings_.publicUrl + "/verify-email?token=" + token;
+}
+
+SignupResult AssociationService::insertSignup(Poco::Data::Session& s, Draft& d, const Actor& actor,
+                                              const std::string& status) {
+    const std::string at = nowText();
+    d.association.id = newId("asso");
+    d.association.status = status;
+    d.association.createdAt = d.association.updatedAt = at;
+    d.manager.id = newId("user");
+    d.manager.termsVersion = settings_.termsVersion;
+    d.manager.termsAcceptedAt = at;
+    d.manager.createdAt = at;
+
+    UserRepository users(s);
+    try {
+        users.insert(d.manager);
+    } catch (const Error& e) {
+        if (e.code() == "email_taken") {
+            throw Error(ErrorKind::Conflict, "email_taken", e.what(),
+                        {{"manager.email", "email_taken", e.what()}});
+        }
+        throw;
+    }
+    AssociationRepository associations(s);
+    associations.insert(d.association);
+    associations.addMember(d.association.id, d.manager.id, MemberRole::Manager, at);
+
+    Poco::JSON::Object details;
+    details.set("name", d.association.name);
+    details.set("kind", d.association.kind);
+    details.set("status", status);
+    details.set("manager", d.manager.id);
+    details.set("terms_version", settings_.termsVersion);
+    AuditLog::record(s, actor, at, "association.signup", "association", d.association.id, d.association.id,
+                     details);
+    return {d.association, d.manager};
+}
+
+SignupResult AssociationService::signup(const Poco::JSON::Object::Ptr& body, const std::string& clientAddress,
+                                        const std::string& language) {
+    auto s = db_.session();
+    Draft draft = parseSignup(body, s);
+    draft.manager.language = language == "en" ? "en" : "fr";
+    // Hash before taking the write lock: it is slow on purpose.
+    draft.manager.passwordHash = hasher_.hash(draft.password);
+    Transaction tx(s);
+    const std::string status = settings_.signupAutoApprove ? "active" : "pending";
+    Actor actor = Actor::anonymous(clientAddress);
+    actor.label = draft.manager.email;
+    SignupResult result = insertSignup(s, draft, actor, status);
+
+    const std::string link = issueVerification(s, result.manager);
+    outbox_.enqueue(
+        s, {result.manager.email,
+            "verify_email",
+            result.manager.language,
+            {{"name", result.manager.name}, {"association", result.association.name}, {"link", link}}});
+    if (status == "pending") {
+        for (const auto& admin : UserRepository(s).listStaff()) {
+            if (admin.staffRole != StaffRole::Admin) {
+                continue;
+            }
+            outbox_.enqueue(s, {admin.email,
+                                "signup_pending_admin",
+                                admin.language,
+                                {{"association", result.association.name},
+                                 {"kind", result.association.kind},
+                                 {"email", result.association.email},
+                                 {"link", settings_.publicUrl + "/admin/signups"}}});
+        }
+    } else {
+        outbox_.enqueue(s, {result.manager.email,
+                            "signup_welcome",
+                            result.manager.language,
+                            {{"name", result.manager.name},
+                             {"association", result.association.name},
+                             {"link", settings_.publicUrl + "/login"}}});
+    }
+    tx.commit();
+    mailQueued_();
+    return result;
+}
+
+SignupResult AssociationService::createActive(const Poco::JSON::Object::Ptr& body, const Actor& actor) {
+    auto s = db_.session();
+    Draft draft = parseSignup(body, s);
+    draft.manager.emailVerified = true;
+    draft.manager.passwordHash = hasher_.hash(draft.password);
+    Transaction tx(s);
+    SignupResult result = insertSignup(s, draft, actor, "active");
+    tx.commit();
+    return result;
+}
+
+void AssociationService::notifyManagers(Poco::Data::Session& s, const Association& a,
+                                        const std::string& templateName,
+                                        std::map<std::string, std::string> vars) {
+    vars["association"] = a.name;
+    for (const auto& m : AssociationRepository(s).members(a.id)) {
+        if (m.role != MemberRole::Manager) {
+            continue;
+        }
+        const auto user = UserRepository(s).findById(m.userId);
+        auto mailVars = vars;
+        mailVars["name"] = m.userName;
+        outbox_.enqueue(s, {m.userEmail, templateName, user ? user->language : "fr", mailVars});
+    }
+}
+
+Association AssociationService::approve(const Actor& actor, const std::string& associationId) {
+    authorize(actor, associationId, Permission::DecideSignup);
+    auto s = db_.session();
+    Transaction tx(s);
+    AssociationRepository repo(s);
+    auto a = repo.find(associationId);
+    if (!a) {
+        throw Error::notFound("Association");
+    }
+    if (a->status != "pending") {
+        throw Error(ErrorKind::Conflict, "invalid_state",
+                    "Only a pending sign-up can be approved; this association is " + a->status + ".");
+    }
+    const std::string at = nowText();
+    repo.setStatus(a->id, "active", std::nullopt, at);
+    a->status = "active";
+    a->updatedAt = at;
+    AuditLog::record(s, actor, at, "association.approve", "association", a->id, a->id);
+    notifyManagers(s, *a, "signup_approved", {{"link", settings_.publicUrl + "/login"}});
+    tx.commit();
+    mailQueued_();
+    return *a;
+}
+
+Association AssociationService::reject(const Actor& actor, const std::string& associationId,
+                                       const std::string& reason) {
+    authorize(actor, associationId, Permission::DecideSignup);
+    if (trim(reason).empty() || reason.size() > 2000) {
+        throw Error(ErrorKind::Validation, "invalid_fields",
+                    "Give the reason for the rejection (at most 2000 bytes).",
+                    {{"reason", "missing", "Give the reason for the rejection."}});
+    }
+    auto s = db_.session();
+    Transaction tx(s);
+    AssociationRepository repo(s);
+    auto a = repo.find(associationId);
+    if (!a) {
+        throw Error::notFound("Association");
+    }
+    if (a->status != "pending") {
+        throw Error(ErrorKind::Conflict, "invalid_state",
+                    "Only a pending sign-up can be rejected; this association is " + a->status + ".");
+    }
+    const std::string at = nowText();
+    repo.setStatus(a->id, "rejected", reason, at);
+    a->status = "rejected";
+    a->rejectionReason = reason;
+    a->updatedAt = at;
+    Poco::JSON::Object details;
+    details.set("reason", reason);
+    AuditLog::record(s, actor, at, "association.reject", "association", a->id, a->id, details);
+    notifyManagers(s, *a, "signup_rejected", {{"reason", reason}});
+    tx.commit();
+    mailQueued_();
+    return *a;
+}
+
+User AssociationService::verifyEmail(const std::string& token, const std::string& clientAddress) {
+    auto s = db_.session();
+    Transaction tx(s);
+    const std::string hash = hashToken(token);
+    const std::string at = nowText();
+    std::vector<std::string> userIds;
+    s << "SELECT user_id FROM email_verifications WHERE token_hash = ? AND used_at IS NULL AND expires_at > "
+         "?",
+        bind(hash), bind(at), into(userIds), now;
+    if (userIds.empty()) {
+        throw Error(ErrorKind::BadRequest, "invalid_token",
+                    "This verification link is unknown, used or expired.");
+    }
+    UserRepository users(s);
+    users.setEmailVerified(userIds.front(), at);
+    s << "UPDATE email_verifications SET used_at = ? WHERE token_hash = ?", bind(at), bind(hash), now;
+    auto user = users.findById(userIds.front());
+    Actor actor{user->id, user->email, user->staffRole, clientAddress};
+    AuditLog::record(s, actor, at, "user.verify_email", "user", user->id, std::nullopt);
+    tx.commit();
+    return *user;
+}
+
+Association AssociationService::authorize(const Actor& actor, const std::string& associationId,
+                                          Permission permission) {
+    if (!actor.userId) {
+        throw Error::unauthenticated();
+    }
+    auto s = db_.session();
+    AssociationRepository repo(s);
+    auto a = repo.find(associationId);
+    const auto role = a ? repo.roleOf(associationId, *actor.userId) : std::nullopt;
+    const Decision decision = a ? decide(actor.staffRole, role, permission) : Decision::NotFound;
+    if (decision == Decision::NotFound) {
+        throw Error::notFound("Association");
+    }
+    if (decision == Decision::Forbidden) {
+        throw Error::forbidden("Your role in this association does not allow this.");
+    }
+    return *a;
+}
+
+void AssociationService::authorizeGlobal(const Actor& actor, Permission permission) {
+    if (!actor.userId) {
+        throw Error::unauthenticated();
+    }
+    if (decide(actor.staffRole, std::nullopt, permission) != Decision::Allow) {
+        throw Error::forbidden("This is reserved to the host's staff.");
+    }
+}
+
+std::vector<Association> AssociationService::list(const Actor& actor, const std::string& cursor, int limit,
+                                                  const std::optional<std::string>& status) {
+    if (!actor.userId) {
+        throw Error::unauthenticated();
+    }
+    auto s = db_.session();
+    const bool all =
+        decide(actor.staffRole, std::nullopt, Permission::ViewAllAssociations) == Decision::Allow;
+    return AssociationRepository(s).list(all ? std::nullopt : actor.userId, cursor, limit, status);
+}
+
+std::vector<Membership> AssociationService::members(const std::string& associationId) {
+    auto s = db_.session();
+    return AssociationRepository(s).members(associationId);
+}
+
+std::vector<Membership> AssociationService::membershipsOf(const std::string& userId) {
+    auto s = db_.session();
+    return AssociationRepository(s).membershipsOf(userId);
+}
+
+Membership AssociationService::addMember(const Actor& actor, const std::string& associationId,
+                                         const Poco::JSON::Object::Ptr& body) {
+    authorize(actor, associationId, Permission::ManageMembers);
+    FieldErrors errors;
+    JsonFields f(body, errors);
+    const auto email = f.string("email", true, 254);
+    if (email && !isValidEmail(*email)) {
+        errors.add("email", "invalid_email", "This is not a valid e-mail address.");
+    }
+    const auto roleText = f.string("role", false, 20).value_or("member");
+    const auto role = memberRoleFrom(roleText);
+    if (!role) {
+        errors.add("role", "invalid_role", "Expected manager or member.");
+    }
+    errors.throwIfAny();
+
+    auto s = db_.session();
+    Transaction tx(s);
+    const auto user = UserRepository(s).findByEmail(*email);
+    if (!user) {
+        throw Error(ErrorKind::Validation, "invalid_fields", "No account uses this e-mail address yet.",
+                    {{"email", "unknown_user",
+                      "No account uses this e-mail address yet: the person must create an account first."}});
+    }
+    AssociationRepository repo(s);
+    const auto previous = repo.roleOf(associationId, user->id);
+    if (previous == MemberRole::Manager && *role == MemberRole::Member &&
+        repo.countManagers(associationId) <= 1) {
+        throw Error(ErrorKind::Conflict, "last_manager", "An association keeps at least one manager.");
+    }
+    const std::string at = nowText();
+    repo.addMember(associationId, user->id, *role, at);
+    Poco::JSON::Object details;
+    details.set("user", user->id);
+    details.set("role", toString(*role));
+    AuditLog::record(s, actor, at, previous ? "member.change_role" : "member.add", "membership",
+                     associationId + "/" + user->id, associationId, details);
+    tx.commit();
+    for (auto& m : AssociationRepository(s).members(associationId)) {
+        if (m.userId == user->id) {
+            return m;
+        }
+    }
+    throw Error(ErrorKind::Internal, "member_vanished", "The membership just written cannot be read back.");
+}
+
+void AssociationService::removeMember(const Actor& actor, const std::string& associationId,
+                                      const std::string& userId) {
+    authorize(actor, associationId, Permission::ManageMembers);
+    auto s = db_.session();
+    Transaction tx(s);
+    AssociationRepository repo(s);
+    const auto role = repo.roleOf(associationId, userId);
+    if (!role) {
+        throw Error::notFound("Member");
+    }
+    if (*role == MemberRole::Manager && repo.countManagers(associationId) <= 1) {
+        throw Error(ErrorKind::Conflict, "last_manager", "An association keeps at least one manager.");
+    }
+    repo.removeMember(associationId, userId);
+    const std::string at = nowText();
+    Poco::JSON::Object details;
+    details.set("user", userId);
+    AuditLog::record(s, actor, at, "member.remove", "membership", associationId + "/" + userId, associationId,
+                     details);
+    tx.commit();
+}
+
+}  // namespace chatiere::manager

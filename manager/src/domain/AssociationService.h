@@ -1,0 +1,75 @@
+#pragma once
+
+#include "chatiere/manager/Database.h"
+#include "chatiere/manager/Outbox.h"
+#include "chatiere/manager/PasswordHasher.h"
+#include "chatiere/manager/Settings.h"
+#include "chatiere/provisioning/Clock.h"
+#include "domain/Actor.h"
+#include "domain/Associations.h"
+#include "domain/Users.h"
+
+#include <Poco/JSON/Object.h>
+
+#include <functional>
+#include <optional>
+#include <string>
+#include <vector>
+
+namespace chatiere::manager {
+
+struct SignupResult {
+    Association association;
+    User manager;
+};
+
+// Sign-up, approval, members: the life of an association and who belongs to it. Every change is
+// one transaction with its audit entry and the mails it causes (through the outbox).
+class AssociationService {
+public:
+    AssociationService(Database& db, provisioning::Clock& clock, const Settings& settings,
+                       const PasswordHasher& hasher, Outbox& outbox, std::function<void()> mailQueued);
+
+    // The body of POST /api/v1/signup; `language` is the manager's ("fr" or "en").
+    SignupResult signup(const Poco::JSON::Object::Ptr& body, const std::string& clientAddress,
+                        const std::string& language);
+    Association approve(const Actor& actor, const std::string& associationId);
+    Association reject(const Actor& actor, const std::string& associationId, const std::string& reason);
+    // Marks the address of the token's user as verified; throws on an unknown or expired token.
+    User verifyEmail(const std::string& token, const std::string& clientAddress);
+
+    // Checks that `actor` may do `permission` on the association: 404 for strangers, 403 for roles
+    // that may not. Returns the association.
+    Association authorize(const Actor& actor, const std::string& associationId, Permission permission);
+    void authorizeGlobal(const Actor& actor, Permission permission);
+
+    std::vector<Association> list(const Actor& actor, const std::string& cursor, int limit,
+                                  const std::optional<std::string>& status);
+    std::vector<Membership> members(const std::string& associationId);
+    std::vector<Membership> membershipsOf(const std::string& userId);
+    Membership addMember(const Actor& actor, const std::string& associationId,
+                         const Poco::JSON::Object::Ptr& body);
+    void removeMember(const Actor& actor, const std::string& associationId, const std::string& userId);
+
+    // The demo and imports: an association created directly, active, with its manager.
+    SignupResult createActive(const Poco::JSON::Object::Ptr& signupBody, const Actor& actor);
+
+private:
+    struct Draft;
+    Draft parseSignup(const Poco::JSON::Object::Ptr& body, Poco::Data::Session& s);
+    SignupResult insertSignup(Poco::Data::Session& s, Draft& draft, const Actor& actor,
+                              const std::string& status);
+    std::string issueVerification(Poco::Data::Session& s, const User& user);
+    void notifyManagers(Poco::Data::Session& s, const Association& a, const std::string& templateName,
+                        std::map<std::string, std::string> vars);
+    std::string nowText() const;
+
+    Database& db_;
+    provisioning::Clock& clock_;
+    const Settings& settings_;
+    const PasswordHasher& hasher_;
+    Outbox& outbox_;
+    std::function<void()> mailQueued_;
+};
+
+}  // namespace chatiere::manager

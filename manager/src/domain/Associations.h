@@ -1,0 +1,71 @@
+#pragma once
+
+#include "domain/Access.h"
+
+#include <Poco/Data/Session.h>
+
+#include <optional>
+#include <string>
+#include <vector>
+
+namespace chatiere::manager {
+
+struct PostalAddress {
+    std::string line1;
+    std::string line2;
+    std::string postalCode;
+    std::string city;
+    std::string country = "FR";
+};
+
+struct Association {
+    std::string id;
+    std::string name;
+    std::string kind;  // association | individual | other
+    std::optional<std::string> rna;
+    std::optional<std::string> siren;
+    PostalAddress address;
+    std::string email;
+    std::string status;  // pending | active | suspended | closed | rejected
+    std::optional<std::string> rejectionReason;
+    std::optional<std::string> planSlug;
+    std::string createdAt;
+    std::string updatedAt;
+};
+
+struct Membership {
+    std::string associationId;
+    std::string associationName;
+    std::string userId;
+    std::string userEmail;
+    std::string userName;
+    MemberRole role = MemberRole::Member;
+    std::string createdAt;
+};
+
+class AssociationRepository {
+public:
+    explicit AssociationRepository(Poco::Data::Session& session) : session_(session) {}
+
+    void insert(const Association& a);
+    std::optional<Association> find(const std::string& id);
+    // Every association (staff) or those the user belongs to; ordered by id, after `cursor`.
+    std::vector<Association> list(const std::optional<std::string>& memberUserId, const std::string& afterId,
+                                  int limit, const std::optional<std::string>& status);
+    void setStatus(const std::string& id, const std::string& status, const std::optional<std::string>& reason,
+                   const std::string& at);
+
+    void addMember(const std::string& associationId, const std::string& userId, MemberRole role,
+                   const std::string& at);
+    // Returns false when there was no such membership.
+    bool removeMember(const std::string& associationId, const std::string& userId);
+    std::optional<MemberRole> roleOf(const std::string& associationId, const std::string& userId);
+    std::vector<Membership> members(const std::string& associationId);
+    std::vector<Membership> membershipsOf(const std::string& userId);
+    int countManagers(const std::string& associationId);
+
+private:
+    Poco::Data::Session& session_;
+};
+
+}  // namespace chatiere::manager

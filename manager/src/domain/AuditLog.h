@@ -1,0 +1,47 @@
+#pragma once
+
+#include "domain/Actor.h"
+
+#include <Poco/Data/Session.h>
+#include <Poco/JSON/Object.h>
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <vector>
+
+namespace chatiere::manager {
+
+struct AuditEntry {
+    int64_t id = 0;
+    std::string at;
+    std::optional<std::string> actorUserId;
+    std::string actor;
+    std::string clientAddress;
+    std::string action;      // "association.approve", "user.login_failed", …
+    std::string targetType;  // "association", "user", "plan", …
+    std::string targetId;
+    std::optional<std::string> associationId;
+    std::string details = "{}";  // JSON object
+};
+
+struct AuditFilter {
+    std::optional<std::string> associationId;
+    std::optional<std::string> action;  // prefix match: "association." matches every association action
+    std::optional<std::string> actorUserId;
+    std::optional<int64_t> before;  // cursor: entries with a smaller id
+    int limit = 50;
+};
+
+// Who did what, when, from where. Written in the same transaction as the change it records.
+class AuditLog {
+public:
+    static void record(Poco::Data::Session& session, const Actor& actor, const std::string& at,
+                       const std::string& action, const std::string& targetType, const std::string& targetId,
+                       const std::optional<std::string>& associationId,
+                       const Poco::JSON::Object& details = Poco::JSON::Object());
+    // Newest first.
+    static std::vector<AuditEntry> list(Poco::Data::Session& session, const AuditFilter& filter);
+};
+
+}  // namespace chatiere::manager

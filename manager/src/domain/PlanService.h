@@ -1,0 +1,24 @@
+#pragma once
+
+#include "chatiere/manager/Database.h"
+#include "chatiere/provisioning/Clock.h"
+#include "domain/Actor.h"
+#include "domain/Plans.h"
+
+namespace chatiere::manager {
+
+// The catalogue of plans: anyone reads it, the admin writes it (each change is a new version).
+class PlanService {
+public:
+    PlanService(Database& db, provisioning::Clock& clock) : db_(db), clock_(clock) {}
+    std::vector<Plan> list();
+    Plan get(const std::string& slug);
+    Plan create(const Actor& actor, const Poco::JSON::Object::Ptr& body);
+    Plan update(const Actor& actor, const std::string& slug, const Poco::JSON::Object::Ptr& body);
+
+private:
+    Database& db_;
+    provisioning::Clock& clock_;
+};
+
+}  // namespace chatiere::manager

@@ -1,0 +1,295 @@
+#include "domain/Plans.h"
+
+#include "chatiere/manager/Error.h"
+#include "domain/JsonFields.h"
+#include "domain/Rows.h"
+
+#include <Poco/Data/RecordSet.h>
+#include <Poco/Data/Statement.h>
+#include <Poco/JSON/Parser.h>
+
+#include <set>
+#include <sstream>
+
+using namespace Poco::Data::Keywords;
+
+namespace chatiere::manager {
+
+namespace {
+
+const std::set<std::string> kIntervals = {"month", "year"};
+const std::set<std::string> kKinds = {"association", "individual", "other"};
+const std::set<std::string> kMetrics = {"disk_gib", "memory_mib", "vcpus", "services"};
+constexpr int64_t kMaxQuota = 1'000'000;
+
+bool isSlug(const std::string& s) {
+    if (s.size() < 2 || s.size() > 40 || s.front() == '-' || s.back() == '-') {
+        return false;
+    }
+    for (const char c : s) {
+        if (!((c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '-')) {
+            return false;
+        }
+    }
+    return true;
+}
+
+// "name": "Site web" serves both languages.
+LocalizedText localizedFromString(JsonFields& fields, const std::string& key, bool required,
+                                  std::size_t maxLength) {
+    LocalizedText out;
+    if (auto text = fields.string(key, required, maxLength)) {
+        out.fr = out.en = *text;
+    }
+    return out;
+}
+
+}  // namespace
+
+Plan parsePlan(const Poco::JSON::Object::Ptr& body, const std::optional<std::string>& slugInPath) {
+    FieldErrors errors;
+    JsonFields fields(body, errors);
+    Plan plan;
+
+    const auto slug = fields.string("slug", !slugInPath.has_value(), 40);
+    if (slug && !isSlug(*slug)) {
+        errors.add("slug", "invalid_slug", "2 to 40 characters: lower-case letters, digits and hyphens.");
+    }
+    if (slug && slugInPath && *slug != *slugInPath) {
+        errors.add("slug", "slug_mismatch", "The slug cannot be changed; it must match the address.");
+    }
+    plan.slug = slugInPath.value_or(slug.value_or(""));
+
+    for (const auto& [key, target, maxLength] :
+         {std::tuple<std::string, LocalizedText*, std::size_t>{"name", &plan.name, 120},
+          std::tuple<std::string, LocalizedText*, std::size_t>{"description", &plan.description, 2000}}) {
+        const bool required = key == "name";
+        if (!fields.has(key)) {
+            if (required) {
+                errors.add(key, "missing", "This field is required.");
+            }
+            continue;
+        }
+        if (body->get(key).isString()) {
+            *target = localizedFromString(fields, key, required, maxLength);
+            continue;
+        }
+        auto object = fields.object(key, required);
+        if (!object) {
+            continue;
+        }
+        JsonFields inner(object, errors, key);
+        const auto fr = inner.string("fr", required, maxLength);
+        const auto en = inner.string("en", false, maxLength);
+        target->fr = fr.value_or(en.value_or(""));
+        target->en = en.value_or(target->fr);
+    }
+
+    if (auto templates = fields.array("templates", false)) {
+        for (std::size_t i = 0; i < templates->size(); ++i) {
+            const Poco::Dynamic::Var v = templates->get(static_cast<unsigned>(i));
+            const std::string path = "templates." + std::to_string(i);
+            if (!v.isString() || !isSlug(v.extract<std::string>())) {
+                errors.add(path, "invalid_template",
+                           "A template name: lower-case letters, digits and hyphens.");
+                continue;
+            }
+            plan.templates.push_back(v.extract<std::string>());
+        }
+    }
+
+    if (auto prices = fields.array("prices", true)) {
+        std::set<std::pair<std::string, std::string>> seen;
+        for (std::size_t i = 0; i < prices->size(); ++i) {
+            const std::string path = "prices." + std::to_string(i);
+            auto item = prices->getObject(static_cast<unsigned>(i));
+            if (!item) {
+                errors.add(path, "wrong_type", "Expected an object.");
+                continue;
+            }
+            JsonFields price(item, errors, path);
+            PlanPrice p;
+            const auto interval = price.string("interval", true, 10);
+            const auto kind = price.string("kind", true, 20);
+            const auto amount = price.integer("amount_cents", true);
+            if (interval && !kIntervals.count(*interval)) {
+                errors.add(path + ".interval", "invalid_interval", "Expected month or year.");
+            }
+            if (kind && !kKinds.count(*kind)) {
+                errors.add(path + ".kind", "invalid_kind", "Expected association, individual or other.");
+            }
+            if (amount && (*amount < 0 || *amount > kMaxPriceCents)) {
+                errors.add(path + ".amount_cents", "invalid_amount",
+                           "A price in cents from 0 to " + std::to_string(kMaxPriceCents) + ".");
+            }
+            if (interval && kind && !seen.insert({*interval, *kind}).second) {
+                errors.add(path, "duplicate_price", "Only one price per interval and kind.");
+            }
+            p.interval = interval.value_or("");
+            p.kind = kind.value_or("");
+            p.amountCents = amount.value_or(0);
+            plan.prices.push_back(p);
+        }
+    }
+
+    if (auto quotas = fields.object("quotas", false)) {
+        for (const auto& [metric, value] : *quotas) {
+            const std::string path = "quotas." + metric;
+            if (!kMetrics.count(metric)) {
+                errors.add(path, "unknown_metric", "Known metrics: disk_gib, memory_mib, vcpus, services.");
+                continue;
+            }
+            auto object = quotas->getObject(metric);
+            if (!object) {
+                errors.add(path, "wrong_type", "Expected {\"included\", \"limit\"}.");
+                continue;
+            }
+            JsonFields q(object, errors, path);
+            const auto included = q.integer("included", true);
+            const auto limit = q.integer("limit", true);
+            if (included && (*included < 0 || *included > kMaxQuota)) {
+                errors.add(path + ".included", "invalid_quota", "A whole number from 0 to 1000000.");
+            }
+            if (limit && (*limit < 0 || *limit > kMaxQuota)) {
+                errors.add(path + ".limit", "invalid_quota", "A whole number from 0 to 1000000.");
+            }
+            if (included && limit && *included > *limit) {
+                errors.add(path, "included_above_limit", "`included` cannot be above `limit`.");
+            }
+            plan.quotas[metric] = {included.value_or(0), limit.value_or(0)};
+        }
+    }
+
+    errors.throwIfAny();
+    return plan;
+}
+
+Poco::JSON::Object planToJson(const Plan& plan) {
+    Poco::JSON::Object out(Poco::JSON_PRESERVE_KEY_ORDER);
+    out.set("slug", plan.slug);
+    out.set("version", plan.version);
+    Poco::JSON::Object name;
+    name.set("fr", plan.name.fr);
+    name.set("en", plan.name.en);
+    out.set("name", name);
+    Poco::JSON::Object description;
+    description.set("fr", plan.description.fr);
+    description.set("en", plan.description.en);
+    out.set("description", description);
+    Poco::JSON::Array templates;
+    for (const auto& t : plan.templates) {
+        templates.add(t);
+    }
+    out.set("templates", templates);
+    Poco::JSON::Array prices;
+    for (const auto& p : plan.prices) {
+        Poco::JSON::Object price(Poco::JSON_PRESERVE_KEY_ORDER);
+        price.set("interval", p.interval);
+        price.set("kind", p.kind);
+        price.set("amount_cents", p.amountCents);
+        price.set("currency", "EUR");
+        prices.add(price);
+    }
+    out.set("prices", prices);
+    Poco::JSON::Object quotas;
+    for (const auto& [metric, q] : plan.quotas) {
+        Poco::JSON::Object quota;
+        quota.set("included", q.included);
+        quota.set("limit", q.limit);
+        quotas.set(metric, quota);
+    }
+    out.set("quotas", quotas);
+    if (!plan.createdAt.empty()) {
+        out.set("created_at", plan.createdAt);
+        out.set("updated_at", plan.updatedAt);
+    }
+    return out;
+}
+
+namespace {
+
+std::string serialize(const Plan& plan) {
+    Plan copy = plan;
+    copy.createdAt.clear();
+    std::ostringstream out;
+    planToJson(copy).stringify(out);
+    return out.str();
+}
+
+Plan deserialize(const std::string& json, int version, const std::string& createdAt,
+                 const std::string& updatedAt) {
+    Poco::JSON::Parser parser;
+    auto object = parser.parse(json).extract<Poco::JSON::Object::Ptr>();
+    const std::string slug = object->getValue<std::string>("slug");
+    object->remove("version");
+    object->remove("created_at");
+    object->remove("updated_at");
+    auto prices = object->getArray("prices");
+    for (std::size_t i = 0; prices && i < prices->size(); ++i) {
+        prices->getObject(static_cast<unsigned>(i))->remove("currency");
+    }
+    Plan plan = parsePlan(object, slug);
+    plan.version = version;
+    plan.createdAt = createdAt;
+    plan.updatedAt = updatedAt;
+    return plan;
+}
+
+}  // namespace
+
+void PlanRepository::create(Plan& plan, const std::string& at) {
+    int exists = 0;
+    session_ << "SELECT COUNT(*) FROM plans WHERE slug = ?", bind(plan.slug), into(exists), now;
+    if (exists > 0) {
+        throw Error(ErrorKind::Conflict, "plan_exists", "A plan with this slug already exists.",
+                    {{"slug", "plan_exists", "A plan with this slug already exists."}});
+    }
+    plan.version = 1;
+    plan.createdAt = plan.updatedAt = at;
+    session_ << "INSERT INTO plans (slug, version, created_at, updated_at) VALUES (?, 1, ?, ?)",
+        bind(plan.slug), bind(at), bind(at), now;
+    session_ << "INSERT INTO plan_versions (slug, version, body, created_at) VALUES (?, 1, ?, ?)",
+        bind(plan.slug), bind(serialize(plan)), bind(at), now;
+}
+
+void PlanRepository::update(Plan& plan, const std::string& at) {
+    auto current = find(plan.slug);
+    if (!current) {
+        throw Error::notFound("Plan " + plan.slug);
+    }
+    plan.version = current->version + 1;
+    plan.createdAt = current->createdAt;
+    plan.updatedAt = at;
+    session_ << "UPDATE plans SET version = ?, updated_at = ? WHERE slug = ?", bind(plan.version), bind(at),
+        bind(plan.slug), now;
+    session_ << "INSERT INTO plan_versions (slug, version, body, created_at) VALUES (?, ?, ?, ?)",
+        bind(plan.slug), bind(plan.version), bind(serialize(plan)), bind(at), now;
+}
+
+std::optional<Plan> PlanRepository::find(const std::string& slug) {
+    auto found = select(slug);
+    return found.empty() ? std::nullopt : std::optional<Plan>(std::move(found.front()));
+}
+
+std::vector<Plan> PlanRepository::list() {
+    return select(std::nullopt);
+}
+
+std::vector<Plan> PlanRepository::select(const std::optional<std::string>& slug) {
+    const std::string wanted = slug.value_or("");
+    Poco::Data::Statement stmt(session_);
+    stmt << "SELECT p.slug, p.version, p.created_at, p.updated_at, v.body FROM plans p "
+            "JOIN plan_versions v ON v.slug = p.slug AND v.version = p.version "
+            "WHERE ? = '' OR p.slug = ? ORDER BY p.slug",
+        bind(wanted), bind(wanted);
+    stmt.execute();
+    Poco::Data::RecordSet rs(stmt);
+    std::vector<Plan> out;
+    for (bool more = rs.moveFirst(); more; more = rs.moveNext()) {
+        out.push_back(deserialize(text(rs, "body"), static_cast<int>(integer(rs, "version")),
+                                  text(rs, "created_at"), text(rs, "updated_at")));
+    }
+    return out;
+}
+
+}  // namespace chatiere::manager

@@ -1,0 +1,65 @@
+#pragma once
+
+#include <Poco/Data/Session.h>
+#include <Poco/JSON/Object.h>
+
+#include <cstdint>
+#include <map>
+#include <optional>
+#include <string>
+#include <vector>
+
+namespace chatiere::manager {
+
+struct LocalizedText {
+    std::string fr;
+    std::string en;
+};
+
+struct PlanPrice {
+    std::string interval;  // month | year
+    std::string kind;      // association | individual | other
+    int64_t amountCents = 0;
+};
+
+struct QuotaLimit {
+    int64_t included = 0;
+    int64_t limit = 0;
+};
+
+// An offer of the catalogue. Changing a plan makes a new version; the billing work builds on it.
+struct Plan {
+    std::string slug;
+    int version = 1;
+    LocalizedText name;
+    LocalizedText description;
+    std::vector<std::string> templates;
+    std::vector<PlanPrice> prices;
+    std::map<std::string, QuotaLimit> quotas;  // disk_gib, memory_mib, vcpus, services
+    std::string createdAt;
+    std::string updatedAt;
+};
+
+inline constexpr int64_t kMaxPriceCents = 10'000'000;  // 100 000 € a period: anything above is a typo
+
+// Reads and validates a plan from its JSON shape; throws a Validation error listing every bad
+// field. `slugInPath` (for PUT) must agree with the body's slug when the body has one.
+Plan parsePlan(const Poco::JSON::Object::Ptr& body, const std::optional<std::string>& slugInPath);
+Poco::JSON::Object planToJson(const Plan& plan);
+
+class PlanRepository {
+public:
+    explicit PlanRepository(Poco::Data::Session& session) : session_(session) {}
+    // Throws Conflict when the slug exists.
+    void create(Plan& plan, const std::string& at);
+    // A new version; throws NotFound when there is no such plan.
+    void update(Plan& plan, const std::string& at);
+    std::optional<Plan> find(const std::string& slug);
+    std::vector<Plan> list();
+
+private:
+    std::vector<Plan> select(const std::optional<std::string>& slug);
+    Poco::Data::Session& session_;
+};
+
+}  // namespace chatiere::manager

@@ -1,0 +1,155 @@
+#include "http/Request.h"
+
+#include <Poco/JSON/Array.h>
+#include <Poco/JSON/JSONException.h>
+#include <Poco/JSON/Parser.h>
+#include <Poco/Net/HTMLForm.h>
+#include <Poco/Net/NameValueCollection.h>
+#include <Poco/StreamCopier.h>
+#include <Poco/String.h>
+#include <Poco/URI.h>
+
+#include <sstream>
+
+namespace chatiere::manager::http {
+
+Request::Request(Poco::Net::HTTPServerRequest& request, Poco::Net::HTTPServerResponse& response,
+                 std::map<std::string, std::string> params)
+    : request_(request), response_(response), params_(std::move(params)) {
+    clientAddress_ = request_.clientAddress().host().toString();
+    const Poco::URI uri(request_.getURI());
+    for (const auto& [k, v] : uri.getQueryParameters()) {
+        query_[k] = v;
+    }
+}
+
+const std::string& Request::param(const std::string& name) const {
+    const auto it = params_.find(name);
+    if (it == params_.end()) {
+        throw Error(ErrorKind::Internal, "route", "route has no parameter " + name);
+    }
+    return it->second;
+}
+
+std::optional<std::string> Request::query(const std::string& name) const {
+    const auto it = query_.find(name);
+    if (it == query_.end()) {
+        return std::nullopt;
+    }
+    return it->second;
+}
+
+std::optional<std::string> Request::header(const std::string& name) const {
+    if (!request_.has(name)) {
+        return std::nullopt;
+    }
+    return request_.get(name);
+}
+
+std::optional<std::string> Request::cookie(const std::string& name) const {
+    Poco::Net::NameValueCollection cookies;
+    request_.getCookies(cookies);
+    if (!cookies.has(name)) {
+        return std::nullopt;
+    }
+    return cookies.get(name);
+}
+
+std::string Request::readBodyLimited() {
+    if (request_.hasContentLength() &&
+        request_.getContentLength64() > static_cast<Poco::Int64>(kMaxBodyBytes)) {
+        response_.setKeepAlive(false);
+        throw Error(ErrorKind::PayloadTooLarge, "payload_too_large",
+                    "The request body is larger than 1 MiB.");
+    }
+    std::string body;
+    std::istream& in = request_.stream();
+    char buffer[16384];
+    while (in) {
+        in.read(buffer, sizeof buffer);
+        body.append(buffer, static_cast<std::size_t>(in.gcount()));
+        if (body.size() > kMaxBodyBytes) {
+            response_.setKeepAlive(false);
+            throw Error(ErrorKind::PayloadTooLarge, "payload_too_large",
+                        "The request body is larger than 1 MiB.");
+        }
+    }
+    return body;
+}
+
+Poco::JSON::Object::Ptr Request::jsonBody() {
+    const std::string type = Poco::toLower(request_.getContentType());
+    if (type.rfind("application/json", 0) != 0) {
+        response_.setKeepAlive(false);
+        throw Error(ErrorKind::UnsupportedMediaType, "unsupported_media_type",
+                    "Send the body as application/json.");
+    }
+    const std::string body = readBodyLimited();
+    try {
+        Poco::JSON::Parser parser;
+        const Poco::Dynamic::Var parsed = parser.parse(body);
+        if (parsed.type() != typeid(Poco::JSON::Object::Ptr)) {
+            throw Error(ErrorKind::BadRequest, "invalid_json", "The body must be a JSON object.");
+        }
+        return parsed.extract<Poco::JSON::Object::Ptr>();
+    } catch (const Poco::JSON::JSONException& e) {
+        throw Error(ErrorKind::BadRequest, "invalid_json", "The body is not valid JSON: " + e.message());
+    } catch (const Poco::SyntaxException& e) {
+        throw Error(ErrorKind::BadRequest, "invalid_json", "The body is not valid JSON: " + e.message());
+    }
+}
+
+void Request::sendJson(int status, const Poco::JSON::Object& body) {
+    std::ostringstream out;
+    body.stringify(out);
+    sendText(status, "application/json; charset=utf-8", out.str());
+}
+
+void Request::sendNoContent() {
+    response_.setStatus(Poco::Net::HTTPResponse::HTTP_NO_CONTENT);
+    response_.setContentLength(0);
+    response_.send();
+    answered_ = true;
+}
+
+void Request::sendText(int status, const std::string& contentType, const std::string& body) {
+    response_.setStatus(static_cast<Poco::Net::HTTPResponse::HTTPStatus>(status));
+    response_.setContentType(contentType);
+    response_.set("Cache-Control", "no-store");
+    response_.set("X-Content-Type-Options", "nosniff");
+    response_.setContentLength(static_cast<std::streamsize>(body.size()));
+    response_.send() << body;
+    answered_ = true;
+}
+
+void sendError(Poco::Net::HTTPServerResponse& response, const Error& error) {
+    Poco::JSON::Object inner;
+    inner.set("code", error.code());
+    inner.set("message", std::string(error.what()));
+    if (!error.fields().empty()) {
+        Poco::JSON::Array fields;
+        for (const auto& f : error.fields()) {
+            Poco::JSON::Object field;
+            field.set("field", f.field);
+            field.set("code", f.code);
+            field.set("message", f.message);
+            fields.add(field);
+        }
+        inner.set("fields", fields);
+    }
+    Poco::JSON::Object outer;
+    outer.set("error", inner);
+    std::ostringstream out;
+    outer.stringify(out);
+    const std::string body = out.str();
+    response.setStatus(static_cast<Poco::Net::HTTPResponse::HTTPStatus>(httpStatusOf(error.kind())));
+    if (error.retryAfterSeconds() > 0) {
+        response.set("Retry-After", std::to_string(error.retryAfterSeconds()));
+    }
+    response.setContentType("application/json; charset=utf-8");
+    response.set("Cache-Control", "no-store");
+    response.setContentLength(static_cast<std::streamsize>(body.size()));
+    response.send() << body;
+}
+
+}  // namespace chatiere::manager::http

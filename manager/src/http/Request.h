@@ -1,0 +1,55 @@
+#pragma once
+
+#include "chatiere/manager/Error.h"
+
+#include <Poco/JSON/Object.h>
+#include <Poco/Net/HTTPServerRequest.h>
+#include <Poco/Net/HTTPServerResponse.h>
+
+#include <map>
+#include <optional>
+#include <string>
+
+namespace chatiere::manager::http {
+
+inline constexpr std::size_t kMaxBodyBytes = 1024 * 1024;
+
+// One API request as handlers see it: the path parameters, the client's address, the body
+// (checked for type and size before it is parsed) and a way to answer in JSON.
+class Request {
+public:
+    Request(Poco::Net::HTTPServerRequest& request, Poco::Net::HTTPServerResponse& response,
+            std::map<std::string, std::string> params);
+
+    Poco::Net::HTTPServerRequest& raw() { return request_; }
+    Poco::Net::HTTPServerResponse& response() { return response_; }
+    const std::string& param(const std::string& name) const;
+    std::optional<std::string> query(const std::string& name) const;
+    const std::string& clientAddress() const { return clientAddress_; }
+    std::optional<std::string> header(const std::string& name) const;
+    std::optional<std::string> cookie(const std::string& name) const;
+
+    // The body as a JSON object: 415 unless Content-Type is application/json, 413 past 1 MiB
+    // (refused from Content-Length before reading), 400 when it is not a JSON object.
+    Poco::JSON::Object::Ptr jsonBody();
+
+    void sendJson(int status, const Poco::JSON::Object& body);
+    void sendNoContent();
+    void sendText(int status, const std::string& contentType, const std::string& body);
+    bool answered() const { return answered_; }
+
+private:
+    std::string readBodyLimited();
+
+    Poco::Net::HTTPServerRequest& request_;
+    Poco::Net::HTTPServerResponse& response_;
+    std::map<std::string, std::string> params_;
+    std::map<std::string, std::string> query_;
+    std::string clientAddress_;
+    bool answered_ = false;
+};
+
+// Sends {"error": {"code", "message", "fields"?}} with the status of the error's kind.
+void sendError(Poco::Net::HTTPServerResponse& response, const Error& error);
+
+}  // namespace chatiere::manager::http

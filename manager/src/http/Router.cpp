@@ -1,0 +1,100 @@
+#include "http/Router.h"
+
+#include <Poco/Exception.h>
+#include <Poco/URI.h>
+
+namespace chatiere::manager::http {
+
+std::vector<std::string> Router::split(const std::string& path) {
+    std::vector<std::string> out;
+    std::string current;
+    for (const char c : path) {
+        if (c == '/') {
+            if (!current.empty()) {
+                out.push_back(current);
+                current.clear();
+            }
+        } else {
+            current.push_back(c);
+        }
+    }
+    if (!current.empty()) {
+        out.push_back(current);
+    }
+    return out;
+}
+
+void Router::add(const std::string& method, const std::string& pattern, Handler handler) {
+    routes_.push_back({method, split(pattern), std::move(handler)});
+}
+
+bool Router::match(const Route& route, const std::vector<std::string>& segments,
+                   std::map<std::string, std::string>& params) {
+    if (route.segments.size() != segments.size()) {
+        return false;
+    }
+    std::map<std::string, std::string> captured;
+    for (std::size_t i = 0; i < segments.size(); ++i) {
+        const std::string& want = route.segments[i];
+        if (want.size() > 2 && want.front() == '{' && want.back() == '}') {
+            captured[want.substr(1, want.size() - 2)] = segments[i];
+        } else if (want != segments[i]) {
+            return false;
+        }
+    }
+    params = std::move(captured);
+    return true;
+}
+
+void Router::dispatch(Poco::Net::HTTPServerRequest& request, Poco::Net::HTTPServerResponse& response) const {
+    try {
+        std::string path;
+        try {
+            Poco::URI::decode(Poco::URI(request.getURI()).getPath(), path);
+        } catch (const Poco::SyntaxException&) {
+            throw Error(ErrorKind::BadRequest, "bad_uri", "The request URI is malformed.");
+        }
+        const auto segments = split(path);
+        bool pathKnown = false;
+        for (const auto& route : routes_) {
+            std::map<std::string, std::string> params;
+            if (!match(route, segments, params)) {
+                continue;
+            }
+            pathKnown = true;
+            if (route.method != request.getMethod()) {
+                continue;
+            }
+            Request req(request, response, std::move(params));
+            route.handler(req);
+            if (!req.answered()) {
+                throw Error(ErrorKind::Internal, "no_answer", "The handler sent no answer.");
+            }
+            return;
+        }
+        if (pathKnown) {
+            throw Error(ErrorKind::MethodNotAllowed, "method_not_allowed",
+                        request.getMethod() + " is not allowed on " + path + ".");
+        }
+        throw Error(ErrorKind::NotFound, "not_found", "No such resource: " + path + ".");
+    } catch (const Error& e) {
+        if (e.kind() == ErrorKind::Internal) {
+            logger_.error("%s %s: %s", request.getMethod(), request.getURI(), std::string(e.what()));
+        }
+        if (!response.sent()) {
+            sendError(response, e);
+        }
+    } catch (const Poco::Exception& e) {
+        logger_.error("%s %s: %s", request.getMethod(), request.getURI(), e.displayText());
+        if (!response.sent()) {
+            sendError(response, Error(ErrorKind::Internal, "internal", "Internal error; it was logged."));
+        }
+    } catch (const std::exception& e) {
+        logger_.error("%s %s: %s", request.getMethod(), request.getURI(), std::string(e.what()));
+        if (!response.sent()) {
+            sendError(response, Error(ErrorKind::Internal, "internal", "Internal error; it was logged."));
+        }
+    }
+}
+
+}  // namespace chatiere::manager::http

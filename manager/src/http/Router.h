@@ -1,0 +1,37 @@
+#pragma once
+
+#include "http/Request.h"
+
+#include <Poco/Logger.h>
+
+#include <functional>
+#include <string>
+#include <vector>
+
+namespace chatiere::manager::http {
+
+// Maps "METHOD /path/{param}" to handlers; answers 404 for unknown paths, 405 for a known path
+// with another method, and turns every exception into a JSON error (500s are logged).
+class Router {
+public:
+    using Handler = std::function<void(Request&)>;
+
+    explicit Router(Poco::Logger& logger) : logger_(logger) {}
+    void add(const std::string& method, const std::string& pattern, Handler handler);
+    void dispatch(Poco::Net::HTTPServerRequest& request, Poco::Net::HTTPServerResponse& response) const;
+
+private:
+    struct Route {
+        std::string method;
+        std::vector<std::string> segments;  // "{name}" segments capture
+        Handler handler;
+    };
+    static std::vector<std::string> split(const std::string& path);
+    static bool match(const Route& route, const std::vector<std::string>& segments,
+                      std::map<std::string, std::string>& params);
+
+    Poco::Logger& logger_;
+    std::vector<Route> routes_;
+};
+
+}  // namespace chatiere::manager::http

@@ -1,0 +1,105 @@
+#!/usr/bin/env bash
+# The README's main-job command: installs what is missing, builds, and runs the daemon with its
+# SQLite database and a demo: an admin, a plan, and an approved demo association with its manager.
+# Prints the URL and the accounts, then keeps the daemon in the foreground until Ctrl-C.
+# Usage (as root on Debian 12): bash packaging/scripts/demo.sh
+# Settings: CHATIERE_DEMO_DIR (default /var/lib/chatiere-demo), CHATIERE_DEMO_PORT (default 8470).
+set -euo pipefail
+src=$(cd "$(dirname "$0")/../.." && pwd)
+dir=${CHATIERE_DEMO_DIR:-/var/lib/chatiere-demo}
+port=${CHATIERE_DEMO_PORT:-8470}
+cd "$src"
+
+bash packaging/scripts/deps.sh run
+cmake --preset default >/dev/null
+cmake --build --preset default --target chatiere
+bin="$src/build/manager/chatiere"
+py=/usr/bin/python3
+
+mkdir -p "$dir/mail"
+conf="$dir/chatiere.properties"
+if [ ! -f "$dir/smtp.port" ]; then
+  echo 2525 > "$dir/smtp.port"
+fi
+smtp_port=$(cat "$dir/smtp.port")
+cat > "$conf" <<CONF
+# Written by packaging/scripts/demo.sh
+http.address = 127.0.0.1
+http.port = $port
+db.path = $dir/chatiere.db
+data.dir = $dir
+web.dir = $src/web-admin
+public.url = http://127.0.0.1:$port
+smtp.host = 127.0.0.1
+smtp.port = $smtp_port
+smtp.tls = none
+mail.from = Chatière démo <chatiere@localhost>
+outbox.interval_seconds = 5
+CONF
+
+pids=()
+cleanup() { for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done; wait 2>/dev/null || true; }
+trap cleanup EXIT INT TERM
+
+# A loopback SMTP server that keeps the demo's mails as files, so that nothing leaves the machine.
+"$py" "$src/tests/support/smtp_sink.py" --port "$smtp_port" --dir "$dir/mail" >"$dir/smtp.log" 2>&1 &
+pids+=($!)
+
+"$bin" migrate --config "$conf"
+creds="$dir/credentials"
+if [ ! -f "$creds" ]; then
+  admin_pw=$(head -c 12 /dev/urandom | base64 | tr -d '/+=')
+  manager_pw=$(head -c 12 /dev/urandom | base64 | tr -d '/+=')
+  printf 'admin_pw=%s\nmanager_pw=%s\n' "$admin_pw" "$manager_pw" > "$creds"
+  chmod 600 "$creds"
+  echo "$admin_pw" | "$bin" admin create --email admin@demo.chatiere.test --name "Admin démo" --config "$conf"
+fi
+. "$creds"
+
+"$bin" serve --config "$conf" &
+daemon=$!
+pids+=($daemon)
+url="http://127.0.0.1:$port"
+for _ in $(seq 1 100); do
+  curl -fsS "$url/healthz" >/dev/null 2>&1 && break
+  kill -0 "$daemon" 2>/dev/null || { echo "demo: the daemon stopped; see above" >&2; exit 1; }
+  sleep 0.2
+done
+
+api() { # METHOD PATH [JSON] → prints the body; fails on HTTP >= 400
+  curl -sS -f -X "$1" "$url$2" -H "Authorization: Bearer ${token:-}" -H 'Content-Type: application/json' \
+       ${3:+--data "$3"}
+}
+json() { "$py" -c "import json,sys; d=json.load(sys.stdin); print($1)"; }
+
+token=$(api POST /api/v1/sessions "{\"email\": \"admin@demo.chatiere.test\", \"password\": \"$admin_pw\"}" | json 'd["token"]')
+if ! api GET /api/v1/plans/asso-web >/dev/null 2>&1; then
+  api POST /api/v1/plans '{"slug": "asso-web", "name": {"fr": "Site associatif", "en": "Association website"},
+    "description": {"fr": "Un site web statique pour votre association", "en": "A static website for your association"},
+    "templates": ["website"],
+    "prices": [{"interval": "month", "kind": "association", "amount_cents": 300},
+               {"interval": "year", "kind": "association", "amount_cents": 3000},
+               {"interval": "year", "kind": "individual", "amount_cents": 2000}],
+    "quotas": {"disk_gib": {"included": 1, "limit": 2}, "memory_mib": {"included": 256, "limit": 256},
+               "vcpus": {"included": 1, "limit": 1}, "services": {"included": 1, "limit": 1}}}' >/dev/null
+fi
+count=$(api GET /api/v1/associations | json 'len(d["associations"])')
+if [ "$count" = 0 ]; then
+  id=$(token="" api POST /api/v1/signup "{\"association\": {\"name\": \"Les Amis du Jardin Partagé\", \"kind\": \"association\",
+      \"email\": \"bureau@jardin.demo.chatiere.test\", \"rna\": \"W353012345\",
+      \"address\": {\"line1\": \"2 rue des Lilas\", \"postal_code\": \"35000\", \"city\": \"Rennes\"}},
+      \"manager\": {\"name\": \"Camille Martin\", \"email\": \"camille@jardin.demo.chatiere.test\", \"password\": \"$manager_pw\"},
+      \"plan\": \"asso-web\", \"accept_terms\": true}" | json 'd["association"]["id"]')
+  api POST "/api/v1/associations/$id/approve" >/dev/null
+fi
+
+cat <<MSG
+
+  Chatière runs at $url   (health: $url/healthz, API: $url/api/v1/plans)
+
+  Admin:    admin@demo.chatiere.test / $admin_pw
+  Manager:  camille@jardin.demo.chatiere.test / $manager_pw   (association "Les Amis du Jardin Partagé")
+
+  Data in $dir; the demo's mails are saved in $dir/mail. Ctrl-C stops the daemon.
+MSG
+wait "$daemon"
