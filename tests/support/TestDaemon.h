@@ -1,0 +1,168 @@
+#pragma once
+
+// An in-process daemon for integration tests: a temp directory with its SQLite file and
+// properties file, the real HTTP server on port 0, a real loopback SMTP server, and a manual
+// clock that starts at the real time and moves only when told.
+
+#include "ApiClient.h"
+#include "SmtpSink.h"
+#include "chatiere/manager/Daemon.h"
+#include "chatiere/manager/Outbox.h"
+#include "chatiere/manager/Settings.h"
+#include "chatiere/manager/SmtpMailer.h"
+#include "chatiere/provisioning/Clock.h"
+
+#include <Poco/Logger.h>
+#include <Poco/Pipe.h>
+#include <Poco/PipeStream.h>
+#include <Poco/Process.h>
+#include <Poco/StreamCopier.h>
+
+#include <cstdlib>
+#include <filesystem>
+#include <fstream>
+#include <functional>
+#include <memory>
+#include <string>
+
+namespace chatiere::testing {
+
+class TempDir {
+public:
+    TempDir() {
+        char tmpl[] = "/tmp/chatiere-it-XXXXXX";
+        if (!mkdtemp(tmpl)) {
+            throw std::runtime_error("mkdtemp failed");
+        }
+        path_ = tmpl;
+    }
+    ~TempDir() {
+        std::error_code ignored;
+        std::filesystem::remove_all(path_, ignored);
+    }
+    const std::filesystem::path& path() const { return path_; }
+
+private:
+    std::filesystem::path path_;
+};
+
+struct CommandResult {
+    int exitCode;
+    std::string out;
+    std::string err;
+};
+
+// Runs the real `chatiere` binary with arguments and standard input.
+inline CommandResult runChatiere(const std::vector<std::string>& args, const std::string& input = "") {
+    Poco::Pipe in, out, err;
+    Poco::ProcessHandle handle = Poco::Process::launch(CHATIERE_BINARY, args, &in, &out, &err);
+    Poco::PipeOutputStream toChild(in);
+    toChild << input;
+    toChild.close();
+    Poco::PipeInputStream fromOut(out), fromErr(err);
+    std::string o, e;
+    Poco::StreamCopier::copyToString(fromOut, o);
+    Poco::StreamCopier::copyToString(fromErr, e);
+    return {handle.wait(), o, e};
+}
+
+class TestDaemon {
+public:
+    using Tweak = std::function<void(manager::Settings&)>;
+
+    explicit TestDaemon(Tweak tweak = {}, bool startSink = true)
+        : clock_(std::chrono::time_point_cast<std::chrono::seconds>(std::chrono::system_clock::now())) {
+        if (startSink) {
+            sink_ = std::make_unique<SmtpSink>(dir_.path() / "mail");
+        }
+        settings_.httpPort = 0;
+        settings_.dbPath = (dir_.path() / "chatiere.db").string();
+        settings_.dataDir = dir_.path().string();
+        settings_.webDir = std::string(CHATIERE_SOURCE_DIR) + "/web-admin";
+        settings_.smtp.port = sink_ ? sink_->port() : 1;
+        settings_.smtp.tls = manager::SmtpSettings::Tls::Never;
+        settings_.smtp.timeoutSeconds = 5;
+        settings_.publicUrl = "http://chatons.test";
+        settings_.httpThreads = 8;
+        settings_.outboxIntervalSeconds = 1;
+        if (tweak) {
+            tweak(settings_);
+        }
+        writeConfig();
+        mailer_ = std::make_unique<manager::SmtpMailer>(settings_.smtp);
+        start();
+    }
+
+    void start() {
+        daemon_ = std::make_unique<manager::Daemon>(settings_, clock_, *mailer_, Poco::Logger::get("test"));
+        daemon_->start();
+    }
+    void stop() { daemon_.reset(); }
+    void restart() {
+        stop();
+        start();
+    }
+
+    ApiClient client() const { return ApiClient(daemon_->port()); }
+    manager::Daemon& daemon() { return *daemon_; }
+    provisioning::ManualClock& clock() { return clock_; }
+    SmtpSink& sink() { return *sink_; }
+    const manager::Settings& settings() const { return settings_; }
+    const std::filesystem::path& dir() const { return dir_.path(); }
+    std::string configPath() const { return (dir_.path() / "chatiere.properties").string(); }
+
+    // A staff account made with the real CLI (`chatiere admin create`, password on stdin), signed in.
+    ApiClient staffClient(const std::string& email, const std::string& role = "admin",
+                          const std::string& password = "correct horse battery") {
+        const auto created = runChatiere(
+            {"admin", "create", "--email", email, "--role", role, "--config", configPath()}, password + "\n");
+        if (created.exitCode != 0) {
+            throw std::runtime_error("admin create failed: " + created.err);
+        }
+        return login(email, password);
+    }
+
+    ApiClient login(const std::string& email, const std::string& password) {
+        ApiClient c = client();
+        const auto r =
+            c.post("/api/v1/sessions", R"({"email": ")" + email + R"(", "password": ")" + password + "\"}");
+        if (r.status != 201) {
+            throw std::runtime_error("login of " + email + " failed: " + r.body);
+        }
+        c.setToken(r.json()->getValue<std::string>("token"));
+        return c;
+    }
+
+    // Signs an association up through the API; returns {association id, manager user id}.
+    std::pair<std::string, std::string> signup(const std::string& name, const std::string& managerEmail,
+                                               const std::string& password = "correct horse battery") {
+        const auto r = client().post("/api/v1/signup",
+                                     R"({"association": {"name": ")" + name +
+                                         R"(", "kind": "association", "email": "contact@)" +
+                                         managerEmail.substr(managerEmail.find('@') + 1) +
+                                         R"("}, "manager": {"name": "Camille", "email": ")" + managerEmail +
+                                         R"(", "password": ")" + password + R"("}, "accept_terms": true})");
+        if (r.status != 201) {
+            throw std::runtime_error("signup failed: " + r.body);
+        }
+        return {r.json()->getObject("association")->getValue<std::string>("id"),
+                r.json()->getObject("user")->getValue<std::string>("id")};
+    }
+
+private:
+    void writeConfig() const {
+        std::ofstream out(configPath());
+        out << "db.path = " << settings_.dbPath << "\n"
+            << "web.dir = " << settings_.webDir << "\n"
+            << "http.port = 0\n";
+    }
+
+    TempDir dir_;
+    provisioning::ManualClock clock_;
+    std::unique_ptr<SmtpSink> sink_;
+    manager::Settings settings_;
+    std::unique_ptr<manager::SmtpMailer> mailer_;
+    std::unique_ptr<manager::Daemon> daemon_;
+};
+
+}  // namespace chatiere::testing
