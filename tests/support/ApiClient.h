@@ -55,6 +55,7 @@ public:
 
     void setToken(std::string token) { token_ = std::move(token); }
     void clearToken() { token_.clear(); }
+    const std::string& token() const { return token_; }
 
     ApiResponse request(const std::string& method, const std::string& path, const std::string& body = "",
                         const std::string& contentType = "application/json",

@@ -118,7 +118,7 @@ void Request::sendText(int status, const std::string& contentType, const std::st
     response_.set("Cache-Control", "no-store");
     response_.set("X-Content-Type-Options", "nosniff");
     response_.setContentLength(static_cast<std::streamsize>(body.size()));
-    response_.send() << body;
+    response_.send() << body << std::flush;
     answered_ = true;
 }
 
@@ -149,7 +149,7 @@ void sendError(Poco::Net::HTTPServerResponse& response, const Error& error) {
     response.setContentType("application/json; charset=utf-8");
     response.set("Cache-Control", "no-store");
     response.setContentLength(static_cast<std::streamsize>(body.size()));
-    response.send() << body;
+    response.send() << body << std::flush;
 }
 
 }  // namespace chatiere::manager::http

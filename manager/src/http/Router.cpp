@@ -1,6 +1,8 @@
 #include "http/Router.h"
 
 #include <Poco/Exception.h>
+#include <Poco/Net/HTTPServerRequestImpl.h>
+#include <Poco/Net/StreamSocket.h>
 #include <Poco/URI.h>
 
 namespace chatiere::manager::http {
@@ -46,6 +48,28 @@ bool Router::match(const Route& route, const std::vector<std::string>& segments,
     return true;
 }
 
+void Router::discardUnreadBody(Poco::Net::HTTPServerRequest& request) {
+    // The answer is sent; the connection closes after it. Reading (and dropping) a bounded part of
+    // what the client is still sending keeps the kernel from resetting the connection before the
+    // client has read the answer. Never more than kDrainBytes: a huge upload is cut off.
+    constexpr std::streamsize kDrainBytes = 8 * 1024 * 1024;
+    try {
+        // Only what arrives promptly: a client that waits for the answer before sending more
+        // must not hold this thread.
+        static_cast<Poco::Net::HTTPServerRequestImpl&>(request).socket().setReceiveTimeout(
+            Poco::Timespan(0, 200 * 1000));
+        std::istream& in = request.stream();
+        char buffer[16384];
+        std::streamsize total = 0;
+        while (in && total < kDrainBytes) {
+            in.read(buffer, sizeof buffer);
+            total += in.gcount();
+        }
+    } catch (const Poco::Exception&) {
+        // The client went away: nothing left to protect.
+    }
+}
+
 void Router::dispatch(Poco::Net::HTTPServerRequest& request, Poco::Net::HTTPServerResponse& response) const {
     try {
         std::string path;
@@ -83,6 +107,9 @@ void Router::dispatch(Poco::Net::HTTPServerRequest& request, Poco::Net::HTTPServ
         }
         if (!response.sent()) {
             sendError(response, e);
+        }
+        if (e.kind() == ErrorKind::PayloadTooLarge || e.kind() == ErrorKind::UnsupportedMediaType) {
+            discardUnreadBody(request);
         }
     } catch (const Poco::Exception& e) {
         logger_.error("%s %s: %s", request.getMethod(), request.getURI(), e.displayText());

@@ -26,6 +26,7 @@ private:
         std::vector<std::string> segments;  // "{name}" segments capture
         Handler handler;
     };
+    static void discardUnreadBody(Poco::Net::HTTPServerRequest& request);
     static std::vector<std::string> split(const std::string& path);
     static bool match(const Route& route, const std::vector<std::string>& segments,
                       std::map<std::string, std::string>& params);

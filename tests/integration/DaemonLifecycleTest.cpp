@@ -1,0 +1,176 @@
+#include "TestDaemon.h"
+#include "chatiere/manager/Error.h"
+
+#include <Poco/Net/ServerSocket.h>
+#include <gtest/gtest.h>
+
+#include <csignal>
+#include <fstream>
+#include <regex>
+
+using namespace chatiere::testing;
+
+namespace {
+
+int freePort() {
+    Poco::Net::ServerSocket socket(Poco::Net::SocketAddress("127.0.0.1", 0));
+    return socket.address().port();
+}
+
+}  // namespace
+
+TEST(DaemonLifecycle, RestartKeepsAllData) {
+    TestDaemon d;
+    ApiClient admin = d.staffClient("admin@chatons.test");
+    const auto [id, user] = d.signup("Les Amis du Jardin", "camille@jardin.test");
+    (void)user;
+    ASSERT_EQ(admin.post("/api/v1/plans", R"({"slug": "p1", "name": "P1", "prices": []})").status, 201);
+    const std::string token = admin.token();
+    d.restart();  // on another port: http.port is 0
+    ApiClient again = d.login("admin@chatons.test", "correct horse battery");
+    EXPECT_EQ(again.get("/api/v1/associations/" + id).status, 200);
+    EXPECT_EQ(d.client().get("/api/v1/plans").json()->getArray("plans")->size(), 1u);
+    // Sessions survive a restart too.
+    ApiClient sameSession = d.client();
+    sameSession.setToken(token);
+    EXPECT_EQ(sameSession.get("/api/v1/me").status, 200);
+}
+
+TEST(DaemonLifecycle, SecondDaemonOnTheSameDatabaseIsRefused) {
+    TestDaemon d;
+    chatiere::manager::SmtpMailer mailer(d.settings().smtp);
+    chatiere::manager::Daemon second(d.settings(), d.clock(), mailer, Poco::Logger::get("test"));
+    try {
+        second.start();
+        FAIL() << "a second daemon must not start";
+    } catch (const chatiere::manager::Error& e) {
+        EXPECT_EQ(e.code(), "already_running");
+    }
+    // The real command says so and exits with a code of its own.
+    const auto result = runChatiere({"serve", "--config", d.configPath()});
+    EXPECT_EQ(result.exitCode, 75);
+    EXPECT_NE(result.err.find("already running"), std::string::npos) << result.err;
+    // The first one is unharmed.
+    EXPECT_EQ(d.client().get("/healthz").status, 200);
+}
+
+TEST(DaemonLifecycle, ServeStopsCleanlyOnSigtermAndKeepsItsData) {
+    TempDir dir;
+    const std::string config = (dir.path() / "c.properties").string();
+    std::ofstream(config) << "http.port = 0\n"
+                          << "db.path = " << (dir.path() / "c.db").string() << "\n"
+                          << "web.dir = " << CHATIERE_SOURCE_DIR << "/web-admin\n"
+                          << "smtp.port = " << freePort() << "\n";
+    for (int round = 0; round < 2; ++round) {
+        Poco::Pipe out;
+        Poco::ProcessHandle handle =
+            Poco::Process::launch(CHATIERE_BINARY, {"serve", "--config", config}, nullptr, &out, nullptr);
+        Poco::PipeInputStream stream(out);
+        std::string line;
+        std::getline(stream, line);
+        std::smatch m;
+        ASSERT_TRUE(std::regex_search(line, m, std::regex(R"(:(\d+)$)"))) << line;
+        ApiClient client(std::stoi(m[1]));
+        EXPECT_EQ(client.get("/healthz").status, 200);
+        if (round == 0) {
+            const auto r = client.post("/api/v1/signup", R"({"association": {"name": "A", "kind": "other",
+                "email": "a@a.test"}, "manager": {"name": "M", "email": "m@a.test",
+                "password": "correct horse battery"}, "accept_terms": true})");
+            EXPECT_EQ(r.status, 201);
+        } else {
+            const auto r = client.post("/api/v1/sessions",
+                                       R"({"email": "m@a.test", "password": "correct horse battery"})");
+            EXPECT_EQ(r.status, 201) << "the account made before the restart is still there";
+        }
+        ::kill(handle.id(), SIGTERM);
+        EXPECT_EQ(handle.wait(), 0);
+    }
+}
+
+TEST(DaemonLifecycle, SmtpDownDuringSignupThenBackSendsEachMailOnce) {
+    const int smtpPort = freePort();
+    TestDaemon d([smtpPort](auto& s) { s.smtp.port = smtpPort; }, /*startSink=*/false);
+    d.signup("Les Amis du Jardin", "camille@jardin.test");
+    auto& worker = d.daemon().outboxWorker();
+    EXPECT_EQ(worker.deliverDue(), 0);  // SMTP is down
+    auto counts = worker.counts();
+    EXPECT_EQ(counts.pending, 1);
+    EXPECT_EQ(counts.sent, 0);
+
+    SmtpSink sink(d.dir() / "late-mail", smtpPort);
+    EXPECT_EQ(worker.deliverDue(), 0) << "not due again before its backoff";
+    d.clock().advance(std::chrono::minutes(2));
+    worker.wake();
+    const auto mails = sink.waitForMessages(1);
+    ASSERT_EQ(mails.size(), 1u);
+    EXPECT_NE(mails[0].to.find("camille@jardin.test"), std::string::npos);
+    d.clock().advance(std::chrono::hours(2));
+    EXPECT_EQ(worker.deliverDue(), 0);
+    counts = worker.counts();
+    EXPECT_EQ(counts.pending, 0);
+    EXPECT_EQ(counts.sent, 1);
+    EXPECT_EQ(sink.messages().size(), 1u);
+}
+
+TEST(Cli, AdminCreateAndListAndTheirErrors) {
+    TestDaemon d;
+    const std::string config = d.configPath();
+    auto r = runChatiere({"admin", "create", "--email", "Tresorier@chatons.test", "--role", "treasurer",
+                          "--name", "Dominique", "--config", config},
+                         "correct horse battery\n");
+    EXPECT_EQ(r.exitCode, 0) << r.err;
+    r = runChatiere({"admin", "create", "--email", "tresorier@CHATONS.test", "--config", config},
+                    "correct horse battery\n");
+    EXPECT_EQ(r.exitCode, 65);
+    EXPECT_NE(r.err.find("already uses"), std::string::npos) << r.err;
+    r = runChatiere({"admin", "create", "--email", "x@chatons.test", "--config", config}, "short\n");
+    EXPECT_EQ(r.exitCode, 65);
+    EXPECT_NE(r.err.find("password"), std::string::npos) << r.err;
+    r = runChatiere({"admin", "create", "--email", "x@chatons.test", "--role", "king", "--config", config},
+                    "");
+    EXPECT_EQ(r.exitCode, 64);
+    r = runChatiere({"admin", "list", "--config", config});
+    EXPECT_EQ(r.exitCode, 0);
+    EXPECT_NE(r.out.find("treasurer\tTresorier@chatons.test\tDominique"), std::string::npos) << r.out;
+    // The password never shows in the process's arguments: there is no option for it.
+    r = runChatiere({"admin", "create", "--email", "y@chatons.test", "--password", "x", "--config", config});
+    EXPECT_EQ(r.exitCode, 64);
+}
+
+TEST(Cli, ConfigurationAndUsageErrorsAreNamed) {
+    TempDir dir;
+    const std::string config = (dir.path() / "bad.properties").string();
+    std::ofstream(config) << "http.prot = 8080\n";
+    auto r = runChatiere({"migrate", "--config", config});
+    EXPECT_EQ(r.exitCode, 78);
+    EXPECT_NE(r.err.find("http.prot"), std::string::npos) << r.err;
+    std::ofstream(config) << "http.port = lots\n";
+    r = runChatiere({"serve", "--config", config});
+    EXPECT_EQ(r.exitCode, 78);
+    EXPECT_NE(r.err.find("http.port"), std::string::npos) << r.err;
+    r = runChatiere({"migrate", "--config", (dir.path() / "missing.properties").string()});
+    EXPECT_EQ(r.exitCode, 78);
+    r = runChatiere({"frobnicate"});
+    EXPECT_EQ(r.exitCode, 64);
+    for (const auto& command : {"serve", "migrate", "admin"}) {
+        r = runChatiere({command, "--help"});
+        EXPECT_EQ(r.exitCode, 0) << command;
+        EXPECT_NE(r.out.find("Usage: chatiere"), std::string::npos) << command;
+    }
+    r = runChatiere({"--version"});
+    EXPECT_EQ(r.exitCode, 0);
+    EXPECT_EQ(r.out.rfind("chatiere ", 0), 0u);
+}
+
+TEST(Cli, MigrateCreatesThenIsANoOp) {
+    TempDir dir;
+    const std::string config = (dir.path() / "c.properties").string();
+    std::ofstream(config) << "db.path = " << (dir.path() / "sub" / "c.db").string() << "\n";
+    std::filesystem::create_directories(dir.path() / "sub");
+    auto r = runChatiere({"migrate", "--config", config});
+    EXPECT_EQ(r.exitCode, 0) << r.err;
+    EXPECT_NE(r.out.find("1 migration(s) applied"), std::string::npos) << r.out;
+    r = runChatiere({"migrate", "--config", config});
+    EXPECT_EQ(r.exitCode, 0);
+    EXPECT_NE(r.out.find("0 migration(s) applied"), std::string::npos) << r.out;
+}
