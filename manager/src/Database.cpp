@@ -58,7 +58,9 @@ Poco::Data::Session Database::session() {
     return s;
 }
 
-int Database::latestSchemaVersion() { return static_cast<int>(migrations().size()); }
+int Database::latestSchemaVersion() {
+    return static_cast<int>(migrations().size());
+}
 
 int Database::schemaVersion() {
     auto s = session();

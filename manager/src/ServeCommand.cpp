@@ -24,9 +24,11 @@ namespace {
 void configureLogging(const std::string& configPath) {
     Poco::AutoPtr<Poco::Util::PropertyFileConfiguration> config =
         new Poco::Util::PropertyFileConfiguration(configPath);
-    if (config->has("logging")) {
-        Poco::AutoPtr<Poco::Util::AbstractConfiguration> view = config->createView("logging");
-        Poco::Util::LoggingConfigurator().configure(view);
+    Poco::Util::AbstractConfiguration::Keys loggingKeys;
+    config->keys("logging", loggingKeys);
+    if (!loggingKeys.empty()) {
+        // Poco 1.11's configurator reads the "logging." keys itself: give it the whole file.
+        Poco::Util::LoggingConfigurator().configure(config);
         return;
     }
     Poco::AutoPtr<Poco::PatternFormatter> formatter =
@@ -46,6 +48,8 @@ protected:
     void initialize(Poco::Util::Application&) override {}  // no application.* config: ours is validated
 
     int main(const std::vector<std::string>&) override {
+        // Here, not before: constructing the Application resets the root logger's channel.
+        configureLogging(configPath_);
         Poco::Logger& logger = Poco::Logger::get("chatiere");
         provisioning::SystemClock clock;
         SmtpMailer mailer(settings_.smtp);
@@ -74,7 +78,6 @@ private:
 
 int runServe(const std::string& configPath) {
     const Settings settings = Settings::fromFile(configPath);
-    configureLogging(configPath);
     // Block the termination signals before any thread starts, so that every thread inherits the
     // mask and waitForTerminationRequest() (sigwait) is the one to receive them.
     sigset_t signals;
