@@ -254,7 +254,11 @@ void AssociationService::notifyManagers(Poco::Data::Session& s, const Associatio
     }
 }
 
-Association AssociationService::approve(const Actor& actor, const std::string& associationId) {
+Association AssociationService::decideSignup(const Actor& actor, const std::string& associationId,
+                                             const std::string& newStatus,
+                                             const std::optional<std::string>& reason,
+                                             const std::string& templateName,
+                                             const std::map<std::string, std::string>& vars) {
     authorize(actor, associationId, Permission::DecideSignup);
     auto s = db_.session();
     Transaction tx(s);
@@ -265,17 +269,28 @@ Association AssociationService::approve(const Actor& actor, const std::string& a
     }
     if (a->status != "pending") {
         throw Error(ErrorKind::Conflict, "invalid_state",
-                    "Only a pending sign-up can be approved; this association is " + a->status + ".");
+                    "Only a pending sign-up can be decided; this association is " + a->status + ".");
     }
     const std::string at = nowText();
-    repo.setStatus(a->id, "active", std::nullopt, at);
-    a->status = "active";
+    repo.setStatus(a->id, newStatus, reason, at);
+    a->status = newStatus;
+    a->rejectionReason = reason;
     a->updatedAt = at;
-    AuditLog::record(s, actor, at, "association.approve", "association", a->id, a->id);
-    notifyManagers(s, *a, "signup_approved", {{"link", settings_.publicUrl + "/login"}});
+    Poco::JSON::Object details;
+    if (reason) {
+        details.set("reason", *reason);
+    }
+    AuditLog::record(s, actor, at, newStatus == "active" ? "association.approve" : "association.reject",
+                     "association", a->id, a->id, details);
+    notifyManagers(s, *a, templateName, vars);
     tx.commit();
     mailQueued_();
     return *a;
+}
+
+Association AssociationService::approve(const Actor& actor, const std::string& associationId) {
+    return decideSignup(actor, associationId, "active", std::nullopt, "signup_approved",
+                        {{"link", settings_.publicUrl + "/login"}});
 }
 
 Association AssociationService::reject(const Actor& actor, const std::string& associationId,
@@ -286,29 +301,7 @@ Association AssociationService::reject(const Actor& actor, const std::string& as
                     "Give the reason for the rejection (at most 2000 bytes).",
                     {{"reason", "missing", "Give the reason for the rejection."}});
     }
-    auto s = db_.session();
-    Transaction tx(s);
-    AssociationRepository repo(s);
-    auto a = repo.find(associationId);
-    if (!a) {
-        throw Error::notFound("Association");
-    }
-    if (a->status != "pending") {
-        throw Error(ErrorKind::Conflict, "invalid_state",
-                    "Only a pending sign-up can be rejected; this association is " + a->status + ".");
-    }
-    const std::string at = nowText();
-    repo.setStatus(a->id, "rejected", reason, at);
-    a->status = "rejected";
-    a->rejectionReason = reason;
-    a->updatedAt = at;
-    Poco::JSON::Object details;
-    details.set("reason", reason);
-    AuditLog::record(s, actor, at, "association.reject", "association", a->id, a->id, details);
-    notifyManagers(s, *a, "signup_rejected", {{"reason", reason}});
-    tx.commit();
-    mailQueued_();
-    return *a;
+    return decideSignup(actor, associationId, "rejected", reason, "signup_rejected", {{"reason", reason}});
 }
 
 User AssociationService::verifyEmail(const std::string& token, const std::string& clientAddress) {

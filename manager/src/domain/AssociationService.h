@@ -59,6 +59,10 @@ private:
     Draft parseSignup(const Poco::JSON::Object::Ptr& body, Poco::Data::Session& s);
     SignupResult insertSignup(Poco::Data::Session& s, Draft& draft, const Actor& actor,
                               const std::string& status);
+    // pending → active or rejected, audited, the managers told.
+    Association decideSignup(const Actor& actor, const std::string& associationId,
+                             const std::string& newStatus, const std::optional<std::string>& reason,
+                             const std::string& templateName, const std::map<std::string, std::string>& vars);
     std::string issueVerification(Poco::Data::Session& s, const User& user);
     void notifyManagers(Poco::Data::Session& s, const Association& a, const std::string& templateName,
                         std::map<std::string, std::string> vars);
