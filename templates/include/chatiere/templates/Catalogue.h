@@ -1,0 +1,88 @@
+#pragma once
+
+#include <filesystem>
+#include <map>
+#include <optional>
+#include <stdexcept>
+#include <string>
+#include <vector>
+
+namespace chatiere::templates {
+
+// A template folder that cannot be used: the message names the file and the field.
+class TemplateError : public std::runtime_error {
+public:
+    using std::runtime_error::runtime_error;
+};
+
+struct LocalizedText {
+    std::string fr;
+    std::string en;
+};
+
+struct GuestPort {
+    std::string name;  // referred to by http_endpoint and health.port
+    int guestPort = 0;
+    std::string protocol;  // tcp | udp
+};
+
+struct HealthCheck {
+    std::string type;  // http | tcp
+    std::string port;  // a GuestPort name
+    std::string path;  // http only
+    int expectStatus = 200;
+    int intervalSeconds = 30;
+    int timeoutSeconds = 5;
+};
+
+struct ConfigValue {
+    std::string name;
+    std::string source;  // association.name | association.id | service.name | service.id | generated_secret
+};
+
+// One entry of the catalogue, read from <folder>/template.json.
+struct Manifest {
+    std::string name;
+    std::string kind;  // website | editor | mail
+    LocalizedText title;
+    LocalizedText description;
+    int vcpus = 1;
+    int memoryMib = 128;
+    int diskGib = 1;
+    std::vector<GuestPort> ports;
+    std::optional<std::string> httpEndpoint;  // a port name
+    HealthCheck health;
+    std::vector<std::string> metrics;
+    std::vector<std::string> domainTypes;  // kvm | qemu | lxc
+    std::vector<ConfigValue> config;
+    std::string domainXml;  // the template text
+    std::filesystem::path folder;
+    std::string imageRecipe;  // file in the folder that builds the appliance image
+    std::string imageKernel;
+    std::string imageInitrd;
+
+    const GuestPort* port(const std::string& portName) const;
+    bool supports(const std::string& domainType) const;
+};
+
+// Every template of a directory, loaded and validated at once.
+class Catalogue {
+public:
+    // Throws TemplateError naming the file and field at fault.
+    static Catalogue load(const std::filesystem::path& dir);
+    static Manifest loadManifest(const std::filesystem::path& folder);
+
+    const Manifest* find(const std::string& name) const;
+    const std::vector<Manifest>& all() const { return manifests_; }
+
+private:
+    std::vector<Manifest> manifests_;
+};
+
+// Replaces each {{name}} of a domain XML template with its value, escaped for XML (text and
+// attributes alike), so that an association called <x>&'" cannot inject markup. A placeholder
+// with no value is an error, and so is a value containing a control character.
+std::string renderDomainXml(const Manifest& manifest, const std::map<std::string, std::string>& values);
+std::string escapeXml(const std::string& text);
+
+}  // namespace chatiere::templates

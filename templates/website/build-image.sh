@@ -1,0 +1,68 @@
+#!/usr/bin/env bash
+# Builds the `website` appliance: a Debian cloud kernel and a busybox initramfs whose init
+# brings up virtio networking, unpacks the site from the data disk (/dev/vda holds a tar
+# archive written by Chatière) and serves it with busybox httpd on port 80.
+# Usage: build-image.sh OUTPUT_DIR   → OUTPUT_DIR/vmlinuz, OUTPUT_DIR/initrd.img
+# Uses only Debian packages, downloaded (apt-get download) and unpacked, never installed on the host.
+set -euo pipefail
+out=${1:?usage: build-image.sh OUTPUT_DIR}
+mkdir -p "$out"
+work=$(mktemp -d)
+trap 'rm -rf "$work"' EXIT
+cd "$work"
+
+kpkg=$(apt-cache depends linux-image-cloud-amd64 | sed -n 's/.*Depends: \(linux-image-[0-9].*-cloud-amd64\)$/\1/p' | head -1)
+[ -n "$kpkg" ] || { echo "build-image: no linux-image-cloud-amd64 in apt's lists (run apt-get update)" >&2; exit 1; }
+apt-get download -q "$kpkg" busybox-static >/dev/null
+dpkg -x linux-image-*.deb kernel
+dpkg -x busybox-static_*.deb busybox
+kver=${kpkg#linux-image-}
+cp "kernel/boot/vmlinuz-$kver" "$out/vmlinuz.tmp"
+
+root=$work/root
+mkdir -p "$root"/{bin,sbin,dev,proc,sys,tmp,run,www,lib/modules}
+cp busybox/bin/busybox "$root/bin/busybox"
+for applet in sh mount umount mkdir cat echo ip ifconfig route udhcpc insmod httpd tar sleep ls \
+              sync poweroff reboot date hostname grep sed head dd printf; do
+  ln -sf busybox "$root/bin/$applet"
+done
+moddir=kernel/lib/modules/$kver/kernel
+mods="drivers/virtio/virtio_ring drivers/virtio/virtio drivers/virtio/virtio_pci_modern_dev
+      drivers/virtio/virtio_pci_legacy_dev drivers/virtio/virtio_pci net/core/failover
+      drivers/net/net_failover drivers/net/virtio_net drivers/block/virtio_blk"
+for m in $mods; do
+  f=$(ls "$moddir/$m.ko"* 2>/dev/null | head -1) || true
+  [ -n "$f" ] || continue   # built into this kernel
+  case "$f" in
+    *.xz) xz -dc "$f" > "$root/lib/modules/$(basename "$m").ko" ;;
+    *) cp "$f" "$root/lib/modules/$(basename "$m").ko" ;;
+  esac
+done
+
+cat > "$root/init" <<'INIT'
+#!/bin/sh
+mount -t proc proc /proc
+mount -t sysfs sysfs /sys
+mount -t devtmpfs devtmpfs /dev
+for m in virtio_ring virtio virtio_pci_modern_dev virtio_pci_legacy_dev virtio_pci failover net_failover virtio_net virtio_blk; do
+  [ -f /lib/modules/$m.ko ] && insmod /lib/modules/$m.ko 2>/dev/null
+done
+ip link set lo up
+ip link set eth0 up
+ip addr add 10.0.2.15/24 dev eth0
+ip route add default via 10.0.2.2
+# The site: a tar archive at the start of the data disk (Chatière writes it); a welcome page if none.
+if [ -b /dev/vda ] && tar -xf /dev/vda -C /www 2>/dev/null && [ -n "$(ls /www)" ]; then
+  echo "chatiere: site unpacked from /dev/vda"
+else
+  echo "<!doctype html><title>Chatière</title><p>Bienvenue !</p>" > /www/index.html
+fi
+echo "chatiere: serving on port 80"
+httpd -f -p 80 -h /www &
+while true; do sleep 3600; done
+INIT
+chmod 755 "$root/init"
+(cd "$root" && find . | cpio -o -H newc --quiet | gzip -9) > "$out/initrd.img.tmp"
+mv "$out/vmlinuz.tmp" "$out/vmlinuz"
+mv "$out/initrd.img.tmp" "$out/initrd.img"
+echo "build-image: $out/vmlinuz ($kver), $out/initrd.img"
