@@ -2,7 +2,9 @@
 
 namespace chatiere::provisioning {
 
-Clock::TimePoint SystemClock::now() const { return std::chrono::system_clock::now(); }
+Clock::TimePoint SystemClock::now() const {
+    return std::chrono::system_clock::now();
+}
 
 ManualClock::ManualClock(TimePoint start) : now_(start) {}
 

@@ -1,0 +1,63 @@
+#pragma once
+
+#include "chatiere/provisioning/Hypervisor.h"
+
+#include <map>
+#include <mutex>
+#include <string>
+
+namespace chatiere::provisioning {
+
+// An in-memory hypervisor for unit tests. It reads the name and the Chatière metadata out of the
+// domain XML it is given, keeps volumes as byte strings, and can be told to fail on the Nth call.
+class FakeHypervisor final : public Hypervisor {
+public:
+    static constexpr const char* kPool = "default";  // its one storage pool
+
+    void define(const std::string& domainXml) override;
+    void start(const std::string& name) override;
+    void shutdown(const std::string& name, std::chrono::milliseconds timeout) override;
+    void destroy(const std::string& name) override;
+    void suspend(const std::string& name) override;
+    void resume(const std::string& name) override;
+    void undefine(const std::string& name) override;
+    std::optional<GuestState> state(const std::string& name) override;
+    std::vector<GuestInfo> listOwned(const std::string& instanceId) override;
+    std::vector<GuestStats> bulkStats(const std::string& instanceId) override;
+
+    VolumeInfo createVolume(const std::string& pool, const std::string& name,
+                            uint64_t capacityBytes) override;
+    std::optional<VolumeInfo> volume(const std::string& pool, const std::string& name) override;
+    void resizeVolume(const std::string& pool, const std::string& name, uint64_t capacityBytes) override;
+    void uploadVolume(const std::string& pool, const std::string& name, const std::string& bytes) override;
+    void deleteVolume(const std::string& pool, const std::string& name) override;
+
+    // Fault injection: the `n`th call from now (1 = the next one) throws `code`.
+    void failOnCall(int n, HypervisorError::Code code = HypervisorError::Code::Failed);
+    int calls() const;
+    std::string volumeContent(const std::string& pool, const std::string& name) const;
+
+private:
+    struct Guest {
+        std::string xml;
+        GuestInfo info;
+        uint64_t cpuTimeNs = 0;
+    };
+    struct Volume {
+        uint64_t capacity = 0;
+        std::string content;
+    };
+    void checkPool(const std::string& pool) const;
+    void count();  // every public call: may throw the injected failure
+    Guest& guest(const std::string& name);
+    Volume& vol(const std::string& pool, const std::string& name);
+
+    mutable std::mutex mutex_;
+    std::map<std::string, Guest> guests_;
+    std::map<std::string, Volume> volumes_;  // key pool/name
+    int calls_ = 0;
+    int failAt_ = 0;
+    HypervisorError::Code failCode_ = HypervisorError::Code::Failed;
+};
+
+}  // namespace chatiere::provisioning

@@ -1,0 +1,163 @@
+// One contract, two hypervisors: built once against FakeHypervisor (label unit) and once against
+// LibvirtHypervisor on libvirt's test:///default driver (label integration), so the fake cannot
+// drift from libvirt. What test:///default cannot do (volume upload and resize, real statistics)
+// is left to the system tests with a real libvirtd.
+
+#include "chatiere/provisioning/FakeHypervisor.h"
+#include "chatiere/provisioning/LibvirtHypervisor.h"
+
+#include <gtest/gtest.h>
+
+#include <algorithm>
+#include <memory>
+
+using namespace chatiere::provisioning;
+using Code = HypervisorError::Code;
+
+namespace {
+
+#ifdef CONTRACT_LIBVIRT
+constexpr bool kLibvirt = true;
+std::unique_ptr<Hypervisor> makeHypervisor() {
+    return std::make_unique<LibvirtHypervisor>("test:///default");
+}
+const std::string kPool = "default-pool";
+#else
+constexpr bool kLibvirt = false;
+std::unique_ptr<Hypervisor> makeHypervisor() {
+    return std::make_unique<FakeHypervisor>();
+}
+const std::string kPool = "default";
+#endif
+
+std::string guestXml(const std::string& name, const std::string& instance, const std::string& service) {
+    std::string metadata;
+    if (!instance.empty()) {
+        metadata = std::string("<metadata><chatiere:guest xmlns:chatiere='") + kMetadataNamespace +
+                   "'><chatiere:instance>" + instance + "</chatiere:instance><chatiere:service>" + service +
+                   "</chatiere:service></chatiere:guest></metadata>";
+    }
+    return "<domain type='test'><name>" + name + "</name>" + metadata +
+           "<memory unit='MiB'>64</memory><vcpu>1</vcpu><os><type arch='x86_64'>hvm</type></os></domain>";
+}
+
+Code codeOf(const std::function<void()>& call) {
+    try {
+        call();
+    } catch (const HypervisorError& e) {
+        return e.code();
+    }
+    ADD_FAILURE() << "expected a HypervisorError";
+    return Code::Failed;
+}
+
+class HypervisorContract : public ::testing::Test {
+protected:
+    std::unique_ptr<Hypervisor> h_ = makeHypervisor();
+};
+
+}  // namespace
+
+TEST_F(HypervisorContract, GuestLifecycle) {
+    const std::string name = "chatiere-aaa-svc1";
+    h_->define(guestXml(name, "aaa", "svc1"));
+    EXPECT_EQ(h_->state(name), GuestState::ShutOff);
+    h_->start(name);
+    EXPECT_EQ(h_->state(name), GuestState::Running);
+    EXPECT_EQ(codeOf([&] { h_->start(name); }), Code::InvalidState);
+    h_->suspend(name);
+    EXPECT_EQ(h_->state(name), GuestState::Paused);
+    h_->resume(name);
+    EXPECT_EQ(h_->state(name), GuestState::Running);
+    EXPECT_EQ(codeOf([&] { h_->undefine(name); }), Code::InvalidState);
+    h_->shutdown(name, std::chrono::seconds(2));
+    EXPECT_EQ(h_->state(name), GuestState::ShutOff);
+    h_->destroy(name);  // already off: nothing to do
+    h_->undefine(name);
+    EXPECT_EQ(h_->state(name), std::nullopt);
+}
+
+TEST_F(HypervisorContract, UnknownGuestsAreNotFound) {
+    EXPECT_EQ(h_->state("chatiere-aaa-nothing"), std::nullopt);
+    for (const auto& call : std::vector<std::function<void()>>{
+             [&] { h_->start("chatiere-aaa-nothing"); }, [&] { h_->suspend("chatiere-aaa-nothing"); },
+             [&] { h_->resume("chatiere-aaa-nothing"); }, [&] { h_->destroy("chatiere-aaa-nothing"); },
+             [&] { h_->undefine("chatiere-aaa-nothing"); }}) {
+        EXPECT_EQ(codeOf(call), Code::NotFound);
+    }
+}
+
+TEST_F(HypervisorContract, PausingAGuestThatIsOffIsAnInvalidState) {
+    h_->define(guestXml("chatiere-aaa-svc2", "aaa", "svc2"));
+    EXPECT_EQ(codeOf([&] { h_->suspend("chatiere-aaa-svc2"); }), Code::InvalidState);
+    EXPECT_EQ(codeOf([&] { h_->resume("chatiere-aaa-svc2"); }), Code::InvalidState);
+}
+
+TEST_F(HypervisorContract, OnlyOwnedGuestsAreListed) {
+    h_->define(guestXml("chatiere-aaa-s1", "aaa", "s1"));
+    h_->define(guestXml("chatiere-aaa-s2", "aaa", "s2"));
+    h_->define(guestXml("chatiere-bbb-s1", "bbb", "s1"));
+    h_->define(guestXml("someone-elses-vm", "", ""));
+    h_->start("chatiere-aaa-s2");
+    auto owned = h_->listOwned("aaa");
+    std::sort(owned.begin(), owned.end(), [](auto& a, auto& b) { return a.name < b.name; });
+    ASSERT_EQ(owned.size(), 2u);
+    EXPECT_EQ(owned[0].name, "chatiere-aaa-s1");
+    EXPECT_EQ(owned[0].serviceId, "s1");
+    EXPECT_EQ(owned[0].state, GuestState::ShutOff);
+    EXPECT_EQ(owned[1].name, "chatiere-aaa-s2");
+    EXPECT_EQ(owned[1].state, GuestState::Running);
+    EXPECT_EQ(h_->listOwned("bbb").size(), 1u);
+    EXPECT_TRUE(h_->listOwned("ccc").empty());
+    EXPECT_TRUE(h_->listOwned("").empty());
+}
+
+TEST_F(HypervisorContract, BulkStatsCoverTheInstancesGuestsOnly) {
+    h_->define(guestXml("chatiere-aaa-s1", "aaa", "s1"));
+    h_->define(guestXml("chatiere-bbb-s1", "bbb", "s1"));
+    h_->start("chatiere-aaa-s1");
+    h_->start("chatiere-bbb-s1");
+    const auto stats = h_->bulkStats("aaa");
+    ASSERT_EQ(stats.size(), 1u);
+    EXPECT_EQ(stats[0].name, "chatiere-aaa-s1");
+    EXPECT_EQ(stats[0].state, GuestState::Running);
+}
+
+TEST_F(HypervisorContract, Volumes) {
+    const VolumeInfo created = h_->createVolume(kPool, "svc1-data.qcow2", 1 << 20);
+    EXPECT_EQ(created.name, "svc1-data.qcow2");
+    EXPECT_EQ(created.capacityBytes, 1u << 20);
+    EXPECT_FALSE(created.path.empty());
+    const auto found = h_->volume(kPool, "svc1-data.qcow2");
+    ASSERT_TRUE(found.has_value());
+    EXPECT_EQ(found->capacityBytes, 1u << 20);
+    EXPECT_EQ(codeOf([&] { h_->createVolume(kPool, "svc1-data.qcow2", 1 << 20); }), Code::AlreadyExists);
+    EXPECT_EQ(codeOf([&] { h_->createVolume(kPool, "../escape", 1 << 20); }), Code::InvalidInput);
+    h_->deleteVolume(kPool, "svc1-data.qcow2");
+    EXPECT_EQ(h_->volume(kPool, "svc1-data.qcow2"), std::nullopt);
+    EXPECT_EQ(codeOf([&] { h_->deleteVolume(kPool, "svc1-data.qcow2"); }), Code::NotFound);
+    EXPECT_EQ(codeOf([&] { h_->volume("no-such-pool", "x"); }), Code::NotFound);
+}
+
+TEST_F(HypervisorContract, UploadReplacesTheContent) {
+    if (kLibvirt) {
+        GTEST_SKIP() << "test:///default cannot upload to volumes: covered by the system tests";
+    }
+    h_->createVolume(kPool, "site.qcow2", 1024);
+    h_->uploadVolume(kPool, "site.qcow2", "first");
+    h_->uploadVolume(kPool, "site.qcow2", "second");
+    EXPECT_EQ(static_cast<FakeHypervisor&>(*h_).volumeContent(kPool, "site.qcow2"), "second");
+    EXPECT_EQ(codeOf([&] { h_->uploadVolume(kPool, "site.qcow2", std::string(2048, 'x')); }),
+              Code::InvalidInput);
+}
+
+#ifndef CONTRACT_LIBVIRT
+TEST(FakeHypervisor, FailsOnTheNthCall) {
+    FakeHypervisor h;
+    h.failOnCall(2, Code::Unavailable);
+    h.define(guestXml("chatiere-aaa-s1", "aaa", "s1"));
+    EXPECT_EQ(codeOf([&] { h.start("chatiere-aaa-s1"); }), Code::Unavailable);
+    h.start("chatiere-aaa-s1");  // only once
+    EXPECT_EQ(h.state("chatiere-aaa-s1"), GuestState::Running);
+}
+#endif
