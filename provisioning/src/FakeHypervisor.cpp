@@ -38,6 +38,11 @@ void FakeHypervisor::failOnCall(int n, HypervisorError::Code code) {
     failCode_ = code;
 }
 
+void FakeHypervisor::clearFailure() {
+    std::lock_guard lock(mutex_);
+    failAt_ = 0;
+}
+
 int FakeHypervisor::calls() const {
     std::lock_guard lock(mutex_);
     return calls_;
@@ -52,7 +57,7 @@ FakeHypervisor::Guest& FakeHypervisor::guest(const std::string& name) {
 }
 
 void FakeHypervisor::checkPool(const std::string& pool) const {
-    if (pool != kPool) {
+    if (!pools_.count(pool)) {
         throw HypervisorError(Code::NotFound, "no storage pool " + pool);
     }
 }
@@ -176,6 +181,12 @@ std::vector<GuestStats> FakeHypervisor::bulkStats(const std::string& instanceId)
     return out;
 }
 
+void FakeHypervisor::ensurePool(const std::string& pool, const std::string& directory) {
+    std::lock_guard lock(mutex_);
+    count();
+    pools_.emplace(pool, directory);
+}
+
 VolumeInfo FakeHypervisor::createVolume(const std::string& pool, const std::string& name,
                                         uint64_t capacityBytes) {
     std::lock_guard lock(mutex_);
@@ -188,7 +199,7 @@ VolumeInfo FakeHypervisor::createVolume(const std::string& pool, const std::stri
     if (!volumes_.emplace(pool + "/" + name, Volume{capacityBytes, ""}).second) {
         throw HypervisorError(Code::AlreadyExists, "volume " + name + " exists in pool " + pool);
     }
-    return {name, "/fake/" + pool + "/" + name, capacityBytes, 0};
+    return {name, pools_.at(pool) + "/" + name, capacityBytes, 0};
 }
 
 std::optional<VolumeInfo> FakeHypervisor::volume(const std::string& pool, const std::string& name) {
@@ -200,7 +211,7 @@ std::optional<VolumeInfo> FakeHypervisor::volume(const std::string& pool, const 
     if (it == volumes_.end()) {
         return std::nullopt;
     }
-    return VolumeInfo{name, "/fake/" + pool + "/" + name, it->second.capacity, it->second.content.size()};
+    return VolumeInfo{name, pools_.at(pool) + "/" + name, it->second.capacity, it->second.content.size()};
 }
 
 void FakeHypervisor::resizeVolume(const std::string& pool, const std::string& name, uint64_t capacityBytes) {

@@ -370,6 +370,28 @@ std::vector<GuestStats> LibvirtHypervisor::bulkStats(const std::string& instance
     return out;
 }
 
+void LibvirtHypervisor::ensurePool(const std::string& poolName, const std::string& directory) {
+    std::lock_guard lock(impl_->mutex);
+    checkVolumeName(poolName);
+    libvirt::Pool p(virStoragePoolLookupByName(impl_->connection(), poolName.c_str()));
+    if (!p) {
+        virResetLastError();
+        const std::string xml = "<pool type='dir'><name>" + poolName + "</name><target><path>" + directory +
+                                "</path></target></pool>";
+        p.reset(virStoragePoolDefineXML(impl_->connection(), xml.c_str(), 0));
+        if (!p) {
+            fail("defining storage pool " + poolName + " in " + directory);
+        }
+        if (virStoragePoolBuild(p.get(), 0) != 0) {
+            fail("building storage pool " + poolName);
+        }
+        virStoragePoolSetAutostart(p.get(), 1);
+    }
+    if (virStoragePoolIsActive(p.get()) != 1 && virStoragePoolCreate(p.get(), 0) != 0) {
+        fail("starting storage pool " + poolName);
+    }
+}
+
 VolumeInfo LibvirtHypervisor::createVolume(const std::string& poolName, const std::string& name,
                                            uint64_t capacityBytes) {
     std::lock_guard lock(impl_->mutex);

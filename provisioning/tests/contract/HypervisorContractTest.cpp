@@ -9,6 +9,7 @@
 #include <gtest/gtest.h>
 
 #include <algorithm>
+#include <filesystem>
 #include <memory>
 
 using namespace chatiere::provisioning;
@@ -137,6 +138,17 @@ TEST_F(HypervisorContract, Volumes) {
     EXPECT_EQ(h_->volume(kPool, "svc1-data.qcow2"), std::nullopt);
     EXPECT_EQ(codeOf([&] { h_->deleteVolume(kPool, "svc1-data.qcow2"); }), Code::NotFound);
     EXPECT_EQ(codeOf([&] { h_->volume("no-such-pool", "x"); }), Code::NotFound);
+}
+
+TEST_F(HypervisorContract, PoolsAreMadeOnceAndReused) {
+    char tmpl[] = "/tmp/chatiere-pool-XXXXXX";
+    const std::string dir = mkdtemp(tmpl);
+    h_->ensurePool("chatiere-test", dir);
+    h_->ensurePool("chatiere-test", dir);  // idempotent
+    const VolumeInfo v = h_->createVolume("chatiere-test", "v.qcow2", 1 << 20);
+    EXPECT_EQ(v.path, dir + "/v.qcow2");
+    h_->deleteVolume("chatiere-test", "v.qcow2");
+    std::filesystem::remove_all(dir);
 }
 
 TEST_F(HypervisorContract, UploadReplacesTheContent) {

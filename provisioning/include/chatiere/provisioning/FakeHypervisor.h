@@ -12,7 +12,7 @@ namespace chatiere::provisioning {
 // domain XML it is given, keeps volumes as byte strings, and can be told to fail on the Nth call.
 class FakeHypervisor final : public Hypervisor {
 public:
-    static constexpr const char* kPool = "default";  // its one storage pool
+    static constexpr const char* kPool = "default";  // a pool it has from the start
 
     void define(const std::string& domainXml) override;
     void start(const std::string& name) override;
@@ -25,6 +25,7 @@ public:
     std::vector<GuestInfo> listOwned(const std::string& instanceId) override;
     std::vector<GuestStats> bulkStats(const std::string& instanceId) override;
 
+    void ensurePool(const std::string& pool, const std::string& directory) override;
     VolumeInfo createVolume(const std::string& pool, const std::string& name,
                             uint64_t capacityBytes) override;
     std::optional<VolumeInfo> volume(const std::string& pool, const std::string& name) override;
@@ -34,6 +35,7 @@ public:
 
     // Fault injection: the `n`th call from now (1 = the next one) throws `code`.
     void failOnCall(int n, HypervisorError::Code code = HypervisorError::Code::Failed);
+    void clearFailure();
     int calls() const;
     std::string volumeContent(const std::string& pool, const std::string& name) const;
 
@@ -55,6 +57,7 @@ private:
     mutable std::mutex mutex_;
     std::map<std::string, Guest> guests_;
     std::map<std::string, Volume> volumes_;  // key pool/name
+    std::map<std::string, std::string> pools_ = {{kPool, "/fake/default"}};
     int calls_ = 0;
     int failAt_ = 0;
     HypervisorError::Code failCode_ = HypervisorError::Code::Failed;

@@ -80,6 +80,8 @@ public:
     // One bulk call for the statistics of this instance's guests.
     virtual std::vector<GuestStats> bulkStats(const std::string& instanceId) = 0;
 
+    // Storage: a directory pool, defined and started if it is not there yet (idempotent).
+    virtual void ensurePool(const std::string& pool, const std::string& directory) = 0;
     // Storage volumes of a pool
     virtual VolumeInfo createVolume(const std::string& pool, const std::string& name,
                                     uint64_t capacityBytes) = 0;

@@ -26,6 +26,7 @@ public:
     std::vector<GuestInfo> listOwned(const std::string& instanceId) override;
     std::vector<GuestStats> bulkStats(const std::string& instanceId) override;
 
+    void ensurePool(const std::string& pool, const std::string& directory) override;
     VolumeInfo createVolume(const std::string& pool, const std::string& name,
                             uint64_t capacityBytes) override;
     std::optional<VolumeInfo> volume(const std::string& pool, const std::string& name) override;

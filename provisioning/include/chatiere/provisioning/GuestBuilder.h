@@ -1,0 +1,55 @@
+#pragma once
+
+#include "chatiere/provisioning/Hypervisor.h"
+#include "chatiere/provisioning/ServiceSpec.h"
+#include "chatiere/templates/Catalogue.h"
+#include "chatiere/templates/ImageCache.h"
+
+#include <string>
+
+namespace chatiere::provisioning {
+
+struct ProvisioningSettings {
+    std::string instanceId;
+    std::string pool = "chatiere";
+    std::string poolDirectory;       // where the pool keeps volumes
+    std::string domainType = "kvm";  // kvm | qemu
+};
+
+// The idempotent steps that turn a ServiceSpec into a libvirt guest and back: each can be run
+// again after a crash and converges to the same result. Guests are named
+// chatiere-<instance>-<service> and carry the instance id in their metadata.
+class GuestBuilder {
+public:
+    GuestBuilder(Hypervisor& hypervisor, const templates::Catalogue& catalogue, templates::ImageCache& images,
+                 ProvisioningSettings settings);
+
+    std::string domainName(const std::string& serviceId) const;
+    std::string volumeName(const std::string& serviceId) const;
+    const templates::Manifest& manifest(const ServiceSpec& spec) const;  // throws if the template is gone
+    const ProvisioningSettings& settings() const { return settings_; }
+
+    void ensurePool();
+    void ensureImage(const ServiceSpec& spec);
+    // Creates the data volume if missing, with the template's first content (a welcome page).
+    void ensureVolume(const ServiceSpec& spec);
+    // Replaces the data volume's content: a new volume holding exactly `archive`, so that the
+    // volume's allocation follows what is stored.
+    void replaceContent(const ServiceSpec& spec, const std::string& archive);
+    std::string renderDomain(const ServiceSpec& spec) const;
+    void define(const ServiceSpec& spec);
+    void ensureRunning(const ServiceSpec& spec);  // starts or resumes
+    void ensurePaused(const ServiceSpec& spec);   // pauses a running guest; leaves one that is off
+    // Forces the guest off, undefines it, deletes its volume; each part skipped when already gone.
+    void remove(const ServiceSpec& spec);
+    // The welcome page a new website shows: names the association (HTML-escaped).
+    static std::string welcomeArchive(const ServiceSpec& spec);
+
+private:
+    Hypervisor& hypervisor_;
+    const templates::Catalogue& catalogue_;
+    templates::ImageCache& images_;
+    ProvisioningSettings settings_;
+};
+
+}  // namespace chatiere::provisioning

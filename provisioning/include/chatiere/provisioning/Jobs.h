@@ -1,0 +1,51 @@
+#pragma once
+
+#include "chatiere/provisioning/Clock.h"
+#include "chatiere/provisioning/ServiceSpec.h"
+
+#include <cstdint>
+#include <optional>
+#include <string>
+
+namespace chatiere::provisioning {
+
+enum class JobKind { Create, Apply, ReplaceContent, Delete };
+std::string toString(JobKind kind);
+std::optional<JobKind> jobKindFrom(const std::string& text);
+
+// A durable provisioning job: which step comes next survives a crash of the daemon.
+struct Job {
+    int64_t id = 0;
+    std::string serviceId;
+    JobKind kind = JobKind::Create;
+    int step = 0;
+    int attempts = 0;  // failed attempts of the current step
+    Clock::TimePoint stepStartedAt;
+    std::string payload;  // ReplaceContent: the file holding the new archive
+};
+
+// Where jobs live: the manager implements it over its database. Every method is one transaction.
+class JobStore {
+public:
+    virtual ~JobStore() = default;
+    // The next due job, leased until `leaseUntil` so that no other runner takes it meanwhile.
+    virtual std::optional<Job> claim(Clock::TimePoint now, Clock::TimePoint leaseUntil) = 0;
+    virtual void stepDone(int64_t id, int nextStep, Clock::TimePoint now) = 0;
+    virtual void retryAt(int64_t id, int attempts, Clock::TimePoint at, const std::string& error) = 0;
+    // outcome: "done", "failed" (could not be done, rolled back where it applies).
+    virtual void finish(int64_t id, const std::string& outcome, const std::string& error) = 0;
+};
+
+// What the provisioner reads of services and tells back about them. Implemented by the manager.
+class ServiceRegistry {
+public:
+    virtual ~ServiceRegistry() = default;
+    virtual std::optional<ServiceSpec> spec(const std::string& serviceId) = 0;
+    virtual void reportActive(const std::string& serviceId, const std::string& endpoint) = 0;
+    virtual void reportFailed(const std::string& serviceId, const std::string& reason) = 0;
+    virtual void reportDeleted(const std::string& serviceId) = 0;
+    virtual void audit(const std::string& serviceId, const std::string& action,
+                       const std::string& detail) = 0;
+};
+
+}  // namespace chatiere::provisioning

@@ -1,0 +1,65 @@
+#pragma once
+
+#include "chatiere/provisioning/Clock.h"
+#include "chatiere/provisioning/GuestBuilder.h"
+#include "chatiere/provisioning/HealthProbe.h"
+#include "chatiere/provisioning/Jobs.h"
+
+#include <chrono>
+#include <condition_variable>
+#include <mutex>
+#include <thread>
+
+namespace Poco {
+class Logger;
+}
+
+namespace chatiere::provisioning {
+
+struct ProvisionerSettings {
+    std::chrono::seconds bootTimeout{180};  // from start to a passing health check
+    int maxAttempts = 5;                    // of one step, before giving up (and rolling back a create)
+    std::chrono::seconds lease{600};
+};
+
+// Runs the durable jobs, step by step: each step is idempotent, its completion is recorded before
+// the next starts, a failure is retried with backoff, and a create that cannot finish is rolled
+// back completely (no guest, no volume left). Unfinished jobs resume after a restart.
+class Provisioner {
+public:
+    Provisioner(GuestBuilder& builder, HealthProbe& probe, JobStore& jobs, ServiceRegistry& services,
+                Clock& clock, Poco::Logger& logger, ProvisionerSettings settings = {});
+    ~Provisioner();
+
+    // Claims one due job and advances it as far as it can go now. False when nothing was due.
+    bool runOnce();
+    void start();
+    void stop();
+    void wake();
+
+    // The URL a service answers on.
+    static std::string endpointOf(int hostPort) {
+        return "http://127.0.0.1:" + std::to_string(hostPort) + "/";
+    }
+
+private:
+    enum class StepResult { Next, Finished, Wait };
+    StepResult runStep(Job& job, const ServiceSpec& spec);
+    void giveUp(const Job& job, const std::optional<ServiceSpec>& spec, const std::string& error);
+    void run();
+
+    GuestBuilder& builder_;
+    HealthProbe& probe_;
+    JobStore& jobs_;
+    ServiceRegistry& services_;
+    Clock& clock_;
+    Poco::Logger& logger_;
+    ProvisionerSettings settings_;
+    std::mutex mutex_;
+    std::condition_variable wakeUp_;
+    bool woken_ = false;
+    bool stopping_ = false;
+    std::thread thread_;
+};
+
+}  // namespace chatiere::provisioning

@@ -1,0 +1,21 @@
+#pragma once
+
+#include <string>
+
+namespace chatiere::provisioning {
+
+// What a service should be, as the manager's database says: all a guest is built from.
+struct ServiceSpec {
+    std::string id;
+    std::string associationId;
+    std::string associationName;
+    std::string name;
+    std::string templateName;
+    int vcpus = 1;
+    int memoryMib = 128;
+    int diskGib = 1;
+    int hostPort = 0;       // 127.0.0.1 port forwarded to the template's HTTP endpoint
+    bool shouldRun = true;  // false while the service has suspension reasons
+};
+
+}  // namespace chatiere::provisioning

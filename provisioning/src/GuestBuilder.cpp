@@ -1,0 +1,162 @@
+#include "chatiere/provisioning/GuestBuilder.h"
+
+#include "chatiere/provisioning/TarWriter.h"
+
+namespace chatiere::provisioning {
+
+namespace {
+
+using Code = HypervisorError::Code;
+constexpr uint64_t kGiB = 1024ULL * 1024 * 1024;
+
+std::string escapeHtml(const std::string& text) {
+    std::string out;
+    for (const char c : text) {
+        switch (c) {
+            case '&':
+                out += "&amp;";
+                break;
+            case '<':
+                out += "&lt;";
+                break;
+            case '>':
+                out += "&gt;";
+                break;
+            case '"':
+                out += "&quot;";
+                break;
+            case '\'':
+                out += "&#39;";
+                break;
+            default:
+                out.push_back(c);
+        }
+    }
+    return out;
+}
+
+}  // namespace
+
+GuestBuilder::GuestBuilder(Hypervisor& hypervisor, const templates::Catalogue& catalogue,
+                           templates::ImageCache& images, ProvisioningSettings settings)
+    : hypervisor_(hypervisor), catalogue_(catalogue), images_(images), settings_(std::move(settings)) {}
+
+std::string GuestBuilder::domainName(const std::string& serviceId) const {
+    return "chatiere-" + settings_.instanceId + "-" + serviceId;
+}
+
+std::string GuestBuilder::volumeName(const std::string& serviceId) const {
+    return domainName(serviceId) + ".qcow2";
+}
+
+const templates::Manifest& GuestBuilder::manifest(const ServiceSpec& spec) const {
+    const auto* m = catalogue_.find(spec.templateName);
+    if (!m) {
+        throw HypervisorError(Code::InvalidInput,
+                              "template " + spec.templateName + " is not in the catalogue");
+    }
+    return *m;
+}
+
+void GuestBuilder::ensurePool() {
+    hypervisor_.ensurePool(settings_.pool, settings_.poolDirectory);
+}
+
+void GuestBuilder::ensureImage(const ServiceSpec& spec) {
+    images_.ensureBuilt(manifest(spec));
+}
+
+std::string GuestBuilder::welcomeArchive(const ServiceSpec& spec) {
+    const std::string name = escapeHtml(spec.associationName);
+    const std::string page = "<!doctype html>\n<html lang=\"fr\">\n<head><meta charset=\"utf-8\"><title>" +
+                             name + "</title></head>\n<body>\n<h1>" + name +
+                             "</h1>\n<p>Bienvenue sur le site de " + name +
+                             ". Ce site est hébergé par Chatière ; son contenu arrive bientôt.</p>\n"
+                             "<p lang=\"en\">Welcome to the website of " +
+                             name + ". Its content is coming soon.</p>\n</body>\n</html>\n";
+    return makeTar({{"index.html", page}});
+}
+
+void GuestBuilder::ensureVolume(const ServiceSpec& spec) {
+    if (hypervisor_.volume(settings_.pool, volumeName(spec.id))) {
+        return;
+    }
+    hypervisor_.createVolume(settings_.pool, volumeName(spec.id), static_cast<uint64_t>(spec.diskGib) * kGiB);
+    try {
+        hypervisor_.uploadVolume(settings_.pool, volumeName(spec.id), welcomeArchive(spec));
+    } catch (const HypervisorError&) {
+        hypervisor_.deleteVolume(settings_.pool, volumeName(spec.id));  // never leave a half-made volume
+        throw;
+    }
+}
+
+void GuestBuilder::replaceContent(const ServiceSpec& spec, const std::string& archive) {
+    if (hypervisor_.volume(settings_.pool, volumeName(spec.id))) {
+        hypervisor_.deleteVolume(settings_.pool, volumeName(spec.id));
+    }
+    hypervisor_.createVolume(settings_.pool, volumeName(spec.id), static_cast<uint64_t>(spec.diskGib) * kGiB);
+    hypervisor_.uploadVolume(settings_.pool, volumeName(spec.id), archive);
+}
+
+std::string GuestBuilder::renderDomain(const ServiceSpec& spec) const {
+    const templates::Manifest& m = manifest(spec);
+    if (!m.supports(settings_.domainType)) {
+        throw HypervisorError(Code::InvalidInput,
+                              "template " + m.name + " does not support " + settings_.domainType + " guests");
+    }
+    std::map<std::string, std::string> values = {
+        {"domain_type", settings_.domainType},
+        {"domain_name", domainName(spec.id)},
+        {"service_name", spec.name},
+        {"association_name", spec.associationName},
+        {"instance_id", settings_.instanceId},
+        {"service_id", spec.id},
+        {"memory_mib", std::to_string(spec.memoryMib)},
+        {"vcpus", std::to_string(spec.vcpus)},
+        {"kernel", images_.kernel(m).string()},
+        {"initrd", images_.initrd(m).string()},
+        {"data_disk", settings_.poolDirectory + "/" + volumeName(spec.id)},
+    };
+    if (m.httpEndpoint) {
+        values["host_port_" + *m.httpEndpoint] = std::to_string(spec.hostPort);
+    }
+    return templates::renderDomainXml(m, values);
+}
+
+void GuestBuilder::define(const ServiceSpec& spec) {
+    hypervisor_.define(renderDomain(spec));
+}
+
+void GuestBuilder::ensureRunning(const ServiceSpec& spec) {
+    const auto state = hypervisor_.state(domainName(spec.id));
+    if (!state) {
+        throw HypervisorError(Code::NotFound, "guest " + domainName(spec.id) + " is not defined");
+    }
+    if (*state == GuestState::Paused) {
+        hypervisor_.resume(domainName(spec.id));
+    } else if (*state == GuestState::ShutOff || *state == GuestState::Crashed) {
+        hypervisor_.start(domainName(spec.id));
+    }
+}
+
+void GuestBuilder::ensurePaused(const ServiceSpec& spec) {
+    const auto state = hypervisor_.state(domainName(spec.id));
+    if (state == GuestState::Running) {
+        hypervisor_.suspend(domainName(spec.id));
+    }
+}
+
+void GuestBuilder::remove(const ServiceSpec& spec) {
+    const std::string name = domainName(spec.id);
+    if (const auto state = hypervisor_.state(name)) {
+        if (*state != GuestState::ShutOff) {
+            hypervisor_.destroy(name);
+        }
+        hypervisor_.undefine(name);
+    }
+    if (hypervisor_.volume(settings_.pool, volumeName(spec.id))) {
+        hypervisor_.deleteVolume(settings_.pool, volumeName(spec.id));
+    }
+}
+
+}  // namespace chatiere::provisioning

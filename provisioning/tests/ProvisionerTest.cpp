@@ -1,0 +1,247 @@
+#include "chatiere/provisioning/FakeHypervisor.h"
+#include "chatiere/provisioning/Provisioner.h"
+
+#include <Poco/Logger.h>
+#include <gtest/gtest.h>
+
+#include <filesystem>
+#include <fstream>
+#include <map>
+
+using namespace chatiere::provisioning;
+using namespace std::chrono_literals;
+
+namespace {
+
+class MemoryJobStore final : public JobStore {
+public:
+    int64_t add(const std::string& serviceId, JobKind kind, Clock::TimePoint now, std::string payload = "") {
+        Job j;
+        j.id = ++last_;
+        j.serviceId = serviceId;
+        j.kind = kind;
+        j.stepStartedAt = now;
+        j.payload = std::move(payload);
+        jobs_[j.id] = {j, now, "", ""};
+        return j.id;
+    }
+    std::optional<Job> claim(Clock::TimePoint now, Clock::TimePoint leaseUntil) override {
+        for (auto& [id, e] : jobs_) {
+            if (e.outcome.empty() && e.due <= now) {
+                e.due = leaseUntil;
+                return e.job;
+            }
+        }
+        return std::nullopt;
+    }
+    void stepDone(int64_t id, int nextStep, Clock::TimePoint now) override {
+        jobs_[id].job.step = nextStep;
+        jobs_[id].job.attempts = 0;
+        jobs_[id].job.stepStartedAt = now;
+    }
+    void retryAt(int64_t id, int attempts, Clock::TimePoint at, const std::string& error) override {
+        jobs_[id].job.attempts = attempts;
+        jobs_[id].due = at;
+        jobs_[id].error = error;
+    }
+    void finish(int64_t id, const std::string& outcome, const std::string& error) override {
+        jobs_[id].outcome = outcome;
+        jobs_[id].error = error;
+    }
+    std::string outcome(int64_t id) { return jobs_[id].outcome; }
+
+private:
+    struct Entry {
+        Job job;
+        Clock::TimePoint due;
+        std::string outcome;
+        std::string error;
+    };
+    std::map<int64_t, Entry> jobs_;
+    int64_t last_ = 0;
+};
+
+class MemoryRegistry final : public ServiceRegistry {
+public:
+    std::map<std::string, ServiceSpec> specs;
+    std::map<std::string, std::string> states;
+    std::vector<std::string> audits;
+    std::optional<ServiceSpec> spec(const std::string& id) override {
+        const auto it = specs.find(id);
+        return it == specs.end() ? std::nullopt : std::optional<ServiceSpec>(it->second);
+    }
+    void reportActive(const std::string& id, const std::string&) override { states[id] = "active"; }
+    void reportFailed(const std::string& id, const std::string&) override { states[id] = "failed"; }
+    void reportDeleted(const std::string& id) override { states[id] = "deleted"; }
+    void audit(const std::string&, const std::string& action, const std::string&) override {
+        audits.push_back(action);
+    }
+};
+
+class ScriptedProbe final : public HealthProbe {
+public:
+    bool healthy = true;
+    bool check(const chatiere::templates::HealthCheck&, int, std::string& detail) override {
+        detail = healthy ? "" : "connection refused";
+        return healthy;
+    }
+};
+
+class ProvisionerTest : public ::testing::Test {
+protected:
+    ProvisionerTest()
+        : imageDir_(makeImageDir()),
+          catalogue_(
+              chatiere::templates::Catalogue::load(std::filesystem::path(CHATIERE_SOURCE_DIR) / "templates")),
+          images_(imageDir_),
+          builder_(hypervisor_, catalogue_, images_,
+                   {"inst1", "chatiere", "/var/lib/chatiere/volumes", "qemu"}),
+          provisioner_(builder_, probe_, jobs_, registry_, clock_, Poco::Logger::get("test"), settings()) {
+        registry_.specs["svc1"] = {"svc1", "asso1", "Jardin <&>", "site", "website", 1, 128, 1, 20001, true};
+    }
+    ~ProvisionerTest() override { std::filesystem::remove_all(imageDir_); }
+
+    // An image cache that already holds the website image, so that no recipe runs in unit tests.
+    static std::filesystem::path makeImageDir() {
+        char tmpl[] = "/tmp/chatiere-images-XXXXXX";
+        const std::filesystem::path d = mkdtemp(tmpl);
+        std::filesystem::create_directories(d / "website");
+        std::ofstream(d / "website" / "vmlinuz") << "kernel";
+        std::ofstream(d / "website" / "initrd.img") << "initrd";
+        return d;
+    }
+    static ProvisionerSettings settings() {
+        ProvisionerSettings s;
+        s.bootTimeout = 60s;
+        s.maxAttempts = 3;
+        return s;
+    }
+    // Runs jobs until none is due, moving the clock past retries.
+    void drain() {
+        for (int i = 0; i < 200; ++i) {
+            if (!provisioner_.runOnce()) {
+                clock_.advance(61s);
+                if (!provisioner_.runOnce()) {
+                    return;
+                }
+            }
+        }
+        FAIL() << "jobs never settled";
+    }
+    bool leftovers() {
+        hypervisor_.clearFailure();
+        if (hypervisor_.state("chatiere-inst1-svc1").has_value()) {
+            return true;
+        }
+        try {
+            return hypervisor_.volume("chatiere", "chatiere-inst1-svc1.qcow2").has_value();
+        } catch (const HypervisorError& e) {
+            return e.code() != HypervisorError::Code::NotFound;  // no pool yet: no volume either
+        }
+    }
+
+    std::filesystem::path imageDir_;
+    FakeHypervisor hypervisor_;
+    chatiere::templates::Catalogue catalogue_;
+    chatiere::templates::ImageCache images_;
+    GuestBuilder builder_;
+    ScriptedProbe probe_;
+    MemoryJobStore jobs_;
+    MemoryRegistry registry_;
+    ManualClock clock_{Clock::TimePoint{std::chrono::sys_days{std::chrono::year{2026} / 11 / 24}}};
+    Provisioner provisioner_;
+};
+
+}  // namespace
+
+TEST_F(ProvisionerTest, CreateBuildsARunningHealthyGuest) {
+    const auto id = jobs_.add("svc1", JobKind::Create, clock_.now());
+    drain();
+    EXPECT_EQ(jobs_.outcome(id), "done");
+    EXPECT_EQ(registry_.states["svc1"], "active");
+    EXPECT_EQ(hypervisor_.state("chatiere-inst1-svc1"), GuestState::Running);
+    const auto owned = hypervisor_.listOwned("inst1");
+    ASSERT_EQ(owned.size(), 1u);
+    EXPECT_EQ(owned[0].serviceId, "svc1");
+    // The welcome page names the association, escaped.
+    const std::string content = hypervisor_.volumeContent("chatiere", "chatiere-inst1-svc1.qcow2");
+    EXPECT_NE(content.find("Jardin &lt;&amp;&gt;"), std::string::npos);
+}
+
+TEST_F(ProvisionerTest, AFailureAtAnyStepRetriesThenSucceeds) {
+    for (int call = 1; call <= 12; ++call) {
+        SCOPED_TRACE("transient failure at hypervisor call " + std::to_string(call));
+        hypervisor_.failOnCall(call, HypervisorError::Code::Unavailable);
+        const auto id = jobs_.add("svc1", JobKind::Create, clock_.now());
+        drain();
+        hypervisor_.clearFailure();
+        EXPECT_EQ(jobs_.outcome(id), "done");
+        EXPECT_EQ(hypervisor_.state("chatiere-inst1-svc1"), GuestState::Running);
+        const auto del = jobs_.add("svc1", JobKind::Delete, clock_.now());
+        drain();
+        EXPECT_EQ(jobs_.outcome(del), "done");
+        EXPECT_FALSE(leftovers());
+    }
+}
+
+TEST_F(ProvisionerTest, APermanentFailureRollsBackCompletely) {
+    for (int call = 1; call <= 10; ++call) {
+        SCOPED_TRACE("permanent failure at hypervisor call " + std::to_string(call));
+        hypervisor_.failOnCall(call, HypervisorError::Code::InvalidInput);
+        const auto id = jobs_.add("svc1", JobKind::Create, clock_.now());
+        drain();
+        if (jobs_.outcome(id) == "failed") {
+            EXPECT_EQ(registry_.states["svc1"], "failed");
+            EXPECT_FALSE(leftovers()) << "a failed create leaves no guest and no volume";
+        } else {
+            // The injected failure fell after the job's last call.
+            EXPECT_EQ(jobs_.outcome(id), "done");
+            hypervisor_.clearFailure();
+            builder_.remove(registry_.specs["svc1"]);
+        }
+    }
+}
+
+TEST_F(ProvisionerTest, AGuestThatNeverGetsHealthyIsRolledBack) {
+    probe_.healthy = false;
+    const auto id = jobs_.add("svc1", JobKind::Create, clock_.now());
+    for (int i = 0; i < 100 && jobs_.outcome(id).empty(); ++i) {
+        provisioner_.runOnce();
+        clock_.advance(2s);
+    }
+    EXPECT_EQ(jobs_.outcome(id), "failed");
+    EXPECT_EQ(registry_.states["svc1"], "failed");
+    EXPECT_FALSE(leftovers());
+}
+
+TEST_F(ProvisionerTest, ApplyPausesAndResumes) {
+    jobs_.add("svc1", JobKind::Create, clock_.now());
+    drain();
+    registry_.specs["svc1"].shouldRun = false;
+    jobs_.add("svc1", JobKind::Apply, clock_.now());
+    drain();
+    EXPECT_EQ(hypervisor_.state("chatiere-inst1-svc1"), GuestState::Paused);
+    registry_.specs["svc1"].shouldRun = true;
+    jobs_.add("svc1", JobKind::Apply, clock_.now());
+    drain();
+    EXPECT_EQ(hypervisor_.state("chatiere-inst1-svc1"), GuestState::Running);
+}
+
+TEST_F(ProvisionerTest, ReplaceContentPutsTheNewArchiveOnAFreshVolume) {
+    jobs_.add("svc1", JobKind::Create, clock_.now());
+    drain();
+    const auto file = std::filesystem::temp_directory_path() / "chatiere-upload-test.tar";
+    std::ofstream(file) << "new archive";
+    const auto id = jobs_.add("svc1", JobKind::ReplaceContent, clock_.now(), file.string());
+    drain();
+    EXPECT_EQ(jobs_.outcome(id), "done");
+    EXPECT_EQ(hypervisor_.volumeContent("chatiere", "chatiere-inst1-svc1.qcow2"), "new archive");
+    EXPECT_EQ(hypervisor_.state("chatiere-inst1-svc1"), GuestState::Running);
+    std::filesystem::remove(file);
+}
+
+TEST_F(ProvisionerTest, AJobForAVanishedServiceFails) {
+    const auto id = jobs_.add("ghost", JobKind::Delete, clock_.now());
+    drain();
+    EXPECT_EQ(jobs_.outcome(id), "failed");
+}
