@@ -8,10 +8,15 @@
 #include "chatiere/manager/Mailer.h"
 #include "chatiere/manager/Outbox.h"
 #include "chatiere/manager/PasswordHasher.h"
+#include "chatiere/provisioning/Provisioner.h"
+#include "chatiere/templates/Catalogue.h"
+#include "chatiere/templates/ImageCache.h"
 #include "domain/AssociationService.h"
 #include "domain/AuthService.h"
 #include "domain/PlanService.h"
 #include "http/Router.h"
+#include "services/ProvisioningStore.h"
+#include "services/ServiceManager.h"
 
 #include <Poco/Logger.h>
 #include <Poco/Net/HTTPRequestHandler.h>
@@ -65,6 +70,8 @@ struct Daemon::Parts {
     Settings settings;
     provisioning::Clock& clock;
     Mailer& mailer;
+    provisioning::Hypervisor& hypervisor;
+    provisioning::HealthProbe& probe;
     Poco::Logger& logger;
 
     std::unique_ptr<InstanceLock> lock;
@@ -76,6 +83,12 @@ struct Daemon::Parts {
     std::unique_ptr<AuthService> auth;
     std::unique_ptr<AssociationService> associations;
     std::unique_ptr<PlanService> plans;
+    std::unique_ptr<templates::Catalogue> catalogue;
+    std::unique_ptr<templates::ImageCache> images;
+    std::unique_ptr<provisioning::GuestBuilder> builder;
+    std::unique_ptr<ProvisioningStore> provisioningStore;
+    std::unique_ptr<provisioning::Provisioner> provisioner;
+    std::unique_ptr<ServiceManager> services;
     std::unique_ptr<api::ApiContext> api;
     std::unique_ptr<http::Router> router;
     std::unique_ptr<Poco::ThreadPool> threads;
@@ -83,12 +96,17 @@ struct Daemon::Parts {
     int port = 0;
     bool running = false;
 
-    Parts(Settings s, provisioning::Clock& c, Mailer& m, Poco::Logger& l)
-        : settings(std::move(s)), clock(c), mailer(m), logger(l) {}
+    Parts(Settings s, Externals e)
+        : settings(std::move(s)),
+          clock(e.clock),
+          mailer(e.mailer),
+          hypervisor(e.hypervisor),
+          probe(e.probe),
+          logger(e.logger) {}
 };
 
-Daemon::Daemon(Settings settings, provisioning::Clock& clock, Mailer& mailer, Poco::Logger& logger)
-    : parts_(std::make_unique<Parts>(std::move(settings), clock, mailer, logger)) {}
+Daemon::Daemon(Settings settings, Externals externals)
+    : parts_(std::make_unique<Parts>(std::move(settings), externals)) {}
 
 Daemon::~Daemon() {
     try {
@@ -123,21 +141,45 @@ void Daemon::start() {
     p.associations = std::make_unique<AssociationService>(*p.db, p.clock, p.settings, p.hasher, *p.outbox,
                                                           [worker] { worker->wake(); });
     p.plans = std::make_unique<PlanService>(*p.db, p.clock);
+    try {
+        p.catalogue = std::make_unique<templates::Catalogue>(templates::Catalogue::load(s.templatesDir));
+    } catch (const templates::TemplateError& e) {
+        throw Error(ErrorKind::Internal, "templates", std::string("template catalogue: ") + e.what());
+    }
+    p.images = std::make_unique<templates::ImageCache>(s.imagesDir());
+    p.builder = std::make_unique<provisioning::GuestBuilder>(
+        p.hypervisor, *p.catalogue, *p.images,
+        provisioning::ProvisioningSettings{p.db->instanceId(), s.libvirtPool, s.volumesDir().string(),
+                                           s.libvirtDomainType});
+    p.provisioningStore = std::make_unique<ProvisioningStore>(*p.db, p.clock);
+    provisioning::ProvisionerSettings provisionerSettings;
+    provisionerSettings.bootTimeout = std::chrono::seconds(s.bootTimeoutSeconds);
+    p.provisioner = std::make_unique<provisioning::Provisioner>(
+        *p.builder, p.probe, *p.provisioningStore, *p.provisioningStore, p.clock,
+        Poco::Logger::get("chatiere.provisioner"), provisionerSettings);
+    provisioning::Provisioner* provisioner = p.provisioner.get();
+    p.services = std::make_unique<ServiceManager>(*p.db, p.clock, p.settings, *p.catalogue, *p.associations,
+                                                  [provisioner] { provisioner->wake(); });
     p.api = std::make_unique<api::ApiContext>(
-        api::ApiContext{p.settings, *p.auth, *p.associations, *p.plans, *p.db});
+        api::ApiContext{p.settings, *p.auth, *p.associations, *p.plans, *p.services, *p.catalogue, *p.db});
     p.router = std::make_unique<http::Router>(Poco::Logger::get("chatiere.http"));
     api::registerSystemRoutes(*p.router, *p.api);
     api::registerAuthRoutes(*p.router, *p.api);
     api::registerAssociationRoutes(*p.router, *p.api);
     api::registerPlanRoutes(*p.router, *p.api);
+    api::registerServiceRoutes(*p.router, *p.api);
+    api::registerServiceRoutes(*p.router, *p.api);
 
     p.outboxWorker->start();
+    p.provisioner->start();
+    p.provisioner->start();
 
     Poco::Net::ServerSocket socket;
     try {
         socket.bind(Poco::Net::SocketAddress(s.httpAddress, static_cast<Poco::UInt16>(s.httpPort)), true);
         socket.listen(s.httpQueue);
     } catch (const Poco::Exception& e) {
+        p.provisioner->stop();
         p.outboxWorker->stop();
         throw Error(
             ErrorKind::Unavailable, "listen",
@@ -168,7 +210,8 @@ void Daemon::stop() {
     // 1. stop accepting; requests in flight finish.
     p.server->stopAll(false);
     p.threads->joinAll();
-    // 2. background tasks.
+    // 2. background tasks (a provisioning job stops between two steps).
+    p.provisioner->stop();
     p.outboxWorker->stop();
     // 3. the database, then the lock.
     p.server.reset();
@@ -188,6 +231,12 @@ Database& Daemon::database() {
 }
 OutboxWorker& Daemon::outboxWorker() {
     return *parts_->outboxWorker;
+}
+std::string Daemon::instanceId() {
+    return parts_->db->instanceId();
+}
+int Daemon::pendingJobs() {
+    return parts_->provisioningStore->pendingJobs();
 }
 
 }  // namespace chatiere::manager

@@ -140,10 +140,60 @@ CREATE TABLE outbox (
 CREATE INDEX outbox_due ON outbox(status, next_attempt_at);
 )SQL";
 
+// Services as libvirt guests, and the durable provisioning jobs.
+constexpr std::string_view kV2 = R"SQL(
+CREATE TABLE hosts (
+    id TEXT PRIMARY KEY,
+    uri TEXT NOT NULL,
+    maintenance INTEGER NOT NULL DEFAULT 0,
+    created_at TEXT NOT NULL
+);
+INSERT INTO hosts (id, uri, created_at) VALUES ('local', '', strftime('%Y-%m-%dT%H:%M:%SZ', 'now'));
+
+CREATE TABLE services (
+    id TEXT PRIMARY KEY,
+    association_id TEXT NOT NULL REFERENCES associations(id),
+    host_id TEXT NOT NULL DEFAULT 'local' REFERENCES hosts(id),
+    name TEXT NOT NULL,
+    template TEXT NOT NULL,
+    state TEXT NOT NULL CHECK (state IN ('requested', 'provisioning', 'active', 'failed', 'deleting', 'deleted')),
+    suspended_for TEXT NOT NULL DEFAULT '',
+    vcpus INTEGER NOT NULL,
+    memory_mib INTEGER NOT NULL,
+    disk_gib INTEGER NOT NULL,
+    host_port INTEGER,
+    endpoint TEXT,
+    public_hostname TEXT,
+    last_error TEXT,
+    created_at TEXT NOT NULL,
+    updated_at TEXT NOT NULL
+);
+CREATE UNIQUE INDEX services_name ON services(association_id, name) WHERE state != 'deleted';
+CREATE UNIQUE INDEX services_port ON services(host_id, host_port) WHERE state != 'deleted' AND host_port IS NOT NULL;
+CREATE INDEX services_association ON services(association_id);
+
+CREATE TABLE jobs (
+    id INTEGER PRIMARY KEY AUTOINCREMENT,
+    service_id TEXT NOT NULL REFERENCES services(id),
+    kind TEXT NOT NULL CHECK (kind IN ('create', 'apply', 'replace_content', 'delete')),
+    step INTEGER NOT NULL DEFAULT 0,
+    attempts INTEGER NOT NULL DEFAULT 0,
+    status TEXT NOT NULL DEFAULT 'pending' CHECK (status IN ('pending', 'done', 'failed')),
+    next_attempt_at TEXT NOT NULL,
+    step_started_at TEXT NOT NULL,
+    payload TEXT NOT NULL DEFAULT '',
+    last_error TEXT,
+    created_at TEXT NOT NULL,
+    finished_at TEXT
+);
+CREATE INDEX jobs_due ON jobs(status, next_attempt_at);
+CREATE INDEX jobs_service ON jobs(service_id, status);
+)SQL";
+
 }  // namespace
 
 const std::vector<std::string_view>& migrations() {
-    static const std::vector<std::string_view> all = {kV1};
+    static const std::vector<std::string_view> all = {kV1, kV2};
     return all;
 }
 

@@ -4,6 +4,8 @@
 #include "chatiere/manager/Error.h"
 #include "chatiere/manager/Settings.h"
 #include "chatiere/manager/SmtpMailer.h"
+#include "chatiere/provisioning/HealthProbe.h"
+#include "chatiere/provisioning/LibvirtHypervisor.h"
 
 #include <Poco/AutoPtr.h>
 #include <Poco/ConsoleChannel.h>
@@ -53,7 +55,9 @@ protected:
         Poco::Logger& logger = Poco::Logger::get("chatiere");
         provisioning::SystemClock clock;
         SmtpMailer mailer(settings_.smtp);
-        Daemon daemon(settings_, clock, mailer, logger);
+        provisioning::LibvirtHypervisor hypervisor(settings_.libvirtUri);
+        provisioning::NetworkHealthProbe probe;
+        Daemon daemon(settings_, Externals{clock, mailer, hypervisor, probe, logger});
         try {
             daemon.start();
         } catch (const Error& e) {

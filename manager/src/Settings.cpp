@@ -88,6 +88,19 @@ Settings Settings::fromConfiguration(const Poco::Util::AbstractConfiguration& co
         {"data.dir", [&](auto& k, auto& v) { s.dataDir = nonEmpty(k, v); }},
         {"web.dir", [&](auto& k, auto& v) { s.webDir = nonEmpty(k, v); }},
         {"libvirt.uri", [&](auto& k, auto& v) { s.libvirtUri = nonEmpty(k, v); }},
+        {"libvirt.domain_type",
+         [&](auto& k, auto& v) {
+             if (v != "kvm" && v != "qemu") {
+                 throw SettingsError("setting " + k + " = '" + v + "': expected kvm or qemu");
+             }
+             s.libvirtDomainType = v;
+         }},
+        {"libvirt.pool", [&](auto& k, auto& v) { s.libvirtPool = nonEmpty(k, v); }},
+        {"templates.dir", [&](auto& k, auto& v) { s.templatesDir = nonEmpty(k, v); }},
+        {"ports.first", [&](auto& k, auto& v) { s.portsFirst = parseInt(k, v, 1024, 65535); }},
+        {"ports.last", [&](auto& k, auto& v) { s.portsLast = parseInt(k, v, 1024, 65535); }},
+        {"provisioning.boot_timeout_seconds",
+         [&](auto& k, auto& v) { s.bootTimeoutSeconds = parseInt(k, v, 5, 3600); }},
         {"signup.auto_approve", [&](auto& k, auto& v) { s.signupAutoApprove = parseBool(k, v); }},
         {"smtp.host", [&](auto& k, auto& v) { s.smtp.host = nonEmpty(k, v); }},
         {"smtp.port", [&](auto& k, auto& v) { s.smtp.port = parseInt(k, v, 1, 65535); }},
@@ -130,6 +143,10 @@ Settings Settings::fromConfiguration(const Poco::Util::AbstractConfiguration& co
             throw SettingsError("unknown setting " + key + " (see README.md, Configuration)");
         }
         it->second(key, config.getRawString(key));
+    }
+    if (s.portsFirst > s.portsLast) {
+        throw SettingsError("settings ports.first and ports.last: the range " + std::to_string(s.portsFirst) +
+                            "-" + std::to_string(s.portsLast) + " is empty");
     }
     return s;
 }

@@ -1,8 +1,10 @@
 #pragma once
 
 // An in-process daemon for integration tests: a temp directory with its SQLite file and
-// properties file, the real HTTP server on port 0, a real loopback SMTP server, and a manual
-// clock that starts at the real time and moves only when told.
+// properties file, the real HTTP server on port 0, a real loopback SMTP server, libvirt's
+// test:///default driver, and a manual clock that starts at the real time and moves only when told.
+// The appliance image cache is pre-filled, so that no image recipe runs (guests of the test
+// driver boot nothing); real images and guests are the system tests' business.
 
 #include "ApiClient.h"
 #include "SmtpSink.h"
@@ -11,6 +13,8 @@
 #include "chatiere/manager/Settings.h"
 #include "chatiere/manager/SmtpMailer.h"
 #include "chatiere/provisioning/Clock.h"
+#include "chatiere/provisioning/HealthProbe.h"
+#include "chatiere/provisioning/LibvirtHypervisor.h"
 
 #include <Poco/Logger.h>
 #include <Poco/Pipe.h>
@@ -85,16 +89,26 @@ public:
         settings_.publicUrl = "http://chatons.test";
         settings_.httpThreads = 8;
         settings_.outboxIntervalSeconds = 1;
+        settings_.templatesDir = std::string(CHATIERE_SOURCE_DIR) + "/templates";
+        settings_.libvirtUri = "test:///default";
+        settings_.libvirtDomainType = "qemu";
+        settings_.portsFirst = 21000;
+        settings_.portsLast = 21099;
+        std::filesystem::create_directories(dir_.path() / "images" / "website");
+        std::ofstream(dir_.path() / "images" / "website" / "vmlinuz") << "not a kernel";
+        std::ofstream(dir_.path() / "images" / "website" / "initrd.img") << "not an initrd";
         if (tweak) {
             tweak(settings_);
         }
         writeConfig();
         mailer_ = std::make_unique<manager::SmtpMailer>(settings_.smtp);
+        hypervisor_ = std::make_unique<provisioning::LibvirtHypervisor>(settings_.libvirtUri);
         start();
     }
 
     void start() {
-        daemon_ = std::make_unique<manager::Daemon>(settings_, clock_, *mailer_, Poco::Logger::get("test"));
+        daemon_ = std::make_unique<manager::Daemon>(
+            settings_, manager::Externals{clock_, *mailer_, *hypervisor_, probe_, Poco::Logger::get("test")});
         daemon_->start();
     }
     void stop() { daemon_.reset(); }
@@ -106,6 +120,10 @@ public:
     ApiClient client() const { return ApiClient(daemon_->port()); }
     manager::Daemon& daemon() { return *daemon_; }
     provisioning::ManualClock& clock() { return clock_; }
+    provisioning::Hypervisor& hypervisor() { return *hypervisor_; }
+    manager::Externals externals() {
+        return {clock_, *mailer_, *hypervisor_, probe_, Poco::Logger::get("test")};
+    }
     SmtpSink& sink() { return *sink_; }
     const manager::Settings& settings() const { return settings_; }
     const std::filesystem::path& dir() const { return dir_.path(); }
@@ -154,6 +172,8 @@ private:
         std::ofstream out(configPath());
         out << "db.path = " << settings_.dbPath << "\n"
             << "web.dir = " << settings_.webDir << "\n"
+            << "templates.dir = " << settings_.templatesDir << "\n"
+            << "libvirt.uri = test:///default\n"
             << "http.port = 0\n";
     }
 
@@ -162,6 +182,8 @@ private:
     std::unique_ptr<SmtpSink> sink_;
     manager::Settings settings_;
     std::unique_ptr<manager::SmtpMailer> mailer_;
+    std::unique_ptr<provisioning::Hypervisor> hypervisor_;
+    provisioning::NetworkHealthProbe probe_;
     std::unique_ptr<manager::Daemon> daemon_;
 };
 

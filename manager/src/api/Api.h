@@ -2,11 +2,13 @@
 
 #include "chatiere/manager/Database.h"
 #include "chatiere/manager/Settings.h"
+#include "chatiere/templates/Catalogue.h"
 #include "domain/Actor.h"
 #include "domain/AssociationService.h"
 #include "domain/AuthService.h"
 #include "domain/PlanService.h"
 #include "http/Router.h"
+#include "services/ServiceManager.h"
 
 #include <optional>
 #include <string>
@@ -21,6 +23,8 @@ struct ApiContext {
     AuthService& auth;
     AssociationService& associations;
     PlanService& plans;
+    ServiceManager& services;
+    const templates::Catalogue& catalogue;
     Database& db;  // read-only views (audit log, health)
 
     // The caller from `Authorization: Bearer …` or the session cookie; nullopt when anonymous.
@@ -41,6 +45,7 @@ std::string languageOf(http::Request& request);
 void registerAuthRoutes(http::Router& router, ApiContext& ctx);
 void registerAssociationRoutes(http::Router& router, ApiContext& ctx);
 void registerPlanRoutes(http::Router& router, ApiContext& ctx);
+void registerServiceRoutes(http::Router& router, ApiContext& ctx);
 void registerSystemRoutes(http::Router& router, ApiContext& ctx);
 
 }  // namespace chatiere::manager::api

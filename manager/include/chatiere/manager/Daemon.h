@@ -2,6 +2,8 @@
 
 #include "chatiere/manager/Settings.h"
 #include "chatiere/provisioning/Clock.h"
+#include "chatiere/provisioning/HealthProbe.h"
+#include "chatiere/provisioning/Hypervisor.h"
 
 #include <memory>
 
@@ -15,18 +17,27 @@ class Database;
 class Mailer;
 class OutboxWorker;
 
+// What the daemon talks to outside itself; `chatiere serve` gives the real ones, tests may not.
+struct Externals {
+    provisioning::Clock& clock;
+    Mailer& mailer;
+    provisioning::Hypervisor& hypervisor;
+    provisioning::HealthProbe& probe;
+    Poco::Logger& logger;
+};
+
 // The composition root: builds the store, the services, the background tasks and the HTTP server
 // from the settings, and passes references down. `chatiere serve` runs one; integration tests run
 // one in-process on port 0.
 class Daemon {
 public:
-    Daemon(Settings settings, provisioning::Clock& clock, Mailer& mailer, Poco::Logger& logger);
+    Daemon(Settings settings, Externals externals);
     ~Daemon();
     Daemon(const Daemon&) = delete;
     Daemon& operator=(const Daemon&) = delete;
 
-    // Takes the database lock (throws Error(Conflict) if another daemon holds it), migrates,
-    // starts the outbox worker, then listens.
+    // Takes the database lock (throws Error(Conflict) if another daemon holds it), migrates, loads
+    // the template catalogue, starts the outbox worker and the provisioner, then listens.
     void start();
     // Stops listening, lets in-flight requests finish, stops background tasks, closes the database.
     // Idempotent; also done by the destructor.
@@ -36,6 +47,8 @@ public:
     const Settings& settings() const;
     Database& database();
     OutboxWorker& outboxWorker();
+    std::string instanceId();
+    int pendingJobs();
 
     struct Parts;
 

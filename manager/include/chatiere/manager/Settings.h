@@ -29,26 +29,32 @@ struct SmtpSettings {
 // Every setting of the daemon, read once and validated. Names in comments are the keys of the
 // properties file (see packaging/chatiere.properties and README.md).
 struct Settings {
-    std::string httpAddress = "127.0.0.1";  // http.address
-    int httpPort = 8470;                    // http.port (0: any free port)
-    int httpThreads = 32;                   // http.threads
-    int httpQueue = 256;                    // http.queue
-    int httpKeepAliveSeconds = 15;          // http.keep_alive_seconds
+    std::string httpAddress = "127.0.0.1";                 // http.address
+    int httpPort = 8470;                                   // http.port (0: any free port)
+    int httpThreads = 32;                                  // http.threads
+    int httpQueue = 256;                                   // http.queue
+    int httpKeepAliveSeconds = 15;                         // http.keep_alive_seconds
     std::string dbPath = "/var/lib/chatiere/chatiere.db";  // db.path
-    std::string dataDir = "/var/lib/chatiere";              // data.dir
-    std::string webDir = "/usr/share/chatiere/web";         // web.dir
-    std::string libvirtUri = "qemu:///system";              // libvirt.uri
-    bool signupAutoApprove = false;                         // signup.auto_approve
-    SmtpSettings smtp;                                      // smtp.*
-    std::string mailFrom = "Chatière <chatiere@localhost>";  // mail.from
-    std::string publicUrl = "http://127.0.0.1:8470";        // public.url
-    std::string termsVersion = "1";                         // terms.version
-    std::string termsFile;                                  // terms.file (empty: web.dir/terms.<lang>.md)
-    int sessionTtlHours = 24 * 7;                           // auth.session_ttl_hours
-    int loginMaxFailures = 5;                               // auth.max_failures
-    int loginLockSeconds = 15 * 60;                         // auth.lock_seconds
-    int outboxIntervalSeconds = 10;                         // outbox.interval_seconds
-    int outboxMaxAttempts = 20;                             // outbox.max_attempts
+    std::string dataDir = "/var/lib/chatiere";             // data.dir
+    std::string webDir = "/usr/share/chatiere/web";        // web.dir
+    std::string libvirtUri = "qemu:///system";             // libvirt.uri
+    std::string libvirtDomainType = "kvm";                 // libvirt.domain_type (kvm | qemu)
+    std::string libvirtPool = "chatiere";                  // libvirt.pool (a dir pool in data.dir/volumes)
+    std::string templatesDir = "/usr/share/chatiere/templates";  // templates.dir
+    int portsFirst = 20000;                                      // ports.first
+    int portsLast = 20999;                                       // ports.last
+    int bootTimeoutSeconds = 180;                                // provisioning.boot_timeout_seconds
+    bool signupAutoApprove = false;                              // signup.auto_approve
+    SmtpSettings smtp;                                           // smtp.*
+    std::string mailFrom = "Chatière <chatiere@localhost>";      // mail.from
+    std::string publicUrl = "http://127.0.0.1:8470";             // public.url
+    std::string termsVersion = "1";                              // terms.version
+    std::string termsFile;           // terms.file (empty: web.dir/terms.<lang>.md)
+    int sessionTtlHours = 24 * 7;    // auth.session_ttl_hours
+    int loginMaxFailures = 5;        // auth.max_failures
+    int loginLockSeconds = 15 * 60;  // auth.lock_seconds
+    int outboxIntervalSeconds = 10;  // outbox.interval_seconds
+    int outboxMaxAttempts = 20;      // outbox.max_attempts
 
     // Reads and validates; throws SettingsError naming the key at fault. Keys under `logging.`
     // belong to Poco's logging configuration and are passed through.
@@ -56,6 +62,9 @@ struct Settings {
     static Settings fromFile(const std::filesystem::path& file);
 
     std::filesystem::path lockPath() const { return dbPath + ".lock"; }
+    std::filesystem::path imagesDir() const { return std::filesystem::path(dataDir) / "images"; }
+    std::filesystem::path volumesDir() const { return std::filesystem::path(dataDir) / "volumes"; }
+    std::filesystem::path uploadsDir() const { return std::filesystem::path(dataDir) / "uploads"; }
 };
 
 }  // namespace chatiere::manager

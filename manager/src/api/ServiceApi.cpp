@@ -1,0 +1,111 @@
+#include "api/Api.h"
+
+#include <Poco/JSON/Array.h>
+
+namespace chatiere::manager::api {
+
+namespace {
+
+Poco::JSON::Object serviceJson(const Service& s) {
+    Poco::JSON::Object o(Poco::JSON_PRESERVE_KEY_ORDER);
+    o.set("id", s.id);
+    o.set("association_id", s.associationId);
+    o.set("name", s.name);
+    o.set("template", s.templateName);
+    o.set("state", s.displayState());
+    Poco::JSON::Array reasons;
+    for (const auto& r : s.suspendedFor) {
+        reasons.add(r);
+    }
+    o.set("suspended_for", reasons);
+    o.set("endpoint",
+          s.endpoint && s.state == "active" ? Poco::Dynamic::Var(*s.endpoint) : Poco::Dynamic::Var());
+    Poco::JSON::Object resources(Poco::JSON_PRESERVE_KEY_ORDER);
+    resources.set("vcpus", s.vcpus);
+    resources.set("memory_mib", s.memoryMib);
+    resources.set("disk_gib", s.diskGib);
+    o.set("resources", resources);
+    o.set("last_error", s.lastError ? Poco::Dynamic::Var(*s.lastError) : Poco::Dynamic::Var());
+    o.set("created_at", s.createdAt);
+    o.set("updated_at", s.updatedAt);
+    return o;
+}
+
+Poco::JSON::Object accepted(const Service& s) {
+    Poco::JSON::Object o(Poco::JSON_PRESERVE_KEY_ORDER);
+    o.set("id", s.id);
+    o.set("state", s.displayState());
+    return o;
+}
+
+}  // namespace
+
+void registerServiceRoutes(http::Router& router, ApiContext& ctx) {
+    router.add("GET", "/api/v1/templates", [&ctx](http::Request& r) {
+        Poco::JSON::Array items;
+        for (const auto& m : ctx.catalogue.all()) {
+            Poco::JSON::Object t(Poco::JSON_PRESERVE_KEY_ORDER);
+            t.set("name", m.name);
+            t.set("kind", m.kind);
+            Poco::JSON::Object title;
+            title.set("fr", m.title.fr);
+            title.set("en", m.title.en);
+            t.set("title", title);
+            Poco::JSON::Object description;
+            description.set("fr", m.description.fr);
+            description.set("en", m.description.en);
+            t.set("description", description);
+            Poco::JSON::Object resources(Poco::JSON_PRESERVE_KEY_ORDER);
+            resources.set("vcpus", m.vcpus);
+            resources.set("memory_mib", m.memoryMib);
+            resources.set("disk_gib", m.diskGib);
+            t.set("resources", resources);
+            items.add(t);
+        }
+        Poco::JSON::Object out;
+        out.set("templates", items);
+        out.set("next_cursor", Poco::Dynamic::Var());
+        r.sendJson(200, out);
+    });
+
+    router.add("POST", "/api/v1/associations/{id}/services", [&ctx](http::Request& r) {
+        const Actor actor = ctx.requireActor(r);
+        ctx.associations.authorize(actor, r.param("id"), Permission::ManageServices);
+        auto body = r.jsonBody();
+        r.sendJson(202, accepted(ctx.services.create(actor, r.param("id"), body)));
+    });
+
+    router.add("GET", "/api/v1/associations/{id}/services", [&ctx](http::Request& r) {
+        const Actor actor = ctx.requireActor(r);
+        Poco::JSON::Array items;
+        for (const auto& s : ctx.services.list(actor, r.param("id"))) {
+            items.add(serviceJson(s));
+        }
+        Poco::JSON::Object out;
+        out.set("services", items);
+        out.set("next_cursor", Poco::Dynamic::Var());
+        r.sendJson(200, out);
+    });
+
+    router.add("GET", "/api/v1/services/{id}", [&ctx](http::Request& r) {
+        const Actor actor = ctx.requireActor(r);
+        r.sendJson(200, serviceJson(ctx.services.get(actor, r.param("id"))));
+    });
+
+    router.add("POST", "/api/v1/services/{id}/suspend", [&ctx](http::Request& r) {
+        const Actor actor = ctx.requireActor(r);
+        r.sendJson(202, serviceJson(ctx.services.suspend(actor, r.param("id"))));
+    });
+
+    router.add("POST", "/api/v1/services/{id}/resume", [&ctx](http::Request& r) {
+        const Actor actor = ctx.requireActor(r);
+        r.sendJson(202, serviceJson(ctx.services.resume(actor, r.param("id"))));
+    });
+
+    router.add("DELETE", "/api/v1/services/{id}", [&ctx](http::Request& r) {
+        const Actor actor = ctx.requireActor(r);
+        r.sendJson(202, accepted(ctx.services.remove(actor, r.param("id"))));
+    });
+}
+
+}  // namespace chatiere::manager::api

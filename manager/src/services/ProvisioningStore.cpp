@@ -1,0 +1,156 @@
+#include "services/ProvisioningStore.h"
+
+#include "chatiere/manager/Time.h"
+#include "domain/AuditLog.h"
+#include "domain/Rows.h"
+#include "services/Services.h"
+
+#include <Poco/Data/RecordSet.h>
+#include <Poco/Data/Statement.h>
+
+using namespace Poco::Data::Keywords;
+
+namespace chatiere::manager {
+
+std::string ProvisioningStore::nowText() const {
+    return formatTime(clock_.now());
+}
+
+std::optional<provisioning::Job> ProvisioningStore::claim(provisioning::Clock::TimePoint at,
+                                                          provisioning::Clock::TimePoint leaseUntil) {
+    auto s = db_.session();
+    Transaction tx(s);
+    const std::string atText = formatTime(at);
+    Poco::Data::Statement select(s);
+    // The oldest unfinished job of each service goes first: a service's jobs run in order.
+    select
+        << "SELECT id, service_id, kind, step, attempts, step_started_at, payload FROM jobs j "
+           "WHERE status = 'pending' AND next_attempt_at <= ? AND id = (SELECT MIN(id) FROM jobs k "
+           "WHERE k.service_id = j.service_id AND k.status = 'pending') ORDER BY next_attempt_at, id LIMIT 1",
+        bind(atText);
+    select.execute();
+    Poco::Data::RecordSet rs(select);
+    if (!rs.moveFirst()) {
+        return std::nullopt;
+    }
+    provisioning::Job job;
+    job.id = integer(rs, "id");
+    job.serviceId = text(rs, "service_id");
+    job.kind = provisioning::jobKindFrom(text(rs, "kind")).value_or(provisioning::JobKind::Apply);
+    job.step = static_cast<int>(integer(rs, "step"));
+    job.attempts = static_cast<int>(integer(rs, "attempts"));
+    job.stepStartedAt = parseTime(text(rs, "step_started_at")).value_or(at);
+    job.payload = text(rs, "payload");
+    s << "UPDATE jobs SET next_attempt_at = ? WHERE id = ?", bind(formatTime(leaseUntil)), bind(job.id), now;
+    if (job.kind == provisioning::JobKind::Create) {
+        s << "UPDATE services SET state = 'provisioning', updated_at = ? WHERE id = ? AND state = "
+             "'requested'",
+            bind(atText), bind(job.serviceId), now;
+    }
+    tx.commit();
+    return job;
+}
+
+void ProvisioningStore::stepDone(int64_t id, int nextStep, provisioning::Clock::TimePoint at) {
+    auto s = db_.session();
+    s << "UPDATE jobs SET step = ?, attempts = 0, step_started_at = ?, last_error = NULL WHERE id = ?",
+        bind(nextStep), bind(formatTime(at)), bind(id), now;
+}
+
+void ProvisioningStore::retryAt(int64_t id, int attempts, provisioning::Clock::TimePoint at,
+                                const std::string& error) {
+    auto s = db_.session();
+    s << "UPDATE jobs SET attempts = ?, next_attempt_at = ?, last_error = ? WHERE id = ?", bind(attempts),
+        bind(formatTime(at)), bind(error), bind(id), now;
+}
+
+void ProvisioningStore::finish(int64_t id, const std::string& outcome, const std::string& error) {
+    auto s = db_.session();
+    s << "UPDATE jobs SET status = ?, last_error = ?, finished_at = ? WHERE id = ?", bind(outcome),
+        bind(nullable(error.empty() ? std::nullopt : std::optional<std::string>(error))), bind(nowText()),
+        bind(id), now;
+}
+
+std::optional<provisioning::ServiceSpec> ProvisioningStore::spec(const std::string& serviceId) {
+    auto s = db_.session();
+    const auto service = ServiceRepository(s).find(serviceId);
+    if (!service) {
+        return std::nullopt;
+    }
+    std::string associationName;
+    s << "SELECT name FROM associations WHERE id = ?", bind(service->associationId), into(associationName),
+        now;
+    provisioning::ServiceSpec spec;
+    spec.id = service->id;
+    spec.associationId = service->associationId;
+    spec.associationName = associationName;
+    spec.name = service->name;
+    spec.templateName = service->templateName;
+    spec.vcpus = service->vcpus;
+    spec.memoryMib = service->memoryMib;
+    spec.diskGib = service->diskGib;
+    spec.hostPort = service->hostPort.value_or(0);
+    spec.shouldRun =
+        service->suspendedFor.empty() && service->state != "deleting" && service->state != "deleted";
+    return spec;
+}
+
+void ProvisioningStore::reportActive(const std::string& serviceId, const std::string& endpoint) {
+    auto s = db_.session();
+    Transaction tx(s);
+    const auto service = ServiceRepository(s).find(serviceId);
+    if (service && service->state != "active") {
+        ServiceRepository(s).setActive(serviceId, endpoint, nowText());
+        AuditLog::record(s, Actor::system("provisioner"), nowText(), "service.active", "service", serviceId,
+                         service->associationId);
+    }
+    tx.commit();
+}
+
+void ProvisioningStore::reportFailed(const std::string& serviceId, const std::string& reason) {
+    auto s = db_.session();
+    Transaction tx(s);
+    const auto service = ServiceRepository(s).find(serviceId);
+    if (service && service->state != "deleted") {
+        // A failed delete keeps its state (deleting) so that it is retried; anything else fails.
+        if (service->state != "deleting") {
+            ServiceRepository(s).setState(serviceId, "failed", reason, nowText());
+        } else {
+            ServiceRepository(s).setState(serviceId, "deleting", reason, nowText());
+        }
+    }
+    tx.commit();
+}
+
+void ProvisioningStore::reportDeleted(const std::string& serviceId) {
+    auto s = db_.session();
+    Transaction tx(s);
+    const auto service = ServiceRepository(s).find(serviceId);
+    ServiceRepository(s).release(serviceId, nowText());
+    if (service) {
+        AuditLog::record(s, Actor::system("provisioner"), nowText(), "service.deleted", "service", serviceId,
+                         service->associationId);
+    }
+    tx.commit();
+}
+
+void ProvisioningStore::audit(const std::string& serviceId, const std::string& action,
+                              const std::string& detail) {
+    auto s = db_.session();
+    std::vector<std::string> association;
+    s << "SELECT association_id FROM services WHERE id = ?", bind(serviceId), into(association), now;
+    Poco::JSON::Object details;
+    details.set("detail", detail);
+    AuditLog::record(s, Actor::system("provisioner"), nowText(), action, "service", serviceId,
+                     association.empty() ? std::nullopt : std::optional<std::string>(association.front()),
+                     details);
+}
+
+int ProvisioningStore::pendingJobs() {
+    auto s = db_.session();
+    int count = 0;
+    s << "SELECT COUNT(*) FROM jobs WHERE status = 'pending'", into(count), now;
+    return count;
+}
+
+}  // namespace chatiere::manager

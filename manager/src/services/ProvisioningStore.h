@@ -1,0 +1,36 @@
+#pragma once
+
+#include "chatiere/manager/Database.h"
+#include "chatiere/provisioning/Jobs.h"
+
+namespace chatiere::manager {
+
+// The provisioner's job queue and service registry, over the manager's SQLite store
+// (dependency inversion: provisioning declares the interfaces, the manager implements them).
+class ProvisioningStore final : public provisioning::JobStore, public provisioning::ServiceRegistry {
+public:
+    explicit ProvisioningStore(Database& db, provisioning::Clock& clock) : db_(db), clock_(clock) {}
+
+    std::optional<provisioning::Job> claim(provisioning::Clock::TimePoint now,
+                                           provisioning::Clock::TimePoint leaseUntil) override;
+    void stepDone(int64_t id, int nextStep, provisioning::Clock::TimePoint now) override;
+    void retryAt(int64_t id, int attempts, provisioning::Clock::TimePoint at,
+                 const std::string& error) override;
+    void finish(int64_t id, const std::string& outcome, const std::string& error) override;
+
+    std::optional<provisioning::ServiceSpec> spec(const std::string& serviceId) override;
+    void reportActive(const std::string& serviceId, const std::string& endpoint) override;
+    void reportFailed(const std::string& serviceId, const std::string& reason) override;
+    void reportDeleted(const std::string& serviceId) override;
+    void audit(const std::string& serviceId, const std::string& action, const std::string& detail) override;
+
+    // Jobs not finished yet (the admin console, /metrics later).
+    int pendingJobs();
+
+private:
+    std::string nowText() const;
+    Database& db_;
+    provisioning::Clock& clock_;
+};
+
+}  // namespace chatiere::manager

@@ -1,0 +1,244 @@
+#include "services/ServiceManager.h"
+
+#include "chatiere/manager/Error.h"
+#include "chatiere/manager/Ids.h"
+#include "chatiere/manager/Time.h"
+#include "domain/AuditLog.h"
+#include "domain/JsonFields.h"
+#include "domain/Plans.h"
+
+#include <Poco/Net/ServerSocket.h>
+
+namespace chatiere::manager {
+
+namespace {
+
+bool isServiceName(const std::string& s) {
+    if (s.empty() || s.size() > 40 || s.front() == '-' || s.back() == '-') {
+        return false;
+    }
+    return std::all_of(s.begin(), s.end(),
+                       [](char c) { return (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '-'; });
+}
+
+bool portIsFree(int port) {
+    try {
+        Poco::Net::ServerSocket probe(Poco::Net::SocketAddress("127.0.0.1", static_cast<Poco::UInt16>(port)),
+                                      1);
+        return true;
+    } catch (const Poco::Exception&) {
+        return false;
+    }
+}
+
+Error planLimit(const std::string& code, const std::string& message) {
+    return Error(ErrorKind::Conflict, code, message);
+}
+
+}  // namespace
+
+ServiceManager::ServiceManager(Database& db, provisioning::Clock& clock, const Settings& settings,
+                               const templates::Catalogue& catalogue, AssociationService& associations,
+                               std::function<void()> jobQueued)
+    : db_(db),
+      clock_(clock),
+      settings_(settings),
+      catalogue_(catalogue),
+      associations_(associations),
+      jobQueued_(std::move(jobQueued)) {}
+
+std::string ServiceManager::nowText() const {
+    return formatTime(clock_.now());
+}
+
+int ServiceManager::allocatePort(Poco::Data::Session& s) {
+    const std::set<int> used = ServiceRepository(s).portsInUse();
+    for (int port = settings_.portsFirst; port <= settings_.portsLast; ++port) {
+        if (!used.count(port) && portIsFree(port)) {
+            return port;
+        }
+    }
+    throw Error(ErrorKind::Unavailable, "no_free_port",
+                "No free port left in " + std::to_string(settings_.portsFirst) + "-" +
+                    std::to_string(settings_.portsLast) + " (settings ports.first, ports.last).");
+}
+
+Service ServiceManager::create(const Actor& actor, const std::string& associationId,
+                               const Poco::JSON::Object::Ptr& body) {
+    const Association association = associations_.authorize(actor, associationId, Permission::ManageServices);
+    FieldErrors errors;
+    JsonFields f(body, errors);
+    const auto templateName = f.string("template", true, 40);
+    const auto name = f.string("name", true, 40);
+    const templates::Manifest* manifest = templateName ? catalogue_.find(*templateName) : nullptr;
+    if (templateName && !manifest) {
+        errors.add("template", "unknown_template", "There is no template named " + *templateName + ".");
+    }
+    if (name && !isServiceName(*name)) {
+        errors.add("name", "invalid_name", "1 to 40 characters: lower-case letters, digits and hyphens.");
+    }
+    errors.throwIfAny();
+    if (association.status != "active") {
+        throw Error(ErrorKind::Conflict, "association_not_active",
+                    "The association is " + association.status + ": services come once it is active.");
+    }
+
+    auto s = db_.session();
+    Transaction tx(s);
+    ServiceRepository services(s);
+    if (services.nameTaken(associationId, *name)) {
+        throw Error(ErrorKind::Conflict, "name_taken",
+                    "The association already has a service named " + *name + ".",
+                    {{"name", "name_taken", "Already used in this association."}});
+    }
+    if (!association.planSlug) {
+        throw planLimit("no_plan", "The association has no plan yet: choose one before creating services.");
+    }
+    const auto plan = PlanRepository(s).find(*association.planSlug);
+    if (!plan) {
+        throw planLimit("no_plan", "The association's plan no longer exists.");
+    }
+    if (!plan->templates.empty() &&
+        std::find(plan->templates.begin(), plan->templates.end(), manifest->name) == plan->templates.end()) {
+        throw planLimit("template_not_in_plan",
+                        "The plan " + plan->slug + " does not include " + manifest->name + ".");
+    }
+    Service service;
+    service.id = newId("svc");
+    service.associationId = associationId;
+    service.name = *name;
+    service.templateName = manifest->name;
+    service.state = "requested";
+    service.vcpus = manifest->vcpus;
+    service.memoryMib = manifest->memoryMib;
+    service.diskGib = manifest->diskGib;
+
+    // Hard limits: the association's services, new one included, stay within the plan's limits.
+    const auto existing = services.ofAssociation(associationId);
+    const std::map<std::string, int64_t> wanted = {
+        {"services", static_cast<int64_t>(existing.size()) + 1},
+        {"vcpus", service.vcpus},
+        {"memory_mib", service.memoryMib},
+        {"disk_gib", service.diskGib},
+    };
+    for (const auto& [metric, total] : wanted) {
+        int64_t sum = total;
+        if (metric != "services") {
+            for (const auto& other : existing) {
+                sum += metric == "vcpus"        ? other.vcpus
+                       : metric == "memory_mib" ? other.memoryMib
+                                                : other.diskGib;
+            }
+        }
+        const auto quota = plan->quotas.find(metric);
+        if (quota != plan->quotas.end() && sum > quota->second.limit) {
+            throw planLimit("quota_exceeded", "The plan " + plan->slug + " allows " +
+                                                  std::to_string(quota->second.limit) + " " + metric +
+                                                  "; this service would bring the association to " +
+                                                  std::to_string(sum) + ".");
+        }
+    }
+    service.hostPort = allocatePort(s);
+    service.createdAt = service.updatedAt = nowText();
+    services.insert(service);
+    services.enqueueJob(service.id, "create", service.createdAt);
+    Poco::JSON::Object details;
+    details.set("name", service.name);
+    details.set("template", service.templateName);
+    details.set("host_port", *service.hostPort);
+    AuditLog::record(s, actor, service.createdAt, "service.create", "service", service.id, associationId,
+                     details);
+    tx.commit();
+    jobQueued_();
+    return service;
+}
+
+std::vector<Service> ServiceManager::list(const Actor& actor, const std::string& associationId) {
+    associations_.authorize(actor, associationId, Permission::ViewServices);
+    auto s = db_.session();
+    return ServiceRepository(s).ofAssociation(associationId);
+}
+
+Service ServiceManager::authorized(const Actor& actor, const std::string& serviceId, Permission permission) {
+    std::optional<Service> service;
+    {
+        auto s = db_.session();
+        service = ServiceRepository(s).find(serviceId);
+    }
+    if (!service || service->state == "deleted") {
+        if (!actor.userId) {
+            throw Error::unauthenticated();
+        }
+        throw Error::notFound("Service");
+    }
+    try {
+        associations_.authorize(actor, service->associationId, permission);
+    } catch (const Error& e) {
+        if (e.kind() == ErrorKind::NotFound) {
+            throw Error::notFound("Service");  // another association's service: it does not exist for you
+        }
+        throw;
+    }
+    return *service;
+}
+
+Service ServiceManager::get(const Actor& actor, const std::string& serviceId) {
+    return authorized(actor, serviceId, Permission::ViewServices);
+}
+
+Service ServiceManager::changeReasons(const Actor& actor, const std::string& serviceId, bool add) {
+    Service service = authorized(actor, serviceId, Permission::ManageServices);
+    const std::string reason = actor.isAdmin() ? "admin" : "association";
+    auto s = db_.session();
+    Transaction tx(s);
+    ServiceRepository services(s);
+    auto current = services.find(serviceId);
+    if (!current || current->state == "deleting" || current->state == "deleted") {
+        throw Error(ErrorKind::Conflict, "invalid_state", "The service is being deleted.");
+    }
+    std::set<std::string> reasons = current->suspendedFor;
+    const bool changed = add ? reasons.insert(reason).second : reasons.erase(reason) > 0;
+    if (changed) {
+        const std::string at = nowText();
+        services.setSuspendedFor(serviceId, reasons, at);
+        services.enqueueJob(serviceId, "apply", at);
+        Poco::JSON::Object details;
+        details.set("reason", reason);
+        AuditLog::record(s, actor, at, add ? "service.suspend" : "service.resume", "service", serviceId,
+                         current->associationId, details);
+    }
+    tx.commit();
+    if (changed) {
+        jobQueued_();
+    }
+    current->suspendedFor = reasons;
+    return *current;
+}
+
+Service ServiceManager::suspend(const Actor& actor, const std::string& serviceId) {
+    return changeReasons(actor, serviceId, true);
+}
+
+Service ServiceManager::resume(const Actor& actor, const std::string& serviceId) {
+    return changeReasons(actor, serviceId, false);
+}
+
+Service ServiceManager::remove(const Actor& actor, const std::string& serviceId) {
+    authorized(actor, serviceId, Permission::ManageServices);
+    auto s = db_.session();
+    Transaction tx(s);
+    ServiceRepository services(s);
+    auto current = services.find(serviceId);
+    if (current->state != "deleting") {
+        const std::string at = nowText();
+        services.setState(serviceId, "deleting", std::nullopt, at);
+        services.enqueueJob(serviceId, "delete", at);
+        AuditLog::record(s, actor, at, "service.delete", "service", serviceId, current->associationId);
+        current->state = "deleting";
+    }
+    tx.commit();
+    jobQueued_();
+    return *current;
+}
+
+}  // namespace chatiere::manager

@@ -1,0 +1,48 @@
+#pragma once
+
+#include "chatiere/manager/Database.h"
+#include "chatiere/manager/Settings.h"
+#include "chatiere/provisioning/Clock.h"
+#include "chatiere/templates/Catalogue.h"
+#include "domain/Actor.h"
+#include "domain/AssociationService.h"
+#include "services/Services.h"
+
+#include <Poco/JSON/Object.h>
+
+#include <functional>
+
+namespace chatiere::manager {
+
+// An association's services: creation within its plan's limits, suspension by reasons, deletion.
+// Each change is one transaction with its audit entry and the provisioning job that carries it
+// out; the answer comes before the guest exists (202).
+class ServiceManager {
+public:
+    ServiceManager(Database& db, provisioning::Clock& clock, const Settings& settings,
+                   const templates::Catalogue& catalogue, AssociationService& associations,
+                   std::function<void()> jobQueued);
+
+    Service create(const Actor& actor, const std::string& associationId, const Poco::JSON::Object::Ptr& body);
+    std::vector<Service> list(const Actor& actor, const std::string& associationId);
+    Service get(const Actor& actor, const std::string& serviceId);
+    // The admin suspends for `admin`, a manager for `association`; each resumes only its own reason.
+    Service suspend(const Actor& actor, const std::string& serviceId);
+    Service resume(const Actor& actor, const std::string& serviceId);
+    Service remove(const Actor& actor, const std::string& serviceId);
+
+private:
+    Service authorized(const Actor& actor, const std::string& serviceId, Permission permission);
+    Service changeReasons(const Actor& actor, const std::string& serviceId, bool add);
+    int allocatePort(Poco::Data::Session& s);
+    std::string nowText() const;
+
+    Database& db_;
+    provisioning::Clock& clock_;
+    const Settings& settings_;
+    const templates::Catalogue& catalogue_;
+    AssociationService& associations_;
+    std::function<void()> jobQueued_;
+};
+
+}  // namespace chatiere::manager

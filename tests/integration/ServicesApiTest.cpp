@@ -1,0 +1,212 @@
+#include "TestDaemon.h"
+#include "chatiere/manager/Database.h"
+
+#include <Poco/Data/Statement.h>
+#include <gtest/gtest.h>
+
+#include <thread>
+
+using namespace chatiere::testing;
+using namespace Poco::Data::Keywords;
+
+namespace {
+
+const std::string kPlan = R"({"slug": "asso-web", "name": "Site", "templates": ["website"],
+    "prices": [{"interval": "month", "kind": "association", "amount_cents": 300}],
+    "quotas": {"services": {"included": 2, "limit": 2}, "disk_gib": {"included": 2, "limit": 2}}})";
+
+// Polls the service until `done` says so or the deadline passes; returns the last answer.
+ApiResponse waitForService(const ApiClient& c, const std::string& id,
+                           const std::function<bool(const ApiResponse&)>& done) {
+    const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(30);
+    ApiResponse r = c.get("/api/v1/services/" + id);
+    while (!done(r) && std::chrono::steady_clock::now() < deadline) {
+        std::this_thread::sleep_for(std::chrono::milliseconds(50));
+        r = c.get("/api/v1/services/" + id);
+    }
+    return r;
+}
+
+std::string stateOf(const ApiResponse& r) {
+    return r.json()->getValue<std::string>("state");
+}
+
+class ServicesApi : public ::testing::Test {
+protected:
+    void SetUp() override {
+        d_ = std::make_unique<TestDaemon>();
+        admin_ = std::make_unique<ApiClient>(d_->staffClient("admin@chatons.test"));
+        ASSERT_EQ(admin_->post("/api/v1/plans", kPlan).status, 201);
+        a_ = signupWithPlan("Jardin", "manager@a.test");
+        b_ = signupWithPlan("Club", "manager@b.test");
+        managerA_ = std::make_unique<ApiClient>(d_->login("manager@a.test", "correct horse battery"));
+        managerB_ = std::make_unique<ApiClient>(d_->login("manager@b.test", "correct horse battery"));
+    }
+
+    std::string signupWithPlan(const std::string& name, const std::string& email, bool approve = true) {
+        const auto r =
+            d_->client().post("/api/v1/signup", R"({"association": {"name": ")" + name +
+                                                    R"(", "kind": "association", "email": ")" + email +
+                                                    R"("}, "manager": {"name": "M", "email": ")" + email +
+                                                    R"(", "password": "correct horse battery"},
+                                                                "plan": "asso-web", "accept_terms": true})");
+        EXPECT_EQ(r.status, 201) << r.body;
+        const std::string id = r.json()->getObject("association")->getValue<std::string>("id");
+        if (approve) {
+            EXPECT_EQ(admin_->post("/api/v1/associations/" + id + "/approve", "{}").status, 200);
+        }
+        return id;
+    }
+
+    int countServices() {
+        auto s = d_->daemon().database().session();
+        int n = 0;
+        s << "SELECT COUNT(*) FROM services", into(n), now;
+        return n;
+    }
+
+    std::unique_ptr<TestDaemon> d_;
+    std::unique_ptr<ApiClient> admin_, managerA_, managerB_;
+    std::string a_, b_;
+};
+
+}  // namespace
+
+TEST_F(ServicesApi, TheCatalogueIsPublic) {
+    const auto r = d_->client().get("/api/v1/templates");
+    ASSERT_EQ(r.status, 200);
+    const auto templates = r.json()->getArray("templates");
+    ASSERT_EQ(templates->size(), 1u);
+    EXPECT_EQ(templates->getObject(0)->getValue<std::string>("name"), "website");
+    EXPECT_EQ(templates->getObject(0)->getObject("title")->getValue<std::string>("fr"), "Site web");
+}
+
+TEST_F(ServicesApi, CreateAnswers202AndTheJobRollsBackWhatTheTestDriverCannotFinish) {
+    const auto created = managerA_->post("/api/v1/associations/" + a_ + "/services",
+                                         R"({"template": "website", "name": "site"})");
+    ASSERT_EQ(created.status, 202) << created.body;
+    const std::string id = created.json()->getValue<std::string>("id");
+    EXPECT_EQ(created.json()->getValue<std::string>("state"), "requested");
+    const auto listed = managerA_->get("/api/v1/associations/" + a_ + "/services");
+    ASSERT_EQ(listed.status, 200);
+    ASSERT_EQ(listed.json()->getArray("services")->size(), 1u);
+
+    // libvirt's test driver cannot upload a volume's content: the create job fails at that step and
+    // rolls back, leaving no guest behind, and the service says why.
+    const auto settled = waitForService(*managerA_, id, [](auto& r) { return stateOf(r) == "failed"; });
+    ASSERT_EQ(stateOf(settled), "failed") << settled.body;
+    EXPECT_NE(settled.json()->getValue<std::string>("last_error").find("volume"), std::string::npos)
+        << settled.body;
+    EXPECT_TRUE(d_->hypervisor().listOwned(d_->daemon().instanceId()).empty());
+    EXPECT_EQ(settled.json()->getObject("resources")->getValue<int>("memory_mib"), 128);
+
+    // Deleting it releases its name and port.
+    EXPECT_EQ(managerA_->del("/api/v1/services/" + id).status, 202);
+    const auto deleted = waitForService(*managerA_, id, [](auto& r) { return r.status == 404; });
+    EXPECT_EQ(deleted.status, 404);
+    EXPECT_EQ(
+        managerA_
+            ->post("/api/v1/associations/" + a_ + "/services", R"({"template": "website", "name": "site"})")
+            .status,
+        202);
+}
+
+TEST_F(ServicesApi, BadRequestsCreateNothing) {
+    struct Case {
+        std::string body;
+        int status;
+        std::string code;
+    };
+    ASSERT_EQ(
+        managerA_
+            ->post("/api/v1/associations/" + a_ + "/services", R"({"template": "website", "name": "one"})")
+            .status,
+        202);
+    ASSERT_EQ(
+        managerA_
+            ->post("/api/v1/associations/" + a_ + "/services", R"({"template": "website", "name": "two"})")
+            .status,
+        202);
+    const int before = countServices();
+    for (const auto& c : std::vector<Case>{
+             {R"({"template": "wordpress", "name": "x"})", 400, "invalid_fields"},
+             {R"({"template": "website", "name": "Not A Name!"})", 400, "invalid_fields"},
+             {R"({"name": "x"})", 400, "invalid_fields"},
+             {R"({"template": "website", "name": "one"})", 409, "name_taken"},
+             {R"({"template": "website", "name": "three"})", 409, "quota_exceeded"},
+         }) {
+        const auto r = managerA_->post("/api/v1/associations/" + a_ + "/services", c.body);
+        EXPECT_EQ(r.status, c.status) << c.body << ": " << r.body;
+        EXPECT_EQ(r.errorCode(), c.code) << c.body;
+    }
+    EXPECT_EQ(countServices(), before);
+}
+
+TEST_F(ServicesApi, PlansAndAssociationStatusGateCreation) {
+    // A pending association has no services yet.
+    const std::string pending = signupWithPlan("Attente", "manager@c.test", /*approve=*/false);
+    ApiClient managerC = d_->login("manager@c.test", "correct horse battery");
+    auto r = managerC.post("/api/v1/associations/" + pending + "/services",
+                           R"({"template": "website", "name": "s"})");
+    EXPECT_EQ(r.status, 409);
+    EXPECT_EQ(r.errorCode(), "association_not_active");
+    // A plan that does not include the template.
+    ASSERT_EQ(
+        admin_->put("/api/v1/plans/asso-web", R"({"name": "Site", "templates": ["editor"], "prices": []})")
+            .status,
+        200);
+    r = managerA_->post("/api/v1/associations/" + a_ + "/services",
+                        R"({"template": "website", "name": "s"})");
+    EXPECT_EQ(r.status, 409);
+    EXPECT_EQ(r.errorCode(), "template_not_in_plan");
+    EXPECT_EQ(countServices(), 0);
+}
+
+TEST_F(ServicesApi, SuspensionReasonsBelongToWhoeverSetThem) {
+    const auto created = managerA_->post("/api/v1/associations/" + a_ + "/services",
+                                         R"({"template": "website", "name": "site"})");
+    const std::string id = created.json()->getValue<std::string>("id");
+    auto r = managerA_->post("/api/v1/services/" + id + "/suspend", "{}");
+    ASSERT_EQ(r.status, 202) << r.body;
+    r = admin_->post("/api/v1/services/" + id + "/suspend", "{}");
+    ASSERT_EQ(r.status, 202);
+    auto reasons = r.json()->getArray("suspended_for");
+    ASSERT_EQ(reasons->size(), 2u);
+    EXPECT_EQ(reasons->getElement<std::string>(0), "admin");
+    EXPECT_EQ(reasons->getElement<std::string>(1), "association");
+    // The manager lifts its own reason only: the admin's stays.
+    r = managerA_->post("/api/v1/services/" + id + "/resume", "{}");
+    reasons = r.json()->getArray("suspended_for");
+    ASSERT_EQ(reasons->size(), 1u);
+    EXPECT_EQ(reasons->getElement<std::string>(0), "admin");
+    r = admin_->post("/api/v1/services/" + id + "/resume", "{}");
+    EXPECT_EQ(r.json()->getArray("suspended_for")->size(), 0u);
+    // Every step is in the audit log.
+    const auto audit = admin_->get("/api/v1/audit?action=service.");
+    EXPECT_GE(audit.json()->getArray("entries")->size(), 5u);
+}
+
+TEST_F(ServicesApi, AnotherAssociationsServicesDoNotExist) {
+    const auto created = managerA_->post("/api/v1/associations/" + a_ + "/services",
+                                         R"({"template": "website", "name": "site"})");
+    const std::string id = created.json()->getValue<std::string>("id");
+    EXPECT_EQ(managerB_->get("/api/v1/services/" + id).status, 404);
+    EXPECT_EQ(managerB_->post("/api/v1/services/" + id + "/suspend", "{}").status, 404);
+    EXPECT_EQ(managerB_->post("/api/v1/services/" + id + "/resume", "{}").status, 404);
+    EXPECT_EQ(managerB_->del("/api/v1/services/" + id).status, 404);
+    EXPECT_EQ(managerB_->get("/api/v1/associations/" + a_ + "/services").status, 404);
+    EXPECT_EQ(
+        managerB_->post("/api/v1/associations/" + a_ + "/services", R"({"template": "website", "name": "x"})")
+            .status,
+        404);
+    EXPECT_EQ(d_->client().get("/api/v1/services/" + id).status, 401);
+    // A plain member sees the service but may not act on it.
+    d_->signup("Autre", "member@a.test");
+    ASSERT_EQ(
+        managerA_->post("/api/v1/associations/" + a_ + "/members", R"({"email": "member@a.test"})").status,
+        201);
+    ApiClient member = d_->login("member@a.test", "correct horse battery");
+    EXPECT_EQ(member.get("/api/v1/services/" + id).status, 200);
+    EXPECT_EQ(member.post("/api/v1/services/" + id + "/suspend", "{}").status, 403);
+    EXPECT_EQ(member.del("/api/v1/services/" + id).status, 403);
+}
