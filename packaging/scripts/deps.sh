@@ -8,14 +8,15 @@ what=${1:-test}
 build_pkgs=(build-essential cmake ninja-build pkg-config git
             libpoco-dev libvirt-dev libssl-dev libsqlite3-dev libargon2-dev
             libgtest-dev libgmock-dev)
-# Real parts the tests start: a loopback SMTP server, libvirt's test driver (in libvirt itself).
+# Real parts the tests start: a loopback SMTP server, libvirt's test driver (in libvirt itself);
+# the system tests also need what the main job runs (libvirtd, QEMU, the appliance tools).
 test_pkgs=(python3 python3-aiosmtpd sqlite3 file adduser dpkg-dev)
 # What the main job runs against: libvirtd with QEMU.
 run_pkgs=(curl cpio xz-utils python3 python3-aiosmtpd libvirt-daemon libvirt-daemon-driver-qemu libvirt-clients qemu-system-x86 qemu-utils)
 
 case "$what" in
   build) want=("${build_pkgs[@]}") ;;
-  test)  want=("${build_pkgs[@]}" "${test_pkgs[@]}") ;;
+  test)  want=("${build_pkgs[@]}" "${test_pkgs[@]}" "${run_pkgs[@]}") ;;
   run)   want=("${build_pkgs[@]}" "${run_pkgs[@]}") ;;
   *) echo "deps.sh: unknown set '$what' (build, test or run)" >&2; exit 64 ;;
 esac

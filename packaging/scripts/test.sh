@@ -4,6 +4,8 @@
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 bash packaging/scripts/deps.sh test
+# The system tests run real QEMU guests on the local libvirtd.
+bash packaging/scripts/libvirtd.sh
 cmake --preset default
 cmake --build --preset default
 ctest --preset default

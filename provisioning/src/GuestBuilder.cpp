@@ -46,7 +46,7 @@ std::string GuestBuilder::domainName(const std::string& serviceId) const {
 }
 
 std::string GuestBuilder::volumeName(const std::string& serviceId) const {
-    return domainName(serviceId) + ".qcow2";
+    return domainName(serviceId) + ".img";
 }
 
 const templates::Manifest& GuestBuilder::manifest(const ServiceSpec& spec) const {

@@ -5,6 +5,7 @@
 
 #include <libvirt/virterror.h>
 
+#include <filesystem>
 #include <mutex>
 #include <thread>
 
@@ -387,8 +388,17 @@ void LibvirtHypervisor::ensurePool(const std::string& poolName, const std::strin
         }
         virStoragePoolSetAutostart(p.get(), 1);
     }
-    if (virStoragePoolIsActive(p.get()) != 1 && virStoragePoolCreate(p.get(), 0) != 0) {
-        fail("starting storage pool " + poolName);
+    if (virStoragePoolIsActive(p.get()) == 1 && !std::filesystem::is_directory(directory)) {
+        // Its directory went away under it (removed by hand): stop, build again, restart.
+        virStoragePoolDestroy(p.get());
+    }
+    if (virStoragePoolIsActive(p.get()) != 1) {
+        if (!std::filesystem::is_directory(directory) && virStoragePoolBuild(p.get(), 0) != 0) {
+            fail("building storage pool " + poolName);
+        }
+        if (virStoragePoolCreate(p.get(), 0) != 0) {
+            fail("starting storage pool " + poolName);
+        }
     }
 }
 
@@ -405,7 +415,7 @@ VolumeInfo LibvirtHypervisor::createVolume(const std::string& poolName, const st
     auto p = impl_->pool(poolName);
     const std::string xml =
         "<volume><name>" + name + "</name><capacity unit='bytes'>" + std::to_string(capacityBytes) +
-        "</capacity><allocation>0</allocation><target><format type='qcow2'/></target></volume>";
+        "</capacity><allocation>0</allocation><target><format type='raw'/></target></volume>";
     libvirt::Volume v(virStorageVolCreateXML(p.get(), xml.c_str(), 0));
     if (!v) {
         fail("creating volume " + name + " in pool " + poolName);

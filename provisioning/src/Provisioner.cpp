@@ -205,6 +205,18 @@ bool Provisioner::runOnce() {
         } catch (const templates::TemplateError& e) {
             giveUp(job, spec, e.what());
             return true;
+        } catch (const std::exception& e) {
+            // Anything else (the file system, the store): retried like a hypervisor failure, never
+            // left holding its lease.
+            ++job.attempts;
+            if (job.attempts >= settings_.maxAttempts) {
+                giveUp(job, spec, e.what());
+                return true;
+            }
+            logger_.warning("job %d (%s of %s), step %d, attempt %d: %s", static_cast<int>(job.id),
+                            toString(job.kind), job.serviceId, job.step, job.attempts, std::string(e.what()));
+            jobs_.retryAt(job.id, job.attempts, clock_.now() + backoff(job.attempts), e.what());
+            return true;
         }
     }
 }

@@ -134,7 +134,7 @@ protected:
             return true;
         }
         try {
-            return hypervisor_.volume("chatiere", "chatiere-inst1-svc1.qcow2").has_value();
+            return hypervisor_.volume("chatiere", "chatiere-inst1-svc1.img").has_value();
         } catch (const HypervisorError& e) {
             return e.code() != HypervisorError::Code::NotFound;  // no pool yet: no volume either
         }
@@ -164,7 +164,7 @@ TEST_F(ProvisionerTest, CreateBuildsARunningHealthyGuest) {
     ASSERT_EQ(owned.size(), 1u);
     EXPECT_EQ(owned[0].serviceId, "svc1");
     // The welcome page names the association, escaped.
-    const std::string content = hypervisor_.volumeContent("chatiere", "chatiere-inst1-svc1.qcow2");
+    const std::string content = hypervisor_.volumeContent("chatiere", "chatiere-inst1-svc1.img");
     EXPECT_NE(content.find("Jardin &lt;&amp;&gt;"), std::string::npos);
 }
 
@@ -235,7 +235,7 @@ TEST_F(ProvisionerTest, ReplaceContentPutsTheNewArchiveOnAFreshVolume) {
     const auto id = jobs_.add("svc1", JobKind::ReplaceContent, clock_.now(), file.string());
     drain();
     EXPECT_EQ(jobs_.outcome(id), "done");
-    EXPECT_EQ(hypervisor_.volumeContent("chatiere", "chatiere-inst1-svc1.qcow2"), "new archive");
+    EXPECT_EQ(hypervisor_.volumeContent("chatiere", "chatiere-inst1-svc1.img"), "new archive");
     EXPECT_EQ(hypervisor_.state("chatiere-inst1-svc1"), GuestState::Running);
     std::filesystem::remove(file);
 }

@@ -44,7 +44,7 @@ std::map<std::string, std::string> websiteValues(const std::string& associationN
             {"vcpus", "1"},
             {"kernel", "/var/lib/chatiere/images/website/vmlinuz"},
             {"initrd", "/var/lib/chatiere/images/website/initrd.img"},
-            {"data_disk", "/var/lib/chatiere/volumes/svc_k5v3q2m7x4a9c6b1.qcow2"},
+            {"data_disk", "/var/lib/chatiere/volumes/svc_k5v3q2m7x4a9c6b1.img"},
             {"host_port_http", "20001"}};
 }
 

@@ -11,7 +11,15 @@ work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
 cd "$work"
 
-kpkg=$(apt-cache depends linux-image-cloud-amd64 | sed -n 's/.*Depends: \(linux-image-[0-9].*-cloud-amd64\)$/\1/p' | head -1)
+find_kernel() {
+  apt-cache depends linux-image-cloud-amd64 2>/dev/null \
+    | sed -n 's/.*Depends: \(linux-image-[0-9].*-cloud-amd64\)$/\1/p' | head -1
+}
+kpkg=$(find_kernel)
+if [ -z "$kpkg" ] && [ "$(id -u)" -eq 0 ]; then
+  apt-get update -q >/dev/null   # a fresh machine may have no package lists yet
+  kpkg=$(find_kernel)
+fi
 [ -n "$kpkg" ] || { echo "build-image: no linux-image-cloud-amd64 in apt's lists (run apt-get update)" >&2; exit 1; }
 apt-get download -q "$kpkg" busybox-static >/dev/null
 dpkg -x linux-image-*.deb kernel

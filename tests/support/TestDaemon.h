@@ -74,8 +74,11 @@ class TestDaemon {
 public:
     using Tweak = std::function<void(manager::Settings&)>;
 
-    explicit TestDaemon(Tweak tweak = {}, bool startSink = true)
-        : clock_(std::chrono::time_point_cast<std::chrono::seconds>(std::chrono::system_clock::now())) {
+    // realClock: the daemon runs on the system clock (system tests, where guests really boot);
+    // otherwise on the manual clock, which tests move by hand.
+    explicit TestDaemon(Tweak tweak = {}, bool startSink = true, bool realClock = false)
+        : realClock_(realClock),
+          clock_(std::chrono::time_point_cast<std::chrono::seconds>(std::chrono::system_clock::now())) {
         if (startSink) {
             sink_ = std::make_unique<SmtpSink>(dir_.path() / "mail");
         }
@@ -107,8 +110,7 @@ public:
     }
 
     void start() {
-        daemon_ = std::make_unique<manager::Daemon>(
-            settings_, manager::Externals{clock_, *mailer_, *hypervisor_, probe_, Poco::Logger::get("test")});
+        daemon_ = std::make_unique<manager::Daemon>(settings_, externals());
         daemon_->start();
     }
     void stop() { daemon_.reset(); }
@@ -122,7 +124,8 @@ public:
     provisioning::ManualClock& clock() { return clock_; }
     provisioning::Hypervisor& hypervisor() { return *hypervisor_; }
     manager::Externals externals() {
-        return {clock_, *mailer_, *hypervisor_, probe_, Poco::Logger::get("test")};
+        provisioning::Clock& clock = realClock_ ? static_cast<provisioning::Clock&>(systemClock_) : clock_;
+        return {clock, *mailer_, *hypervisor_, probe_, Poco::Logger::get("test")};
     }
     SmtpSink& sink() { return *sink_; }
     const manager::Settings& settings() const { return settings_; }
@@ -178,6 +181,8 @@ private:
     }
 
     TempDir dir_;
+    bool realClock_;
+    provisioning::SystemClock systemClock_;
     provisioning::ManualClock clock_;
     std::unique_ptr<SmtpSink> sink_;
     manager::Settings settings_;

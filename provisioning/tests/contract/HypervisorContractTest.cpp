@@ -125,18 +125,18 @@ TEST_F(HypervisorContract, BulkStatsCoverTheInstancesGuestsOnly) {
 }
 
 TEST_F(HypervisorContract, Volumes) {
-    const VolumeInfo created = h_->createVolume(kPool, "svc1-data.qcow2", 1 << 20);
-    EXPECT_EQ(created.name, "svc1-data.qcow2");
+    const VolumeInfo created = h_->createVolume(kPool, "svc1-data.img", 1 << 20);
+    EXPECT_EQ(created.name, "svc1-data.img");
     EXPECT_EQ(created.capacityBytes, 1u << 20);
     EXPECT_FALSE(created.path.empty());
-    const auto found = h_->volume(kPool, "svc1-data.qcow2");
+    const auto found = h_->volume(kPool, "svc1-data.img");
     ASSERT_TRUE(found.has_value());
     EXPECT_EQ(found->capacityBytes, 1u << 20);
-    EXPECT_EQ(codeOf([&] { h_->createVolume(kPool, "svc1-data.qcow2", 1 << 20); }), Code::AlreadyExists);
+    EXPECT_EQ(codeOf([&] { h_->createVolume(kPool, "svc1-data.img", 1 << 20); }), Code::AlreadyExists);
     EXPECT_EQ(codeOf([&] { h_->createVolume(kPool, "../escape", 1 << 20); }), Code::InvalidInput);
-    h_->deleteVolume(kPool, "svc1-data.qcow2");
-    EXPECT_EQ(h_->volume(kPool, "svc1-data.qcow2"), std::nullopt);
-    EXPECT_EQ(codeOf([&] { h_->deleteVolume(kPool, "svc1-data.qcow2"); }), Code::NotFound);
+    h_->deleteVolume(kPool, "svc1-data.img");
+    EXPECT_EQ(h_->volume(kPool, "svc1-data.img"), std::nullopt);
+    EXPECT_EQ(codeOf([&] { h_->deleteVolume(kPool, "svc1-data.img"); }), Code::NotFound);
     EXPECT_EQ(codeOf([&] { h_->volume("no-such-pool", "x"); }), Code::NotFound);
 }
 
@@ -145,9 +145,9 @@ TEST_F(HypervisorContract, PoolsAreMadeOnceAndReused) {
     const std::string dir = mkdtemp(tmpl);
     h_->ensurePool("chatiere-test", dir);
     h_->ensurePool("chatiere-test", dir);  // idempotent
-    const VolumeInfo v = h_->createVolume("chatiere-test", "v.qcow2", 1 << 20);
-    EXPECT_EQ(v.path, dir + "/v.qcow2");
-    h_->deleteVolume("chatiere-test", "v.qcow2");
+    const VolumeInfo v = h_->createVolume("chatiere-test", "v.img", 1 << 20);
+    EXPECT_EQ(v.path, dir + "/v.img");
+    h_->deleteVolume("chatiere-test", "v.img");
     std::filesystem::remove_all(dir);
 }
 
@@ -155,11 +155,11 @@ TEST_F(HypervisorContract, UploadReplacesTheContent) {
     if (kLibvirt) {
         GTEST_SKIP() << "test:///default cannot upload to volumes: covered by the system tests";
     }
-    h_->createVolume(kPool, "site.qcow2", 1024);
-    h_->uploadVolume(kPool, "site.qcow2", "first");
-    h_->uploadVolume(kPool, "site.qcow2", "second");
-    EXPECT_EQ(static_cast<FakeHypervisor&>(*h_).volumeContent(kPool, "site.qcow2"), "second");
-    EXPECT_EQ(codeOf([&] { h_->uploadVolume(kPool, "site.qcow2", std::string(2048, 'x')); }),
+    h_->createVolume(kPool, "site.img", 1024);
+    h_->uploadVolume(kPool, "site.img", "first");
+    h_->uploadVolume(kPool, "site.img", "second");
+    EXPECT_EQ(static_cast<FakeHypervisor&>(*h_).volumeContent(kPool, "site.img"), "second");
+    EXPECT_EQ(codeOf([&] { h_->uploadVolume(kPool, "site.img", std::string(2048, 'x')); }),
               Code::InvalidInput);
 }
 

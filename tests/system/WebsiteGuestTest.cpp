@@ -1,0 +1,139 @@
+// A website service as a real QEMU guest on the local libvirtd: it boots, answers with the
+// association's welcome page on its 127.0.0.1 port, pauses and resumes, and leaves nothing behind.
+
+#include "TestDaemon.h"
+
+#include <Poco/Net/HTTPClientSession.h>
+#include <gtest/gtest.h>
+
+#include <thread>
+
+using namespace chatiere::testing;
+
+namespace {
+
+constexpr const char* kSystemUri = "qemu:///system";
+const std::filesystem::path kImageCache = "/var/tmp/chatiere-test-images";
+
+bool libvirtdAnswers() {
+    try {
+        chatiere::provisioning::LibvirtHypervisor h(kSystemUri);
+        h.state("chatiere-probe-none");
+        return true;
+    } catch (const chatiere::provisioning::HypervisorError&) {
+        return false;
+    }
+}
+
+// GET on the guest's page; nullopt when nothing answers within a second.
+std::optional<std::string> page(int port) {
+    try {
+        Poco::Net::HTTPClientSession session("127.0.0.1", static_cast<Poco::UInt16>(port));
+        session.setTimeout(Poco::Timespan(1, 0));
+        Poco::Net::HTTPRequest request("GET", "/", Poco::Net::HTTPMessage::HTTP_1_1);
+        session.sendRequest(request);
+        Poco::Net::HTTPResponse response;
+        std::istream& in = session.receiveResponse(response);
+        std::string body;
+        Poco::StreamCopier::copyToString(in, body);
+        return body;
+    } catch (const Poco::Exception&) {
+        return std::nullopt;
+    }
+}
+
+template <typename F>
+bool eventually(F condition, std::chrono::seconds timeout) {
+    const auto deadline = std::chrono::steady_clock::now() + timeout;
+    while (std::chrono::steady_clock::now() < deadline) {
+        if (condition()) {
+            return true;
+        }
+        std::this_thread::sleep_for(std::chrono::milliseconds(200));
+    }
+    return condition();
+}
+
+}  // namespace
+
+TEST(WebsiteGuest, BootsServesPausesResumesAndIsDeletedCleanly) {
+    if (!libvirtdAnswers()) {
+        GTEST_SKIP() << "no libvirtd on " << kSystemUri << " (packaging/scripts/libvirtd.sh starts one)";
+    }
+    std::string pool;
+    TestDaemon d(
+        [&pool](chatiere::manager::Settings& s) {
+            s.libvirtUri = kSystemUri;
+            s.libvirtDomainType = "qemu";  // no nested KVM on these machines
+            s.portsFirst = 22000;
+            s.portsLast = 22099;
+            s.bootTimeoutSeconds = 120;
+            // Appliance images are built once per machine, not per test run.
+            const auto images = std::filesystem::path(s.dataDir) / "images";
+            std::filesystem::remove_all(images);
+            std::filesystem::create_directories(kImageCache);
+            std::filesystem::create_directory_symlink(kImageCache, images);
+            pool = "chatiere-test-" + std::filesystem::path(s.dataDir).filename().string().substr(12);
+            s.libvirtPool = pool;
+        },
+        /*startSink=*/true, /*realClock=*/true);
+    ApiClient admin = d.staffClient("admin@chatons.test");
+    ASSERT_EQ(admin.post("/api/v1/plans", R"({"slug": "web", "name": "Web", "prices": []})").status, 201);
+    const auto signup = d.client().post("/api/v1/signup", R"({"association": {"name": "Les Amis <du> Jardin",
+        "kind": "association", "email": "bureau@jardin.test"}, "manager": {"name": "Camille",
+        "email": "camille@jardin.test", "password": "correct horse battery"}, "plan": "web", "accept_terms": true})");
+    ASSERT_EQ(signup.status, 201) << signup.body;
+    const std::string association = signup.json()->getObject("association")->getValue<std::string>("id");
+    ASSERT_EQ(admin.post("/api/v1/associations/" + association + "/approve", "{}").status, 200);
+    ApiClient manager = d.login("camille@jardin.test", "correct horse battery");
+
+    const auto created = manager.post("/api/v1/associations/" + association + "/services",
+                                      R"({"template": "website", "name": "site"})");
+    ASSERT_EQ(created.status, 202) << created.body;
+    const std::string id = created.json()->getValue<std::string>("id");
+
+    // The guest boots and passes its health check: the service is active with its endpoint.
+    ApiResponse service;
+    const bool settled = eventually(
+        [&] {
+            service = manager.get("/api/v1/services/" + id);
+            const auto state = service.json()->getValue<std::string>("state");
+            return state == "active" || state == "failed";
+        },
+        std::chrono::seconds(240));
+    ASSERT_TRUE(settled) << service.body;
+    ASSERT_EQ(service.json()->getValue<std::string>("state"), "active") << service.body;
+    const std::string endpoint = service.json()->getValue<std::string>("endpoint");
+    const int port = std::stoi(endpoint.substr(endpoint.rfind(':') + 1));
+    const auto welcome = page(port);
+    ASSERT_TRUE(welcome.has_value());
+    EXPECT_NE(welcome->find("Les Amis &lt;du&gt; Jardin"), std::string::npos) << *welcome;
+
+    const std::string domain = "chatiere-" + d.daemon().instanceId() + "-" + id;
+    // Suspended: the guest is paused and the page stops answering.
+    ASSERT_EQ(manager.post("/api/v1/services/" + id + "/suspend", "{}").status, 202);
+    EXPECT_TRUE(
+        eventually([&] { return d.hypervisor().state(domain) == chatiere::provisioning::GuestState::Paused; },
+                   std::chrono::seconds(30)));
+    EXPECT_EQ(manager.get("/api/v1/services/" + id).json()->getValue<std::string>("state"), "suspended");
+    EXPECT_FALSE(page(port).has_value());
+
+    // Resumed: it answers again.
+    ASSERT_EQ(manager.post("/api/v1/services/" + id + "/resume", "{}").status, 202);
+    EXPECT_TRUE(eventually([&] { return page(port).has_value(); }, std::chrono::seconds(30)));
+
+    // Deleted: no domain, no volume, the port free again.
+    ASSERT_EQ(manager.del("/api/v1/services/" + id).status, 202);
+    EXPECT_TRUE(eventually([&] { return manager.get("/api/v1/services/" + id).status == 404; },
+                           std::chrono::seconds(60)));
+    EXPECT_EQ(d.hypervisor().state(domain), std::nullopt);
+    EXPECT_EQ(d.hypervisor().volume(pool, domain + ".img"), std::nullopt);
+    EXPECT_TRUE(d.hypervisor().listOwned(d.daemon().instanceId()).empty());
+    EXPECT_FALSE(page(port).has_value());
+
+    d.stop();
+    std::system(("virsh -q -c qemu:///system pool-destroy " + pool +
+                 " >/dev/null 2>&1; virsh -q -c qemu:///system " + "pool-undefine " + pool +
+                 " >/dev/null 2>&1")
+                    .c_str());
+}
