@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
-# The README's main-job command: installs what is missing, builds, and runs the daemon with its
-# SQLite database and a demo: an admin, a plan, and an approved demo association with its manager.
-# Prints the URL and the accounts, then keeps the daemon in the foreground until Ctrl-C.
+# The README's main-job command: installs what is missing, starts libvirtd if needed, builds, and
+# runs the daemon with its SQLite database and a demo: an admin, a plan, an approved demo
+# association with its manager, and its website as a real QEMU guest (the appliance image is built
+# on first use). Prints the URLs and the accounts, then keeps the daemon in the foreground until Ctrl-C.
 # Usage (as root on Debian 12): bash packaging/scripts/demo.sh
 # Settings: CHATIERE_DEMO_DIR (default /var/lib/chatiere-demo), CHATIERE_DEMO_PORT (default 8470).
 set -euo pipefail
@@ -11,6 +12,7 @@ port=${CHATIERE_DEMO_PORT:-8470}
 cd "$src"
 
 bash packaging/scripts/deps.sh run
+bash packaging/scripts/libvirtd.sh
 cmake --preset default >/dev/null
 cmake --build --preset default --target chatiere
 bin="$src/build/manager/chatiere"
@@ -29,6 +31,10 @@ http.port = $port
 db.path = $dir/chatiere.db
 data.dir = $dir
 web.dir = $src/web-admin
+templates.dir = $src/templates
+# QEMU guests without KVM: nested virtualisation is not available everywhere. Use kvm on a real host.
+libvirt.domain_type = qemu
+libvirt.pool = chatiere-demo
 public.url = http://127.0.0.1:$port
 smtp.host = 127.0.0.1
 smtp.port = $smtp_port
@@ -92,10 +98,27 @@ if [ "$count" = 0 ]; then
       \"plan\": \"asso-web\", \"accept_terms\": true}" | json 'd["association"]["id"]')
   api POST "/api/v1/associations/$id/approve" >/dev/null
 fi
+asso=$(api GET /api/v1/associations | json 'd["associations"][0]["id"]')
+svc=$(api GET "/api/v1/associations/$asso/services" | json '(d["services"] or [{"id": ""}])[0]["id"]')
+if [ -z "$svc" ]; then
+  svc=$(api POST "/api/v1/associations/$asso/services" '{"template": "website", "name": "site"}' | json 'd["id"]')
+fi
+echo "demo: waiting for the website guest to boot (the first time, its appliance image is built first)…"
+state=""
+for _ in $(seq 1 300); do
+  state=$(api GET "/api/v1/services/$svc" | json 'd["state"]')
+  [ "$state" = active ] || [ "$state" = failed ] && break
+  sleep 1
+done
+site=$(api GET "/api/v1/services/$svc" | json 'd["endpoint"] or ""')
+if [ "$state" != active ]; then
+  echo "demo: the website guest is '$state': $(api GET "/api/v1/services/$svc" | json 'd["last_error"]')" >&2
+fi
 
 cat <<MSG
 
   Chatière runs at $url   (health: $url/healthz, API: $url/api/v1/plans)
+  The demo association's website (a QEMU guest): ${site:-not running, see above}
 
   Admin:    admin@demo.chatiere.test / $admin_pw
   Manager:  camille@jardin.demo.chatiere.test / $manager_pw   (association "Les Amis du Jardin Partagé")
