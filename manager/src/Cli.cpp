@@ -5,6 +5,8 @@
 #include "chatiere/manager/Error.h"
 #include "chatiere/manager/PasswordHasher.h"
 #include "chatiere/manager/Settings.h"
+#include "chatiere/templates/Catalogue.h"
+#include "chatiere/templates/ImageCache.h"
 #include "domain/StaffAccounts.h"
 
 #include <termios.h>
@@ -34,6 +36,8 @@ Commands:
   migrate --config FILE      create or upgrade the database schema
   admin create --email E     create a staff account (password read from standard input)
   admin list                 list staff accounts
+  templates list             the service catalogue, checked
+  templates build [NAME]     build the appliance image of a template (or of all)
   --version                  print the version
   --help                     this text; `chatiere COMMAND --help` for a command
 
@@ -189,6 +193,45 @@ int adminCommand(int argc, char** argv) {
     return sub == "--help" || sub == "-h" ? 0 : 64;
 }
 
+int templatesCommand(int argc, char** argv) {
+    const std::string sub = argc > 2 ? argv[2] : "--help";
+    if (sub == "build" || sub == "list") {
+        const Args args = parseArgs(argc, argv, 3, {"config"});
+        if (args.help) {
+            std::cout << "Usage: chatiere templates list|build [NAME] [--config FILE]\n\n"
+                         "list: the catalogue in templates.dir, checked.\n"
+                         "build: (re)builds the appliance image of NAME, or of every template, into\n"
+                         "data.dir/images/NAME. A create job whose image is missing builds it first.\n";
+            return 0;
+        }
+        const Settings settings = Settings::fromFile(args.option("config", kDefaultConfig));
+        const auto catalogue = templates::Catalogue::load(settings.templatesDir);
+        templates::ImageCache images(settings.imagesDir());
+        if (sub == "list") {
+            for (const auto& m : catalogue.all()) {
+                std::cout << m.name << "\t" << m.kind << "\t" << m.title.fr << "\t"
+                          << (images.isBuilt(m) ? "image built" : "image not built") << "\n";
+            }
+            return 0;
+        }
+        int built = 0;
+        for (const auto& m : catalogue.all()) {
+            if (!args.positional.empty() && m.name != args.positional.front()) {
+                continue;
+            }
+            std::cout << images.build(m);
+            ++built;
+        }
+        if (built == 0) {
+            throw Error(ErrorKind::NotFound, "unknown_template",
+                        "no template named " + args.positional.front() + " in " + settings.templatesDir);
+        }
+        return 0;
+    }
+    std::cout << "Usage: chatiere templates list|build [NAME] [--config FILE]\n";
+    return sub == "--help" || sub == "-h" ? 0 : 64;
+}
+
 }  // namespace
 
 int runCli(int argc, char** argv) {
@@ -211,6 +254,9 @@ int runCli(int argc, char** argv) {
         if (command == "admin") {
             return adminCommand(argc, argv);
         }
+        if (command == "templates") {
+            return templatesCommand(argc, argv);
+        }
         std::cerr << "chatiere: unknown command '" << command << "'\n\n" << kUsage;
         return 64;
     } catch (const SettingsError& e) {
@@ -222,6 +268,9 @@ int runCli(int argc, char** argv) {
             std::cerr << "  " << f.field << ": " << f.message << "\n";
         }
         return e.code() == "usage" ? 64 : exitCodeOf(e.kind());
+    } catch (const templates::TemplateError& e) {
+        std::cerr << "chatiere: " << e.what() << "\n";
+        return 65;
     } catch (const Poco::Exception& e) {
         std::cerr << "chatiere: " << e.displayText() << "\n";
         return 70;

@@ -179,3 +179,35 @@ TEST(Cli, MigrateCreatesThenIsANoOp) {
     EXPECT_EQ(r.exitCode, 0);
     EXPECT_NE(r.out.find("0 migration(s) applied"), std::string::npos) << r.out;
 }
+
+TEST(Cli, TemplatesAreListedAndABrokenOneStopsTheStart) {
+    TempDir dir;
+    std::filesystem::copy(std::filesystem::path(CHATIERE_SOURCE_DIR) / "templates" / "website",
+                          dir.path() / "website");
+    const std::string config = (dir.path() / "c.properties").string();
+    std::ofstream(config) << "db.path = " << (dir.path() / "c.db").string() << "\n"
+                          << "data.dir = " << dir.path().string() << "\n"
+                          << "templates.dir = " << dir.path().string() << "\n";
+    auto r = runChatiere({"templates", "list", "--config", config});
+    EXPECT_EQ(r.exitCode, 0) << r.err;
+    EXPECT_NE(r.out.find("website\twebsite\tSite web\timage not built"), std::string::npos) << r.out;
+    r = runChatiere({"templates", "build", "wordpress", "--config", config});
+    EXPECT_EQ(r.exitCode, 66);
+
+    // A syntax error in a manifest: the command and the daemon refuse, naming the file.
+    std::ofstream(dir.path() / "website" / "template.json") << "{\"name\": \"website\",";
+    r = runChatiere({"templates", "list", "--config", config});
+    EXPECT_EQ(r.exitCode, 65);
+    EXPECT_NE(r.err.find("website/template.json"), std::string::npos) << r.err;
+    TestDaemon d;
+    auto settings = d.settings();
+    settings.templatesDir = dir.path().string();
+    settings.dbPath = (dir.path() / "other.db").string();
+    chatiere::manager::Daemon broken(settings, d.externals());
+    try {
+        broken.start();
+        FAIL() << "a broken catalogue must stop the start";
+    } catch (const chatiere::manager::Error& e) {
+        EXPECT_NE(std::string(e.what()).find("website/template.json"), std::string::npos) << e.what();
+    }
+}
