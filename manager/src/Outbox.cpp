@@ -49,60 +49,33 @@ OutboxWorker::OutboxWorker(Database& db, Mailer& mailer, std::string from, provi
       mailer_(mailer),
       from_(std::move(from)),
       clock_(clock),
-      intervalSeconds_(intervalSeconds),
       maxAttempts_(maxAttempts),
-      logger_(logger) {}
+      logger_(logger),
+      task_(
+          std::chrono::seconds(intervalSeconds),
+          [this] {
+              deliverDue();
+              return false;  // what failed waits for its backoff: the next interval
+          },
+          [this](const std::exception& e) {
+              logger_.error("outbox pass failed: %s", std::string(e.what()));
+          }) {}
 
 OutboxWorker::~OutboxWorker() {
     stop();
 }
 
+// The first pass comes at once: mail left over from before a restart.
 void OutboxWorker::start() {
-    std::lock_guard lock(mutex_);
-    if (thread_.joinable()) {
-        return;
-    }
-    stopping_ = false;
-    woken_ = true;  // a first pass at once: mail left over from before a restart
-    thread_ = std::thread([this] { run(); });
+    task_.start();
 }
 
 void OutboxWorker::stop() {
-    {
-        std::lock_guard lock(mutex_);
-        stopping_ = true;
-    }
-    wakeUp_.notify_all();
-    if (thread_.joinable()) {
-        thread_.join();
-    }
+    task_.stop();
 }
 
 void OutboxWorker::wake() {
-    {
-        std::lock_guard lock(mutex_);
-        woken_ = true;
-    }
-    wakeUp_.notify_all();
-}
-
-void OutboxWorker::run() {
-    while (true) {
-        {
-            std::unique_lock lock(mutex_);
-            wakeUp_.wait_for(lock, std::chrono::seconds(intervalSeconds_),
-                             [this] { return woken_ || stopping_; });
-            if (stopping_) {
-                return;
-            }
-            woken_ = false;
-        }
-        try {
-            deliverDue();
-        } catch (const std::exception& e) {
-            logger_.error("outbox pass failed: %s", std::string(e.what()));
-        }
-    }
+    task_.wake();
 }
 
 int OutboxWorker::deliverDue() {

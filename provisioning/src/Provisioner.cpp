@@ -64,7 +64,10 @@ Provisioner::Provisioner(GuestBuilder& builder, HealthProbe& probe, JobStore& jo
       services_(services),
       clock_(clock),
       logger_(logger),
-      settings_(settings) {}
+      settings_(settings),
+      task_(
+          std::chrono::seconds(1), [this] { return runOnce(); },
+          [this](const std::exception& e) { logger_.error("provisioner: %s", std::string(e.what())); }) {}
 
 Provisioner::~Provisioner() {
     stop();
@@ -222,54 +225,15 @@ bool Provisioner::runOnce() {
 }
 
 void Provisioner::start() {
-    std::lock_guard lock(mutex_);
-    if (thread_.joinable()) {
-        return;
-    }
-    stopping_ = false;
-    thread_ = std::thread([this] { run(); });
+    task_.start();
 }
 
 void Provisioner::stop() {
-    {
-        std::lock_guard lock(mutex_);
-        stopping_ = true;
-    }
-    wakeUp_.notify_all();
-    if (thread_.joinable()) {
-        thread_.join();
-    }
+    task_.stop();
 }
 
 void Provisioner::wake() {
-    {
-        std::lock_guard lock(mutex_);
-        woken_ = true;
-    }
-    wakeUp_.notify_all();
-}
-
-void Provisioner::run() {
-    while (true) {
-        bool worked = false;
-        try {
-            worked = runOnce();
-        } catch (const std::exception& e) {
-            logger_.error("provisioner: %s", std::string(e.what()));
-        }
-        std::unique_lock lock(mutex_);
-        if (stopping_) {
-            return;
-        }
-        if (!worked) {
-            // Idle: due retries are found by the next poll; new jobs wake us at once.
-            wakeUp_.wait_for(lock, std::chrono::seconds(1), [this] { return woken_ || stopping_; });
-            woken_ = false;
-            if (stopping_) {
-                return;
-            }
-        }
-    }
+    task_.wake();
 }
 
 }  // namespace chatiere::provisioning

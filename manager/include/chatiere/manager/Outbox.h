@@ -4,15 +4,13 @@
 #include "chatiere/manager/MailTemplates.h"
 #include "chatiere/manager/Mailer.h"
 #include "chatiere/provisioning/Clock.h"
+#include "chatiere/provisioning/PeriodicTask.h"
 
 #include <Poco/Data/Session.h>
 
-#include <condition_variable>
 #include <cstdint>
 #include <map>
-#include <mutex>
 #include <string>
-#include <thread>
 
 namespace Poco {
 class Logger;
@@ -67,20 +65,13 @@ public:
     Counts counts();
 
 private:
-    void run();
-
     Database& db_;
     Mailer& mailer_;
     std::string from_;
     provisioning::Clock& clock_;
-    int intervalSeconds_;
     int maxAttempts_;
     Poco::Logger& logger_;
-    std::mutex mutex_;
-    std::condition_variable wakeUp_;
-    bool woken_ = false;
-    bool stopping_ = false;
-    std::thread thread_;
+    provisioning::PeriodicTask task_;
 };
 
 }  // namespace chatiere::manager

@@ -4,11 +4,9 @@
 #include "chatiere/provisioning/GuestBuilder.h"
 #include "chatiere/provisioning/HealthProbe.h"
 #include "chatiere/provisioning/Jobs.h"
+#include "chatiere/provisioning/PeriodicTask.h"
 
 #include <chrono>
-#include <condition_variable>
-#include <mutex>
-#include <thread>
 
 namespace Poco {
 class Logger;
@@ -46,7 +44,6 @@ private:
     enum class StepResult { Next, Finished, Wait };
     StepResult runStep(Job& job, const ServiceSpec& spec);
     void giveUp(const Job& job, const std::optional<ServiceSpec>& spec, const std::string& error);
-    void run();
 
     GuestBuilder& builder_;
     HealthProbe& probe_;
@@ -55,11 +52,7 @@ private:
     Clock& clock_;
     Poco::Logger& logger_;
     ProvisionerSettings settings_;
-    std::mutex mutex_;
-    std::condition_variable wakeUp_;
-    bool woken_ = false;
-    bool stopping_ = false;
-    std::thread thread_;
+    PeriodicTask task_;  // idle: polls every second for due retries; new jobs wake it
 };
 
 }  // namespace chatiere::provisioning
