@@ -8,7 +8,9 @@
 #include "chatiere/manager/Mailer.h"
 #include "chatiere/manager/Outbox.h"
 #include "chatiere/manager/PasswordHasher.h"
+#include "chatiere/provisioning/PeriodicTask.h"
 #include "chatiere/provisioning/Provisioner.h"
+#include "chatiere/provisioning/Reconciler.h"
 #include "chatiere/templates/Catalogue.h"
 #include "chatiere/templates/ImageCache.h"
 #include "domain/AssociationService.h"
@@ -89,6 +91,8 @@ struct Daemon::Parts {
     std::unique_ptr<ProvisioningStore> provisioningStore;
     std::unique_ptr<provisioning::Provisioner> provisioner;
     std::unique_ptr<ServiceManager> services;
+    std::unique_ptr<provisioning::Reconciler> reconciler;
+    std::unique_ptr<provisioning::PeriodicTask> reconcileTask;
     std::unique_ptr<api::ApiContext> api;
     std::unique_ptr<http::Router> router;
     std::unique_ptr<Poco::ThreadPool> threads;
@@ -157,7 +161,23 @@ void Daemon::start() {
     p.provisioner = std::make_unique<provisioning::Provisioner>(
         *p.builder, p.probe, *p.provisioningStore, *p.provisioningStore, p.clock,
         Poco::Logger::get("chatiere.provisioner"), provisionerSettings);
+    p.reconciler = std::make_unique<provisioning::Reconciler>(
+        p.hypervisor, *p.builder, *p.provisioningStore, p.clock, Poco::Logger::get("chatiere.reconciler"),
+        std::chrono::seconds(s.orphanGraceSeconds));
     provisioning::Provisioner* provisioner = p.provisioner.get();
+    provisioning::Reconciler* reconciler = p.reconciler.get();
+    Poco::Logger& reconcileLogger = Poco::Logger::get("chatiere.reconciler");
+    p.reconcileTask = std::make_unique<provisioning::PeriodicTask>(
+        std::chrono::seconds(s.reconcileIntervalSeconds),
+        [reconciler, provisioner] {
+            if (reconciler->runOnce().repairs > 0) {
+                provisioner->wake();
+            }
+            return false;
+        },
+        [&reconcileLogger](const std::exception& e) {
+            reconcileLogger.warning("reconciliation skipped: %s", std::string(e.what()));
+        });
     p.services = std::make_unique<ServiceManager>(*p.db, p.clock, p.settings, *p.catalogue, *p.associations,
                                                   [provisioner] { provisioner->wake(); });
     p.api = std::make_unique<api::ApiContext>(
@@ -172,6 +192,7 @@ void Daemon::start() {
 
     p.outboxWorker->start();
     p.provisioner->start();
+    p.reconcileTask->start();  // a first pass at once: repairs what changed while the daemon was down
     p.provisioner->start();
 
     Poco::Net::ServerSocket socket;
@@ -179,6 +200,7 @@ void Daemon::start() {
         socket.bind(Poco::Net::SocketAddress(s.httpAddress, static_cast<Poco::UInt16>(s.httpPort)), true);
         socket.listen(s.httpQueue);
     } catch (const Poco::Exception& e) {
+        p.reconcileTask->stop();
         p.provisioner->stop();
         p.outboxWorker->stop();
         throw Error(
@@ -211,6 +233,7 @@ void Daemon::stop() {
     p.server->stopAll(false);
     p.threads->joinAll();
     // 2. background tasks (a provisioning job stops between two steps).
+    p.reconcileTask->stop();
     p.provisioner->stop();
     p.outboxWorker->stop();
     // 3. the database, then the lock.

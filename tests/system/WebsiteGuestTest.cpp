@@ -68,6 +68,7 @@ TEST(WebsiteGuest, BootsServesPausesResumesAndIsDeletedCleanly) {
             s.portsFirst = 22000;
             s.portsLast = 22099;
             s.bootTimeoutSeconds = 120;
+            s.reconcileIntervalSeconds = 2;
             // Appliance images are built once per machine, not per test run.
             const auto images = std::filesystem::path(s.dataDir) / "images";
             std::filesystem::remove_all(images);
@@ -110,6 +111,15 @@ TEST(WebsiteGuest, BootsServesPausesResumesAndIsDeletedCleanly) {
     EXPECT_NE(welcome->find("Les Amis &lt;du&gt; Jardin"), std::string::npos) << *welcome;
 
     const std::string domain = "chatiere-" + d.daemon().instanceId() + "-" + id;
+    // Deleted by hand behind Chatière's back: the reconciler recreates it from its data volume.
+    d.hypervisor().destroy(domain);
+    d.hypervisor().undefine(domain);
+    EXPECT_TRUE(eventually([&] { return page(port).has_value(); }, std::chrono::seconds(120)))
+        << "the guest was not recreated";
+    EXPECT_NE(page(port).value_or("").find("Les Amis &lt;du&gt; Jardin"), std::string::npos);
+    const auto audit = admin.get("/api/v1/audit?action=service.repair");
+    EXPECT_EQ(audit.json()->getArray("entries")->size(), 1u) << audit.body;
+
     // Suspended: the guest is paused and the page stops answering.
     ASSERT_EQ(manager.post("/api/v1/services/" + id + "/suspend", "{}").status, 202);
     EXPECT_TRUE(

@@ -8,6 +8,8 @@
 #include <Poco/Data/RecordSet.h>
 #include <Poco/Data/Statement.h>
 
+#include <set>
+
 using namespace Poco::Data::Keywords;
 
 namespace chatiere::manager {
@@ -71,28 +73,76 @@ void ProvisioningStore::finish(int64_t id, const std::string& outcome, const std
         bind(id), now;
 }
 
+provisioning::ServiceSpec ProvisioningStore::specOf(Poco::Data::Session& s, const Service& service) {
+    std::string associationName;
+    s << "SELECT name FROM associations WHERE id = ?", bind(service.associationId), into(associationName),
+        now;
+    provisioning::ServiceSpec spec;
+    spec.id = service.id;
+    spec.associationId = service.associationId;
+    spec.associationName = associationName;
+    spec.name = service.name;
+    spec.templateName = service.templateName;
+    spec.vcpus = service.vcpus;
+    spec.memoryMib = service.memoryMib;
+    spec.diskGib = service.diskGib;
+    spec.hostPort = service.hostPort.value_or(0);
+    spec.shouldRun =
+        service.suspendedFor.empty() && service.state != "deleting" && service.state != "deleted";
+    return spec;
+}
+
 std::optional<provisioning::ServiceSpec> ProvisioningStore::spec(const std::string& serviceId) {
     auto s = db_.session();
     const auto service = ServiceRepository(s).find(serviceId);
     if (!service) {
         return std::nullopt;
     }
-    std::string associationName;
-    s << "SELECT name FROM associations WHERE id = ?", bind(service->associationId), into(associationName),
-        now;
-    provisioning::ServiceSpec spec;
-    spec.id = service->id;
-    spec.associationId = service->associationId;
-    spec.associationName = associationName;
-    spec.name = service->name;
-    spec.templateName = service->templateName;
-    spec.vcpus = service->vcpus;
-    spec.memoryMib = service->memoryMib;
-    spec.diskGib = service->diskGib;
-    spec.hostPort = service->hostPort.value_or(0);
-    spec.shouldRun =
-        service->suspendedFor.empty() && service->state != "deleting" && service->state != "deleted";
-    return spec;
+    return specOf(s, *service);
+}
+
+std::vector<provisioning::DesiredService> ProvisioningStore::desiredServices() {
+    auto s = db_.session();
+    std::vector<std::string> ids;
+    s << "SELECT id FROM services WHERE state != 'deleted' ORDER BY id", into(ids), now;
+    std::vector<std::string> busy;
+    s << "SELECT DISTINCT service_id FROM jobs WHERE status = 'pending'", into(busy), now;
+    const std::set<std::string> withJob(busy.begin(), busy.end());
+    std::vector<provisioning::DesiredService> out;
+    ServiceRepository services(s);
+    for (const auto& id : ids) {
+        const auto service = services.find(id);
+        if (service) {
+            out.push_back({specOf(s, *service), service->state, withJob.count(id) > 0});
+        }
+    }
+    return out;
+}
+
+void ProvisioningStore::enqueueRepair(const std::string& serviceId, provisioning::JobKind kind,
+                                      const std::string& reason) {
+    auto s = db_.session();
+    Transaction tx(s);
+    ServiceRepository services(s);
+    const auto service = services.find(serviceId);
+    if (!service) {
+        return;
+    }
+    services.enqueueJob(serviceId, provisioning::toString(kind), nowText());
+    Poco::JSON::Object details;
+    details.set("reason", reason);
+    AuditLog::record(s, Actor::system("reconciler"), nowText(), "service.repair", "service", serviceId,
+                     service->associationId, details);
+    tx.commit();
+}
+
+void ProvisioningStore::auditGuest(const std::string& guestName, const std::string& action,
+                                   const std::string& detail) {
+    auto s = db_.session();
+    Poco::JSON::Object details;
+    details.set("detail", detail);
+    AuditLog::record(s, Actor::system("reconciler"), nowText(), action, "guest", guestName, std::nullopt,
+                     details);
 }
 
 void ProvisioningStore::reportActive(const std::string& serviceId, const std::string& endpoint) {

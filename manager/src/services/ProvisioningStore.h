@@ -2,12 +2,16 @@
 
 #include "chatiere/manager/Database.h"
 #include "chatiere/provisioning/Jobs.h"
+#include "chatiere/provisioning/Reconciler.h"
+#include "services/Services.h"
 
 namespace chatiere::manager {
 
 // The provisioner's job queue and service registry, over the manager's SQLite store
 // (dependency inversion: provisioning declares the interfaces, the manager implements them).
-class ProvisioningStore final : public provisioning::JobStore, public provisioning::ServiceRegistry {
+class ProvisioningStore final : public provisioning::JobStore,
+                                public provisioning::ServiceRegistry,
+                                public provisioning::ReconcileSource {
 public:
     explicit ProvisioningStore(Database& db, provisioning::Clock& clock) : db_(db), clock_(clock) {}
 
@@ -24,11 +28,18 @@ public:
     void reportDeleted(const std::string& serviceId) override;
     void audit(const std::string& serviceId, const std::string& action, const std::string& detail) override;
 
+    std::vector<provisioning::DesiredService> desiredServices() override;
+    void enqueueRepair(const std::string& serviceId, provisioning::JobKind kind,
+                       const std::string& reason) override;
+    void auditGuest(const std::string& guestName, const std::string& action,
+                    const std::string& detail) override;
+
     // Jobs not finished yet (the admin console, /metrics later).
     int pendingJobs();
 
 private:
     std::string nowText() const;
+    provisioning::ServiceSpec specOf(Poco::Data::Session& s, const Service& service);
     Database& db_;
     provisioning::Clock& clock_;
 };

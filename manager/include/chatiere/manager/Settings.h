@@ -44,6 +44,8 @@ struct Settings {
     int portsFirst = 20000;                                      // ports.first
     int portsLast = 20999;                                       // ports.last
     int bootTimeoutSeconds = 180;                                // provisioning.boot_timeout_seconds
+    int reconcileIntervalSeconds = 60;                           // provisioning.reconcile_interval_seconds
+    int orphanGraceSeconds = 3600;                               // provisioning.orphan_grace_seconds
     bool signupAutoApprove = false;                              // signup.auto_approve
     SmtpSettings smtp;                                           // smtp.*
     std::string mailFrom = "Chatière <chatiere@localhost>";      // mail.from

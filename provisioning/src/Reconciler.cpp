@@ -1,0 +1,85 @@
+#include "chatiere/provisioning/Reconciler.h"
+
+#include <Poco/Logger.h>
+
+#include <set>
+
+namespace chatiere::provisioning {
+
+Reconciler::Reconciler(Hypervisor& hypervisor, GuestBuilder& builder, ReconcileSource& source, Clock& clock,
+                       Poco::Logger& logger, std::chrono::seconds orphanGrace)
+    : hypervisor_(hypervisor),
+      builder_(builder),
+      source_(source),
+      clock_(clock),
+      logger_(logger),
+      orphanGrace_(orphanGrace) {}
+
+Reconciler::Report Reconciler::runOnce() {
+    Report report;
+    const auto owned = hypervisor_.listOwned(builder_.settings().instanceId);
+    std::map<std::string, GuestInfo> guests;
+    for (const auto& g : owned) {
+        guests[g.name] = g;
+    }
+    std::set<std::string> wanted;
+    for (const auto& desired : source_.desiredServices()) {
+        const std::string name = builder_.domainName(desired.spec.id);
+        wanted.insert(name);
+        if (desired.state != "active" || desired.hasUnfinishedJob) {
+            continue;
+        }
+        const auto it = guests.find(name);
+        if (it == guests.end()) {
+            source_.enqueueRepair(desired.spec.id, JobKind::Create,
+                                  "guest " + name + " is missing: recreated");
+            ++report.repairs;
+            continue;
+        }
+        const GuestState state = it->second.state;
+        const bool running = state == GuestState::Running;
+        const bool paused = state == GuestState::Paused;
+        if (desired.spec.shouldRun && !running) {
+            source_.enqueueRepair(desired.spec.id, paused ? JobKind::Apply : JobKind::Create,
+                                  "guest " + name + " is " + toString(state) + ": started");
+            ++report.repairs;
+        } else if (!desired.spec.shouldRun && running) {
+            source_.enqueueRepair(desired.spec.id, JobKind::Apply,
+                                  "guest " + name + " runs while suspended: paused");
+            ++report.repairs;
+        }
+    }
+    const auto now = clock_.now();
+    for (const auto& [name, guest] : guests) {
+        if (wanted.count(name)) {
+            orphanSince_.erase(name);
+            continue;
+        }
+        report.orphans.push_back(name);
+        const auto [it, first] = orphanSince_.emplace(name, now);
+        if (first) {
+            logger_.warning(
+                "guest %s belongs to this installation but to no service: removed after %d s unless "
+                "claimed",
+                name, static_cast<int>(orphanGrace_.count()));
+            source_.auditGuest(name, "guest.orphan_found", "no service wants this guest");
+            continue;
+        }
+        if (now - it->second >= orphanGrace_ && builder_.domainName(guest.serviceId) == name) {
+            ServiceSpec spec;
+            spec.id = guest.serviceId;
+            builder_.remove(spec);
+            orphanSince_.erase(it);
+            source_.auditGuest(name, "guest.orphan_removed",
+                               "removed after the grace period, with its volume");
+            ++report.orphansRemoved;
+        }
+    }
+    // Forget orphans that went away by themselves.
+    for (auto it = orphanSince_.begin(); it != orphanSince_.end();) {
+        it = guests.count(it->first) ? std::next(it) : orphanSince_.erase(it);
+    }
+    return report;
+}
+
+}  // namespace chatiere::provisioning
