@@ -20,6 +20,7 @@ const std::vector<Call> kAssociationCalls = {
     {"GET", "/api/v1/associations/{id}/members", ""},
     {"POST", "/api/v1/associations/{id}/members", R"({"email": "admin@chatons.test", "role": "member"})"},
     {"DELETE", "/api/v1/associations/{id}/members/{user}", ""},
+    {"PUT", "/api/v1/associations/{id}/plan", R"({"plan": "p1"})"},
 };
 
 std::string fill(std::string path, const std::string& id, const std::string& user) {
@@ -97,6 +98,8 @@ TEST_F(Authorization, RolesThatMayNotActAreForbidden) {
         {"manager@a.test", {"POST", "/api/v1/associations/{id}/approve", "{}"}, 403},
         {"manager@a.test", {"POST", "/api/v1/associations/{id}/reject", R"({"reason": "x"})"}, 403},
         {"manager@a.test", {"GET", "/api/v1/audit", ""}, 403},
+        {"manager@a.test", {"PUT", "/api/v1/associations/{id}/plan", R"({"plan": "p1"})"}, 403},
+        {"tresorier@chatons.test", {"PUT", "/api/v1/associations/{id}/plan", R"({"plan": "p1"})"}, 403},
         {"manager@a.test", {"POST", "/api/v1/plans", R"({"slug": "x1", "name": "X", "prices": []})"}, 403},
         {"manager@a.test", {"PUT", "/api/v1/plans/x1", R"({"name": "X", "prices": []})"}, 403},
         // The treasurer sees associations and billing, nothing else.
@@ -229,4 +232,13 @@ TEST_F(Authorization, PlansAreAdminsToWriteAndEveryonesToRead) {
     EXPECT_EQ(plan->getObject("name")->getValue<std::string>("en"), "Site web");
     EXPECT_EQ(plan->getArray("prices")->getObject(0)->getValue<int>("amount_cents"), 400);
     EXPECT_EQ(plan->getArray("prices")->getObject(0)->getValue<std::string>("currency"), "EUR");
+
+    // The admin gives an association a plan; an unknown plan changes nothing.
+    const auto given = admin_->put("/api/v1/associations/" + a_ + "/plan", R"({"plan": "asso-web"})");
+    ASSERT_EQ(given.status, 200) << given.body;
+    EXPECT_EQ(given.json()->getValue<std::string>("plan"), "asso-web");
+    const auto unknown = admin_->put("/api/v1/associations/" + a_ + "/plan", R"({"plan": "nope"})");
+    EXPECT_EQ(unknown.status, 400);
+    EXPECT_EQ(unknown.fieldErrors().at("plan"), "unknown_plan");
+    EXPECT_EQ(admin_->get("/api/v1/associations/" + a_).json()->getValue<std::string>("plan"), "asso-web");
 }

@@ -104,6 +104,17 @@ void registerAssociationRoutes(http::Router& router, ApiContext& ctx) {
         r.sendJson(200, associationJson(ctx.associations.reject(actor, r.param("id"), *reason)));
     });
 
+    router.add("PUT", "/api/v1/associations/{id}/plan", [&ctx](http::Request& r) {
+        const Actor actor = ctx.requireActor(r);
+        ctx.associations.authorize(actor, r.param("id"), Permission::ViewAssociation);
+        auto body = r.jsonBody();
+        FieldErrors errors;
+        JsonFields f(body, errors);
+        const auto plan = f.string("plan", true, 40);
+        errors.throwIfAny();
+        r.sendJson(200, associationJson(ctx.associations.setPlan(actor, r.param("id"), *plan)));
+    });
+
     router.add("GET", "/api/v1/associations/{id}/members", [&ctx](http::Request& r) {
         const Actor actor = ctx.requireActor(r);
         ctx.associations.authorize(actor, r.param("id"), Permission::ViewMembers);

@@ -12,6 +12,9 @@
 
 #include <Poco/Data/Statement.h>
 
+using Poco::Data::Keywords::bind;
+using Poco::Data::Keywords::now;
+
 #include <set>
 
 using namespace Poco::Data::Keywords;
@@ -364,6 +367,28 @@ std::vector<Association> AssociationService::list(const Actor& actor, const std:
     const bool all =
         decide(actor.staffRole, std::nullopt, Permission::ViewAllAssociations) == Decision::Allow;
     return AssociationRepository(s).list(all ? std::nullopt : actor.userId, cursor, limit, status);
+}
+
+Association AssociationService::setPlan(const Actor& actor, const std::string& associationId,
+                                        const std::string& planSlug) {
+    authorize(actor, associationId, Permission::ViewAssociation);
+    authorizeGlobal(actor, Permission::ManagePlans);
+    auto s = db_.session();
+    Transaction tx(s);
+    if (!PlanRepository(s).find(planSlug)) {
+        throw Error(ErrorKind::Validation, "invalid_fields", "There is no plan named " + planSlug + ".",
+                    {{"plan", "unknown_plan", "There is no plan with this name."}});
+    }
+    const std::string at = nowText();
+    s << "UPDATE associations SET plan_slug = ?, updated_at = ? WHERE id = ?", bind(planSlug), bind(at),
+        bind(associationId), now;
+    Poco::JSON::Object details;
+    details.set("plan", planSlug);
+    AuditLog::record(s, actor, at, "association.set_plan", "association", associationId, associationId,
+                     details);
+    auto a = AssociationRepository(s).find(associationId);
+    tx.commit();
+    return *a;
 }
 
 std::vector<Membership> AssociationService::members(const std::string& associationId) {

@@ -45,6 +45,8 @@ public:
 
     std::vector<Association> list(const Actor& actor, const std::string& cursor, int limit,
                                   const std::optional<std::string>& status);
+    // The admin gives an association a plan (until subscriptions, which the billing work adds).
+    Association setPlan(const Actor& actor, const std::string& associationId, const std::string& planSlug);
     std::vector<Membership> members(const std::string& associationId);
     std::vector<Membership> membershipsOf(const std::string& userId);
     Membership addMember(const Actor& actor, const std::string& associationId,
