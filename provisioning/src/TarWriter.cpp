@@ -18,11 +18,23 @@ void octal(char* field, std::size_t width, unsigned long long value) {
 std::string makeTar(const std::vector<std::pair<std::string, std::string>>& files) {
     std::string out;
     for (const auto& [path, content] : files) {
-        if (path.empty() || path.front() == '/' || path.find("..") != std::string::npos || path.size() > 99) {
+        if (path.empty() || path.front() == '/' || ("/" + path + "/").find("/../") != std::string::npos) {
             throw std::invalid_argument("bad path in archive: " + path);
         }
+        // ustar: up to 100 bytes of name, and a prefix of up to 155 before a '/'.
+        std::string prefix;
+        std::string name = path;
+        if (name.size() > 100) {
+            const auto slash = path.find('/', path.size() > 101 ? path.size() - 101 : 0);
+            if (slash == std::string::npos || slash > 155 || path.size() - slash - 1 > 100) {
+                throw std::invalid_argument("path too long for an archive: " + path);
+            }
+            prefix = path.substr(0, slash);
+            name = path.substr(slash + 1);
+        }
         std::array<char, 512> header{};
-        std::memcpy(header.data(), path.data(), path.size());
+        std::memcpy(header.data(), name.data(), name.size());
+        std::memcpy(header.data() + 345, prefix.data(), prefix.size());
         octal(header.data() + 100, 8, 0644);             // mode
         octal(header.data() + 108, 8, 0);                // uid
         octal(header.data() + 116, 8, 0);                // gid
