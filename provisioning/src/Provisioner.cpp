@@ -3,6 +3,7 @@
 #include <Poco/Logger.h>
 
 #include <algorithm>
+#include <filesystem>
 #include <fstream>
 #include <sstream>
 
@@ -29,6 +30,14 @@ std::string readFile(const std::string& path) {
     std::ostringstream out;
     out << in.rdbuf();
     return out.str();
+}
+
+// An uploaded archive is the job's own: gone with the job.
+void discardPayload(const Job& job) {
+    if (job.kind == JobKind::ReplaceContent && !job.payload.empty()) {
+        std::error_code ignored;
+        std::filesystem::remove(job.payload, ignored);
+    }
 }
 
 }  // namespace
@@ -167,6 +176,7 @@ void Provisioner::giveUp(const Job& job, const std::optional<ServiceSpec>& spec,
     }
     services_.audit(job.serviceId, "service." + toString(job.kind) + "_failed", error);
     jobs_.finish(job.id, "failed", error);
+    discardPayload(job);
 }
 
 bool Provisioner::runOnce() {
@@ -185,6 +195,7 @@ bool Provisioner::runOnce() {
             const StepResult result = runStep(job, *spec);
             if (result == StepResult::Finished) {
                 jobs_.finish(job.id, "done", "");
+                discardPayload(job);
                 return true;
             }
             ++job.step;

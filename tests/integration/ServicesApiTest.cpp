@@ -210,3 +210,26 @@ TEST_F(ServicesApi, AnotherAssociationsServicesDoNotExist) {
     EXPECT_EQ(member.post("/api/v1/services/" + id + "/suspend", "{}").status, 403);
     EXPECT_EQ(member.del("/api/v1/services/" + id).status, 403);
 }
+
+TEST_F(ServicesApi, ContentUploadsAreCheckedBeforeAnythingIsQueued) {
+    const auto created = managerA_->post("/api/v1/associations/" + a_ + "/services",
+                                         R"({"template": "website", "name": "site"})");
+    const std::string id = created.json()->getValue<std::string>("id");
+    const std::string path = "/api/v1/services/" + id + "/content";
+    // Another association's service does not exist; a member may not upload.
+    EXPECT_EQ(managerB_->request("PUT", path, "x", "application/gzip").status, 404);
+    // Not an archive type; larger than uploads may be (refused before the body is read).
+    EXPECT_EQ(managerA_->request("PUT", path, "<html/>", "text/html").status, 415);
+    const auto huge = managerA_->request("PUT", path, "", "application/gzip",
+                                         {{"Content-Length", std::to_string(512LL * 1024 * 1024)}});
+    EXPECT_EQ(huge.status, 413);
+    // The service is not active (libvirt's test driver cannot finish it): nothing to replace yet.
+    waitForService(*managerA_, id, [](auto& r) { return stateOf(r) == "failed"; });
+    const auto notActive = managerA_->request("PUT", path, std::string(600, 'x'), "application/x-tar");
+    EXPECT_EQ(notActive.status, 409);
+    EXPECT_EQ(notActive.errorCode(), "invalid_state");
+    auto s = d_->daemon().database().session();
+    int jobs = 0;
+    s << "SELECT COUNT(*) FROM jobs WHERE kind = 'replace_content'", into(jobs), now;
+    EXPECT_EQ(jobs, 0);
+}

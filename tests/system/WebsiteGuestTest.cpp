@@ -3,8 +3,10 @@
 
 #include "TestDaemon.h"
 
+#include <Poco/DeflatingStream.h>
 #include <Poco/Net/HTTPClientSession.h>
 #include <gtest/gtest.h>
+#include "chatiere/provisioning/TarWriter.h"
 
 #include <thread>
 
@@ -111,12 +113,37 @@ TEST(WebsiteGuest, BootsServesPausesResumesAndIsDeletedCleanly) {
     EXPECT_NE(welcome->find("Les Amis &lt;du&gt; Jardin"), std::string::npos) << *welcome;
 
     const std::string domain = "chatiere-" + d.daemon().instanceId() + "-" + id;
-    // Deleted by hand behind Chatière's back: the reconciler recreates it from its data volume.
+    // New content, as a .tar.gz: served once the guest has restarted on its new volume.
+    std::ostringstream gz;
+    {
+        Poco::DeflatingOutputStream deflater(gz, Poco::DeflatingStreamBuf::STREAM_GZIP);
+        deflater << chatiere::provisioning::makeTar(
+            {{"index.html", "<h1>Nouveau contenu du jardin</h1>"}, {"css/site.css", "h1 { color: green }"}});
+        deflater.close();
+    }
+    const auto uploaded =
+        manager.request("PUT", "/api/v1/services/" + id + "/content", gz.str(), "application/gzip");
+    ASSERT_EQ(uploaded.status, 202) << uploaded.body;
+    EXPECT_TRUE(
+        eventually([&] { return page(port).value_or("").find("Nouveau contenu") != std::string::npos; },
+                   std::chrono::seconds(120)))
+        << "the new content is not served";
+    // An archive that tries to leave the site's folder is refused, and changes nothing.
+    std::string evil = chatiere::provisioning::makeTar({{"aa/x.html", "x"}});
+    evil.replace(0, 9, "../x.html");
+    const auto refused =
+        manager.request("PUT", "/api/v1/services/" + id + "/content", evil, "application/x-tar");
+    EXPECT_EQ(refused.status, 400) << refused.body;
+
+    // Deleted by hand behind Chatière's back (once its jobs are done): the reconciler recreates it
+    // from its data volume.
+    ASSERT_TRUE(eventually([&] { return d.daemon().pendingJobs() == 0; }, std::chrono::seconds(60)));
     d.hypervisor().destroy(domain);
     d.hypervisor().undefine(domain);
     EXPECT_TRUE(eventually([&] { return page(port).has_value(); }, std::chrono::seconds(120)))
         << "the guest was not recreated";
-    EXPECT_NE(page(port).value_or("").find("Les Amis &lt;du&gt; Jardin"), std::string::npos);
+    EXPECT_NE(page(port).value_or("").find("Nouveau contenu"), std::string::npos)
+        << "recreated with its data";
     const auto audit = admin.get("/api/v1/audit?action=service.repair");
     EXPECT_EQ(audit.json()->getArray("entries")->size(), 1u) << audit.body;
 

@@ -102,6 +102,15 @@ void registerServiceRoutes(http::Router& router, ApiContext& ctx) {
         r.sendJson(202, serviceJson(ctx.services.resume(actor, r.param("id"))));
     });
 
+    router.add("PUT", "/api/v1/services/{id}/content", [&ctx](http::Request& r) {
+        const Actor actor = ctx.requireActor(r);
+        ctx.services.get(actor, r.param("id"));  // 404 before reading another association's upload
+        const std::string upload = r.rawBody(ServiceManager::kMaxUploadBytes,
+                                             {"application/gzip", "application/x-gzip", "application/zip",
+                                              "application/x-tar", "application/octet-stream"});
+        r.sendJson(202, accepted(ctx.services.replaceContent(actor, r.param("id"), upload)));
+    });
+
     router.add("DELETE", "/api/v1/services/{id}", [&ctx](http::Request& r) {
         const Actor actor = ctx.requireActor(r);
         r.sendJson(202, accepted(ctx.services.remove(actor, r.param("id"))));

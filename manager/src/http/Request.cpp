@@ -9,6 +9,7 @@
 #include <Poco/String.h>
 #include <Poco/URI.h>
 
+#include <algorithm>
 #include <sstream>
 
 namespace chatiere::manager::http {
@@ -55,12 +56,13 @@ std::optional<std::string> Request::cookie(const std::string& name) const {
     return cookies.get(name);
 }
 
-std::string Request::readBodyLimited() {
-    if (request_.hasContentLength() &&
-        request_.getContentLength64() > static_cast<Poco::Int64>(kMaxBodyBytes)) {
+std::string Request::readBodyLimited(std::size_t limit) {
+    const std::string tooLarge = limit == kMaxBodyBytes
+                                     ? std::string("The request body is larger than 1 MiB.")
+                                     : "The request body is larger than " + std::to_string(limit) + " bytes.";
+    if (request_.hasContentLength() && request_.getContentLength64() > static_cast<Poco::Int64>(limit)) {
         response_.setKeepAlive(false);
-        throw Error(ErrorKind::PayloadTooLarge, "payload_too_large",
-                    "The request body is larger than 1 MiB.");
+        throw Error(ErrorKind::PayloadTooLarge, "payload_too_large", tooLarge);
     }
     std::string body;
     std::istream& in = request_.stream();
@@ -68,10 +70,9 @@ std::string Request::readBodyLimited() {
     while (in) {
         in.read(buffer, sizeof buffer);
         body.append(buffer, static_cast<std::size_t>(in.gcount()));
-        if (body.size() > kMaxBodyBytes) {
+        if (body.size() > limit) {
             response_.setKeepAlive(false);
-            throw Error(ErrorKind::PayloadTooLarge, "payload_too_large",
-                        "The request body is larger than 1 MiB.");
+            throw Error(ErrorKind::PayloadTooLarge, "payload_too_large", tooLarge);
         }
     }
     return body;
@@ -84,7 +85,7 @@ Poco::JSON::Object::Ptr Request::jsonBody() {
         throw Error(ErrorKind::UnsupportedMediaType, "unsupported_media_type",
                     "Send the body as application/json.");
     }
-    const std::string body = readBodyLimited();
+    const std::string body = readBodyLimited(kMaxBodyBytes);
     try {
         Poco::JSON::Parser parser;
         const Poco::Dynamic::Var parsed = parser.parse(body);
@@ -97,6 +98,22 @@ Poco::JSON::Object::Ptr Request::jsonBody() {
     } catch (const Poco::SyntaxException& e) {
         throw Error(ErrorKind::BadRequest, "invalid_json", "The body is not valid JSON: " + e.message());
     }
+}
+
+std::string Request::rawBody(std::size_t limit, const std::vector<std::string>& types) {
+    const std::string type = Poco::toLower(request_.getContentType());
+    const bool known =
+        std::any_of(types.begin(), types.end(), [&](const std::string& t) { return type.rfind(t, 0) == 0; });
+    if (!known) {
+        response_.setKeepAlive(false);
+        std::string list;
+        for (const auto& t : types) {
+            list += (list.empty() ? "" : ", ") + t;
+        }
+        throw Error(ErrorKind::UnsupportedMediaType, "unsupported_media_type",
+                    "Send the body as one of: " + list + ".");
+    }
+    return readBodyLimited(limit);
 }
 
 void Request::sendJson(int status, const Poco::JSON::Object& body) {

@@ -9,6 +9,7 @@
 #include <map>
 #include <optional>
 #include <string>
+#include <vector>
 
 namespace chatiere::manager::http {
 
@@ -32,6 +33,9 @@ public:
     // The body as a JSON object: 415 unless Content-Type is application/json, 413 past 1 MiB
     // (refused from Content-Length before reading), 400 when it is not a JSON object.
     Poco::JSON::Object::Ptr jsonBody();
+    // The raw body, refused with 413 past `limit` bytes (from Content-Length before reading, or
+    // while counting a chunked body), 415 unless its type is one of `types`.
+    std::string rawBody(std::size_t limit, const std::vector<std::string>& types);
 
     void sendJson(int status, const Poco::JSON::Object& body);
     void sendNoContent();
@@ -39,7 +43,7 @@ public:
     bool answered() const { return answered_; }
 
 private:
-    std::string readBodyLimited();
+    std::string readBodyLimited(std::size_t limit);
 
     Poco::Net::HTTPServerRequest& request_;
     Poco::Net::HTTPServerResponse& response_;

@@ -3,9 +3,13 @@
 #include "chatiere/manager/Error.h"
 #include "chatiere/manager/Ids.h"
 #include "chatiere/manager/Time.h"
+#include "chatiere/provisioning/SiteArchive.h"
 #include "domain/AuditLog.h"
 #include "domain/JsonFields.h"
 #include "domain/Plans.h"
+
+#include <filesystem>
+#include <fstream>
 
 #include <Poco/Net/ServerSocket.h>
 
@@ -239,6 +243,53 @@ Service ServiceManager::remove(const Actor& actor, const std::string& serviceId)
     tx.commit();
     jobQueued_();
     return *current;
+}
+
+Service ServiceManager::replaceContent(const Actor& actor, const std::string& serviceId,
+                                       const std::string& upload) {
+    Service service = authorized(actor, serviceId, Permission::ManageServices);
+    const auto* manifest = catalogue_.find(service.templateName);
+    if (!manifest || manifest->kind != "website") {
+        throw Error(ErrorKind::Conflict, "not_a_website", "Only a website's content is uploaded this way.");
+    }
+    if (service.state != "active") {
+        throw Error(ErrorKind::Conflict, "invalid_state",
+                    "The service is " + service.state + ": content can be replaced once it is active.");
+    }
+    std::string archive;
+    try {
+        archive = provisioning::normalizeSiteArchive(upload, static_cast<uint64_t>(service.diskGib) << 30);
+    } catch (const provisioning::ArchiveError& e) {
+        if (e.code() == "too_large") {
+            throw Error(ErrorKind::PayloadTooLarge, "content_too_large", e.what());
+        }
+        if (e.code() == "unsupported_archive") {
+            throw Error(ErrorKind::UnsupportedMediaType, "unsupported_archive", e.what());
+        }
+        throw Error(ErrorKind::BadRequest, e.code(), e.what());
+    }
+    // The checked archive waits in data.dir/uploads until its job puts it on the volume.
+    std::filesystem::create_directories(settings_.uploadsDir());
+    const auto file = settings_.uploadsDir() / (serviceId + "-" + base32(secureRandomBytes(5)) + ".tar");
+    {
+        std::ofstream out(file, std::ios::binary);
+        out.write(archive.data(), static_cast<std::streamsize>(archive.size()));
+        if (!out) {
+            throw Error(ErrorKind::Unavailable, "disk_full",
+                        "Cannot keep the upload in " + file.string() + ".");
+        }
+    }
+    auto s = db_.session();
+    Transaction tx(s);
+    const std::string at = nowText();
+    ServiceRepository(s).enqueueJob(serviceId, "replace_content", at, file.string());
+    Poco::JSON::Object details;
+    details.set("bytes", static_cast<Poco::Int64>(archive.size()));
+    AuditLog::record(s, actor, at, "service.replace_content", "service", serviceId, service.associationId,
+                     details);
+    tx.commit();
+    jobQueued_();
+    return service;
 }
 
 }  // namespace chatiere::manager

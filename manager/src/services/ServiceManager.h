@@ -30,6 +30,12 @@ public:
     Service suspend(const Actor& actor, const std::string& serviceId);
     Service resume(const Actor& actor, const std::string& serviceId);
     Service remove(const Actor& actor, const std::string& serviceId);
+    // Replaces a website's content with an uploaded .tar.gz, .zip or .tar (checked: safe paths,
+    // files and folders only, unpacked size within the service's disk). Allowed while suspended,
+    // so that an association over its quota can clean up.
+    Service replaceContent(const Actor& actor, const std::string& serviceId, const std::string& upload);
+
+    static constexpr std::size_t kMaxUploadBytes = 256 * 1024 * 1024;
 
 private:
     Service authorized(const Actor& actor, const std::string& serviceId, Permission permission);
