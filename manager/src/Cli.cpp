@@ -1,5 +1,6 @@
 #include "chatiere/manager/Cli.h"
 
+#include "ApiCommands.h"
 #include "ServeCommand.h"
 #include "chatiere/manager/Database.h"
 #include "chatiere/manager/Error.h"
@@ -38,6 +39,8 @@ Commands:
   admin list                 list staff accounts
   templates list             the service catalogue, checked
   templates build [NAME]     build the appliance image of a template (or of all)
+  service create|list|show|suspend|resume|delete|upload
+                             services, through the daemon's API (CHATIERE_TOKEN)
   --version                  print the version
   --help                     this text; `chatiere COMMAND --help` for a command
 
@@ -256,6 +259,9 @@ int runCli(int argc, char** argv) {
         }
         if (command == "templates") {
             return templatesCommand(argc, argv);
+        }
+        if (command == "service") {
+            return runServiceCommand(argc, argv);
         }
         std::cerr << "chatiere: unknown command '" << command << "'\n\n" << kUsage;
         return 64;

@@ -233,3 +233,33 @@ TEST_F(ServicesApi, ContentUploadsAreCheckedBeforeAnythingIsQueued) {
     s << "SELECT COUNT(*) FROM jobs WHERE kind = 'replace_content'", into(jobs), now;
     EXPECT_EQ(jobs, 0);
 }
+
+TEST_F(ServicesApi, TheServiceCommandIsAClientOfTheApi) {
+    const auto token =
+        managerA_->post("/api/v1/tokens", R"({"name": "cli"})").json()->getValue<std::string>("token");
+    const std::string url = "http://127.0.0.1:" + std::to_string(d_->daemon().port());
+    const Poco::Process::Env env = {{"CHATIERE_TOKEN", token}};
+    auto r = runChatiere(
+        {"service", "create", "--association", a_, "--template", "website", "--name", "site", "--url", url},
+        "", env);
+    ASSERT_EQ(r.exitCode, 0) << r.err;
+    Poco::JSON::Parser parser;
+    const std::string id =
+        parser.parse(r.out).extract<Poco::JSON::Object::Ptr>()->getValue<std::string>("id");
+    r = runChatiere({"service", "show", id, "--url", url}, "", env);
+    EXPECT_EQ(r.exitCode, 0) << r.err;
+    EXPECT_NE(r.out.find("\"website\""), std::string::npos) << r.out;
+    EXPECT_NE(r.out.find(id), std::string::npos) << r.out;
+    r = runChatiere({"service", "list", "--association", a_, "--url", url}, "", env);
+    EXPECT_EQ(r.exitCode, 0);
+    // Errors keep the daemon's message and map to exit codes.
+    r = runChatiere(
+        {"service", "create", "--association", a_, "--template", "website", "--name", "site", "--url", url},
+        "", env);
+    EXPECT_EQ(r.exitCode, 65);
+    EXPECT_NE(r.err.find("name_taken"), std::string::npos) << r.err;
+    EXPECT_EQ(runChatiere({"service", "list", "--association", b_, "--url", url}, "", env).exitCode, 66);
+    EXPECT_EQ(runChatiere({"service", "show", id, "--url", url}).exitCode, 77) << "no token";
+    EXPECT_EQ(runChatiere({"service", "show", "../../etc", "--url", url}, "", env).exitCode, 64);
+    EXPECT_EQ(runChatiere({"service", "show", id, "--url", "http://127.0.0.1:1"}, "", env).exitCode, 69);
+}

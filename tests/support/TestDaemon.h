@@ -57,9 +57,10 @@ struct CommandResult {
 };
 
 // Runs the real `chatiere` binary with arguments and standard input.
-inline CommandResult runChatiere(const std::vector<std::string>& args, const std::string& input = "") {
+inline CommandResult runChatiere(const std::vector<std::string>& args, const std::string& input = "",
+                                 const Poco::Process::Env& env = {}) {
     Poco::Pipe in, out, err;
-    Poco::ProcessHandle handle = Poco::Process::launch(CHATIERE_BINARY, args, &in, &out, &err);
+    Poco::ProcessHandle handle = Poco::Process::launch(CHATIERE_BINARY, args, &in, &out, &err, env);
     Poco::PipeOutputStream toChild(in);
     toChild << input;
     toChild.close();
