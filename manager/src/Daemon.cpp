@@ -156,6 +156,9 @@ void Daemon::start() {
         provisioning::ProvisioningSettings{p.db->instanceId(), s.libvirtPool, s.volumesDir().string(),
                                            s.libvirtDomainType});
     p.provisioningStore = std::make_unique<ProvisioningStore>(*p.db, p.clock);
+    if (const int resumed = p.provisioningStore->releaseLeases(); resumed > 0) {
+        p.logger.information("%d provisioning job(s) interrupted by the last stop resume now", resumed);
+    }
     provisioning::ProvisionerSettings provisionerSettings;
     provisionerSettings.bootTimeout = std::chrono::seconds(s.bootTimeoutSeconds);
     p.provisioner = std::make_unique<provisioning::Provisioner>(

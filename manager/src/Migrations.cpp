@@ -190,10 +190,15 @@ CREATE INDEX jobs_due ON jobs(status, next_attempt_at);
 CREATE INDEX jobs_service ON jobs(service_id, status);
 )SQL";
 
+// A job claimed by a daemon that then died must not wait for its lease to run out.
+constexpr std::string_view kV3 = R"SQL(
+ALTER TABLE jobs ADD COLUMN leased INTEGER NOT NULL DEFAULT 0;
+)SQL";
+
 }  // namespace
 
 const std::vector<std::string_view>& migrations() {
-    static const std::vector<std::string_view> all = {kV1, kV2};
+    static const std::vector<std::string_view> all = {kV1, kV2, kV3};
     return all;
 }
 

@@ -132,10 +132,19 @@ void GuestBuilder::ensureRunning(const ServiceSpec& spec) {
     if (!state) {
         throw HypervisorError(Code::NotFound, "guest " + domainName(spec.id) + " is not defined");
     }
-    if (*state == GuestState::Paused) {
-        hypervisor_.resume(domainName(spec.id));
-    } else if (*state == GuestState::ShutOff || *state == GuestState::Crashed) {
-        hypervisor_.start(domainName(spec.id));
+    try {
+        if (*state == GuestState::Paused) {
+            hypervisor_.resume(domainName(spec.id));
+        } else if (*state == GuestState::ShutOff || *state == GuestState::Crashed) {
+            hypervisor_.start(domainName(spec.id));
+        }
+    } catch (const HypervisorError& e) {
+        // The guest moved on meanwhile (a start still under way when a previous daemon died
+        // shows as paused, then runs): what matters is that it runs now.
+        if (e.code() != HypervisorError::Code::InvalidState ||
+            hypervisor_.state(domainName(spec.id)) != GuestState::Running) {
+            throw;
+        }
     }
 }
 

@@ -43,7 +43,8 @@ std::optional<provisioning::Job> ProvisioningStore::claim(provisioning::Clock::T
     job.attempts = static_cast<int>(integer(rs, "attempts"));
     job.stepStartedAt = parseTime(text(rs, "step_started_at")).value_or(at);
     job.payload = text(rs, "payload");
-    s << "UPDATE jobs SET next_attempt_at = ? WHERE id = ?", bind(formatTime(leaseUntil)), bind(job.id), now;
+    s << "UPDATE jobs SET next_attempt_at = ?, leased = 1 WHERE id = ?", bind(formatTime(leaseUntil)),
+        bind(job.id), now;
     if (job.kind == provisioning::JobKind::Create) {
         s << "UPDATE services SET state = 'provisioning', updated_at = ? WHERE id = ? AND state = "
              "'requested'",
@@ -62,8 +63,8 @@ void ProvisioningStore::stepDone(int64_t id, int nextStep, provisioning::Clock::
 void ProvisioningStore::retryAt(int64_t id, int attempts, provisioning::Clock::TimePoint at,
                                 const std::string& error) {
     auto s = db_.session();
-    s << "UPDATE jobs SET attempts = ?, next_attempt_at = ?, last_error = ? WHERE id = ?", bind(attempts),
-        bind(formatTime(at)), bind(error), bind(id), now;
+    s << "UPDATE jobs SET attempts = ?, next_attempt_at = ?, last_error = ?, leased = 0 WHERE id = ?",
+        bind(attempts), bind(formatTime(at)), bind(error), bind(id), now;
 }
 
 void ProvisioningStore::finish(int64_t id, const std::string& outcome, const std::string& error) {
@@ -194,6 +195,14 @@ void ProvisioningStore::audit(const std::string& serviceId, const std::string& a
     AuditLog::record(s, Actor::system("provisioner"), nowText(), action, "service", serviceId,
                      association.empty() ? std::nullopt : std::optional<std::string>(association.front()),
                      details);
+}
+
+int ProvisioningStore::releaseLeases() {
+    auto s = db_.session();
+    Poco::Data::Statement stmt(s);
+    stmt << "UPDATE jobs SET leased = 0, next_attempt_at = ? WHERE status = 'pending' AND leased = 1",
+        bind(nowText());
+    return static_cast<int>(stmt.execute());
 }
 
 int ProvisioningStore::pendingJobs() {

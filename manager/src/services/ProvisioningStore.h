@@ -34,6 +34,10 @@ public:
     void auditGuest(const std::string& guestName, const std::string& action,
                     const std::string& detail) override;
 
+    // At start: the jobs a previous daemon had claimed when it died run again at once (this daemon
+    // holds the database's lock, so no other one is running them). Returns how many.
+    int releaseLeases();
+
     // Jobs not finished yet (the admin console, /metrics later).
     int pendingJobs();
 
