@@ -9,32 +9,6 @@ namespace {
 using Code = HypervisorError::Code;
 constexpr uint64_t kGiB = 1024ULL * 1024 * 1024;
 
-std::string escapeHtml(const std::string& text) {
-    std::string out;
-    for (const char c : text) {
-        switch (c) {
-            case '&':
-                out += "&amp;";
-                break;
-            case '<':
-                out += "&lt;";
-                break;
-            case '>':
-                out += "&gt;";
-                break;
-            case '"':
-                out += "&quot;";
-                break;
-            case '\'':
-                out += "&#39;";
-                break;
-            default:
-                out.push_back(c);
-        }
-    }
-    return out;
-}
-
 }  // namespace
 
 GuestBuilder::GuestBuilder(Hypervisor& hypervisor, const templates::Catalogue& catalogue,
@@ -67,7 +41,7 @@ void GuestBuilder::ensureImage(const ServiceSpec& spec) {
 }
 
 std::string GuestBuilder::welcomeArchive(const ServiceSpec& spec) {
-    const std::string name = escapeHtml(spec.associationName);
+    const std::string name = templates::escapeXml(spec.associationName);  // valid HTML escaping too
     const std::string page = "<!doctype html>\n<html lang=\"fr\">\n<head><meta charset=\"utf-8\"><title>" +
                              name + "</title></head>\n<body>\n<h1>" + name +
                              "</h1>\n<p>Bienvenue sur le site de " + name +

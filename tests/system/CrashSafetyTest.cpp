@@ -1,6 +1,7 @@
 // The daemon killed with SIGKILL in the middle of provisioning jobs, then restarted: each job
 // resumes from its last recorded step and completes, and no guest or volume is left behind.
 
+#include "Eventually.h"
 #include "TestDaemon.h"
 #include "chatiere/manager/Database.h"
 
@@ -50,18 +51,6 @@ private:
     std::unique_ptr<Poco::ProcessHandle> handle_;
     int port_ = 0;
 };
-
-template <typename F>
-bool eventually(F condition, std::chrono::seconds timeout) {
-    const auto deadline = std::chrono::steady_clock::now() + timeout;
-    while (std::chrono::steady_clock::now() < deadline) {
-        if (condition()) {
-            return true;
-        }
-        std::this_thread::sleep_for(std::chrono::milliseconds(20));
-    }
-    return condition();
-}
 
 }  // namespace
 

@@ -1,6 +1,7 @@
 // A website service as a real QEMU guest on the local libvirtd: it boots, answers with the
 // association's welcome page on its 127.0.0.1 port, pauses and resumes, and leaves nothing behind.
 
+#include "Eventually.h"
 #include "TestDaemon.h"
 
 #include <Poco/DeflatingStream.h>
@@ -42,18 +43,6 @@ std::optional<std::string> page(int port) {
     } catch (const Poco::Exception&) {
         return std::nullopt;
     }
-}
-
-template <typename F>
-bool eventually(F condition, std::chrono::seconds timeout) {
-    const auto deadline = std::chrono::steady_clock::now() + timeout;
-    while (std::chrono::steady_clock::now() < deadline) {
-        if (condition()) {
-            return true;
-        }
-        std::this_thread::sleep_for(std::chrono::milliseconds(200));
-    }
-    return condition();
 }
 
 }  // namespace
