@@ -96,6 +96,14 @@ Provisioner::StepResult Provisioner::runStep(Job& job, const ServiceSpec& spec) 
         }
         throw NotYet{detail};
     };
+    // The last step of a create or a content replacement: healthy (when it should run), then active.
+    const auto becomeActive = [&] {
+        if (spec.shouldRun) {
+            healthy();
+        }
+        services_.reportActive(spec.id, endpointOf(spec.hostPort));
+        return StepResult::Finished;
+    };
     switch (job.kind) {
         case JobKind::Create:
             switch (job.step) {
@@ -117,11 +125,7 @@ Provisioner::StepResult Provisioner::runStep(Job& job, const ServiceSpec& spec) 
                     }
                     return StepResult::Next;
                 default:
-                    if (spec.shouldRun) {
-                        healthy();
-                    }
-                    services_.reportActive(spec.id, endpointOf(spec.hostPort));
-                    return StepResult::Finished;
+                    return becomeActive();
             }
         case JobKind::Apply:
             if (spec.shouldRun) {
@@ -133,8 +137,8 @@ Provisioner::StepResult Provisioner::runStep(Job& job, const ServiceSpec& spec) 
         case JobKind::ReplaceContent:
             switch (job.step) {
                 case 0:
-                    builder_.remove(
-                        spec);  // the guest reads its site at boot: a fresh guest on the new volume
+                    // The guest reads its site at boot: a fresh guest on the new volume.
+                    builder_.remove(spec);
                     return StepResult::Next;
                 case 1:
                     builder_.replaceContent(spec, readFile(job.payload));
@@ -146,11 +150,7 @@ Provisioner::StepResult Provisioner::runStep(Job& job, const ServiceSpec& spec) 
                     }
                     return StepResult::Next;
                 default:
-                    if (spec.shouldRun) {
-                        healthy();
-                    }
-                    services_.reportActive(spec.id, endpointOf(spec.hostPort));
-                    return StepResult::Finished;
+                    return becomeActive();
             }
         case JobKind::Delete:
             builder_.remove(spec);
@@ -177,6 +177,18 @@ void Provisioner::giveUp(const Job& job, const std::optional<ServiceSpec>& spec,
     services_.audit(job.serviceId, "service." + toString(job.kind) + "_failed", error);
     jobs_.finish(job.id, "failed", error);
     discardPayload(job);
+}
+
+void Provisioner::retryOrGiveUp(Job& job, const std::optional<ServiceSpec>& spec, const std::string& error,
+                                bool retryable) {
+    ++job.attempts;
+    if (!retryable || job.attempts >= settings_.maxAttempts) {
+        giveUp(job, spec, error);
+        return;
+    }
+    logger_.warning("job %d (%s of %s), step %d, attempt %d: %s", static_cast<int>(job.id),
+                    toString(job.kind), job.serviceId, job.step, job.attempts, error);
+    jobs_.retryAt(job.id, job.attempts, clock_.now() + backoff(job.attempts), error);
 }
 
 bool Provisioner::runOnce() {
@@ -206,15 +218,7 @@ bool Provisioner::runOnce() {
             jobs_.retryAt(job.id, job.attempts, clock_.now() + std::chrono::seconds(1), wait.detail);
             return true;
         } catch (const HypervisorError& e) {
-            const bool retryable = e.code() == Code::Unavailable || e.code() == Code::Failed;
-            ++job.attempts;
-            if (!retryable || job.attempts >= settings_.maxAttempts) {
-                giveUp(job, spec, e.what());
-                return true;
-            }
-            logger_.warning("job %d (%s of %s), step %d, attempt %d: %s", static_cast<int>(job.id),
-                            toString(job.kind), job.serviceId, job.step, job.attempts, std::string(e.what()));
-            jobs_.retryAt(job.id, job.attempts, clock_.now() + backoff(job.attempts), e.what());
+            retryOrGiveUp(job, spec, e.what(), e.code() == Code::Unavailable || e.code() == Code::Failed);
             return true;
         } catch (const templates::TemplateError& e) {
             giveUp(job, spec, e.what());
@@ -222,14 +226,7 @@ bool Provisioner::runOnce() {
         } catch (const std::exception& e) {
             // Anything else (the file system, the store): retried like a hypervisor failure, never
             // left holding its lease.
-            ++job.attempts;
-            if (job.attempts >= settings_.maxAttempts) {
-                giveUp(job, spec, e.what());
-                return true;
-            }
-            logger_.warning("job %d (%s of %s), step %d, attempt %d: %s", static_cast<int>(job.id),
-                            toString(job.kind), job.serviceId, job.step, job.attempts, std::string(e.what()));
-            jobs_.retryAt(job.id, job.attempts, clock_.now() + backoff(job.attempts), e.what());
+            retryOrGiveUp(job, spec, e.what(), true);
             return true;
         }
     }

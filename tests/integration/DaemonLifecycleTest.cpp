@@ -1,3 +1,4 @@
+#include "Eventually.h"
 #include "TestDaemon.h"
 #include "chatiere/manager/Database.h"
 #include "chatiere/manager/Error.h"
@@ -108,10 +109,8 @@ TEST(DaemonLifecycle, SmtpDownDuringSignupThenBackSendsEachMailOnce) {
     ASSERT_EQ(mails.size(), 1u);
     EXPECT_NE(mails[0].to.find("camille@jardin.test"), std::string::npos);
     // Let the worker record the send before jumping the clock past its claim's lease.
-    const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(10);
-    while (worker.counts().sent == 0 && std::chrono::steady_clock::now() < deadline) {
-        std::this_thread::sleep_for(std::chrono::milliseconds(10));
-    }
+    eventually([&] { return worker.counts().sent > 0; }, std::chrono::seconds(10),
+               std::chrono::milliseconds(10));
     d.clock().advance(std::chrono::hours(2));
     EXPECT_EQ(worker.deliverDue(), 0);
     counts = worker.counts();

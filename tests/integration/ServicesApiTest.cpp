@@ -1,3 +1,4 @@
+#include "Eventually.h"
 #include "TestDaemon.h"
 #include "chatiere/manager/Database.h"
 
@@ -18,12 +19,13 @@ const std::string kPlan = R"({"slug": "asso-web", "name": "Site", "templates": [
 // Polls the service until `done` says so or the deadline passes; returns the last answer.
 ApiResponse waitForService(const ApiClient& c, const std::string& id,
                            const std::function<bool(const ApiResponse&)>& done) {
-    const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(30);
-    ApiResponse r = c.get("/api/v1/services/" + id);
-    while (!done(r) && std::chrono::steady_clock::now() < deadline) {
-        std::this_thread::sleep_for(std::chrono::milliseconds(50));
-        r = c.get("/api/v1/services/" + id);
-    }
+    ApiResponse r;
+    eventually(
+        [&] {
+            r = c.get("/api/v1/services/" + id);
+            return done(r);
+        },
+        std::chrono::seconds(30));
     return r;
 }
 

@@ -3,6 +3,8 @@
 // Starts tests/support/smtp_sink.py (a real SMTP server on loopback, Debian's python3-aiosmtpd)
 // and reads what it received. Stopped with the object; restartable on the same port.
 
+#include "Eventually.h"
+
 #include <Poco/JSON/Parser.h>
 #include <Poco/Pipe.h>
 #include <Poco/PipeStream.h>
@@ -116,13 +118,13 @@ public:
     // Polls (no fixed sleep) until at least n messages arrived or the deadline passes.
     std::vector<ReceivedMail> waitForMessages(
         std::size_t n, std::chrono::milliseconds timeout = std::chrono::seconds(20)) const {
-        const auto deadline = std::chrono::steady_clock::now() + timeout;
-        auto got = messages();
-        while (got.size() < n && std::chrono::steady_clock::now() < deadline) {
-            std::this_thread::yield();
-            std::this_thread::sleep_for(std::chrono::milliseconds(20));
-            got = messages();
-        }
+        std::vector<ReceivedMail> got;
+        eventually(
+            [&] {
+                got = messages();
+                return got.size() >= n;
+            },
+            std::chrono::duration_cast<std::chrono::seconds>(timeout), std::chrono::milliseconds(20));
         return got;
     }
 

@@ -44,6 +44,8 @@ private:
     enum class StepResult { Next, Finished, Wait };
     StepResult runStep(Job& job, const ServiceSpec& spec);
     void giveUp(const Job& job, const std::optional<ServiceSpec>& spec, const std::string& error);
+    void retryOrGiveUp(Job& job, const std::optional<ServiceSpec>& spec, const std::string& error,
+                       bool retryable);
 
     GuestBuilder& builder_;
     HealthProbe& probe_;
