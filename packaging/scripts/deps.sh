@@ -12,7 +12,7 @@ build_pkgs=(build-essential cmake ninja-build pkg-config git
 # the system tests also need what the main job runs (libvirtd, QEMU, the appliance tools).
 test_pkgs=(python3 python3-aiosmtpd sqlite3 file adduser dpkg-dev)
 # What the main job runs against: libvirtd with QEMU.
-run_pkgs=(curl cpio xz-utils python3 python3-aiosmtpd libvirt-daemon libvirt-daemon-driver-qemu libvirt-clients qemu-system-x86 qemu-utils)
+run_pkgs=(curl cpio xz-utils bc sqlite3 python3 python3-aiosmtpd libvirt-daemon libvirt-daemon-driver-qemu libvirt-clients qemu-system-x86 qemu-utils)
 
 case "$what" in
   build) want=("${build_pkgs[@]}") ;;
