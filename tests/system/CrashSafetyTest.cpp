@@ -2,6 +2,7 @@
 // resumes from its last recorded step and completes, and no guest or volume is left behind.
 
 #include "Eventually.h"
+#include "SystemGuests.h"
 #include "TestDaemon.h"
 #include "chatiere/manager/Database.h"
 
@@ -16,8 +17,6 @@ using namespace chatiere::testing;
 using namespace Poco::Data::Keywords;
 
 namespace {
-
-const std::filesystem::path kImageCache = "/var/tmp/chatiere-test-images";
 
 class Server {
 public:
@@ -55,12 +54,10 @@ private:
 }  // namespace
 
 TEST(CrashSafety, KilledMidJobTheDaemonFinishesAfterARestartAndLeavesNoOrphan) {
-    chatiere::provisioning::LibvirtHypervisor hypervisor("qemu:///system");
-    try {
-        hypervisor.state("chatiere-probe-none");
-    } catch (const chatiere::provisioning::HypervisorError&) {
-        GTEST_SKIP() << "no libvirtd on qemu:///system";
+    if (!libvirtdAnswers()) {
+        GTEST_SKIP() << "no libvirtd on " << kSystemUri;
     }
+    chatiere::provisioning::LibvirtHypervisor hypervisor(kSystemUri);
     TempDir dir;
     const std::string pool = "chatiere-crash-" + dir.path().filename().string().substr(12);
     std::filesystem::create_directories(kImageCache);
@@ -155,8 +152,5 @@ TEST(CrashSafety, KilledMidJobTheDaemonFinishesAfterARestartAndLeavesNoOrphan) {
             << "no orphan volume";
     }
     server.reset();
-    std::system(("virsh -q -c qemu:///system pool-destroy " + pool +
-                 " >/dev/null 2>&1; virsh -q -c qemu:///system " + "pool-undefine " + pool +
-                 " >/dev/null 2>&1")
-                    .c_str());
+    removePool(pool);
 }
