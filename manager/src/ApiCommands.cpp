@@ -9,6 +9,7 @@
 #include <Poco/StreamCopier.h>
 #include <Poco/URI.h>
 
+#include <algorithm>
 #include <cctype>
 #include <cstdlib>
 #include <fstream>
@@ -30,6 +31,7 @@ constexpr const char* kUsage = R"(Usage: chatiere service COMMAND [OPTIONS]
   resume SERVICE_ID
   delete SERVICE_ID
   upload SERVICE_ID FILE      a website's site: .tar.gz, .zip or .tar
+  resize SERVICE_ID [--vcpus N] [--memory-mib N] [--disk-gib N]   (a disk only grows)
 
 Options: --url URL (default http://127.0.0.1:8470), --token-file FILE (default: $CHATIERE_TOKEN).
 Prints the daemon's JSON answer. Exit codes: 0 done or accepted, 65 refused input, 66 not found,
@@ -192,6 +194,29 @@ int runServiceCommand(int argc, char** argv) {
         bytes << in.rdbuf();
         return call(o, "PUT", "/api/v1/services/" + id() + "/content", bytes.str(),
                     "application/octet-stream");
+    }
+    if (sub == "resize") {
+        std::string body;
+        for (const auto& [option, field] :
+             {std::pair{"vcpus", "vcpus"}, std::pair{"memory-mib", "memory_mib"},
+              std::pair{"disk-gib", "disk_gib"}}) {
+            const auto it = o.named.find(option);
+            if (it == o.named.end()) {
+                continue;
+            }
+            if (it->second.empty() || it->second.size() > 9 ||
+                !std::all_of(it->second.begin(), it->second.end(),
+                             [](char c) { return c >= '0' && c <= '9'; })) {
+                throw Error(ErrorKind::BadRequest, "usage",
+                            "--" + std::string(option) + " takes a whole number");
+            }
+            body += (body.empty() ? "{" : ", ") + jsonString(field) + ": " + it->second;
+        }
+        if (body.empty()) {
+            throw Error(ErrorKind::BadRequest, "usage",
+                        "resize SERVICE_ID [--vcpus N] [--memory-mib N] [--disk-gib N]");
+        }
+        return call(o, "PATCH", "/api/v1/services/" + id(), body + "}", "application/json");
     }
     std::cerr << "chatiere: unknown service command '" << sub << "'\n\n" << kUsage;
     return 64;

@@ -195,10 +195,37 @@ constexpr std::string_view kV3 = R"SQL(
 ALTER TABLE jobs ADD COLUMN leased INTEGER NOT NULL DEFAULT 0;
 )SQL";
 
+// Resize jobs: SQLite cannot change a CHECK constraint, so the table is rebuilt.
+constexpr std::string_view kV4 = R"SQL(
+CREATE TABLE jobs_v4 (
+    id INTEGER PRIMARY KEY AUTOINCREMENT,
+    service_id TEXT NOT NULL REFERENCES services(id),
+    kind TEXT NOT NULL CHECK (kind IN ('create', 'apply', 'replace_content', 'resize', 'delete')),
+    step INTEGER NOT NULL DEFAULT 0,
+    attempts INTEGER NOT NULL DEFAULT 0,
+    status TEXT NOT NULL DEFAULT 'pending' CHECK (status IN ('pending', 'done', 'failed')),
+    next_attempt_at TEXT NOT NULL,
+    step_started_at TEXT NOT NULL,
+    payload TEXT NOT NULL DEFAULT '',
+    last_error TEXT,
+    created_at TEXT NOT NULL,
+    finished_at TEXT,
+    leased INTEGER NOT NULL DEFAULT 0
+);
+INSERT INTO jobs_v4 (id, service_id, kind, step, attempts, status, next_attempt_at, step_started_at,
+                     payload, last_error, created_at, finished_at, leased)
+    SELECT id, service_id, kind, step, attempts, status, next_attempt_at, step_started_at,
+           payload, last_error, created_at, finished_at, leased FROM jobs;
+DROP TABLE jobs;
+ALTER TABLE jobs_v4 RENAME TO jobs;
+CREATE INDEX jobs_due ON jobs(status, next_attempt_at);
+CREATE INDEX jobs_service ON jobs(service_id, status);
+)SQL";
+
 }  // namespace
 
 const std::vector<std::string_view>& migrations() {
-    static const std::vector<std::string_view> all = {kV1, kV2, kV3};
+    static const std::vector<std::string_view> all = {kV1, kV2, kV3, kV4};
     return all;
 }
 

@@ -129,6 +129,29 @@ void GuestBuilder::ensurePaused(const ServiceSpec& spec) {
     }
 }
 
+void GuestBuilder::ensureOff(const ServiceSpec& spec, std::chrono::milliseconds timeout) {
+    const auto state = hypervisor_.state(domainName(spec.id));
+    if (!state || *state == GuestState::ShutOff) {
+        return;
+    }
+    if (*state == GuestState::Paused) {
+        hypervisor_.destroy(domainName(spec.id));  // a paused guest cannot act on a shutdown request
+        return;
+    }
+    hypervisor_.shutdown(domainName(spec.id), timeout);
+}
+
+void GuestBuilder::growVolume(const ServiceSpec& spec) {
+    const auto volume = hypervisor_.volume(settings_.pool, volumeName(spec.id));
+    if (!volume) {
+        throw HypervisorError(Code::NotFound, "the data volume " + volumeName(spec.id) + " is missing");
+    }
+    const uint64_t wanted = static_cast<uint64_t>(spec.diskGib) * kGiB;
+    if (volume->capacityBytes < wanted) {
+        hypervisor_.resizeVolume(settings_.pool, volumeName(spec.id), wanted);
+    }
+}
+
 void GuestBuilder::remove(const ServiceSpec& spec) {
     const std::string name = domainName(spec.id);
     if (const auto state = hypervisor_.state(name)) {

@@ -50,6 +50,8 @@ std::string toString(JobKind kind) {
             return "apply";
         case JobKind::ReplaceContent:
             return "replace_content";
+        case JobKind::Resize:
+            return "resize";
         case JobKind::Delete:
             return "delete";
     }
@@ -57,7 +59,8 @@ std::string toString(JobKind kind) {
 }
 
 std::optional<JobKind> jobKindFrom(const std::string& text) {
-    for (const auto kind : {JobKind::Create, JobKind::Apply, JobKind::ReplaceContent, JobKind::Delete}) {
+    for (const auto kind :
+         {JobKind::Create, JobKind::Apply, JobKind::ReplaceContent, JobKind::Resize, JobKind::Delete}) {
         if (toString(kind) == text) {
             return kind;
         }
@@ -142,6 +145,25 @@ Provisioner::StepResult Provisioner::runStep(Job& job, const ServiceSpec& spec) 
                     return StepResult::Next;
                 case 1:
                     builder_.replaceContent(spec, readFile(job.payload));
+                    return StepResult::Next;
+                case 2:
+                    builder_.define(spec);
+                    if (spec.shouldRun) {
+                        builder_.ensureRunning(spec);
+                    }
+                    return StepResult::Next;
+                default:
+                    return becomeActive();
+            }
+        case JobKind::Resize:
+            // The spec already holds the new resources: the guest is stopped, its volume grown,
+            // and it is defined and started again with the new memory and vCPUs.
+            switch (job.step) {
+                case 0:
+                    builder_.ensureOff(spec, settings_.shutdownTimeout);
+                    return StepResult::Next;
+                case 1:
+                    builder_.growVolume(spec);
                     return StepResult::Next;
                 case 2:
                     builder_.define(spec);

@@ -240,6 +240,45 @@ TEST_F(ProvisionerTest, ReplaceContentPutsTheNewArchiveOnAFreshVolume) {
     std::filesystem::remove(file);
 }
 
+TEST_F(ProvisionerTest, ResizeRestartsTheGuestWithItsNewResourcesAndAGrownVolume) {
+    jobs_.add("svc1", JobKind::Create, clock_.now());
+    drain();
+    const std::string content = hypervisor_.volumeContent("chatiere", "chatiere-inst1-svc1.img");
+    registry_.specs["svc1"].memoryMib = 256;
+    registry_.specs["svc1"].vcpus = 2;
+    registry_.specs["svc1"].diskGib = 3;
+    registry_.states["svc1"] = "provisioning";
+    const auto id = jobs_.add("svc1", JobKind::Resize, clock_.now());
+    drain();
+    EXPECT_EQ(jobs_.outcome(id), "done");
+    EXPECT_EQ(registry_.states["svc1"], "active");
+    EXPECT_EQ(hypervisor_.state("chatiere-inst1-svc1"), GuestState::Running);
+    EXPECT_EQ(hypervisor_.volume("chatiere", "chatiere-inst1-svc1.img")->capacityBytes, 3ULL << 30);
+    EXPECT_EQ(hypervisor_.volumeContent("chatiere", "chatiere-inst1-svc1.img"), content) << "the data stays";
+    const std::string xml = builder_.renderDomain(registry_.specs["svc1"]);
+    EXPECT_NE(xml.find("256"), std::string::npos);
+}
+
+TEST_F(ProvisionerTest, AResizeInterruptedAtAnyStepStillConverges) {
+    for (int call = 1; call <= 8; ++call) {
+        SCOPED_TRACE("transient failure at hypervisor call " + std::to_string(call));
+        jobs_.add("svc1", JobKind::Create, clock_.now());
+        drain();
+        registry_.specs["svc1"].diskGib += 1;
+        hypervisor_.failOnCall(call, HypervisorError::Code::Unavailable);
+        const auto id = jobs_.add("svc1", JobKind::Resize, clock_.now());
+        drain();
+        hypervisor_.clearFailure();
+        EXPECT_EQ(jobs_.outcome(id), "done");
+        EXPECT_EQ(hypervisor_.state("chatiere-inst1-svc1"), GuestState::Running);
+        EXPECT_EQ(hypervisor_.volume("chatiere", "chatiere-inst1-svc1.img")->capacityBytes,
+                  static_cast<uint64_t>(registry_.specs["svc1"].diskGib) << 30);
+        jobs_.add("svc1", JobKind::Delete, clock_.now());
+        drain();
+        EXPECT_FALSE(leftovers());
+    }
+}
+
 TEST_F(ProvisionerTest, AJobForAVanishedServiceFails) {
     const auto id = jobs_.add("ghost", JobKind::Delete, clock_.now());
     drain();

@@ -2,10 +2,10 @@
 // association's welcome page on its 127.0.0.1 port, pauses and resumes, and leaves nothing behind.
 
 #include "Eventually.h"
+#include "SystemGuests.h"
 #include "TestDaemon.h"
 
 #include <Poco/DeflatingStream.h>
-#include <Poco/Net/HTTPClientSession.h>
 #include <gtest/gtest.h>
 #include "chatiere/provisioning/TarWriter.h"
 
@@ -13,62 +13,13 @@
 
 using namespace chatiere::testing;
 
-namespace {
-
-constexpr const char* kSystemUri = "qemu:///system";
-const std::filesystem::path kImageCache = "/var/tmp/chatiere-test-images";
-
-bool libvirtdAnswers() {
-    try {
-        chatiere::provisioning::LibvirtHypervisor h(kSystemUri);
-        h.state("chatiere-probe-none");
-        return true;
-    } catch (const chatiere::provisioning::HypervisorError&) {
-        return false;
-    }
-}
-
-// GET on the guest's page; nullopt when nothing answers within a second.
-std::optional<std::string> page(int port) {
-    try {
-        Poco::Net::HTTPClientSession session("127.0.0.1", static_cast<Poco::UInt16>(port));
-        session.setTimeout(Poco::Timespan(1, 0));
-        Poco::Net::HTTPRequest request("GET", "/", Poco::Net::HTTPMessage::HTTP_1_1);
-        session.sendRequest(request);
-        Poco::Net::HTTPResponse response;
-        std::istream& in = session.receiveResponse(response);
-        std::string body;
-        Poco::StreamCopier::copyToString(in, body);
-        return body;
-    } catch (const Poco::Exception&) {
-        return std::nullopt;
-    }
-}
-
-}  // namespace
-
 TEST(WebsiteGuest, BootsServesPausesResumesAndIsDeletedCleanly) {
     if (!libvirtdAnswers()) {
         GTEST_SKIP() << "no libvirtd on " << kSystemUri << " (packaging/scripts/libvirtd.sh starts one)";
     }
     std::string pool;
-    TestDaemon d(
-        [&pool](chatiere::manager::Settings& s) {
-            s.libvirtUri = kSystemUri;
-            s.libvirtDomainType = "qemu";  // no nested KVM on these machines
-            s.portsFirst = 22000;
-            s.portsLast = 22099;
-            s.bootTimeoutSeconds = 120;
-            s.reconcileIntervalSeconds = 2;
-            // Appliance images are built once per machine, not per test run.
-            const auto images = std::filesystem::path(s.dataDir) / "images";
-            std::filesystem::remove_all(images);
-            std::filesystem::create_directories(kImageCache);
-            std::filesystem::create_directory_symlink(kImageCache, images);
-            pool = "chatiere-test-" + std::filesystem::path(s.dataDir).filename().string().substr(12);
-            s.libvirtPool = pool;
-        },
-        /*startSink=*/true, /*realClock=*/true);
+    TestDaemon d([&pool](chatiere::manager::Settings& s) { pool = useRealGuests(s, 22000, 22099); },
+                 /*startSink=*/true, /*realClock=*/true);
     ApiClient admin = d.staffClient("admin@chatons.test");
     ASSERT_EQ(admin.post("/api/v1/plans", R"({"slug": "web", "name": "Web", "prices": []})").status, 201);
     const auto signup = d.client().post("/api/v1/signup", R"({"association": {"name": "Les Amis <du> Jardin",
@@ -124,6 +75,20 @@ TEST(WebsiteGuest, BootsServesPausesResumesAndIsDeletedCleanly) {
         manager.request("PUT", "/api/v1/services/" + id + "/content", evil, "application/x-tar");
     EXPECT_EQ(refused.status, 400) << refused.body;
 
+    // Resized: the guest restarts with more memory on a grown volume, and keeps its content.
+    ASSERT_TRUE(eventually([&] { return d.daemon().pendingJobs() == 0; }, std::chrono::seconds(60)));
+    const auto resized =
+        manager.request("PATCH", "/api/v1/services/" + id, R"({"memory_mib": 192, "disk_gib": 2})");
+    ASSERT_EQ(resized.status, 202) << resized.body;
+    EXPECT_TRUE(eventually(
+        [&] {
+            return manager.get("/api/v1/services/" + id).json()->getValue<std::string>("state") == "active";
+        },
+        std::chrono::seconds(180)))
+        << manager.get("/api/v1/services/" + id).body;
+    EXPECT_EQ(d.hypervisor().volume(pool, domain + ".img")->capacityBytes, 2ULL << 30);
+    EXPECT_NE(page(port).value_or("").find("Nouveau contenu"), std::string::npos) << "resized with its data";
+
     // Deleted by hand behind Chatière's back (once its jobs are done): the reconciler recreates it
     // from its data volume.
     ASSERT_TRUE(eventually([&] { return d.daemon().pendingJobs() == 0; }, std::chrono::seconds(60)));
@@ -158,8 +123,5 @@ TEST(WebsiteGuest, BootsServesPausesResumesAndIsDeletedCleanly) {
     EXPECT_FALSE(page(port).has_value());
 
     d.stop();
-    std::system(("virsh -q -c qemu:///system pool-destroy " + pool +
-                 " >/dev/null 2>&1; virsh -q -c qemu:///system " + "pool-undefine " + pool +
-                 " >/dev/null 2>&1")
-                    .c_str());
+    removePool(pool);
 }

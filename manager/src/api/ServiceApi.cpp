@@ -102,6 +102,13 @@ void registerServiceRoutes(http::Router& router, ApiContext& ctx) {
         r.sendJson(202, serviceJson(ctx.services.resume(actor, r.param("id"))));
     });
 
+    router.add("PATCH", "/api/v1/services/{id}", [&ctx](http::Request& r) {
+        const Actor actor = ctx.requireActor(r);
+        ctx.services.get(actor, r.param("id"));  // 404 for another association's service, before the body
+        auto body = r.jsonBody();
+        r.sendJson(202, serviceJson(ctx.services.resize(actor, r.param("id"), body)));
+    });
+
     router.add("PUT", "/api/v1/services/{id}/content", [&ctx](http::Request& r) {
         const Actor actor = ctx.requireActor(r);
         ctx.services.get(actor, r.param("id"));  // 404 before reading another association's upload

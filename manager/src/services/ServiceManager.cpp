@@ -39,6 +39,33 @@ Error planLimit(const std::string& code, const std::string& message) {
     return Error(ErrorKind::Conflict, code, message);
 }
 
+// Hard limits: the association's services, with `candidate` new or in place of its current row,
+// stay within the plan's limits.
+void checkPlanLimits(const Plan& plan, const std::vector<Service>& existing, const Service& candidate) {
+    std::map<std::string, int64_t> totals = {{"services", 1},
+                                             {"vcpus", candidate.vcpus},
+                                             {"memory_mib", candidate.memoryMib},
+                                             {"disk_gib", candidate.diskGib}};
+    for (const auto& other : existing) {
+        if (other.id == candidate.id) {
+            continue;
+        }
+        totals["services"] += 1;
+        totals["vcpus"] += other.vcpus;
+        totals["memory_mib"] += other.memoryMib;
+        totals["disk_gib"] += other.diskGib;
+    }
+    for (const auto& [metric, total] : totals) {
+        const auto quota = plan.quotas.find(metric);
+        if (quota != plan.quotas.end() && total > quota->second.limit) {
+            throw planLimit("quota_exceeded", "The plan " + plan.slug + " allows " +
+                                                  std::to_string(quota->second.limit) + " " + metric +
+                                                  "; this would bring the association to " +
+                                                  std::to_string(total) + ".");
+        }
+    }
+}
+
 }  // namespace
 
 ServiceManager::ServiceManager(Database& db, provisioning::Clock& clock, const Settings& settings,
@@ -117,31 +144,7 @@ Service ServiceManager::create(const Actor& actor, const std::string& associatio
     service.memoryMib = manifest->memoryMib;
     service.diskGib = manifest->diskGib;
 
-    // Hard limits: the association's services, new one included, stay within the plan's limits.
-    const auto existing = services.ofAssociation(associationId);
-    const std::map<std::string, int64_t> wanted = {
-        {"services", static_cast<int64_t>(existing.size()) + 1},
-        {"vcpus", service.vcpus},
-        {"memory_mib", service.memoryMib},
-        {"disk_gib", service.diskGib},
-    };
-    for (const auto& [metric, total] : wanted) {
-        int64_t sum = total;
-        if (metric != "services") {
-            for (const auto& other : existing) {
-                sum += metric == "vcpus"        ? other.vcpus
-                       : metric == "memory_mib" ? other.memoryMib
-                                                : other.diskGib;
-            }
-        }
-        const auto quota = plan->quotas.find(metric);
-        if (quota != plan->quotas.end() && sum > quota->second.limit) {
-            throw planLimit("quota_exceeded", "The plan " + plan->slug + " allows " +
-                                                  std::to_string(quota->second.limit) + " " + metric +
-                                                  "; this service would bring the association to " +
-                                                  std::to_string(sum) + ".");
-        }
-    }
+    checkPlanLimits(*plan, services.ofAssociation(associationId), service);
     service.hostPort = allocatePort(s);
     service.createdAt = service.updatedAt = nowText();
     services.insert(service);
@@ -243,6 +246,72 @@ Service ServiceManager::remove(const Actor& actor, const std::string& serviceId)
     tx.commit();
     jobQueued_();
     return *current;
+}
+
+Service ServiceManager::resize(const Actor& actor, const std::string& serviceId,
+                               const Poco::JSON::Object::Ptr& body) {
+    const Service service = authorized(actor, serviceId, Permission::ManageServices);
+    FieldErrors errors;
+    JsonFields f(body, errors);
+    Service wanted = service;
+    const auto read = [&](const std::string& key, int& into, int64_t min, int64_t max) {
+        const auto value = f.integer(key, false);
+        if (!value) {
+            return false;
+        }
+        if (*value < min || *value > max) {
+            errors.add(key, "out_of_range",
+                       "Between " + std::to_string(min) + " and " + std::to_string(max) + ".");
+            return false;
+        }
+        into = static_cast<int>(*value);
+        return true;
+    };
+    const bool any = read("vcpus", wanted.vcpus, 1, 64) | read("memory_mib", wanted.memoryMib, 64, 1 << 20) |
+                     read("disk_gib", wanted.diskGib, 1, 1 << 16);
+    if (wanted.diskGib < service.diskGib) {
+        errors.add("disk_gib", "cannot_shrink",
+                   "A data disk only grows (it is " + std::to_string(service.diskGib) + " GiB).");
+    }
+    if (!any && errors.empty()) {
+        errors.add("vcpus", "missing", "Give at least one of vcpus, memory_mib, disk_gib.");
+    }
+    errors.throwIfAny();
+    const Association association =
+        associations_.authorize(actor, service.associationId, Permission::ManageServices);
+    auto s = db_.session();
+    Transaction tx(s);
+    ServiceRepository services(s);
+    const std::string state = services.find(serviceId)->state;
+    if (state != "active") {
+        throw Error(ErrorKind::Conflict, "invalid_state",
+                    "The service is " + state + ": it can be resized once it is active.");
+    }
+    const auto plan = association.planSlug ? PlanRepository(s).find(*association.planSlug) : std::nullopt;
+    if (!plan) {
+        throw planLimit("no_plan", "The association has no plan: its services cannot grow.");
+    }
+    checkPlanLimits(*plan, services.ofAssociation(service.associationId), wanted);
+    const std::string at = nowText();
+    services.setResources(serviceId, wanted.vcpus, wanted.memoryMib, wanted.diskGib, at);
+    services.setState(serviceId, "provisioning", std::nullopt, at);
+    services.enqueueJob(serviceId, "resize", at);
+    Poco::JSON::Object details;
+    const auto resources = [](const Service& x) {
+        Poco::JSON::Object r;
+        r.set("vcpus", x.vcpus);
+        r.set("memory_mib", x.memoryMib);
+        r.set("disk_gib", x.diskGib);
+        return r;
+    };
+    details.set("from", resources(service));
+    details.set("to", resources(wanted));
+    AuditLog::record(s, actor, at, "service.resize", "service", serviceId, service.associationId, details);
+    tx.commit();
+    jobQueued_();
+    wanted.state = "provisioning";
+    wanted.updatedAt = at;
+    return wanted;
 }
 
 Service ServiceManager::replaceContent(const Actor& actor, const std::string& serviceId,

@@ -30,6 +30,9 @@ public:
     Service suspend(const Actor& actor, const std::string& serviceId);
     Service resume(const Actor& actor, const std::string& serviceId);
     Service remove(const Actor& actor, const std::string& serviceId);
+    // New vCPUs, memory or disk size (which only grows), within the plan's limits: the guest is
+    // stopped, its volume grown, and it starts again with the new resources.
+    Service resize(const Actor& actor, const std::string& serviceId, const Poco::JSON::Object::Ptr& body);
     // Replaces a website's content with an uploaded .tar.gz, .zip or .tar (checked: safe paths,
     // files and folders only, unpacked size within the service's disk). Allowed while suspended,
     // so that an association over its quota can clean up.

@@ -112,6 +112,12 @@ void ServiceRepository::setSuspendedFor(const std::string& id, const std::set<st
         bind(joinReasons(reasons)), bind(at), bind(id), now;
 }
 
+void ServiceRepository::setResources(const std::string& id, int vcpus, int memoryMib, int diskGib,
+                                     const std::string& at) {
+    session_ << "UPDATE services SET vcpus = ?, memory_mib = ?, disk_gib = ?, updated_at = ? WHERE id = ?",
+        bind(vcpus), bind(memoryMib), bind(diskGib), bind(at), bind(id), now;
+}
+
 void ServiceRepository::release(const std::string& id, const std::string& at) {
     session_ << "UPDATE services SET state = 'deleted', host_port = NULL, endpoint = NULL, updated_at = ? "
                 "WHERE id = ?",

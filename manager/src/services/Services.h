@@ -50,6 +50,7 @@ public:
                   const std::string& at);
     void setActive(const std::string& id, const std::string& endpoint, const std::string& at);
     void setSuspendedFor(const std::string& id, const std::set<std::string>& reasons, const std::string& at);
+    void setResources(const std::string& id, int vcpus, int memoryMib, int diskGib, const std::string& at);
     void release(const std::string& id, const std::string& at);  // deleted: the port goes back to the pool
     std::set<int> portsInUse();
     // Enqueues a job for the service (in the caller's transaction).

@@ -40,6 +40,10 @@ public:
     void define(const ServiceSpec& spec);
     void ensureRunning(const ServiceSpec& spec);  // starts or resumes
     void ensurePaused(const ServiceSpec& spec);   // pauses a running guest; leaves one that is off
+    // Shuts the guest down (forced off after `timeout`); nothing to do when it is off or undefined.
+    void ensureOff(const ServiceSpec& spec, std::chrono::milliseconds timeout);
+    // Grows the data volume to the spec's disk size; a volume never shrinks.
+    void growVolume(const ServiceSpec& spec);
     // Forces the guest off, undefines it, deletes its volume; each part skipped when already gone.
     void remove(const ServiceSpec& spec);
     // The welcome page a new website shows: names the association (HTML-escaped).

@@ -9,7 +9,7 @@
 
 namespace chatiere::provisioning {
 
-enum class JobKind { Create, Apply, ReplaceContent, Delete };
+enum class JobKind { Create, Apply, ReplaceContent, Resize, Delete };
 std::string toString(JobKind kind);
 std::optional<JobKind> jobKindFrom(const std::string& text);
 

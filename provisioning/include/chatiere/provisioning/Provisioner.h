@@ -18,6 +18,7 @@ struct ProvisionerSettings {
     std::chrono::seconds bootTimeout{180};  // from start to a passing health check
     int maxAttempts = 5;                    // of one step, before giving up (and rolling back a create)
     std::chrono::seconds lease{600};
+    std::chrono::seconds shutdownTimeout{20};  // a clean shutdown (resize) before the guest is forced off
 };
 
 // Runs the durable jobs, step by step: each step is idempotent, its completion is recorded before
