@@ -27,6 +27,7 @@ public:
 
 private:
     std::filesystem::path root_;
+    std::string buildLocked(const Manifest& m);  // under both locks
     std::mutex mutex_;
 };
 
