@@ -17,6 +17,7 @@
 #include "domain/AuthService.h"
 #include "domain/PlanService.h"
 #include "http/Router.h"
+#include "monitoring/UsageCollector.h"
 #include "services/ProvisioningStore.h"
 #include "services/ServiceManager.h"
 
@@ -93,6 +94,8 @@ struct Daemon::Parts {
     std::unique_ptr<ServiceManager> services;
     std::unique_ptr<provisioning::Reconciler> reconciler;
     std::unique_ptr<provisioning::PeriodicTask> reconcileTask;
+    std::unique_ptr<UsageCollector> collector;
+    std::unique_ptr<provisioning::PeriodicTask> collectTask;
     std::unique_ptr<api::ApiContext> api;
     std::unique_ptr<http::Router> router;
     std::unique_ptr<Poco::ThreadPool> threads;
@@ -181,6 +184,19 @@ void Daemon::start() {
         [&reconcileLogger](const std::exception& e) {
             reconcileLogger.warning("reconciliation skipped: %s", std::string(e.what()));
         });
+    p.collector = std::make_unique<UsageCollector>(*p.db, p.hypervisor, *p.builder, p.clock,
+                                                   Poco::Logger::get("chatiere.monitor"), s.rawRetentionDays);
+    UsageCollector* collector = p.collector.get();
+    Poco::Logger& monitorLogger = Poco::Logger::get("chatiere.monitor");
+    p.collectTask = std::make_unique<provisioning::PeriodicTask>(
+        std::chrono::seconds(s.monitoringIntervalSeconds),
+        [collector] {
+            collector->collectOnce();
+            return false;
+        },
+        [&monitorLogger](const std::exception& e) {
+            monitorLogger.warning("usage collection skipped: %s", std::string(e.what()));
+        });
     p.services = std::make_unique<ServiceManager>(*p.db, p.clock, p.settings, *p.catalogue, *p.associations,
                                                   [provisioner] { provisioner->wake(); });
     p.api = std::make_unique<api::ApiContext>(
@@ -191,18 +207,18 @@ void Daemon::start() {
     api::registerAssociationRoutes(*p.router, *p.api);
     api::registerPlanRoutes(*p.router, *p.api);
     api::registerServiceRoutes(*p.router, *p.api);
-    api::registerServiceRoutes(*p.router, *p.api);
 
     p.outboxWorker->start();
     p.provisioner->start();
     p.reconcileTask->start();  // a first pass at once: repairs what changed while the daemon was down
-    p.provisioner->start();
+    p.collectTask->start(/*runAtOnce=*/false);
 
     Poco::Net::ServerSocket socket;
     try {
         socket.bind(Poco::Net::SocketAddress(s.httpAddress, static_cast<Poco::UInt16>(s.httpPort)), true);
         socket.listen(s.httpQueue);
     } catch (const Poco::Exception& e) {
+        p.collectTask->stop();
         p.reconcileTask->stop();
         p.provisioner->stop();
         p.outboxWorker->stop();
@@ -236,6 +252,7 @@ void Daemon::stop() {
     p.server->stopAll(false);
     p.threads->joinAll();
     // 2. background tasks (a provisioning job stops between two steps).
+    p.collectTask->stop();
     p.reconcileTask->stop();
     p.provisioner->stop();
     p.outboxWorker->stop();

@@ -209,10 +209,12 @@ void LibvirtHypervisor::shutdown(const std::string& name, std::chrono::milliseco
     if (impl_->stateOf(d.get(), name) == GuestState::ShutOff) {
         return;
     }
-    if (virDomainShutdown(d.get()) != 0) {
-        virResetLastError();  // no ACPI in the guest: force it off below
+    // A guest without ACPI refuses the request: nothing to wait for, it is forced off below.
+    const bool asked = virDomainShutdown(d.get()) == 0;
+    if (!asked) {
+        virResetLastError();
     }
-    const auto deadline = std::chrono::steady_clock::now() + timeout;
+    const auto deadline = std::chrono::steady_clock::now() + (asked ? timeout : std::chrono::milliseconds(0));
     while (std::chrono::steady_clock::now() < deadline) {
         if (impl_->stateOf(d.get(), name) == GuestState::ShutOff) {
             return;
