@@ -222,10 +222,30 @@ CREATE INDEX jobs_due ON jobs(status, next_attempt_at);
 CREATE INDEX jobs_service ON jobs(service_id, status);
 )SQL";
 
+// Usage samples: one row per service per collection (raw, kept monitoring.raw_retention_days).
+// cpu_time_ns is the guest's counter as read, cpu_ns what it used since the previous sample;
+// stored_bytes the data volume's allocation.
+constexpr std::string_view kV5 = R"SQL(
+CREATE TABLE usage_samples (
+    id INTEGER PRIMARY KEY AUTOINCREMENT,
+    service_id TEXT NOT NULL REFERENCES services(id),
+    association_id TEXT NOT NULL REFERENCES associations(id),
+    at TEXT NOT NULL,
+    interval_seconds INTEGER NOT NULL,
+    cpu_time_ns INTEGER,
+    cpu_ns INTEGER NOT NULL DEFAULT 0,
+    memory_kib INTEGER,
+    stored_bytes INTEGER
+);
+CREATE INDEX usage_samples_service ON usage_samples(service_id, at);
+CREATE INDEX usage_samples_association ON usage_samples(association_id, at);
+CREATE INDEX usage_samples_at ON usage_samples(at);
+)SQL";
+
 }  // namespace
 
 const std::vector<std::string_view>& migrations() {
-    static const std::vector<std::string_view> all = {kV1, kV2, kV3, kV4};
+    static const std::vector<std::string_view> all = {kV1, kV2, kV3, kV4, kV5};
     return all;
 }
 

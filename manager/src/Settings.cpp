@@ -134,6 +134,10 @@ Settings Settings::fromConfiguration(const Poco::Util::AbstractConfiguration& co
         {"outbox.interval_seconds",
          [&](auto& k, auto& v) { s.outboxIntervalSeconds = parseInt(k, v, 1, 3600); }},
         {"outbox.max_attempts", [&](auto& k, auto& v) { s.outboxMaxAttempts = parseInt(k, v, 1, 1000); }},
+        {"monitoring.interval_seconds",
+         [&](auto& k, auto& v) { s.monitoringIntervalSeconds = parseInt(k, v, 5, 3600); }},
+        {"monitoring.raw_retention_days",
+         [&](auto& k, auto& v) { s.rawRetentionDays = parseInt(k, v, 1, 3650); }},
     };
 
     std::vector<std::string> keys;

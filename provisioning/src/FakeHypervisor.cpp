@@ -97,6 +97,7 @@ void FakeHypervisor::start(const std::string& name) {
         throw HypervisorError(Code::InvalidState, "guest " + name + " is already running");
     }
     g.info.state = GuestState::Running;
+    g.cpuTimeNs = 0;  // a new QEMU process: its counters start again
 }
 
 void FakeHypervisor::shutdown(const std::string& name, std::chrono::milliseconds) {

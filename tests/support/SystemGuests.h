@@ -42,6 +42,7 @@ inline std::string useRealGuests(manager::Settings& s, int portsFirst, int ports
     s.portsLast = portsLast;
     s.bootTimeoutSeconds = 120;
     s.reconcileIntervalSeconds = 2;
+    s.monitoringIntervalSeconds = 5;
     const auto images = std::filesystem::path(s.dataDir) / "images";
     std::filesystem::remove_all(images);
     std::filesystem::create_directories(kImageCache);

@@ -5,6 +5,9 @@
 #include "SystemGuests.h"
 #include "TestDaemon.h"
 
+#include "chatiere/manager/Database.h"
+
+#include <Poco/Data/Statement.h>
 #include <Poco/DeflatingStream.h>
 #include <gtest/gtest.h>
 #include "chatiere/provisioning/TarWriter.h"
@@ -53,6 +56,16 @@ TEST(WebsiteGuest, BootsServesPausesResumesAndIsDeletedCleanly) {
     EXPECT_NE(welcome->find("Les Amis &lt;du&gt; Jardin"), std::string::npos) << *welcome;
 
     const std::string domain = "chatiere-" + d.daemon().instanceId() + "-" + id;
+    // Usage is measured from the real guest: its CPU time counter and its volume's allocation.
+    const auto measured = [&] {
+        auto s = d.daemon().database().session();
+        int n = 0;
+        s << "SELECT COUNT(*) FROM usage_samples WHERE service_id = ? AND cpu_time_ns > 0 AND stored_bytes > "
+             "0",
+            Poco::Data::Keywords::bind(id), Poco::Data::Keywords::into(n), Poco::Data::Keywords::now;
+        return n;
+    };
+    EXPECT_TRUE(eventually([&] { return measured() >= 2; }, std::chrono::seconds(30))) << "usage samples";
     // New content, as a .tar.gz: served once the guest has restarted on its new volume.
     std::ostringstream gz;
     {

@@ -1,0 +1,165 @@
+#include "monitoring/UsageCollector.h"
+
+#include "chatiere/manager/Time.h"
+#include "domain/Rows.h"
+#include "monitoring/Counters.h"
+
+#include <Poco/Data/RecordSet.h>
+#include <Poco/Data/Statement.h>
+#include <Poco/Logger.h>
+#include <Poco/Nullable.h>
+
+#include <vector>
+
+namespace chatiere::manager {
+
+using namespace Poco::Data::Keywords;
+using provisioning::HypervisorError;
+
+namespace {
+
+struct Watched {
+    std::string id;
+    std::string associationId;
+};
+
+Poco::Nullable<Poco::Int64> nullableInt(std::optional<uint64_t> v) {
+    return v ? Poco::Nullable<Poco::Int64>(static_cast<Poco::Int64>(*v)) : Poco::Nullable<Poco::Int64>();
+}
+
+}  // namespace
+
+UsageCollector::UsageCollector(Database& db, provisioning::Hypervisor& hypervisor,
+                               const provisioning::GuestBuilder& builder, provisioning::Clock& clock,
+                               Poco::Logger& logger, int rawRetentionDays)
+    : db_(db),
+      hypervisor_(hypervisor),
+      builder_(builder),
+      clock_(clock),
+      logger_(logger),
+      rawRetentionDays_(rawRetentionDays) {}
+
+void UsageCollector::loadLastReadings() {
+    auto s = db_.session();
+    Poco::Data::Statement stmt(s);
+    stmt << "SELECT service_id, cpu_time_ns, at FROM usage_samples WHERE id IN "
+            "(SELECT MAX(id) FROM usage_samples WHERE cpu_time_ns IS NOT NULL GROUP BY service_id)";
+    stmt.execute();
+    Poco::Data::RecordSet rs(stmt);
+    for (bool more = rs.moveFirst(); more; more = rs.moveNext()) {
+        const auto at = parseTime(text(rs, "at"));
+        if (at) {
+            last_[text(rs, "service_id")] = {static_cast<uint64_t>(integer(rs, "cpu_time_ns")), *at};
+        }
+    }
+    loaded_ = true;
+}
+
+CollectionReport UsageCollector::collectOnce() {
+    std::lock_guard lock(mutex_);
+    const auto started = std::chrono::steady_clock::now();
+    if (!loaded_) {
+        loadLastReadings();
+    }
+    CollectionReport report;
+    const auto collectedAt = clock_.now();
+    const std::string at = formatTime(collectedAt);
+
+    // Services that have (or are getting) a guest.
+    std::vector<Watched> watched;
+    {
+        auto s = db_.session();
+        Poco::Data::Statement stmt(s);
+        stmt << "SELECT id, association_id FROM services WHERE state IN ('active', 'provisioning')";
+        stmt.execute();
+        Poco::Data::RecordSet rs(stmt);
+        for (bool more = rs.moveFirst(); more; more = rs.moveNext()) {
+            watched.push_back({text(rs, "id"), text(rs, "association_id")});
+        }
+    }
+    // One bulk call: this installation's guests only.
+    std::map<std::string, provisioning::GuestStats> stats;
+    for (auto& g : hypervisor_.bulkStats(builder_.settings().instanceId)) {
+        stats.emplace(g.name, std::move(g));
+    }
+
+    struct Row {
+        Watched service;
+        int64_t intervalSeconds = 0;
+        std::optional<uint64_t> cpuTimeNs;
+        uint64_t cpuNs = 0;
+        std::optional<uint64_t> memoryKib;
+        std::optional<uint64_t> storedBytes;
+    };
+    std::vector<Row> rows;
+    rows.reserve(watched.size());
+    for (const auto& service : watched) {
+        Row row;
+        row.service = service;
+        const auto previous = last_.find(service.id);
+        if (previous != last_.end()) {
+            row.intervalSeconds =
+                std::chrono::duration_cast<std::chrono::seconds>(collectedAt - previous->second.at).count();
+        }
+        const auto guest = stats.find(builder_.domainName(service.id));
+        if (guest == stats.end()) {
+            ++report.missingGuests;
+        } else {
+            row.memoryKib = guest->second.memoryRssKib;
+            if (const auto cpu = guest->second.cpuTimeNs) {
+                row.cpuTimeNs = cpu;
+                row.cpuNs = counterDelta(previous == last_.end()
+                                             ? std::nullopt
+                                             : std::optional<uint64_t>(previous->second.cpuTimeNs),
+                                         *cpu);
+            }
+        }
+        try {
+            if (const auto volume =
+                    hypervisor_.volume(builder_.settings().pool, builder_.volumeName(service.id))) {
+                row.storedBytes = volume->allocationBytes;
+            }
+        } catch (const HypervisorError& e) {
+            if (e.code() != HypervisorError::Code::NotFound) {
+                throw;
+            }
+        }
+        rows.push_back(std::move(row));
+    }
+
+    auto s = db_.session();
+    Transaction tx(s);
+    for (const auto& row : rows) {
+        const Poco::Int64 interval = row.intervalSeconds;
+        const auto cpuTime = nullableInt(row.cpuTimeNs);
+        const auto cpu = static_cast<Poco::Int64>(row.cpuNs);
+        const auto memory = nullableInt(row.memoryKib);
+        const auto stored = nullableInt(row.storedBytes);
+        s << "INSERT INTO usage_samples (service_id, association_id, at, interval_seconds, cpu_time_ns, "
+             "cpu_ns, "
+             "memory_kib, stored_bytes) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+            useRef(row.service.id), useRef(row.service.associationId), useRef(at), bind(interval),
+            bind(cpuTime), bind(cpu), bind(memory), bind(stored), now;
+    }
+    const std::string cutoff = formatTime(collectedAt - std::chrono::hours(24) * rawRetentionDays_);
+    s << "DELETE FROM usage_samples WHERE at < ?", useRef(cutoff), now;
+    int pruned = 0;
+    s << "SELECT changes()", into(pruned), now;
+    tx.commit();
+    // Only once stored: what the next deltas are measured from.
+    for (const auto& row : rows) {
+        if (row.cpuTimeNs) {
+            last_[row.service.id] = {*row.cpuTimeNs, collectedAt};
+        }
+    }
+    report.samples = static_cast<int>(rows.size());
+    report.pruned = pruned;
+    report.duration =
+        std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() - started);
+    if (report.missingGuests > 0) {
+        logger_.debug("usage: %d service(s) without a running guest this cycle", report.missingGuests);
+    }
+    return report;
+}
+
+}  // namespace chatiere::manager

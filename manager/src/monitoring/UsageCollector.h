@@ -1,0 +1,57 @@
+#pragma once
+
+#include "chatiere/manager/Database.h"
+#include "chatiere/provisioning/Clock.h"
+#include "chatiere/provisioning/GuestBuilder.h"
+#include "chatiere/provisioning/Hypervisor.h"
+
+#include <chrono>
+#include <map>
+#include <mutex>
+#include <string>
+
+namespace Poco {
+class Logger;
+}
+
+namespace chatiere::manager {
+
+struct CollectionReport {
+    int samples = 0;        // rows stored
+    int missingGuests = 0;  // services whose guest was not in the bulk statistics
+    int pruned = 0;         // raw samples past their retention, deleted
+    std::chrono::milliseconds duration{0};
+};
+
+// Measures what each service uses: one bulk statistics call for this installation's guests and
+// each data volume's allocation (what the volume really stores: the guest trims it), stored as
+// one usage sample per service in one transaction. CPU time is stored both as the guest's
+// counter and as the delta since the previous sample, correct across a guest restart (counter
+// reset), a missed interval and a restart of the daemon (the last readings come from the database).
+class UsageCollector {
+public:
+    UsageCollector(Database& db, provisioning::Hypervisor& hypervisor,
+                   const provisioning::GuestBuilder& builder, provisioning::Clock& clock,
+                   Poco::Logger& logger, int rawRetentionDays);
+
+    CollectionReport collectOnce();
+
+private:
+    struct Reading {
+        uint64_t cpuTimeNs = 0;
+        provisioning::Clock::TimePoint at;
+    };
+    void loadLastReadings();
+
+    Database& db_;
+    provisioning::Hypervisor& hypervisor_;
+    const provisioning::GuestBuilder& builder_;
+    provisioning::Clock& clock_;
+    Poco::Logger& logger_;
+    int rawRetentionDays_;
+    std::mutex mutex_;  // one collection at a time
+    bool loaded_ = false;
+    std::map<std::string, Reading> last_;  // by service id
+};
+
+}  // namespace chatiere::manager

@@ -1,0 +1,180 @@
+// The usage collector with the fake hypervisor, a temp SQLite file and a manual clock: deltas
+// across counter resets, gaps and a daemon restart; only this installation's running services.
+
+#include "chatiere/manager/Database.h"
+#include "chatiere/provisioning/FakeHypervisor.h"
+#include "chatiere/provisioning/GuestBuilder.h"
+#include "monitoring/Counters.h"
+#include "monitoring/UsageCollector.h"
+#include "services/Services.h"
+
+#include <Poco/Data/Statement.h>
+#include <Poco/Logger.h>
+#include <gtest/gtest.h>
+
+#include <filesystem>
+#include <fstream>
+
+using namespace chatiere::manager;
+using namespace chatiere::provisioning;
+using namespace Poco::Data::Keywords;
+using namespace std::chrono_literals;
+
+namespace {
+
+class UsageCollectorTest : public ::testing::Test {
+protected:
+    UsageCollectorTest()
+        : dir_(makeDir()),
+          db_((dir_ / "c.db").string()),
+          catalogue_(
+              chatiere::templates::Catalogue::load(std::filesystem::path(CHATIERE_SOURCE_DIR) / "templates")),
+          images_(dir_ / "images"),
+          builder_(hypervisor_, catalogue_, images_, {"inst1", "chatiere", "/fake/volumes", "qemu"}) {
+        db_.migrate();
+        auto s = db_.session();
+        s << "INSERT INTO associations (id, name, kind, email, status, created_at, updated_at) VALUES "
+             "('asso1', 'Jardin', 'association', 'j@jardin.test', 'active', '2026-11-01T00:00:00Z', "
+             "'2026-11-01T00:00:00Z')",
+            now;
+        builder_.ensurePool();
+    }
+    ~UsageCollectorTest() override { std::filesystem::remove_all(dir_); }
+
+    static std::filesystem::path makeDir() {
+        char tmpl[] = "/tmp/chatiere-usage-XXXXXX";
+        const std::filesystem::path d = mkdtemp(tmpl);
+        std::filesystem::create_directories(d / "images" / "website");
+        std::ofstream(d / "images" / "website" / "vmlinuz") << "kernel";
+        std::ofstream(d / "images" / "website" / "initrd.img") << "initrd";
+        return d;
+    }
+
+    // A service row and its running guest with its data volume.
+    ServiceSpec addService(const std::string& id, const std::string& state = "active") {
+        Service service;
+        service.id = id;
+        service.associationId = "asso1";
+        service.name = id;
+        service.templateName = "website";
+        service.state = state;
+        service.createdAt = service.updatedAt = "2026-11-01T00:00:00Z";
+        auto s = db_.session();
+        ServiceRepository(s).insert(service);
+        ServiceSpec spec{id, "asso1", "Jardin", id, "website", 1, 128, 1, 20001, true};
+        builder_.ensureVolume(spec);
+        builder_.define(spec);
+        builder_.ensureRunning(spec);
+        return spec;
+    }
+
+    UsageCollector collector() {
+        return UsageCollector(db_, hypervisor_, builder_, clock_, Poco::Logger::get("test"), 14);
+    }
+
+    struct Sample {
+        int64_t interval;
+        int64_t cpuNs;
+        Poco::Nullable<Poco::Int64> stored;
+    };
+    std::vector<Sample> samples(const std::string& serviceId) {
+        auto s = db_.session();
+        std::vector<Poco::Int64> intervals, cpu;
+        std::vector<Poco::Nullable<Poco::Int64>> stored;
+        s << "SELECT interval_seconds, cpu_ns, stored_bytes FROM usage_samples WHERE service_id = ? ORDER BY "
+             "id",
+            bind(serviceId), into(intervals), into(cpu), into(stored), now;
+        std::vector<Sample> out;
+        for (std::size_t i = 0; i < intervals.size(); ++i) {
+            out.push_back({intervals[i], cpu[i], stored[i]});
+        }
+        return out;
+    }
+
+    std::filesystem::path dir_;
+    Database db_;
+    FakeHypervisor hypervisor_;
+    chatiere::templates::Catalogue catalogue_;
+    chatiere::templates::ImageCache images_;
+    GuestBuilder builder_;
+    ManualClock clock_{Clock::TimePoint{std::chrono::sys_days{std::chrono::year{2026} / 12 / 1}}};
+};
+
+}  // namespace
+
+TEST(CounterDelta, GrowsResetsAndStarts) {
+    EXPECT_EQ(counterDelta(100u, 250u), 150u);
+    EXPECT_EQ(counterDelta(100u, 100u), 0u);
+    EXPECT_EQ(counterDelta(5'000u, 40u), 40u) << "went backwards: reset, all of it is new";
+    EXPECT_EQ(counterDelta(std::nullopt, 70u), 70u) << "first reading";
+}
+
+TEST_F(UsageCollectorTest, OneSamplePerServiceWithCpuDeltasAndStoredData) {
+    addService("svc1");
+    auto c = collector();
+    auto report = c.collectOnce();
+    EXPECT_EQ(report.samples, 1);
+    EXPECT_EQ(report.missingGuests, 0);
+    clock_.advance(60s);
+    c.collectOnce();
+    const auto rows = samples("svc1");
+    ASSERT_EQ(rows.size(), 2u);
+    EXPECT_EQ(rows[0].interval, 0);
+    EXPECT_EQ(rows[0].cpuNs, 1'000'000) << "the fake's guest used 1 ms before its first sample";
+    EXPECT_EQ(rows[1].interval, 60);
+    EXPECT_EQ(rows[1].cpuNs, 1'000'000) << "a delta, not the counter";
+    const auto volume = hypervisor_.volume("chatiere", builder_.volumeName("svc1"));
+    ASSERT_FALSE(rows[1].stored.isNull());
+    EXPECT_EQ(static_cast<uint64_t>(rows[1].stored.value()), volume->allocationBytes);
+    EXPECT_GT(rows[1].stored.value(), 0);
+}
+
+TEST_F(UsageCollectorTest, ACounterResetAGapAndADaemonRestartKeepDeltasTrue) {
+    const auto spec = addService("svc1");
+    {
+        auto c = collector();
+        for (int i = 0; i < 5; ++i) {
+            c.collectOnce();  // the fake's counter reaches 5 ms
+            clock_.advance(60s);
+        }
+        // The guest restarts: its counter starts again from zero.
+        hypervisor_.destroy(builder_.domainName("svc1"));
+        builder_.ensureRunning(spec);
+        c.collectOnce();
+    }
+    auto rows = samples("svc1");
+    ASSERT_EQ(rows.size(), 6u);
+    EXPECT_EQ(rows[5].cpuNs, 1'000'000) << "after a reset, never a negative or huge delta";
+    // The daemon restarts (a new collector) after a missed interval: the previous reading comes
+    // from the database.
+    clock_.advance(300s);
+    collector().collectOnce();
+    rows = samples("svc1");
+    ASSERT_EQ(rows.size(), 7u);
+    EXPECT_EQ(rows[6].interval, 300);
+    EXPECT_EQ(rows[6].cpuNs, 1'000'000);
+}
+
+TEST_F(UsageCollectorTest, OnlyLiveServicesOfThisInstallationAreSampledAndOldSamplesGo) {
+    addService("svc1");
+    addService("gone", "deleted");
+    // Another installation's guest on the same hypervisor.
+    GuestBuilder other(hypervisor_, catalogue_, images_, {"inst2", "chatiere", "/fake/volumes", "qemu"});
+    const ServiceSpec foreign{"svc9", "assoX", "X", "x", "website", 1, 128, 1, 20009, true};
+    other.define(foreign);
+    other.ensureRunning(foreign);
+    auto c = collector();
+    EXPECT_EQ(c.collectOnce().samples, 1);
+    EXPECT_TRUE(samples("gone").empty());
+    // A service whose guest is missing still has its stored data measured.
+    hypervisor_.destroy(builder_.domainName("svc1"));
+    hypervisor_.undefine(builder_.domainName("svc1"));
+    auto report = c.collectOnce();
+    EXPECT_EQ(report.missingGuests, 1);
+    EXPECT_FALSE(samples("svc1").back().stored.isNull());
+    // Past the retention (14 days), raw samples are pruned.
+    clock_.advance(15 * 24h);
+    report = c.collectOnce();
+    EXPECT_EQ(report.pruned, 2);
+    EXPECT_EQ(samples("svc1").size(), 1u);
+}
