@@ -186,7 +186,21 @@ LibvirtHypervisor::~LibvirtHypervisor() = default;
 
 void LibvirtHypervisor::define(const std::string& domainXml) {
     std::lock_guard lock(impl_->mutex);
-    libvirt::Domain d(virDomainDefineXML(impl_->connection(), domainXml.c_str()));
+    // libvirt refuses a definition of an existing name under another UUID, and gives XML without
+    // one a new UUID: to replace a definition, the XML takes the existing guest's UUID.
+    std::string xml = domainXml;
+    const auto name = elementText(xml, "name");
+    const auto nameEnd = xml.find("</name>");
+    if (name && nameEnd != std::string::npos && !elementText(xml, "uuid")) {
+        libvirt::Domain existing(virDomainLookupByName(impl_->connection(), name->c_str()));
+        char uuid[VIR_UUID_STRING_BUFLEN] = {};
+        if (!existing) {
+            virResetLastError();
+        } else if (virDomainGetUUIDString(existing.get(), uuid) == 0) {
+            xml.insert(nameEnd + 7, std::string("<uuid>") + uuid + "</uuid>");
+        }
+    }
+    libvirt::Domain d(virDomainDefineXML(impl_->connection(), xml.c_str()));
     if (!d) {
         fail("defining a guest");
     }

@@ -59,6 +59,21 @@ protected:
 
 }  // namespace
 
+TEST_F(HypervisorContract, DefiningAgainReplacesTheDefinition) {
+    const std::string name = "chatiere-aaa-svc2";
+    h_->define(guestXml(name, "aaa", "svc2"));
+    h_->define(guestXml(name, "aaa", "svc2"));  // e.g. new memory after a resize
+    EXPECT_EQ(h_->state(name), GuestState::ShutOff);
+    h_->start(name);
+    h_->define(guestXml(name, "aaa", "svc2"));  // also while it runs: for its next start
+    EXPECT_EQ(h_->state(name), GuestState::Running);
+    const auto owned = h_->listOwned("aaa");
+    EXPECT_EQ(std::count_if(owned.begin(), owned.end(), [&](const GuestInfo& g) { return g.name == name; }),
+              1);
+    h_->destroy(name);
+    h_->undefine(name);
+}
+
 TEST_F(HypervisorContract, GuestLifecycle) {
     const std::string name = "chatiere-aaa-svc1";
     h_->define(guestXml(name, "aaa", "svc1"));
