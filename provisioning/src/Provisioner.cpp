@@ -107,6 +107,14 @@ Provisioner::StepResult Provisioner::runStep(Job& job, const ServiceSpec& spec) 
         services_.reportActive(spec.id, endpointOf(spec.hostPort));
         return StepResult::Finished;
     };
+    // A guest (re)defined from the spec, running unless it should not.
+    const auto defineAndRun = [&] {
+        builder_.define(spec);
+        if (spec.shouldRun) {
+            builder_.ensureRunning(spec);
+        }
+        return StepResult::Next;
+    };
     switch (job.kind) {
         case JobKind::Create:
             switch (job.step) {
@@ -147,11 +155,7 @@ Provisioner::StepResult Provisioner::runStep(Job& job, const ServiceSpec& spec) 
                     builder_.replaceContent(spec, readFile(job.payload));
                     return StepResult::Next;
                 case 2:
-                    builder_.define(spec);
-                    if (spec.shouldRun) {
-                        builder_.ensureRunning(spec);
-                    }
-                    return StepResult::Next;
+                    return defineAndRun();
                 default:
                     return becomeActive();
             }
@@ -166,11 +170,7 @@ Provisioner::StepResult Provisioner::runStep(Job& job, const ServiceSpec& spec) 
                     builder_.growVolume(spec);
                     return StepResult::Next;
                 case 2:
-                    builder_.define(spec);
-                    if (spec.shouldRun) {
-                        builder_.ensureRunning(spec);
-                    }
-                    return StepResult::Next;
+                    return defineAndRun();
                 default:
                     return becomeActive();
             }
