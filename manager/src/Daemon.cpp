@@ -2,6 +2,7 @@
 
 #include "InstanceLock.h"
 #include "api/Api.h"
+#include "chatiere/manager/Calendar.h"
 #include "chatiere/manager/Database.h"
 #include "chatiere/manager/Error.h"
 #include "chatiere/manager/MailTemplates.h"
@@ -17,7 +18,12 @@
 #include "domain/AuthService.h"
 #include "domain/PlanService.h"
 #include "http/Router.h"
+#include "monitoring/HealthMonitor.h"
+#include "monitoring/Metrics.h"
+#include "monitoring/QuotaLadder.h"
 #include "monitoring/UsageCollector.h"
+#include "monitoring/UsageRollup.h"
+#include "monitoring/UsageService.h"
 #include "services/ProvisioningStore.h"
 #include "services/ServiceManager.h"
 
@@ -94,8 +100,14 @@ struct Daemon::Parts {
     std::unique_ptr<ServiceManager> services;
     std::unique_ptr<provisioning::Reconciler> reconciler;
     std::unique_ptr<provisioning::PeriodicTask> reconcileTask;
+    std::unique_ptr<Calendar> calendar;
     std::unique_ptr<UsageCollector> collector;
+    std::unique_ptr<UsageRollup> rollup;
+    std::unique_ptr<QuotaLadder> ladder;
+    std::unique_ptr<HealthMonitor> health;
+    std::unique_ptr<UsageService> usage;
     std::unique_ptr<provisioning::PeriodicTask> collectTask;
+    std::unique_ptr<provisioning::PeriodicTask> healthTask;
     std::unique_ptr<api::ApiContext> api;
     std::unique_ptr<http::Router> router;
     std::unique_ptr<Poco::ThreadPool> threads;
@@ -184,40 +196,98 @@ void Daemon::start() {
         [&reconcileLogger](const std::exception& e) {
             reconcileLogger.warning("reconciliation skipped: %s", std::string(e.what()));
         });
-    p.collector = std::make_unique<UsageCollector>(*p.db, p.hypervisor, *p.builder, p.clock,
-                                                   Poco::Logger::get("chatiere.monitor"), s.rawRetentionDays);
-    UsageCollector* collector = p.collector.get();
+    p.services = std::make_unique<ServiceManager>(*p.db, p.clock, p.settings, *p.catalogue, *p.associations,
+                                                  [provisioner] { provisioner->wake(); });
+    p.calendar = std::make_unique<Calendar>(s.timeZone);
     Poco::Logger& monitorLogger = Poco::Logger::get("chatiere.monitor");
+    p.collector = std::make_unique<UsageCollector>(*p.db, p.hypervisor, *p.builder, p.clock, monitorLogger,
+                                                   s.rawRetentionDays);
+    p.rollup = std::make_unique<UsageRollup>(*p.db, *p.calendar, s.hourlyRetentionDays);
+    LadderSettings ladderSettings;
+    ladderSettings.includedPercents = s.quotaIncludedSteps;
+    ladderSettings.limitPercents = s.quotaLimitSteps;
+    ladderSettings.grace = std::chrono::seconds(s.quotaGraceSeconds);
+    ladderSettings.publicUrl = s.publicUrl;
+    p.ladder = std::make_unique<QuotaLadder>(*p.db, p.clock, *p.catalogue, *p.associations, ladderSettings,
+                                             [provisioner] { provisioner->wake(); });
+    HealthSettings healthSettings;
+    healthSettings.failuresForDegraded = s.healthFailures;
+    healthSettings.intervalSeconds = s.healthIntervalSeconds;
+    healthSettings.poolFreeAlertPercent = s.poolFreeAlertPercent;
+    healthSettings.memoryFreeAlertPercent = s.memoryFreeAlertPercent;
+    healthSettings.pool = s.libvirtPool;
+    p.health = std::make_unique<HealthMonitor>(*p.db, p.hypervisor, p.probe, *p.catalogue, *p.calendar,
+                                               p.clock, Poco::Logger::get("chatiere.health"), healthSettings);
+    UsageCollector* collector = p.collector.get();
+    UsageRollup* rollup = p.rollup.get();
+    QuotaLadder* ladder = p.ladder.get();
+    HealthMonitor* health = p.health.get();
+    provisioning::Clock* clock = &p.clock;
+    // One monitoring cycle: measure, roll up, walk the quota ladder, look at the host.
     p.collectTask = std::make_unique<provisioning::PeriodicTask>(
         std::chrono::seconds(s.monitoringIntervalSeconds),
-        [collector] {
+        [collector, rollup, ladder, health, clock] {
             collector->collectOnce();
+            rollup->run(clock->now());
+            ladder->evaluate();
+            health->checkHost();
             return false;
         },
         [&monitorLogger](const std::exception& e) {
-            monitorLogger.warning("usage collection skipped: %s", std::string(e.what()));
+            monitorLogger.warning("monitoring cycle skipped: %s", std::string(e.what()));
         });
-    p.services = std::make_unique<ServiceManager>(*p.db, p.clock, p.settings, *p.catalogue, *p.associations,
-                                                  [provisioner] { provisioner->wake(); });
+    Poco::Logger& healthLogger = Poco::Logger::get("chatiere.health");
+    p.healthTask = std::make_unique<provisioning::PeriodicTask>(
+        std::chrono::seconds(s.healthIntervalSeconds > 0 ? std::min(5, s.healthIntervalSeconds) : 5),
+        [health] {
+            health->checkDue();
+            return false;
+        },
+        [&healthLogger](const std::exception& e) {
+            healthLogger.warning("health checks skipped: %s", std::string(e.what()));
+        });
+    p.usage = std::make_unique<UsageService>(
+        *p.db, p.clock, *p.calendar, p.settings, *p.services, *p.associations, [ladder, &monitorLogger] {
+            try {
+                ladder->evaluate();
+            } catch (const std::exception& e) {
+                monitorLogger.warning("quota ladder: %s", std::string(e.what()));
+            }
+        });
+    Database* db = p.db.get();
     p.api = std::make_unique<api::ApiContext>(
-        api::ApiContext{p.settings, *p.auth, *p.associations, *p.plans, *p.services, *p.catalogue, *p.db});
+        api::ApiContext{p.settings, *p.auth, *p.associations, *p.plans, *p.services, *p.catalogue, *p.db,
+                        *p.usage, [db, collector, health] {
+                            MetricsInputs inputs;
+                            if (const auto last = collector->lastReport()) {
+                                inputs.collection = last->first;
+                                inputs.collectedAtSeconds =
+                                    std::chrono::duration<double>(last->second.time_since_epoch()).count();
+                            }
+                            inputs.host = health->lastHost();
+                            auto session = db->session();
+                            return renderMetrics(session, inputs);
+                        }});
     p.router = std::make_unique<http::Router>(Poco::Logger::get("chatiere.http"));
     api::registerSystemRoutes(*p.router, *p.api);
     api::registerAuthRoutes(*p.router, *p.api);
     api::registerAssociationRoutes(*p.router, *p.api);
     api::registerPlanRoutes(*p.router, *p.api);
     api::registerServiceRoutes(*p.router, *p.api);
+    api::registerUsageRoutes(*p.router, *p.api);
 
     p.outboxWorker->start();
     p.provisioner->start();
     p.reconcileTask->start();  // a first pass at once: repairs what changed while the daemon was down
     p.collectTask->start(/*runAtOnce=*/false);
+    p.healthTask->start(/*runAtOnce=*/false);
 
     Poco::Net::ServerSocket socket;
     try {
         socket.bind(Poco::Net::SocketAddress(s.httpAddress, static_cast<Poco::UInt16>(s.httpPort)), true);
         socket.listen(s.httpQueue);
     } catch (const Poco::Exception& e) {
+        p.healthTask->stop();
         p.collectTask->stop();
         p.reconcileTask->stop();
         p.provisioner->stop();
@@ -252,6 +322,7 @@ void Daemon::stop() {
     p.server->stopAll(false);
     p.threads->joinAll();
     // 2. background tasks (a provisioning job stops between two steps).
+    p.healthTask->stop();
     p.collectTask->stop();
     p.reconcileTask->stop();
     p.provisioner->stop();

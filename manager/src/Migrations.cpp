@@ -242,10 +242,123 @@ CREATE INDEX usage_samples_association ON usage_samples(association_id, at);
 CREATE INDEX usage_samples_at ON usage_samples(at);
 )SQL";
 
+// Monitoring: the latest reading of each service, hourly and daily roll-ups (per service and per
+// association; days are calendar days of the installation's time zone), health and uptime,
+// alerts, and the quota ladder's state and exceptions.
+constexpr std::string_view kV6 = R"SQL(
+CREATE TABLE usage_latest (
+    service_id TEXT PRIMARY KEY REFERENCES services(id),
+    association_id TEXT NOT NULL REFERENCES associations(id),
+    at TEXT NOT NULL,
+    cpu_time_ns INTEGER,
+    memory_kib INTEGER,
+    stored_bytes INTEGER
+);
+CREATE TABLE usage_hourly (
+    service_id TEXT NOT NULL REFERENCES services(id),
+    association_id TEXT NOT NULL REFERENCES associations(id),
+    hour TEXT NOT NULL,
+    samples INTEGER NOT NULL,
+    cpu_ns INTEGER NOT NULL,
+    measured_seconds INTEGER NOT NULL,
+    memory_kib_avg INTEGER,
+    memory_kib_max INTEGER,
+    stored_bytes_avg INTEGER,
+    stored_bytes_max INTEGER,
+    PRIMARY KEY (service_id, hour)
+);
+CREATE INDEX usage_hourly_hour ON usage_hourly(hour);
+CREATE TABLE usage_daily (
+    service_id TEXT NOT NULL REFERENCES services(id),
+    association_id TEXT NOT NULL REFERENCES associations(id),
+    day TEXT NOT NULL,
+    samples INTEGER NOT NULL,
+    cpu_ns INTEGER NOT NULL,
+    measured_seconds INTEGER NOT NULL,
+    memory_kib_avg INTEGER,
+    memory_kib_max INTEGER,
+    stored_bytes_avg INTEGER,
+    stored_bytes_max INTEGER,
+    PRIMARY KEY (service_id, day)
+);
+CREATE TABLE association_usage_hourly (
+    association_id TEXT NOT NULL REFERENCES associations(id),
+    hour TEXT NOT NULL,
+    samples INTEGER NOT NULL,
+    cpu_ns INTEGER NOT NULL,
+    memory_kib_avg INTEGER,
+    memory_kib_max INTEGER,
+    stored_bytes_avg INTEGER,
+    stored_bytes_max INTEGER,
+    PRIMARY KEY (association_id, hour)
+);
+CREATE TABLE association_usage_daily (
+    association_id TEXT NOT NULL REFERENCES associations(id),
+    day TEXT NOT NULL,
+    samples INTEGER NOT NULL,
+    cpu_ns INTEGER NOT NULL,
+    memory_kib_avg INTEGER,
+    memory_kib_max INTEGER,
+    stored_bytes_avg INTEGER,
+    stored_bytes_max INTEGER,
+    PRIMARY KEY (association_id, day)
+);
+CREATE TABLE rollup_state (
+    name TEXT PRIMARY KEY,
+    through TEXT NOT NULL
+);
+
+ALTER TABLE services ADD COLUMN health TEXT NOT NULL DEFAULT 'unknown'
+    CHECK (health IN ('unknown', 'ok', 'degraded'));
+ALTER TABLE services ADD COLUMN health_failures INTEGER NOT NULL DEFAULT 0;
+ALTER TABLE services ADD COLUMN health_checked_at TEXT;
+ALTER TABLE services ADD COLUMN health_detail TEXT;
+CREATE TABLE service_uptime_daily (
+    service_id TEXT NOT NULL REFERENCES services(id),
+    day TEXT NOT NULL,
+    checks INTEGER NOT NULL,
+    ok INTEGER NOT NULL,
+    PRIMARY KEY (service_id, day)
+);
+
+CREATE TABLE alerts (
+    id INTEGER PRIMARY KEY AUTOINCREMENT,
+    key TEXT NOT NULL,
+    kind TEXT NOT NULL CHECK (kind IN ('health', 'quota', 'host')),
+    severity TEXT NOT NULL CHECK (severity IN ('warning', 'critical')),
+    association_id TEXT REFERENCES associations(id),
+    service_id TEXT REFERENCES services(id),
+    message TEXT NOT NULL,
+    opened_at TEXT NOT NULL,
+    updated_at TEXT NOT NULL,
+    closed_at TEXT
+);
+CREATE UNIQUE INDEX alerts_open ON alerts(key) WHERE closed_at IS NULL;
+
+CREATE TABLE quota_levels (
+    association_id TEXT NOT NULL REFERENCES associations(id),
+    metric TEXT NOT NULL,
+    level TEXT NOT NULL,
+    at_limit_since TEXT,
+    enforced INTEGER NOT NULL DEFAULT 0,
+    updated_at TEXT NOT NULL,
+    PRIMARY KEY (association_id, metric)
+);
+CREATE TABLE quota_exceptions (
+    id TEXT PRIMARY KEY,
+    association_id TEXT NOT NULL REFERENCES associations(id),
+    until TEXT NOT NULL,
+    reason TEXT NOT NULL,
+    created_by TEXT NOT NULL,
+    created_at TEXT NOT NULL
+);
+CREATE INDEX quota_exceptions_association ON quota_exceptions(association_id, until);
+)SQL";
+
 }  // namespace
 
 const std::vector<std::string_view>& migrations() {
-    static const std::vector<std::string_view> all = {kV1, kV2, kV3, kV4, kV5};
+    static const std::vector<std::string_view> all = {kV1, kV2, kV3, kV4, kV5, kV6};
     return all;
 }
 

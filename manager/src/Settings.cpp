@@ -1,8 +1,12 @@
 #include "chatiere/manager/Settings.h"
 
+#include "chatiere/manager/Calendar.h"
+
 #include <Poco/AutoPtr.h>
 #include <Poco/Exception.h>
+#include <Poco/Net/IPAddress.h>
 #include <Poco/NumberParser.h>
+#include <Poco/StringTokenizer.h>
 #include <Poco/URI.h>
 #include <Poco/Util/PropertyFileConfiguration.h>
 
@@ -38,6 +42,30 @@ int parseInt(const std::string& key, const std::string& value, int min, int max)
                             std::to_string(min) + " to " + std::to_string(max));
     }
     return parsed;
+}
+
+std::vector<int> parseIntList(const std::string& key, const std::string& value, int min, int max) {
+    std::vector<int> out;
+    Poco::StringTokenizer parts(value, ",",
+                                Poco::StringTokenizer::TOK_TRIM | Poco::StringTokenizer::TOK_IGNORE_EMPTY);
+    for (const auto& part : parts) {
+        out.push_back(parseInt(key, part, min, max));
+    }
+    return out;
+}
+
+std::vector<std::string> parseAddresses(const std::string& key, const std::string& value) {
+    std::vector<std::string> out;
+    Poco::StringTokenizer parts(value, ",",
+                                Poco::StringTokenizer::TOK_TRIM | Poco::StringTokenizer::TOK_IGNORE_EMPTY);
+    for (const auto& part : parts) {
+        Poco::Net::IPAddress address;
+        if (!Poco::Net::IPAddress::tryParse(part, address)) {
+            throw SettingsError("setting " + key + ": '" + part + "' is not an IP address");
+        }
+        out.push_back(address.toString());
+    }
+    return out;
 }
 
 bool parseBool(const std::string& key, const std::string& value) {
@@ -138,6 +166,32 @@ Settings Settings::fromConfiguration(const Poco::Util::AbstractConfiguration& co
          [&](auto& k, auto& v) { s.monitoringIntervalSeconds = parseInt(k, v, 5, 3600); }},
         {"monitoring.raw_retention_days",
          [&](auto& k, auto& v) { s.rawRetentionDays = parseInt(k, v, 1, 3650); }},
+        {"monitoring.hourly_retention_days",
+         [&](auto& k, auto& v) { s.hourlyRetentionDays = parseInt(k, v, 1, 3650); }},
+        {"monitoring.health_failures", [&](auto& k, auto& v) { s.healthFailures = parseInt(k, v, 1, 100); }},
+        {"monitoring.health_interval_seconds",
+         [&](auto& k, auto& v) { s.healthIntervalSeconds = parseInt(k, v, 0, 86400); }},
+        {"monitoring.pool_free_alert_percent",
+         [&](auto& k, auto& v) { s.poolFreeAlertPercent = parseInt(k, v, 0, 100); }},
+        {"monitoring.memory_free_alert_percent",
+         [&](auto& k, auto& v) { s.memoryFreeAlertPercent = parseInt(k, v, 0, 100); }},
+        {"time_zone",
+         [&](auto& k, auto& v) {
+             try {
+                 Calendar calendar(v);
+             } catch (const std::exception& e) {
+                 throw SettingsError("setting " + k + ": " + e.what());
+             }
+             s.timeZone = v;
+         }},
+        {"quota.included_steps",
+         [&](auto& k, auto& v) { s.quotaIncludedSteps = parseIntList(k, v, 1, 1000); }},
+        {"quota.limit_steps", [&](auto& k, auto& v) { s.quotaLimitSteps = parseIntList(k, v, 1, 99); }},
+        {"quota.grace_seconds",
+         [&](auto& k, auto& v) { s.quotaGraceSeconds = parseInt(k, v, 0, 86400 * 90); }},
+        {"quota.max_exception_days",
+         [&](auto& k, auto& v) { s.quotaMaxExceptionDays = parseInt(k, v, 1, 365); }},
+        {"metrics.allowed_addresses", [&](auto& k, auto& v) { s.metricsAllowed = parseAddresses(k, v); }},
     };
 
     std::vector<std::string> keys;

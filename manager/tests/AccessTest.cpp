@@ -5,12 +5,13 @@
 using namespace chatiere::manager;
 
 namespace {
-constexpr Permission kScoped[] = {
-    Permission::ViewAssociation,    Permission::ViewMembers,    Permission::ManageMembers,
-    Permission::ViewServices,       Permission::ManageServices, Permission::ViewBilling,
-    Permission::ManageSubscription, Permission::DecideSignup,   Permission::RecordPayments};
+constexpr Permission kScoped[] = {Permission::ViewAssociation,    Permission::ViewMembers,
+                                  Permission::ManageMembers,      Permission::ViewServices,
+                                  Permission::ManageServices,     Permission::ViewBilling,
+                                  Permission::ManageSubscription, Permission::DecideSignup,
+                                  Permission::RecordPayments,     Permission::GrantQuotaExceptions};
 constexpr Permission kGlobal[] = {Permission::ManagePlans, Permission::ViewAudit,
-                                  Permission::ViewAllAssociations};
+                                  Permission::ViewAllAssociations, Permission::ViewMonitoring};
 }  // namespace
 
 TEST(Access, AdminMayDoEverything) {

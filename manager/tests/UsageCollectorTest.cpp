@@ -1,11 +1,13 @@
 // The usage collector with the fake hypervisor, a temp SQLite file and a manual clock: deltas
 // across counter resets, gaps and a daemon restart; only this installation's running services.
 
+#include "chatiere/manager/Calendar.h"
 #include "chatiere/manager/Database.h"
 #include "chatiere/provisioning/FakeHypervisor.h"
 #include "chatiere/provisioning/GuestBuilder.h"
 #include "monitoring/Counters.h"
 #include "monitoring/UsageCollector.h"
+#include "monitoring/UsageRollup.h"
 #include "services/Services.h"
 
 #include <Poco/Data/Statement.h>
@@ -172,9 +174,15 @@ TEST_F(UsageCollectorTest, OnlyLiveServicesOfThisInstallationAreSampledAndOldSam
     auto report = c.collectOnce();
     EXPECT_EQ(report.missingGuests, 1);
     EXPECT_FALSE(samples("svc1").back().stored.isNull());
-    // Past the retention (14 days), raw samples are pruned.
+    // Past the retention (14 days), raw samples are pruned — only once their hour is rolled up.
     clock_.advance(15 * 24h);
     report = c.collectOnce();
+    EXPECT_EQ(report.pruned, 0);
+    EXPECT_EQ(samples("svc1").size(), 3u);
+    const Calendar calendar;
+    UsageRollup(db_, calendar, 90).run(clock_.now());
+    clock_.advance(1h);
+    report = c.collectOnce();
     EXPECT_EQ(report.pruned, 2);
-    EXPECT_EQ(samples("svc1").size(), 1u);
+    EXPECT_EQ(samples("svc1").size(), 2u);
 }

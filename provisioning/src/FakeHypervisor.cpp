@@ -188,6 +188,24 @@ void FakeHypervisor::ensurePool(const std::string& pool, const std::string& dire
     pools_.emplace(pool, directory);
 }
 
+PoolInfo FakeHypervisor::poolInfo(const std::string& pool) {
+    std::lock_guard lock(mutex_);
+    count();
+    checkPool(pool);
+    uint64_t used = 0;
+    for (const auto& [key, v] : volumes_) {
+        if (key.rfind(pool + "/", 0) == 0) {
+            used += v.content.size();
+        }
+    }
+    return {poolCapacity_, used, poolCapacity_ > used ? poolCapacity_ - used : 0};
+}
+
+void FakeHypervisor::setPoolCapacity(uint64_t bytes) {
+    std::lock_guard lock(mutex_);
+    poolCapacity_ = bytes;
+}
+
 VolumeInfo FakeHypervisor::createVolume(const std::string& pool, const std::string& name,
                                         uint64_t capacityBytes) {
     std::lock_guard lock(mutex_);

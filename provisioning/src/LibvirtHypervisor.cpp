@@ -418,6 +418,16 @@ void LibvirtHypervisor::ensurePool(const std::string& poolName, const std::strin
     }
 }
 
+PoolInfo LibvirtHypervisor::poolInfo(const std::string& poolName) {
+    std::lock_guard lock(impl_->mutex);
+    auto p = impl_->pool(poolName);
+    virStoragePoolInfo info;
+    if (virStoragePoolGetInfo(p.get(), &info) != 0) {
+        fail("reading storage pool " + poolName);
+    }
+    return {info.capacity, info.allocation, info.available};
+}
+
 VolumeInfo LibvirtHypervisor::createVolume(const std::string& poolName, const std::string& name,
                                            uint64_t capacityBytes) {
     std::lock_guard lock(impl_->mutex);

@@ -8,8 +8,10 @@
 #include "domain/AuthService.h"
 #include "domain/PlanService.h"
 #include "http/Router.h"
+#include "monitoring/UsageService.h"
 #include "services/ServiceManager.h"
 
+#include <functional>
 #include <optional>
 #include <string>
 
@@ -26,6 +28,8 @@ struct ApiContext {
     ServiceManager& services;
     const templates::Catalogue& catalogue;
     Database& db;  // read-only views (audit log, health)
+    UsageService& usage;
+    std::function<std::string()> metrics;  // the Prometheus text
 
     // The caller from `Authorization: Bearer …` or the session cookie; nullopt when anonymous.
     std::optional<Actor> currentActor(http::Request& request) const;
@@ -47,5 +51,6 @@ void registerAssociationRoutes(http::Router& router, ApiContext& ctx);
 void registerPlanRoutes(http::Router& router, ApiContext& ctx);
 void registerServiceRoutes(http::Router& router, ApiContext& ctx);
 void registerSystemRoutes(http::Router& router, ApiContext& ctx);
+void registerUsageRoutes(http::Router& router, ApiContext& ctx);
 
 }  // namespace chatiere::manager::api

@@ -36,6 +36,7 @@ bool isScoped(Permission p) {
         case Permission::ManagePlans:
         case Permission::ViewAudit:
         case Permission::ViewAllAssociations:
+        case Permission::ViewMonitoring:
             return false;
         default:
             return true;

@@ -15,18 +15,20 @@ std::optional<MemberRole> memberRoleFrom(const std::string& text);
 
 // What someone wants to do. Association-scoped permissions are asked about one association.
 enum class Permission {
-    ViewAssociation,      // its record and status
-    ViewMembers,          // its member list
-    ManageMembers,        // add and remove members, change roles
-    ViewServices,         // its services
-    ManageServices,       // create, suspend, resume, delete its services
-    ViewBilling,          // its subscriptions and invoices
-    ManageSubscription,   // subscribe, change, cancel
-    DecideSignup,         // approve or reject (staff)
-    RecordPayments,       // payments and credit notes (staff)
-    ManagePlans,          // the catalogue (staff, not scoped)
-    ViewAudit,            // the audit log (staff, not scoped)
-    ViewAllAssociations,  // list every association (staff, not scoped)
+    ViewAssociation,       // its record and status
+    ViewMembers,           // its member list
+    ManageMembers,         // add and remove members, change roles
+    ViewServices,          // its services
+    ManageServices,        // create, suspend, resume, delete its services
+    ViewBilling,           // its subscriptions and invoices
+    ManageSubscription,    // subscribe, change, cancel
+    DecideSignup,          // approve or reject (staff)
+    RecordPayments,        // payments and credit notes (staff)
+    ManagePlans,           // the catalogue (staff, not scoped)
+    ViewAudit,             // the audit log (staff, not scoped)
+    ViewAllAssociations,   // list every association (staff, not scoped)
+    ViewMonitoring,        // alerts and the Prometheus metrics (admin, not scoped)
+    GrantQuotaExceptions,  // a time-limited exception to the quota ladder (admin)
 };
 
 enum class Decision { Allow, Forbidden, NotFound };

@@ -53,6 +53,12 @@ public:
                          const Poco::JSON::Object::Ptr& body);
     void removeMember(const Actor& actor, const std::string& associationId, const std::string& userId);
 
+    // Mails each manager of the association, in their language (in the caller's transaction;
+    // the outbox is woken by mailQueued() once it commits). `association` is set in the vars.
+    void notifyManagers(Poco::Data::Session& s, const Association& a, const std::string& templateName,
+                        std::map<std::string, std::string> vars);
+    void mailQueued() { mailQueued_(); }
+
     // The demo and imports: an association created directly, active, with its manager.
     SignupResult createActive(const Poco::JSON::Object::Ptr& signupBody, const Actor& actor);
 
@@ -66,8 +72,6 @@ private:
                              const std::string& newStatus, const std::optional<std::string>& reason,
                              const std::string& templateName, const std::map<std::string, std::string>& vars);
     std::string issueVerification(Poco::Data::Session& s, const User& user);
-    void notifyManagers(Poco::Data::Session& s, const Association& a, const std::string& templateName,
-                        std::map<std::string, std::string> vars);
     std::string nowText() const;
 
     Database& db_;

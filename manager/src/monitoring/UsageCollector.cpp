@@ -42,8 +42,7 @@ UsageCollector::UsageCollector(Database& db, provisioning::Hypervisor& hyperviso
 void UsageCollector::loadLastReadings() {
     auto s = db_.session();
     Poco::Data::Statement stmt(s);
-    stmt << "SELECT service_id, cpu_time_ns, at FROM usage_samples WHERE id IN "
-            "(SELECT MAX(id) FROM usage_samples WHERE cpu_time_ns IS NOT NULL GROUP BY service_id)";
+    stmt << "SELECT service_id, cpu_time_ns, at FROM usage_latest WHERE cpu_time_ns IS NOT NULL";
     stmt.execute();
     Poco::Data::RecordSet rs(stmt);
     for (bool more = rs.moveFirst(); more; more = rs.moveNext()) {
@@ -140,9 +139,21 @@ CollectionReport UsageCollector::collectOnce() {
              "memory_kib, stored_bytes) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
             useRef(row.service.id), useRef(row.service.associationId), useRef(at), bind(interval),
             bind(cpuTime), bind(cpu), bind(memory), bind(stored), now;
+        // The latest reading: what quotas, the usage API and the next deltas start from. A
+        // counter missing this cycle keeps the last one seen.
+        s << "INSERT INTO usage_latest (service_id, association_id, at, cpu_time_ns, memory_kib, "
+             "stored_bytes) VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT (service_id) DO UPDATE SET at = "
+             "excluded.at, cpu_time_ns = COALESCE(excluded.cpu_time_ns, usage_latest.cpu_time_ns), "
+             "memory_kib = excluded.memory_kib, stored_bytes = COALESCE(excluded.stored_bytes, "
+             "usage_latest.stored_bytes)",
+            useRef(row.service.id), useRef(row.service.associationId), useRef(at), bind(cpuTime),
+            bind(memory), bind(stored), now;
     }
+    // Raw samples past their retention go, but never before the hour they belong to is rolled up.
     const std::string cutoff = formatTime(collectedAt - std::chrono::hours(24) * rawRetentionDays_);
-    s << "DELETE FROM usage_samples WHERE at < ?", useRef(cutoff), now;
+    s << "DELETE FROM usage_samples WHERE at < ? AND at < COALESCE((SELECT through FROM rollup_state "
+         "WHERE name = 'hourly'), '')",
+        useRef(cutoff), now;
     int pruned = 0;
     s << "SELECT changes()", into(pruned), now;
     tx.commit();
@@ -156,10 +167,19 @@ CollectionReport UsageCollector::collectOnce() {
     report.pruned = pruned;
     report.duration =
         std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() - started);
+    {
+        std::lock_guard reportLock(reportMutex_);
+        lastReport_ = std::make_pair(report, clock_.now());
+    }
     if (report.missingGuests > 0) {
         logger_.debug("usage: %d service(s) without a running guest this cycle", report.missingGuests);
     }
     return report;
+}
+
+std::optional<std::pair<CollectionReport, provisioning::Clock::TimePoint>> UsageCollector::lastReport() {
+    std::lock_guard lock(reportMutex_);
+    return lastReport_;
 }
 
 }  // namespace chatiere::manager

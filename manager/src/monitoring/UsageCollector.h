@@ -8,7 +8,9 @@
 #include <chrono>
 #include <map>
 #include <mutex>
+#include <optional>
 #include <string>
+#include <utility>
 
 namespace Poco {
 class Logger;
@@ -35,6 +37,8 @@ public:
                    Poco::Logger& logger, int rawRetentionDays);
 
     CollectionReport collectOnce();
+    // The last cycle's report and when it ended (nullopt before the first).
+    std::optional<std::pair<CollectionReport, provisioning::Clock::TimePoint>> lastReport();
 
 private:
     struct Reading {
@@ -52,6 +56,8 @@ private:
     std::mutex mutex_;  // one collection at a time
     bool loaded_ = false;
     std::map<std::string, Reading> last_;  // by service id
+    std::mutex reportMutex_;
+    std::optional<std::pair<CollectionReport, provisioning::Clock::TimePoint>> lastReport_;
 };
 
 }  // namespace chatiere::manager

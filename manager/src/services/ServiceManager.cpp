@@ -203,23 +203,30 @@ Service ServiceManager::changeReasons(const Actor& actor, const std::string& ser
     if (!current || current->state == "deleting" || current->state == "deleted") {
         throw Error(ErrorKind::Conflict, "invalid_state", "The service is being deleted.");
     }
-    std::set<std::string> reasons = current->suspendedFor;
-    const bool changed = add ? reasons.insert(reason).second : reasons.erase(reason) > 0;
-    if (changed) {
-        const std::string at = nowText();
-        services.setSuspendedFor(serviceId, reasons, at);
-        services.enqueueJob(serviceId, "apply", at);
-        Poco::JSON::Object details;
-        details.set("reason", reason);
-        AuditLog::record(s, actor, at, add ? "service.suspend" : "service.resume", "service", serviceId,
-                         current->associationId, details);
-    }
+    const bool changed = changeReason(s, actor, *current, reason, add, nowText());
     tx.commit();
     if (changed) {
         jobQueued_();
     }
-    current->suspendedFor = reasons;
     return *current;
+}
+
+bool ServiceManager::changeReason(Poco::Data::Session& s, const Actor& actor, Service& service,
+                                  const std::string& reason, bool add, const std::string& at) {
+    std::set<std::string> reasons = service.suspendedFor;
+    const bool changed = add ? reasons.insert(reason).second : reasons.erase(reason) > 0;
+    if (!changed) {
+        return false;
+    }
+    ServiceRepository services(s);
+    services.setSuspendedFor(service.id, reasons, at);
+    services.enqueueJob(service.id, "apply", at);
+    Poco::JSON::Object details;
+    details.set("reason", reason);
+    AuditLog::record(s, actor, at, add ? "service.suspend" : "service.resume", "service", service.id,
+                     service.associationId, details);
+    service.suspendedFor = reasons;
+    return true;
 }
 
 Service ServiceManager::suspend(const Actor& actor, const std::string& serviceId) {

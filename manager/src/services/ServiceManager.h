@@ -38,6 +38,13 @@ public:
     // so that an association over its quota can clean up.
     Service replaceContent(const Actor& actor, const std::string& serviceId, const std::string& upload);
 
+    // Adds or removes one suspension reason, in the caller's transaction: the reasons stored, an
+    // `apply` job queued, the audit entry written. False when nothing changed. The caller wakes
+    // the provisioner (jobQueued) once the transaction commits.
+    static bool changeReason(Poco::Data::Session& s, const Actor& actor, Service& service,
+                             const std::string& reason, bool add, const std::string& at);
+    void jobQueued() { jobQueued_(); }
+
     static constexpr std::size_t kMaxUploadBytes = 256 * 1024 * 1024;
 
 private:

@@ -3,6 +3,7 @@
 #include <filesystem>
 #include <stdexcept>
 #include <string>
+#include <vector>
 
 namespace Poco::Util {
 class AbstractConfiguration;
@@ -51,14 +52,25 @@ struct Settings {
     std::string mailFrom = "Chatière <chatiere@localhost>";      // mail.from
     std::string publicUrl = "http://127.0.0.1:8470";             // public.url
     std::string termsVersion = "1";                              // terms.version
-    std::string termsFile;               // terms.file (empty: web.dir/terms.<lang>.md)
-    int sessionTtlHours = 24 * 7;        // auth.session_ttl_hours
-    int loginMaxFailures = 5;            // auth.max_failures
-    int loginLockSeconds = 15 * 60;      // auth.lock_seconds
-    int outboxIntervalSeconds = 10;      // outbox.interval_seconds
-    int outboxMaxAttempts = 20;          // outbox.max_attempts
-    int monitoringIntervalSeconds = 60;  // monitoring.interval_seconds: one usage collection
-    int rawRetentionDays = 14;           // monitoring.raw_retention_days: raw usage samples kept
+    std::string termsFile;                  // terms.file (empty: web.dir/terms.<lang>.md)
+    int sessionTtlHours = 24 * 7;           // auth.session_ttl_hours
+    int loginMaxFailures = 5;               // auth.max_failures
+    int loginLockSeconds = 15 * 60;         // auth.lock_seconds
+    int outboxIntervalSeconds = 10;         // outbox.interval_seconds
+    int outboxMaxAttempts = 20;             // outbox.max_attempts
+    int monitoringIntervalSeconds = 60;     // monitoring.interval_seconds: one usage collection
+    int rawRetentionDays = 14;              // monitoring.raw_retention_days: raw usage samples kept
+    int hourlyRetentionDays = 90;           // monitoring.hourly_retention_days: hourly figures kept
+    int healthFailures = 3;                 // monitoring.health_failures: failed checks in a row → degraded
+    int healthIntervalSeconds = 0;          // monitoring.health_interval_seconds (0: the template's)
+    int poolFreeAlertPercent = 10;          // monitoring.pool_free_alert_percent
+    int memoryFreeAlertPercent = 5;         // monitoring.memory_free_alert_percent
+    std::string timeZone = "Europe/Paris";  // time_zone: what a day is, for usage and billing
+    std::vector<int> quotaIncludedSteps{80, 100};  // quota.included_steps: % of included that mail
+    std::vector<int> quotaLimitSteps{90};          // quota.limit_steps: % of the limit that mail
+    int quotaGraceSeconds = 72 * 3600;             // quota.grace_seconds: at the limit → websites suspended
+    int quotaMaxExceptionDays = 90;                // quota.max_exception_days
+    std::vector<std::string> metricsAllowed{"127.0.0.1", "::1"};  // metrics.allowed_addresses
 
     // Reads and validates; throws SettingsError naming the key at fault. Keys under `logging.`
     // belong to Poco's logging configuration and are passed through.

@@ -26,6 +26,7 @@ public:
     std::vector<GuestStats> bulkStats(const std::string& instanceId) override;
 
     void ensurePool(const std::string& pool, const std::string& directory) override;
+    PoolInfo poolInfo(const std::string& pool) override;
     VolumeInfo createVolume(const std::string& pool, const std::string& name,
                             uint64_t capacityBytes) override;
     std::optional<VolumeInfo> volume(const std::string& pool, const std::string& name) override;
@@ -38,6 +39,8 @@ public:
     void clearFailure();
     int calls() const;
     std::string volumeContent(const std::string& pool, const std::string& name) const;
+    // What poolInfo reports as the pool's size (its allocation is the volumes' content).
+    void setPoolCapacity(uint64_t bytes);
 
 private:
     struct Guest {
@@ -58,6 +61,7 @@ private:
     std::map<std::string, Guest> guests_;
     std::map<std::string, Volume> volumes_;  // key pool/name
     std::map<std::string, std::string> pools_ = {{kPool, "/fake/default"}};
+    uint64_t poolCapacity_ = uint64_t{100} << 30;
     int calls_ = 0;
     int failAt_ = 0;
     HypervisorError::Code failCode_ = HypervisorError::Code::Failed;

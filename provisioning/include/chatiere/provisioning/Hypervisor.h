@@ -40,6 +40,13 @@ struct VolumeInfo {
     uint64_t allocationBytes = 0;  // what the volume really uses on the host
 };
 
+// A storage pool's space, as libvirt reports it.
+struct PoolInfo {
+    uint64_t capacityBytes = 0;
+    uint64_t allocationBytes = 0;
+    uint64_t availableBytes = 0;
+};
+
 class HypervisorError : public std::runtime_error {
 public:
     enum class Code {
@@ -82,6 +89,7 @@ public:
 
     // Storage: a directory pool, defined and started if it is not there yet (idempotent).
     virtual void ensurePool(const std::string& pool, const std::string& directory) = 0;
+    virtual PoolInfo poolInfo(const std::string& pool) = 0;
     // Storage volumes of a pool
     virtual VolumeInfo createVolume(const std::string& pool, const std::string& name,
                                     uint64_t capacityBytes) = 0;

@@ -27,6 +27,7 @@ public:
     std::vector<GuestStats> bulkStats(const std::string& instanceId) override;
 
     void ensurePool(const std::string& pool, const std::string& directory) override;
+    PoolInfo poolInfo(const std::string& pool) override;
     VolumeInfo createVolume(const std::string& pool, const std::string& name,
                             uint64_t capacityBytes) override;
     std::optional<VolumeInfo> volume(const std::string& pool, const std::string& name) override;

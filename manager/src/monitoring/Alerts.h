@@ -1,0 +1,44 @@
+#pragma once
+
+#include <Poco/Data/Session.h>
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <vector>
+
+namespace chatiere::manager {
+
+// What the admin volunteer must look at: a service that stopped answering, an association at its
+// quota, the host short of disk or memory, libvirtd unreachable. An alert is identified by its
+// key ("health:SERVICE", "quota:ASSOCIATION:METRIC", "host:pool_space"…); at most one is open per
+// key, and it closes when its cause goes away.
+struct Alert {
+    int64_t id = 0;
+    std::string key;
+    std::string kind;      // health | quota | host
+    std::string severity;  // warning | critical
+    std::optional<std::string> associationId;
+    std::optional<std::string> serviceId;
+    std::string message;
+    std::string openedAt;
+    std::string updatedAt;
+    std::optional<std::string> closedAt;
+};
+
+class AlertBook {
+public:
+    explicit AlertBook(Poco::Data::Session& session) : session_(session) {}
+    // Opens the alert, or updates the message and severity of the open one; true when it is new.
+    bool raise(const Alert& alert, const std::string& at);
+    // Closes the open alert of that key; true when there was one.
+    bool resolve(const std::string& key, const std::string& at);
+    // Open alerts first, newest first; then, when asked, the closed ones, newest first.
+    std::vector<Alert> list(bool includeClosed, int limit);
+    int openCount();
+
+private:
+    Poco::Data::Session& session_;
+};
+
+}  // namespace chatiere::manager

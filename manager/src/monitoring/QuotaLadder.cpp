@@ -1,0 +1,316 @@
+#include "monitoring/QuotaLadder.h"
+
+#include "chatiere/manager/Time.h"
+#include "domain/AuditLog.h"
+#include "domain/Rows.h"
+#include "monitoring/Alerts.h"
+#include "monitoring/CurrentUsage.h"
+#include "services/ServiceManager.h"
+#include "services/Services.h"
+
+#include <Poco/Data/RecordSet.h>
+#include <Poco/Data/Statement.h>
+#include <Poco/Nullable.h>
+
+#include <algorithm>
+#include <cstdio>
+#include <map>
+
+namespace chatiere::manager {
+
+using namespace Poco::Data::Keywords;
+
+namespace {
+
+constexpr double kHysteresis = 0.95;  // a rung is left only 5 % under it: no mail storm at the edge
+
+struct MetricLabel {
+    const char* fr;
+    const char* en;
+    const char* unit;
+};
+
+const std::map<std::string, MetricLabel> kLabels = {
+    {"disk_gib", {"données stockées", "stored data", "GiB"}},
+    {"memory_mib", {"mémoire allouée", "allocated memory", "MiB"}},
+    {"vcpus", {"processeurs virtuels", "virtual CPUs", "vCPU"}},
+    {"services", {"services", "services", ""}},
+};
+
+std::string number(double value, bool french) {
+    char buffer[32];
+    if (value == static_cast<double>(static_cast<long long>(value))) {
+        std::snprintf(buffer, sizeof buffer, "%lld", static_cast<long long>(value));
+    } else {
+        std::snprintf(buffer, sizeof buffer, "%.2f", value);
+    }
+    std::string out = buffer;
+    if (french) {
+        std::replace(out.begin(), out.end(), '.', ',');
+    }
+    return out;
+}
+
+struct LevelRow {
+    std::string level = "none";
+    std::optional<std::string> atLimitSince;
+    bool enforced = false;
+};
+
+LevelRow loadLevel(Poco::Data::Session& s, const std::string& associationId, const std::string& metric) {
+    Poco::Data::Statement stmt(s);
+    std::string a = associationId;
+    std::string m = metric;
+    stmt
+        << "SELECT level, at_limit_since, enforced FROM quota_levels WHERE association_id = ? AND metric = ?",
+        useRef(a), useRef(m);
+    stmt.execute();
+    Poco::Data::RecordSet rs(stmt);
+    LevelRow row;
+    if (rs.moveFirst()) {
+        row.level = text(rs, "level");
+        row.atLimitSince = optText(rs, "at_limit_since");
+        row.enforced = integer(rs, "enforced") != 0;
+    }
+    return row;
+}
+
+void storeLevel(Poco::Data::Session& s, const std::string& associationId, const std::string& metric,
+                const LevelRow& row, const std::string& at) {
+    const auto since = nullable(row.atLimitSince);
+    const int enforced = row.enforced ? 1 : 0;
+    s << "INSERT INTO quota_levels (association_id, metric, level, at_limit_since, enforced, updated_at) "
+         "VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT (association_id, metric) DO UPDATE SET level = "
+         "excluded.level, "
+         "at_limit_since = excluded.at_limit_since, enforced = excluded.enforced, updated_at = "
+         "excluded.updated_at",
+        useRef(associationId), useRef(metric), useRef(row.level), bind(since), bind(enforced), useRef(at),
+        now;
+}
+
+std::string stepText(const QuotaStep& step, bool measured, bool french) {
+    const std::string p = std::to_string(step.percent) + (french ? "\u202f%" : " %");
+    if (step.bound == "included") {
+        if (step.percent >= 100) {
+            return french
+                       ? p + " de ce que comprend votre formule : au-delà, le dépassement peut être facturé "
+                             "selon votre formule"
+                       : p + " of what your plan includes: beyond it, overage may be billed as your plan "
+                             "says";
+        }
+        return french ? p + " de ce que comprend votre formule" : p + " of what your plan includes";
+    }
+    if (step.percent >= 100) {
+        if (measured) {
+            return french ? "la limite de votre formule : libérez de la place, sinon vos sites web seront "
+                            "suspendus "
+                            "à la fin du délai de grâce"
+                          : "your plan's limit: free some space, or your websites will be suspended when the "
+                            "grace "
+                            "period ends";
+        }
+        return french ? "la limite de votre formule : vous ne pouvez pas en ajouter davantage"
+                      : "your plan's limit: you cannot add more";
+    }
+    return french ? p + " de la limite de votre formule" : p + " of your plan's limit";
+}
+
+}  // namespace
+
+std::vector<QuotaStep> ladderSteps(const QuotaLimit& quota, const std::vector<int>& includedPercents,
+                                   const std::vector<int>& limitPercents) {
+    std::vector<QuotaStep> steps;
+    auto add = [&steps](const std::string& bound, int percent, int64_t base) {
+        const double threshold = static_cast<double>(base) * percent / 100.0;
+        if (threshold > 0) {
+            steps.push_back({bound + "_" + std::to_string(percent), bound, percent, threshold});
+        }
+    };
+    for (int p : includedPercents) {
+        add("included", p, quota.included);
+    }
+    for (int p : limitPercents) {
+        if (p < 100) {
+            add("limit", p, quota.limit);
+        }
+    }
+    std::stable_sort(steps.begin(), steps.end(),
+                     [](const QuotaStep& a, const QuotaStep& b) { return a.threshold < b.threshold; });
+    add("limit", 100, quota.limit);
+    return steps;
+}
+
+QuotaLadder::QuotaLadder(Database& db, provisioning::Clock& clock, const templates::Catalogue& catalogue,
+                         AssociationService& associations, LadderSettings settings,
+                         std::function<void()> jobQueued)
+    : db_(db),
+      clock_(clock),
+      catalogue_(catalogue),
+      associations_(associations),
+      settings_(std::move(settings)),
+      jobQueued_(std::move(jobQueued)) {}
+
+LadderReport QuotaLadder::evaluate() {
+    LadderReport report;
+    const auto nowPoint = clock_.now();
+    const std::string at = formatTime(nowPoint);
+    const Actor system = Actor::system("quota");
+    auto s = db_.session();
+    const auto usage = currentUsage(s);
+    std::vector<std::string> ids;
+    s << "SELECT id FROM associations WHERE status = 'active' AND plan_slug IS NOT NULL ORDER BY id",
+        into(ids), now;
+    bool mailed = false;
+    bool queued = false;
+
+    for (const auto& id : ids) {
+        Transaction tx(s);
+        const auto association = AssociationRepository(s).find(id);
+        const auto plan = association ? PlanRepository(s).find(*association->planSlug) : std::nullopt;
+        if (!plan) {
+            continue;
+        }
+        Poco::Nullable<std::string> exceptionUntil;
+        s << "SELECT MAX(until) FROM quota_exceptions WHERE association_id = ? AND until > ?", useRef(id),
+            useRef(at), into(exceptionUntil), now;
+        const auto used = usage.find(id);
+
+        std::vector<std::string> tracked;
+        s << "SELECT metric FROM quota_levels WHERE association_id = ?", useRef(id), into(tracked), now;
+        std::map<std::string, QuotaLimit> quotas = plan->quotas;
+        for (const auto& metric : tracked) {
+            // A metric the plan no longer limits: its ladder is reset (and any enforcement lifted).
+            quotas.try_emplace(metric, QuotaLimit{0, 0});
+        }
+        bool enforceAny = false;
+        for (const auto& [metric, quota] : quotas) {
+            const double value = used == usage.end()          ? 0.0
+                                 : used->second.count(metric) ? used->second.at(metric)
+                                                              : 0.0;
+            const auto label = kLabels.count(metric) ? kLabels.at(metric) : MetricLabel{"", "", ""};
+            const bool measured = metric == "disk_gib";
+            const auto steps = ladderSteps(quota, settings_.includedPercents, settings_.limitPercents);
+            LevelRow row = loadLevel(s, id, metric);
+            const LevelRow before = row;
+
+            int previous = -1;
+            for (std::size_t i = 0; i < steps.size(); ++i) {
+                if (steps[i].name == row.level) {
+                    previous = static_cast<int>(i);
+                }
+            }
+            int reached = -1;
+            int kept = -1;
+            for (std::size_t i = 0; i < steps.size(); ++i) {
+                if (value >= steps[i].threshold) {
+                    reached = static_cast<int>(i);
+                }
+                if (value >= steps[i].threshold * kHysteresis) {
+                    kept = static_cast<int>(i);
+                }
+            }
+            const int level = reached > previous ? reached : std::min(previous, kept);
+            row.level = level < 0 ? "none" : steps[static_cast<std::size_t>(level)].name;
+
+            Poco::JSON::Object details;
+            details.set("metric", metric);
+            details.set("used", value);
+            details.set("included", quota.included);
+            details.set("limit", quota.limit);
+            if (level > previous) {
+                const QuotaStep& step = steps[static_cast<std::size_t>(level)];
+                details.set("step", step.name);
+                AuditLog::record(s, system, at, "quota.step", "association", id, id, details);
+                associations_.notifyManagers(s, *association, "quota_step",
+                                             {{"metric_fr", label.fr},
+                                              {"metric_en", label.en},
+                                              {"unit", label.unit},
+                                              {"used_fr", number(value, true)},
+                                              {"used_en", number(value, false)},
+                                              {"included", std::to_string(quota.included)},
+                                              {"limit", std::to_string(quota.limit)},
+                                              {"step_fr", stepText(step, measured, true)},
+                                              {"step_en", stepText(step, measured, false)},
+                                              {"link", settings_.publicUrl + "/associations/" + id}});
+                ++report.notices;
+                mailed = true;
+            } else if (level < previous) {
+                details.set("step", row.level);
+                AuditLog::record(s, system, at, "quota.step_cleared", "association", id, id, details);
+            }
+
+            // Enforcement: stored data (the only measured metric) at the limit past the grace period.
+            const bool atLimit = measured && quota.limit > 0 && value >= static_cast<double>(quota.limit);
+            row.atLimitSince =
+                atLimit ? std::optional<std::string>(before.atLimitSince.value_or(at)) : std::nullopt;
+            const bool excepted = !exceptionUntil.isNull();
+            const auto since = row.atLimitSince ? parseTime(*row.atLimitSince) : std::nullopt;
+            row.enforced = atLimit && !excepted && since && nowPoint - *since >= settings_.grace;
+
+            const std::string alertKey = "quota:" + id + ":" + metric;
+            AlertBook alerts(s);
+            if (atLimit) {
+                const std::string sinceText = row.atLimitSince.value_or(at);
+                std::string message = association->name + " is at its plan's limit of " +
+                                      std::to_string(quota.limit) + " " + label.unit + " of " + label.en +
+                                      " since " + sinceText + ". ";
+                message +=
+                    row.enforced
+                        ? "Its websites are suspended (the `quota` reason) until it is under the limit. "
+                    : excepted ? "An exception until " + exceptionUntil.value() + " keeps its websites up. "
+                               : "Its websites are suspended when the grace period ends. ";
+                message +=
+                    "Stored data cannot be throttled; CPU and memory are capped by each guest's allocation.";
+                alerts.raise({0, alertKey, "quota", row.enforced ? "critical" : "warning", id, std::nullopt,
+                              message, "", "", std::nullopt},
+                             at);
+            } else {
+                alerts.resolve(alertKey, at);
+            }
+
+            enforceAny |= row.enforced;
+            if (row.enforced != before.enforced) {
+                details.set("reason", row.enforced ? "limit_reached"
+                                      : !atLimit   ? "under_limit"
+                                                   : "exception");
+                AuditLog::record(s, system, at, row.enforced ? "quota.enforce" : "quota.release",
+                                 "association", id, id, details);
+                associations_.notifyManagers(s, *association,
+                                             row.enforced ? "quota_suspended" : "quota_resumed",
+                                             {{"metric_fr", label.fr},
+                                              {"metric_en", label.en},
+                                              {"unit", label.unit},
+                                              {"used_fr", number(value, true)},
+                                              {"used_en", number(value, false)},
+                                              {"limit", std::to_string(quota.limit)},
+                                              {"link", settings_.publicUrl + "/associations/" + id}});
+                mailed = true;
+                ++(row.enforced ? report.enforced : report.released);
+            }
+            if (row.level != before.level || row.atLimitSince != before.atLimitSince ||
+                row.enforced != before.enforced) {
+                storeLevel(s, id, metric, row, at);
+            }
+        }
+        // Every website service follows the enforcement (new ones too); mail keeps running.
+        for (auto& service : ServiceRepository(s).ofAssociation(id)) {
+            const auto* manifest = catalogue_.find(service.templateName);
+            const bool website = manifest && manifest->kind == "website";
+            if (enforceAny && website && service.state != "deleting") {
+                queued |= ServiceManager::changeReason(s, system, service, "quota", true, at);
+            } else if (!enforceAny && service.suspendedFor.count("quota")) {
+                queued |= ServiceManager::changeReason(s, system, service, "quota", false, at);
+            }
+        }
+        tx.commit();
+    }
+    if (queued) {
+        jobQueued_();
+    }
+    if (mailed) {
+        associations_.mailQueued();
+    }
+    return report;
+}
+
+}  // namespace chatiere::manager

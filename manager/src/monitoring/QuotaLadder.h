@@ -1,0 +1,64 @@
+#pragma once
+
+#include "chatiere/manager/Database.h"
+#include "chatiere/provisioning/Clock.h"
+#include "chatiere/templates/Catalogue.h"
+#include "domain/AssociationService.h"
+#include "domain/Plans.h"
+
+#include <chrono>
+#include <functional>
+#include <string>
+#include <vector>
+
+namespace chatiere::manager {
+
+// One rung of the ladder: a share of a quota's `included` or `limit`.
+struct QuotaStep {
+    std::string name;   // "included_80", "limit_100"…
+    std::string bound;  // included | limit
+    int percent = 0;
+    double threshold = 0;  // in the metric's unit
+};
+
+// The rungs of a quota, lowest first: each share of `included`, each of `limit`, and the limit
+// itself (always last). Rungs at zero (a quota of 0) are left out.
+std::vector<QuotaStep> ladderSteps(const QuotaLimit& quota, const std::vector<int>& includedPercents,
+                                   const std::vector<int>& limitPercents);
+
+struct LadderSettings {
+    std::vector<int> includedPercents{80, 100};
+    std::vector<int> limitPercents{90};
+    std::chrono::seconds grace{72 * 3600};  // at the limit this long → websites suspended
+    std::string publicUrl;                  // the mails link to the association's space there
+};
+
+struct LadderReport {
+    int notices = 0;   // rungs reached, each mailed
+    int enforced = 0;  // associations whose websites got the `quota` reason
+    int released = 0;  // associations whose `quota` reason was removed
+};
+
+// The gentle enforcement ladder, evaluated after each usage collection: each association's usage
+// against its plan's quotas. Reaching a rung mails the managers once (a rung is reached again only
+// after usage fell 5 % under it); stored data at the limit for the grace period adds the `quota`
+// suspension reason to the association's website services (mail keeps running), removed as soon as
+// usage is back under the limit, the plan allows more, or the admin granted an exception. Every
+// step is audited, mailed through the outbox and, at the limit, an alert for the admin.
+class QuotaLadder {
+public:
+    QuotaLadder(Database& db, provisioning::Clock& clock, const templates::Catalogue& catalogue,
+                AssociationService& associations, LadderSettings settings, std::function<void()> jobQueued);
+
+    LadderReport evaluate();
+
+private:
+    Database& db_;
+    provisioning::Clock& clock_;
+    const templates::Catalogue& catalogue_;
+    AssociationService& associations_;
+    LadderSettings settings_;
+    std::function<void()> jobQueued_;
+};
+
+}  // namespace chatiere::manager

@@ -1,0 +1,320 @@
+#include "monitoring/UsageService.h"
+
+#include "chatiere/manager/Error.h"
+#include "chatiere/manager/Ids.h"
+#include "chatiere/manager/Time.h"
+#include "domain/AuditLog.h"
+#include "domain/JsonFields.h"
+#include "domain/Plans.h"
+#include "domain/Rows.h"
+#include "monitoring/Alerts.h"
+#include "monitoring/CurrentUsage.h"
+
+#include <Poco/Data/RecordSet.h>
+#include <Poco/Data/Statement.h>
+#include <Poco/JSON/Array.h>
+#include <Poco/NumberParser.h>
+
+#include <cmath>
+
+namespace chatiere::manager {
+
+using namespace Poco::Data::Keywords;
+
+namespace {
+
+Poco::Dynamic::Var optionalValue(const std::optional<std::string>& v) {
+    return v ? Poco::Dynamic::Var(*v) : Poco::Dynamic::Var();
+}
+
+double rounded(double value, int decimals) {
+    const double scale = std::pow(10.0, decimals);
+    return std::round(value * scale) / scale;
+}
+
+Error badQuery(const std::string& code, const std::string& field, const std::string& message) {
+    return Error(ErrorKind::Validation, code, message, {{field, code, message}});
+}
+
+}  // namespace
+
+UsageService::UsageService(Database& db, provisioning::Clock& clock, const Calendar& calendar,
+                           const Settings& settings, ServiceManager& services,
+                           AssociationService& associations, std::function<void()> quotasChanged)
+    : db_(db),
+      clock_(clock),
+      calendar_(calendar),
+      settings_(settings),
+      services_(services),
+      associations_(associations),
+      quotasChanged_(std::move(quotasChanged)) {}
+
+Poco::JSON::Object UsageService::serviceSeries(const Actor& actor, const std::string& serviceId,
+                                               const SeriesQuery& query) {
+    // Checked first: a bad query is a 400 only for whoever may see the service.
+    const Service service = services_.get(actor, serviceId);
+    const auto parseBound = [](const std::optional<std::string>& text,
+                               const char* field) -> std::optional<TimePoint> {
+        if (!text) {
+            return std::nullopt;
+        }
+        const auto t = parseTime(*text);
+        if (!t) {
+            throw badQuery("invalid_time", field,
+                           std::string(field) +
+                               " must be a time like 2026-12-01T00:00:00Z (RFC 3339), not '" + *text + "'.");
+        }
+        return std::chrono::time_point_cast<std::chrono::seconds>(*t);
+    };
+    const TimePoint to =
+        parseBound(query.to, "to").value_or(std::chrono::time_point_cast<std::chrono::seconds>(clock_.now()));
+    const TimePoint from = parseBound(query.from, "from").value_or(to - std::chrono::hours(24));
+    if (from > to) {
+        throw badQuery("invalid_range", "from",
+                       "from (" + formatTime(from) + ") is after to (" + formatTime(to) + ").");
+    }
+    const int64_t range = std::chrono::duration_cast<std::chrono::seconds>(to - from).count();
+    int64_t step = 0;
+    if (query.step) {
+        Poco::Int64 parsed = 0;
+        if (!Poco::NumberParser::tryParse64(*query.step, parsed) || parsed <= 0) {
+            throw badQuery("invalid_step", "step",
+                           "step must be a whole number of seconds above zero, not '" + *query.step + "'.");
+        }
+        step = parsed;
+    } else {
+        step = std::max<int64_t>(settings_.monitoringIntervalSeconds, (range + 299) / 300);
+        step = (step + 59) / 60 * 60;  // whole minutes
+    }
+    const int64_t points = range == 0 ? 0 : (range + step - 1) / step;
+    if (points > kMaxPoints) {
+        throw badQuery("too_many_points", "step",
+                       "A step of " + std::to_string(step) + " s over " + std::to_string(range) +
+                           " s makes " + std::to_string(points) + " points; at most " +
+                           std::to_string(kMaxPoints) + ": choose a step of at least " +
+                           std::to_string((range + kMaxPoints - 1) / kMaxPoints) + " s.");
+    }
+    const bool hourly = step % 3600 == 0;
+    const std::string fromText = formatTime(from);
+    const std::string toText = formatTime(to);
+    const Poco::Int64 fromEpoch =
+        std::chrono::duration_cast<std::chrono::seconds>(from.time_since_epoch()).count();
+    const Poco::Int64 stepValue = step;
+    auto s = db_.session();
+    Poco::Data::Statement stmt(s);
+    std::string id = serviceId;
+    if (hourly) {
+        stmt << "SELECT (CAST(strftime('%s', hour) AS INTEGER) - ?) / ? AS bucket, SUM(samples) AS samples, "
+                "SUM(cpu_ns) AS cpu_ns, SUM(measured_seconds) AS measured, "
+                "SUM(memory_kib_avg * samples) * 1.0 / SUM(CASE WHEN memory_kib_avg IS NOT NULL THEN samples "
+                "END) AS "
+                "memory_kib, MAX(memory_kib_max) AS memory_kib_max, MAX(stored_bytes_max) AS stored_bytes "
+                "FROM usage_hourly WHERE service_id = ? AND hour >= ? AND hour < ? GROUP BY bucket ORDER BY "
+                "bucket",
+            bind(fromEpoch), bind(stepValue), useRef(id), useRef(fromText), useRef(toText);
+    } else {
+        stmt << "SELECT (CAST(strftime('%s', at) AS INTEGER) - ?) / ? AS bucket, COUNT(*) AS samples, "
+                "SUM(cpu_ns) AS cpu_ns, SUM(CASE WHEN cpu_time_ns IS NOT NULL THEN interval_seconds ELSE 0 "
+                "END) AS "
+                "measured, AVG(memory_kib) AS memory_kib, MAX(memory_kib) AS memory_kib_max, "
+                "MAX(stored_bytes) AS stored_bytes FROM usage_samples WHERE service_id = ? AND at >= ? AND "
+                "at < ? "
+                "GROUP BY bucket ORDER BY bucket",
+            bind(fromEpoch), bind(stepValue), useRef(id), useRef(fromText), useRef(toText);
+    }
+    stmt.execute();
+    Poco::Data::RecordSet rs(stmt);
+    Poco::JSON::Array series;
+    for (bool more = rs.moveFirst(); more; more = rs.moveNext()) {
+        Poco::JSON::Object p(Poco::JSON_PRESERVE_KEY_ORDER);
+        const int64_t bucket = integer(rs, "bucket");
+        p.set("at", formatTime(from + std::chrono::seconds(bucket * step)));
+        p.set("samples", integer(rs, "samples"));
+        const double cpuSeconds = static_cast<double>(integer(rs, "cpu_ns")) / 1e9;
+        const int64_t measured = integer(rs, "measured");
+        p.set("cpu_seconds", rounded(cpuSeconds, 3));
+        // Share of one vCPU over the time measured (100 = one vCPU busy all along).
+        p.set("cpu_percent", measured > 0 ? Poco::Dynamic::Var(rounded(cpuSeconds * 100.0 / measured, 2))
+                                          : Poco::Dynamic::Var());
+        const Poco::Dynamic::Var memory = rs.value("memory_kib");
+        p.set("memory_mib", memory.isEmpty()
+                                ? Poco::Dynamic::Var()
+                                : Poco::Dynamic::Var(rounded(memory.convert<double>() / 1024.0, 1)));
+        const Poco::Dynamic::Var memoryMax = rs.value("memory_kib_max");
+        p.set("memory_mib_max", memoryMax.isEmpty()
+                                    ? Poco::Dynamic::Var()
+                                    : Poco::Dynamic::Var(rounded(memoryMax.convert<double>() / 1024.0, 1)));
+        const Poco::Dynamic::Var stored = rs.value("stored_bytes");
+        p.set("stored_bytes",
+              stored.isEmpty() ? Poco::Dynamic::Var() : Poco::Dynamic::Var(stored.convert<Poco::Int64>()));
+        series.add(p);
+    }
+    Poco::JSON::Object out(Poco::JSON_PRESERVE_KEY_ORDER);
+    out.set("service_id", service.id);
+    out.set("from", fromText);
+    out.set("to", toText);
+    out.set("step", step);
+    out.set("source", hourly ? "hourly" : "raw");
+    out.set("points", series);
+    return out;
+}
+
+Poco::JSON::Object UsageService::associationUsage(const Actor& actor, const std::string& associationId) {
+    const Association association = associations_.authorize(actor, associationId, Permission::ViewServices);
+    auto s = db_.session();
+    const auto plan = association.planSlug ? PlanRepository(s).find(*association.planSlug) : std::nullopt;
+    const auto usage = currentUsage(s, associationId).at(associationId);
+    const std::string today = calendar_.dateOf(clock_.now());
+    const std::string start = Calendar::monthStart(today);
+    const std::string end = Calendar::nextMonthStart(today);
+
+    Poco::Nullable<Poco::Int64> peak;
+    Poco::Nullable<double> average;
+    s << "SELECT MAX(stored_bytes_max), SUM(stored_bytes_avg * samples) * 1.0 / SUM(CASE WHEN "
+         "stored_bytes_avg IS "
+         "NOT NULL THEN samples END) FROM association_usage_daily WHERE association_id = ? AND day >= ? AND "
+         "day < ?",
+        useRef(associationId), useRef(start), useRef(end), into(peak), into(average), now;
+    Poco::Nullable<std::string> measuredAt;
+    s << "SELECT MAX(at) FROM usage_latest WHERE association_id = ?", useRef(associationId), into(measuredAt),
+        now;
+
+    Poco::JSON::Object metrics(Poco::JSON_PRESERVE_KEY_ORDER);
+    for (const char* metric : {"disk_gib", "memory_mib", "vcpus", "services"}) {
+        Poco::JSON::Object m(Poco::JSON_PRESERVE_KEY_ORDER);
+        const double used = usage.count(metric) ? usage.at(metric) : 0.0;
+        const bool disk = std::string(metric) == "disk_gib";
+        m.set("used", disk ? Poco::Dynamic::Var(rounded(used, 3))
+                           : Poco::Dynamic::Var(static_cast<Poco::Int64>(used)));
+        const auto quota = plan ? plan->quotas.find(metric) : decltype(plan->quotas.end()){};
+        const bool limited = plan && quota != plan->quotas.end();
+        m.set("included", limited ? Poco::Dynamic::Var(quota->second.included) : Poco::Dynamic::Var());
+        m.set("limit", limited ? Poco::Dynamic::Var(quota->second.limit) : Poco::Dynamic::Var());
+        if (disk) {
+            m.set("peak", peak.isNull() ? Poco::Dynamic::Var()
+                                        : Poco::Dynamic::Var(
+                                              rounded(static_cast<double>(peak.value()) / kBytesPerGiB, 3)));
+            m.set("average", average.isNull()
+                                 ? Poco::Dynamic::Var()
+                                 : Poco::Dynamic::Var(rounded(average.value() / kBytesPerGiB, 3)));
+        }
+        metrics.set(metric, m);
+    }
+
+    Poco::JSON::Object quota(Poco::JSON_PRESERVE_KEY_ORDER);
+    Poco::Nullable<std::string> atLimitSince;
+    int enforced = 0;
+    s << "SELECT MIN(at_limit_since), MAX(enforced) FROM quota_levels WHERE association_id = ?",
+        useRef(associationId), into(atLimitSince), into(enforced), now;
+    Poco::Nullable<std::string> exceptionUntil;
+    const std::string at = formatTime(clock_.now());
+    s << "SELECT MAX(until) FROM quota_exceptions WHERE association_id = ? AND until > ?",
+        useRef(associationId), useRef(at), into(exceptionUntil), now;
+    quota.set("websites_suspended", enforced != 0);
+    quota.set("at_limit_since",
+              atLimitSince.isNull() ? Poco::Dynamic::Var() : Poco::Dynamic::Var(atLimitSince.value()));
+    quota.set("exception_until",
+              exceptionUntil.isNull() ? Poco::Dynamic::Var() : Poco::Dynamic::Var(exceptionUntil.value()));
+
+    Poco::JSON::Object period(Poco::JSON_PRESERVE_KEY_ORDER);
+    period.set("start", start);
+    period.set("end", end);
+    Poco::JSON::Object out(Poco::JSON_PRESERVE_KEY_ORDER);
+    out.set("association_id", associationId);
+    out.set("plan", optionalValue(association.planSlug));
+    out.set("period", period);
+    out.set("measured_at",
+            measuredAt.isNull() ? Poco::Dynamic::Var() : Poco::Dynamic::Var(measuredAt.value()));
+    out.set("metrics", metrics);
+    out.set("quota", quota);
+    return out;
+}
+
+Poco::JSON::Object UsageService::alerts(const Actor& actor, bool includeClosed, int limit) {
+    associations_.authorizeGlobal(actor, Permission::ViewMonitoring);
+    auto s = db_.session();
+    Poco::JSON::Array items;
+    for (const auto& a : AlertBook(s).list(includeClosed, limit)) {
+        Poco::JSON::Object o(Poco::JSON_PRESERVE_KEY_ORDER);
+        o.set("id", a.id);
+        o.set("key", a.key);
+        o.set("kind", a.kind);
+        o.set("severity", a.severity);
+        o.set("association_id", optionalValue(a.associationId));
+        o.set("service_id", optionalValue(a.serviceId));
+        o.set("message", a.message);
+        o.set("opened_at", a.openedAt);
+        o.set("updated_at", a.updatedAt);
+        o.set("closed_at", optionalValue(a.closedAt));
+        items.add(o);
+    }
+    Poco::JSON::Object out;
+    out.set("items", items);
+    return out;
+}
+
+Poco::JSON::Object UsageService::grantException(const Actor& actor, const std::string& associationId,
+                                                const Poco::JSON::Object::Ptr& body) {
+    associations_.authorize(actor, associationId, Permission::GrantQuotaExceptions);
+    const auto nowPoint = std::chrono::time_point_cast<std::chrono::seconds>(clock_.now());
+    const auto latest = nowPoint + std::chrono::hours(24) * settings_.quotaMaxExceptionDays;
+    FieldErrors errors;
+    JsonFields fields(body, errors);
+    const auto untilText = fields.string("until", false, 40);
+    const auto days = fields.integer("days", false);
+    const auto reason = fields.string("reason", true, 500);
+    if (reason && reason->empty()) {
+        errors.add("reason", "missing", "Say why the exception is granted.");
+    }
+    std::optional<TimePoint> until;
+    if (untilText && days) {
+        errors.add("until", "one_of", "Give either until or days, not both.");
+    } else if (untilText) {
+        until = parseTime(*untilText);
+        if (!until) {
+            errors.add("until", "invalid_time", "until must be a time like 2026-12-31T00:00:00Z (RFC 3339).");
+        } else if (*until <= nowPoint) {
+            errors.add("until", "in_the_past", "until must be in the future.");
+        } else if (*until > latest) {
+            errors.add(
+                "until", "too_far",
+                "An exception lasts at most " + std::to_string(settings_.quotaMaxExceptionDays) + " days.");
+        }
+    } else if (days) {
+        if (*days < 1 || *days > settings_.quotaMaxExceptionDays) {
+            errors.add("days", "out_of_range",
+                       "days must be from 1 to " + std::to_string(settings_.quotaMaxExceptionDays) + ".");
+        } else {
+            until = nowPoint + std::chrono::hours(24) * *days;
+        }
+    } else if (!body || !body->has("days")) {
+        errors.add("until", "missing", "Give until (a time) or days (a number of days).");
+    }
+    errors.throwIfAny();
+
+    const std::string id = newId("qex");
+    const std::string untilValue = formatTime(*until);
+    const std::string at = formatTime(nowPoint);
+    const std::string by = actor.label;
+    auto s = db_.session();
+    Transaction tx(s);
+    s << "INSERT INTO quota_exceptions (id, association_id, until, reason, created_by, created_at) "
+         "VALUES (?, ?, ?, ?, ?, ?)",
+        useRef(id), useRef(associationId), useRef(untilValue), useRef(*reason), useRef(by), useRef(at), now;
+    Poco::JSON::Object details;
+    details.set("until", untilValue);
+    details.set("reason", *reason);
+    AuditLog::record(s, actor, at, "quota.exception", "association", associationId, associationId, details);
+    tx.commit();
+    quotasChanged_();
+    Poco::JSON::Object out(Poco::JSON_PRESERVE_KEY_ORDER);
+    out.set("id", id);
+    out.set("association_id", associationId);
+    out.set("until", untilValue);
+    out.set("reason", *reason);
+    out.set("created_by", by);
+    out.set("created_at", at);
+    return out;
+}
+
+}  // namespace chatiere::manager
