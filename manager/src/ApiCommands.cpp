@@ -38,14 +38,34 @@ Prints the daemon's JSON answer. Exit codes: 0 done or accepted, 65 refused inpu
 69 daemon unreachable, 75 try later, 77 not signed in or not allowed.
 )";
 
+constexpr const char* kUsageUsage = R"(Usage: chatiere usage COMMAND [OPTIONS]
+
+  service SERVICE_ID [--from TIME] [--to TIME] [--step SECONDS]
+                              a time series (default: the last 24 hours); TIME like 2026-12-01T00:00:00Z
+  association ASSOCIATION_ID  this period's usage against the plan's quotas
+  exception ASSOCIATION_ID (--days N | --until TIME) --reason TEXT
+                              (admin) no quota enforcement for the association until then
+
+Options, answers and exit codes as for `chatiere service`.
+)";
+
+constexpr const char* kAlertsUsage = R"(Usage: chatiere alerts [all] [OPTIONS]
+
+  chatiere alerts             the open alerts (admin)
+  chatiere alerts all         the closed ones too
+
+Options, answers and exit codes as for `chatiere service`.
+)";
+
 struct Options {
     std::vector<std::string> positional;
     std::map<std::string, std::string> named;
 };
 
-Options parse(int argc, char** argv) {
+// The words after `chatiere COMMAND SUB` (from argv[first]).
+Options parse(int argc, char** argv, int first = 3) {
     Options o;
-    for (int i = 3; i < argc; ++i) {
+    for (int i = first; i < argc; ++i) {
         const std::string word = argv[i];
         if (word.rfind("--", 0) == 0) {
             if (i + 1 >= argc) {
@@ -143,27 +163,34 @@ std::string jsonString(const std::string& s) {
     return out.str();
 }
 
+// An id as given on the command line: letters, digits, '_' and '-' only (it goes into a path).
+std::string idArgument(const Options& o, const std::string& what) {
+    if (o.positional.empty()) {
+        throw Error(ErrorKind::BadRequest, "usage", "give the " + what + "'s id");
+    }
+    const std::string& value = o.positional.front();
+    for (const char c : value) {
+        if (!std::isalnum(static_cast<unsigned char>(c)) && c != '_' && c != '-') {
+            throw Error(ErrorKind::BadRequest, "usage", "'" + value + "' is not a " + what + " id");
+        }
+    }
+    return value;
+}
+
+bool wantsHelp(const std::string& word) {
+    return word == "--help" || word == "-h" || word == "help";
+}
+
 }  // namespace
 
 int runServiceCommand(int argc, char** argv) {
     const std::string sub = argc > 2 ? argv[2] : "--help";
-    if (sub == "--help" || sub == "-h" || sub == "help") {
+    if (wantsHelp(sub)) {
         std::cout << kUsage;
         return 0;
     }
     const Options o = parse(argc, argv);
-    const auto id = [&]() -> std::string {
-        if (o.positional.empty()) {
-            throw Error(ErrorKind::BadRequest, "usage", "give the service's id");
-        }
-        const std::string& value = o.positional.front();
-        for (const char c : value) {
-            if (!std::isalnum(static_cast<unsigned char>(c)) && c != '_' && c != '-') {
-                throw Error(ErrorKind::BadRequest, "usage", "'" + value + "' is not a service id");
-            }
-        }
-        return value;
-    };
+    const auto id = [&] { return idArgument(o, "service"); };
     if (sub == "create") {
         const std::string body = "{\"template\": " + jsonString(need(o, "template")) +
                                  ", \"name\": " + jsonString(need(o, "name")) + "}";
@@ -220,6 +247,61 @@ int runServiceCommand(int argc, char** argv) {
     }
     std::cerr << "chatiere: unknown service command '" << sub << "'\n\n" << kUsage;
     return 64;
+}
+
+int runUsageCommand(int argc, char** argv) {
+    const std::string sub = argc > 2 ? argv[2] : "--help";
+    if (wantsHelp(sub)) {
+        std::cout << kUsageUsage;
+        return argc > 2 ? 0 : 64;
+    }
+    const Options o = parse(argc, argv);
+    if (sub == "service") {
+        Poco::URI path("/api/v1/services/" + idArgument(o, "service") + "/usage");
+        for (const char* option : {"from", "to", "step"}) {
+            if (o.named.count(option)) {
+                path.addQueryParameter(option, o.named.at(option));
+            }
+        }
+        return call(o, "GET", path.toString(), "", "");
+    }
+    if (sub == "association") {
+        return call(o, "GET", "/api/v1/associations/" + idArgument(o, "association") + "/usage", "", "");
+    }
+    if (sub == "exception") {
+        std::string body = "{\"reason\": " + jsonString(need(o, "reason"));
+        if (o.named.count("days")) {
+            const std::string& days = o.named.at("days");
+            if (days.empty() || days.size() > 4 ||
+                !std::all_of(days.begin(), days.end(), [](char c) { return c >= '0' && c <= '9'; })) {
+                throw Error(ErrorKind::BadRequest, "usage", "--days takes a whole number");
+            }
+            body += ", \"days\": " + days;
+        }
+        if (o.named.count("until")) {
+            body += ", \"until\": " + jsonString(o.named.at("until"));
+        }
+        return call(o, "POST", "/api/v1/associations/" + idArgument(o, "association") + "/quota-exceptions",
+                    body + "}", "application/json");
+    }
+    std::cerr << "chatiere: unknown usage command '" << sub << "'\n\n" << kUsageUsage;
+    return 64;
+}
+
+int runAlertsCommand(int argc, char** argv) {
+    const std::string sub = argc > 2 ? argv[2] : "open";
+    if (wantsHelp(sub)) {
+        std::cout << kAlertsUsage;
+        return 0;
+    }
+    if (sub != "open" && sub != "all" && sub.rfind("--", 0) != 0) {
+        std::cerr << "chatiere: unknown alerts command '" << sub << "'\n\n" << kAlertsUsage;
+        return 64;
+    }
+    // Options start after the optional word.
+    const Options o = parse(argc, argv, sub.rfind("--", 0) == 0 ? 2 : 3);
+    return call(o, "GET", std::string("/api/v1/alerts?limit=200") + (sub == "all" ? "&all=true" : ""), "",
+                "");
 }
 
 }  // namespace chatiere::manager

@@ -5,5 +5,8 @@ namespace chatiere::manager {
 // `chatiere service …`: a client of the daemon's API (one writer of business state). The daemon's
 // address from --url (default http://127.0.0.1:8470), the token from CHATIERE_TOKEN or --token-file.
 int runServiceCommand(int argc, char** argv);
+// `chatiere usage …` (service series, association usage, quota exceptions) and `chatiere alerts`.
+int runUsageCommand(int argc, char** argv);
+int runAlertsCommand(int argc, char** argv);
 
 }  // namespace chatiere::manager

@@ -39,8 +39,11 @@ Commands:
   admin list                 list staff accounts
   templates list             the service catalogue, checked
   templates build [NAME]     build the appliance image of a template (or of all)
-  service create|list|show|suspend|resume|delete|upload
+  service create|list|show|suspend|resume|delete|upload|resize
                              services, through the daemon's API (CHATIERE_TOKEN)
+  usage service|association|exception
+                             usage over time, against the plan; quota exceptions (API)
+  alerts [all]               what the admin must look at (API)
   --version                  print the version
   --help                     this text; `chatiere COMMAND --help` for a command
 
@@ -262,6 +265,12 @@ int runCli(int argc, char** argv) {
         }
         if (command == "service") {
             return runServiceCommand(argc, argv);
+        }
+        if (command == "usage") {
+            return runUsageCommand(argc, argv);
+        }
+        if (command == "alerts") {
+            return runAlertsCommand(argc, argv);
         }
         std::cerr << "chatiere: unknown command '" << command << "'\n\n" << kUsage;
         return 64;

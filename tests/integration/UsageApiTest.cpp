@@ -271,3 +271,45 @@ TEST_F(MetricsElsewhere, NeedAnAdminsToken) {
 }
 
 }  // namespace
+
+namespace {
+
+TEST_F(UsageApi, TheCliShowsUsageAndAlertsAndGrantsExceptions) {
+    storeSamples(5, 0.5);
+    const std::string url = "http://127.0.0.1:" + std::to_string(d_.daemon().port());
+    const Poco::Process::Env manager = {{"CHATIERE_TOKEN", managerA_->token()}};
+    const Poco::Process::Env admin = {{"CHATIERE_TOKEN", admin_->token()}};
+
+    auto r = runChatiere({"usage", "service", service_, "--step", "600", "--url", url}, "", manager);
+    EXPECT_EQ(r.exitCode, 0) << r.err;
+    EXPECT_NE(r.out.find("\"cpu_percent\""), std::string::npos) << r.out;
+    r = runChatiere({"usage", "association", a_, "--url", url}, "", manager);
+    EXPECT_EQ(r.exitCode, 0) << r.err;
+    EXPECT_NE(r.out.find("\"disk_gib\""), std::string::npos) << r.out;
+
+    // Bad input: a clear message, the right exit code, nothing changed.
+    r = runChatiere({"usage", "service", service_, "--step", "0", "--url", url}, "", manager);
+    EXPECT_EQ(r.exitCode, 65);
+    EXPECT_NE(r.err.find("step"), std::string::npos) << r.err;
+    r = runChatiere({"usage", "service", "../etc", "--url", url}, "", manager);
+    EXPECT_EQ(r.exitCode, 64);
+    r = runChatiere({"usage", "association", b_, "--url", url}, "", manager);
+    EXPECT_EQ(r.exitCode, 66);
+    r = runChatiere({"usage", "exception", a_, "--days", "3", "--reason", "fête", "--url", url}, "", manager);
+    EXPECT_EQ(r.exitCode, 77);
+    r = runChatiere({"usage", "exception", a_, "--days", "trois", "--reason", "fête", "--url", url}, "",
+                    admin);
+    EXPECT_EQ(r.exitCode, 64);
+    EXPECT_EQ(exceptions(), 0);
+    r = runChatiere({"alerts", "--url", url}, "", manager);
+    EXPECT_EQ(r.exitCode, 77);
+
+    r = runChatiere({"usage", "exception", a_, "--days", "3", "--reason", "fête", "--url", url}, "", admin);
+    EXPECT_EQ(r.exitCode, 0) << r.err;
+    EXPECT_EQ(exceptions(), 1);
+    r = runChatiere({"alerts", "all", "--url", url}, "", admin);
+    EXPECT_EQ(r.exitCode, 0) << r.err;
+    EXPECT_NE(r.out.find("\"items\""), std::string::npos) << r.out;
+}
+
+}  // namespace
