@@ -26,6 +26,12 @@ Poco::JSON::Object serviceJson(const Service& s) {
     resources.set("disk_gib", s.diskGib);
     o.set("resources", resources);
     o.set("last_error", s.lastError ? Poco::Dynamic::Var(*s.lastError) : Poco::Dynamic::Var());
+    Poco::JSON::Object health(Poco::JSON_PRESERVE_KEY_ORDER);
+    health.set("status", s.health);
+    health.set("checked_at",
+               s.healthCheckedAt ? Poco::Dynamic::Var(*s.healthCheckedAt) : Poco::Dynamic::Var());
+    health.set("detail", s.healthDetail ? Poco::Dynamic::Var(*s.healthDetail) : Poco::Dynamic::Var());
+    o.set("health", health);
     o.set("created_at", s.createdAt);
     o.set("updated_at", s.updatedAt);
     return o;

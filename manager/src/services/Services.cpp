@@ -49,7 +49,8 @@ std::vector<Service> ServiceRepository::select(const std::string& where, const s
     Poco::Data::Statement stmt(session_);
     stmt << "SELECT id, association_id, name, template, state, suspended_for, vcpus, memory_mib, disk_gib, "
             "host_port, "
-            "endpoint, last_error, created_at, updated_at FROM services " +
+            "endpoint, last_error, health, health_checked_at, health_detail, created_at, updated_at FROM "
+            "services " +
                 where,
         bind(a), bind(b);
     stmt.execute();
@@ -71,6 +72,9 @@ std::vector<Service> ServiceRepository::select(const std::string& where, const s
         }
         s.endpoint = optText(rs, "endpoint");
         s.lastError = optText(rs, "last_error");
+        s.health = text(rs, "health");
+        s.healthCheckedAt = optText(rs, "health_checked_at");
+        s.healthDetail = optText(rs, "health_detail");
         s.createdAt = text(rs, "created_at");
         s.updatedAt = text(rs, "updated_at");
         out.push_back(std::move(s));

@@ -26,6 +26,9 @@ struct Service {
     std::optional<int> hostPort;
     std::optional<std::string> endpoint;
     std::optional<std::string> lastError;
+    std::string health = "unknown";  // unknown | ok | degraded: its own field, apart from the state
+    std::optional<std::string> healthCheckedAt;
+    std::optional<std::string> healthDetail;  // what the last failed check saw
     std::string createdAt;
     std::string updatedAt;
 
