@@ -7,7 +7,8 @@
 using namespace chatiere::manager;
 
 namespace {
-Poco::AutoPtr<Poco::Util::MapConfiguration> config(std::initializer_list<std::pair<std::string, std::string>> kv) {
+Poco::AutoPtr<Poco::Util::MapConfiguration> config(
+    std::initializer_list<std::pair<std::string, std::string>> kv) {
     Poco::AutoPtr<Poco::Util::MapConfiguration> c = new Poco::Util::MapConfiguration;
     for (const auto& [k, v] : kv) {
         c->setString(k, v);
@@ -52,7 +53,12 @@ TEST(Settings, BadValuesAreNamed) {
              {"signup.auto_approve", "perhaps"},
              {"public.url", "ftp://x"},
              {"smtp.tls", "ssl3"},
-             {"db.path", ""}}) {
+             {"db.path", ""},
+             {"time_zone", "Europe/Atlantis"},
+             {"quota.included_steps", "80,abc"},
+             {"quota.limit_steps", "100"},
+             {"quota.grace_seconds", "-1"},
+             {"metrics.allowed_addresses", "127.0.0.1,localhost"}}) {
         try {
             Settings::fromConfiguration(*config({{key, value}}));
             FAIL() << key << "=" << value << " must be refused";
@@ -69,4 +75,25 @@ TEST(Settings, MissingFileIsNamed) {
     } catch (const SettingsError& e) {
         EXPECT_NE(std::string(e.what()).find("/nonexistent/chatiere.properties"), std::string::npos);
     }
+}
+
+TEST(Settings, MonitoringAndQuotaKeys) {
+    const Settings s = Settings::fromConfiguration(*config({{"time_zone", "America/Cayenne"},
+                                                            {"quota.included_steps", " 50, 100 "},
+                                                            {"quota.limit_steps", ""},
+                                                            {"quota.grace_seconds", "0"},
+                                                            {"metrics.allowed_addresses", "10.0.0.7, ::1"}}));
+    EXPECT_EQ(s.timeZone, "America/Cayenne");
+    EXPECT_EQ(s.quotaIncludedSteps, (std::vector<int>{50, 100}));
+    EXPECT_TRUE(s.quotaLimitSteps.empty());
+    EXPECT_EQ(s.quotaGraceSeconds, 0);
+    EXPECT_EQ(s.metricsAllowed, (std::vector<std::string>{"10.0.0.7", "::1"}));
+}
+
+TEST(Settings, TheShippedConfigurationIsValid) {
+    const Settings s =
+        Settings::fromFile(std::string(CHATIERE_SOURCE_DIR) + "/packaging/chatiere.properties");
+    EXPECT_EQ(s.timeZone, "Europe/Paris");
+    EXPECT_EQ(s.quotaIncludedSteps, (std::vector<int>{80, 100}));
+    EXPECT_EQ(s.quotaGraceSeconds, 72 * 3600);
 }
