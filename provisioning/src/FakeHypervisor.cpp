@@ -221,6 +221,19 @@ VolumeInfo FakeHypervisor::createVolume(const std::string& pool, const std::stri
     return {name, pools_.at(pool) + "/" + name, capacityBytes, 0};
 }
 
+std::vector<VolumeInfo> FakeHypervisor::volumes(const std::string& pool) {
+    std::lock_guard lock(mutex_);
+    count();
+    checkPool(pool);
+    std::vector<VolumeInfo> out;
+    for (const auto& [key, v] : volumes_) {
+        if (key.rfind(pool + "/", 0) == 0) {
+            out.push_back({key.substr(pool.size() + 1), "", v.capacity, v.content.size()});
+        }
+    }
+    return out;
+}
+
 std::optional<VolumeInfo> FakeHypervisor::volume(const std::string& pool, const std::string& name) {
     std::lock_guard lock(mutex_);
     count();

@@ -449,6 +449,34 @@ VolumeInfo LibvirtHypervisor::createVolume(const std::string& poolName, const st
     return impl_->info(v.get(), name);
 }
 
+std::vector<VolumeInfo> LibvirtHypervisor::volumes(const std::string& poolName) {
+    std::lock_guard lock(impl_->mutex);
+    auto p = impl_->pool(poolName);
+    virStorageVolPtr* raw = nullptr;
+    const int n = virStoragePoolListAllVolumes(p.get(), &raw, 0);
+    if (n < 0) {
+        fail("volumes of pool " + poolName);
+    }
+    std::vector<libvirt::Volume> handles;
+    handles.reserve(static_cast<std::size_t>(n));
+    for (int i = 0; i < n; ++i) {
+        handles.emplace_back(raw[i]);
+    }
+    free(raw);
+    std::vector<VolumeInfo> out;
+    out.reserve(handles.size());
+    for (const auto& v : handles) {
+        virStorageVolInfo i{};
+        const char* name = virStorageVolGetName(v.get());
+        if (!name || virStorageVolGetInfo(v.get(), &i) != 0) {
+            virResetLastError();  // removed meanwhile: not listed
+            continue;
+        }
+        out.push_back({name, "", i.capacity, i.allocation});
+    }
+    return out;
+}
+
 std::optional<VolumeInfo> LibvirtHypervisor::volume(const std::string& poolName, const std::string& name) {
     std::lock_guard lock(impl_->mutex);
     auto v = impl_->findVolume(poolName, name);

@@ -4,12 +4,18 @@
 #include "domain/Rows.h"
 #include "monitoring/Counters.h"
 
+#include "chatiere/manager/Error.h"
+
 #include <Poco/Data/RecordSet.h>
+#include <Poco/Data/SQLite/Utility.h>
 #include <Poco/Data/Statement.h>
 #include <Poco/Logger.h>
 #include <Poco/Nullable.h>
 
+#include <memory>
 #include <vector>
+
+#include <sqlite3.h>
 
 namespace chatiere::manager {
 
@@ -22,10 +28,6 @@ struct Watched {
     std::string id;
     std::string associationId;
 };
-
-Poco::Nullable<Poco::Int64> nullableInt(std::optional<uint64_t> v) {
-    return v ? Poco::Nullable<Poco::Int64>(static_cast<Poco::Int64>(*v)) : Poco::Nullable<Poco::Int64>();
-}
 
 }  // namespace
 
@@ -67,19 +69,32 @@ CollectionReport UsageCollector::collectOnce() {
     // Services that have (or are getting) a guest.
     std::vector<Watched> watched;
     {
+        std::vector<std::string> ids;
+        std::vector<std::string> associations;
         auto s = db_.session();
-        Poco::Data::Statement stmt(s);
-        stmt << "SELECT id, association_id FROM services WHERE state IN ('active', 'provisioning')";
-        stmt.execute();
-        Poco::Data::RecordSet rs(stmt);
-        for (bool more = rs.moveFirst(); more; more = rs.moveNext()) {
-            watched.push_back({text(rs, "id"), text(rs, "association_id")});
+        s << "SELECT id, association_id FROM services WHERE state IN ('active', 'provisioning')", into(ids),
+            into(associations), now;
+        watched.reserve(ids.size());
+        for (std::size_t i = 0; i < ids.size(); ++i) {
+            watched.push_back({std::move(ids[i]), std::move(associations[i])});
         }
     }
     // One bulk call: this installation's guests only.
     std::map<std::string, provisioning::GuestStats> stats;
     for (auto& g : hypervisor_.bulkStats(builder_.settings().instanceId)) {
         stats.emplace(g.name, std::move(g));
+    }
+
+    // One listing of the pool: each data volume's allocation.
+    std::map<std::string, uint64_t> volumes;
+    try {
+        for (const auto& v : hypervisor_.volumes(builder_.settings().pool)) {
+            volumes.emplace(v.name, v.allocationBytes);
+        }
+    } catch (const HypervisorError& e) {
+        if (e.code() != HypervisorError::Code::NotFound) {
+            throw;
+        }
     }
 
     struct Row {
@@ -113,42 +128,62 @@ CollectionReport UsageCollector::collectOnce() {
                                          *cpu);
             }
         }
-        try {
-            if (const auto volume =
-                    hypervisor_.volume(builder_.settings().pool, builder_.volumeName(service.id))) {
-                row.storedBytes = volume->allocationBytes;
-            }
-        } catch (const HypervisorError& e) {
-            if (e.code() != HypervisorError::Code::NotFound) {
-                throw;
-            }
+        const auto volume = volumes.find(builder_.volumeName(service.id));
+        if (volume != volumes.end()) {
+            row.storedBytes = volume->second;
         }
         rows.push_back(std::move(row));
     }
 
     auto s = db_.session();
     Transaction tx(s);
-    for (const auto& row : rows) {
-        const Poco::Int64 interval = row.intervalSeconds;
-        const auto cpuTime = nullableInt(row.cpuTimeNs);
-        const auto cpu = static_cast<Poco::Int64>(row.cpuNs);
-        const auto memory = nullableInt(row.memoryKib);
-        const auto stored = nullableInt(row.storedBytes);
-        s << "INSERT INTO usage_samples (service_id, association_id, at, interval_seconds, cpu_time_ns, "
-             "cpu_ns, "
-             "memory_kib, stored_bytes) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
-            useRef(row.service.id), useRef(row.service.associationId), useRef(at), bind(interval),
-            bind(cpuTime), bind(cpu), bind(memory), bind(stored), now;
-        // The latest reading: what quotas, the usage API and the next deltas start from. A
-        // counter missing this cycle keeps the last one seen.
-        s << "INSERT INTO usage_latest (service_id, association_id, at, cpu_time_ns, memory_kib, "
-             "stored_bytes) VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT (service_id) DO UPDATE SET at = "
-             "excluded.at, cpu_time_ns = COALESCE(excluded.cpu_time_ns, usage_latest.cpu_time_ns), "
-             "memory_kib = excluded.memory_kib, stored_bytes = COALESCE(excluded.stored_bytes, "
-             "usage_latest.stored_bytes)",
-            useRef(row.service.id), useRef(row.service.associationId), useRef(at), bind(cpuTime),
-            bind(memory), bind(stored), now;
+    Poco::Int64 before = 0;
+    s << "SELECT COALESCE(MAX(id), 0) FROM usage_samples", into(before), now;
+    {
+        // The hot path of a cycle (a row per service): one statement prepared once on the
+        // session's own SQLite handle, in the session's transaction.
+        sqlite3* handle = Poco::Data::SQLite::Utility::dbHandle(s);
+        sqlite3_stmt* raw = nullptr;
+        if (sqlite3_prepare_v2(
+                handle,
+                "INSERT INTO usage_samples (service_id, association_id, at, interval_seconds, "
+                "cpu_time_ns, cpu_ns, memory_kib, stored_bytes) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+                -1, &raw, nullptr) != SQLITE_OK) {
+            throw Error(ErrorKind::Internal, "usage",
+                        std::string("usage samples: ") + sqlite3_errmsg(handle));
+        }
+        const std::unique_ptr<sqlite3_stmt, int (*)(sqlite3_stmt*)> insert(raw, sqlite3_finalize);
+        const auto bindOptional = [&](int index, const std::optional<uint64_t>& v) {
+            if (v) {
+                sqlite3_bind_int64(raw, index, static_cast<sqlite3_int64>(*v));
+            } else {
+                sqlite3_bind_null(raw, index);
+            }
+        };
+        for (const auto& row : rows) {
+            sqlite3_bind_text(raw, 1, row.service.id.c_str(), -1, SQLITE_STATIC);
+            sqlite3_bind_text(raw, 2, row.service.associationId.c_str(), -1, SQLITE_STATIC);
+            sqlite3_bind_text(raw, 3, at.c_str(), -1, SQLITE_STATIC);
+            sqlite3_bind_int64(raw, 4, row.intervalSeconds);
+            bindOptional(5, row.cpuTimeNs);
+            sqlite3_bind_int64(raw, 6, static_cast<sqlite3_int64>(row.cpuNs));
+            bindOptional(7, row.memoryKib);
+            bindOptional(8, row.storedBytes);
+            if (sqlite3_step(raw) != SQLITE_DONE) {
+                throw Error(ErrorKind::Internal, "usage",
+                            std::string("usage samples: ") + sqlite3_errmsg(handle));
+            }
+            sqlite3_reset(raw);
+        }
     }
+    // The latest reading of each service, from the rows just stored: what quotas, the usage API and
+    // the next deltas start from. A counter missing this cycle keeps the last one seen.
+    s << "INSERT INTO usage_latest (service_id, association_id, at, cpu_time_ns, memory_kib, stored_bytes) "
+         "SELECT service_id, association_id, at, cpu_time_ns, memory_kib, stored_bytes FROM usage_samples "
+         "WHERE id > ? ON CONFLICT (service_id) DO UPDATE SET at = excluded.at, cpu_time_ns = "
+         "COALESCE(excluded.cpu_time_ns, usage_latest.cpu_time_ns), memory_kib = excluded.memory_kib, "
+         "stored_bytes = COALESCE(excluded.stored_bytes, usage_latest.stored_bytes)",
+        bind(before), now;
     // Raw samples past their retention go, but never before the hour they belong to is rolled up.
     const std::string cutoff = formatTime(collectedAt - std::chrono::hours(24) * rawRetentionDays_);
     s << "DELETE FROM usage_samples WHERE at < ? AND at < COALESCE((SELECT through FROM rollup_state "

@@ -10,6 +10,7 @@
 
 #include <algorithm>
 #include <filesystem>
+#include <map>
 #include <memory>
 
 using namespace chatiere::provisioning;
@@ -149,6 +150,16 @@ TEST_F(HypervisorContract, Volumes) {
     EXPECT_EQ(found->capacityBytes, 1u << 20);
     EXPECT_EQ(codeOf([&] { h_->createVolume(kPool, "svc1-data.img", 1 << 20); }), Code::AlreadyExists);
     EXPECT_EQ(codeOf([&] { h_->createVolume(kPool, "../escape", 1 << 20); }), Code::InvalidInput);
+    h_->createVolume(kPool, "svc2-data.img", 2 << 20);
+    // One listing of the pool gives every volume with its sizes.
+    std::map<std::string, uint64_t> listed;
+    for (const auto& v : h_->volumes(kPool)) {
+        listed[v.name] = v.capacityBytes;
+    }
+    EXPECT_EQ(listed["svc1-data.img"], 1u << 20);
+    EXPECT_EQ(listed["svc2-data.img"], 2u << 20);
+    EXPECT_EQ(codeOf([&] { h_->volumes("no-such-pool"); }), Code::NotFound);
+    h_->deleteVolume(kPool, "svc2-data.img");
     h_->deleteVolume(kPool, "svc1-data.img");
     EXPECT_EQ(h_->volume(kPool, "svc1-data.img"), std::nullopt);
     EXPECT_EQ(codeOf([&] { h_->deleteVolume(kPool, "svc1-data.img"); }), Code::NotFound);

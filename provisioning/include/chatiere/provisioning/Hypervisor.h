@@ -94,6 +94,8 @@ public:
     virtual VolumeInfo createVolume(const std::string& pool, const std::string& name,
                                     uint64_t capacityBytes) = 0;
     virtual std::optional<VolumeInfo> volume(const std::string& pool, const std::string& name) = 0;
+    // Every volume of the pool in one listing, with its capacity and allocation (not its path).
+    virtual std::vector<VolumeInfo> volumes(const std::string& pool) = 0;
     virtual void resizeVolume(const std::string& pool, const std::string& name, uint64_t capacityBytes) = 0;
     // Replaces the volume's content from its first byte with `bytes`.
     virtual void uploadVolume(const std::string& pool, const std::string& name, const std::string& bytes) = 0;

@@ -31,6 +31,7 @@ public:
     VolumeInfo createVolume(const std::string& pool, const std::string& name,
                             uint64_t capacityBytes) override;
     std::optional<VolumeInfo> volume(const std::string& pool, const std::string& name) override;
+    std::vector<VolumeInfo> volumes(const std::string& pool) override;
     void resizeVolume(const std::string& pool, const std::string& name, uint64_t capacityBytes) override;
     void uploadVolume(const std::string& pool, const std::string& name, const std::string& bytes) override;
     void deleteVolume(const std::string& pool, const std::string& name) override;
