@@ -1,6 +1,7 @@
 // The usage collector with the fake hypervisor, a temp SQLite file and a manual clock: deltas
 // across counter resets, gaps and a daemon restart; only this installation's running services.
 
+#include "MonitoringFixture.h"
 #include "chatiere/manager/Calendar.h"
 #include "chatiere/manager/Database.h"
 #include "chatiere/provisioning/FakeHypervisor.h"
@@ -24,45 +25,11 @@ using namespace std::chrono_literals;
 
 namespace {
 
-class UsageCollectorTest : public ::testing::Test {
+class UsageCollectorTest : public chatiere::testing::MonitoringFixture {
 protected:
-    UsageCollectorTest()
-        : dir_(makeDir()),
-          db_((dir_ / "c.db").string()),
-          catalogue_(
-              chatiere::templates::Catalogue::load(std::filesystem::path(CHATIERE_SOURCE_DIR) / "templates")),
-          images_(dir_ / "images"),
-          builder_(hypervisor_, catalogue_, images_, {"inst1", "chatiere", "/fake/volumes", "qemu"}) {
-        db_.migrate();
-        auto s = db_.session();
-        s << "INSERT INTO associations (id, name, kind, email, status, created_at, updated_at) VALUES "
-             "('asso1', 'Jardin', 'association', 'j@jardin.test', 'active', '2026-11-01T00:00:00Z', "
-             "'2026-11-01T00:00:00Z')",
-            now;
-        builder_.ensurePool();
-    }
-    ~UsageCollectorTest() override { std::filesystem::remove_all(dir_); }
-
-    static std::filesystem::path makeDir() {
-        char tmpl[] = "/tmp/chatiere-usage-XXXXXX";
-        const std::filesystem::path d = mkdtemp(tmpl);
-        std::filesystem::create_directories(d / "images" / "website");
-        std::ofstream(d / "images" / "website" / "vmlinuz") << "kernel";
-        std::ofstream(d / "images" / "website" / "initrd.img") << "initrd";
-        return d;
-    }
-
     // A service row and its running guest with its data volume.
-    ServiceSpec addService(const std::string& id, const std::string& state = "active") {
-        Service service;
-        service.id = id;
-        service.associationId = "asso1";
-        service.name = id;
-        service.templateName = "website";
-        service.state = state;
-        service.createdAt = service.updatedAt = "2026-11-01T00:00:00Z";
-        auto s = db_.session();
-        ServiceRepository(s).insert(service);
+    ServiceSpec addGuest(const std::string& id, const std::string& state = "active") {
+        addService(id, state);
         ServiceSpec spec{id, "asso1", "Jardin", id, "website", 1, 128, 1, 20001, true};
         builder_.ensureVolume(spec);
         builder_.define(spec);
@@ -92,14 +59,6 @@ protected:
         }
         return out;
     }
-
-    std::filesystem::path dir_;
-    Database db_;
-    FakeHypervisor hypervisor_;
-    chatiere::templates::Catalogue catalogue_;
-    chatiere::templates::ImageCache images_;
-    GuestBuilder builder_;
-    ManualClock clock_{Clock::TimePoint{std::chrono::sys_days{std::chrono::year{2026} / 12 / 1}}};
 };
 
 }  // namespace
@@ -112,7 +71,7 @@ TEST(CounterDelta, GrowsResetsAndStarts) {
 }
 
 TEST_F(UsageCollectorTest, OneSamplePerServiceWithCpuDeltasAndStoredData) {
-    addService("svc1");
+    addGuest("svc1");
     auto c = collector();
     auto report = c.collectOnce();
     EXPECT_EQ(report.samples, 1);
@@ -132,7 +91,7 @@ TEST_F(UsageCollectorTest, OneSamplePerServiceWithCpuDeltasAndStoredData) {
 }
 
 TEST_F(UsageCollectorTest, ACounterResetAGapAndADaemonRestartKeepDeltasTrue) {
-    const auto spec = addService("svc1");
+    const auto spec = addGuest("svc1");
     {
         auto c = collector();
         for (int i = 0; i < 5; ++i) {
@@ -158,8 +117,8 @@ TEST_F(UsageCollectorTest, ACounterResetAGapAndADaemonRestartKeepDeltasTrue) {
 }
 
 TEST_F(UsageCollectorTest, OnlyLiveServicesOfThisInstallationAreSampledAndOldSamplesGo) {
-    addService("svc1");
-    addService("gone", "deleted");
+    addGuest("svc1");
+    addGuest("gone", "deleted");
     // Another installation's guest on the same hypervisor.
     GuestBuilder other(hypervisor_, catalogue_, images_, {"inst2", "chatiere", "/fake/volumes", "qemu"});
     const ServiceSpec foreign{"svc9", "assoX", "X", "x", "website", 1, 128, 1, 20009, true};

@@ -3,6 +3,7 @@
 // cycle or once, and after a crash that left the watermark behind.
 
 #include "MonitoringFixture.h"
+#include "monitoring/CurrentUsage.h"
 #include "monitoring/UsageRollup.h"
 
 #include <Poco/Data/RecordSet.h>
@@ -88,6 +89,12 @@ TEST_F(UsageRollupTest, TheWeekOfTheSpringChangeHasA23HourDay) {
     int days = 0;
     s << "SELECT COUNT(*) FROM usage_daily WHERE service_id = 'svc1'", into(days), now;
     EXPECT_EQ(days, 7);
+    // What billing reads for a period: the association's peak and average stored data.
+    const auto week = storedOver(s, "asso1", "2026-03-23", "2026-03-30");
+    EXPECT_DOUBLE_EQ(week.peakGib.value_or(0), 3.0);
+    EXPECT_DOUBLE_EQ(week.averageGib.value_or(0), 3.0);
+    EXPECT_EQ(week.samples, 7 * 144 - 6);
+    EXPECT_FALSE(storedOver(s, "asso1", "2026-04-01", "2026-05-01").peakGib.has_value());
 }
 
 TEST_F(UsageRollupTest, TheWeekOfTheAutumnChangeHasA25HourDay) {

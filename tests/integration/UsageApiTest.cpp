@@ -32,27 +32,14 @@ protected:
     void SetUp() override {
         admin_ = std::make_unique<ApiClient>(d_.staffClient("admin@chatons.test"));
         ASSERT_EQ(admin_->post("/api/v1/plans", kPlan).status, 201);
-        a_ = signup("Jardin", "manager@a.test");
-        b_ = signup("Club", "manager@b.test");
+        a_ = d_.approvedAssociation(*admin_, "Jardin", "manager@a.test", "asso-web");
+        b_ = d_.approvedAssociation(*admin_, "Club", "manager@b.test", "asso-web");
         managerA_ = std::make_unique<ApiClient>(d_.login("manager@a.test", "correct horse battery"));
         managerB_ = std::make_unique<ApiClient>(d_.login("manager@b.test", "correct horse battery"));
         const auto created = managerA_->post("/api/v1/associations/" + a_ + "/services",
                                              R"({"template": "website", "name": "site"})");
         ASSERT_EQ(created.status, 202) << created.body;
         service_ = created.json()->getValue<std::string>("id");
-    }
-
-    std::string signup(const std::string& name, const std::string& email) {
-        const auto r =
-            d_.client().post("/api/v1/signup", R"({"association": {"name": ")" + name +
-                                                   R"(", "kind": "association", "email": ")" + email +
-                                                   R"("}, "manager": {"name": "M", "email": ")" + email +
-                                                   R"(", "password": "correct horse battery"},
-                                                                "plan": "asso-web", "accept_terms": true})");
-        EXPECT_EQ(r.status, 201) << r.body;
-        const std::string id = r.json()->getObject("association")->getValue<std::string>("id");
-        EXPECT_EQ(admin_->post("/api/v1/associations/" + id + "/approve", "{}").status, 200);
-        return id;
     }
 
     // Samples every minute for the last `minutes` minutes: 30 s of CPU each, 64 MiB, `gib` stored.
@@ -217,6 +204,31 @@ TEST_F(UsageApi, QuotaExceptionsAreTheAdminsAndBadOnesChangeNothing) {
     const auto usage = managerA_->get("/api/v1/associations/" + a_ + "/usage");
     EXPECT_EQ(usage.json()->getObject("quota")->getValue<std::string>("exception_until"),
               formatTime(d_.clock().now() + 72h));
+}
+
+TEST_F(UsageApi, UptimePerDayAndOverTheMonth) {
+    {
+        auto s = d_.daemon().database().session();
+        s << "INSERT INTO service_uptime_daily (service_id, day, checks, ok) VALUES (?, '2026-11-02', 2880, "
+             "2880), "
+             "(?, '2026-11-03', 2880, 2736), (?, '2026-12-01', 10, 10)",
+            useRef(service_), useRef(service_), useRef(service_), now;
+    }
+    const auto r = managerA_->get("/api/v1/services/" + service_ + "/uptime?month=2026-11");
+    ASSERT_EQ(r.status, 200) << r.body;
+    const auto o = r.json();
+    EXPECT_EQ(o->getValue<std::string>("month"), "2026-11");
+    EXPECT_EQ(o->getValue<int>("checks"), 5760);
+    EXPECT_DOUBLE_EQ(o->getValue<double>("uptime_percent"), 97.5);
+    ASSERT_EQ(o->getArray("days")->size(), 2u);
+    EXPECT_DOUBLE_EQ(o->getArray("days")->getObject(1)->getValue<double>("uptime_percent"), 95.0);
+    for (const char* bad : {"2026-13", "2026-1", "novembre", "2026-11-02"}) {
+        const auto refused = managerA_->get("/api/v1/services/" + service_ + "/uptime?month=" + bad);
+        EXPECT_EQ(refused.status, 400) << bad;
+        EXPECT_EQ(refused.errorCode(), "invalid_month") << bad;
+    }
+    EXPECT_EQ(managerB_->get("/api/v1/services/" + service_ + "/uptime").status, 404);
+    EXPECT_EQ(managerA_->get("/api/v1/services/" + service_ + "/uptime").status, 200);
 }
 
 TEST_F(UsageApi, AlertsAreForTheAdmin) {

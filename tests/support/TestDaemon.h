@@ -171,6 +171,27 @@ public:
                 r.json()->getObject("user")->getValue<std::string>("id")};
     }
 
+    // Signs an association up on `plan` (its manager `managerEmail`, password "correct horse
+    // battery") and has `admin` approve it; returns the association's id.
+    std::string approvedAssociation(const ApiClient& admin, const std::string& name,
+                                    const std::string& managerEmail, const std::string& plan) {
+        const auto r =
+            client().post("/api/v1/signup",
+                          R"({"association": {"name": ")" + name + R"(", "kind": "association", "email": ")" +
+                              managerEmail + R"("}, "manager": {"name": "Camille", "email": ")" +
+                              managerEmail + R"(", "password": "correct horse battery"}, "plan": ")" + plan +
+                              R"(", "accept_terms": true})");
+        if (r.status != 201) {
+            throw std::runtime_error("signup failed: " + r.body);
+        }
+        const std::string id = r.json()->getObject("association")->getValue<std::string>("id");
+        const auto approved = admin.post("/api/v1/associations/" + id + "/approve", "{}");
+        if (approved.status != 200) {
+            throw std::runtime_error("approval failed: " + approved.body);
+        }
+        return id;
+    }
+
 private:
     void writeConfig() const {
         std::ofstream out(configPath());

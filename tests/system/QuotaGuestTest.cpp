@@ -68,12 +68,8 @@ TEST(QuotaGuest, FullerDataMailsThenSuspendsTheSiteAndSmallerContentResumesIt) {
         "quotas": {"disk_gib": {"included": 1, "limit": 1}, "memory_mib": {"included": 4096, "limit": 4096}}})")
                   .status,
               201);
-    const auto signup = d.client().post("/api/v1/signup", R"({"association": {"name": "Jardin partagé",
-        "kind": "association", "email": "bureau@jardin.test"}, "manager": {"name": "Camille",
-        "email": "camille@jardin.test", "password": "correct horse battery"}, "plan": "petit", "accept_terms": true})");
-    ASSERT_EQ(signup.status, 201) << signup.body;
-    const std::string association = signup.json()->getObject("association")->getValue<std::string>("id");
-    ASSERT_EQ(admin.post("/api/v1/associations/" + association + "/approve", "{}").status, 200);
+    const std::string association =
+        d.approvedAssociation(admin, "Jardin partagé", "camille@jardin.test", "petit");
     ApiClient manager = d.login("camille@jardin.test", "correct horse battery");
 
     const auto created = manager.post("/api/v1/associations/" + association + "/services",

@@ -13,6 +13,11 @@ void registerUsageRoutes(http::Router& router, ApiContext& ctx) {
                                                 {r.query("from"), r.query("to"), r.query("step")}));
     });
 
+    router.add("GET", "/api/v1/services/{id}/uptime", [&ctx](http::Request& r) {
+        const Actor actor = ctx.requireActor(r);
+        r.sendJson(200, ctx.usage.uptime(actor, r.param("id"), r.query("month")));
+    });
+
     router.add("GET", "/api/v1/associations/{id}/usage", [&ctx](http::Request& r) {
         const Actor actor = ctx.requireActor(r);
         r.sendJson(200, ctx.usage.associationUsage(actor, r.param("id")));

@@ -4,6 +4,7 @@
 
 #include <Poco/Data/RecordSet.h>
 #include <Poco/Data/Statement.h>
+#include <Poco/Nullable.h>
 
 namespace chatiere::manager {
 
@@ -39,6 +40,29 @@ std::map<std::string, MetricUse> currentUsage(Poco::Data::Session& session,
     if (associationId && out.empty()) {
         out[*associationId] = {{"services", 0}, {"vcpus", 0}, {"memory_mib", 0}, {"disk_gib", 0}};
     }
+    return out;
+}
+
+StoredFigures storedOver(Poco::Data::Session& session, const std::string& associationId,
+                         const std::string& fromDay, const std::string& toDay) {
+    Poco::Nullable<Poco::Int64> peak;
+    Poco::Nullable<double> average;
+    Poco::Nullable<Poco::Int64> samples;
+    std::string id = associationId;
+    std::string from = fromDay;
+    std::string to = toDay;
+    session << "SELECT MAX(stored_bytes_max), SUM(stored_bytes_avg * samples) * 1.0 / SUM(CASE WHEN "
+               "stored_bytes_avg IS NOT NULL THEN samples END), SUM(samples) FROM association_usage_daily "
+               "WHERE association_id = ? AND day >= ? AND day < ?",
+        useRef(id), useRef(from), useRef(to), into(peak), into(average), into(samples), now;
+    StoredFigures out;
+    if (!peak.isNull()) {
+        out.peakGib = static_cast<double>(peak.value()) / kBytesPerGiB;
+    }
+    if (!average.isNull()) {
+        out.averageGib = average.value() / kBytesPerGiB;
+    }
+    out.samples = samples.isNull() ? 0 : samples.value();
     return out;
 }
 

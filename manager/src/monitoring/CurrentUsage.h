@@ -2,6 +2,7 @@
 
 #include <Poco/Data/Session.h>
 
+#include <cstdint>
 #include <map>
 #include <optional>
 #include <string>
@@ -18,5 +19,15 @@ using MetricUse = std::map<std::string, double>;
 // By association id; one query. `associationId` narrows it to one association.
 std::map<std::string, MetricUse> currentUsage(Poco::Data::Session& session,
                                               const std::optional<std::string>& associationId = std::nullopt);
+
+// An association's stored data over the local days [fromDay, toDay), from the daily figures:
+// its peak and its average (weighted by samples), in GiB. What billing reads for overage.
+struct StoredFigures {
+    std::optional<double> peakGib;
+    std::optional<double> averageGib;
+    int64_t samples = 0;
+};
+StoredFigures storedOver(Poco::Data::Session& session, const std::string& associationId,
+                         const std::string& fromDay, const std::string& toDay);
 
 }  // namespace chatiere::manager

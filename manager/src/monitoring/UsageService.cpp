@@ -168,13 +168,7 @@ Poco::JSON::Object UsageService::associationUsage(const Actor& actor, const std:
     const std::string start = Calendar::monthStart(today);
     const std::string end = Calendar::nextMonthStart(today);
 
-    Poco::Nullable<Poco::Int64> peak;
-    Poco::Nullable<double> average;
-    s << "SELECT MAX(stored_bytes_max), SUM(stored_bytes_avg * samples) * 1.0 / SUM(CASE WHEN "
-         "stored_bytes_avg IS "
-         "NOT NULL THEN samples END) FROM association_usage_daily WHERE association_id = ? AND day >= ? AND "
-         "day < ?",
-        useRef(associationId), useRef(start), useRef(end), into(peak), into(average), now;
+    const StoredFigures stored = storedOver(s, associationId, start, end);
     Poco::Nullable<std::string> measuredAt;
     s << "SELECT MAX(at) FROM usage_latest WHERE association_id = ?", useRef(associationId), into(measuredAt),
         now;
@@ -191,12 +185,10 @@ Poco::JSON::Object UsageService::associationUsage(const Actor& actor, const std:
         m.set("included", limited ? Poco::Dynamic::Var(quota->second.included) : Poco::Dynamic::Var());
         m.set("limit", limited ? Poco::Dynamic::Var(quota->second.limit) : Poco::Dynamic::Var());
         if (disk) {
-            m.set("peak", peak.isNull() ? Poco::Dynamic::Var()
-                                        : Poco::Dynamic::Var(
-                                              rounded(static_cast<double>(peak.value()) / kBytesPerGiB, 3)));
-            m.set("average", average.isNull()
-                                 ? Poco::Dynamic::Var()
-                                 : Poco::Dynamic::Var(rounded(average.value() / kBytesPerGiB, 3)));
+            m.set("peak",
+                  stored.peakGib ? Poco::Dynamic::Var(rounded(*stored.peakGib, 3)) : Poco::Dynamic::Var());
+            m.set("average", stored.averageGib ? Poco::Dynamic::Var(rounded(*stored.averageGib, 3))
+                                               : Poco::Dynamic::Var());
         }
         metrics.set(metric, m);
     }
@@ -227,6 +219,51 @@ Poco::JSON::Object UsageService::associationUsage(const Actor& actor, const std:
             measuredAt.isNull() ? Poco::Dynamic::Var() : Poco::Dynamic::Var(measuredAt.value()));
     out.set("metrics", metrics);
     out.set("quota", quota);
+    return out;
+}
+
+Poco::JSON::Object UsageService::uptime(const Actor& actor, const std::string& serviceId,
+                                        const std::optional<std::string>& month) {
+    const Service service = services_.get(actor, serviceId);
+    const std::string first = month ? *month + "-01" : Calendar::monthStart(calendar_.dateOf(clock_.now()));
+    if (month && (month->size() != 7 || !Calendar::isDate(first))) {
+        throw badQuery("invalid_month", "month",
+                       "month must be written YYYY-MM, like 2026-12, not '" + *month + "'.");
+    }
+    const std::string end = Calendar::nextMonthStart(first);
+    auto s = db_.session();
+    std::vector<std::string> days;
+    std::vector<Poco::Int64> checks;
+    std::vector<Poco::Int64> ok;
+    std::string id = serviceId;
+    s << "SELECT day, checks, ok FROM service_uptime_daily WHERE service_id = ? AND day >= ? AND day < ? "
+         "ORDER BY day",
+        useRef(id), bind(first), bind(end), into(days), into(checks), into(ok), now;
+    const auto percent = [](Poco::Int64 passed, Poco::Int64 total) {
+        return total > 0 ? Poco::Dynamic::Var(
+                               rounded(100.0 * static_cast<double>(passed) / static_cast<double>(total), 3))
+                         : Poco::Dynamic::Var();
+    };
+    Poco::JSON::Array items;
+    Poco::Int64 totalChecks = 0;
+    Poco::Int64 totalOk = 0;
+    for (std::size_t i = 0; i < days.size(); ++i) {
+        Poco::JSON::Object d(Poco::JSON_PRESERVE_KEY_ORDER);
+        d.set("day", days[i]);
+        d.set("checks", checks[i]);
+        d.set("ok", ok[i]);
+        d.set("uptime_percent", percent(ok[i], checks[i]));
+        items.add(d);
+        totalChecks += checks[i];
+        totalOk += ok[i];
+    }
+    Poco::JSON::Object out(Poco::JSON_PRESERVE_KEY_ORDER);
+    out.set("service_id", service.id);
+    out.set("month", first.substr(0, 7));
+    out.set("checks", totalChecks);
+    out.set("ok", totalOk);
+    out.set("uptime_percent", percent(totalOk, totalChecks));
+    out.set("days", items);
     return out;
 }
 

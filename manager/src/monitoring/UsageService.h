@@ -40,6 +40,10 @@ public:
     // "average"}, "memory_mib": {…}, "vcpus": {…}, "services": {…}}, "quota": {…}}. The period is
     // the calendar month (local days; `end` excluded) until subscriptions give their own.
     Poco::JSON::Object associationUsage(const Actor& actor, const std::string& associationId);
+    // The share of the service's health checks that passed, per local day of `month` ("YYYY-MM",
+    // default: this month) and over the month. 400 for a month not written YYYY-MM.
+    Poco::JSON::Object uptime(const Actor& actor, const std::string& serviceId,
+                              const std::optional<std::string>& month);
     Poco::JSON::Object alerts(const Actor& actor, bool includeClosed, int limit);
     // {"until": RFC 3339 | "days": N, "reason": text}: no quota enforcement for the association
     // until then (at most quota.max_exception_days).
