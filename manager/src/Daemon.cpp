@@ -2,6 +2,7 @@
 
 #include "InstanceLock.h"
 #include "api/Api.h"
+#include "billing/BillingService.h"
 #include "chatiere/manager/Calendar.h"
 #include "chatiere/manager/Database.h"
 #include "chatiere/manager/Error.h"
@@ -106,6 +107,8 @@ struct Daemon::Parts {
     std::unique_ptr<QuotaLadder> ladder;
     std::unique_ptr<HealthMonitor> health;
     std::unique_ptr<UsageService> usage;
+    std::unique_ptr<BillingService> billing;
+    std::unique_ptr<provisioning::PeriodicTask> billingTask;
     std::unique_ptr<provisioning::PeriodicTask> collectTask;
     std::unique_ptr<provisioning::PeriodicTask> healthTask;
     std::unique_ptr<api::ApiContext> api;
@@ -254,10 +257,29 @@ void Daemon::start() {
                 monitorLogger.warning("quota ladder: %s", std::string(e.what()));
             }
         });
+    p.billing = std::make_unique<BillingService>(*p.db, p.clock, *p.calendar, p.settings, *p.associations,
+                                                 [provisioner] { provisioner->wake(); });
+    BillingService* billing = p.billing.get();
+    Poco::Logger& billingLogger = Poco::Logger::get("chatiere.billing");
+    // The daily billing run (idempotent: run often, it bills each event once).
+    p.billingTask = std::make_unique<provisioning::PeriodicTask>(
+        std::chrono::seconds(s.billing.runIntervalSeconds),
+        [billing, &billingLogger] {
+            const RunSummary summary = billing->run(Actor::system("billing"), std::nullopt);
+            if (summary.invoices + summary.reminders + summary.suspended > 0) {
+                billingLogger.information(
+                    "billing run as of %s: %d invoice(s), %d reminder(s), %d suspension(s)", summary.asOf,
+                    summary.invoices, summary.reminders, summary.suspended);
+            }
+            return false;
+        },
+        [&billingLogger](const std::exception& e) {
+            billingLogger.error("billing run failed: %s", std::string(e.what()));
+        });
     Database* db = p.db.get();
     p.api = std::make_unique<api::ApiContext>(
         api::ApiContext{p.settings, *p.auth, *p.associations, *p.plans, *p.services, *p.catalogue, *p.db,
-                        *p.usage, [db, collector, health] {
+                        *p.usage, *p.billing, [db, collector, health] {
                             MetricsInputs inputs;
                             if (const auto last = collector->lastReport()) {
                                 inputs.collection = last->first;
@@ -275,18 +297,21 @@ void Daemon::start() {
     api::registerPlanRoutes(*p.router, *p.api);
     api::registerServiceRoutes(*p.router, *p.api);
     api::registerUsageRoutes(*p.router, *p.api);
+    api::registerBillingRoutes(*p.router, *p.api);
 
     p.outboxWorker->start();
     p.provisioner->start();
     p.reconcileTask->start();  // a first pass at once: repairs what changed while the daemon was down
     p.collectTask->start(/*runAtOnce=*/false);
     p.healthTask->start(/*runAtOnce=*/false);
+    p.billingTask->start(/*runAtOnce=*/false);
 
     Poco::Net::ServerSocket socket;
     try {
         socket.bind(Poco::Net::SocketAddress(s.httpAddress, static_cast<Poco::UInt16>(s.httpPort)), true);
         socket.listen(s.httpQueue);
     } catch (const Poco::Exception& e) {
+        p.billingTask->stop();
         p.healthTask->stop();
         p.collectTask->stop();
         p.reconcileTask->stop();
@@ -322,6 +347,7 @@ void Daemon::stop() {
     p.server->stopAll(false);
     p.threads->joinAll();
     // 2. background tasks (a provisioning job stops between two steps).
+    p.billingTask->stop();
     p.healthTask->stop();
     p.collectTask->stop();
     p.reconcileTask->stop();

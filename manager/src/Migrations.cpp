@@ -355,10 +355,159 @@ CREATE TABLE quota_exceptions (
 CREATE INDEX quota_exceptions_association ON quota_exceptions(association_id, until);
 )SQL";
 
+// Billing: subscriptions to a plan version, billable events (the idempotency key of a billing
+// run), invoices and credit notes with their lines and gapless yearly numbers, payments and what
+// they settle, dunning steps. Money is integer cents (EUR); dates are local calendar dates
+// (YYYY-MM-DD), periods half-open ([start, end)).
+constexpr std::string_view kV7 = R"SQL(
+CREATE TABLE subscriptions (
+    id TEXT PRIMARY KEY,
+    association_id TEXT NOT NULL REFERENCES associations(id),
+    plan_slug TEXT NOT NULL,
+    plan_version INTEGER NOT NULL,
+    interval TEXT NOT NULL CHECK (interval IN ('month', 'year')),
+    price_cents INTEGER NOT NULL CHECK (price_cents >= 0),
+    membership_cents INTEGER NOT NULL DEFAULT 0 CHECK (membership_cents >= 0),
+    anchor_date TEXT NOT NULL,
+    start_date TEXT NOT NULL,
+    trial_end TEXT,
+    status TEXT NOT NULL CHECK (status IN ('active', 'ended')),
+    billed_through TEXT NOT NULL,
+    cancel_at TEXT,
+    pending_change TEXT,
+    ended_at TEXT,
+    created_at TEXT NOT NULL,
+    updated_at TEXT NOT NULL,
+    FOREIGN KEY (plan_slug, plan_version) REFERENCES plan_versions(slug, version)
+);
+CREATE UNIQUE INDEX subscriptions_live ON subscriptions(association_id) WHERE status = 'active';
+CREATE INDEX subscriptions_due ON subscriptions(status, billed_through);
+
+CREATE TABLE subscription_changes (
+    id TEXT PRIMARY KEY,
+    subscription_id TEXT NOT NULL REFERENCES subscriptions(id),
+    kind TEXT NOT NULL CHECK (kind IN ('upgrade', 'downgrade', 'cancel')),
+    effective_date TEXT NOT NULL,
+    from_plan TEXT NOT NULL,
+    from_version INTEGER NOT NULL,
+    from_price_cents INTEGER NOT NULL,
+    to_plan TEXT,
+    to_version INTEGER,
+    to_price_cents INTEGER,
+    to_interval TEXT,
+    created_by TEXT NOT NULL,
+    created_at TEXT NOT NULL
+);
+CREATE INDEX subscription_changes_subscription ON subscription_changes(subscription_id);
+
+CREATE TABLE invoices (
+    id TEXT PRIMARY KEY,
+    kind TEXT NOT NULL CHECK (kind IN ('invoice', 'credit_note')),
+    association_id TEXT NOT NULL REFERENCES associations(id),
+    subscription_id TEXT REFERENCES subscriptions(id),
+    credited_invoice_id TEXT REFERENCES invoices(id),
+    status TEXT NOT NULL CHECK (status IN ('draft', 'finalized', 'paid', 'cancelled')),
+    number TEXT UNIQUE,
+    number_year INTEGER,
+    number_seq INTEGER,
+    currency TEXT NOT NULL DEFAULT 'EUR',
+    period_start TEXT,
+    period_end TEXT,
+    issue_date TEXT,
+    due_date TEXT,
+    total_cents INTEGER NOT NULL,
+    vat_cents INTEGER NOT NULL DEFAULT 0,
+    total_incl_cents INTEGER NOT NULL,
+    buyer TEXT NOT NULL,
+    seller TEXT NOT NULL,
+    reason TEXT,
+    finalize_on TEXT,
+    created_at TEXT NOT NULL,
+    finalized_at TEXT,
+    paid_at TEXT,
+    CHECK ((status = 'draft') = (number IS NULL))
+);
+CREATE UNIQUE INDEX invoices_sequence ON invoices(kind, number_year, number_seq) WHERE number IS NOT NULL;
+CREATE INDEX invoices_association ON invoices(association_id, created_at);
+CREATE INDEX invoices_open ON invoices(status, due_date);
+
+CREATE TABLE invoice_lines (
+    invoice_id TEXT NOT NULL REFERENCES invoices(id),
+    position INTEGER NOT NULL,
+    kind TEXT NOT NULL,
+    description_fr TEXT NOT NULL,
+    description_en TEXT NOT NULL,
+    quantity_milli INTEGER NOT NULL,
+    unit TEXT NOT NULL DEFAULT '',
+    unit_price_cents INTEGER NOT NULL,
+    vat_rate_bp INTEGER NOT NULL DEFAULT 0,
+    amount_cents INTEGER NOT NULL,
+    period_start TEXT,
+    period_end TEXT,
+    PRIMARY KEY (invoice_id, position)
+);
+
+-- The last number given, per kind (invoice: F, credit note: A) and year.
+CREATE TABLE invoice_sequences (
+    kind TEXT NOT NULL,
+    year INTEGER NOT NULL,
+    last INTEGER NOT NULL,
+    PRIMARY KEY (kind, year)
+);
+
+-- One row per billable event: what makes a billing run idempotent. A run inserts the event and
+-- its invoice in one transaction; the primary key refuses the same event twice.
+CREATE TABLE billing_events (
+    subscription_id TEXT NOT NULL REFERENCES subscriptions(id),
+    period_start TEXT NOT NULL,
+    kind TEXT NOT NULL CHECK (kind IN ('fee', 'proration', 'overage', 'final')),
+    ref TEXT NOT NULL DEFAULT '',
+    invoice_id TEXT REFERENCES invoices(id),
+    created_at TEXT NOT NULL,
+    PRIMARY KEY (subscription_id, period_start, kind, ref)
+);
+
+CREATE TABLE payments (
+    id TEXT PRIMARY KEY,
+    association_id TEXT NOT NULL REFERENCES associations(id),
+    invoice_id TEXT REFERENCES invoices(id),
+    amount_cents INTEGER NOT NULL CHECK (amount_cents > 0),
+    method TEXT NOT NULL CHECK (method IN ('transfer', 'cheque', 'cash', 'card', 'helloasso', 'credit')),
+    reference TEXT NOT NULL DEFAULT '',
+    date TEXT NOT NULL,
+    recorded_by TEXT NOT NULL,
+    created_at TEXT NOT NULL
+);
+CREATE INDEX payments_association ON payments(association_id, date);
+
+-- What settles an invoice: part of a payment, or of a credit note. An association's credit
+-- balance is what its payments and credit notes brought minus what was allocated.
+CREATE TABLE allocations (
+    id INTEGER PRIMARY KEY AUTOINCREMENT,
+    association_id TEXT NOT NULL REFERENCES associations(id),
+    invoice_id TEXT NOT NULL REFERENCES invoices(id),
+    payment_id TEXT REFERENCES payments(id),
+    credit_note_id TEXT REFERENCES invoices(id),
+    amount_cents INTEGER NOT NULL CHECK (amount_cents > 0),
+    created_at TEXT NOT NULL,
+    CHECK ((payment_id IS NULL) != (credit_note_id IS NULL))
+);
+CREATE INDEX allocations_invoice ON allocations(invoice_id);
+CREATE INDEX allocations_association ON allocations(association_id);
+
+-- Each dunning step of an invoice, done once.
+CREATE TABLE dunning_steps (
+    invoice_id TEXT NOT NULL REFERENCES invoices(id),
+    step TEXT NOT NULL,
+    at TEXT NOT NULL,
+    PRIMARY KEY (invoice_id, step)
+);
+)SQL";
+
 }  // namespace
 
 const std::vector<std::string_view>& migrations() {
-    static const std::vector<std::string_view> all = {kV1, kV2, kV3, kV4, kV5, kV6};
+    static const std::vector<std::string_view> all = {kV1, kV2, kV3, kV4, kV5, kV6, kV7};
     return all;
 }
 

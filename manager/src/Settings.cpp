@@ -10,6 +10,7 @@
 #include <Poco/URI.h>
 #include <Poco/Util/PropertyFileConfiguration.h>
 
+#include <cmath>
 #include <functional>
 #include <map>
 #include <set>
@@ -66,6 +67,37 @@ std::vector<std::string> parseAddresses(const std::string& key, const std::strin
         out.push_back(address.toString());
     }
     return out;
+}
+
+std::vector<std::string> parseList(const std::string& value, const std::string& separator) {
+    std::vector<std::string> out;
+    Poco::StringTokenizer parts(value, separator,
+                                Poco::StringTokenizer::TOK_TRIM | Poco::StringTokenizer::TOK_IGNORE_EMPTY);
+    for (const auto& part : parts) {
+        out.push_back(part);
+    }
+    return out;
+}
+
+bool digitsOnly(const std::string& value, std::set<std::size_t> lengths) {
+    return lengths.count(value.size()) && value.find_first_not_of("0123456789") == std::string::npos;
+}
+
+// "20", "5.5", "2,1" → basis points (2000, 550, 210), from 0 to 100 %.
+int parsePercentBasisPoints(const std::string& key, const std::string& value) {
+    std::string normalized = value;
+    for (auto& c : normalized) {
+        c = c == ',' ? '.' : c;
+    }
+    double parsed = 0;
+    if (!Poco::NumberParser::tryParseFloat(normalized, parsed) || parsed < 0 || parsed > 100) {
+        throw SettingsError("setting " + key + " = '" + value + "': expected a percentage from 0 to 100");
+    }
+    const long rounded = std::lround(parsed * 100);
+    if (std::abs(parsed * 100 - static_cast<double>(rounded)) > 1e-6) {
+        throw SettingsError("setting " + key + " = '" + value + "': at most two decimals");
+    }
+    return static_cast<int>(rounded);
 }
 
 bool parseBool(const std::string& key, const std::string& value) {
@@ -192,6 +224,43 @@ Settings Settings::fromConfiguration(const Poco::Util::AbstractConfiguration& co
         {"quota.max_exception_days",
          [&](auto& k, auto& v) { s.quotaMaxExceptionDays = parseInt(k, v, 1, 365); }},
         {"metrics.allowed_addresses", [&](auto& k, auto& v) { s.metricsAllowed = parseAddresses(k, v); }},
+        {"billing.seller.name", [&](auto& k, auto& v) { s.billing.sellerName = nonEmpty(k, v); }},
+        {"billing.seller.address", [&](auto&, auto& v) { s.billing.sellerAddress = parseList(v, "|"); }},
+        {"billing.seller.siren",
+         [&](auto& k, auto& v) {
+             if (!v.empty() && !digitsOnly(v, {9, 14})) {
+                 throw SettingsError("setting " + k + " = '" + v +
+                                     "': expected a SIREN (9 digits) or SIRET (14)");
+             }
+             s.billing.sellerSiren = v;
+         }},
+        {"billing.seller.rna", [&](auto&, auto& v) { s.billing.sellerRna = v; }},
+        {"billing.seller.vat_number", [&](auto&, auto& v) { s.billing.sellerVatNumber = v; }},
+        {"billing.seller.email", [&](auto&, auto& v) { s.billing.sellerEmail = v; }},
+        {"billing.iban", [&](auto&, auto& v) { s.billing.iban = v; }},
+        {"billing.bic", [&](auto&, auto& v) { s.billing.bic = v; }},
+        {"billing.vat_rate_percent",
+         [&](auto& k, auto& v) { s.billing.vatRateBasisPoints = parsePercentBasisPoints(k, v); }},
+        {"billing.vat_exemption", [&](auto&, auto& v) { s.billing.vatExemptionMention = v; }},
+        {"billing.payment_days", [&](auto& k, auto& v) { s.billing.paymentDays = parseInt(k, v, 0, 365); }},
+        {"billing.late_penalty_rate", [&](auto& k, auto& v) { s.billing.latePenaltyRate = nonEmpty(k, v); }},
+        {"billing.professional_kinds",
+         [&](auto& k, auto& v) {
+             s.billing.professionalKinds = parseList(v, ",");
+             for (const auto& kind : s.billing.professionalKinds) {
+                 if (kind != "association" && kind != "individual" && kind != "other") {
+                     throw SettingsError("setting " + k + ": '" + kind +
+                                         "' is not a kind (association, individual, other)");
+                 }
+             }
+         }},
+        {"billing.draft_days", [&](auto& k, auto& v) { s.billing.draftDays = parseInt(k, v, 0, 60); }},
+        {"billing.reminder_days",
+         [&](auto& k, auto& v) { s.billing.reminderDays = parseIntList(k, v, 0, 365); }},
+        {"billing.suspend_days", [&](auto& k, auto& v) { s.billing.suspendDays = parseInt(k, v, 1, 3650); }},
+        {"billing.run_interval_seconds",
+         [&](auto& k, auto& v) { s.billing.runIntervalSeconds = parseInt(k, v, 60, 86400); }},
+        {"billing.font", [&](auto& k, auto& v) { s.billing.fontPath = nonEmpty(k, v); }},
     };
 
     std::vector<std::string> keys;

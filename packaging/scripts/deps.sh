@@ -7,12 +7,14 @@ what=${1:-test}
 
 build_pkgs=(build-essential cmake ninja-build pkg-config git
             libpoco-dev libvirt-dev libssl-dev libsqlite3-dev libargon2-dev
-            libgtest-dev libgmock-dev libhowardhinnant-date-dev tzdata)
+            libgtest-dev libgmock-dev libhowardhinnant-date-dev tzdata
+            libhpdf-dev fonts-dejavu-core)
 # Real parts the tests start: a loopback SMTP server, libvirt's test driver (in libvirt itself);
 # the system tests also need what the main job runs (libvirtd, QEMU, the appliance tools).
-test_pkgs=(python3 python3-aiosmtpd sqlite3 file adduser dpkg-dev prometheus)
+test_pkgs=(python3 python3-aiosmtpd sqlite3 file adduser dpkg-dev prometheus poppler-utils)
 # What the main job runs against: libvirtd with QEMU.
-run_pkgs=(curl cpio xz-utils bc sqlite3 python3 python3-aiosmtpd libvirt-daemon libvirt-daemon-driver-qemu libvirt-clients qemu-system-x86 qemu-utils)
+run_pkgs=(curl cpio xz-utils bc sqlite3 python3 python3-aiosmtpd libvirt-daemon libvirt-daemon-driver-qemu libvirt-clients qemu-system-x86 qemu-utils
+          fonts-dejavu-core)
 
 case "$what" in
   build) want=("${build_pkgs[@]}") ;;

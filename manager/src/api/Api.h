@@ -1,5 +1,6 @@
 #pragma once
 
+#include "billing/BillingService.h"
 #include "chatiere/manager/Database.h"
 #include "chatiere/manager/Settings.h"
 #include "chatiere/templates/Catalogue.h"
@@ -29,6 +30,7 @@ struct ApiContext {
     const templates::Catalogue& catalogue;
     Database& db;  // read-only views (audit log, health)
     UsageService& usage;
+    BillingService& billing;
     std::function<std::string()> metrics;  // the Prometheus text
 
     // The caller from `Authorization: Bearer …` or the session cookie; nullopt when anonymous.
@@ -52,5 +54,6 @@ void registerPlanRoutes(http::Router& router, ApiContext& ctx);
 void registerServiceRoutes(http::Router& router, ApiContext& ctx);
 void registerSystemRoutes(http::Router& router, ApiContext& ctx);
 void registerUsageRoutes(http::Router& router, ApiContext& ctx);
+void registerBillingRoutes(http::Router& router, ApiContext& ctx);
 
 }  // namespace chatiere::manager::api

@@ -112,6 +112,8 @@ Plan parsePlan(const Poco::JSON::Object::Ptr& body, const std::optional<std::str
             const auto interval = price.string("interval", true, 10);
             const auto kind = price.string("kind", true, 20);
             const auto amount = price.integer("amount_cents", true);
+            const auto membership = price.integer("membership_cents", false);
+            const auto floor = price.integer("floor_cents", false);
             if (interval && !kIntervals.count(*interval)) {
                 errors.add(path + ".interval", "invalid_interval", "Expected month or year.");
             }
@@ -122,12 +124,22 @@ Plan parsePlan(const Poco::JSON::Object::Ptr& body, const std::optional<std::str
                 errors.add(path + ".amount_cents", "invalid_amount",
                            "A price in cents from 0 to " + std::to_string(kMaxPriceCents) + ".");
             }
+            if (membership && (*membership < 0 || *membership > kMaxPriceCents)) {
+                errors.add(path + ".membership_cents", "invalid_amount",
+                           "A membership fee in cents from 0 to " + std::to_string(kMaxPriceCents) + ".");
+            }
+            if (floor && (*floor < 0 || (amount && *floor > *amount))) {
+                errors.add(path + ".floor_cents", "invalid_floor",
+                           "The pay-what-you-can floor is from 0 to the suggested amount_cents.");
+            }
             if (interval && kind && !seen.insert({*interval, *kind}).second) {
                 errors.add(path, "duplicate_price", "Only one price per interval and kind.");
             }
             p.interval = interval.value_or("");
             p.kind = kind.value_or("");
             p.amountCents = amount.value_or(0);
+            p.membershipCents = membership.value_or(0);
+            p.floorCents = floor;
             plan.prices.push_back(p);
         }
     }
@@ -160,8 +172,46 @@ Plan parsePlan(const Poco::JSON::Object::Ptr& body, const std::optional<std::str
         }
     }
 
+    if (auto overage = fields.object("overage", false)) {
+        for (const auto& [metric, value] : *overage) {
+            const std::string path = "overage." + metric;
+            if (metric != "disk_gib") {
+                errors.add(path, "unknown_metric",
+                           "Only disk_gib (stored data) is measured and billed above included.");
+                continue;
+            }
+            auto object = overage->getObject(metric);
+            if (!object) {
+                errors.add(path, "wrong_type", "Expected {\"unit_cents\"}.");
+                continue;
+            }
+            JsonFields o(object, errors, path);
+            const auto unit = o.integer("unit_cents", true);
+            if (unit && (*unit < 0 || *unit > kMaxPriceCents)) {
+                errors.add(path + ".unit_cents", "invalid_amount",
+                           "A price per unit in cents from 0 to " + std::to_string(kMaxPriceCents) + ".");
+            }
+            plan.overageCents[metric] = unit.value_or(0);
+        }
+    }
+    if (const auto trial = fields.integer("trial_days", false)) {
+        if (*trial < 0 || *trial > 366) {
+            errors.add("trial_days", "invalid_trial", "A number of days from 0 to 366.");
+        }
+        plan.trialDays = static_cast<int>(*trial);
+    }
+
     errors.throwIfAny();
     return plan;
+}
+
+const PlanPrice* findPrice(const Plan& plan, const std::string& interval, const std::string& kind) {
+    for (const auto& p : plan.prices) {
+        if (p.interval == interval && p.kind == kind) {
+            return &p;
+        }
+    }
+    return nullptr;
 }
 
 Poco::JSON::Object planToJson(const Plan& plan) {
@@ -187,6 +237,12 @@ Poco::JSON::Object planToJson(const Plan& plan) {
         price.set("interval", p.interval);
         price.set("kind", p.kind);
         price.set("amount_cents", p.amountCents);
+        if (p.membershipCents > 0) {
+            price.set("membership_cents", p.membershipCents);
+        }
+        if (p.floorCents) {
+            price.set("floor_cents", *p.floorCents);
+        }
         price.set("currency", "EUR");
         prices.add(price);
     }
@@ -199,6 +255,14 @@ Poco::JSON::Object planToJson(const Plan& plan) {
         quotas.set(metric, quota);
     }
     out.set("quotas", quotas);
+    Poco::JSON::Object overage;
+    for (const auto& [metric, cents] : plan.overageCents) {
+        Poco::JSON::Object price;
+        price.set("unit_cents", cents);
+        overage.set(metric, price);
+    }
+    out.set("overage", overage);
+    out.set("trial_days", plan.trialDays);
     if (!plan.createdAt.empty()) {
         out.set("created_at", plan.createdAt);
         out.set("updated_at", plan.updatedAt);
@@ -269,6 +333,20 @@ void PlanRepository::update(Plan& plan, const std::string& at) {
 std::optional<Plan> PlanRepository::find(const std::string& slug) {
     auto found = select(slug);
     return found.empty() ? std::nullopt : std::optional<Plan>(std::move(found.front()));
+}
+
+std::optional<Plan> PlanRepository::findVersion(const std::string& slug, int version) {
+    Poco::Data::Statement stmt(session_);
+    std::string wanted = slug;
+    stmt << "SELECT p.created_at, v.created_at AS updated_at, v.body FROM plans p JOIN plan_versions v ON "
+            "v.slug = p.slug WHERE p.slug = ? AND v.version = ?",
+        bind(wanted), bind(version);
+    stmt.execute();
+    Poco::Data::RecordSet rs(stmt);
+    if (!rs.moveFirst()) {
+        return std::nullopt;
+    }
+    return deserialize(text(rs, "body"), version, text(rs, "created_at"), text(rs, "updated_at"));
 }
 
 std::vector<Plan> PlanRepository::list() {

@@ -17,9 +17,11 @@ struct LocalizedText {
 };
 
 struct PlanPrice {
-    std::string interval;  // month | year
-    std::string kind;      // association | individual | other
-    int64_t amountCents = 0;
+    std::string interval;               // month | year
+    std::string kind;                   // association | individual | other
+    int64_t amountCents = 0;            // the service fee of a period (the suggested one, pay-what-you-can)
+    int64_t membershipCents = 0;        // an optional membership fee, its own invoice line
+    std::optional<int64_t> floorCents;  // pay-what-you-can: the least a subscriber may choose
 };
 
 struct QuotaLimit {
@@ -36,6 +38,10 @@ struct Plan {
     std::vector<std::string> templates;
     std::vector<PlanPrice> prices;
     std::map<std::string, QuotaLimit> quotas;  // disk_gib, memory_mib, vcpus, services
+    // Overage: cents per unit above `included` a period (disk_gib: per GiB stored, averaged over
+    // the period). A metric without a price is never billed above `included`.
+    std::map<std::string, int64_t> overageCents;
+    int trialDays = 0;  // a new subscription's free days before its first period
     std::string createdAt;
     std::string updatedAt;
 };
@@ -46,6 +52,8 @@ inline constexpr int64_t kMaxPriceCents = 10'000'000;  // 100 000 € a period: 
 // field. `slugInPath` (for PUT) must agree with the body's slug when the body has one.
 Plan parsePlan(const Poco::JSON::Object::Ptr& body, const std::optional<std::string>& slugInPath);
 Poco::JSON::Object planToJson(const Plan& plan);
+// The price of `interval` for an association of `kind`; nullopt when the plan has none.
+const PlanPrice* findPrice(const Plan& plan, const std::string& interval, const std::string& kind);
 
 class PlanRepository {
 public:
@@ -55,6 +63,8 @@ public:
     // A new version; throws NotFound when there is no such plan.
     void update(Plan& plan, const std::string& at);
     std::optional<Plan> find(const std::string& slug);
+    // A given version (subscriptions keep theirs); nullopt when there is none.
+    std::optional<Plan> findVersion(const std::string& slug, int version);
     std::vector<Plan> list();
 
 private:

@@ -27,6 +27,28 @@ struct SmtpSettings {
     int timeoutSeconds = 30;
 };
 
+// Billing: the seller printed on invoices, VAT, payment terms, the dunning schedule.
+struct BillingSettings {
+    std::string sellerName = "Chatière";     // billing.seller.name
+    std::vector<std::string> sellerAddress;  // billing.seller.address: lines separated by '|'
+    std::string sellerSiren;                 // billing.seller.siren (9 digits) or SIRET (14)
+    std::string sellerRna;                   // billing.seller.rna (W + 9 digits)
+    std::string sellerVatNumber;             // billing.seller.vat_number
+    std::string sellerEmail;                 // billing.seller.email
+    std::string iban;                        // billing.iban
+    std::string bic;                         // billing.bic
+    int vatRateBasisPoints = 0;              // billing.vat_rate_percent × 100 (0: not subject to VAT)
+    std::string vatExemptionMention = "TVA non applicable, art. 293 B du CGI";  // billing.vat_exemption
+    int paymentDays = 30;  // billing.payment_days: due date after the issue date
+    std::string latePenaltyRate = "3 fois le taux d'intérêt légal";      // billing.late_penalty_rate
+    std::vector<std::string> professionalKinds{"association", "other"};  // billing.professional_kinds
+    int draftDays = 0;  // billing.draft_days: invoices kept as drafts this long for review (0: finalized)
+    std::vector<int> reminderDays{7, 15};  // billing.reminder_days: after the due date
+    int suspendDays = 30;                  // billing.suspend_days: after the due date → `unpaid`
+    int runIntervalSeconds = 3600;         // billing.run_interval_seconds: the daemon's scheduler
+    std::string fontPath = "/usr/share/fonts/truetype/dejavu/DejaVuSans.ttf";  // billing.font
+};
+
 // Every setting of the daemon, read once and validated. Names in comments are the keys of the
 // properties file (see packaging/chatiere.properties and README.md).
 struct Settings {
@@ -71,6 +93,7 @@ struct Settings {
     int quotaGraceSeconds = 72 * 3600;             // quota.grace_seconds: at the limit → websites suspended
     int quotaMaxExceptionDays = 90;                // quota.max_exception_days
     std::vector<std::string> metricsAllowed{"127.0.0.1", "::1"};  // metrics.allowed_addresses
+    BillingSettings billing;                                      // billing.*
 
     // Reads and validates; throws SettingsError naming the key at fault. Keys under `logging.`
     // belong to Poco's logging configuration and are passed through.

@@ -1,0 +1,141 @@
+#include "api/Api.h"
+
+#include <Poco/JSON/Array.h>
+#include <Poco/NumberParser.h>
+
+namespace chatiere::manager::api {
+
+namespace {
+
+Poco::JSON::Object summaryJson(const RunSummary& s) {
+    Poco::JSON::Object o(Poco::JSON_PRESERVE_KEY_ORDER);
+    o.set("as_of", s.asOf);
+    o.set("subscriptions", s.subscriptions);
+    o.set("invoices", s.invoices);
+    o.set("total_cents", s.totalCents);
+    o.set("currency", "EUR");
+    o.set("drafts_finalized", s.finalized);
+    o.set("reminders", s.reminders);
+    o.set("suspended", s.suspended);
+    o.set("ended", s.ended);
+    return o;
+}
+
+// An optional JSON body: none (or empty) is an empty object.
+Poco::JSON::Object::Ptr optionalBody(http::Request& r) {
+    if (r.header("Content-Length").value_or("0") == "0" && !r.header("Transfer-Encoding")) {
+        return new Poco::JSON::Object;
+    }
+    return r.jsonBody();
+}
+
+std::optional<int64_t> priceQuery(http::Request& r) {
+    const auto text = r.query("price_cents");
+    if (!text) {
+        return std::nullopt;
+    }
+    Poco::Int64 value = 0;
+    if (!Poco::NumberParser::tryParse64(*text, value)) {
+        throw Error(ErrorKind::Validation, "invalid_fields", "price_cents must be a whole number of cents.",
+                    {{"price_cents", "invalid_amount", "A whole number of cents."}});
+    }
+    return value;
+}
+
+}  // namespace
+
+void registerBillingRoutes(http::Router& router, ApiContext& ctx) {
+    router.add("POST", "/api/v1/associations/{id}/subscriptions", [&ctx](http::Request& r) {
+        const Actor actor = ctx.requireActor(r);
+        r.sendJson(201, subscriptionToJson(ctx.billing.subscribe(actor, r.param("id"), r.jsonBody())));
+    });
+    router.add("GET", "/api/v1/associations/{id}/subscriptions", [&ctx](http::Request& r) {
+        const Actor actor = ctx.requireActor(r);
+        Poco::JSON::Array items;
+        for (const auto& s : ctx.billing.subscriptions(actor, r.param("id"))) {
+            items.add(subscriptionToJson(s));
+        }
+        Poco::JSON::Object out;
+        out.set("subscriptions", items);
+        r.sendJson(200, out);
+    });
+    router.add("GET", "/api/v1/subscriptions/{id}/preview", [&ctx](http::Request& r) {
+        const Actor actor = ctx.requireActor(r);
+        const auto plan = r.query("plan");
+        if (!plan) {
+            throw Error(ErrorKind::Validation, "invalid_fields", "Name the plan to preview: ?plan=SLUG.",
+                        {{"plan", "missing", "This parameter is required."}});
+        }
+        r.sendJson(200, ctx.billing.preview(actor, r.param("id"), *plan, r.query("interval"), priceQuery(r)));
+    });
+    router.add("POST", "/api/v1/subscriptions/{id}/change", [&ctx](http::Request& r) {
+        const Actor actor = ctx.requireActor(r);
+        r.sendJson(200, ctx.billing.change(actor, r.param("id"), r.jsonBody()));
+    });
+    router.add("POST", "/api/v1/subscriptions/{id}/cancel", [&ctx](http::Request& r) {
+        const Actor actor = ctx.requireActor(r);
+        optionalBody(r);
+        r.sendJson(200, subscriptionToJson(ctx.billing.cancel(actor, r.param("id"))));
+    });
+    router.add("POST", "/api/v1/billing/run", [&ctx](http::Request& r) {
+        const Actor actor = ctx.requireActor(r);
+        const auto body = optionalBody(r);
+        std::optional<std::string> asOf;
+        if (body->has("as_of") && !body->isNull("as_of")) {
+            if (!body->get("as_of").isString()) {
+                throw Error(ErrorKind::Validation, "invalid_fields", "as_of is a date written YYYY-MM-DD.",
+                            {{"as_of", "wrong_type", "Expected a string."}});
+            }
+            asOf = body->getValue<std::string>("as_of");
+        }
+        r.sendJson(200, summaryJson(ctx.billing.run(actor, asOf)));
+    });
+    router.add("GET", "/api/v1/billing/export", [&ctx](http::Request& r) {
+        const Actor actor = ctx.requireActor(r);
+        const std::string what = r.query("what").value_or("invoices");
+        const std::string csv =
+            ctx.billing.exportCsv(actor, what, r.query("from").value_or(""), r.query("to").value_or(""));
+        r.sendText(200, "text/csv; charset=utf-8", csv);
+    });
+    router.add("GET", "/api/v1/invoices", [&ctx](http::Request& r) {
+        const Actor actor = ctx.requireActor(r);
+        const Page page = pageOf(r);
+        Poco::JSON::Array items;
+        for (const auto& i : ctx.billing.invoices(actor, r.query("association"), page.limit)) {
+            items.add(invoiceSummaryToJson(i));
+        }
+        Poco::JSON::Object out;
+        out.set("invoices", items);
+        r.sendJson(200, out);
+    });
+    router.add("GET", "/api/v1/invoices/{id}", [&ctx](http::Request& r) {
+        const Actor actor = ctx.requireActor(r);
+        r.sendJson(200, ctx.billing.invoice(actor, r.param("id")));
+    });
+    router.add("GET", "/api/v1/invoices/{id}/pdf", [&ctx](http::Request& r) {
+        const Actor actor = ctx.requireActor(r);
+        r.sendText(200, "application/pdf", ctx.billing.document(actor, r.param("id"), "pdf", languageOf(r)));
+    });
+    router.add("GET", "/api/v1/invoices/{id}/html", [&ctx](http::Request& r) {
+        const Actor actor = ctx.requireActor(r);
+        r.sendText(200, "text/html; charset=utf-8",
+                   ctx.billing.document(actor, r.param("id"), "html", languageOf(r)));
+    });
+    router.add("POST", "/api/v1/invoices/{id}/finalize", [&ctx](http::Request& r) {
+        const Actor actor = ctx.requireActor(r);
+        optionalBody(r);
+        const Invoice i = ctx.billing.finalizeDraft(actor, r.param("id"));
+        r.sendJson(200, invoiceSummaryToJson(i));
+    });
+    router.add("POST", "/api/v1/invoices/{id}/payments", [&ctx](http::Request& r) {
+        const Actor actor = ctx.requireActor(r);
+        r.sendJson(201, ctx.billing.recordPayment(actor, r.param("id"), r.jsonBody()));
+    });
+    router.add("POST", "/api/v1/invoices/{id}/credit-notes", [&ctx](http::Request& r) {
+        const Actor actor = ctx.requireActor(r);
+        const Invoice note = ctx.billing.creditNote(actor, r.param("id"), optionalBody(r));
+        r.sendJson(201, invoiceSummaryToJson(note));
+    });
+}
+
+}  // namespace chatiere::manager::api

@@ -1,0 +1,328 @@
+#include "billing/BillingErrors.h"
+#include "billing/BillingService.h"
+#include "billing/Money.h"
+#include "chatiere/manager/Error.h"
+#include "chatiere/manager/Ids.h"
+#include "domain/AuditLog.h"
+#include "domain/JsonFields.h"
+#include "domain/Plans.h"
+#include "domain/Rows.h"
+
+#include <Poco/Data/RecordSet.h>
+#include <Poco/Data/Statement.h>
+
+#include <set>
+#include <sstream>
+
+using namespace Poco::Data::Keywords;
+
+// The invoice side of BillingService: documents, payments, credit notes, exports.
+
+namespace chatiere::manager {
+
+namespace {
+
+const std::set<std::string> kMethods = {"transfer", "cheque", "cash", "card", "helloasso"};
+
+std::string csvField(const std::string& v) {
+    if (v.find_first_of(",\"\n\r") == std::string::npos) {
+        return v;
+    }
+    std::string out = "\"";
+    for (const char c : v) {
+        out += c == '"' ? std::string("\"\"") : std::string(1, c);
+    }
+    return out + "\"";
+}
+
+std::string euros(int64_t cents) {
+    const int64_t a = cents < 0 ? -cents : cents;
+    char buffer[32];
+    std::snprintf(buffer, sizeof buffer, "%s%lld.%02lld", cents < 0 ? "-" : "",
+                  static_cast<long long>(a / 100), static_cast<long long>(a % 100));
+    return buffer;
+}
+
+}  // namespace
+
+Invoice BillingService::authorizedInvoice(const Actor& actor, const std::string& id, Permission permission) {
+    std::optional<Invoice> invoice;
+    {
+        auto s = db_.session();
+        invoice = InvoiceRepository(s).find(id);
+    }
+    if (!invoice) {
+        throw Error::notFound("Invoice " + id);
+    }
+    associations_.authorize(actor, invoice->associationId, permission);
+    if (invoice->status == "draft" && !actor.isStaff()) {
+        throw Error::notFound("Invoice " + id);  // drafts are the treasurer's, until finalized
+    }
+    return *invoice;
+}
+
+std::vector<Invoice> BillingService::invoices(const Actor& actor,
+                                              const std::optional<std::string>& associationId, int limit) {
+    if (associationId) {
+        associations_.authorize(actor, *associationId, Permission::ViewBilling);
+    } else {
+        associations_.authorizeGlobal(actor, Permission::RecordPayments);
+    }
+    auto s = db_.session();
+    auto all = InvoiceRepository(s).list(associationId, std::nullopt, limit);
+    if (!actor.isStaff()) {
+        std::erase_if(all, [](const Invoice& i) { return i.status == "draft"; });
+    }
+    return all;
+}
+
+Poco::JSON::Object BillingService::invoice(const Actor& actor, const std::string& invoiceId) {
+    const Invoice i = authorizedInvoice(actor, invoiceId, Permission::ViewBilling);
+    auto s = db_.session();
+    return invoiceToJson(i, InvoiceRepository(s).allocated(i.id));
+}
+
+InvoiceDocument BillingService::documentOf(const Invoice& i, const std::string& language) {
+    auto s = db_.session();
+    InvoiceRepository repo(s);
+    const auto a = AssociationRepository(s).find(i.associationId);
+    InvoiceDocument d;
+    d.kind = i.kind == "invoice" ? InvoiceDocument::Kind::Invoice : InvoiceDocument::Kind::CreditNote;
+    d.language = language;
+    d.draft = i.status == "draft";
+    d.number = i.number.value_or("");
+    d.issueDate = i.issueDate.value_or(today());
+    d.dueDate = i.dueDate.value_or("");
+    d.periodStart = i.periodStart.value_or("");
+    d.periodEnd = i.periodEnd.value_or("");
+    if (i.creditedInvoiceId) {
+        if (const auto credited = repo.find(*i.creditedInvoiceId)) {
+            d.creditedInvoiceNumber = credited->number.value_or("");
+        }
+    }
+    d.creditReason = i.reason.value_or("");
+    d.seller = i.seller;
+    d.buyer = i.buyer;
+    for (const auto& l : i.lines) {
+        d.lines.push_back({language == "en" ? l.descriptionEn : l.descriptionFr, l.quantityMilli, l.unit,
+                           l.unitPriceCents, l.vatRateBasisPoints, l.amountCents, l.periodStart.value_or(""),
+                           l.periodEnd.value_or("")});
+    }
+    d.totalExclTaxCents = i.totalCents;
+    d.totalVatCents = i.vatCents;
+    d.totalInclTaxCents = i.totalInclCents;
+    d.paidCents = i.kind == "invoice" ? repo.allocated(i.id) : 0;
+    const BillingSettings& b = settings_.billing;
+    d.vatApplicable = b.vatRateBasisPoints > 0;
+    d.vatExemptionMention = b.vatExemptionMention;
+    d.paymentTerms = language == "en" ? "Payment within " + std::to_string(b.paymentDays) +
+                                            " days of the issue date, by bank transfer, cheque or cash."
+                                      : "Paiement à " + std::to_string(b.paymentDays) +
+                                            " jours de la date d'émission, par virement, chèque ou espèces.";
+    d.iban = b.iban;
+    d.bic = b.bic;
+    d.professionalBuyer = a && issuer_.professional(*a);
+    d.latePenaltyRate = b.latePenaltyRate;
+    return d;
+}
+
+std::string BillingService::document(const Actor& actor, const std::string& invoiceId,
+                                     const std::string& format, const std::string& language) {
+    const Invoice i = authorizedInvoice(actor, invoiceId, Permission::ViewBilling);
+    const InvoiceDocument d = documentOf(i, language);
+    if (format == "html") {
+        return renderInvoiceHtml(d);
+    }
+    return renderInvoicePdf(d, settings_.billing.fontPath);
+}
+
+Invoice BillingService::finalizeDraft(const Actor& actor, const std::string& invoiceId) {
+    Invoice i = authorizedInvoice(actor, invoiceId, Permission::RecordPayments);
+    if (i.status != "draft") {
+        throw Error(ErrorKind::Conflict, "already_finalized", "This invoice is already finalized.");
+    }
+    auto s = db_.session();
+    Transaction tx(s);
+    i = *InvoiceRepository(s).find(invoiceId);
+    issuer_.finalize(s, *AssociationRepository(s).find(i.associationId), i, today(), nowText());
+    tx.commit();
+    return i;
+}
+
+Poco::JSON::Object BillingService::recordPayment(const Actor& actor, const std::string& invoiceId,
+                                                 const Poco::JSON::Object::Ptr& body) {
+    const Invoice target = authorizedInvoice(actor, invoiceId, Permission::RecordPayments);
+    FieldErrors errors;
+    JsonFields fields(body, errors);
+    const auto amount = fields.integer("amount_cents", true);
+    const auto method = fields.string("method", true, 20);
+    const auto reference = fields.string("reference", false, 200);
+    const auto date = fields.string("date", false, 10);
+    const std::string day = today();
+    if (amount && (*amount <= 0 || *amount > 10 * kMaxPriceCents)) {
+        errors.add("amount_cents", "invalid_amount",
+                   "A payment in cents from 1 to " + std::to_string(10 * kMaxPriceCents) + ".");
+    }
+    if (method && !kMethods.count(*method)) {
+        errors.add("method", "invalid_method", "One of transfer, cheque, cash, card, helloasso.");
+    }
+    if (date && (!Calendar::isDate(*date) || *date > day)) {
+        errors.add("date", "invalid_date", "A date written YYYY-MM-DD, today or before.");
+    }
+    errors.throwIfAny();
+    if (target.kind != "invoice") {
+        throw Error(ErrorKind::Conflict, "not_an_invoice", "Payments go to invoices, not to credit notes.");
+    }
+    if (target.status == "draft" || target.status == "cancelled" || target.status == "paid") {
+        throw Error(ErrorKind::Conflict, "invoice_" + target.status,
+                    "This invoice is " + target.status + ": it takes no payment.");
+    }
+    std::lock_guard lock(runMutex_);
+    auto s = db_.session();
+    Transaction tx(s);
+    const Association a = *AssociationRepository(s).find(target.associationId);
+    const std::string at = nowText();
+    const std::string paymentId = newId("pay");
+    s << "INSERT INTO payments (id, association_id, invoice_id, amount_cents, method, reference, date, "
+         "recorded_by, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        bind(paymentId), bind(a.id), bind(target.id), bind(*amount), bind(*method),
+        bind(reference.value_or("")), bind(date.value_or(day)), bind(actor.label), bind(at), now;
+    Poco::JSON::Object details;
+    details.set("amount_cents", *amount);
+    details.set("method", *method);
+    details.set("invoice", target.number.value_or(""));
+    AuditLog::record(s, actor, at, "payment.record", "payment", paymentId, a.id, details);
+    issuer_.settle(s, a.id, at, target.id);
+    const bool queued = Dunning(issuer_, associations_).release(s, a, day, at);
+    InvoiceRepository repo(s);
+    const Invoice after = *repo.find(target.id);
+    Poco::JSON::Object out = invoiceToJson(after, repo.allocated(after.id));
+    out.set("payment_id", paymentId);
+    out.set("credit_balance_cents", repo.creditBalance(a.id));
+    tx.commit();
+    if (queued) {
+        jobQueued_();
+    }
+    return out;
+}
+
+Invoice BillingService::creditNote(const Actor& actor, const std::string& invoiceId,
+                                   const Poco::JSON::Object::Ptr& body) {
+    const Invoice target = authorizedInvoice(actor, invoiceId, Permission::RecordPayments);
+    FieldErrors errors;
+    JsonFields fields(body, errors);
+    const auto amount = fields.integer("amount_cents", false);
+    const auto reason = fields.string("reason", true, 500);
+    errors.throwIfAny();
+    if (target.kind != "invoice") {
+        throw Error(ErrorKind::Conflict, "not_an_invoice",
+                    "A credit note corrects an invoice, not a credit note.");
+    }
+    if (target.status == "draft" || target.status == "cancelled") {
+        throw Error(
+            ErrorKind::Conflict, "invoice_" + target.status,
+            "This invoice is " + target.status + ": " +
+                (target.status == "draft" ? "delete or finalize it instead." : "it was credited in full."));
+    }
+    std::lock_guard lock(runMutex_);
+    auto s = db_.session();
+    Transaction tx(s);
+    InvoiceRepository repo(s);
+    const int64_t remaining = target.totalInclCents - repo.credited(target.id);
+    const int64_t credit = amount.value_or(remaining);
+    if (credit <= 0) {
+        throw invalidField("amount_cents", "invalid_amount", "A credit note is for more than 0 cents.");
+    }
+    if (credit > remaining) {
+        throw invalidField("amount_cents", "above_remaining",
+                           "At most " + std::to_string(remaining) + " cents of invoice " +
+                               target.number.value_or("") + " remain to credit.");
+    }
+    const Association a = *AssociationRepository(s).find(target.associationId);
+    const std::string day = today();
+    const std::string at = nowText();
+    Invoice note;
+    note.kind = "credit_note";
+    note.subscriptionId = target.subscriptionId;
+    note.creditedInvoiceId = target.id;
+    note.periodStart = target.periodStart;
+    note.periodEnd = target.periodEnd;
+    note.reason = *reason;
+    InvoiceLine line;
+    line.kind = "credit";
+    line.descriptionFr = "Avoir sur la facture " + target.number.value_or("") + " : " + *reason;
+    line.descriptionEn = "Credit on invoice " + target.number.value_or("") + ": " + *reason;
+    const int bp = settings_.billing.vatRateBasisPoints;
+    line.unitPriceCents = bp > 0 ? divideRounded(credit * 10'000, 10'000 + bp) : credit;
+    line.amountCents = line.unitPriceCents;
+    note.lines.push_back(line);
+    const Invoice issued = issuer_.issue(s, a, note, day, at);
+    Poco::JSON::Object details;
+    details.set("invoice", target.number.value_or(""));
+    details.set("amount_cents", issued.totalInclCents);
+    details.set("reason", *reason);
+    AuditLog::record(s, actor, at, "credit_note.create", "invoice", issued.id, a.id, details);
+    const bool queued = Dunning(issuer_, associations_).release(s, a, day, at);
+    const Invoice stored = *repo.find(issued.id);
+    tx.commit();
+    if (queued) {
+        jobQueued_();
+    }
+    return stored;
+}
+
+std::string BillingService::exportCsv(const Actor& actor, const std::string& what, const std::string& from,
+                                      const std::string& to) {
+    associations_.authorizeGlobal(actor, Permission::RecordPayments);
+    if (!Calendar::isDate(from) || !Calendar::isDate(to)) {
+        throw invalidField(Calendar::isDate(from) ? "to" : "from", "invalid_date",
+                           "Dates are written YYYY-MM-DD.");
+    }
+    if (from > to) {
+        throw invalidField("from", "invalid_range", "from must not be after to.");
+    }
+    auto s = db_.session();
+    std::ostringstream out;
+    Poco::Data::Statement stmt(s);
+    std::string a = from;
+    std::string b = to;
+    if (what == "invoices") {
+        out << "number,kind,issue_date,due_date,association_id,buyer,period_start,period_end,"
+               "total_excl_tax,vat,total,currency,status,credited_invoice\r\n";
+        stmt << "SELECT i.number, i.kind, i.issue_date, i.due_date, i.association_id, i.buyer, "
+                "i.period_start, i.period_end, i.total_cents, i.vat_cents, i.total_incl_cents, i.status, "
+                "c.number AS credited FROM invoices i LEFT JOIN invoices c ON c.id = i.credited_invoice_id "
+                "WHERE i.number IS NOT NULL AND i.issue_date >= ? AND i.issue_date < ? ORDER BY i.kind DESC, "
+                "i.number_year, i.number_seq",
+            use(a), use(b);
+        stmt.execute();
+        Poco::Data::RecordSet rs(stmt);
+        for (bool more = rs.moveFirst(); more; more = rs.moveNext()) {
+            out << csvField(text(rs, "number")) << ',' << text(rs, "kind") << ',' << text(rs, "issue_date")
+                << ',' << text(rs, "due_date") << ',' << text(rs, "association_id") << ','
+                << csvField(partyFromText(text(rs, "buyer")).name) << ',' << text(rs, "period_start") << ','
+                << text(rs, "period_end") << ',' << euros(integer(rs, "total_cents")) << ','
+                << euros(integer(rs, "vat_cents")) << ',' << euros(integer(rs, "total_incl_cents")) << ",EUR,"
+                << text(rs, "status") << ',' << text(rs, "credited") << "\r\n";
+        }
+    } else if (what == "payments") {
+        out << "date,association_id,invoice,amount,currency,method,reference,recorded_by\r\n";
+        stmt << "SELECT p.date, p.association_id, i.number, p.amount_cents, p.method, p.reference, "
+                "p.recorded_by FROM payments p LEFT JOIN invoices i ON i.id = p.invoice_id "
+                "WHERE p.date >= ? AND p.date < ? ORDER BY p.date, p.created_at",
+            use(a), use(b);
+        stmt.execute();
+        Poco::Data::RecordSet rs(stmt);
+        for (bool more = rs.moveFirst(); more; more = rs.moveNext()) {
+            out << text(rs, "date") << ',' << text(rs, "association_id") << ','
+                << csvField(text(rs, "number")) << ',' << euros(integer(rs, "amount_cents")) << ",EUR,"
+                << text(rs, "method") << ',' << csvField(text(rs, "reference")) << ','
+                << csvField(text(rs, "recorded_by")) << "\r\n";
+        }
+    } else {
+        throw invalidField("what", "invalid_export", "Export invoices or payments, not '" + what + "'.");
+    }
+    return out.str();
+}
+
+}  // namespace chatiere::manager

@@ -1,0 +1,324 @@
+#include "billing/BillingRun.h"
+
+#include "billing/Money.h"
+#include "billing/Periods.h"
+#include "chatiere/manager/Error.h"
+#include "domain/AuditLog.h"
+#include "monitoring/CurrentUsage.h"
+#include "services/ServiceManager.h"
+
+#include <Poco/Data/Statement.h>
+
+#include <cmath>
+
+using namespace Poco::Data::Keywords;
+
+namespace chatiere::manager {
+
+namespace {
+
+Plan planOf(Poco::Data::Session& s, const std::string& slug, int version) {
+    auto plan = PlanRepository(s).findVersion(slug, version);
+    if (!plan) {
+        throw Error(ErrorKind::Internal, "plan_missing",
+                    "plan " + slug + " version " + std::to_string(version) + " is missing");
+    }
+    return *plan;
+}
+
+// "du 31/01/2027 au 27/02/2027" / "31 January 2027 to 27 February 2027": `end` is exclusive.
+std::string span(const std::string& start, const std::string& end, const std::string& lang) {
+    const std::string last = Calendar::addDays(end, -1);
+    return lang == "fr" ? "du " + formatDate(start, "fr") + " au " + formatDate(last, "fr")
+                        : formatDate(start, "en") + " to " + formatDate(last, "en");
+}
+
+}  // namespace
+
+std::vector<InvoiceLine> SubscriptionBiller::feeLines(const Subscription& sub, const Plan& plan,
+                                                      const std::string& seller, const std::string& start,
+                                                      const std::string& end) {
+    std::vector<InvoiceLine> lines;
+    if (sub.priceCents > 0) {
+        InvoiceLine fee;
+        fee.kind = "fee";
+        fee.descriptionFr = "Formule « " + plan.name.fr + " », " + span(start, end, "fr");
+        fee.descriptionEn = "Plan “" + plan.name.en + "”, " + span(start, end, "en");
+        fee.unitPriceCents = sub.priceCents;
+        fee.amountCents = lineAmount(fee.quantityMilli, fee.unitPriceCents);
+        fee.periodStart = start;
+        fee.periodEnd = end;
+        lines.push_back(fee);
+    }
+    if (sub.membershipCents > 0) {
+        InvoiceLine membership;
+        membership.kind = "membership";
+        membership.descriptionFr = "Adhésion à " + seller + ", " + span(start, end, "fr");
+        membership.descriptionEn = "Membership of " + seller + ", " + span(start, end, "en");
+        membership.unitPriceCents = sub.membershipCents;
+        membership.amountCents = lineAmount(membership.quantityMilli, membership.unitPriceCents);
+        membership.periodStart = start;
+        membership.periodEnd = end;
+        lines.push_back(membership);
+    }
+    return lines;
+}
+
+std::optional<InvoiceLine> SubscriptionBiller::overageLine(Poco::Data::Session& s, const Subscription& sub,
+                                                           const Plan& plan, const std::string& start,
+                                                           const std::string& end) {
+    const auto price = plan.overageCents.find("disk_gib");
+    const auto quota = plan.quotas.find("disk_gib");
+    if (price == plan.overageCents.end() || price->second <= 0 || quota == plan.quotas.end()) {
+        return std::nullopt;
+    }
+    const StoredFigures stored = storedOver(s, sub.associationId, start, end);
+    if (!stored.averageGib) {
+        return std::nullopt;
+    }
+    const int64_t averageMilli = std::llround(*stored.averageGib * 1000.0);
+    const int64_t overMilli = averageMilli - quota->second.included * 1000;
+    if (overMilli <= 0) {
+        return std::nullopt;
+    }
+    InvoiceLine line;
+    line.kind = "overage";
+    const std::string included = std::to_string(quota->second.included);
+    line.descriptionFr = "Données stockées au-delà des " + included + " Gio inclus (moyenne " +
+                         formatQuantity(averageMilli, "fr") + " Gio), " + span(start, end, "fr");
+    line.descriptionEn = "Stored data above the " + included + " GiB included (average " +
+                         formatQuantity(averageMilli, "en") + " GiB), " + span(start, end, "en");
+    line.quantityMilli = overMilli;
+    line.unit = "GiB";
+    line.unitPriceCents = price->second;
+    line.amountCents = lineAmount(overMilli, price->second);
+    line.periodStart = start;
+    line.periodEnd = end;
+    return line;
+}
+
+bool SubscriptionBiller::claim(Poco::Data::Session& s, const Subscription& sub,
+                               const std::string& periodStart, const std::string& kind,
+                               const std::string& ref) {
+    s << "INSERT INTO billing_events (subscription_id, period_start, kind, ref, created_at) VALUES (?, ?, ?, "
+         "?, ?) ON CONFLICT DO NOTHING",
+        bind(sub.id), bind(periodStart), bind(kind), bind(ref), bind(at_), now;
+    int changed = 0;
+    s << "SELECT changes()", into(changed), now;
+    return changed == 1;
+}
+
+void SubscriptionBiller::attach(Poco::Data::Session& s, const Subscription& sub,
+                                const std::string& periodStart, const std::string& kind,
+                                const std::string& ref, const std::string& invoiceId) {
+    s << "UPDATE billing_events SET invoice_id = ? WHERE subscription_id = ? AND period_start = ? AND kind = "
+         "? AND ref = ?",
+        bind(invoiceId), bind(sub.id), bind(periodStart), bind(kind), bind(ref), now;
+}
+
+std::optional<std::string> SubscriptionBiller::previousPeriodStart(Poco::Data::Session& s,
+                                                                   const Subscription& sub,
+                                                                   const std::string& before) {
+    Poco::Nullable<std::string> start;
+    s << "SELECT MAX(period_start) FROM billing_events WHERE subscription_id = ? AND kind = 'fee' AND "
+         "period_start < ?",
+        bind(sub.id), bind(before), into(start), now;
+    return start.isNull() ? std::nullopt : std::optional<std::string>(start.value());
+}
+
+void SubscriptionBiller::bring(Poco::Data::Session& s, const Association& a, Subscription& sub,
+                               const std::string& asOf, RunSummary& summary) {
+    const std::string seller = issuer_.settings().billing.sellerName;
+    const auto issue = [&](std::vector<InvoiceLine> lines, const std::string& start, const std::string& end,
+                           const std::vector<std::tuple<std::string, std::string>>& events) {
+        if (lines.empty()) {
+            return;
+        }
+        Invoice invoice;
+        invoice.subscriptionId = sub.id;
+        invoice.periodStart = start;
+        invoice.periodEnd = end;
+        invoice.lines = std::move(lines);
+        const Invoice issued = issuer_.issue(s, a, invoice, today_, at_);
+        for (const auto& [periodStart, kind] : events) {
+            attach(s, sub, periodStart, kind, "", issued.id);
+        }
+        ++summary.invoices;
+        summary.totalCents += issued.totalInclCents;
+    };
+
+    while (sub.status == "active" && sub.billedThrough <= asOf) {
+        const std::string start = sub.billedThrough;
+        const auto previous = previousPeriodStart(s, sub, start);
+        const Plan current = planOf(s, sub.planSlug, sub.planVersion);
+        // The period that just ended: its overage, in arrears, under the plan it ended with.
+        std::vector<InvoiceLine> lines;
+        std::vector<std::tuple<std::string, std::string>> events;
+        const bool ending = sub.cancelAt && start >= *sub.cancelAt;
+        const std::string arrears = ending ? "final" : "overage";
+        if (previous && claim(s, sub, *previous, arrears, "")) {
+            events.emplace_back(*previous, arrears);
+            if (auto line = overageLine(s, sub, current, *previous, start)) {
+                lines.push_back(*line);
+            }
+        }
+        if (ending) {
+            // Cancelled: no new period; the last one's overage goes on a final invoice.
+            issue(lines, previous.value_or(start), start, events);
+            sub.status = "ended";
+            sub.endedAt = at_;
+            AuditLog::record(s, Actor::system("billing"), at_, "subscription.end", "subscription", sub.id,
+                             a.id);
+            ++summary.ended;
+            break;
+        }
+        if (sub.pending) {
+            // A downgrade or a change of interval, asked for during the period that ends here.
+            const PendingChange change = *sub.pending;
+            if (change.interval != sub.interval) {
+                sub.anchorDate = start;
+            }
+            sub.planSlug = change.plan;
+            sub.planVersion = change.version;
+            sub.interval = change.interval;
+            sub.priceCents = change.priceCents;
+            sub.membershipCents = change.membershipCents;
+            sub.pending.reset();
+            s << "UPDATE associations SET plan_slug = ?, updated_at = ? WHERE id = ?", bind(sub.planSlug),
+                bind(at_), bind(a.id), now;
+            Poco::JSON::Object details;
+            details.set("plan", sub.planSlug);
+            details.set("interval", sub.interval);
+            AuditLog::record(s, Actor::system("billing"), at_, "subscription.change_applied", "subscription",
+                             sub.id, a.id, details);
+        }
+        const Interval interval = intervalFromString(sub.interval);
+        const Period period = periodContaining(sub.anchorDate, interval, start);
+        const Plan plan = planOf(s, sub.planSlug, sub.planVersion);
+        if (claim(s, sub, start, "fee", "")) {
+            events.emplace_back(start, "fee");
+            for (auto& line : feeLines(sub, plan, seller, period.start, period.end)) {
+                lines.push_back(line);
+            }
+        }
+        issue(lines, period.start, period.end, events);
+        sub.billedThrough = period.end;
+    }
+    sub.updatedAt = at_;
+    SubscriptionRepository(s).update(sub);
+}
+
+bool Dunning::owesPastDelay(Poco::Data::Session& s, const std::string& associationId,
+                            const std::string& date) {
+    const std::string limit = Calendar::addDays(date, -issuer_.settings().billing.suspendDays);
+    for (const auto& invoice : InvoiceRepository(s).open(associationId)) {
+        if (invoice.dueDate && *invoice.dueDate <= limit && InvoiceIssuer::dueOf(s, invoice) > 0) {
+            return true;
+        }
+    }
+    return false;
+}
+
+bool Dunning::setUnpaid(Poco::Data::Session& s, const std::string& associationId, bool add,
+                        const std::string& at) {
+    bool queued = false;
+    for (auto& service : ServiceRepository(s).ofAssociation(associationId)) {
+        if (service.state == "deleting" || service.state == "deleted") {
+            continue;
+        }
+        if (add || service.suspendedFor.count("unpaid")) {
+            queued |= ServiceManager::changeReason(s, Actor::system("billing"), service, "unpaid", add, at);
+        }
+    }
+    return queued;
+}
+
+bool Dunning::release(Poco::Data::Session& s, const Association& a, const std::string& date,
+                      const std::string& at) {
+    bool suspended = false;
+    for (const auto& service : ServiceRepository(s).ofAssociation(a.id)) {
+        suspended |= service.suspendedFor.count("unpaid") > 0;
+    }
+    if (!suspended || owesPastDelay(s, a.id, date)) {
+        return false;
+    }
+    const bool queued = setUnpaid(s, a.id, false, at);
+    AuditLog::record(s, Actor::system("billing"), at, "dunning.release", "association", a.id, a.id);
+    associations_.notifyManagers(
+        s, a, "unpaid_resumed",
+        {{"link", issuer_.settings().publicUrl + "/associations/" + a.id + "/invoices"}});
+    associations_.mailQueued();
+    return queued;
+}
+
+bool Dunning::run(Poco::Data::Session& s, const std::string& date, const std::string& at,
+                  RunSummary& summary) {
+    const BillingSettings& b = issuer_.settings().billing;
+    bool queued = false;
+    InvoiceRepository repo(s);
+    for (const auto& invoice : repo.overdue(date)) {
+        const int64_t due = InvoiceIssuer::dueOf(s, invoice);
+        if (due <= 0) {
+            continue;
+        }
+        auto a = AssociationRepository(s).find(invoice.associationId);
+        if (!a) {
+            continue;
+        }
+        const int late = daysBetween(*invoice.dueDate, date);
+        const std::map<std::string, std::string> vars = {
+            {"number", invoice.number.value_or("")},
+            {"due_amount_fr", formatMoney(due, "fr")},
+            {"due_amount_en", formatMoney(due, "en")},
+            {"due_fr", formatDate(*invoice.dueDate, "fr")},
+            {"due_en", formatDate(*invoice.dueDate, "en")},
+            {"suspend_days", std::to_string(b.suspendDays)},
+            {"link", issuer_.settings().publicUrl + "/associations/" + a->id + "/invoices/" + invoice.id}};
+        // Every step reached is recorded; a run that catches up on several mails only the last.
+        bool remind = false;
+        for (const int day : b.reminderDays) {
+            if (late < day) {
+                continue;
+            }
+            s << "INSERT INTO dunning_steps (invoice_id, step, at) VALUES (?, ?, ?) ON CONFLICT DO NOTHING",
+                bind(invoice.id), bind("reminder_" + std::to_string(day)), bind(at), now;
+            int changed = 0;
+            s << "SELECT changes()", into(changed), now;
+            remind |= changed == 1;
+        }
+        bool suspend = false;
+        if (late >= b.suspendDays) {
+            s << "INSERT INTO dunning_steps (invoice_id, step, at) VALUES (?, 'suspend', ?) ON CONFLICT DO "
+                 "NOTHING",
+                bind(invoice.id), bind(at), now;
+            int changed = 0;
+            s << "SELECT changes()", into(changed), now;
+            suspend = changed == 1;
+        }
+        Poco::JSON::Object details;
+        details.set("number", invoice.number.value_or(""));
+        details.set("days_late", late);
+        details.set("due_cents", due);
+        if (suspend) {
+            AuditLog::record(s, Actor::system("billing"), at, "dunning.suspend", "invoice", invoice.id, a->id,
+                             details);
+            associations_.notifyManagers(s, *a, "unpaid_suspended", vars);
+            ++summary.suspended;
+        } else if (remind) {
+            AuditLog::record(s, Actor::system("billing"), at, "dunning.reminder", "invoice", invoice.id,
+                             a->id, details);
+            associations_.notifyManagers(s, *a, "invoice_reminder", vars);
+            ++summary.reminders;
+        }
+        if (late >= b.suspendDays) {
+            // Services created since keep following the reason too.
+            queued |= setUnpaid(s, a->id, true, at);
+        }
+    }
+    if (summary.reminders + summary.suspended > 0) {
+        associations_.mailQueued();
+    }
+    return queued;
+}
+
+}  // namespace chatiere::manager

@@ -1,0 +1,81 @@
+#pragma once
+
+#include "billing/InvoiceIssuer.h"
+#include "billing/Subscriptions.h"
+#include "chatiere/manager/Calendar.h"
+#include "domain/Plans.h"
+
+#include <Poco/Data/Session.h>
+
+#include <functional>
+#include <string>
+
+namespace chatiere::manager {
+
+struct RunSummary {
+    std::string asOf;
+    int subscriptions = 0;   // looked at
+    int invoices = 0;        // issued (finalized or kept as drafts)
+    int64_t totalCents = 0;  // what they ask for
+    int finalized = 0;       // drafts finalized at the end of their review
+    int reminders = 0;       // reminder mails
+    int suspended = 0;       // associations whose services got the `unpaid` reason
+    int ended = 0;           // subscriptions that ended (cancelled at period end)
+};
+
+// Brings one subscription's billing up to date as of a day, in the caller's transaction: each
+// period that started on or before it has its fee invoiced (in advance) with the previous period's
+// overage (in arrears); a pending downgrade or a cancellation takes effect at its period end. Every
+// billable event is a row of billing_events whose primary key refuses it twice, so a run repeated
+// or resumed after a crash never bills twice and never skips.
+class SubscriptionBiller {
+public:
+    SubscriptionBiller(InvoiceIssuer& issuer, const std::string& today, const std::string& at)
+        : issuer_(issuer), today_(today), at_(at) {}
+
+    void bring(Poco::Data::Session& s, const Association& a, Subscription& sub, const std::string& asOf,
+               RunSummary& summary);
+    // The stored-data overage line of [start, end) under `plan` (nullopt when nothing is over).
+    static std::optional<InvoiceLine> overageLine(Poco::Data::Session& s, const Subscription& sub,
+                                                  const Plan& plan, const std::string& start,
+                                                  const std::string& end);
+    // The fee and membership lines of a period.
+    static std::vector<InvoiceLine> feeLines(const Subscription& sub, const Plan& plan,
+                                             const std::string& seller, const std::string& start,
+                                             const std::string& end);
+
+private:
+    // Inserts the event; false when it was there already.
+    bool claim(Poco::Data::Session& s, const Subscription& sub, const std::string& periodStart,
+               const std::string& kind, const std::string& ref);
+    void attach(Poco::Data::Session& s, const Subscription& sub, const std::string& periodStart,
+                const std::string& kind, const std::string& ref, const std::string& invoiceId);
+    std::optional<std::string> previousPeriodStart(Poco::Data::Session& s, const Subscription& sub,
+                                                   const std::string& before);
+
+    InvoiceIssuer& issuer_;
+    std::string today_;
+    std::string at_;
+};
+
+// Dunning, as of a day: reminders at each configured day after the due date (each mailed once), the
+// `unpaid` suspension reason on the association's services past billing.suspend_days, removed
+// (that reason only) as soon as nothing of the association is overdue that long.
+class Dunning {
+public:
+    Dunning(InvoiceIssuer& issuer, AssociationService& associations)
+        : issuer_(issuer), associations_(associations) {}
+    // Returns whether a provisioning job was queued.
+    bool run(Poco::Data::Session& s, const std::string& date, const std::string& at, RunSummary& summary);
+    // Removes `unpaid` from the association's services when nothing is overdue past the delay.
+    bool release(Poco::Data::Session& s, const Association& a, const std::string& date,
+                 const std::string& at);
+
+private:
+    bool owesPastDelay(Poco::Data::Session& s, const std::string& associationId, const std::string& date);
+    bool setUnpaid(Poco::Data::Session& s, const std::string& associationId, bool add, const std::string& at);
+    InvoiceIssuer& issuer_;
+    AssociationService& associations_;
+};
+
+}  // namespace chatiere::manager

@@ -1,0 +1,437 @@
+#include "billing/BillingService.h"
+
+#include "billing/BillingErrors.h"
+
+#include "billing/Money.h"
+#include "billing/Periods.h"
+#include "chatiere/manager/Error.h"
+#include "chatiere/manager/Ids.h"
+#include "domain/AuditLog.h"
+#include "domain/JsonFields.h"
+#include "domain/Plans.h"
+#include "domain/Rows.h"
+
+#include <Poco/Data/RecordSet.h>
+#include <Poco/Data/Statement.h>
+
+#include <set>
+#include <sstream>
+
+using namespace Poco::Data::Keywords;
+
+namespace chatiere::manager {
+
+namespace {
+
+// The plan and the price a subscription would have: pay-what-you-can checked against its floor.
+struct Offer {
+    Plan plan;
+    PlanPrice price;
+    int64_t priceCents = 0;
+};
+
+Offer offerOf(Poco::Data::Session& s, const Association& a, const std::string& planSlug,
+              const std::string& interval, const std::optional<int64_t>& chosen) {
+    if (interval != "month" && interval != "year") {
+        throw invalidField("interval", "invalid_interval", "interval is month or year.");
+    }
+    auto plan = PlanRepository(s).find(planSlug);
+    if (!plan) {
+        throw invalidField("plan", "unknown_plan", "There is no plan named '" + planSlug + "'.");
+    }
+    const PlanPrice* price = findPrice(*plan, interval, a.kind);
+    if (!price) {
+        throw invalidField(
+            "interval", "no_price",
+            "Plan " + planSlug + " has no " + interval + "ly price for the kind '" + a.kind + "'.");
+    }
+    Offer offer{*plan, *price, price->amountCents};
+    if (chosen) {
+        if (!price->floorCents) {
+            throw invalidField("price_cents", "not_pay_what_you_can",
+                               "Plan " + planSlug + " has a fixed price: leave price_cents out.");
+        }
+        if (*chosen < *price->floorCents) {
+            throw invalidField(
+                "price_cents", "below_floor",
+                "The least price for this plan is " + std::to_string(*price->floorCents) + " cents.");
+        }
+        if (*chosen > kMaxPriceCents) {
+            throw invalidField("price_cents", "invalid_amount",
+                               "A price in cents up to " + std::to_string(kMaxPriceCents) + ".");
+        }
+        offer.priceCents = *chosen;
+    }
+    return offer;
+}
+
+std::optional<int64_t> optionalPrice(JsonFields& fields) {
+    const auto price = fields.integer("price_cents", false);
+    fields.errors().throwIfAny();
+    return price;
+}
+
+}  // namespace
+
+BillingService::BillingService(Database& db, provisioning::Clock& clock, const Calendar& calendar,
+                               const Settings& settings, AssociationService& associations,
+                               std::function<void()> jobQueued)
+    : db_(db),
+      clock_(clock),
+      calendar_(calendar),
+      settings_(settings),
+      associations_(associations),
+      jobQueued_(std::move(jobQueued)),
+      issuer_(settings, associations) {}
+
+std::string BillingService::today() const {
+    return calendar_.dateOf(clock_.now());
+}
+
+std::string BillingService::nowText() const {
+    return formatTime(clock_.now());
+}
+
+Subscription BillingService::subscribe(const Actor& actor, const std::string& associationId,
+                                       const Poco::JSON::Object::Ptr& body) {
+    const Association a = associations_.authorize(actor, associationId, Permission::ManageSubscription);
+    FieldErrors errors;
+    JsonFields fields(body, errors);
+    const auto planSlug = fields.string("plan", true, 40);
+    const auto interval = fields.string("interval", true, 10);
+    const auto startDate = fields.string("start_date", false, 10);
+    const auto price = fields.integer("price_cents", false);
+    if (startDate && !Calendar::isDate(*startDate)) {
+        errors.add("start_date", "invalid_date", "A date written YYYY-MM-DD.");
+    }
+    if (startDate && !actor.isAdmin()) {
+        errors.add("start_date", "admin_only", "Only the admin may give a start date (to import a member).");
+    }
+    errors.throwIfAny();
+    if (a.status != "active") {
+        throw Error(ErrorKind::Conflict, "association_not_active",
+                    "The association is not active (" + a.status + ").");
+    }
+    auto s = db_.session();
+    Transaction tx(s);
+    SubscriptionRepository repo(s);
+    if (repo.activeOf(a.id)) {
+        throw Error(ErrorKind::Conflict, "already_subscribed",
+                    "The association already has a subscription: change it or cancel it.");
+    }
+    const Offer offer = offerOf(s, a, *planSlug, *interval, price);
+    const std::string day = today();
+    const std::string at = nowText();
+    Subscription sub;
+    sub.id = newId("sub");
+    sub.associationId = a.id;
+    sub.planSlug = offer.plan.slug;
+    sub.planVersion = offer.plan.version;
+    sub.interval = *interval;
+    sub.priceCents = offer.priceCents;
+    sub.membershipCents = offer.price.membershipCents;
+    sub.startDate = startDate.value_or(day);
+    sub.anchorDate = Calendar::addDays(sub.startDate, offer.plan.trialDays);
+    if (offer.plan.trialDays > 0) {
+        sub.trialEnd = sub.anchorDate;
+    }
+    sub.billedThrough = sub.anchorDate;
+    if (sub.anchorDate < day) {
+        // An imported member: the periods that started before today were billed elsewhere.
+        const Period current = periodContaining(sub.anchorDate, intervalFromString(sub.interval), day);
+        sub.billedThrough = current.start == day ? day : current.end;
+    }
+    sub.status = "active";
+    sub.createdAt = sub.updatedAt = at;
+    repo.insert(sub);
+    s << "UPDATE associations SET plan_slug = ?, updated_at = ? WHERE id = ?", bind(sub.planSlug), bind(at),
+        bind(a.id), now;
+    Poco::JSON::Object details;
+    details.set("plan", sub.planSlug);
+    details.set("interval", sub.interval);
+    details.set("price_cents", sub.priceCents);
+    details.set("start_date", sub.startDate);
+    AuditLog::record(s, actor, at, "subscription.create", "subscription", sub.id, a.id, details);
+    RunSummary summary;
+    SubscriptionBiller(issuer_, day, at).bring(s, a, sub, day, summary);
+    tx.commit();
+    return sub;
+}
+
+std::vector<Subscription> BillingService::subscriptions(const Actor& actor,
+                                                        const std::string& associationId) {
+    associations_.authorize(actor, associationId, Permission::ViewBilling);
+    auto s = db_.session();
+    return SubscriptionRepository(s).ofAssociation(associationId);
+}
+
+Subscription BillingService::authorizedSubscription(const Actor& actor, const std::string& id,
+                                                    Permission permission) {
+    std::optional<Subscription> sub;
+    {
+        auto s = db_.session();
+        sub = SubscriptionRepository(s).find(id);
+    }
+    if (!sub) {
+        throw Error::notFound("Subscription " + id);
+    }
+    associations_.authorize(actor, sub->associationId, permission);
+    return *sub;
+}
+
+namespace {
+
+struct ChangePlan {
+    Offer offer;
+    std::string interval;
+    bool upgrade = false;  // at once, prorated
+    Period period;         // the current period
+    std::string effective;
+    int days = 0;
+    int periodDays = 0;
+    int64_t amountCents = 0;
+};
+
+ChangePlan planChange(Poco::Data::Session& s, const Association& a, const Subscription& sub,
+                      const std::string& plan, const std::optional<std::string>& interval,
+                      const std::optional<int64_t>& price, const std::string& today) {
+    ChangePlan c{offerOf(s, a, plan, interval.value_or(sub.interval), price),
+                 interval.value_or(sub.interval),
+                 false,
+                 {},
+                 "",
+                 0,
+                 0,
+                 0};
+    const int64_t before = sub.priceCents + sub.membershipCents;
+    const int64_t after = c.offer.priceCents + c.offer.price.membershipCents;
+    if (c.offer.plan.slug == sub.planSlug && c.offer.plan.version == sub.planVersion &&
+        c.interval == sub.interval && c.offer.priceCents == sub.priceCents) {
+        throw Error(ErrorKind::Conflict, "no_change", "The subscription is already on this plan and price.");
+    }
+    if (today < sub.anchorDate) {
+        // In the trial: nothing billed yet, the change applies at once.
+        c.upgrade = true;
+        c.effective = today;
+        c.period = {today, sub.anchorDate};
+        return c;
+    }
+    c.period = periodContaining(sub.anchorDate, intervalFromString(sub.interval), today);
+    c.upgrade = c.interval == sub.interval && after > before;
+    if (c.upgrade) {
+        c.effective = today;
+        c.days = daysBetween(today, c.period.end);
+        c.periodDays = daysBetween(c.period.start, c.period.end);
+        c.amountCents = prorate(after - before, c.days, c.periodDays);
+    } else {
+        c.effective = c.period.end;
+    }
+    return c;
+}
+
+}  // namespace
+
+Poco::JSON::Object BillingService::preview(const Actor& actor, const std::string& subscriptionId,
+                                           const std::string& plan,
+                                           const std::optional<std::string>& interval,
+                                           const std::optional<int64_t>& priceCents) {
+    const Subscription sub = authorizedSubscription(actor, subscriptionId, Permission::ViewBilling);
+    auto s = db_.session();
+    const Association a = *AssociationRepository(s).find(sub.associationId);
+    const ChangePlan c = planChange(s, a, sub, plan, interval, priceCents, today());
+    Poco::JSON::Object out(Poco::JSON_PRESERVE_KEY_ORDER);
+    out.set("subscription_id", sub.id);
+    out.set("plan", c.offer.plan.slug);
+    out.set("interval", c.interval);
+    out.set("kind", c.upgrade ? "upgrade" : "downgrade");
+    out.set("effective_date", c.effective);
+    out.set("current_price_cents", sub.priceCents + sub.membershipCents);
+    out.set("new_price_cents", c.offer.priceCents + c.offer.price.membershipCents);
+    out.set("amount_cents", c.amountCents);
+    out.set("currency", "EUR");
+    Poco::JSON::Object period;
+    period.set("start", c.period.start);
+    period.set("end", c.period.end);
+    out.set("period", period);
+    out.set("days", c.days);
+    out.set("period_days", c.periodDays);
+    return out;
+}
+
+Poco::JSON::Object BillingService::change(const Actor& actor, const std::string& subscriptionId,
+                                          const Poco::JSON::Object::Ptr& body) {
+    Subscription sub = authorizedSubscription(actor, subscriptionId, Permission::ManageSubscription);
+    FieldErrors errors;
+    JsonFields fields(body, errors);
+    const auto plan = fields.string("plan", true, 40);
+    const auto interval = fields.string("interval", false, 10);
+    const auto price = optionalPrice(fields);
+    Poco::JSON::Object out(Poco::JSON_PRESERVE_KEY_ORDER);
+    onLiveSubscription(sub, [&](Poco::Data::Session& s, const Association& a, Subscription& sub,
+                                const std::string& day, const std::string& at) {
+        const ChangePlan c = planChange(s, a, sub, *plan, interval, price, day);
+        const std::string changeId = newId("chg");
+        std::optional<Invoice> issued;
+        if (c.upgrade) {
+            if (c.amountCents > 0) {
+                s << "INSERT INTO billing_events (subscription_id, period_start, kind, ref, created_at) "
+                     "VALUES (?, ?, 'proration', ?, ?)",
+                    bind(sub.id), bind(c.period.start), bind(changeId), bind(at), now;
+                InvoiceLine line;
+                line.kind = "proration";
+                line.descriptionFr = "Passage à la formule « " + c.offer.plan.name.fr +
+                                     " » : différence au prorata, " + std::to_string(c.days) + "/" +
+                                     std::to_string(c.periodDays) + " jours, du " + formatDate(day, "fr") +
+                                     " au " + formatDate(Calendar::addDays(c.period.end, -1), "fr");
+                line.descriptionEn = "Change to plan “" + c.offer.plan.name.en + "”: prorated difference, " +
+                                     std::to_string(c.days) + "/" + std::to_string(c.periodDays) + " days, " +
+                                     formatDate(day, "en") + " to " +
+                                     formatDate(Calendar::addDays(c.period.end, -1), "en");
+                line.unitPriceCents = c.amountCents;
+                line.amountCents = c.amountCents;
+                line.periodStart = day;
+                line.periodEnd = c.period.end;
+                Invoice invoice;
+                invoice.subscriptionId = sub.id;
+                invoice.periodStart = day;
+                invoice.periodEnd = c.period.end;
+                invoice.lines.push_back(line);
+                issued = issuer_.issue(s, a, invoice, day, at);
+                s << "UPDATE billing_events SET invoice_id = ? WHERE subscription_id = ? AND kind = "
+                     "'proration' AND ref = ?",
+                    bind(issued->id), bind(sub.id), bind(changeId), now;
+            }
+            sub.planSlug = c.offer.plan.slug;
+            sub.planVersion = c.offer.plan.version;
+            sub.priceCents = c.offer.priceCents;
+            sub.membershipCents = c.offer.price.membershipCents;
+            sub.pending.reset();
+            s << "UPDATE associations SET plan_slug = ?, updated_at = ? WHERE id = ?", bind(sub.planSlug),
+                bind(at), bind(a.id), now;
+        } else {
+            sub.pending = PendingChange{changeId,   c.offer.plan.slug,  c.offer.plan.version,
+                                        c.interval, c.offer.priceCents, c.offer.price.membershipCents};
+        }
+        sub.updatedAt = at;
+        SubscriptionRepository(s).update(sub);
+        const std::string kind = c.upgrade ? "upgrade" : "downgrade";
+        s << "INSERT INTO subscription_changes (id, subscription_id, kind, effective_date, from_plan, "
+             "from_version, from_price_cents, to_plan, to_version, to_price_cents, to_interval, created_by, "
+             "created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            bind(changeId), bind(sub.id), bind(kind), bind(c.effective), bind(a.planSlug.value_or("")),
+            bind(c.upgrade ? 0 : sub.planVersion), bind(c.upgrade ? 0 : sub.priceCents),
+            bind(c.offer.plan.slug), bind(c.offer.plan.version), bind(c.offer.priceCents), bind(c.interval),
+            bind(actor.label), bind(at), now;
+        Poco::JSON::Object details;
+        details.set("kind", kind);
+        details.set("plan", c.offer.plan.slug);
+        details.set("interval", c.interval);
+        details.set("effective_date", c.effective);
+        details.set("prorated_cents", c.amountCents);
+        AuditLog::record(s, actor, at, "subscription.change", "subscription", sub.id, a.id, details);
+        out.set("subscription", subscriptionToJson(sub));
+        out.set("invoice", issued ? Poco::Dynamic::Var(invoiceSummaryToJson(*issued)) : Poco::Dynamic::Var());
+    });
+    return out;
+}
+
+Subscription BillingService::cancel(const Actor& actor, const std::string& subscriptionId) {
+    Subscription sub = authorizedSubscription(actor, subscriptionId, Permission::ManageSubscription);
+    onLiveSubscription(sub, [&](Poco::Data::Session& s, const Association& a, Subscription& sub,
+                                const std::string&, const std::string& at) {
+        sub.cancelAt = sub.billedThrough;
+        sub.pending.reset();
+        sub.updatedAt = at;
+        SubscriptionRepository(s).update(sub);
+        Poco::JSON::Object details;
+        details.set("ends_on", *sub.cancelAt);
+        AuditLog::record(s, actor, at, "subscription.cancel", "subscription", sub.id, a.id, details);
+    });
+    return sub;
+}
+
+void BillingService::onLiveSubscription(Subscription& sub, const LiveChange& change) {
+    if (sub.status != "active" || sub.cancelAt) {
+        throw Error(ErrorKind::Conflict, "subscription_ended",
+                    "This subscription is ended or cancelled: subscribe again instead.");
+    }
+    std::lock_guard lock(runMutex_);
+    auto s = db_.session();
+    Transaction tx(s);
+    const Association a = *AssociationRepository(s).find(sub.associationId);
+    sub = *SubscriptionRepository(s).find(sub.id);
+    const std::string day = today();
+    const std::string at = nowText();
+    RunSummary summary;
+    SubscriptionBiller(issuer_, day, at).bring(s, a, sub, day, summary);  // the current period first
+    change(s, a, sub, day, at);
+    tx.commit();
+}
+
+RunSummary BillingService::run(const Actor& actor, const std::optional<std::string>& asOf) {
+    associations_.authorizeGlobal(actor, Permission::RecordPayments);
+    const std::string day = today();
+    if (asOf && !Calendar::isDate(*asOf)) {
+        throw invalidField("as_of", "invalid_date",
+                           "as_of is a date written YYYY-MM-DD, not '" + *asOf + "'.");
+    }
+    if (asOf && *asOf > day) {
+        throw invalidField("as_of", "in_future",
+                           "as_of cannot be after today (" + day + "): nothing is billed ahead.");
+    }
+    std::lock_guard lock(runMutex_);
+    RunSummary summary;
+    summary.asOf = asOf.value_or(day);
+    const std::string at = nowText();
+    std::vector<Subscription> due;
+    {
+        auto s = db_.session();
+        due = SubscriptionRepository(s).due(summary.asOf);
+    }
+    SubscriptionBiller biller(issuer_, day, at);
+    for (auto& sub : due) {
+        // One transaction per subscription: a crash keeps what was done and loses nothing else.
+        auto s = db_.session();
+        Transaction tx(s);
+        auto fresh = SubscriptionRepository(s).find(sub.id);
+        const auto a = AssociationRepository(s).find(sub.associationId);
+        if (!fresh || !a) {
+            continue;
+        }
+        biller.bring(s, *a, *fresh, summary.asOf, summary);
+        tx.commit();
+        ++summary.subscriptions;
+    }
+    bool queued = false;
+    {
+        auto s = db_.session();
+        Transaction tx(s);
+        for (auto& draft : InvoiceRepository(s).draftsToFinalize(day)) {
+            issuer_.finalize(s, *AssociationRepository(s).find(draft.associationId), draft, day, at);
+            ++summary.finalized;
+        }
+        Dunning dunning(issuer_, associations_);
+        queued |= dunning.run(s, summary.asOf, at, summary);
+        std::vector<std::string> suspended;
+        s << "SELECT DISTINCT association_id FROM services WHERE (',' || suspended_for || ',') LIKE "
+             "'%,unpaid,%'",
+            into(suspended), now;
+        for (const auto& id : suspended) {
+            queued |= dunning.release(s, *AssociationRepository(s).find(id), summary.asOf, at);
+        }
+        Poco::JSON::Object details;
+        details.set("as_of", summary.asOf);
+        details.set("invoices", summary.invoices);
+        details.set("total_cents", summary.totalCents);
+        details.set("reminders", summary.reminders);
+        details.set("suspended", summary.suspended);
+        AuditLog::record(s, actor, at, "billing.run", "billing", summary.asOf, std::nullopt, details);
+        tx.commit();
+    }
+    if (queued) {
+        jobQueued_();
+    }
+    return summary;
+}
+
+}  // namespace chatiere::manager

@@ -1,0 +1,204 @@
+#include "billing/InvoiceIssuer.h"
+
+#include "billing/Money.h"
+#include "chatiere/manager/Calendar.h"
+#include "chatiere/manager/Ids.h"
+#include "domain/AuditLog.h"
+
+#include <Poco/Data/RecordSet.h>
+#include <Poco/Data/Statement.h>
+
+#include <algorithm>
+
+using namespace Poco::Data::Keywords;
+
+namespace chatiere::manager {
+
+InvoiceIssuer::InvoiceIssuer(const Settings& settings, AssociationService& associations)
+    : settings_(settings), associations_(associations) {}
+
+DocumentParty InvoiceIssuer::seller() const {
+    const BillingSettings& b = settings_.billing;
+    return DocumentParty{b.sellerName, b.sellerAddress,   b.sellerSiren,
+                         b.sellerRna,  b.sellerVatNumber, b.sellerEmail};
+}
+
+DocumentParty InvoiceIssuer::buyerOf(const Association& a) {
+    DocumentParty p;
+    p.name = a.name;
+    for (const auto& line : {a.address.line1, a.address.line2}) {
+        if (!line.empty()) {
+            p.addressLines.push_back(line);
+        }
+    }
+    const std::string city =
+        a.address.postalCode + (a.address.postalCode.empty() ? "" : " ") + a.address.city;
+    if (!city.empty()) {
+        p.addressLines.push_back(city);
+    }
+    if (!a.address.country.empty() && a.address.country != "FR") {
+        p.addressLines.push_back(a.address.country);
+    }
+    p.siren = a.siren.value_or("");
+    p.rna = a.rna.value_or("");
+    p.email = a.email;
+    return p;
+}
+
+bool InvoiceIssuer::professional(const Association& a) const {
+    const auto& kinds = settings_.billing.professionalKinds;
+    return std::find(kinds.begin(), kinds.end(), a.kind) != kinds.end();
+}
+
+Invoice InvoiceIssuer::issue(Poco::Data::Session& s, const Association& a, Invoice invoice,
+                             const std::string& today, const std::string& at) {
+    invoice.id = newId(invoice.kind == "invoice" ? "inv" : "crn");
+    invoice.associationId = a.id;
+    invoice.status = "draft";
+    invoice.buyer = buyerOf(a);
+    invoice.seller = seller();
+    invoice.createdAt = at;
+    for (auto& line : invoice.lines) {
+        line.vatRateBasisPoints = settings_.billing.vatRateBasisPoints;
+    }
+    computeTotals(invoice);
+    const bool review = invoice.kind == "invoice" && settings_.billing.draftDays > 0;
+    if (review) {
+        invoice.finalizeOn = Calendar::addDays(today, settings_.billing.draftDays);
+    }
+    InvoiceRepository(s).insert(invoice);
+    Poco::JSON::Object details;
+    details.set("kind", invoice.kind);
+    details.set("total_cents", invoice.totalInclCents);
+    AuditLog::record(s, Actor::system("billing"), at, "invoice.create", "invoice", invoice.id, a.id, details);
+    if (!review) {
+        finalize(s, a, invoice, today, at);
+    }
+    return invoice;
+}
+
+void InvoiceIssuer::finalize(Poco::Data::Session& s, const Association& a, Invoice& invoice,
+                             const std::string& today, const std::string& at) {
+    InvoiceRepository repo(s);
+    invoice.buyer = buyerOf(a);
+    const std::optional<std::string> due =
+        invoice.kind == "invoice"
+            ? std::optional<std::string>(Calendar::addDays(today, settings_.billing.paymentDays))
+            : std::nullopt;
+    const std::string number = repo.finalize(invoice, today, due, at);
+    Poco::JSON::Object details;
+    details.set("number", number);
+    details.set("total_cents", invoice.totalInclCents);
+    AuditLog::record(s, Actor::system("billing"), at, "invoice.finalize", "invoice", invoice.id, a.id,
+                     details);
+    if (invoice.kind == "credit_note" && invoice.creditedInvoiceId) {
+        // The credit note first settles what the invoice it corrects still asks for; the rest is
+        // the association's credit. Credited in full, the invoice is cancelled.
+        if (auto credited = repo.find(*invoice.creditedInvoiceId)) {
+            const int64_t take = std::min(dueOf(s, *credited), invoice.totalInclCents);
+            if (take > 0) {
+                repo.allocate(a.id, credited->id, std::nullopt, invoice.id, take, at);
+            }
+            if (repo.credited(credited->id) >= credited->totalInclCents) {
+                repo.setStatus(credited->id, "cancelled", credited->paidAt);
+            } else if (credited->status == "finalized" && dueOf(s, *credited) == 0) {
+                repo.setStatus(credited->id, "paid", at);
+            }
+        }
+    }
+    settle(s, a.id, at);
+    if (invoice.kind != "invoice") {
+        return;
+    }
+    const int64_t remaining = dueOf(s, invoice);
+    const int64_t fromCredit = invoice.totalInclCents - remaining;
+    associations_.notifyManagers(
+        s, a, "invoice_issued",
+        {{"number", number},
+         {"amount_fr", formatMoney(invoice.totalInclCents, "fr")},
+         {"amount_en", formatMoney(invoice.totalInclCents, "en")},
+         {"due_fr", formatDate(*invoice.dueDate, "fr")},
+         {"due_en", formatDate(*invoice.dueDate, "en")},
+         {"credit_fr", fromCredit > 0 ? "Votre avoir en couvre " + formatMoney(fromCredit, "fr") +
+                                            " ; reste à payer : " + formatMoney(remaining, "fr") + ".\n"
+                                      : ""},
+         {"credit_en", fromCredit > 0 ? "Your credit covers " + formatMoney(fromCredit, "en") +
+                                            "; amount due: " + formatMoney(remaining, "en") + ".\n"
+                                      : ""},
+         {"link", settings_.publicUrl + "/associations/" + a.id + "/invoices/" + invoice.id}});
+    associations_.mailQueued();
+}
+
+int64_t InvoiceIssuer::dueOf(Poco::Data::Session& s, const Invoice& invoice) {
+    if (invoice.kind != "invoice" || invoice.status == "cancelled" || invoice.status == "draft") {
+        return 0;
+    }
+    return std::max<int64_t>(0, invoice.totalInclCents - InvoiceRepository(s).allocated(invoice.id));
+}
+
+void InvoiceIssuer::settle(Poco::Data::Session& s, const std::string& associationId, const std::string& at,
+                           const std::optional<std::string>& first) {
+    InvoiceRepository repo(s);
+    // What each payment and credit note still holds, oldest first.
+    struct Source {
+        std::optional<std::string> payment;
+        std::optional<std::string> creditNote;
+        int64_t left = 0;
+    };
+    std::vector<Source> sources;
+    {
+        Poco::Data::Statement stmt(s);
+        std::string id = associationId;
+        stmt << "SELECT 'p' AS type, p.id, p.amount_cents - COALESCE((SELECT SUM(amount_cents) FROM "
+                "allocations WHERE payment_id = p.id), 0) AS left, p.date AS d, p.created_at AS c FROM "
+                "payments p WHERE p.association_id = ?1 UNION ALL SELECT 'c', i.id, i.total_incl_cents - "
+                "COALESCE((SELECT SUM(amount_cents) FROM allocations WHERE credit_note_id = i.id), 0), "
+                "i.issue_date, i.created_at FROM invoices i WHERE i.association_id = ?1 AND i.kind = "
+                "'credit_note' AND i.status != 'draft' ORDER BY d, c",
+            use(id);
+        stmt.execute();
+        Poco::Data::RecordSet rs(stmt);
+        for (bool more = rs.moveFirst(); more; more = rs.moveNext()) {
+            const int64_t left = rs.value("left").convert<Poco::Int64>();
+            if (left <= 0) {
+                continue;
+            }
+            const std::string sourceId = rs.value("id").convert<std::string>();
+            if (rs.value("type").convert<std::string>() == "p") {
+                sources.push_back({sourceId, std::nullopt, left});
+            } else {
+                sources.push_back({std::nullopt, sourceId, left});
+            }
+        }
+    }
+    if (sources.empty()) {
+        return;
+    }
+    auto open = repo.open(associationId);
+    std::stable_partition(open.begin(), open.end(),
+                          [&](const Invoice& i) { return first && i.id == *first; });
+    for (auto& invoice : open) {
+        int64_t due = dueOf(s, invoice);
+        for (auto& source : sources) {
+            if (due <= 0) {
+                break;
+            }
+            const int64_t take = std::min(due, source.left);
+            if (take <= 0) {
+                continue;
+            }
+            repo.allocate(associationId, invoice.id, source.payment, source.creditNote, take, at);
+            source.left -= take;
+            due -= take;
+        }
+        if (due <= 0) {
+            repo.setStatus(invoice.id, "paid", at);
+            Poco::JSON::Object details;
+            details.set("number", invoice.number.value_or(""));
+            AuditLog::record(s, Actor::system("billing"), at, "invoice.paid", "invoice", invoice.id,
+                             associationId, details);
+        }
+    }
+}
+
+}  // namespace chatiere::manager

@@ -1,0 +1,46 @@
+#pragma once
+
+#include "billing/Invoices.h"
+#include "chatiere/manager/Settings.h"
+#include "domain/AssociationService.h"
+#include "domain/Associations.h"
+
+#include <Poco/Data/Session.h>
+
+#include <optional>
+#include <string>
+
+namespace chatiere::manager {
+
+// Issues invoices and credit notes and settles them, always in the caller's transaction: the
+// seller and buyer printed, draft or finalized (with its number and due date) as the settings
+// say, the association's credit balance applied, the managers mailed through the outbox.
+class InvoiceIssuer {
+public:
+    InvoiceIssuer(const Settings& settings, AssociationService& associations);
+
+    DocumentParty seller() const;
+    static DocumentParty buyerOf(const Association& a);
+    bool professional(const Association& a) const;
+
+    // `invoice` has its lines; its totals, parties, id and status are set here. Returns it as stored.
+    Invoice issue(Poco::Data::Session& s, const Association& a, Invoice invoice, const std::string& today,
+                  const std::string& at);
+    // A draft gets its number and due date, the credit balance is applied, the managers are mailed.
+    void finalize(Poco::Data::Session& s, const Association& a, Invoice& invoice, const std::string& today,
+                  const std::string& at);
+    // Allocates the association's unallocated payments and credit notes to its open invoices, the
+    // oldest first (`first` before the others), and marks those settled as paid.
+    void settle(Poco::Data::Session& s, const std::string& associationId, const std::string& at,
+                const std::optional<std::string>& first = std::nullopt);
+    // What the invoice still asks for (0 for a cancelled one or a credit note).
+    static int64_t dueOf(Poco::Data::Session& s, const Invoice& invoice);
+
+    const Settings& settings() const { return settings_; }
+
+private:
+    const Settings& settings_;
+    AssociationService& associations_;
+};
+
+}  // namespace chatiere::manager
