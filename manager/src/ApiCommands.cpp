@@ -1,24 +1,18 @@
 #include "ApiCommands.h"
 
+#include "ApiClient.h"
+
 #include "chatiere/manager/Error.h"
 
-#include <Poco/JSON/Parser.h>
-#include <Poco/Net/HTTPClientSession.h>
-#include <Poco/Net/HTTPRequest.h>
-#include <Poco/Net/HTTPResponse.h>
-#include <Poco/StreamCopier.h>
 #include <Poco/URI.h>
 
-#include <algorithm>
-#include <cctype>
-#include <cstdlib>
 #include <fstream>
 #include <iostream>
-#include <map>
 #include <sstream>
-#include <vector>
 
 namespace chatiere::manager {
+
+using namespace client;
 
 namespace {
 
@@ -56,130 +50,6 @@ constexpr const char* kAlertsUsage = R"(Usage: chatiere alerts [all] [OPTIONS]
 
 Options, answers and exit codes as for `chatiere service`.
 )";
-
-struct Options {
-    std::vector<std::string> positional;
-    std::map<std::string, std::string> named;
-};
-
-// The words after `chatiere COMMAND SUB` (from argv[first]).
-Options parse(int argc, char** argv, int first = 3) {
-    Options o;
-    for (int i = first; i < argc; ++i) {
-        const std::string word = argv[i];
-        if (word.rfind("--", 0) == 0) {
-            if (i + 1 >= argc) {
-                throw Error(ErrorKind::BadRequest, "usage", "option " + word + " needs a value");
-            }
-            o.named[word.substr(2)] = argv[++i];
-        } else {
-            o.positional.push_back(word);
-        }
-    }
-    return o;
-}
-
-std::string token(const Options& o) {
-    if (o.named.count("token-file")) {
-        std::ifstream in(o.named.at("token-file"));
-        std::string t;
-        if (!in || !std::getline(in, t) || t.empty()) {
-            throw Error(ErrorKind::BadRequest, "usage",
-                        "cannot read a token from " + o.named.at("token-file"));
-        }
-        return t;
-    }
-    const char* env = std::getenv("CHATIERE_TOKEN");
-    if (!env || !*env) {
-        throw Error(ErrorKind::Unauthenticated, "no_token",
-                    "set CHATIERE_TOKEN (an API token from POST /api/v1/tokens) or give --token-file");
-    }
-    return env;
-}
-
-int exitCodeOfStatus(int status) {
-    if (status < 300) {
-        return 0;
-    }
-    switch (status) {
-        case 401:
-        case 403:
-            return 77;
-        case 404:
-            return 66;
-        case 429:
-            return 75;
-        default:
-            return status >= 500 ? 69 : 65;
-    }
-}
-
-int call(const Options& o, const std::string& method, const std::string& path, const std::string& body,
-         const std::string& contentType) {
-    const Poco::URI base(o.named.count("url") ? o.named.at("url") : "http://127.0.0.1:8470");
-    Poco::Net::HTTPClientSession session(base.getHost(), base.getPort());
-    session.setTimeout(Poco::Timespan(60, 0));
-    Poco::Net::HTTPRequest request(method, path, Poco::Net::HTTPMessage::HTTP_1_1);
-    request.set("Authorization", "Bearer " + token(o));
-    if (!body.empty() || method != "GET") {
-        request.setContentType(contentType);
-        request.setContentLength(static_cast<std::streamsize>(body.size()));
-    }
-    std::string answer;
-    Poco::Net::HTTPResponse response;
-    try {
-        session.sendRequest(request) << body;
-        std::istream& in = session.receiveResponse(response);
-        Poco::StreamCopier::copyToString(in, answer);
-    } catch (const Poco::Exception& e) {
-        std::cerr << "chatiere: cannot reach the daemon at " << base.toString() << ": " << e.displayText()
-                  << "\n";
-        return 69;
-    }
-    const int status = static_cast<int>(response.getStatus());
-    try {
-        Poco::JSON::Parser parser;
-        const auto parsed = parser.parse(answer);
-        std::ostringstream pretty;
-        Poco::JSON::Stringifier::stringify(parsed, pretty, 2);
-        (status < 300 ? std::cout : std::cerr) << pretty.str() << "\n";
-    } catch (const Poco::Exception&) {
-        (status < 300 ? std::cout : std::cerr) << answer << "\n";
-    }
-    return exitCodeOfStatus(status);
-}
-
-std::string need(const Options& o, const std::string& name) {
-    const auto it = o.named.find(name);
-    if (it == o.named.end()) {
-        throw Error(ErrorKind::BadRequest, "usage", "give --" + name);
-    }
-    return it->second;
-}
-
-std::string jsonString(const std::string& s) {
-    std::ostringstream out;
-    Poco::JSON::Stringifier::formatString(s, out);
-    return out.str();
-}
-
-// An id as given on the command line: letters, digits, '_' and '-' only (it goes into a path).
-std::string idArgument(const Options& o, const std::string& what) {
-    if (o.positional.empty()) {
-        throw Error(ErrorKind::BadRequest, "usage", "give the " + what + "'s id");
-    }
-    const std::string& value = o.positional.front();
-    for (const char c : value) {
-        if (!std::isalnum(static_cast<unsigned char>(c)) && c != '_' && c != '-') {
-            throw Error(ErrorKind::BadRequest, "usage", "'" + value + "' is not a " + what + " id");
-        }
-    }
-    return value;
-}
-
-bool wantsHelp(const std::string& word) {
-    return word == "--help" || word == "-h" || word == "help";
-}
 
 }  // namespace
 
@@ -227,17 +97,9 @@ int runServiceCommand(int argc, char** argv) {
         for (const auto& [option, field] :
              {std::pair{"vcpus", "vcpus"}, std::pair{"memory-mib", "memory_mib"},
               std::pair{"disk-gib", "disk_gib"}}) {
-            const auto it = o.named.find(option);
-            if (it == o.named.end()) {
-                continue;
+            if (const auto value = wholeNumber(o, option, 9)) {
+                body += (body.empty() ? "{" : ", ") + jsonString(field) + ": " + *value;
             }
-            if (it->second.empty() || it->second.size() > 9 ||
-                !std::all_of(it->second.begin(), it->second.end(),
-                             [](char c) { return c >= '0' && c <= '9'; })) {
-                throw Error(ErrorKind::BadRequest, "usage",
-                            "--" + std::string(option) + " takes a whole number");
-            }
-            body += (body.empty() ? "{" : ", ") + jsonString(field) + ": " + it->second;
         }
         if (body.empty()) {
             throw Error(ErrorKind::BadRequest, "usage",
@@ -270,13 +132,8 @@ int runUsageCommand(int argc, char** argv) {
     }
     if (sub == "exception") {
         std::string body = "{\"reason\": " + jsonString(need(o, "reason"));
-        if (o.named.count("days")) {
-            const std::string& days = o.named.at("days");
-            if (days.empty() || days.size() > 4 ||
-                !std::all_of(days.begin(), days.end(), [](char c) { return c >= '0' && c <= '9'; })) {
-                throw Error(ErrorKind::BadRequest, "usage", "--days takes a whole number");
-            }
-            body += ", \"days\": " + days;
+        if (const auto days = wholeNumber(o, "days", 4)) {
+            body += ", \"days\": " + *days;
         }
         if (o.named.count("until")) {
             body += ", \"until\": " + jsonString(o.named.at("until"));

@@ -8,5 +8,7 @@ int runServiceCommand(int argc, char** argv);
 // `chatiere usage …` (service series, association usage, quota exceptions) and `chatiere alerts`.
 int runUsageCommand(int argc, char** argv);
 int runAlertsCommand(int argc, char** argv);
+// `chatiere billing …`: subscriptions, billing runs, invoices, payments, credit notes, exports.
+int runBillingCommand(int argc, char** argv);
 
 }  // namespace chatiere::manager

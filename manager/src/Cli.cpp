@@ -44,6 +44,8 @@ Commands:
   usage service|association|exception
                              usage over time, against the plan; quota exceptions (API)
   alerts [all]               what the admin must look at (API)
+  billing run|subscribe|subscriptions|change|cancel|invoices|invoice|finalize|pay|credit-note|export
+                             subscriptions, invoices, payments, exports (API)
   --version                  print the version
   --help                     this text; `chatiere COMMAND --help` for a command
 
@@ -271,6 +273,9 @@ int runCli(int argc, char** argv) {
         }
         if (command == "alerts") {
             return runAlertsCommand(argc, argv);
+        }
+        if (command == "billing") {
+            return runBillingCommand(argc, argv);
         }
         std::cerr << "chatiere: unknown command '" << command << "'\n\n" << kUsage;
         return 64;
