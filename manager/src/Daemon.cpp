@@ -265,7 +265,7 @@ void Daemon::start() {
     p.billingTask = std::make_unique<provisioning::PeriodicTask>(
         std::chrono::seconds(s.billing.runIntervalSeconds),
         [billing, &billingLogger] {
-            const RunSummary summary = billing->run(Actor::system("billing"), std::nullopt);
+            const RunSummary summary = billing->scheduledRun();
             if (summary.invoices + summary.reminders + summary.suspended > 0) {
                 billingLogger.information(
                     "billing run as of %s: %d invoice(s), %d reminder(s), %d suspension(s)", summary.asOf,

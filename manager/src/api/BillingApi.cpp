@@ -106,6 +106,9 @@ void registerBillingRoutes(http::Router& router, ApiContext& ctx) {
         }
         Poco::JSON::Object out;
         out.set("invoices", items);
+        if (const auto association = r.query("association")) {
+            out.set("credit_balance_cents", ctx.billing.creditBalance(actor, *association));
+        }
         r.sendJson(200, out);
     });
     router.add("GET", "/api/v1/invoices/{id}", [&ctx](http::Request& r) {

@@ -79,7 +79,16 @@ std::vector<Invoice> BillingService::invoices(const Actor& actor,
 Poco::JSON::Object BillingService::invoice(const Actor& actor, const std::string& invoiceId) {
     const Invoice i = authorizedInvoice(actor, invoiceId, Permission::ViewBilling);
     auto s = db_.session();
-    return invoiceToJson(i, InvoiceRepository(s).allocated(i.id));
+    InvoiceRepository repo(s);
+    Poco::JSON::Object out = invoiceToJson(i, repo.allocated(i.id));
+    out.set("credit_balance_cents", repo.creditBalance(i.associationId));
+    return out;
+}
+
+int64_t BillingService::creditBalance(const Actor& actor, const std::string& associationId) {
+    associations_.authorize(actor, associationId, Permission::ViewBilling);
+    auto s = db_.session();
+    return InvoiceRepository(s).creditBalance(associationId);
 }
 
 InvoiceDocument BillingService::documentOf(const Invoice& i, const std::string& language) {

@@ -10,6 +10,7 @@
 #include <Poco/Data/Statement.h>
 
 #include <cmath>
+#include <set>
 
 using namespace Poco::Data::Keywords;
 
@@ -256,6 +257,8 @@ bool Dunning::run(Poco::Data::Session& s, const std::string& date, const std::st
     const BillingSettings& b = issuer_.settings().billing;
     bool queued = false;
     InvoiceRepository repo(s);
+    // An association with several invoices past the delay is told once that its services stop.
+    std::set<std::string> suspendedNow;
     for (const auto& invoice : repo.overdue(date)) {
         const int64_t due = InvoiceIssuer::dueOf(s, invoice);
         if (due <= 0) {
@@ -302,8 +305,10 @@ bool Dunning::run(Poco::Data::Session& s, const std::string& date, const std::st
         if (suspend) {
             AuditLog::record(s, Actor::system("billing"), at, "dunning.suspend", "invoice", invoice.id, a->id,
                              details);
-            associations_.notifyManagers(s, *a, "unpaid_suspended", vars);
-            ++summary.suspended;
+            if (suspendedNow.insert(a->id).second) {
+                associations_.notifyManagers(s, *a, "unpaid_suspended", vars);
+                ++summary.suspended;
+            }
         } else if (remind) {
             AuditLog::record(s, Actor::system("billing"), at, "dunning.reminder", "invoice", invoice.id,
                              a->id, details);

@@ -370,6 +370,14 @@ void BillingService::onLiveSubscription(Subscription& sub, const LiveChange& cha
 
 RunSummary BillingService::run(const Actor& actor, const std::optional<std::string>& asOf) {
     associations_.authorizeGlobal(actor, Permission::RecordPayments);
+    return bringUpToDate(actor, asOf);
+}
+
+RunSummary BillingService::scheduledRun() {
+    return bringUpToDate(Actor::system("billing"), std::nullopt);
+}
+
+RunSummary BillingService::bringUpToDate(const Actor& actor, const std::optional<std::string>& asOf) {
     const std::string day = today();
     if (asOf && !Calendar::isDate(*asOf)) {
         throw invalidField("as_of", "invalid_date",

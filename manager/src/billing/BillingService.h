@@ -46,10 +46,15 @@ public:
 
     // Brings billing up to date as of `asOf` (default: today), then dunning and drafts due.
     RunSummary run(const Actor& actor, const std::optional<std::string>& asOf);
+    // The daemon's own run, as of today, in the audit log as "billing".
+    RunSummary scheduledRun();
 
     std::vector<Invoice> invoices(const Actor& actor, const std::optional<std::string>& associationId,
                                   int limit);
+    // One invoice with its lines and allocations, and the association's credit balance.
     Poco::JSON::Object invoice(const Actor& actor, const std::string& invoiceId);
+    // What the association has paid or been credited beyond its invoices, for the next ones.
+    int64_t creditBalance(const Actor& actor, const std::string& associationId);
     // The document: "pdf" or "html", in `language`.
     std::string document(const Actor& actor, const std::string& invoiceId, const std::string& format,
                          const std::string& language);
@@ -65,6 +70,7 @@ public:
 
 private:
     std::string today() const;
+    RunSummary bringUpToDate(const Actor& actor, const std::optional<std::string>& asOf);
     std::string nowText() const;
     Subscription authorizedSubscription(const Actor& actor, const std::string& id, Permission permission);
     Invoice authorizedInvoice(const Actor& actor, const std::string& id, Permission permission);
