@@ -27,6 +27,7 @@
 #include "monitoring/UsageService.h"
 #include "services/ProvisioningStore.h"
 #include "services/ServiceManager.h"
+#include "web/Web.h"
 
 #include <Poco/Logger.h>
 #include <Poco/Net/HTTPRequestHandler.h>
@@ -112,6 +113,9 @@ struct Daemon::Parts {
     std::unique_ptr<provisioning::PeriodicTask> collectTask;
     std::unique_ptr<provisioning::PeriodicTask> healthTask;
     std::unique_ptr<api::ApiContext> api;
+    std::unique_ptr<web::Translations> translations;
+    std::unique_ptr<web::PageRenderer> pageRenderer;
+    std::unique_ptr<web::Pages> pages;
     std::unique_ptr<http::Router> router;
     std::unique_ptr<Poco::ThreadPool> threads;
     std::unique_ptr<Poco::Net::HTTPServer> server;
@@ -298,6 +302,13 @@ void Daemon::start() {
     api::registerServiceRoutes(*p.router, *p.api);
     api::registerUsageRoutes(*p.router, *p.api);
     api::registerBillingRoutes(*p.router, *p.api);
+    // The web pages: the same services, as HTML forms.
+    const std::filesystem::path web(s.webDir);
+    p.translations = std::make_unique<web::Translations>(web / "i18n");
+    p.pageRenderer = std::make_unique<web::PageRenderer>(web / "templates", *p.translations);
+    p.pages = std::make_unique<web::Pages>(*p.api, *p.pageRenderer);
+    web::registerPublicPages(*p.router, *p.pages);
+    web::registerAccountPages(*p.router, *p.pages);
 
     p.outboxWorker->start();
     p.provisioner->start();

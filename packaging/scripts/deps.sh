@@ -8,7 +8,7 @@ what=${1:-test}
 build_pkgs=(build-essential cmake ninja-build pkg-config git
             libpoco-dev libvirt-dev libssl-dev libsqlite3-dev libargon2-dev
             libgtest-dev libgmock-dev libhowardhinnant-date-dev tzdata
-            libhpdf-dev fonts-dejavu-core)
+            libhpdf-dev fonts-dejavu-core libmstch-dev)
 # Real parts the tests start: a loopback SMTP server, libvirt's test driver (in libvirt itself);
 # the system tests also need what the main job runs (libvirtd, QEMU, the appliance tools).
 test_pkgs=(python3 python3-aiosmtpd sqlite3 file adduser dpkg-dev prometheus poppler-utils)

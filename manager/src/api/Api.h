@@ -48,6 +48,9 @@ Page pageOf(http::Request& request);
 // "fr" unless the request prefers English (Accept-Language) or names a language.
 std::string languageOf(http::Request& request);
 
+// The terms of service in `language` (terms.file, or web.dir/terms.<language>.md); 503 when unreadable.
+std::string readTerms(const Settings& settings, const std::string& language);
+
 void registerAuthRoutes(http::Router& router, ApiContext& ctx);
 void registerAssociationRoutes(http::Router& router, ApiContext& ctx);
 void registerPlanRoutes(http::Router& router, ApiContext& ctx);

@@ -2,7 +2,6 @@
 #include "domain/JsonFields.h"
 
 #include <Poco/JSON/Array.h>
-#include <Poco/Net/HTTPCookie.h>
 
 namespace chatiere::manager::api {
 
@@ -21,13 +20,7 @@ Poco::JSON::Object userJson(const std::string& id, const std::string& email, con
 }
 
 void setSessionCookie(http::Request& request, const ApiContext& ctx, const std::string& value, int maxAge) {
-    Poco::Net::HTTPCookie cookie(kSessionCookie, value);
-    cookie.setPath("/");
-    cookie.setHttpOnly(true);
-    cookie.setSameSite(Poco::Net::HTTPCookie::SAME_SITE_LAX);
-    cookie.setSecure(ctx.settings.publicUrl.rfind("https://", 0) == 0);
-    cookie.setMaxAge(maxAge);
-    request.response().addCookie(cookie);
+    request.setCookie(kSessionCookie, value, maxAge, ctx.settings.publicUrl.rfind("https://", 0) == 0);
 }
 
 Poco::JSON::Object tokenJson(const ApiTokenInfo& t) {

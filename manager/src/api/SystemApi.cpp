@@ -14,8 +14,6 @@ using namespace Poco::Data::Keywords;
 
 namespace chatiere::manager::api {
 
-namespace {
-
 std::string readTerms(const Settings& settings, const std::string& language) {
     std::filesystem::path file = settings.termsFile;
     if (file.empty()) {
@@ -30,8 +28,6 @@ std::string readTerms(const Settings& settings, const std::string& language) {
     text << in.rdbuf();
     return text.str();
 }
-
-}  // namespace
 
 void registerSystemRoutes(http::Router& router, ApiContext& ctx) {
     router.add("GET", "/healthz", [&ctx](http::Request& r) {

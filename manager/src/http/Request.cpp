@@ -4,6 +4,7 @@
 #include <Poco/JSON/JSONException.h>
 #include <Poco/JSON/Parser.h>
 #include <Poco/Net/HTMLForm.h>
+#include <Poco/Net/HTTPCookie.h>
 #include <Poco/Net/NameValueCollection.h>
 #include <Poco/StreamCopier.h>
 #include <Poco/String.h>
@@ -114,6 +115,18 @@ std::string Request::rawBody(std::size_t limit, const std::vector<std::string>& 
                     "Send the body as one of: " + list + ".");
     }
     return readBodyLimited(limit);
+}
+
+void Request::setCookie(const std::string& name, const std::string& value, int maxAge, bool secure,
+                        bool strict) {
+    Poco::Net::HTTPCookie cookie(name, value);
+    cookie.setPath("/");
+    cookie.setHttpOnly(true);
+    cookie.setSameSite(strict ? Poco::Net::HTTPCookie::SAME_SITE_STRICT
+                              : Poco::Net::HTTPCookie::SAME_SITE_LAX);
+    cookie.setSecure(secure);
+    cookie.setMaxAge(maxAge);
+    response_.addCookie(cookie);
 }
 
 void Request::sendJson(int status, const Poco::JSON::Object& body) {

@@ -37,6 +37,10 @@ public:
     // while counting a chunked body), 415 unless its type is one of `types`.
     std::string rawBody(std::size_t limit, const std::vector<std::string>& types);
 
+    // A cookie for the whole site: HttpOnly, SameSite Lax (Strict when `strict`), Secure when
+    // `secure` (behind TLS); maxAge -1 for the browser's session, 0 to delete it.
+    void setCookie(const std::string& name, const std::string& value, int maxAge, bool secure,
+                   bool strict = false);
     void sendJson(int status, const Poco::JSON::Object& body);
     void sendNoContent();
     void sendText(int status, const std::string& contentType, const std::string& body);

@@ -1,0 +1,219 @@
+// Sign-up, e-mail verification, login and logout as HTML forms: they call the same services as
+// the JSON API, and show each validation message next to its field with what was typed kept.
+
+#include "web/Web.h"
+
+#include <Poco/JSON/Object.h>
+
+namespace chatiere::manager::web {
+
+namespace {
+
+struct FieldSpec {
+    const char* id;        // the form field, and the API field with '_' for '.' after its group
+    const char* apiField;  // where the API reports it
+    const char* label;     // translation keys
+    const char* type;
+    const char* autocomplete;
+    bool required;
+    const char* hint;
+};
+
+const std::vector<FieldSpec> kSignupFields = {
+    {"association_name", "association.name", "signup_association_name", "text", "organization", true,
+     nullptr},
+    {"association_email", "association.email", "signup_association_email", "email", "email", true, nullptr},
+    {"association_rna", "association.rna", "signup_association_rna", "text", nullptr, false,
+     "signup_association_rna_hint"},
+    {"association_siren", "association.siren", "signup_association_siren", "text", nullptr, false, nullptr},
+    {"manager_name", "manager.name", "signup_manager_name", "text", "name", true, nullptr},
+    {"manager_email", "manager.email", "signup_manager_email", "email", "email", true, nullptr},
+    {"manager_password", "manager.password", "signup_manager_password", "password", "new-password", true,
+     "signup_manager_password_hint"},
+};
+
+// A validation message in the page's language, from the API's code for the field.
+std::string fieldMessage(const Translations& words, const std::string& lang, const std::string& code) {
+    const std::string key = "error_" + code;
+    const auto& catalogue = words.of(lang);
+    return catalogue.count(key) ? catalogue.at(key) : catalogue.at("error_invalid");
+}
+
+void renderSignup(Pages& pages, http::Request& r, int status, const Poco::Net::NameValueCollection* form,
+                  const std::map<std::string, std::string>& errors) {
+    const std::string lang = pages.language(r);
+    const auto& words = pages.words();
+    const auto value = [&](const std::string& name) { return form ? form->get(name, "") : std::string(); };
+    mstch::map fields;
+    for (const auto& f : kSignupFields) {
+        mstch::map field;
+        field.emplace("id", std::string(f.id));
+        field.emplace("label", words.text(lang, f.label));
+        field.emplace("type", std::string(f.type));
+        if (f.autocomplete) {
+            field.emplace("autocomplete", std::string(f.autocomplete));
+        }
+        field.emplace("required", f.required);
+        // Never send a password back.
+        field.emplace("value", std::string(f.type) == "password" ? std::string() : value(f.id));
+        std::string described;
+        if (f.hint) {
+            field.emplace("hint", words.text(lang, f.hint));
+            described = std::string(f.id) + "-hint";
+        }
+        if (const auto e = errors.find(f.id); e != errors.end()) {
+            field.emplace("error", e->second);
+            described += (described.empty() ? "" : " ") + std::string(f.id) + "-error";
+        }
+        if (!described.empty()) {
+            field.emplace("described", described);
+        }
+        fields.emplace(f.id, std::move(field));
+    }
+    for (const char* id : {"association_kind", "plan", "accept_terms"}) {
+        mstch::map field;
+        if (const auto e = errors.find(id); e != errors.end()) {
+            field.emplace("error", e->second);
+        }
+        fields.emplace(id, std::move(field));
+    }
+    mstch::array kinds;
+    const std::string kind = form ? value("association_kind") : "association";
+    for (const char* k : {"association", "individual", "other"}) {
+        mstch::map option;
+        option.emplace("value", std::string(k));
+        option.emplace("label", words.text(lang, std::string("signup_kind_") + k));
+        option.emplace("selected", kind == k);
+        kinds.push_back(std::move(option));
+    }
+    mstch::array plans;
+    const std::string chosen = form ? value("plan") : r.query("plan").value_or("");
+    for (const auto& plan : pages.api().plans.list()) {
+        mstch::map option;
+        option.emplace("value", plan.slug);
+        option.emplace("label", lang == "en" ? plan.name.en : plan.name.fr);
+        option.emplace("selected", chosen == plan.slug);
+        plans.push_back(std::move(option));
+    }
+    mstch::map data;
+    data.emplace("fields", std::move(fields));
+    data.emplace("kinds", std::move(kinds));
+    data.emplace("plan_options", std::move(plans));
+    data.emplace("accept_terms", value("accept_terms") == "yes");
+    data.emplace("has_errors", !errors.empty());
+    pages.send(r, status, "signup", "signup_title", std::move(data));
+}
+
+Poco::JSON::Object::Ptr signupBody(const Poco::Net::NameValueCollection& form) {
+    auto association = new Poco::JSON::Object;
+    auto manager = new Poco::JSON::Object;
+    for (const auto& f : kSignupFields) {
+        const std::string v = form.get(f.id, "");
+        if (v.empty() && !f.required) {
+            continue;  // optional and left empty
+        }
+        const std::string field = std::string(f.apiField).substr(std::string(f.apiField).find('.') + 1);
+        (std::string(f.apiField).rfind("association.", 0) == 0 ? association : manager)->set(field, v);
+    }
+    association->set("kind", form.get("association_kind", ""));
+    Poco::JSON::Object::Ptr body = new Poco::JSON::Object;
+    body->set("association", Poco::JSON::Object::Ptr(association));
+    body->set("manager", Poco::JSON::Object::Ptr(manager));
+    if (const std::string plan = form.get("plan", ""); !plan.empty()) {
+        body->set("plan", plan);
+    }
+    body->set("accept_terms", form.get("accept_terms", "") == "yes");
+    return body;
+}
+
+void renderLogin(Pages& pages, http::Request& r, int status, const std::string& email,
+                 const std::string& errorKey, const std::string& noticeKey) {
+    const std::string lang = pages.language(r);
+    mstch::map data;
+    data.emplace("email", email);
+    if (!errorKey.empty()) {
+        data.emplace("error", pages.words().text(lang, errorKey));
+    }
+    if (!noticeKey.empty()) {
+        data.emplace("notice", pages.words().text(lang, noticeKey));
+    }
+    pages.send(r, status, "login", "login_title", std::move(data));
+}
+
+}  // namespace
+
+void registerAccountPages(http::Router& router, Pages& pages) {
+    router.add("GET", "/signup",
+               pages.page([&pages](http::Request& r) { renderSignup(pages, r, 200, nullptr, {}); }));
+    router.add("POST", "/signup", pages.page([&pages](http::Request& r) {
+        const auto form = pages.form(r);
+        if (!form) {
+            return;
+        }
+        const std::string lang = pages.language(r);
+        try {
+            const auto result = pages.api().associations.signup(signupBody(*form), r.clientAddress(), lang);
+            pages.sendMessage(
+                r, 201, "signup_done_title",
+                result.association.status == "active" ? "signup_done_active" : "signup_done_pending", false);
+        } catch (const Error& e) {
+            if (e.fields().empty()) {
+                throw;
+            }
+            std::map<std::string, std::string> errors;
+            for (const auto& f : e.fields()) {
+                std::string id = f.field;
+                std::replace(id.begin(), id.end(), '.', '_');
+                if (id == "association_address_postal_code") {
+                    continue;  // the form has no address yet
+                }
+                errors.emplace(id, fieldMessage(pages.words(), lang, f.code));
+            }
+            renderSignup(pages, r, httpStatusOf(e.kind()), &*form, errors);
+        }
+    }));
+    router.add("GET", "/verify-email", pages.page([&pages](http::Request& r) {
+        try {
+            pages.api().associations.verifyEmail(r.query("token").value_or(""), r.clientAddress());
+            pages.sendMessage(r, 200, "verify_title", "verify_ok", false);
+        } catch (const Error&) {
+            pages.sendMessage(r, 400, "verify_title", "verify_failed", true);
+        }
+    }));
+    router.add("GET", "/login",
+               pages.page([&pages](http::Request& r) { renderLogin(pages, r, 200, "", "", ""); }));
+    router.add("POST", "/login", pages.page([&pages](http::Request& r) {
+        const auto form = pages.form(r);
+        if (!form) {
+            return;
+        }
+        const std::string email = form->get("email", "");
+        try {
+            const auto login = pages.api().auth.login(email, form->get("password", ""), r.clientAddress());
+            r.setCookie(api::kSessionCookie, login.token, pages.api().auth.sessionTtlSeconds(),
+                        pages.secure());
+            pages.redirect(r, "/");
+        } catch (const Error& e) {
+            if (e.kind() == ErrorKind::TooManyRequests) {
+                renderLogin(pages, r, 429, email, "login_locked", "");
+            } else if (e.kind() == ErrorKind::Unauthenticated || e.kind() == ErrorKind::Validation) {
+                renderLogin(pages, r, 401, email, "login_failed", "");
+            } else {
+                throw;
+            }
+        }
+    }));
+    router.add("POST", "/logout", pages.page([&pages](http::Request& r) {
+        const auto form = pages.form(r);
+        if (!form) {
+            return;
+        }
+        if (const auto token = r.cookie(api::kSessionCookie); token && !token->empty()) {
+            pages.api().auth.logout(*token);
+        }
+        r.setCookie(api::kSessionCookie, "", 0, pages.secure());
+        renderLogin(pages, r, 200, "", "", "logged_out");
+    }));
+}
+
+}  // namespace chatiere::manager::web

@@ -1,0 +1,119 @@
+#include "web/Web.h"
+
+#include "web/WebSecurity.h"
+
+#include <Poco/Net/HTMLForm.h>
+#include <Poco/Net/HTTPResponse.h>
+#include <Poco/String.h>
+#include <Poco/URI.h>
+
+namespace chatiere::manager::web {
+
+Pages::Pages(api::ApiContext& api, const PageRenderer& renderer) : api_(api), renderer_(renderer) {}
+
+bool Pages::secure() const {
+    return api_.settings.publicUrl.rfind("https://", 0) == 0;
+}
+
+std::string Pages::language(http::Request& r) const {
+    if (const auto asked = r.query("lang"); asked && (*asked == "fr" || *asked == "en")) {
+        r.setCookie(kLanguageCookie, *asked, 365 * 86400, secure());
+        return *asked;
+    }
+    if (const auto kept = r.cookie(kLanguageCookie); kept && (*kept == "fr" || *kept == "en")) {
+        return *kept;
+    }
+    return api::languageOf(r);
+}
+
+std::optional<Actor> Pages::visitor(http::Request& r) const {
+    try {
+        return api_.currentActor(r);
+    } catch (const Error& e) {
+        if (e.kind() != ErrorKind::Unauthenticated) {
+            throw;
+        }
+        // A session that ended or expired: the page is shown as to anyone, and the cookie goes.
+        if (r.cookie(api::kSessionCookie)) {
+            r.setCookie(api::kSessionCookie, "", 0, secure());
+        }
+        return std::nullopt;
+    }
+}
+
+std::string Pages::csrf(http::Request& r) const {
+    return csrfToken(r, secure());
+}
+
+void Pages::send(http::Request& r, int status, const std::string& page, const std::string& titleKey,
+                 mstch::map data) {
+    const std::string lang = language(r);
+    mstch::map frame;
+    frame.emplace("title", words().text(lang, titleKey));
+    const std::string token = csrf(r);
+    frame.emplace("csrf_token", token);
+    data.emplace("csrf_token", token);
+    if (const auto actor = visitor(r)) {
+        frame.emplace("signed_in", true);
+        frame.emplace("user_email", actor->label);
+    } else {
+        frame.emplace("signed_in", false);
+    }
+    const std::string other = lang == "fr" ? "en" : "fr";
+    frame.emplace("switch_lang", other);
+    frame.emplace("switch_href", Poco::URI(r.raw().getURI()).getPath() + "?lang=" + other);
+    const std::string html = renderer_.render(page, lang, std::move(data), std::move(frame));
+    addSecurityHeaders(r.response());
+    r.response().set("Content-Language", lang);
+    r.response().set("Vary", "Accept-Language, Cookie");
+    r.sendText(status, "text/html; charset=utf-8", html);
+}
+
+void Pages::sendMessage(http::Request& r, int status, const std::string& titleKey,
+                        const std::string& messageKey, bool alert) {
+    const std::string lang = language(r);
+    mstch::map data;
+    data.emplace("heading", words().text(lang, titleKey));
+    data.emplace("message", words().text(lang, messageKey));
+    data.emplace("alert", alert);
+    send(r, status, "message", titleKey, std::move(data));
+}
+
+void Pages::redirect(http::Request& r, const std::string& location) {
+    addSecurityHeaders(r.response());
+    r.response().set("Location", location);
+    r.sendText(303, "text/plain; charset=utf-8", location + "\n");
+}
+
+std::optional<Poco::Net::NameValueCollection> Pages::form(http::Request& r) {
+    const std::string body = r.rawBody(64 * 1024, {"application/x-www-form-urlencoded"});
+    Poco::Net::HTMLForm form;
+    form.setFieldLimit(100);
+    form.read(body);
+    if (!csrfValid(r, form)) {
+        sendMessage(r, 403, "error_title", "error_forbidden", true);
+        return std::nullopt;
+    }
+    return Poco::Net::NameValueCollection(form);
+}
+
+http::Router::Handler Pages::page(std::function<void(http::Request&)> handler) {
+    return [this, handler = std::move(handler)](http::Request& r) {
+        try {
+            handler(r);
+        } catch (const Error& e) {
+            if (r.answered()) {
+                throw;
+            }
+            const int status = httpStatusOf(e.kind());
+            sendMessage(r, status, "error_title",
+                        status == 404   ? "error_not_found"
+                        : status == 403 ? "error_forbidden"
+                        : status < 500  ? "error_invalid"
+                                        : "error_internal",
+                        true);
+        }
+    };
+}
+
+}  // namespace chatiere::manager::web

@@ -1,0 +1,52 @@
+#pragma once
+
+#include "api/Api.h"
+#include "http/Router.h"
+#include "web/PageRenderer.h"
+
+#include <Poco/Net/NameValueCollection.h>
+
+#include <functional>
+#include <optional>
+#include <string>
+
+namespace chatiere::manager::web {
+
+// What the page handlers share: the same services as the JSON API (both call them), the
+// renderer, and the request-level helpers of pages (language, CSRF, forms, errors in HTML).
+class Pages {
+public:
+    Pages(api::ApiContext& api, const PageRenderer& renderer);
+
+    api::ApiContext& api() { return api_; }
+    const Translations& words() const { return renderer_.translations(); }
+    bool secure() const;
+
+    // ?lang=fr|en (kept in a cookie) > the cookie > Accept-Language > French.
+    std::string language(http::Request& r) const;
+    // Renders `page` in the layout and sends it with the security headers.
+    void send(http::Request& r, int status, const std::string& page, const std::string& titleKey,
+              mstch::map data);
+    // A page with one message (errors, confirmations).
+    void sendMessage(http::Request& r, int status, const std::string& titleKey, const std::string& messageKey,
+                     bool alert);
+    void redirect(http::Request& r, const std::string& location);
+    // The urlencoded form of a POST, its CSRF token checked (403 page otherwise: nullopt).
+    std::optional<Poco::Net::NameValueCollection> form(http::Request& r);
+    // Who is signed in; nullopt for anyone else, also with an ended session (its cookie cleared).
+    std::optional<Actor> visitor(http::Request& r) const;
+    // The form token for this browser (made when absent).
+    std::string csrf(http::Request& r) const;
+
+    // Wraps a page handler: errors become HTML pages, never JSON.
+    http::Router::Handler page(std::function<void(http::Request&)> handler);
+
+private:
+    api::ApiContext& api_;
+    const PageRenderer& renderer_;
+};
+
+void registerPublicPages(http::Router& router, Pages& pages);
+void registerAccountPages(http::Router& router, Pages& pages);
+
+}  // namespace chatiere::manager::web

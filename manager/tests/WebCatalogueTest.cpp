@@ -1,0 +1,151 @@
+// The pages' words: both catalogues hold the same keys, every key a template or the code uses
+// exists, no French is left in the English pages and no English in the French ones; and the
+// renderer escapes what it is given.
+
+#include "web/PageRenderer.h"
+#include "web/Translations.h"
+
+#include <gtest/gtest.h>
+
+#include <filesystem>
+#include <fstream>
+#include <regex>
+#include <set>
+#include <sstream>
+
+using namespace chatiere::manager::web;
+
+namespace {
+
+const std::filesystem::path kWeb = std::filesystem::path(CHATIERE_SOURCE_DIR) / "web-admin";
+
+TEST(WebCatalogue, BothLanguagesHaveEveryKeyAndNoEmptyText) {
+    const Translations words(kWeb / "i18n");
+    EXPECT_TRUE(Translations::missingKeys(words.of("fr"), words.of("en")).empty());
+    EXPECT_TRUE(Translations::missingKeys(words.of("en"), words.of("fr")).empty());
+    for (const char* lang : {"fr", "en"}) {
+        for (const auto& [key, text] : words.of(lang)) {
+            EXPECT_FALSE(text.empty()) << lang << " " << key;
+        }
+    }
+}
+
+TEST(WebCatalogue, AMissingKeyStopsTheStart) {
+    const auto dir = std::filesystem::temp_directory_path() / "chatiere-i18n-test";
+    std::filesystem::create_directories(dir);
+    std::ofstream(dir / "fr.json") << R"({"a": "un", "b": "deux"})";
+    std::ofstream(dir / "en.json") << R"({"a": "one"})";
+    try {
+        Translations t(dir);
+        FAIL() << "accepted a catalogue without 'b'";
+    } catch (const std::runtime_error& e) {
+        EXPECT_NE(std::string(e.what()).find("en.json lacks 'b'"), std::string::npos) << e.what();
+    }
+    std::filesystem::remove_all(dir);
+}
+
+TEST(WebCatalogue, EveryKeyTheTemplatesAndTheCodeUseExists) {
+    const Translations words(kWeb / "i18n");
+    const auto& fr = words.of("fr");
+    std::set<std::string> used;
+    const std::regex key(R"(\{\{[#^/]?t\.([a-z0-9_]+)\}\})");
+    for (const auto& entry : std::filesystem::directory_iterator(kWeb / "templates")) {
+        std::ifstream in(entry.path());
+        std::stringstream text;
+        text << in.rdbuf();
+        const std::string s = text.str();
+        for (std::sregex_iterator it(s.begin(), s.end(), key), end; it != end; ++it) {
+            used.insert((*it)[1].str());
+        }
+    }
+    EXPECT_GT(used.size(), 40u);
+    // Keys the code builds from data.
+    for (const char* k : {"plan_price_month",
+                          "plan_price_year",
+                          "plan_kind_association",
+                          "plan_kind_individual",
+                          "plan_kind_other",
+                          "plan_quota_services",
+                          "plan_quota_disk_gib",
+                          "plan_quota_memory_mib",
+                          "plan_quota_vcpus",
+                          "signup_kind_association",
+                          "signup_kind_individual",
+                          "signup_kind_other",
+                          "error_missing",
+                          "error_too_long",
+                          "error_wrong_type",
+                          "error_invalid_email",
+                          "error_invalid_kind",
+                          "error_invalid_rna",
+                          "error_invalid_siren",
+                          "error_weak_password",
+                          "error_terms_not_accepted",
+                          "error_unknown_plan",
+                          "error_email_taken",
+                          "error_invalid",
+                          "error_not_found",
+                          "error_forbidden",
+                          "error_internal",
+                          "verify_ok",
+                          "verify_failed",
+                          "login_failed",
+                          "login_locked",
+                          "logged_out",
+                          "signup_done_pending",
+                          "signup_done_active"}) {
+        used.insert(k);
+    }
+    for (const auto& k : used) {
+        EXPECT_TRUE(fr.count(k)) << "no translation for " << k;
+    }
+}
+
+TEST(WebCatalogue, NoFrenchInEnglishAndNoEnglishInFrench) {
+    const Translations words(kWeb / "i18n");
+    // Words that mark a language; names (Chatière, CHATONS) and the language switch are exempt.
+    const std::regex french(R"((é|è|à|ç|ù|ê|\b(le|la|les|des|du|vous|votre|nos|est|pour)\b))");
+    const std::regex english(R"(\b(the|and|your|you|our|is|are|of|to|with|this)\b)", std::regex::icase);
+    const std::set<std::string> exempt = {"site_name", "language_switch", "language_switch_label"};
+    for (const auto& [key, text] : words.of("en")) {
+        if (!exempt.count(key)) {
+            std::string plain = std::regex_replace(text, std::regex("Chatière"), "");
+            EXPECT_FALSE(std::regex_search(plain, french)) << "French in en." << key << ": " << text;
+        }
+    }
+    for (const auto& [key, text] : words.of("fr")) {
+        if (!exempt.count(key)) {
+            EXPECT_FALSE(std::regex_search(text, english)) << "English in fr." << key << ": " << text;
+        }
+        // A few words are the same in both languages.
+        static const std::set<std::string> same = {"plan_kind_association", "plan_quota_services",
+                                                   "signup_kind_association"};
+        if (!exempt.count(key) && !same.count(key)) {
+            EXPECT_NE(text, words.text("en", key)) << "untranslated: " << key;
+        }
+    }
+}
+
+TEST(WebCatalogue, TheRendererEscapesWhatItIsGiven) {
+    const Translations words(kWeb / "i18n");
+    const PageRenderer renderer(kWeb / "templates", words);
+    mstch::map data;
+    data.emplace("heading", std::string("<script>alert(1)</script>"));
+    data.emplace("message", std::string("\"quoted\" & <b>bold</b>"));
+    data.emplace("alert", true);
+    mstch::map frame;
+    frame.emplace("title", std::string("Titre <i>"));
+    frame.emplace("csrf_token", std::string("tok"));
+    frame.emplace("signed_in", false);
+    frame.emplace("switch_lang", std::string("en"));
+    frame.emplace("switch_href", std::string("/?lang=en"));
+    const std::string html = renderer.render("message", "fr", data, frame);
+    EXPECT_EQ(html.find("<script>"), std::string::npos);
+    EXPECT_NE(html.find("&lt;script&gt;alert(1)&lt;&#x2F;script&gt;"), std::string::npos);
+    EXPECT_NE(html.find("&quot;quoted&quot; &amp; &lt;b&gt;bold&lt;&#x2F;b&gt;"), std::string::npos);
+    EXPECT_NE(html.find("<title>Titre &lt;i&gt; · Chatière</title>"), std::string::npos);
+    EXPECT_NE(html.find("<html lang=\"fr\">"), std::string::npos);
+    EXPECT_NE(html.find("Aller au contenu"), std::string::npos);
+}
+
+}  // namespace

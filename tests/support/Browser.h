@@ -1,0 +1,73 @@
+#pragma once
+
+// What a browser without JavaScript does with the pages: keeps the cookies it is given, sends
+// them back, and posts forms urlencoded. For the page tests; the e2e tests use a real Chromium.
+
+#include "ApiClient.h"
+
+#include <Poco/URI.h>
+
+#include <map>
+#include <string>
+#include <utility>
+#include <vector>
+
+namespace chatiere::testing {
+
+class Browser {
+public:
+    explicit Browser(int port) : client_(port) {}
+
+    ApiResponse get(const std::string& path, std::map<std::string, std::string> headers = {}) {
+        return keep(client_.request("GET", path, "", "", withCookies(std::move(headers))));
+    }
+    // Posts `fields` as application/x-www-form-urlencoded; `csrf` adds the form token this
+    // browser was given (the chatiere_csrf cookie) as csrf_token.
+    ApiResponse post(const std::string& path, std::vector<std::pair<std::string, std::string>> fields,
+                     bool csrf = true) {
+        if (csrf) {
+            fields.emplace_back("csrf_token", cookie("chatiere_csrf"));
+        }
+        std::string body;
+        for (const auto& [k, v] : fields) {
+            std::string ek, ev;
+            Poco::URI::encode(k, "&=+;", ek);
+            Poco::URI::encode(v, "&=+;", ev);
+            body += (body.empty() ? "" : "&") + ek + "=" + ev;
+        }
+        return keep(
+            client_.request("POST", path, body, "application/x-www-form-urlencoded", withCookies({})));
+    }
+    std::string cookie(const std::string& name) const {
+        const auto it = cookies_.find(name);
+        return it == cookies_.end() ? "" : it->second;
+    }
+    void setCookie(const std::string& name, const std::string& value) { cookies_[name] = value; }
+
+private:
+    std::map<std::string, std::string> withCookies(std::map<std::string, std::string> headers) const {
+        std::string header;
+        for (const auto& [k, v] : cookies_) {
+            header += (header.empty() ? "" : "; ") + k + "=" + v;
+        }
+        if (!header.empty()) {
+            headers["Cookie"] = header;
+        }
+        return headers;
+    }
+    ApiResponse keep(ApiResponse r) {
+        for (const auto& c : r.cookies) {
+            if (c.getMaxAge() == 0 || c.getValue().empty()) {
+                cookies_.erase(c.getName());
+            } else {
+                cookies_[c.getName()] = c.getValue();
+            }
+        }
+        return r;
+    }
+
+    ApiClient client_;
+    std::map<std::string, std::string> cookies_;
+};
+
+}  // namespace chatiere::testing
