@@ -11,14 +11,17 @@ build_pkgs=(build-essential cmake ninja-build pkg-config git
             libhpdf-dev fonts-dejavu-core libmstch-dev)
 # Real parts the tests start: a loopback SMTP server, libvirt's test driver (in libvirt itself);
 # the system tests also need what the main job runs (libvirtd, QEMU, the appliance tools).
-test_pkgs=(python3 python3-aiosmtpd sqlite3 file adduser dpkg-dev prometheus poppler-utils)
+test_pkgs=(python3 python3-aiosmtpd sqlite3 file adduser dpkg-dev prometheus poppler-utils chromium curl)
 # What the main job runs against: libvirtd with QEMU.
 run_pkgs=(curl cpio xz-utils bc sqlite3 python3 python3-aiosmtpd libvirt-daemon libvirt-daemon-driver-qemu libvirt-clients qemu-system-x86 qemu-utils
           fonts-dejavu-core)
 
 case "$what" in
   build) want=("${build_pkgs[@]}") ;;
-  test)  want=("${build_pkgs[@]}" "${test_pkgs[@]}" "${run_pkgs[@]}") ;;
+  test)  want=("${build_pkgs[@]}" "${test_pkgs[@]}" "${run_pkgs[@]}")
+         # The e2e tests' npm packages: Debian's nodejs and npm, unless a Node with npm is there
+         # already (installing Debian's npm beside another Node conflicts).
+         command -v npm >/dev/null 2>&1 || want+=(nodejs npm) ;;
   run)   want=("${build_pkgs[@]}" "${run_pkgs[@]}") ;;
   *) echo "deps.sh: unknown set '$what' (build, test or run)" >&2; exit 64 ;;
 esac

@@ -1,0 +1,139 @@
+// End-to-end: Debian's Chromium on the real daemon. The public pages in French and English pass
+// axe-core with no serious or critical violation and work from the keyboard; an association signs
+// up with JavaScript off (validation messages by their fields, then a pending request), the admin
+// approves it, its manager logs in and out. Screenshots of each page go to ARTIFACTS.
+'use strict';
+
+const { test, before, after } = require('node:test');
+const assert = require('node:assert/strict');
+const path = require('node:path');
+const { chromium } = require('playwright-core');
+
+const base = process.env.CHATIERE_URL;
+const artifacts = process.env.ARTIFACTS;
+let browser;
+
+before(async () => {
+  browser = await chromium.launch({
+    executablePath: '/usr/bin/chromium',
+    args: ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking',
+           '--disable-component-update', '--disable-sync'],
+  });
+});
+after(async () => { await browser?.close(); });
+
+const plan = {
+  slug: 'asso-web', name: { fr: 'Site web', en: 'Website' }, templates: ['website'],
+  prices: [{ interval: 'month', kind: 'association', amount_cents: 500 },
+           { interval: 'year', kind: 'association', amount_cents: 3500, membership_cents: 1500 },
+           { interval: 'year', kind: 'individual', amount_cents: 2000, floor_cents: 500 }],
+  quotas: { services: { included: 2, limit: 3 }, disk_gib: { included: 1, limit: 5 } },
+  overage: { disk_gib: { unit_cents: 50 } },
+};
+
+async function adminToken() {
+  const login = await api('POST', '/api/v1/sessions', null,
+                          { email: process.env.ADMIN_EMAIL, password: process.env.ADMIN_PASSWORD });
+  assert.equal(login.status, 201);
+  return login.json.token;
+}
+
+// A context as a visitor's browser; `bypassCSP` only so that axe-core can be injected.
+async function visitor(options = {}) {
+  return browser.newContext({ bypassCSP: true, ...options });
+}
+
+async function expectAccessible(page, name) {
+  await page.addScriptTag({ path: require.resolve('axe-core') });
+  const result = await page.evaluate(async () => await window.axe.run(document, {
+    runOnly: { type: 'tag', values: ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa', 'best-practice'] },
+  }));
+  const bad = result.violations.filter((v) => v.impact === 'serious' || v.impact === 'critical');
+  assert.deepEqual(bad.map((v) => `${v.id}: ${v.help} (${v.nodes.map((n) => n.target).join(', ')})`), [],
+                   `${name}: accessibility`);
+  await screenshot(page, name);
+}
+
+async function screenshot(page, name) {
+  await page.screenshot({ path: path.join(artifacts, `${name}.png`), fullPage: true });
+}
+
+async function api(method, url, token, body) {
+  const response = await fetch(base + url, {
+    method,
+    headers: { 'Content-Type': 'application/json', ...(token ? { Authorization: `Bearer ${token}` } : {}) },
+    body: body ? JSON.stringify(body) : undefined,
+  });
+  return { status: response.status, json: await response.json() };
+}
+
+test('the public pages are accessible, in French and in English', async () => {
+  assert.equal((await api('POST', '/api/v1/plans', await adminToken(), plan)).status, 201);
+  for (const lang of ['fr', 'en']) {
+    const context = await visitor({ locale: lang === 'fr' ? 'fr-FR' : 'en-GB' });
+    const page = await context.newPage();
+    await page.goto(base + '/');
+    assert.ok(await page.getByText(lang === 'fr' ? 'Site web' : 'Website', { exact: true }).isVisible());
+    for (const [route, name] of [['/', 'home'], ['/signup', 'signup'], ['/login', 'login'], ['/terms', 'terms'],
+                                 ['/promises', 'promises']]) {
+      const response = await page.goto(base + route);
+      assert.equal(response.status(), 200, route);
+      assert.equal(await page.getAttribute('html', 'lang'), lang);
+      await expectAccessible(page, `${name}-${lang}`);
+    }
+    // The sign-up form with its validation messages.
+    await page.goto(base + '/signup');
+    await page.getByRole('button', { name: lang === 'fr' ? 'Envoyer la demande' : 'Send the request' }).click();
+    await page.locator('.field-error').first().waitFor();
+    await expectAccessible(page, `signup-errors-${lang}`);
+    // The first Tab reaches the skip link, which leads to the content.
+    await page.goto(base + '/');
+    await page.keyboard.press('Tab');
+    assert.equal(await page.evaluate(() => document.activeElement.getAttribute('href')), '#content');
+    await context.close();
+  }
+});
+
+test('an association signs up with JavaScript off, is approved, and its manager logs in', async () => {
+  const context = await visitor({ locale: 'fr-FR', javaScriptEnabled: false });
+  const page = await context.newPage();
+  await page.goto(base + '/signup');
+  await page.getByLabel('Nom', { exact: true }).fill('Les Jardins partagés');
+  await page.getByLabel('Adresse électronique de contact').fill('pas-une-adresse');
+  await page.getByLabel('Votre nom').fill('Camille');
+  await page.getByLabel('Votre adresse électronique').fill('camille@jardins.test');
+  await page.getByLabel('Mot de passe').fill('court');
+  await page.getByRole('button', { name: 'Envoyer la demande' }).click();
+  // Each message by its field, what was typed kept.
+  await page.getByRole('alert').first().waitFor();
+  assert.match(await page.locator('#association_email-error').innerText(), /adresse électronique n’est pas valable/);
+  assert.match(await page.locator('#accept_terms-error').innerText(), /accepter les conditions/);
+  assert.equal(await page.getByLabel('Nom', { exact: true }).inputValue(), 'Les Jardins partagés');
+  assert.equal(await page.getByLabel('Mot de passe').inputValue(), '');
+  await screenshot(page, 'signup-errors-nojs-fr');
+
+  await page.getByLabel('Adresse électronique de contact').fill('contact@jardins.test');
+  await page.getByLabel('Mot de passe').fill('correct horse battery');
+  await page.getByLabel('J’ai lu et j’accepte les').check();
+  await page.getByRole('button', { name: 'Envoyer la demande' }).click();
+  await page.getByRole('heading', { name: 'Demande envoyée' }).waitFor();
+  await screenshot(page, 'signup-done-fr');
+
+  // The admin approves the request (through the API here; the console comes with its pages).
+  const token = await adminToken();
+  const pending = await api('GET', '/api/v1/associations?status=pending', token);
+  const association = pending.json.associations.find((a) => a.name === 'Les Jardins partagés');
+  assert.ok(association, 'the sign-up waits for approval');
+  assert.equal((await api('POST', `/api/v1/associations/${association.id}/approve`, token, {})).status, 200);
+
+  // The manager logs in, sees who they are, and logs out.
+  await page.goto(base + '/login');
+  await page.getByLabel('Adresse électronique').fill('camille@jardins.test');
+  await page.getByLabel('Mot de passe').fill('correct horse battery');
+  await page.getByRole('button', { name: 'Se connecter' }).click();
+  await page.getByText('camille@jardins.test').waitFor();
+  await screenshot(page, 'home-signed-in-fr');
+  await page.getByRole('button', { name: 'Se déconnecter' }).click();
+  await page.getByText('Vous êtes déconnecté·e.').waitFor();
+  await context.close();
+});
