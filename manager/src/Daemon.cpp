@@ -309,6 +309,7 @@ void Daemon::start() {
     p.pages = std::make_unique<web::Pages>(*p.api, *p.pageRenderer);
     web::registerPublicPages(*p.router, *p.pages);
     web::registerAccountPages(*p.router, *p.pages);
+    web::registerSpacePages(*p.router, *p.pages);
 
     p.outboxWorker->start();
     p.provisioner->start();

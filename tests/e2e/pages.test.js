@@ -131,9 +131,28 @@ test('an association signs up with JavaScript off, is approved, and its manager 
   await page.getByLabel('Adresse électronique').fill('camille@jardins.test');
   await page.getByLabel('Mot de passe').fill('correct horse battery');
   await page.getByRole('button', { name: 'Se connecter' }).click();
-  await page.getByText('camille@jardins.test').waitFor();
-  await screenshot(page, 'home-signed-in-fr');
+  await page.getByRole('heading', { name: 'Les Jardins partagés' }).waitFor();
+  await screenshot(page, 'dashboard-nojs-fr');
   await page.getByRole('button', { name: 'Se déconnecter' }).click();
   await page.getByText('Vous êtes déconnecté·e.').waitFor();
   await context.close();
+});
+
+test('the association’s dashboard is accessible and its forms say what is wrong', async () => {
+  for (const lang of ['fr', 'en']) {
+    const context = await visitor({ locale: lang === 'fr' ? 'fr-FR' : 'en-GB' });
+    const page = await context.newPage();
+    await page.goto(base + '/login');
+    await page.locator('#email').fill('camille@jardins.test');
+    await page.locator('#password').fill('correct horse battery');
+    await page.locator('form.stacked button[type=submit]').click();
+    await page.getByRole('heading', { name: 'Les Jardins partagés' }).waitFor();
+    await expectAccessible(page, `dashboard-${lang}`);
+    await page.locator('#name').fill('Pas Valable!');
+    await page.locator('#name').press('Enter');
+    await page.locator('#name-error').waitFor();
+    assert.equal(await page.locator('#name').getAttribute('aria-invalid'), 'true');
+    await expectAccessible(page, `dashboard-errors-${lang}`);
+    await context.close();
+  }
 });

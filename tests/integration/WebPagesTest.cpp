@@ -196,7 +196,7 @@ TEST_F(WebPages, LoginAndLogoutWithAForm) {
 
     r = b.post("/login", {{"email", "admin@chatons.test"}, {"password", "correct horse battery"}});
     EXPECT_EQ(r.status, 303);
-    EXPECT_EQ(r.headers["Location"], "/");
+    EXPECT_EQ(r.headers["Location"], "/space");
     EXPECT_FALSE(b.cookie("chatiere_session").empty());
     r = b.get("/");
     EXPECT_NE(r.body.find("admin@chatons.test"), std::string::npos);

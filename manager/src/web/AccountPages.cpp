@@ -192,7 +192,7 @@ void registerAccountPages(http::Router& router, Pages& pages) {
             const auto login = pages.api().auth.login(email, form->get("password", ""), r.clientAddress());
             r.setCookie(api::kSessionCookie, login.token, pages.api().auth.sessionTtlSeconds(),
                         pages.secure());
-            pages.redirect(r, "/");
+            pages.redirect(r, "/space");
         } catch (const Error& e) {
             if (e.kind() == ErrorKind::TooManyRequests) {
                 renderLogin(pages, r, 429, email, "login_locked", "");

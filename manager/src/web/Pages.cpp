@@ -47,9 +47,14 @@ std::string Pages::csrf(http::Request& r) const {
 
 void Pages::send(http::Request& r, int status, const std::string& page, const std::string& titleKey,
                  mstch::map data) {
+    sendTitled(r, status, page, words().text(language(r), titleKey), std::move(data));
+}
+
+void Pages::sendTitled(http::Request& r, int status, const std::string& page, const std::string& title,
+                       mstch::map data) {
     const std::string lang = language(r);
     mstch::map frame;
-    frame.emplace("title", words().text(lang, titleKey));
+    frame.emplace("title", title);
     const std::string token = csrf(r);
     frame.emplace("csrf_token", token);
     data.emplace("csrf_token", token);

@@ -27,6 +27,9 @@ public:
     // Renders `page` in the layout and sends it with the security headers.
     void send(http::Request& r, int status, const std::string& page, const std::string& titleKey,
               mstch::map data);
+    // The same with a title that is not a translation (an association's name).
+    void sendTitled(http::Request& r, int status, const std::string& page, const std::string& title,
+                    mstch::map data);
     // A page with one message (errors, confirmations).
     void sendMessage(http::Request& r, int status, const std::string& titleKey, const std::string& messageKey,
                      bool alert);
@@ -48,5 +51,6 @@ private:
 
 void registerPublicPages(http::Router& router, Pages& pages);
 void registerAccountPages(http::Router& router, Pages& pages);
+void registerSpacePages(http::Router& router, Pages& pages);
 
 }  // namespace chatiere::manager::web

@@ -1,0 +1,327 @@
+// The association's space: its dashboard (services with their state and address, usage against
+// the plan, subscription, invoices with their PDF), creating a service from the catalogue,
+// suspending, resuming, and deleting it after a confirmation that says what is lost.
+
+#include "billing/Money.h"
+#include "domain/Access.h"
+#include "web/Web.h"
+
+#include <Poco/JSON/Object.h>
+
+#include <cmath>
+#include <sstream>
+
+namespace chatiere::manager::web {
+
+namespace {
+
+// The signed-in user, or a redirect to the login page (nullopt: answered).
+std::optional<Actor> signedIn(Pages& pages, http::Request& r) {
+    auto actor = pages.visitor(r);
+    if (!actor) {
+        pages.redirect(r, "/login");
+    }
+    return actor;
+}
+
+std::optional<MemberRole> roleIn(Pages& pages, const Actor& actor, const std::string& associationId) {
+    if (!actor.userId) {
+        return std::nullopt;
+    }
+    for (const auto& m : pages.api().associations.membershipsOf(*actor.userId)) {
+        if (m.associationId == associationId) {
+            return m.role;
+        }
+    }
+    return std::nullopt;
+}
+
+std::string number(const Poco::Dynamic::Var& v) {
+    if (v.isEmpty()) {
+        return "";
+    }
+    const double d = v.convert<double>();
+    std::ostringstream out;
+    out << (std::floor(d) == d ? static_cast<long long>(d) : d);
+    return out.str();
+}
+
+mstch::array serviceRows(Pages& pages, const Actor& actor, const std::string& associationId,
+                         const std::string& lang, bool canManage) {
+    const auto& words = pages.words();
+    mstch::array rows;
+    for (const auto& s : pages.api().services.list(actor, associationId)) {
+        if (s.state == "deleted") {
+            continue;
+        }
+        mstch::map row;
+        row.emplace("id", s.id);
+        row.emplace("name", s.name);
+        const auto* manifest = pages.api().catalogue.find(s.templateName);
+        row.emplace("template",
+                    manifest ? (lang == "en" ? manifest->title.en : manifest->title.fr) : s.templateName);
+        row.emplace("state", words.text(lang, "state_" + s.displayState()));
+        std::string reasons;
+        for (const auto& reason : s.suspendedFor) {
+            reasons += (reasons.empty() ? "" : ", ") + words.text(lang, "reason_" + reason);
+        }
+        if (!reasons.empty()) {
+            row.emplace("reasons", reasons);
+        }
+        row.emplace("health", words.text(lang, "health_" + s.health));
+        if (s.endpoint && s.state == "active" && s.suspendedFor.empty()) {
+            row.emplace("endpoint", *s.endpoint);
+        }
+        const bool live = s.state == "active" || s.state == "provisioning";
+        row.emplace("can_suspend",
+                    canManage && live && !s.suspendedFor.count(actor.isAdmin() ? "admin" : "association"));
+        row.emplace("can_resume",
+                    canManage && live && s.suspendedFor.count(actor.isAdmin() ? "admin" : "association") > 0);
+        row.emplace("can_delete", canManage && s.state != "deleting");
+        rows.push_back(std::move(row));
+    }
+    return rows;
+}
+
+// A member object of `o`, whether it was set as an object or as a pointer to one.
+Poco::JSON::Object::Ptr member(const Poco::JSON::Object& o, const std::string& key) {
+    if (!o.has(key)) {
+        return nullptr;
+    }
+    const Poco::Dynamic::Var v = o.get(key);
+    if (v.type() == typeid(Poco::JSON::Object)) {
+        return new Poco::JSON::Object(v.extract<Poco::JSON::Object>());
+    }
+    return o.getObject(key);
+}
+
+mstch::array usageRows(const Poco::JSON::Object& usage, const Translations& words, const std::string& lang) {
+    mstch::array rows;
+    const auto metrics = member(usage, "metrics");
+    for (const char* metric : {"services", "disk_gib", "memory_mib", "vcpus"}) {
+        if (!metrics || !metrics->has(metric)) {
+            continue;
+        }
+        const auto m = member(*metrics, metric);
+        mstch::map row;
+        row.emplace("metric", std::string(metric));
+        row.emplace("label", words.text(lang, std::string("metric_") + metric));
+        const std::string used = number(m->get("used"));
+        const std::string included = number(m->get("included"));
+        const std::string limit = number(m->get("limit"));
+        row.emplace("used", used);
+        if (!included.empty()) {
+            row.emplace("included", included);
+        }
+        if (!limit.empty()) {
+            row.emplace("limit", limit);
+        }
+        row.emplace("max", !limit.empty() && limit != "0" ? limit : (used == "0" ? std::string("1") : used));
+        rows.push_back(std::move(row));
+    }
+    return rows;
+}
+
+mstch::array invoiceRows(Pages& pages, const Actor& actor, const std::string& associationId,
+                         const std::string& lang) {
+    const auto& words = pages.words();
+    mstch::array rows;
+    for (const auto& i : pages.api().billing.invoices(actor, associationId, 50)) {
+        if (!i.number) {
+            continue;  // drafts are the treasurer's
+        }
+        mstch::map row;
+        row.emplace("id", i.id);
+        row.emplace("number", *i.number);
+        row.emplace("credit_note", i.kind == "credit_note");
+        row.emplace("date", i.issueDate ? formatDate(*i.issueDate, lang) : std::string());
+        row.emplace("amount", formatMoney(i.totalInclCents, lang));
+        row.emplace("status", words.text(lang, "invoice_status_" + i.status));
+        rows.push_back(std::move(row));
+    }
+    return rows;
+}
+
+void renderDashboard(Pages& pages, http::Request& r, const Actor& actor, const std::string& associationId,
+                     int status, mstch::map extra) {
+    const std::string lang = pages.language(r);
+    const auto& words = pages.words();
+    auto& api = pages.api();
+    const Association a = api.associations.authorize(actor, associationId, Permission::ViewAssociation);
+    const bool canManage =
+        decide(actor.staffRole, roleIn(pages, actor, a.id), Permission::ManageServices) == Decision::Allow;
+    mstch::map data = std::move(extra);
+    data.emplace("id", a.id);
+    data.emplace("name", a.name);
+    data.emplace("lang", lang);
+    data.emplace("pending", a.status == "pending");
+    auto services = serviceRows(pages, actor, a.id, lang, canManage);
+    data.emplace("has_services", !services.empty());
+    data.emplace("services", std::move(services));
+    const bool canCreate = canManage && a.status == "active";
+    data.emplace("can_create", canCreate);
+    if (canCreate) {
+        mstch::array templates;
+        const std::string chosen = r.raw().getMethod() == "POST" ? "" : "website";
+        for (const auto& m : api.catalogue.all()) {
+            mstch::map option;
+            option.emplace("value", m.name);
+            option.emplace("label", lang == "en" ? m.title.en : m.title.fr);
+            option.emplace("selected", m.name == chosen);
+            templates.push_back(std::move(option));
+        }
+        data.emplace("templates", std::move(templates));
+    }
+    const Poco::JSON::Object usage = api.usage.associationUsage(actor, a.id);
+    data.emplace("usage", usageRows(usage, words, lang));
+    if (const auto period = member(usage, "period")) {
+        data.emplace("period",
+                     formatDate(period->getValue<std::string>("start"), lang) + " – " +
+                         formatDate(Calendar::addDays(period->getValue<std::string>("end"), -1), lang));
+    }
+    for (const auto& sub : api.billing.subscriptions(actor, a.id)) {
+        if (sub.status != "active") {
+            continue;
+        }
+        mstch::map s;
+        const auto plan = api.plans.get(sub.planSlug);
+        s.emplace("plan", lang == "en" ? plan.name.en : plan.name.fr);
+        s.emplace("price", formatMoney(sub.priceCents + sub.membershipCents, lang));
+        s.emplace("interval", words.text(lang, "plan_price_" + sub.interval));
+        data.emplace("subscription", std::move(s));
+        break;
+    }
+    const int64_t credit = api.billing.creditBalance(actor, a.id);
+    if (credit > 0) {
+        data.emplace("credit", formatMoney(credit, lang));
+    }
+    auto invoices = invoiceRows(pages, actor, a.id, lang);
+    data.emplace("has_invoices", !invoices.empty());
+    data.emplace("invoices", std::move(invoices));
+    pages.sendTitled(r, status, "dashboard", a.name, std::move(data));
+}
+
+std::string messageOf(const Translations& words, const std::string& lang, const std::string& code) {
+    const auto& catalogue = words.of(lang);
+    const std::string key = "error_" + code;
+    return catalogue.count(key) ? catalogue.at(key) : catalogue.at("error_invalid");
+}
+
+// Runs a change on one service, then back to its association's dashboard.
+void serviceAction(Pages& pages, http::Request& r,
+                   const std::function<Service(const Actor&, const std::string&)>& act) {
+    const auto actor = signedIn(pages, r);
+    if (!actor) {
+        return;
+    }
+    if (!pages.form(r)) {
+        return;
+    }
+    const Service s = act(*actor, r.param("id"));
+    pages.redirect(r, "/associations/" + s.associationId + "?done=changed");
+}
+
+}  // namespace
+
+void registerSpacePages(http::Router& router, Pages& pages) {
+    router.add("GET", "/space", pages.page([&pages](http::Request& r) {
+        const auto actor = signedIn(pages, r);
+        if (!actor) {
+            return;
+        }
+        const auto memberships = actor->userId ? pages.api().associations.membershipsOf(*actor->userId)
+                                               : std::vector<Membership>{};
+        if (memberships.size() == 1) {
+            pages.redirect(r, "/associations/" + memberships.front().associationId);
+            return;
+        }
+        mstch::array list;
+        for (const auto& m : memberships) {
+            mstch::map item;
+            item.emplace("id", m.associationId);
+            item.emplace("name", m.associationName);
+            list.push_back(std::move(item));
+        }
+        mstch::map data;
+        data.emplace("has_associations", !list.empty());
+        data.emplace("associations", std::move(list));
+        pages.send(r, 200, "space", "space_title", std::move(data));
+    }));
+    router.add("GET", "/associations/{id}", pages.page([&pages](http::Request& r) {
+        const auto actor = signedIn(pages, r);
+        if (!actor) {
+            return;
+        }
+        mstch::map extra;
+        const std::string lang = pages.language(r);
+        if (const auto done = r.query("done"); done == "created" || done == "changed") {
+            extra.emplace("notice", pages.words().text(lang, "dash_" + *done));
+        }
+        renderDashboard(pages, r, *actor, r.param("id"), 200, std::move(extra));
+    }));
+    router.add("POST", "/associations/{id}/services", pages.page([&pages](http::Request& r) {
+        const auto actor = signedIn(pages, r);
+        if (!actor) {
+            return;
+        }
+        const auto form = pages.form(r);
+        if (!form) {
+            return;
+        }
+        Poco::JSON::Object::Ptr body = new Poco::JSON::Object;
+        body->set("template", form->get("template", ""));
+        body->set("name", form->get("name", ""));
+        const std::string id = r.param("id");
+        try {
+            pages.api().services.create(*actor, id, body);
+            pages.redirect(r, "/associations/" + id + "?done=created");
+        } catch (const Error& e) {
+            if (e.kind() != ErrorKind::Validation && e.kind() != ErrorKind::Conflict) {
+                throw;
+            }
+            const std::string lang = pages.language(r);
+            mstch::map extra;
+            extra.emplace("new_name", form->get("name", ""));
+            bool placed = false;
+            for (const auto& f : e.fields()) {
+                if (f.field == "template" || f.field == "name") {
+                    extra.emplace(f.field + "_error", messageOf(pages.words(), lang, f.code));
+                    placed = true;
+                }
+            }
+            if (!placed) {
+                extra.emplace("name_error", messageOf(pages.words(), lang, e.code()));
+            }
+            renderDashboard(pages, r, *actor, id, httpStatusOf(e.kind()), std::move(extra));
+        }
+    }));
+    router.add("POST", "/services/{id}/suspend", pages.page([&pages](http::Request& r) {
+        serviceAction(pages, r, [&pages](const Actor& a, const std::string& id) {
+            return pages.api().services.suspend(a, id);
+        });
+    }));
+    router.add("POST", "/services/{id}/resume", pages.page([&pages](http::Request& r) {
+        serviceAction(pages, r, [&pages](const Actor& a, const std::string& id) {
+            return pages.api().services.resume(a, id);
+        });
+    }));
+    router.add("GET", "/services/{id}/delete", pages.page([&pages](http::Request& r) {
+        const auto actor = signedIn(pages, r);
+        if (!actor) {
+            return;
+        }
+        const Service s = pages.api().services.get(*actor, r.param("id"));
+        mstch::map data;
+        data.emplace("id", s.id);
+        data.emplace("name", s.name);
+        data.emplace("association_id", s.associationId);
+        pages.send(r, 200, "confirm_delete", "delete_title", std::move(data));
+    }));
+    router.add("POST", "/services/{id}/delete", pages.page([&pages](http::Request& r) {
+        serviceAction(pages, r, [&pages](const Actor& a, const std::string& id) {
+            return pages.api().services.remove(a, id);
+        });
+    }));
+}
+
+}  // namespace chatiere::manager::web

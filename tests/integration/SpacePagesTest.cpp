@@ -1,0 +1,171 @@
+// The association's space on the real server with libvirt's test driver: the dashboard shows the
+// services, usage against the plan, the subscription and the invoices with their PDF; a manager
+// creates a service (field errors by the field), suspends, resumes and deletes it after a
+// confirmation; another association's manager gets 404 on every page of it; forms need their token.
+
+#include "Browser.h"
+#include "Eventually.h"
+#include "TestDaemon.h"
+
+#include <Poco/Data/Statement.h>
+#include <gtest/gtest.h>
+
+#include <regex>
+
+using namespace chatiere::testing;
+using namespace chatiere::manager;
+using namespace Poco::Data::Keywords;
+
+namespace {
+
+const std::string kPlan = R"({"slug": "asso-web", "name": {"fr": "Site web", "en": "Website"},
+    "templates": ["website"],
+    "prices": [{"interval": "month", "kind": "association", "amount_cents": 1000}],
+    "quotas": {"services": {"included": 1, "limit": 1}, "disk_gib": {"included": 1, "limit": 5},
+               "memory_mib": {"included": 512, "limit": 1024}, "vcpus": {"included": 2, "limit": 2}}})";
+
+class SpacePages : public ::testing::Test {
+protected:
+    void SetUp() override {
+        admin_ = std::make_unique<ApiClient>(d_.staffClient("admin@chatons.test"));
+        ASSERT_EQ(admin_->post("/api/v1/plans", kPlan).status, 201);
+        a_ = d_.approvedAssociation(*admin_, "Jardin partagé", "camille@jardin.test", "asso-web");
+        b_ = d_.approvedAssociation(*admin_, "Chorale", "dominique@chorale.test", "asso-web");
+    }
+
+    Browser signedIn(const std::string& email) {
+        Browser b(d_.daemon().port());
+        b.get("/login");
+        const auto r = b.post("/login", {{"email", email}, {"password", "correct horse battery"}});
+        EXPECT_EQ(r.status, 303) << r.body;
+        return b;
+    }
+
+    int64_t services() {
+        auto s = d_.daemon().database().session();
+        int64_t n = 0;
+        s << "SELECT COUNT(*) FROM services WHERE state != 'deleted'", into(n), now;
+        return n;
+    }
+
+    TestDaemon d_;
+    std::unique_ptr<ApiClient> admin_;
+    std::string a_, b_;
+};
+
+TEST_F(SpacePages, AManagerSeesTheDashboardAndManagesServices) {
+    Browser camille = signedIn("camille@jardin.test");
+    auto r = camille.get("/space");
+    EXPECT_EQ(r.status, 303);
+    EXPECT_EQ(r.headers["Location"], "/associations/" + a_);
+    r = camille.get("/associations/" + a_);
+    ASSERT_EQ(r.status, 200) << r.body;
+    EXPECT_NE(r.body.find("<h1>Jardin partagé</h1>"), std::string::npos);
+    EXPECT_NE(r.body.find("Aucun service pour l’instant."), std::string::npos);
+    EXPECT_NE(r.body.find("<meter aria-labelledby=\"usage-memory_mib\" min=\"0\" max=\"1024\" value=\"0\""),
+              std::string::npos)
+        << r.body;
+
+    // A bad name is refused by its field, nothing created; then a good one.
+    r = camille.post("/associations/" + a_ + "/services", {{"template", "website"}, {"name", "Mon Site!"}});
+    EXPECT_EQ(r.status, 400);
+    EXPECT_NE(r.body.find("id=\"name-error\">Erreur : 1 à 40 caractères"), std::string::npos) << r.body;
+    EXPECT_NE(r.body.find("value=\"Mon Site!\""), std::string::npos);
+    EXPECT_EQ(services(), 0);
+    r = camille.post("/associations/" + a_ + "/services", {{"template", "website"}, {"name", "site"}}, false);
+    EXPECT_EQ(r.status, 403);
+    EXPECT_EQ(services(), 0);
+    r = camille.post("/associations/" + a_ + "/services", {{"template", "website"}, {"name", "site"}});
+    EXPECT_EQ(r.status, 303);
+    EXPECT_EQ(r.headers["Location"], "/associations/" + a_ + "?done=created");
+    EXPECT_EQ(services(), 1);
+    // The plan allows one: the second is refused with the reason.
+    r = camille.post("/associations/" + a_ + "/services", {{"template", "website"}, {"name", "autre"}});
+    EXPECT_EQ(r.status, 409);
+    EXPECT_NE(r.body.find("Votre formule ne permet pas un service de plus."), std::string::npos);
+
+    // libvirt's test driver cannot boot a guest: its creation fails, then, as if it had booted,
+    // the service shows as active with its address.
+    ASSERT_TRUE(eventually(
+        [&] { return camille.get("/associations/" + a_).body.find(">en échec<") != std::string::npos; },
+        std::chrono::seconds(30)));
+    {
+        auto s = d_.daemon().database().session();
+        s << "UPDATE services SET state = 'active', last_error = NULL, endpoint = 'http://127.0.0.1:21000/'",
+            now;
+    }
+    r = camille.get("/associations/" + a_ + "?done=created");
+    EXPECT_NE(r.body.find("Le service est en cours de création"), std::string::npos);
+    EXPECT_NE(r.body.find(">actif<"), std::string::npos);
+    EXPECT_NE(r.body.find("href=\"http:&#x2F;&#x2F;127.0.0.1:21000&#x2F;\">Ouvrir"), std::string::npos)
+        << r.body;
+    const std::smatch id = [&] {
+        std::smatch m;
+        std::regex_search(r.body, m, std::regex("/services/([a-z0-9_]+)/suspend"));
+        return m;
+    }();
+    ASSERT_FALSE(id.empty()) << r.body;
+    const std::string service = id[1];
+
+    // Suspend, resume, then delete after the confirmation that says what is lost.
+    r = camille.post("/services/" + service + "/suspend", {});
+    EXPECT_EQ(r.status, 303);
+    r = camille.get("/associations/" + a_);
+    EXPECT_NE(r.body.find("suspendu (par l’association)"), std::string::npos) << r.body;
+    EXPECT_EQ(camille.post("/services/" + service + "/resume", {}).status, 303);
+    r = camille.get("/services/" + service + "/delete");
+    EXPECT_EQ(r.status, 200);
+    EXPECT_NE(r.body.find("ne pourront pas être récupérés"), std::string::npos);
+    EXPECT_EQ(camille.post("/services/" + service + "/delete", {}, false).status, 403);
+    EXPECT_EQ(camille.post("/services/" + service + "/delete", {}).status, 303);
+    EXPECT_TRUE(eventually([&] { return services() == 0; }, std::chrono::seconds(30)));
+}
+
+TEST_F(SpacePages, InvoicesAreListedWithTheirPdf) {
+    ASSERT_EQ(admin_
+                  ->post("/api/v1/associations/" + a_ + "/subscriptions",
+                         R"({"plan": "asso-web", "interval": "month"})")
+                  .status,
+              201);
+    Browser camille = signedIn("camille@jardin.test");
+    auto r = camille.get("/associations/" + a_);
+    EXPECT_NE(r.body.find("Site web — 10,00\u202f€ par mois"), std::string::npos) << r.body;
+    std::smatch m;
+    ASSERT_TRUE(
+        std::regex_search(r.body, m,
+                          std::regex("href=\"(&#x2F;api&#x2F;v1&#x2F;invoices&#x2F;|/api/v1/invoices/)"
+                                     "([a-z0-9_]+)(&#x2F;|/)pdf")))
+        << r.body;
+    EXPECT_NE(r.body.find("à payer"), std::string::npos);
+    // The link works with the page's session cookie.
+    r = camille.get("/api/v1/invoices/" + m[2].str() + "/pdf");
+    EXPECT_EQ(r.status, 200);
+    EXPECT_EQ(r.body.substr(0, 5), "%PDF-");
+}
+
+TEST_F(SpacePages, AnotherAssociationsPagesAreNotFound) {
+    const auto created = admin_->post("/api/v1/associations/" + a_ + "/services",
+                                      R"({"template": "website", "name": "site"})");
+    ASSERT_EQ(created.status, 202) << created.body;
+    const std::string service = created.json()->getValue<std::string>("id");
+    Browser dominique = signedIn("dominique@chorale.test");
+    EXPECT_EQ(dominique.get("/associations/" + b_).status, 200);
+    auto r = dominique.get("/associations/" + a_);
+    EXPECT_EQ(r.status, 404);
+    EXPECT_NE(r.body.find("Cette page n’existe pas."), std::string::npos);
+    EXPECT_EQ(r.body.find("Jardin"), std::string::npos);
+    EXPECT_EQ(dominique.get("/services/" + service + "/delete").status, 404);
+    EXPECT_EQ(dominique.post("/services/" + service + "/suspend", {}).status, 404);
+    EXPECT_EQ(dominique.post("/services/" + service + "/delete", {}).status, 404);
+    EXPECT_EQ(
+        dominique.post("/associations/" + a_ + "/services", {{"template", "website"}, {"name", "x"}}).status,
+        404);
+    EXPECT_EQ(services(), 1);
+    // Nobody signed in: to the login page.
+    Browser anonymous(d_.daemon().port());
+    r = anonymous.get("/associations/" + a_);
+    EXPECT_EQ(r.status, 303);
+    EXPECT_EQ(r.headers["Location"], "/login");
+}
+
+}  // namespace
