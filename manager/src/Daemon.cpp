@@ -310,6 +310,7 @@ void Daemon::start() {
     web::registerPublicPages(*p.router, *p.pages);
     web::registerAccountPages(*p.router, *p.pages);
     web::registerSpacePages(*p.router, *p.pages);
+    web::registerAdminPages(*p.router, *p.pages);
 
     p.outboxWorker->start();
     p.provisioner->start();

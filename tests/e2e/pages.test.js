@@ -119,12 +119,19 @@ test('an association signs up with JavaScript off, is approved, and its manager 
   await page.getByRole('heading', { name: 'Demande envoyée' }).waitFor();
   await screenshot(page, 'signup-done-fr');
 
-  // The admin approves the request (through the API here; the console comes with its pages).
-  const token = await adminToken();
-  const pending = await api('GET', '/api/v1/associations?status=pending', token);
-  const association = pending.json.associations.find((a) => a.name === 'Les Jardins partagés');
-  assert.ok(association, 'the sign-up waits for approval');
-  assert.equal((await api('POST', `/api/v1/associations/${association.id}/approve`, token, {})).status, 200);
+  // The admin approves the request in the console.
+  const adminContext = await visitor({ locale: 'fr-FR' });
+  const admin = await adminContext.newPage();
+  await admin.goto(base + '/login');
+  await admin.locator('#email').fill(process.env.ADMIN_EMAIL);
+  await admin.locator('#password').fill(process.env.ADMIN_PASSWORD);
+  await admin.locator('form.stacked button[type=submit]').click();
+  await admin.getByRole('link', { name: 'Administration' }).click();
+  await admin.getByRole('heading', { name: 'Inscriptions en attente' }).waitFor();
+  await expectAccessible(admin, 'admin-signups-fr');
+  await admin.getByRole('button', { name: 'Accepter Les Jardins partagés' }).click();
+  await admin.getByText('Inscription acceptée').waitFor();
+  await adminContext.close();
 
   // The manager logs in, sees who they are, and logs out.
   await page.goto(base + '/login');

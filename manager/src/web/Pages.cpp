@@ -61,6 +61,7 @@ void Pages::sendTitled(http::Request& r, int status, const std::string& page, co
     if (const auto actor = visitor(r)) {
         frame.emplace("signed_in", true);
         frame.emplace("user_email", actor->label);
+        frame.emplace("staff", actor->isStaff());
     } else {
         frame.emplace("signed_in", false);
     }

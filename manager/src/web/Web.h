@@ -52,5 +52,6 @@ private:
 void registerPublicPages(http::Router& router, Pages& pages);
 void registerAccountPages(http::Router& router, Pages& pages);
 void registerSpacePages(http::Router& router, Pages& pages);
+void registerAdminPages(http::Router& router, Pages& pages);
 
 }  // namespace chatiere::manager::web
