@@ -13,6 +13,7 @@
 #include "chatiere/provisioning/PeriodicTask.h"
 #include "chatiere/provisioning/Provisioner.h"
 #include "chatiere/provisioning/Reconciler.h"
+#include "chatiere/provisioning/SiteArchive.h"
 #include "chatiere/templates/Catalogue.h"
 #include "chatiere/templates/ImageCache.h"
 #include "domain/AssociationService.h"
@@ -39,6 +40,7 @@
 #include <Poco/URI.h>
 
 #include <filesystem>
+#include <fstream>
 
 namespace chatiere::manager {
 
@@ -283,7 +285,8 @@ void Daemon::start() {
     Database* db = p.db.get();
     p.api = std::make_unique<api::ApiContext>(
         api::ApiContext{p.settings, *p.auth, *p.associations, *p.plans, *p.services, *p.catalogue, *p.db,
-                        *p.usage, *p.billing, [db, collector, health] {
+                        *p.usage, *p.billing,
+                        [db, collector, health] {
                             MetricsInputs inputs;
                             if (const auto last = collector->lastReport()) {
                                 inputs.collection = last->first;
@@ -293,7 +296,14 @@ void Daemon::start() {
                             inputs.host = health->lastHost();
                             auto session = db->session();
                             return renderMetrics(session, inputs);
-                        }});
+                        },
+                        [&hypervisor = p.hypervisor, builder = p.builder.get(),
+                         pool = s.libvirtPool](const Service& service) -> std::string {
+                            const auto volume = hypervisor.volume(pool, builder->volumeName(service.id));
+                            std::ifstream in(volume ? volume->path : std::string(), std::ios::binary);
+                            return in ? provisioning::readSiteArchive(in) : std::string();
+                        },
+                        p.clock});
     p.router = std::make_unique<http::Router>(Poco::Logger::get("chatiere.http"));
     api::registerSystemRoutes(*p.router, *p.api);
     api::registerAuthRoutes(*p.router, *p.api);
@@ -302,6 +312,7 @@ void Daemon::start() {
     api::registerServiceRoutes(*p.router, *p.api);
     api::registerUsageRoutes(*p.router, *p.api);
     api::registerBillingRoutes(*p.router, *p.api);
+    api::registerExportRoutes(*p.router, *p.api);
     // The web pages: the same services, as HTML forms.
     const std::filesystem::path web(s.webDir);
     p.translations = std::make_unique<web::Translations>(web / "i18n");

@@ -198,4 +198,33 @@ std::string normalizeSiteArchive(const std::string& upload, uint64_t maxBytes) {
     }
 }
 
+std::string readSiteArchive(std::istream& volume) {
+    std::string out;
+    char block[512];
+    for (;;) {
+        if (!volume.read(block, sizeof block)) {
+            return out;  // the volume ends without end blocks: what was read is all there is
+        }
+        out.append(block, sizeof block);
+        if (std::all_of(std::begin(block), std::end(block), [](char c) { return c == 0; })) {
+            // End of archive: two zero blocks (the second may be missing in a short volume).
+            if (volume.read(block, sizeof block)) {
+                out.append(block, sizeof block);
+            }
+            return out.size() == 1024 ? std::string() : out;
+        }
+        // The size field: octal digits (or base-256 for large files, never written here).
+        uint64_t size = 0;
+        for (int i = 124; i < 136 && block[i] >= '0' && block[i] <= '7'; ++i) {
+            size = size * 8 + static_cast<uint64_t>(block[i] - '0');
+        }
+        const uint64_t data = (size + 511) / 512 * 512;
+        std::string content(data, '\0');
+        if (data > 0 && !volume.read(content.data(), static_cast<std::streamsize>(data))) {
+            throw ArchiveError("truncated_archive", "the volume's archive ends inside a file");
+        }
+        out += content;
+    }
+}
+
 }  // namespace chatiere::provisioning

@@ -109,3 +109,15 @@ TEST(SiteArchive, WhatIsNotAnArchiveIsSaidSo) {
     truncated.resize(1024);
     EXPECT_EQ(codeOf(truncated), "corrupt_archive");
 }
+
+TEST(SiteArchive, TheArchiveIsReadBackFromItsVolume) {
+    const std::string archive = normalizeSiteArchive(
+        makeTar({{"index.html", "<h1>Jardin</h1>"}, {"big.bin", std::string(5000, 'x')}}), 1 << 20);
+    // The volume: the archive, then zeros to its capacity.
+    std::istringstream volume(archive + std::string(1 << 20, '\0'));
+    EXPECT_EQ(readSiteArchive(volume), archive);
+    std::istringstream empty(std::string(1 << 16, '\0'));
+    EXPECT_EQ(readSiteArchive(empty), "");
+    std::istringstream truncated(archive.substr(0, 1024));  // the header of big.bin, not its data
+    EXPECT_THROW(readSiteArchive(truncated), ArchiveError);
+}

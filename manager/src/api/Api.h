@@ -3,6 +3,7 @@
 #include "billing/BillingService.h"
 #include "chatiere/manager/Database.h"
 #include "chatiere/manager/Settings.h"
+#include "chatiere/provisioning/Clock.h"
 #include "chatiere/templates/Catalogue.h"
 #include "domain/Actor.h"
 #include "domain/AssociationService.h"
@@ -32,6 +33,9 @@ struct ApiContext {
     UsageService& usage;
     BillingService& billing;
     std::function<std::string()> metrics;  // the Prometheus text
+    // A website service's content as a tar (read from its data volume); empty when it has none.
+    std::function<std::string(const Service&)> siteArchive;
+    provisioning::Clock& clock;
 
     // The caller from `Authorization: Bearer …` or the session cookie; nullopt when anonymous.
     std::optional<Actor> currentActor(http::Request& request) const;
@@ -48,6 +52,10 @@ Page pageOf(http::Request& request);
 // "fr" unless the request prefers English (Accept-Language) or names a language.
 std::string languageOf(http::Request& request);
 
+Poco::JSON::Object associationJson(const Association& a);
+Poco::JSON::Object serviceJson(const Service& s);
+Poco::JSON::Object memberJson(const Membership& m);
+
 // The terms of service in `language` (terms.file, or web.dir/terms.<language>.md); 503 when unreadable.
 std::string readTerms(const Settings& settings, const std::string& language);
 
@@ -58,5 +66,6 @@ void registerServiceRoutes(http::Router& router, ApiContext& ctx);
 void registerSystemRoutes(http::Router& router, ApiContext& ctx);
 void registerUsageRoutes(http::Router& router, ApiContext& ctx);
 void registerBillingRoutes(http::Router& router, ApiContext& ctx);
+void registerExportRoutes(http::Router& router, ApiContext& ctx);
 
 }  // namespace chatiere::manager::api

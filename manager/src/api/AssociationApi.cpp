@@ -5,8 +5,6 @@
 
 namespace chatiere::manager::api {
 
-namespace {
-
 Poco::JSON::Object associationJson(const Association& a) {
     Poco::JSON::Object o(Poco::JSON_PRESERVE_KEY_ORDER);
     o.set("id", a.id);
@@ -42,7 +40,7 @@ Poco::JSON::Object memberJson(const Membership& m) {
     return o;
 }
 
-}  // namespace
+namespace {}  // namespace
 
 void registerAssociationRoutes(http::Router& router, ApiContext& ctx) {
     router.add("POST", "/api/v1/signup", [&ctx](http::Request& r) {

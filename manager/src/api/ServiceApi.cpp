@@ -4,8 +4,6 @@
 
 namespace chatiere::manager::api {
 
-namespace {
-
 Poco::JSON::Object serviceJson(const Service& s) {
     Poco::JSON::Object o(Poco::JSON_PRESERVE_KEY_ORDER);
     o.set("id", s.id);
@@ -36,6 +34,8 @@ Poco::JSON::Object serviceJson(const Service& s) {
     o.set("updated_at", s.updatedAt);
     return o;
 }
+
+namespace {
 
 Poco::JSON::Object accepted(const Service& s) {
     Poco::JSON::Object o(Poco::JSON_PRESERVE_KEY_ORDER);

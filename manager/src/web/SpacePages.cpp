@@ -158,6 +158,8 @@ void renderDashboard(Pages& pages, http::Request& r, const Actor& actor, const s
     auto services = serviceRows(pages, actor, a.id, lang, canManage);
     data.emplace("has_services", !services.empty());
     data.emplace("services", std::move(services));
+    data.emplace("can_export", decide(actor.staffRole, roleIn(pages, actor, a.id),
+                                      Permission::ManageMembers) == Decision::Allow);
     const bool canCreate = canManage && a.status == "active";
     data.emplace("can_create", canCreate);
     if (canCreate) {

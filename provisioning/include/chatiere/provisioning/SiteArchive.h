@@ -2,6 +2,7 @@
 
 #include <cstdint>
 #include <stdexcept>
+#include <istream>
 #include <string>
 
 namespace chatiere::provisioning {
@@ -23,5 +24,9 @@ private:
 // absolute paths, "..", links and devices are refused, and the unpacked size may not exceed
 // `maxBytes` (a zip or gzip bomb stops there).
 std::string normalizeSiteArchive(const std::string& upload, uint64_t maxBytes);
+
+// The site archive a website's data volume holds: the tar at its start, up to and with its end
+// blocks (the rest of the volume is zeros). Empty when the volume holds no archive yet.
+std::string readSiteArchive(std::istream& volume);
 
 }  // namespace chatiere::provisioning

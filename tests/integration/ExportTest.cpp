@@ -1,0 +1,115 @@
+// An association's data export on the real server: one zip with its records as JSON, its invoices
+// as PDF (and its websites' content where a volume holds some); managers and the admin only, 404
+// for another association, audited.
+
+#include "Browser.h"
+#include "TestDaemon.h"
+
+#include <Poco/Data/Statement.h>
+#include <Poco/JSON/Parser.h>
+#include <Poco/Zip/ZipArchive.h>
+#include <Poco/Zip/ZipStream.h>
+#include <gtest/gtest.h>
+
+#include <map>
+#include <sstream>
+
+using namespace chatiere::testing;
+using namespace chatiere::manager;
+using namespace Poco::Data::Keywords;
+
+namespace {
+
+const std::string kPlan = R"({"slug": "asso-web", "name": {"fr": "Site web", "en": "Website"},
+    "templates": ["website"],
+    "prices": [{"interval": "month", "kind": "association", "amount_cents": 1000}],
+    "quotas": {"services": {"included": 2, "limit": 2}, "disk_gib": {"included": 1, "limit": 5}}})";
+
+// Every file of a zip, by name.
+std::map<std::string, std::string> unzip(const std::string& bytes) {
+    std::istringstream in(bytes);
+    Poco::Zip::ZipArchive archive(in);
+    std::map<std::string, std::string> out;
+    for (auto it = archive.headerBegin(); it != archive.headerEnd(); ++it) {
+        std::istringstream again(bytes);
+        Poco::Zip::ZipInputStream file(again, it->second);
+        std::ostringstream content;
+        content << file.rdbuf();
+        out[it->first] = content.str();
+    }
+    return out;
+}
+
+TEST(Export, AManagerDownloadsEverythingOfTheAssociation) {
+    TestDaemon d;
+    ApiClient admin = d.staffClient("admin@chatons.test");
+    ASSERT_EQ(admin.post("/api/v1/plans", kPlan).status, 201);
+    const std::string a = d.approvedAssociation(admin, "Jardin partagé", "camille@jardin.test", "asso-web");
+    const std::string b = d.approvedAssociation(admin, "Chorale", "dominique@chorale.test", "asso-web");
+    ASSERT_EQ(admin
+                  .post("/api/v1/associations/" + a + "/subscriptions",
+                        R"({"plan": "asso-web", "interval": "month"})")
+                  .status,
+              201);
+    ASSERT_EQ(
+        admin.post("/api/v1/associations/" + a + "/services", R"({"template": "website", "name": "site"})")
+            .status,
+        202);
+    ApiClient camille = d.login("camille@jardin.test", "correct horse battery");
+
+    const auto r = camille.get("/api/v1/associations/" + a + "/export");
+    ASSERT_EQ(r.status, 200) << r.body;
+    EXPECT_EQ(r.headers.at("Content-Type"), "application/zip");
+    EXPECT_NE(r.headers.at("Content-Disposition").find("attachment; filename=\"chatiere-" + a + ".zip\""),
+              std::string::npos);
+    const auto files = unzip(r.body);
+    ASSERT_TRUE(files.count("README.txt"));
+    ASSERT_TRUE(files.count("association.json"));
+    const std::string number = camille.get("/api/v1/invoices?association=" + a)
+                                   .json()
+                                   ->getArray("invoices")
+                                   ->getObject(0)
+                                   ->getValue<std::string>("number");
+    ASSERT_TRUE(files.count("invoices/" + number + ".pdf")) << number;
+    for (const auto& [name, content] : files) {
+        if (name.rfind("invoices/", 0) == 0) {
+            EXPECT_EQ(content.substr(0, 5), "%PDF-") << name;
+        }
+    }
+    const auto record =
+        Poco::JSON::Parser().parse(files.at("association.json")).extract<Poco::JSON::Object::Ptr>();
+    EXPECT_EQ(record->getValue<std::string>("format"), "chatiere-export/1");
+    EXPECT_EQ(record->getObject("association")->getValue<std::string>("name"), "Jardin partagé");
+    EXPECT_EQ(record->getArray("members")->size(), 1u);
+    EXPECT_EQ(record->getArray("services")->size(), 1u);
+    EXPECT_EQ(record->getArray("subscriptions")->size(), 1u);
+    ASSERT_EQ(record->getArray("invoices")->size(), 1u);
+    EXPECT_EQ(record->getArray("invoices")->getObject(0)->getValue<int64_t>("total_cents"), 1000);
+    EXPECT_EQ(record->getArray("invoices")->getObject(0)->getArray("lines")->size(), 1u);
+    EXPECT_TRUE(record->isArray("usage_daily"));
+    // Nothing of another association in it.
+    EXPECT_EQ(files.at("association.json").find("Chorale"), std::string::npos);
+
+    // Audited; another association's manager, or nobody, gets nothing.
+    {
+        auto s = d.daemon().database().session();
+        int n = 0;
+        s << "SELECT COUNT(*) FROM audit_log WHERE action = 'association.export'", into(n), now;
+        EXPECT_EQ(n, 1);
+    }
+    ApiClient dominique = d.login("dominique@chorale.test", "correct horse battery");
+    EXPECT_EQ(dominique.get("/api/v1/associations/" + a + "/export").status, 404);
+    EXPECT_EQ(d.client().get("/api/v1/associations/" + a + "/export").status, 401);
+    EXPECT_EQ(dominique.get("/api/v1/associations/" + b + "/export").status, 200);
+
+    // The dashboard links to it, with the page's session.
+    Browser page(d.daemon().port());
+    page.get("/login");
+    page.post("/login", {{"email", "camille@jardin.test"}, {"password", "correct horse battery"}});
+    const auto dashboard = page.get("/associations/" + a);
+    EXPECT_NE(dashboard.body.find("href=\"/api/v1/associations/" + a + "/export?lang=fr\" download"),
+              std::string::npos);
+    EXPECT_EQ(page.get("/api/v1/associations/" + a + "/export").status, 200);
+}
+
+}  // namespace
