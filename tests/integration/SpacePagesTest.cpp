@@ -24,6 +24,34 @@ const std::string kPlan = R"({"slug": "asso-web", "name": {"fr": "Site web", "en
     "quotas": {"services": {"included": 1, "limit": 1}, "disk_gib": {"included": 1, "limit": 5},
                "memory_mib": {"included": 512, "limit": 1024}, "vcpus": {"included": 2, "limit": 2}}})";
 
+// A site: index.html in a plain tar archive.
+std::string siteTar() {
+    std::string header(512, '\0');
+    const std::string name = "index.html", content = "<h1>Jardin</h1>";
+    header.replace(0, name.size(), name);
+    header.replace(100, 7, "0000644");
+    header.replace(108, 7, "0000000");
+    header.replace(116, 7, "0000000");
+    char size[12];
+    std::snprintf(size, sizeof size, "%011o", static_cast<unsigned>(content.size()));
+    header.replace(124, 11, size);
+    header.replace(136, 11, "00000000000");
+    header[156] = '0';
+    header.replace(257, 5, "ustar");
+    header.replace(263, 2, "00");
+    header.replace(148, 8, "        ");
+    unsigned sum = 0;
+    for (const char c : header) {
+        sum += static_cast<unsigned char>(c);
+    }
+    char checksum[8];
+    std::snprintf(checksum, sizeof checksum, "%06o", sum);
+    header.replace(148, 7, std::string(checksum, 6) + '\0');
+    std::string data = content;
+    data.resize(512, '\0');
+    return header + data + std::string(1024, '\0');
+}
+
 class SpacePages : public ::testing::Test {
 protected:
     void SetUp() override {
@@ -106,6 +134,45 @@ TEST_F(SpacePages, AManagerSeesTheDashboardAndManagesServices) {
     }();
     ASSERT_FALSE(id.empty()) << r.body;
     const std::string service = id[1];
+
+    // Publish the site: the page, then an archive (bad ones refused by their message).
+    r = camille.get("/services/" + service + "/content");
+    EXPECT_EQ(r.status, 200);
+    EXPECT_NE(r.body.find("enctype=\"multipart/form-data\""), std::string::npos);
+    const auto jobs = [&] {
+        auto s = d_.daemon().database().session();
+        int64_t n = 0;
+        s << "SELECT COUNT(*) FROM jobs WHERE kind = 'replace_content'", into(n), now;
+        return n;
+    };
+    EXPECT_EQ(
+        camille.postFile("/services/" + service + "/content", "file", "site.tar", siteTar(), false).status,
+        403);
+    r = camille.postFile("/services/" + service + "/content", "file", "site.txt", "pas une archive");
+    EXPECT_EQ(r.status, 415);
+    EXPECT_NE(r.body.find("Envoyez une archive .zip, .tar.gz ou .tar."), std::string::npos) << r.body;
+    r = camille.postFile("/services/" + service + "/content", "file", "site.tar", "");
+    EXPECT_EQ(r.status, 400);
+    EXPECT_EQ(jobs(), 0);
+    r = camille.postFile("/services/" + service + "/content", "file", "site.tar", siteTar());
+    EXPECT_EQ(r.status, 303) << r.body;
+    EXPECT_EQ(r.headers["Location"], "/associations/" + a_ + "?done=uploaded");
+    EXPECT_EQ(jobs(), 1);
+
+    // Its job runs (and fails on the test driver, which has no guest to restart): as if it had
+    // worked, the service is active again.
+    ASSERT_TRUE(eventually(
+        [&] {
+            auto s = d_.daemon().database().session();
+            int64_t n = 0;
+            s << "SELECT COUNT(*) FROM jobs WHERE status = 'pending'", into(n), now;
+            return n == 0;
+        },
+        std::chrono::seconds(30)));
+    {
+        auto s = d_.daemon().database().session();
+        s << "UPDATE services SET state = 'active', last_error = NULL", now;
+    }
 
     // Suspend, resume, then delete after the confirmation that says what is lost.
     r = camille.post("/services/" + service + "/suspend", {});

@@ -38,6 +38,21 @@ public:
         return keep(
             client_.request("POST", path, body, "application/x-www-form-urlencoded", withCookies({})));
     }
+    // Posts multipart/form-data: `fields`, the form token (with `csrf`), and one file.
+    ApiResponse postFile(const std::string& path, const std::string& fileField, const std::string& fileName,
+                         const std::string& bytes, bool csrf = true) {
+        const std::string boundary = "----chatiere-test-boundary-7f3a";
+        std::string body;
+        if (csrf) {
+            body += "--" + boundary + "\r\nContent-Disposition: form-data; name=\"csrf_token\"\r\n\r\n" +
+                    cookie("chatiere_csrf") + "\r\n";
+        }
+        body += "--" + boundary + "\r\nContent-Disposition: form-data; name=\"" + fileField +
+                "\"; filename=\"" + fileName + "\"\r\nContent-Type: application/octet-stream\r\n\r\n" +
+                bytes + "\r\n--" + boundary + "--\r\n";
+        return keep(client_.request("POST", path, body, "multipart/form-data; boundary=" + boundary,
+                                    withCookies({})));
+    }
     std::string cookie(const std::string& name) const {
         const auto it = cookies_.find(name);
         return it == cookies_.end() ? "" : it->second;

@@ -78,6 +78,8 @@ mstch::array serviceRows(Pages& pages, const Actor& actor, const std::string& as
         row.emplace("can_resume",
                     canManage && live && s.suspendedFor.count(actor.isAdmin() ? "admin" : "association") > 0);
         row.emplace("can_delete", canManage && s.state != "deleting");
+        row.emplace("can_upload",
+                    canManage && s.state == "active" && manifest && manifest->kind == "website");
         rows.push_back(std::move(row));
     }
     return rows;
@@ -209,6 +211,17 @@ std::string messageOf(const Translations& words, const std::string& lang, const 
     return catalogue.count(key) ? catalogue.at(key) : catalogue.at("error_invalid");
 }
 
+void renderUpload(Pages& pages, http::Request& r, const Service& s, int status, const std::string& error) {
+    mstch::map data;
+    data.emplace("id", s.id);
+    data.emplace("name", s.name);
+    data.emplace("association_id", s.associationId);
+    if (!error.empty()) {
+        data.emplace("error", error);
+    }
+    pages.send(r, status, "upload", "upload_title", std::move(data));
+}
+
 // Runs a change on one service, then back to its association's dashboard.
 void serviceAction(Pages& pages, http::Request& r,
                    const std::function<Service(const Actor&, const std::string&)>& act) {
@@ -258,6 +271,8 @@ void registerSpacePages(http::Router& router, Pages& pages) {
         const std::string lang = pages.language(r);
         if (const auto done = r.query("done"); done == "created" || done == "changed") {
             extra.emplace("notice", pages.words().text(lang, "dash_" + *done));
+        } else if (done == "uploaded") {
+            extra.emplace("notice", pages.words().text(lang, "upload_done"));
         }
         renderDashboard(pages, r, *actor, r.param("id"), 200, std::move(extra));
     }));
@@ -306,6 +321,41 @@ void registerSpacePages(http::Router& router, Pages& pages) {
         serviceAction(pages, r, [&pages](const Actor& a, const std::string& id) {
             return pages.api().services.resume(a, id);
         });
+    }));
+    router.add("GET", "/services/{id}/content", pages.page([&pages](http::Request& r) {
+        const auto actor = signedIn(pages, r);
+        if (actor) {
+            renderUpload(pages, r, pages.api().services.get(*actor, r.param("id")), 200, "");
+        }
+    }));
+    router.add("POST", "/services/{id}/content", pages.page([&pages](http::Request& r) {
+        const auto actor = signedIn(pages, r);
+        if (!actor) {
+            return;
+        }
+        // 404 before reading another association's upload.
+        const Service service = pages.api().services.get(*actor, r.param("id"));
+        std::string file;
+        const auto form = pages.multipartForm(r, ServiceManager::kMaxUploadBytes, "file", file);
+        if (!form) {
+            return;
+        }
+        const std::string lang = pages.language(r);
+        if (file.empty()) {
+            renderUpload(pages, r, service, 400, messageOf(pages.words(), lang, "no_file"));
+            return;
+        }
+        try {
+            pages.api().services.replaceContent(*actor, service.id, file);
+        } catch (const Error& e) {
+            if (httpStatusOf(e.kind()) >= 500 || e.kind() == ErrorKind::NotFound ||
+                e.kind() == ErrorKind::Forbidden) {
+                throw;
+            }
+            renderUpload(pages, r, service, httpStatusOf(e.kind()), messageOf(pages.words(), lang, e.code()));
+            return;
+        }
+        pages.redirect(r, "/associations/" + service.associationId + "?done=uploaded");
     }));
     router.add("GET", "/services/{id}/delete", pages.page([&pages](http::Request& r) {
         const auto actor = signedIn(pages, r);

@@ -38,6 +38,11 @@ public:
     std::optional<Poco::Net::NameValueCollection> form(http::Request& r);
     // Who is signed in; nullopt for anyone else, also with an ended session (its cookie cleared).
     std::optional<Actor> visitor(http::Request& r) const;
+    // A multipart/form-data POST (a file upload, at most `limit` bytes): the file field `fileField`
+    // goes to `file`, the other fields are returned, the CSRF token checked (403 page: nullopt).
+    std::optional<Poco::Net::NameValueCollection> multipartForm(http::Request& r, std::size_t limit,
+                                                                const std::string& fileField,
+                                                                std::string& file);
     // The form token for this browser (made when absent).
     std::string csrf(http::Request& r) const;
 
