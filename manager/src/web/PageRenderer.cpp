@@ -1,6 +1,7 @@
 #include "web/PageRenderer.h"
 
 #include <fstream>
+#include <regex>
 #include <sstream>
 #include <stdexcept>
 
@@ -23,15 +24,25 @@ PageRenderer::PageRenderer(const std::filesystem::path& templatesDir, const Tran
     if (!templates_.count("layout")) {
         throw std::runtime_error("page templates: no layout.mustache in " + templatesDir.string());
     }
-    partials_ = templates_;
-}
-
-mstch::map PageRenderer::words(const std::string& language) const {
-    mstch::map t;
-    for (const auto& [key, value] : translations_.of(language)) {
-        t.emplace(key, value);
+    // Partials are the templates another one includes ({{> name}}): only those are handed to
+    // mstch, which parses every partial it is given on each render.
+    const std::regex include(R"(\{\{>\s*([A-Za-z0-9_]+)\s*\}\})");
+    for (const auto& [name, text] : templates_) {
+        for (std::sregex_iterator it(text.begin(), text.end(), include), end; it != end; ++it) {
+            const std::string partial = (*it)[1].str();
+            if (!templates_.count(partial)) {
+                throw std::runtime_error("page templates: " + name + " includes a missing " + partial);
+            }
+            partials_[partial] = templates_.at(partial);
+        }
     }
-    return t;
+    for (const char* language : {"fr", "en"}) {
+        mstch::map t;
+        for (const auto& [key, value] : translations_.of(language)) {
+            t.emplace(key, value);
+        }
+        words_[language] = std::move(t);
+    }
 }
 
 std::string PageRenderer::render(const std::string& page, const std::string& language, mstch::map data,
@@ -40,7 +51,7 @@ std::string PageRenderer::render(const std::string& page, const std::string& lan
     if (it == templates_.end()) {
         throw std::runtime_error("page templates: no " + page + ".mustache");
     }
-    const mstch::map t = words(language);
+    const mstch::map& t = words_.at(language == "en" ? "en" : "fr");
     data.emplace("t", t);
     frame.emplace("t", t);
     frame.emplace("lang", language);

@@ -24,10 +24,9 @@ public:
     const Translations& translations() const { return translations_; }
 
 private:
-    mstch::map words(const std::string& language) const;
-
     std::map<std::string, std::string> templates_;  // name → text (loaded once)
-    std::map<std::string, std::string> partials_;
+    std::map<std::string, std::string> partials_;   // the templates others include
+    std::map<std::string, mstch::map> words_;       // language → its words, for {{t.key}}
     const Translations& translations_;
 };
 

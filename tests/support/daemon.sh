@@ -1,0 +1,58 @@
+# Sourced by the e2e runner and the benches: starts a real `chatiere serve` on free loopback ports
+# with its own SQLite file, libvirt's test driver and a loopback SMTP server, and an admin account
+# (admin@chatons.test, password "correct horse battery"). Stopped and removed on exit.
+# Usage: source tests/support/daemon.sh; start_daemon CHATIERE_BINARY
+# Sets: daemon_url, daemon_port, daemon_dir, daemon_config, daemon_pid.
+
+_daemon_src=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
+daemon_pid=
+_sink_pid=
+
+stop_daemon() {
+  [ -n "$daemon_pid" ] && kill "$daemon_pid" 2>/dev/null && wait "$daemon_pid" 2>/dev/null || true
+  [ -n "$_sink_pid" ] && kill "$_sink_pid" 2>/dev/null || true
+  [ -n "${daemon_dir:-}" ] && rm -rf "$daemon_dir"
+  daemon_pid=
+  _sink_pid=
+}
+
+free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'; }
+
+start_daemon() {
+  local bin=$1
+  daemon_dir=$(mktemp -d /tmp/chatiere-daemon-XXXXXX)
+  daemon_port=$(free_port)
+  daemon_url="http://127.0.0.1:$daemon_port"
+  daemon_config="$daemon_dir/chatiere.properties"
+  local smtp_port
+  smtp_port=$(free_port)
+  mkdir -p "$daemon_dir/mail" "$daemon_dir/images/website"
+  python3 "$_daemon_src/tests/support/smtp_sink.py" --port "$smtp_port" --dir "$daemon_dir/mail" \
+    >"$daemon_dir/smtp.log" 2>&1 &
+  _sink_pid=$!
+  cat >"$daemon_config" <<CONF
+db.path = $daemon_dir/chatiere.db
+data.dir = $daemon_dir
+web.dir = $_daemon_src/web-admin
+templates.dir = $_daemon_src/templates
+libvirt.uri = test:///default
+libvirt.domain_type = qemu
+http.port = $daemon_port
+smtp.port = $smtp_port
+smtp.tls = none
+outbox.interval_seconds = 1
+public.url = $daemon_url
+ports.first = 22000
+ports.last = 22099
+CONF
+  printf 'correct horse battery\n' | "$bin" admin create --email admin@chatons.test --config "$daemon_config" >/dev/null
+  "$bin" serve --config "$daemon_config" >"$daemon_dir/daemon.log" 2>&1 &
+  daemon_pid=$!
+  for _ in $(seq 1 100); do
+    curl -fsS "$daemon_url/healthz" >/dev/null 2>&1 && return 0
+    kill -0 "$daemon_pid" 2>/dev/null || { cat "$daemon_dir/daemon.log" >&2; return 1; }
+    sleep 0.1
+  done
+  echo "daemon.sh: the daemon did not answer on $daemon_url" >&2
+  return 1
+}
