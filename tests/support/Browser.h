@@ -38,14 +38,15 @@ public:
         return keep(
             client_.request("POST", path, body, "application/x-www-form-urlencoded", withCookies({})));
     }
-    // Posts multipart/form-data: `fields`, the form token (with `csrf`), and one file.
+    // Posts multipart/form-data: the form token (this browser's with `csrf`, else `token` if any)
+    // and one file.
     ApiResponse postFile(const std::string& path, const std::string& fileField, const std::string& fileName,
-                         const std::string& bytes, bool csrf = true) {
+                         const std::string& bytes, bool csrf = true, const std::string& token = "") {
         const std::string boundary = "----chatiere-test-boundary-7f3a";
         std::string body;
-        if (csrf) {
+        if (csrf || !token.empty()) {
             body += "--" + boundary + "\r\nContent-Disposition: form-data; name=\"csrf_token\"\r\n\r\n" +
-                    cookie("chatiere_csrf") + "\r\n";
+                    (csrf ? cookie("chatiere_csrf") : token) + "\r\n";
         }
         body += "--" + boundary + "\r\nContent-Disposition: form-data; name=\"" + fileField +
                 "\"; filename=\"" + fileName + "\"\r\nContent-Type: application/octet-stream\r\n\r\n" +
