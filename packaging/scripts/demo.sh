@@ -117,7 +117,9 @@ fi
 
 cat <<MSG
 
-  Chatière runs at $url   (health: $url/healthz, API: $url/api/v1/plans)
+  Chatière runs at $url   — open it in a browser (French; English from the header's switch)
+  (the association's space: $url/space, the admin's sign-ups: $url/admin/signups,
+   health: $url/healthz, API: $url/api/v1/plans)
   The demo association's website (a QEMU guest): ${site:-not running, see above}
 
   Admin:    admin@demo.chatiere.test / $admin_pw
