@@ -322,6 +322,7 @@ void Daemon::start() {
     web::registerAccountPages(*p.router, *p.pages);
     web::registerSpacePages(*p.router, *p.pages);
     web::registerAdminPages(*p.router, *p.pages);
+    web::registerMembersPages(*p.router, *p.pages);
 
     p.outboxWorker->start();
     p.provisioner->start();

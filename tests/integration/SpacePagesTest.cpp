@@ -236,3 +236,61 @@ TEST_F(SpacePages, AnotherAssociationsPagesAreNotFound) {
 }
 
 }  // namespace
+
+namespace {
+
+TEST_F(SpacePages, ManagersAddChangeAndRemoveMembersButKeepOneManager) {
+    Browser camille = signedIn("camille@jardin.test");
+    auto r = camille.get("/associations/" + a_ + "/members");
+    ASSERT_EQ(r.status, 200) << r.body;
+    EXPECT_NE(r.body.find("camille@jardin.test"), std::string::npos);
+    EXPECT_NE(r.body.find("gestionnaire"), std::string::npos);
+
+    // An address without an account, then the last manager: refused with the reason.
+    r = camille.post("/associations/" + a_ + "/members",
+                     {{"email", "personne@nulle.part"}, {"role", "member"}});
+    EXPECT_EQ(r.status, 400);
+    EXPECT_NE(r.body.find("id=\"email-error\">Erreur : Aucun compte n’utilise cette adresse"),
+              std::string::npos)
+        << r.body;
+    const std::string camilleId = [&] {
+        std::smatch m;
+        std::regex_search(r.body, m, std::regex("/members/([a-z0-9_]+)/remove"));
+        return m[1].str();
+    }();
+    ASSERT_FALSE(camilleId.empty());
+    r = camille.post("/associations/" + a_ + "/members/" + camilleId + "/remove", {});
+    EXPECT_EQ(r.status, 409);
+    EXPECT_NE(r.body.find("Une association garde au moins un·e gestionnaire."), std::string::npos);
+
+    // Dominique (who has an account, with the Chorale) joins as a member, then is removed.
+    r = camille.post("/associations/" + a_ + "/members",
+                     {{"email", "dominique@chorale.test"}, {"role", "member"}});
+    EXPECT_EQ(r.status, 303);
+    r = camille.get("/associations/" + a_ + "/members?done=added");
+    EXPECT_NE(r.body.find("dominique@chorale.test"), std::string::npos);
+    // A member sees the list, without the forms.
+    Browser dominique = signedIn("dominique@chorale.test");
+    r = dominique.get("/associations/" + a_ + "/members");
+    EXPECT_EQ(r.status, 200);
+    EXPECT_EQ(r.body.find("/remove"), std::string::npos);
+    EXPECT_EQ(dominique.post("/associations/" + a_ + "/members", {{"email", "x@y.test"}, {"role", "manager"}})
+                  .status,
+              403);
+    r = camille.get("/associations/" + a_ + "/members");
+    const std::string body = r.body;
+    const std::regex remove("/members/([a-z0-9_]+)/remove");
+    std::vector<std::string> ids;
+    for (std::sregex_iterator it(body.begin(), body.end(), remove), end; it != end; ++it) {
+        ids.push_back((*it)[1].str());
+    }
+    ASSERT_EQ(ids.size(), 2u);
+    const std::string dominiqueId = ids[0] == camilleId ? ids[1] : ids[0];
+    EXPECT_EQ(camille.post("/associations/" + a_ + "/members/" + dominiqueId + "/remove", {}).status, 303);
+    EXPECT_EQ(camille.get("/associations/" + a_ + "/members").body.find("dominique@chorale.test"),
+              std::string::npos);
+    // Another association's manager: 404.
+    EXPECT_EQ(dominique.get("/associations/" + a_ + "/members").status, 404);
+}
+
+}  // namespace

@@ -87,8 +87,8 @@ TEST(WebForms, EveryFormCarriesItsTokenAndIsRefusedWithoutIt) {
     const std::vector<std::pair<Browser*, std::vector<std::string>>> visits = {
         {&anonymous, {"/", "/signup", "/login", "/terms", "/promises"}},
         {&manager,
-         {"/", "/associations/" + a, "/services/" + service + "/content",
-          "/services/" + service + "/delete"}},
+         {"/", "/associations/" + a, "/services/" + service + "/content", "/services/" + service + "/delete",
+          "/associations/" + a + "/members"}},
         {&staff, {"/admin/signups"}},
     };
     std::set<std::string> actions;

@@ -32,13 +32,6 @@ const std::vector<FieldSpec> kSignupFields = {
      "signup_manager_password_hint"},
 };
 
-// A validation message in the page's language, from the API's code for the field.
-std::string fieldMessage(const Translations& words, const std::string& lang, const std::string& code) {
-    const std::string key = "error_" + code;
-    const auto& catalogue = words.of(lang);
-    return catalogue.count(key) ? catalogue.at(key) : catalogue.at("error_invalid");
-}
-
 void renderSignup(Pages& pages, http::Request& r, int status, const Poco::Net::NameValueCollection* form,
                   const std::map<std::string, std::string>& errors) {
     const std::string lang = pages.language(r);
@@ -167,7 +160,7 @@ void registerAccountPages(http::Router& router, Pages& pages) {
                 if (id == "association_address_postal_code") {
                     continue;  // the form has no address yet
                 }
-                errors.emplace(id, fieldMessage(pages.words(), lang, f.code));
+                errors.emplace(id, pages.words().error(lang, f.code));
             }
             renderSignup(pages, r, httpStatusOf(e.kind()), &*form, errors);
         }

@@ -10,9 +10,8 @@ namespace {
 
 // A signed-in staff member; anyone else gets the login page (anonymous) or 404.
 std::optional<Actor> staff(Pages& pages, http::Request& r) {
-    auto actor = pages.visitor(r);
+    auto actor = pages.signedIn(r);
     if (!actor) {
-        pages.redirect(r, "/login");
         return std::nullopt;
     }
     if (!actor->isStaff()) {

@@ -45,6 +45,26 @@ std::optional<Actor> Pages::visitor(http::Request& r) const {
     }
 }
 
+std::optional<Actor> Pages::signedIn(http::Request& r) {
+    auto actor = visitor(r);
+    if (!actor) {
+        redirect(r, "/login");
+    }
+    return actor;
+}
+
+std::optional<MemberRole> Pages::roleIn(const Actor& actor, const std::string& associationId) {
+    if (!actor.userId) {
+        return std::nullopt;
+    }
+    for (const auto& m : api_.associations.membershipsOf(*actor.userId)) {
+        if (m.associationId == associationId) {
+            return m.role;
+        }
+    }
+    return std::nullopt;
+}
+
 std::string Pages::csrf(http::Request& r) const {
     return csrfToken(r, secure());
 }

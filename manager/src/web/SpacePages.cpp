@@ -15,27 +15,6 @@ namespace chatiere::manager::web {
 
 namespace {
 
-// The signed-in user, or a redirect to the login page (nullopt: answered).
-std::optional<Actor> signedIn(Pages& pages, http::Request& r) {
-    auto actor = pages.visitor(r);
-    if (!actor) {
-        pages.redirect(r, "/login");
-    }
-    return actor;
-}
-
-std::optional<MemberRole> roleIn(Pages& pages, const Actor& actor, const std::string& associationId) {
-    if (!actor.userId) {
-        return std::nullopt;
-    }
-    for (const auto& m : pages.api().associations.membershipsOf(*actor.userId)) {
-        if (m.associationId == associationId) {
-            return m.role;
-        }
-    }
-    return std::nullopt;
-}
-
 std::string number(const Poco::Dynamic::Var& v) {
     if (v.isEmpty()) {
         return "";
@@ -151,7 +130,7 @@ void renderDashboard(Pages& pages, http::Request& r, const Actor& actor, const s
     auto& api = pages.api();
     const Association a = api.associations.authorize(actor, associationId, Permission::ViewAssociation);
     const bool canManage =
-        decide(actor.staffRole, roleIn(pages, actor, a.id), Permission::ManageServices) == Decision::Allow;
+        decide(actor.staffRole, pages.roleIn(actor, a.id), Permission::ManageServices) == Decision::Allow;
     mstch::map data = std::move(extra);
     data.emplace("id", a.id);
     data.emplace("name", a.name);
@@ -160,7 +139,7 @@ void renderDashboard(Pages& pages, http::Request& r, const Actor& actor, const s
     auto services = serviceRows(pages, actor, a.id, lang, canManage);
     data.emplace("has_services", !services.empty());
     data.emplace("services", std::move(services));
-    data.emplace("can_export", decide(actor.staffRole, roleIn(pages, actor, a.id),
+    data.emplace("can_export", decide(actor.staffRole, pages.roleIn(actor, a.id),
                                       Permission::ManageMembers) == Decision::Allow);
     const bool canCreate = canManage && a.status == "active";
     data.emplace("can_create", canCreate);
@@ -205,12 +184,6 @@ void renderDashboard(Pages& pages, http::Request& r, const Actor& actor, const s
     pages.sendTitled(r, status, "dashboard", a.name, std::move(data));
 }
 
-std::string messageOf(const Translations& words, const std::string& lang, const std::string& code) {
-    const auto& catalogue = words.of(lang);
-    const std::string key = "error_" + code;
-    return catalogue.count(key) ? catalogue.at(key) : catalogue.at("error_invalid");
-}
-
 void renderUpload(Pages& pages, http::Request& r, const Service& s, int status, const std::string& error) {
     mstch::map data;
     data.emplace("id", s.id);
@@ -225,7 +198,7 @@ void renderUpload(Pages& pages, http::Request& r, const Service& s, int status, 
 // Runs a change on one service, then back to its association's dashboard.
 void serviceAction(Pages& pages, http::Request& r,
                    const std::function<Service(const Actor&, const std::string&)>& act) {
-    const auto actor = signedIn(pages, r);
+    const auto actor = pages.signedIn(r);
     if (!actor) {
         return;
     }
@@ -240,7 +213,7 @@ void serviceAction(Pages& pages, http::Request& r,
 
 void registerSpacePages(http::Router& router, Pages& pages) {
     router.add("GET", "/space", pages.page([&pages](http::Request& r) {
-        const auto actor = signedIn(pages, r);
+        const auto actor = pages.signedIn(r);
         if (!actor) {
             return;
         }
@@ -263,7 +236,7 @@ void registerSpacePages(http::Router& router, Pages& pages) {
         pages.send(r, 200, "space", "space_title", std::move(data));
     }));
     router.add("GET", "/associations/{id}", pages.page([&pages](http::Request& r) {
-        const auto actor = signedIn(pages, r);
+        const auto actor = pages.signedIn(r);
         if (!actor) {
             return;
         }
@@ -277,7 +250,7 @@ void registerSpacePages(http::Router& router, Pages& pages) {
         renderDashboard(pages, r, *actor, r.param("id"), 200, std::move(extra));
     }));
     router.add("POST", "/associations/{id}/services", pages.page([&pages](http::Request& r) {
-        const auto actor = signedIn(pages, r);
+        const auto actor = pages.signedIn(r);
         if (!actor) {
             return;
         }
@@ -302,12 +275,12 @@ void registerSpacePages(http::Router& router, Pages& pages) {
             bool placed = false;
             for (const auto& f : e.fields()) {
                 if (f.field == "template" || f.field == "name") {
-                    extra.emplace(f.field + "_error", messageOf(pages.words(), lang, f.code));
+                    extra.emplace(f.field + "_error", pages.words().error(lang, f.code));
                     placed = true;
                 }
             }
             if (!placed) {
-                extra.emplace("name_error", messageOf(pages.words(), lang, e.code()));
+                extra.emplace("name_error", pages.words().error(lang, e.code()));
             }
             renderDashboard(pages, r, *actor, id, httpStatusOf(e.kind()), std::move(extra));
         }
@@ -323,13 +296,13 @@ void registerSpacePages(http::Router& router, Pages& pages) {
         });
     }));
     router.add("GET", "/services/{id}/content", pages.page([&pages](http::Request& r) {
-        const auto actor = signedIn(pages, r);
+        const auto actor = pages.signedIn(r);
         if (actor) {
             renderUpload(pages, r, pages.api().services.get(*actor, r.param("id")), 200, "");
         }
     }));
     router.add("POST", "/services/{id}/content", pages.page([&pages](http::Request& r) {
-        const auto actor = signedIn(pages, r);
+        const auto actor = pages.signedIn(r);
         if (!actor) {
             return;
         }
@@ -342,7 +315,7 @@ void registerSpacePages(http::Router& router, Pages& pages) {
         }
         const std::string lang = pages.language(r);
         if (file.empty()) {
-            renderUpload(pages, r, service, 400, messageOf(pages.words(), lang, "no_file"));
+            renderUpload(pages, r, service, 400, pages.words().error(lang, "no_file"));
             return;
         }
         try {
@@ -352,13 +325,13 @@ void registerSpacePages(http::Router& router, Pages& pages) {
                 e.kind() == ErrorKind::Forbidden) {
                 throw;
             }
-            renderUpload(pages, r, service, httpStatusOf(e.kind()), messageOf(pages.words(), lang, e.code()));
+            renderUpload(pages, r, service, httpStatusOf(e.kind()), pages.words().error(lang, e.code()));
             return;
         }
         pages.redirect(r, "/associations/" + service.associationId + "?done=uploaded");
     }));
     router.add("GET", "/services/{id}/delete", pages.page([&pages](http::Request& r) {
-        const auto actor = signedIn(pages, r);
+        const auto actor = pages.signedIn(r);
         if (!actor) {
             return;
         }

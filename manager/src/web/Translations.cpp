@@ -54,6 +54,12 @@ const std::string& Translations::text(const std::string& language, const std::st
     return it == catalogue.end() ? key : it->second;
 }
 
+const std::string& Translations::error(const std::string& language, const std::string& code) const {
+    const auto& catalogue = of(language);
+    const auto it = catalogue.find("error_" + code);
+    return it != catalogue.end() ? it->second : text(language, "error_invalid");
+}
+
 std::vector<std::string> Translations::missingKeys(const std::map<std::string, std::string>& a,
                                                    const std::map<std::string, std::string>& b) {
     std::vector<std::string> out;

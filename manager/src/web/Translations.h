@@ -17,6 +17,9 @@ public:
     // The text of `key` in `language`; the key itself when missing (a bug the tests catch).
     const std::string& text(const std::string& language, const std::string& key) const;
 
+    // The message for an API error code (error_<code>), or the generic one.
+    const std::string& error(const std::string& language, const std::string& code) const;
+
     // Keys of `a` missing from `b`.
     static std::vector<std::string> missingKeys(const std::map<std::string, std::string>& a,
                                                 const std::map<std::string, std::string>& b);

@@ -43,6 +43,10 @@ public:
     std::optional<Poco::Net::NameValueCollection> multipartForm(http::Request& r, std::size_t limit,
                                                                 const std::string& fileField,
                                                                 std::string& file);
+    // The signed-in user, or a redirect to the login page (nullopt: answered).
+    std::optional<Actor> signedIn(http::Request& r);
+    // The user's role in the association; nullopt when not a member.
+    std::optional<MemberRole> roleIn(const Actor& actor, const std::string& associationId);
     // The form token for this browser (made when absent).
     std::string csrf(http::Request& r) const;
 
@@ -58,5 +62,6 @@ void registerPublicPages(http::Router& router, Pages& pages);
 void registerAccountPages(http::Router& router, Pages& pages);
 void registerSpacePages(http::Router& router, Pages& pages);
 void registerAdminPages(http::Router& router, Pages& pages);
+void registerMembersPages(http::Router& router, Pages& pages);
 
 }  // namespace chatiere::manager::web
