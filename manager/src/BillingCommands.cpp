@@ -1,5 +1,6 @@
 #include "ApiClient.h"
 #include "ApiCommands.h"
+#include "billing/Money.h"
 
 #include "chatiere/manager/Error.h"
 
@@ -38,20 +39,12 @@ Amounts in euros: 12, 12.5, 12,50. Options, answers and exit codes as for `chati
 
 // "12", "12.5", "12,50" → cents, as text for a JSON body; anything else is a usage error.
 std::string centsOf(const std::string& option, const std::string& euros) {
-    const auto separator = euros.find_first_of(".,");
-    const std::string whole = euros.substr(0, separator);
-    const std::string fraction = separator == std::string::npos ? "" : euros.substr(separator + 1);
-    const auto digits = [](const std::string& s) {
-        return s.find_first_not_of("0123456789") == std::string::npos;
-    };
-    if (whole.empty() || whole.size() > 9 || !digits(whole) || fraction.size() > 2 || !digits(fraction) ||
-        (separator != std::string::npos && fraction.empty())) {
+    const auto cents = parseEuros(euros);
+    if (!cents) {
         throw Error(ErrorKind::BadRequest, "usage",
                     "--" + option + " takes an amount in euros like 12, 12.5 or 12,50 (not '" + euros + "')");
     }
-    const long long cents =
-        std::stoll(whole) * 100 + (fraction.empty() ? 0 : std::stoll((fraction + "0").substr(0, 2)));
-    return std::to_string(cents);
+    return std::to_string(*cents);
 }
 
 // Adds `"field": "value"` to a JSON object being written when --option is given.

@@ -303,7 +303,7 @@ void Daemon::start() {
                             std::ifstream in(volume ? volume->path : std::string(), std::ios::binary);
                             return in ? provisioning::readSiteArchive(in) : std::string();
                         },
-                        p.clock});
+                        p.clock, *p.calendar});
     p.router = std::make_unique<http::Router>(Poco::Logger::get("chatiere.http"));
     api::registerSystemRoutes(*p.router, *p.api);
     api::registerAuthRoutes(*p.router, *p.api);
@@ -323,6 +323,7 @@ void Daemon::start() {
     web::registerSpacePages(*p.router, *p.pages);
     web::registerAdminPages(*p.router, *p.pages);
     web::registerMembersPages(*p.router, *p.pages);
+    web::registerSubscriptionPages(*p.router, *p.pages);
 
     p.outboxWorker->start();
     p.provisioner->start();

@@ -254,3 +254,16 @@ TEST(MoneyFormat, BadInputIsRejectedWithTheBadValue) {
 }
 
 }  // namespace
+
+TEST(MoneyParse, EurosAsPeopleWriteThem) {
+    EXPECT_EQ(parseEuros("12"), 1200);
+    EXPECT_EQ(parseEuros("12.5"), 1250);
+    EXPECT_EQ(parseEuros("12,50"), 1250);
+    EXPECT_EQ(parseEuros(" 7,05 € "), 705);
+    EXPECT_EQ(parseEuros("0"), 0);
+    EXPECT_EQ(parseEuros("999999999,99"), 99999999999);
+    for (const char* bad : {"", " ", "€", "-3", "+3", "12,", ",5", "1,234", "1.2.3", "12 50", "abc",
+                            "1000000000", "1e3", "12,5€x"}) {
+        EXPECT_EQ(parseEuros(bad), std::nullopt) << bad;
+    }
+}

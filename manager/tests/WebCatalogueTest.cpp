@@ -93,7 +93,23 @@ TEST(WebCatalogue, EveryKeyTheTemplatesAndTheCodeUseExists) {
                           "login_locked",
                           "logged_out",
                           "signup_done_pending",
-                          "signup_done_active"}) {
+                          "signup_done_active",
+                          "sub_preview_new",
+                          "sub_preview_upgrade",
+                          "sub_preview_downgrade",
+                          "sub_done_subscribed",
+                          "sub_done_changed",
+                          "sub_done_cancelled",
+                          "error_below_floor",
+                          "error_invalid_amount",
+                          "error_no_change",
+                          "error_already_subscribed",
+                          "error_no_price",
+                          "error_not_pay_what_you_can",
+                          "error_no_subscription",
+                          "error_association_not_active",
+                          "error_subscription_ended",
+                          "error_invalid_interval"}) {
         used.insert(k);
     }
     for (const auto& k : used) {
@@ -118,10 +134,11 @@ TEST(WebCatalogue, NoFrenchInEnglishAndNoEnglishInFrench) {
             EXPECT_FALSE(std::regex_search(text, english)) << "English in fr." << key << ": " << text;
         }
         // A few words are the same in both languages.
-        static const std::set<std::string> same = {"plan_kind_association", "plan_quota_services",
-                                                   "signup_kind_association", "metric_services", "dash_services",
-                                                   "dash_create_template", "dash_col_actions", "dash_col_date", "nav_admin",
-                                                   "admin_col_association", "admin_col_contact"};
+        static const std::set<std::string> same = {
+            "plan_kind_association", "plan_quota_services", "signup_kind_association",
+            "metric_services",       "dash_services",       "dash_create_template",
+            "dash_col_actions",      "dash_col_date",       "nav_admin",
+            "admin_col_association", "admin_col_contact"};
         if (!exempt.count(key) && !same.count(key)) {
             EXPECT_NE(text, words.text("en", key)) << "untranslated: " << key;
         }

@@ -23,13 +23,7 @@ protected:
         other_ = d_.signup("Chorale", "dominique@chorale.test").first;
     }
 
-    Browser signedIn(const std::string& email) {
-        Browser b(d_.daemon().port());
-        b.get("/login");
-        const auto r = b.post("/login", {{"email", email}, {"password", "correct horse battery"}});
-        EXPECT_EQ(r.status, 303) << r.body;
-        return b;
-    }
+    Browser signedIn(const std::string& email) { return signedInBrowser(d_.daemon().port(), email); }
 
     std::string status(const std::string& id) {
         auto s = d_.daemon().database().session();

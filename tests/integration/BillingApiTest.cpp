@@ -245,6 +245,26 @@ TEST_F(BillingApi, BadInputIsRefusedClearlyAndWritesNothing) {
     EXPECT_EQ(snapshot(), afterCredit);
 }
 
+TEST_F(BillingApi, ANewSubscriptionIsPreviewedWithItsFirstInvoice) {
+    const std::string preview = "/api/v1/associations/" + a_ + "/subscriptions/preview";
+    const std::string before = snapshot();
+    auto r = managerA_->get(preview + "?plan=libre&interval=year&price_cents=800");
+    ASSERT_EQ(r.status, 200) << r.body;
+    const auto p = r.json();
+    EXPECT_EQ(p->getValue<std::string>("kind"), "new");
+    EXPECT_EQ(p->getValue<int64_t>("amount_cents"), 800);
+    EXPECT_EQ(p->getValue<std::string>("invoice_date"), "2027-01-10");
+    EXPECT_EQ(p->getObject("period")->getValue<std::string>("start"), "2027-01-10");
+    EXPECT_EQ(p->getObject("period")->getValue<std::string>("end"), "2028-01-10");
+    expectRefused(managerA_->get(preview), 400, "missing", "plan");
+    expectRefused(managerA_->get(preview + "?plan=libre"), 400, "missing", "interval");
+    expectRefused(managerA_->get(preview + "?plan=libre&interval=year&price_cents=100"), 400, "below_floor",
+                  "price_cents");
+    expectRefused(managerA_->get(preview + "?plan=nope&interval=year"), 400, "unknown_plan", "plan");
+    expectRefused(managerB_->get(preview + "?plan=libre&interval=year"), 404, "not_found");
+    EXPECT_EQ(snapshot(), before);
+}
+
 TEST_F(BillingApi, AnAssociationSeesOnlyItsOwnAndOnlyStaffHandleMoney) {
     const std::string sub = subscribe(*managerA_, a_, R"({"plan": "asso-web", "interval": "month"})");
     const std::string invoice = invoicesOf(*managerA_, a_)->getObject(0)->getValue<std::string>("id");

@@ -61,13 +61,7 @@ protected:
         b_ = d_.approvedAssociation(*admin_, "Chorale", "dominique@chorale.test", "asso-web");
     }
 
-    Browser signedIn(const std::string& email) {
-        Browser b(d_.daemon().port());
-        b.get("/login");
-        const auto r = b.post("/login", {{"email", email}, {"password", "correct horse battery"}});
-        EXPECT_EQ(r.status, 303) << r.body;
-        return b;
-    }
+    Browser signedIn(const std::string& email) { return signedInBrowser(d_.daemon().port(), email); }
 
     int64_t services() {
         auto s = d_.daemon().database().session();

@@ -88,7 +88,7 @@ TEST(WebForms, EveryFormCarriesItsTokenAndIsRefusedWithoutIt) {
         {&anonymous, {"/", "/signup", "/login", "/terms", "/promises"}},
         {&manager,
          {"/", "/associations/" + a, "/services/" + service + "/content", "/services/" + service + "/delete",
-          "/associations/" + a + "/members"}},
+          "/associations/" + a + "/members", "/associations/" + a + "/subscription?offer=asso-web:month"}},
         {&staff, {"/admin/signups"}},
     };
     std::set<std::string> actions;
@@ -117,9 +117,10 @@ TEST(WebForms, EveryFormCarriesItsTokenAndIsRefusedWithoutIt) {
         }
     }
     // The forms found: each page's own, and the header's logout.
-    for (const std::string expected : {"/signup", "/login", "/logout", "/associations/ID/services",
-                                       "/services/ID/suspend", "/services/ID/content", "/services/ID/delete",
-                                       "/admin/signups/ID/approve", "/admin/signups/ID/reject"}) {
+    for (const std::string expected :
+         {"/signup", "/login", "/logout", "/associations/ID/services", "/services/ID/suspend",
+          "/services/ID/content", "/services/ID/delete", "/admin/signups/ID/approve",
+          "/admin/signups/ID/reject", "/associations/ID/subscription"}) {
         EXPECT_TRUE(actions.count(expected)) << expected << " was not found";
     }
     // And with its token, a form goes through (here: logging out).

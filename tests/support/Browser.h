@@ -8,6 +8,7 @@
 #include <Poco/URI.h>
 
 #include <map>
+#include <stdexcept>
 #include <string>
 #include <utility>
 #include <vector>
@@ -85,5 +86,17 @@ private:
     ApiClient client_;
     std::map<std::string, std::string> cookies_;
 };
+
+// A browser signed in through the login form (the test accounts' password by default).
+inline Browser signedInBrowser(int port, const std::string& email,
+                               const std::string& password = "correct horse battery") {
+    Browser b(port);
+    b.get("/login");
+    const auto r = b.post("/login", {{"email", email}, {"password", password}});
+    if (r.status != 303) {
+        throw std::runtime_error("login of " + email + " failed: " + std::to_string(r.status) + " " + r.body);
+    }
+    return b;
+}
 
 }  // namespace chatiere::testing

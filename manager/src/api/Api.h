@@ -36,6 +36,7 @@ struct ApiContext {
     // A website service's content as a tar (read from its data volume); empty when it has none.
     std::function<std::string(const Service&)> siteArchive;
     provisioning::Clock& clock;
+    const Calendar& calendar;  // the installation's days (billing periods, usage days)
 
     // The caller from `Authorization: Bearer …` or the session cookie; nullopt when anonymous.
     std::optional<Actor> currentActor(http::Request& request) const;

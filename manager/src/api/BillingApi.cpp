@@ -59,6 +59,22 @@ void registerBillingRoutes(http::Router& router, ApiContext& ctx) {
         out.set("subscriptions", items);
         r.sendJson(200, out);
     });
+    router.add("GET", "/api/v1/associations/{id}/subscriptions/preview", [&ctx](http::Request& r) {
+        const Actor actor = ctx.requireActor(r);
+        const auto plan = r.query("plan");
+        const auto interval = r.query("interval");
+        if (!plan || !interval) {
+            FieldErrors errors;
+            for (const auto& [name, value] : {std::pair{"plan", plan}, std::pair{"interval", interval}}) {
+                if (!value) {
+                    errors.add(name, "missing", "This parameter is required.");
+                }
+            }
+            errors.throwIfAny();
+        }
+        r.sendJson(200,
+                   ctx.billing.previewSubscription(actor, r.param("id"), *plan, *interval, priceQuery(r)));
+    });
     router.add("GET", "/api/v1/subscriptions/{id}/preview", [&ctx](http::Request& r) {
         const Actor actor = ctx.requireActor(r);
         const auto plan = r.query("plan");

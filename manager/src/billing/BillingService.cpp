@@ -158,6 +158,36 @@ Subscription BillingService::subscribe(const Actor& actor, const std::string& as
     return sub;
 }
 
+Poco::JSON::Object BillingService::previewSubscription(const Actor& actor, const std::string& associationId,
+                                                       const std::string& plan, const std::string& interval,
+                                                       const std::optional<int64_t>& priceCents) {
+    const Association a = associations_.authorize(actor, associationId, Permission::ViewBilling);
+    auto s = db_.session();
+    const Offer offer = offerOf(s, a, plan, interval, priceCents);
+    const std::string day = today();
+    const std::string anchor = Calendar::addDays(day, offer.plan.trialDays);
+    const Period first = nthPeriod(anchor, intervalFromString(interval), 0);
+    Poco::JSON::Object out(Poco::JSON_PRESERVE_KEY_ORDER);
+    out.set("association_id", a.id);
+    out.set("plan", offer.plan.slug);
+    out.set("interval", interval);
+    out.set("kind", "new");
+    out.set("price_cents", offer.priceCents);
+    out.set("membership_cents", offer.price.membershipCents);
+    out.set("new_price_cents", offer.priceCents + offer.price.membershipCents);
+    if (offer.plan.trialDays > 0) {
+        out.set("trial_end", anchor);
+    }
+    out.set("invoice_date", anchor);
+    out.set("amount_cents", offer.priceCents + offer.price.membershipCents);
+    out.set("currency", "EUR");
+    Poco::JSON::Object period;
+    period.set("start", first.start);
+    period.set("end", first.end);
+    out.set("period", period);
+    return out;
+}
+
 std::vector<Subscription> BillingService::subscriptions(const Actor& actor,
                                                         const std::string& associationId) {
     associations_.authorize(actor, associationId, Permission::ViewBilling);

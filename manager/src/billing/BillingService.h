@@ -32,6 +32,11 @@ public:
     // {"plan", "interval", "start_date"? (admin only, may be past), "price_cents"? (pay-what-you-can)}
     Subscription subscribe(const Actor& actor, const std::string& associationId,
                            const Poco::JSON::Object::Ptr& body);
+    // What subscribing to `plan` would cost: the first period and its invoice's amount, on the day
+    // it is issued (today, or the end of the plan's trial).
+    Poco::JSON::Object previewSubscription(const Actor& actor, const std::string& associationId,
+                                           const std::string& plan, const std::string& interval,
+                                           const std::optional<int64_t>& priceCents);
     std::vector<Subscription> subscriptions(const Actor& actor, const std::string& associationId);
     // What changing to `plan` (and `interval`, default the same) would cost now.
     Poco::JSON::Object preview(const Actor& actor, const std::string& subscriptionId, const std::string& plan,

@@ -144,4 +144,28 @@ std::string formatDate(const std::string& isoDate, const std::string& language) 
     return out;
 }
 
+std::optional<int64_t> parseEuros(const std::string& text) {
+    std::string euros = text;
+    const auto trimmed = [](std::string& s) {
+        const auto first = s.find_first_not_of(" \t");
+        s = first == std::string::npos ? "" : s.substr(first, s.find_last_not_of(" \t") - first + 1);
+    };
+    trimmed(euros);
+    if (euros.size() >= 3 && euros.compare(euros.size() - 3, 3, "\u20ac") == 0) {
+        euros.resize(euros.size() - 3);
+        trimmed(euros);
+    }
+    const auto separator = euros.find_first_of(".,");
+    const std::string whole = euros.substr(0, separator);
+    const std::string fraction = separator == std::string::npos ? "" : euros.substr(separator + 1);
+    const auto digits = [](const std::string& s) {
+        return s.find_first_not_of("0123456789") == std::string::npos;
+    };
+    if (whole.empty() || whole.size() > 9 || !digits(whole) || fraction.size() > 2 || !digits(fraction) ||
+        (separator != std::string::npos && fraction.empty())) {
+        return std::nullopt;
+    }
+    return std::stoll(whole) * 100 + (fraction.empty() ? 0 : std::stoll((fraction + "0").substr(0, 2)));
+}
+
 }  // namespace chatiere::manager

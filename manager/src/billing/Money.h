@@ -1,6 +1,7 @@
 #pragma once
 
 #include <cstdint>
+#include <optional>
 #include <string>
 
 namespace chatiere::manager {
@@ -22,6 +23,9 @@ int64_t lineAmount(int64_t quantityMilli, int64_t unitCents);
 std::string formatMoney(int64_t cents, const std::string& language);
 // A quantity in thousandths without useless zeros: 1500 → "1,5" (fr) / "1.5" (en); 2000 → "2".
 std::string formatQuantity(int64_t quantityMilli, const std::string& language);
+// "12", "12.5", "12,50", "12 €" → cents; nullopt for anything else (negative amounts, more than
+// two decimals, more than 9 digits of euros).
+std::optional<int64_t> parseEuros(const std::string& text);
 // "YYYY-MM-DD" → "03/12/2026" (fr) / "3 December 2026" (en).
 std::string formatDate(const std::string& isoDate, const std::string& language);
 

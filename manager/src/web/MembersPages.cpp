@@ -50,31 +50,29 @@ void registerMembersPages(http::Router& router, Pages& pages) {
         renderMembers(pages, r, *actor, r.param("id"), 200, std::move(data));
     }));
     router.add("POST", "/associations/{id}/members", pages.page([&pages](http::Request& r) {
-        const auto actor = pages.signedIn(r);
-        if (!actor) {
+        const auto post = pages.signedForm(r);
+        if (!post) {
             return;
         }
-        const auto form = pages.form(r);
-        if (!form) {
-            return;
-        }
+        const Actor& actor = post->actor;
+        const auto& form = post->form;
         const std::string id = r.param("id");
         Poco::JSON::Object::Ptr body = new Poco::JSON::Object;
-        body->set("email", form->get("email", ""));
-        body->set("role", form->get("role", ""));
+        body->set("email", form.get("email", ""));
+        body->set("role", form.get("role", ""));
         try {
-            pages.api().associations.addMember(*actor, id, body);
+            pages.api().associations.addMember(actor, id, body);
         } catch (const Error& e) {
             if (e.kind() != ErrorKind::Validation && e.kind() != ErrorKind::Conflict) {
                 throw;
             }
             const std::string lang = pages.language(r);
             mstch::map data;
-            data.emplace("new_email", form->get("email", ""));
+            data.emplace("new_email", form.get("email", ""));
             const std::string code = e.fields().empty() ? e.code() : e.fields().front().code;
             data.emplace(e.fields().empty() || e.fields().front().field == "email" ? "email_error" : "error",
                          pages.words().error(lang, code));
-            renderMembers(pages, r, *actor, id, httpStatusOf(e.kind()), std::move(data));
+            renderMembers(pages, r, actor, id, httpStatusOf(e.kind()), std::move(data));
             return;
         }
         pages.redirect(r, "/associations/" + id + "/members?done=added");

@@ -53,6 +53,18 @@ std::optional<Actor> Pages::signedIn(http::Request& r) {
     return actor;
 }
 
+std::optional<Pages::SignedForm> Pages::signedForm(http::Request& r) {
+    auto actor = signedIn(r);
+    if (!actor) {
+        return std::nullopt;
+    }
+    auto fields = form(r);
+    if (!fields) {
+        return std::nullopt;
+    }
+    return SignedForm{std::move(*actor), std::move(*fields)};
+}
+
 std::optional<MemberRole> Pages::roleIn(const Actor& actor, const std::string& associationId) {
     if (!actor.userId) {
         return std::nullopt;
@@ -166,6 +178,17 @@ std::optional<Poco::Net::NameValueCollection> Pages::multipartForm(http::Request
         return std::nullopt;
     }
     return Poco::Net::NameValueCollection(form);
+}
+
+Poco::JSON::Object::Ptr jsonMember(const Poco::JSON::Object& o, const std::string& key) {
+    if (!o.has(key)) {
+        return nullptr;
+    }
+    const Poco::Dynamic::Var v = o.get(key);
+    if (v.type() == typeid(Poco::JSON::Object)) {
+        return new Poco::JSON::Object(v.extract<Poco::JSON::Object>());
+    }
+    return o.getObject(key);
 }
 
 http::Router::Handler Pages::page(std::function<void(http::Request&)> handler) {

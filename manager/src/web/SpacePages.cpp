@@ -64,26 +64,14 @@ mstch::array serviceRows(Pages& pages, const Actor& actor, const std::string& as
     return rows;
 }
 
-// A member object of `o`, whether it was set as an object or as a pointer to one.
-Poco::JSON::Object::Ptr member(const Poco::JSON::Object& o, const std::string& key) {
-    if (!o.has(key)) {
-        return nullptr;
-    }
-    const Poco::Dynamic::Var v = o.get(key);
-    if (v.type() == typeid(Poco::JSON::Object)) {
-        return new Poco::JSON::Object(v.extract<Poco::JSON::Object>());
-    }
-    return o.getObject(key);
-}
-
 mstch::array usageRows(const Poco::JSON::Object& usage, const Translations& words, const std::string& lang) {
     mstch::array rows;
-    const auto metrics = member(usage, "metrics");
+    const auto metrics = jsonMember(usage, "metrics");
     for (const char* metric : {"services", "disk_gib", "memory_mib", "vcpus"}) {
         if (!metrics || !metrics->has(metric)) {
             continue;
         }
-        const auto m = member(*metrics, metric);
+        const auto m = jsonMember(*metrics, metric);
         mstch::map row;
         row.emplace("metric", std::string(metric));
         row.emplace("label", words.text(lang, std::string("metric_") + metric));
@@ -157,7 +145,7 @@ void renderDashboard(Pages& pages, http::Request& r, const Actor& actor, const s
     }
     const Poco::JSON::Object usage = api.usage.associationUsage(actor, a.id);
     data.emplace("usage", usageRows(usage, words, lang));
-    if (const auto period = member(usage, "period")) {
+    if (const auto period = jsonMember(usage, "period")) {
         data.emplace("period",
                      formatDate(period->getValue<std::string>("start"), lang) + " – " +
                          formatDate(Calendar::addDays(period->getValue<std::string>("end"), -1), lang));
@@ -198,14 +186,12 @@ void renderUpload(Pages& pages, http::Request& r, const Service& s, int status, 
 // Runs a change on one service, then back to its association's dashboard.
 void serviceAction(Pages& pages, http::Request& r,
                    const std::function<Service(const Actor&, const std::string&)>& act) {
-    const auto actor = pages.signedIn(r);
-    if (!actor) {
+    const auto post = pages.signedForm(r);
+    if (!post) {
         return;
     }
-    if (!pages.form(r)) {
-        return;
-    }
-    const Service s = act(*actor, r.param("id"));
+    const Actor& actor = post->actor;
+    const Service s = act(actor, r.param("id"));
     pages.redirect(r, "/associations/" + s.associationId + "?done=changed");
 }
 
@@ -250,20 +236,18 @@ void registerSpacePages(http::Router& router, Pages& pages) {
         renderDashboard(pages, r, *actor, r.param("id"), 200, std::move(extra));
     }));
     router.add("POST", "/associations/{id}/services", pages.page([&pages](http::Request& r) {
-        const auto actor = pages.signedIn(r);
-        if (!actor) {
+        const auto post = pages.signedForm(r);
+        if (!post) {
             return;
         }
-        const auto form = pages.form(r);
-        if (!form) {
-            return;
-        }
+        const Actor& actor = post->actor;
+        const auto& form = post->form;
         Poco::JSON::Object::Ptr body = new Poco::JSON::Object;
-        body->set("template", form->get("template", ""));
-        body->set("name", form->get("name", ""));
+        body->set("template", form.get("template", ""));
+        body->set("name", form.get("name", ""));
         const std::string id = r.param("id");
         try {
-            pages.api().services.create(*actor, id, body);
+            pages.api().services.create(actor, id, body);
             pages.redirect(r, "/associations/" + id + "?done=created");
         } catch (const Error& e) {
             if (e.kind() != ErrorKind::Validation && e.kind() != ErrorKind::Conflict) {
@@ -271,7 +255,7 @@ void registerSpacePages(http::Router& router, Pages& pages) {
             }
             const std::string lang = pages.language(r);
             mstch::map extra;
-            extra.emplace("new_name", form->get("name", ""));
+            extra.emplace("new_name", form.get("name", ""));
             bool placed = false;
             for (const auto& f : e.fields()) {
                 if (f.field == "template" || f.field == "name") {
@@ -282,7 +266,7 @@ void registerSpacePages(http::Router& router, Pages& pages) {
             if (!placed) {
                 extra.emplace("name_error", pages.words().error(lang, e.code()));
             }
-            renderDashboard(pages, r, *actor, id, httpStatusOf(e.kind()), std::move(extra));
+            renderDashboard(pages, r, actor, id, httpStatusOf(e.kind()), std::move(extra));
         }
     }));
     router.add("POST", "/services/{id}/suspend", pages.page([&pages](http::Request& r) {

@@ -4,6 +4,7 @@
 #include "http/Router.h"
 #include "web/PageRenderer.h"
 
+#include <Poco/JSON/Object.h>
 #include <Poco/Net/NameValueCollection.h>
 
 #include <functional>
@@ -45,6 +46,13 @@ public:
                                                                 std::string& file);
     // The signed-in user, or a redirect to the login page (nullopt: answered).
     std::optional<Actor> signedIn(http::Request& r);
+    // A signed-in user's form post, its CSRF token checked; nullopt when already answered (the
+    // login page for a visitor, 403 for a missing or wrong token).
+    struct SignedForm {
+        Actor actor;
+        Poco::Net::NameValueCollection form;
+    };
+    std::optional<SignedForm> signedForm(http::Request& r);
     // The user's role in the association; nullopt when not a member.
     std::optional<MemberRole> roleIn(const Actor& actor, const std::string& associationId);
     // The form token for this browser (made when absent).
@@ -58,10 +66,14 @@ private:
     const PageRenderer& renderer_;
 };
 
+// A member object of `o`, whether it was set as an object or as a pointer to one; null when absent.
+Poco::JSON::Object::Ptr jsonMember(const Poco::JSON::Object& o, const std::string& key);
+
 void registerPublicPages(http::Router& router, Pages& pages);
 void registerAccountPages(http::Router& router, Pages& pages);
 void registerSpacePages(http::Router& router, Pages& pages);
 void registerAdminPages(http::Router& router, Pages& pages);
 void registerMembersPages(http::Router& router, Pages& pages);
+void registerSubscriptionPages(http::Router& router, Pages& pages);
 
 }  // namespace chatiere::manager::web
