@@ -6,21 +6,13 @@
 
 const { test, before, after } = require('node:test');
 const assert = require('node:assert/strict');
-const path = require('node:path');
-const { chromium } = require('playwright-core');
+const { base, admin: adminAccount, launch, visitor: newVisitor, screenshot, expectAccessible, api, adminToken } =
+  require('./support');
 
-const base = process.env.CHATIERE_URL;
-const artifacts = process.env.ARTIFACTS;
 let browser;
-
-before(async () => {
-  browser = await chromium.launch({
-    executablePath: '/usr/bin/chromium',
-    args: ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking',
-           '--disable-component-update', '--disable-sync'],
-  });
-});
+before(async () => { browser = await launch(); });
 after(async () => { await browser?.close(); });
+const visitor = (options) => newVisitor(browser, options);
 
 const plan = {
   slug: 'asso-web', name: { fr: 'Site web', en: 'Website' }, templates: ['website'],
@@ -30,42 +22,6 @@ const plan = {
   quotas: { services: { included: 2, limit: 3 }, disk_gib: { included: 1, limit: 5 } },
   overage: { disk_gib: { unit_cents: 50 } },
 };
-
-async function adminToken() {
-  const login = await api('POST', '/api/v1/sessions', null,
-                          { email: process.env.ADMIN_EMAIL, password: process.env.ADMIN_PASSWORD });
-  assert.equal(login.status, 201);
-  return login.json.token;
-}
-
-// A context as a visitor's browser; `bypassCSP` only so that axe-core can be injected.
-async function visitor(options = {}) {
-  return browser.newContext({ bypassCSP: true, ...options });
-}
-
-async function expectAccessible(page, name) {
-  await page.addScriptTag({ path: require.resolve('axe-core') });
-  const result = await page.evaluate(async () => await window.axe.run(document, {
-    runOnly: { type: 'tag', values: ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa', 'best-practice'] },
-  }));
-  const bad = result.violations.filter((v) => v.impact === 'serious' || v.impact === 'critical');
-  assert.deepEqual(bad.map((v) => `${v.id}: ${v.help} (${v.nodes.map((n) => n.target).join(', ')})`), [],
-                   `${name}: accessibility`);
-  await screenshot(page, name);
-}
-
-async function screenshot(page, name) {
-  await page.screenshot({ path: path.join(artifacts, `${name}.png`), fullPage: true });
-}
-
-async function api(method, url, token, body) {
-  const response = await fetch(base + url, {
-    method,
-    headers: { 'Content-Type': 'application/json', ...(token ? { Authorization: `Bearer ${token}` } : {}) },
-    body: body ? JSON.stringify(body) : undefined,
-  });
-  return { status: response.status, json: await response.json() };
-}
 
 test('the public pages are accessible, in French and in English', async () => {
   assert.equal((await api('POST', '/api/v1/plans', await adminToken(), plan)).status, 201);
@@ -123,8 +79,8 @@ test('an association signs up with JavaScript off, is approved, and its manager 
   const adminContext = await visitor({ locale: 'fr-FR' });
   const admin = await adminContext.newPage();
   await admin.goto(base + '/login');
-  await admin.locator('#email').fill(process.env.ADMIN_EMAIL);
-  await admin.locator('#password').fill(process.env.ADMIN_PASSWORD);
+  await admin.locator('#email').fill(adminAccount.email);
+  await admin.locator('#password').fill(adminAccount.password);
   await admin.locator('form.stacked button[type=submit]').click();
   await admin.getByRole('link', { name: 'Administration' }).click();
   await admin.getByRole('heading', { name: 'Inscriptions en attente' }).waitFor();
@@ -160,6 +116,13 @@ test('the association’s dashboard is accessible and its forms say what is wron
     await page.locator('#name-error').waitFor();
     assert.equal(await page.locator('#name').getAttribute('aria-invalid'), 'true');
     await expectAccessible(page, `dashboard-errors-${lang}`);
+    // The subscription page, then what a choice costs.
+    await page.goto(page.url().replace(/\/associations\/([^/?#]+).*$/, '/associations/$1/subscription'));
+    await expectAccessible(page, `subscription-${lang}`);
+    await page.locator('#offer-asso-web-month').check();
+    await page.locator('form.stacked button[type=submit]').click();
+    await page.locator('.preview').waitFor();
+    await expectAccessible(page, `subscription-preview-${lang}`);
     await context.close();
   }
 });

@@ -1,13 +1,23 @@
 #!/usr/bin/env bash
 # The e2e tests: a real `chatiere serve` (tests/support/daemon.sh: its own SQLite file, libvirt's
-# test driver, a loopback SMTP server) driven by Debian's Chromium through playwright-core.
-# Installs the npm packages pinned in package-lock.json when missing. Screenshots go to ARTIFACTS
-# (default: build/e2e-artifacts).
-# Usage: tests/e2e/run.sh CHATIERE_BINARY
+# test driver or, with --real-guests, real QEMU guests on the local libvirtd, and a loopback SMTP
+# server) driven by Debian's Chromium through playwright-core. Installs the npm packages pinned in
+# package-lock.json when missing. Screenshots go to ARTIFACTS (default: build/e2e-artifacts).
+# Usage: tests/e2e/run.sh CHATIERE_BINARY [--real-guests] TEST_FILE...
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 src=$(cd "$here/../.." && pwd)
-bin=${1:?usage: run.sh CHATIERE_BINARY}
+usage="usage: run.sh CHATIERE_BINARY [--real-guests] TEST_FILE..."
+bin=${1:?$usage}
+shift
+guests=
+if [ "${1:-}" = --real-guests ]; then
+  guests=--real-guests
+  shift
+fi
+[ $# -gt 0 ] || { echo "$usage" >&2; exit 2; }
+files=()
+for f in "$@"; do files+=("$here/$f"); done
 artifacts=${ARTIFACTS:-$src/build/e2e-artifacts}
 mkdir -p "$artifacts"
 [ -x /usr/bin/chromium ] || { echo "e2e: /usr/bin/chromium is missing (packaging/scripts/deps.sh test installs it)" >&2; exit 1; }
@@ -17,11 +27,11 @@ fi
 
 source "$src/tests/support/daemon.sh"
 trap stop_daemon EXIT
-start_daemon "$bin"
+start_daemon "$bin" $guests
 
 status=0
 CHATIERE_URL="$daemon_url" ADMIN_EMAIL=admin@chatons.test ADMIN_PASSWORD='correct horse battery' \
-  ARTIFACTS="$artifacts" node --test --test-concurrency=1 "$here"/*.test.js || status=$?
+  DAEMON_DIR="$daemon_dir" ARTIFACTS="$artifacts" node --test --test-concurrency=1 "${files[@]}" || status=$?
 if [ "$status" -ne 0 ]; then
   echo "--- daemon log" >&2
   tail -50 "$daemon_dir/daemon.log" >&2

@@ -202,6 +202,10 @@ TEST_F(SpacePages, InvoicesAreListedWithTheirPdf) {
     r = camille.get("/api/v1/invoices/" + m[2].str() + "/pdf");
     EXPECT_EQ(r.status, 200);
     EXPECT_EQ(r.body.substr(0, 5), "%PDF-");
+    // Saved under its number.
+    EXPECT_TRUE(std::regex_match(r.headers["Content-Disposition"],
+                                 std::regex(R"(attachment; filename="F-\d{4}-\d{6}\.pdf")")))
+        << r.headers["Content-Disposition"];
 }
 
 TEST_F(SpacePages, AnotherAssociationsPagesAreNotFound) {

@@ -1,33 +1,53 @@
 # Sourced by the e2e runner and the benches: starts a real `chatiere serve` on free loopback ports
 # with its own SQLite file, libvirt's test driver and a loopback SMTP server, and an admin account
 # (admin@chatons.test, password "correct horse battery"). Stopped and removed on exit.
-# Usage: source tests/support/daemon.sh; start_daemon CHATIERE_BINARY
+# Usage: source tests/support/daemon.sh; start_daemon CHATIERE_BINARY [--real-guests]
+# --real-guests: services are real QEMU guests on the local libvirtd (qemu:///system, a storage
+# pool of their own, the appliance images cached in /var/tmp/chatiere-test-images as the system
+# tests do); stop_daemon destroys the guests and the pool it made.
 # Sets: daemon_url, daemon_port, daemon_dir, daemon_config, daemon_pid.
 
 _daemon_src=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
 daemon_pid=
 _sink_pid=
+_pool=
+_domains_before=
+
+_virsh() { virsh -q -c qemu:///system "$@"; }
 
 stop_daemon() {
   [ -n "$daemon_pid" ] && kill "$daemon_pid" 2>/dev/null && wait "$daemon_pid" 2>/dev/null || true
   [ -n "$_sink_pid" ] && kill "$_sink_pid" 2>/dev/null || true
+  if [ -n "$_pool" ]; then
+    # The guests this daemon made (those that were not there before it started), then its pool.
+    local domain
+    for domain in $(_virsh list --all --name 2>/dev/null | grep '^chatiere-' || true); do
+      if ! grep -qx "$domain" <<<"$_domains_before"; then
+        _virsh destroy "$domain" >/dev/null 2>&1 || true
+        _virsh undefine "$domain" >/dev/null 2>&1 || true
+      fi
+    done
+    _virsh pool-destroy "$_pool" >/dev/null 2>&1 || true
+    _virsh pool-undefine "$_pool" >/dev/null 2>&1 || true
+    _pool=
+  fi
   [ -n "${daemon_dir:-}" ] && rm -rf "$daemon_dir"
   daemon_pid=
   _sink_pid=
 }
 
-free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'; }
+free_port() { /usr/bin/python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'; }
 
 start_daemon() {
-  local bin=$1
+  local bin=$1 real=${2:-}
   daemon_dir=$(mktemp -d /tmp/chatiere-daemon-XXXXXX)
   daemon_port=$(free_port)
   daemon_url="http://127.0.0.1:$daemon_port"
   daemon_config="$daemon_dir/chatiere.properties"
   local smtp_port
   smtp_port=$(free_port)
-  mkdir -p "$daemon_dir/mail" "$daemon_dir/images/website"
-  python3 "$_daemon_src/tests/support/smtp_sink.py" --port "$smtp_port" --dir "$daemon_dir/mail" \
+  mkdir -p "$daemon_dir/mail"
+  /usr/bin/python3 "$_daemon_src/tests/support/smtp_sink.py" --port "$smtp_port" --dir "$daemon_dir/mail" \
     >"$daemon_dir/smtp.log" 2>&1 &
   _sink_pid=$!
   cat >"$daemon_config" <<CONF
@@ -35,16 +55,40 @@ db.path = $daemon_dir/chatiere.db
 data.dir = $daemon_dir
 web.dir = $_daemon_src/web-admin
 templates.dir = $_daemon_src/templates
-libvirt.uri = test:///default
 libvirt.domain_type = qemu
 http.port = $daemon_port
 smtp.port = $smtp_port
 smtp.tls = none
 outbox.interval_seconds = 1
 public.url = $daemon_url
+CONF
+  if [ "$real" = --real-guests ]; then
+    _virsh version >/dev/null 2>&1 || {
+      echo "daemon.sh: no libvirtd answers on qemu:///system (packaging/scripts/libvirtd.sh starts one)" >&2
+      return 1
+    }
+    _domains_before=$(_virsh list --all --name 2>/dev/null || true)
+    _pool="chatiere-e2e-${daemon_dir##*-}"
+    mkdir -p /var/tmp/chatiere-test-images
+    ln -s /var/tmp/chatiere-test-images "$daemon_dir/images"
+    cat >>"$daemon_config" <<CONF
+libvirt.uri = qemu:///system
+libvirt.pool = $_pool
+ports.first = 22100
+ports.last = 22199
+provisioning.boot_timeout_seconds = 180
+provisioning.reconcile_interval_seconds = 5
+monitoring.interval_seconds = 10
+CONF
+  else
+    # libvirt's test driver: no guest boots; an empty image directory stands for a built image.
+    mkdir -p "$daemon_dir/images/website"
+    cat >>"$daemon_config" <<CONF
+libvirt.uri = test:///default
 ports.first = 22000
 ports.last = 22099
 CONF
+  fi
   printf 'correct horse battery\n' | "$bin" admin create --email admin@chatons.test --config "$daemon_config" >/dev/null
   "$bin" serve --config "$daemon_config" >"$daemon_dir/daemon.log" 2>&1 &
   daemon_pid=$!

@@ -133,7 +133,14 @@ void registerBillingRoutes(http::Router& router, ApiContext& ctx) {
     });
     router.add("GET", "/api/v1/invoices/{id}/pdf", [&ctx](http::Request& r) {
         const Actor actor = ctx.requireActor(r);
-        r.sendText(200, "application/pdf", ctx.billing.document(actor, r.param("id"), "pdf", languageOf(r)));
+        const std::string pdf = ctx.billing.document(actor, r.param("id"), "pdf", languageOf(r));
+        // Saved under its number (a draft, which has none yet, under its id).
+        const auto invoice = ctx.billing.invoice(actor, r.param("id"));
+        const auto number = invoice.get("number");
+        r.response().set(
+            "Content-Disposition",
+            "attachment; filename=\"" + (number.isEmpty() ? r.param("id") : number.toString()) + ".pdf\"");
+        r.sendText(200, "application/pdf", pdf);
     });
     router.add("GET", "/api/v1/invoices/{id}/html", [&ctx](http::Request& r) {
         const Actor actor = ctx.requireActor(r);

@@ -153,6 +153,7 @@ void renderSubscription(Pages& pages, http::Request& r, const Actor& actor, cons
     data.emplace("can_cancel", canManage && current && !current->cancelAt);
     mstch::array offers;
     bool payWhatYouCan = false;
+    bool preselected = false;
     for (const auto& plan : api.plans.list()) {
         for (const auto& price : plan.prices) {
             if (price.kind != a.kind) {
@@ -171,8 +172,11 @@ void renderSubscription(Pages& pages, http::Request& r, const Actor& actor, cons
             }
             offer.emplace("current",
                           current && current->planSlug == plan.slug && current->interval == price.interval);
-            offer.emplace("checked",
-                          chosen && chosen->plan == plan.slug && chosen->interval == price.interval);
+            // The choice being previewed; or, for a first subscription, the plan chosen at sign-up.
+            const bool checked = chosen ? chosen->plan == plan.slug && chosen->interval == price.interval
+                                        : !current && !preselected && a.planSlug == plan.slug;
+            preselected = preselected || checked;
+            offer.emplace("checked", checked);
             offers.push_back(std::move(offer));
         }
     }
