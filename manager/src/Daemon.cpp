@@ -18,6 +18,7 @@
 #include "chatiere/templates/ImageCache.h"
 #include "domain/AssociationService.h"
 #include "domain/AuthService.h"
+#include "domain/PasswordResets.h"
 #include "domain/PlanService.h"
 #include "http/Router.h"
 #include "monitoring/HealthMonitor.h"
@@ -95,6 +96,7 @@ struct Daemon::Parts {
     std::unique_ptr<OutboxWorker> outboxWorker;
     std::unique_ptr<AuthService> auth;
     std::unique_ptr<AssociationService> associations;
+    std::unique_ptr<PasswordResets> passwordResets;
     std::unique_ptr<PlanService> plans;
     std::unique_ptr<templates::Catalogue> catalogue;
     std::unique_ptr<templates::ImageCache> images;
@@ -168,6 +170,8 @@ void Daemon::start() {
     OutboxWorker* worker = p.outboxWorker.get();
     p.associations = std::make_unique<AssociationService>(*p.db, p.clock, p.settings, p.hasher, *p.outbox,
                                                           [worker] { worker->wake(); });
+    p.passwordResets = std::make_unique<PasswordResets>(*p.db, p.clock, p.settings, p.hasher, *p.outbox,
+                                                        [worker] { worker->wake(); });
     p.plans = std::make_unique<PlanService>(*p.db, p.clock);
     try {
         p.catalogue = std::make_unique<templates::Catalogue>(templates::Catalogue::load(s.templatesDir));
@@ -303,7 +307,7 @@ void Daemon::start() {
                             std::ifstream in(volume ? volume->path : std::string(), std::ios::binary);
                             return in ? provisioning::readSiteArchive(in) : std::string();
                         },
-                        p.clock, *p.calendar});
+                        p.clock, *p.calendar, *p.passwordResets});
     p.router = std::make_unique<http::Router>(Poco::Logger::get("chatiere.http"));
     api::registerSystemRoutes(*p.router, *p.api);
     api::registerAuthRoutes(*p.router, *p.api);
@@ -324,6 +328,7 @@ void Daemon::start() {
     web::registerAdminPages(*p.router, *p.pages);
     web::registerMembersPages(*p.router, *p.pages);
     web::registerSubscriptionPages(*p.router, *p.pages);
+    web::registerPasswordPages(*p.router, *p.pages);
 
     p.outboxWorker->start();
     p.provisioner->start();

@@ -506,8 +506,21 @@ CREATE TABLE dunning_steps (
 
 }  // namespace
 
+// v8: forgotten passwords.
+constexpr std::string_view kV8 = R"SQL(
+-- A reset link: its token's SHA-256, valid until expires_at and once (used_at).
+CREATE TABLE password_resets (
+    token_hash TEXT PRIMARY KEY,
+    user_id TEXT NOT NULL REFERENCES users(id) ON DELETE CASCADE,
+    created_at TEXT NOT NULL,
+    expires_at TEXT NOT NULL,
+    used_at TEXT
+);
+CREATE INDEX password_resets_user ON password_resets(user_id, created_at);
+)SQL";
+
 const std::vector<std::string_view>& migrations() {
-    static const std::vector<std::string_view> all = {kV1, kV2, kV3, kV4, kV5, kV6, kV7};
+    static const std::vector<std::string_view> all = {kV1, kV2, kV3, kV4, kV5, kV6, kV7, kV8};
     return all;
 }
 

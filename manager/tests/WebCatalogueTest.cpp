@@ -109,7 +109,10 @@ TEST(WebCatalogue, EveryKeyTheTemplatesAndTheCodeUseExists) {
                           "error_no_subscription",
                           "error_association_not_active",
                           "error_subscription_ended",
-                          "error_invalid_interval"}) {
+                          "error_invalid_interval",
+                          "forgot_sent",
+                          "reset_invalid",
+                          "reset_done"}) {
         used.insert(k);
     }
     for (const auto& k : used) {

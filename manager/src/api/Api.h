@@ -8,6 +8,7 @@
 #include "domain/Actor.h"
 #include "domain/AssociationService.h"
 #include "domain/AuthService.h"
+#include "domain/PasswordResets.h"
 #include "domain/PlanService.h"
 #include "http/Router.h"
 #include "monitoring/UsageService.h"
@@ -37,6 +38,7 @@ struct ApiContext {
     std::function<std::string(const Service&)> siteArchive;
     provisioning::Clock& clock;
     const Calendar& calendar;  // the installation's days (billing periods, usage days)
+    PasswordResets& passwordResets;
 
     // The caller from `Authorization: Bearer …` or the session cookie; nullopt when anonymous.
     std::optional<Actor> currentActor(http::Request& request) const;

@@ -114,6 +114,31 @@ void registerAuthRoutes(http::Router& router, ApiContext& ctx) {
         r.sendJson(200, out);
     });
 
+    // Always 202, whether the account exists or not.
+    router.add("POST", "/api/v1/password-resets", [&ctx](http::Request& r) {
+        auto body = r.jsonBody();
+        FieldErrors errors;
+        JsonFields f(body, errors);
+        const auto email = f.string("email", true, 254);
+        errors.throwIfAny();
+        ctx.passwordResets.request(*email, r.clientAddress());
+        Poco::JSON::Object out;
+        out.set("message", "If an account has this address, a reset link was sent to it.");
+        r.sendJson(202, out);
+    });
+    router.add("POST", "/api/v1/password-resets/confirm", [&ctx](http::Request& r) {
+        auto body = r.jsonBody();
+        FieldErrors errors;
+        JsonFields f(body, errors);
+        const auto token = f.string("token", true, 200);
+        const auto password = f.string("password", true, 1024);
+        errors.throwIfAny();
+        ctx.passwordResets.reset(*token, *password, r.clientAddress());
+        Poco::JSON::Object out;
+        out.set("password_changed", true);
+        r.sendJson(200, out);
+    });
+
     router.add("POST", "/api/v1/tokens", [&ctx](http::Request& r) {
         const Actor actor = ctx.requireActor(r);
         auto body = r.jsonBody();

@@ -173,8 +173,10 @@ void registerAccountPages(http::Router& router, Pages& pages) {
             pages.sendMessage(r, 400, "verify_title", "verify_failed", true);
         }
     }));
-    router.add("GET", "/login",
-               pages.page([&pages](http::Request& r) { renderLogin(pages, r, 200, "", "", ""); }));
+    router.add("GET", "/login", pages.page([&pages](http::Request& r) {
+        // After a new password was chosen: say so.
+        renderLogin(pages, r, 200, "", "", r.query("done") == "reset" ? "reset_done" : "");
+    }));
     router.add("POST", "/login", pages.page([&pages](http::Request& r) {
         const auto form = pages.form(r);
         if (!form) {

@@ -75,5 +75,6 @@ void registerSpacePages(http::Router& router, Pages& pages);
 void registerAdminPages(http::Router& router, Pages& pages);
 void registerMembersPages(http::Router& router, Pages& pages);
 void registerSubscriptionPages(http::Router& router, Pages& pages);
+void registerPasswordPages(http::Router& router, Pages& pages);
 
 }  // namespace chatiere::manager::web
