@@ -24,6 +24,7 @@
 #include "monitoring/HealthMonitor.h"
 #include "monitoring/Metrics.h"
 #include "monitoring/QuotaLadder.h"
+#include "monitoring/ServerOverview.h"
 #include "monitoring/UsageCollector.h"
 #include "monitoring/UsageRollup.h"
 #include "monitoring/UsageService.h"
@@ -111,6 +112,7 @@ struct Daemon::Parts {
     std::unique_ptr<UsageRollup> rollup;
     std::unique_ptr<QuotaLadder> ladder;
     std::unique_ptr<HealthMonitor> health;
+    std::unique_ptr<ServerOverview> overview;
     std::unique_ptr<UsageService> usage;
     std::unique_ptr<BillingService> billing;
     std::unique_ptr<provisioning::PeriodicTask> billingTask;
@@ -231,6 +233,8 @@ void Daemon::start() {
     healthSettings.pool = s.libvirtPool;
     p.health = std::make_unique<HealthMonitor>(*p.db, p.hypervisor, p.probe, *p.catalogue, *p.calendar,
                                                p.clock, Poco::Logger::get("chatiere.health"), healthSettings);
+    p.overview = std::make_unique<ServerOverview>(*p.db, p.clock, *p.calendar,
+                                                  [health = p.health.get()] { return health->lastHost(); });
     UsageCollector* collector = p.collector.get();
     UsageRollup* rollup = p.rollup.get();
     QuotaLadder* ladder = p.ladder.get();
@@ -307,7 +311,7 @@ void Daemon::start() {
                             std::ifstream in(volume ? volume->path : std::string(), std::ios::binary);
                             return in ? provisioning::readSiteArchive(in) : std::string();
                         },
-                        p.clock, *p.calendar, *p.passwordResets});
+                        p.clock, *p.calendar, *p.passwordResets, *p.overview});
     p.router = std::make_unique<http::Router>(Poco::Logger::get("chatiere.http"));
     api::registerSystemRoutes(*p.router, *p.api);
     api::registerAuthRoutes(*p.router, *p.api);
@@ -329,6 +333,9 @@ void Daemon::start() {
     web::registerMembersPages(*p.router, *p.pages);
     web::registerSubscriptionPages(*p.router, *p.pages);
     web::registerPasswordPages(*p.router, *p.pages);
+    web::registerAdminOverviewPages(*p.router, *p.pages);
+    web::registerAdminBillingPages(*p.router, *p.pages);
+    web::registerAdminAuditPages(*p.router, *p.pages);
 
     p.outboxWorker->start();
     p.provisioner->start();

@@ -112,7 +112,36 @@ TEST(WebCatalogue, EveryKeyTheTemplatesAndTheCodeUseExists) {
                           "error_invalid_interval",
                           "forgot_sent",
                           "reset_invalid",
-                          "reset_done"}) {
+                          "reset_done",
+                          "alert_warning",
+                          "alert_critical",
+                          "alert_kind_health",
+                          "alert_kind_quota",
+                          "alert_kind_host",
+                          "association_status_pending",
+                          "association_status_active",
+                          "association_status_suspended",
+                          "association_status_closed",
+                          "association_status_rejected",
+                          "invoice_status_overdue",
+                          "invoice_kind_invoice",
+                          "admin_run_done",
+                          "admin_invoice_finalized",
+                          "admin_invoice_paid",
+                          "admin_invoice_credited",
+                          "payment_method_transfer",
+                          "payment_method_cheque",
+                          "payment_method_cash",
+                          "payment_method_card",
+                          "payment_method_helloasso",
+                          "error_invalid_date",
+                          "error_invalid_method",
+                          "error_already_finalized",
+                          "error_above_remaining",
+                          "error_invoice_paid",
+                          "error_invoice_draft",
+                          "error_invoice_cancelled",
+                          "error_not_an_invoice"}) {
         used.insert(k);
     }
     for (const auto& k : used) {
@@ -141,7 +170,7 @@ TEST(WebCatalogue, NoFrenchInEnglishAndNoEnglishInFrench) {
             "plan_kind_association", "plan_quota_services", "signup_kind_association",
             "metric_services",       "dash_services",       "dash_create_template",
             "dash_col_actions",      "dash_col_date",       "nav_admin",
-            "admin_col_association", "admin_col_contact"};
+            "admin_col_association", "admin_col_contact", "admin_associations_title", "admin_col_message", "alert_kind_quota", "payment_method_helloasso", "audit_action"};
         if (!exempt.count(key) && !same.count(key)) {
             EXPECT_NE(text, words.text("en", key)) << "untranslated: " << key;
         }

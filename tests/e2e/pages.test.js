@@ -84,6 +84,15 @@ test('an association signs up with JavaScript off, is approved, and its manager 
   await admin.locator('#password').fill(adminAccount.password);
   await admin.locator('form.stacked button[type=submit]').click();
   await admin.getByRole('link', { name: 'Administration' }).click();
+  await admin.getByRole('heading', { name: 'Vue d’ensemble' }).waitFor();
+  await expectAccessible(admin, 'admin-overview-fr');
+  for (const [route, name] of [['/admin/associations', 'associations'], ['/admin/invoices', 'invoices'],
+                               ['/admin/audit', 'audit']]) {
+    await admin.goto(base + route);
+    await expectAccessible(admin, `admin-${name}-fr`);
+  }
+  await admin.getByRole('navigation', { name: 'Console d’administration' })
+    .getByRole('link', { name: 'Inscriptions en attente' }).click();
   await admin.getByRole('heading', { name: 'Inscriptions en attente' }).waitFor();
   await expectAccessible(admin, 'admin-signups-fr');
   await admin.getByRole('button', { name: 'Accepter Les Jardins partagés' }).click();

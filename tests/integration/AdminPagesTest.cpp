@@ -43,7 +43,9 @@ TEST_F(AdminPages, TheAdminApprovesAndRejectsSignUps) {
     ASSERT_EQ(r.status, 200) << r.body;
     EXPECT_NE(r.body.find("Jardin partagé"), std::string::npos);
     EXPECT_NE(r.body.find("Chorale"), std::string::npos);
-    EXPECT_NE(r.body.find("href=\"/admin/signups\">Administration</a>"), std::string::npos);
+    // The header leads to the console's overview, whose menu leads here.
+    EXPECT_NE(r.body.find("href=\"/admin\">Administration</a>"), std::string::npos);
+    EXPECT_NE(r.body.find("href=\"/admin/signups\">Inscriptions en attente</a>"), std::string::npos);
 
     // A rejection needs its reason; without the form token nothing happens.
     r = admin.post("/admin/signups/" + other_ + "/reject", {{"reason", "  "}});

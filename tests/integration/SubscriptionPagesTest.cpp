@@ -29,15 +29,6 @@ const std::string kLarge = R"({"slug": "grand", "name": {"fr": "Grand site", "en
     "prices": [{"interval": "month", "kind": "association", "amount_cents": 900, "floor_cents": 600}],
     "quotas": {"services": {"included": 3, "limit": 3}}})";
 
-// The page as read: mstch writes '/' as "&#x2F;".
-std::string text(const ApiResponse& r) {
-    std::string s = r.body;
-    for (std::size_t at; (at = s.find("&#x2F;")) != std::string::npos;) {
-        s.replace(at, 6, "/");
-    }
-    return s;
-}
-
 class SubscriptionPages : public ::testing::Test {
 protected:
     void SetUp() override {
@@ -78,35 +69,35 @@ TEST_F(SubscriptionPages, ANewSubscriptionShowsItsFirstInvoiceBeforeItIsConfirme
     const std::string page = "/associations/" + a_ + "/subscription";
     auto r = manager.get(page);
     ASSERT_EQ(r.status, 200);
-    EXPECT_NE(text(r).find("Choisir une formule"), std::string::npos);
+    EXPECT_NE(pageText(r).find("Choisir une formule"), std::string::npos);
     // Only the offers of the association's kind: the individuals' price is not offered.
-    EXPECT_NE(text(r).find("value=\"petit:month\""), std::string::npos);
-    EXPECT_NE(text(r).find("value=\"petit:year\""), std::string::npos);
-    EXPECT_NE(text(r).find("value=\"grand:month\""), std::string::npos);
-    EXPECT_EQ(text(r).find("10,00"), std::string::npos);
-    EXPECT_NE(text(r).find("prix libre, au moins 6,00\u202f€"), std::string::npos) << text(r);
+    EXPECT_NE(pageText(r).find("value=\"petit:month\""), std::string::npos);
+    EXPECT_NE(pageText(r).find("value=\"petit:year\""), std::string::npos);
+    EXPECT_NE(pageText(r).find("value=\"grand:month\""), std::string::npos);
+    EXPECT_EQ(pageText(r).find("10,00"), std::string::npos);
+    EXPECT_NE(pageText(r).find("prix libre, au moins 6,00\u202f€"), std::string::npos) << pageText(r);
 
     const std::string before = billingSnapshot();
     r = manager.get(page + "?offer=petit:year");
     ASSERT_EQ(r.status, 200);
-    EXPECT_NE(text(r).find("Ce que coûte ce choix"), std::string::npos);
-    EXPECT_NE(
-        text(r).find("<strong>30,00\u202f€</strong> (facturé le 11/03/2027, pour la période du 11/03/2027 – "
-                     "10/03/2028)"),
-        std::string::npos)
-        << text(r);
+    EXPECT_NE(pageText(r).find("Ce que coûte ce choix"), std::string::npos);
+    EXPECT_NE(pageText(r).find(
+                  "<strong>30,00\u202f€</strong> (facturé le 11/03/2027, pour la période du 11/03/2027 – "
+                  "10/03/2028)"),
+              std::string::npos)
+        << pageText(r);
     EXPECT_EQ(billingSnapshot(), before) << "a preview changes nothing";
 
     r = manager.post(page, {{"offer", "petit:year"}, {"price_cents", ""}});
-    ASSERT_EQ(r.status, 303) << text(r);
+    ASSERT_EQ(r.status, 303) << pageText(r);
     EXPECT_EQ(r.headers.at("Location"), page + "?done=subscribed");
     r = manager.get(page + "?done=subscribed");
-    EXPECT_NE(text(r).find("Abonnement enregistré"), std::string::npos);
-    EXPECT_NE(text(r).find("Petit site — 30,00\u202f€"), std::string::npos) << text(r);
-    EXPECT_NE(text(r).find("11/03/2027 – 10/03/2028"), std::string::npos);
+    EXPECT_NE(pageText(r).find("Abonnement enregistré"), std::string::npos);
+    EXPECT_NE(pageText(r).find("Petit site — 30,00\u202f€"), std::string::npos) << pageText(r);
+    EXPECT_NE(pageText(r).find("11/03/2027 – 10/03/2028"), std::string::npos);
     // The first invoice is on the dashboard.
     r = manager.get("/associations/" + a_);
-    EXPECT_NE(text(r).find("F-2027-000001"), std::string::npos) << text(r);
+    EXPECT_NE(pageText(r).find("F-2027-000001"), std::string::npos) << pageText(r);
 }
 
 TEST_F(SubscriptionPages, AnUpgradeShowsItsProratedAmountAndADowngradeItsDate) {
@@ -116,36 +107,36 @@ TEST_F(SubscriptionPages, AnUpgradeShowsItsProratedAmountAndADowngradeItsDate) {
     d_.clock().set(parseTime("2027-03-21T09:00:00Z").value());  // 21 of the 31 days of the period remain
     manager = signedIn("camille@jardin.test");                  // the session idled out meanwhile
     auto r = manager.get(page + "?offer=grand:month&price=7,50");
-    ASSERT_EQ(r.status, 200) << text(r);
+    ASSERT_EQ(r.status, 200) << pageText(r);
     // (7.50 − 3.00) × 21 / 31 = 3.048… → 3.05 €
-    EXPECT_NE(
-        text(r).find("<strong>3,05\u202f€</strong> (facturé le 21/03/2027, pour la période du 21/03/2027 – "
-                     "10/04/2027)"),
-        std::string::npos)
-        << text(r);
-    EXPECT_NE(text(r).find("name=\"price_cents\" value=\"750\""), std::string::npos);
+    EXPECT_NE(pageText(r).find(
+                  "<strong>3,05\u202f€</strong> (facturé le 21/03/2027, pour la période du 21/03/2027 – "
+                  "10/04/2027)"),
+              std::string::npos)
+        << pageText(r);
+    EXPECT_NE(pageText(r).find("name=\"price_cents\" value=\"750\""), std::string::npos);
     ASSERT_EQ(manager.post(page, {{"offer", "grand:month"}, {"price_cents", "750"}}).status, 303);
     r = manager.get(page);
-    EXPECT_NE(text(r).find("Grand site — 7,50\u202f€"), std::string::npos) << text(r);
+    EXPECT_NE(pageText(r).find("Grand site — 7,50\u202f€"), std::string::npos) << pageText(r);
 
     // Back to the small plan: at the end of the period, nothing to pay now.
     r = manager.get(page + "?offer=petit:month");
     ASSERT_EQ(r.status, 200);
-    EXPECT_NE(text(r).find("Prend effet le</dt><dd>11/04/2027"), std::string::npos) << text(r);
-    EXPECT_NE(text(r).find("Rien maintenant"), std::string::npos);
+    EXPECT_NE(pageText(r).find("Prend effet le</dt><dd>11/04/2027"), std::string::npos) << pageText(r);
+    EXPECT_NE(pageText(r).find("Rien maintenant"), std::string::npos);
     ASSERT_EQ(manager.post(page, {{"offer", "petit:month"}}).status, 303);
     r = manager.get(page);
-    EXPECT_NE(
-        text(r).find("Changement prévu</dt><dd>Petit site — 3,00\u202f€ par mois, à partir du 11/04/2027"),
-        std::string::npos)
-        << text(r);
+    EXPECT_NE(pageText(r).find(
+                  "Changement prévu</dt><dd>Petit site — 3,00\u202f€ par mois, à partir du 11/04/2027"),
+              std::string::npos)
+        << pageText(r);
 
     // Cancelled at the period's end; then no more choice is offered.
     ASSERT_EQ(manager.post(page + "/cancel", {}).status, 303);
     r = manager.get(page);
-    EXPECT_NE(text(r).find("Se termine le</dt><dd>11/04/2027"), std::string::npos) << text(r);
-    EXPECT_EQ(text(r).find("Formules proposées"), std::string::npos);
-    EXPECT_EQ(text(r).find("/subscription/cancel"), std::string::npos);
+    EXPECT_NE(pageText(r).find("Se termine le</dt><dd>11/04/2027"), std::string::npos) << pageText(r);
+    EXPECT_EQ(pageText(r).find("Formules proposées"), std::string::npos);
+    EXPECT_EQ(pageText(r).find("/subscription/cancel"), std::string::npos);
 }
 
 TEST_F(SubscriptionPages, BadChoicesAreSaidByTheirFieldAndChangeNothing) {
@@ -166,8 +157,8 @@ TEST_F(SubscriptionPages, BadChoicesAreSaidByTheirFieldAndChangeNothing) {
          }) {
         const auto r = manager.get(page + c.query);
         EXPECT_EQ(r.status, c.status) << c.query;
-        EXPECT_NE(text(r).find(c.message), std::string::npos) << c.query << "\n" << text(r);
-        EXPECT_NE(text(r).find("class=\"field-error\""), std::string::npos) << c.query;
+        EXPECT_NE(pageText(r).find(c.message), std::string::npos) << c.query << "\n" << pageText(r);
+        EXPECT_NE(pageText(r).find("class=\"field-error\""), std::string::npos) << c.query;
     }
     // Posted directly: the same refusals, and a second subscription is refused.
     EXPECT_EQ(manager.post(page, {{"offer", "grand:month"}, {"price_cents", "100"}}).status, 400);
@@ -178,7 +169,7 @@ TEST_F(SubscriptionPages, BadChoicesAreSaidByTheirFieldAndChangeNothing) {
     const std::string subscribed = billingSnapshot();
     const auto same = manager.post(page, {{"offer", "petit:year"}});
     EXPECT_EQ(same.status, 409);
-    EXPECT_NE(text(same).find("C’est déjà votre formule"), std::string::npos) << same.body;
+    EXPECT_NE(pageText(same).find("C’est déjà votre formule"), std::string::npos) << same.body;
     // Without the form token: 403.
     EXPECT_EQ(manager.post(page, {{"offer", "grand:month"}}, false).status, 403);
     EXPECT_EQ(manager.post(page + "/cancel", {}, false).status, 403);

@@ -42,7 +42,8 @@ std::vector<Form> formsOf(const std::string& html) {
 std::string snapshot(TestDaemon& d) {
     auto s = d.daemon().database().session();
     std::string out;
-    for (const char* table : {"associations", "users", "services", "jobs", "sessions", "audit_log"}) {
+    for (const char* table :
+         {"associations", "users", "services", "jobs", "sessions", "audit_log", "invoices", "payments"}) {
         int64_t n = 0;
         s << "SELECT COUNT(*) FROM " + std::string(table), into(n), now;
         out += std::string(table) + "=" + std::to_string(n) + " ";
@@ -75,6 +76,19 @@ TEST(WebForms, EveryFormCarriesItsTokenAndIsRefusedWithoutIt) {
         s << "UPDATE services SET state = 'active', last_error = NULL", now;
     }
 
+    // A third association, subscribed: its invoice's page has the payment and credit note forms.
+    const std::string c = d.approvedAssociation(admin, "Fanfare", "sacha@fanfare.test", "asso-web");
+    ASSERT_EQ(d.login("sacha@fanfare.test", "correct horse battery")
+                  .post("/api/v1/associations/" + c + "/subscriptions",
+                        R"({"plan": "asso-web", "interval": "month"})")
+                  .status,
+              201);
+    const std::string invoice = admin.get("/api/v1/invoices?association=" + c)
+                                    .json()
+                                    ->getArray("invoices")
+                                    ->getObject(0)
+                                    ->getValue<std::string>("id");
+
     const auto signedIn = [&](const std::string& email) {
         Browser b(d.daemon().port());
         b.get("/login");
@@ -90,7 +104,9 @@ TEST(WebForms, EveryFormCarriesItsTokenAndIsRefusedWithoutIt) {
         {&manager,
          {"/", "/associations/" + a, "/services/" + service + "/content", "/services/" + service + "/delete",
           "/associations/" + a + "/members", "/associations/" + a + "/subscription?offer=asso-web:month"}},
-        {&staff, {"/admin/signups"}},
+        {&staff,
+         {"/admin", "/admin/signups", "/admin/associations", "/admin/invoices", "/admin/invoices/" + invoice,
+          "/admin/audit"}},
     };
     std::set<std::string> actions;
     for (const auto& [browser, paths] : visits) {

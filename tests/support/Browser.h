@@ -87,6 +87,18 @@ private:
     std::map<std::string, std::string> cookies_;
 };
 
+// A page's text as a browser reads it: mstch writes '/', '=' and '&' as entities.
+inline std::string pageText(const ApiResponse& r) {
+    std::string s = r.body;
+    for (const auto& [entity, c] :
+         {std::pair{"&#x2F;", "/"}, std::pair{"&#x3D;", "="}, std::pair{"&amp;", "&"}}) {
+        for (std::size_t at; (at = s.find(entity)) != std::string::npos;) {
+            s.replace(at, std::string(entity).size(), c);
+        }
+    }
+    return s;
+}
+
 // A browser signed in through the login form (the test accounts' password by default).
 inline Browser signedInBrowser(int port, const std::string& email,
                                const std::string& password = "correct horse battery") {

@@ -11,6 +11,7 @@
 #include "domain/PasswordResets.h"
 #include "domain/PlanService.h"
 #include "http/Router.h"
+#include "monitoring/ServerOverview.h"
 #include "monitoring/UsageService.h"
 #include "services/ServiceManager.h"
 
@@ -39,6 +40,7 @@ struct ApiContext {
     provisioning::Clock& clock;
     const Calendar& calendar;  // the installation's days (billing periods, usage days)
     PasswordResets& passwordResets;
+    ServerOverview& overview;
 
     // The caller from `Authorization: Bearer …` or the session cookie; nullopt when anonymous.
     std::optional<Actor> currentActor(http::Request& request) const;

@@ -49,6 +49,13 @@ void registerSystemRoutes(http::Router& router, ApiContext& ctx) {
         r.sendJson(200, out);
     });
 
+    router.add("GET", "/api/v1/system/overview", [&ctx](http::Request& r) {
+        const Actor actor = ctx.requireActor(r);
+        ctx.associations.authorizeGlobal(actor, Permission::ViewMonitoring);
+        Poco::JSON::Object out = ctx.overview.overview();
+        out.set("alerts", ctx.usage.alerts(actor, false, 20).get("items"));
+        r.sendJson(200, out);
+    });
     router.add("GET", "/api/v1/audit", [&ctx](http::Request& r) {
         const Actor actor = ctx.requireActor(r);
         ctx.associations.authorizeGlobal(actor, Permission::ViewAudit);
@@ -58,6 +65,18 @@ void registerSystemRoutes(http::Router& router, ApiContext& ctx) {
         filter.associationId = r.query("association");
         filter.action = r.query("action");
         filter.actorUserId = r.query("actor");
+        filter.actorLabel = r.query("actor_label");
+        for (const auto& [name, field] :
+             {std::pair{"since", &filter.since}, std::pair{"until", &filter.until}}) {
+            if (const auto day = r.query(name)) {
+                if (!Calendar::isDate(*day)) {
+                    throw Error(ErrorKind::Validation, "invalid_fields",
+                                std::string(name) + " is a date YYYY-MM-DD.",
+                                {{name, "invalid_date", "A date written YYYY-MM-DD."}});
+                }
+                *field = *day;
+            }
+        }
         if (!page.cursor.empty()) {
             Poco::Int64 before = 0;
             if (!Poco::NumberParser::tryParse64(page.cursor, before)) {

@@ -27,6 +27,9 @@ std::vector<AuditEntry> AuditLog::list(Poco::Data::Session& session, const Audit
     const std::string association = filter.associationId.value_or("");
     const std::string action = filter.action.value_or("");
     const std::string actor = filter.actorUserId.value_or("");
+    const std::string label = filter.actorLabel.value_or("");
+    const std::string since = filter.since.value_or("");
+    const std::string until = filter.until.value_or("");
     const int64_t before = filter.before.value_or(INT64_MAX);
     const int limit = filter.limit;
     Poco::Data::Statement select(session);
@@ -34,9 +37,11 @@ std::vector<AuditEntry> AuditLog::list(Poco::Data::Session& session, const Audit
               "association_id, "
               "details FROM audit_log WHERE id < ? AND (? = '' OR association_id = ?) "
               "AND (? = '' OR substr(action, 1, length(?)) = ?) AND (? = '' OR actor_user_id = ?) "
+              "AND (? = '' OR actor = ?) AND (? = '' OR at >= ?) AND (? = '' OR at < ?) "
               "ORDER BY id DESC LIMIT ?",
         bind(before), bind(association), bind(association), bind(action), bind(action), bind(action),
-        bind(actor), bind(actor), bind(limit);
+        bind(actor), bind(actor), bind(label), bind(label), bind(since), bind(since), bind(until),
+        bind(until), bind(limit);
     select.execute();
     Poco::Data::RecordSet rs(select);
     std::vector<AuditEntry> out;

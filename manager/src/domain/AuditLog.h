@@ -29,7 +29,10 @@ struct AuditFilter {
     std::optional<std::string> associationId;
     std::optional<std::string> action;  // prefix match: "association." matches every association action
     std::optional<std::string> actorUserId;
-    std::optional<int64_t> before;  // cursor: entries with a smaller id
+    std::optional<std::string> actorLabel;  // who, as written in the entry (an e-mail address, "billing"…)
+    std::optional<std::string> since;       // "YYYY-MM-DD" (UTC), included
+    std::optional<std::string> until;       // "YYYY-MM-DD" (UTC), excluded
+    std::optional<int64_t> before;          // cursor: entries with a smaller id
     int limit = 50;
 };
 

@@ -1,5 +1,6 @@
-// The admin console, as it grows: the sign-ups waiting for a decision (the admins' notification
-// mail links here), approved or rejected with a reason. Staff only: others get 404.
+// The admin console's associations: the sign-ups waiting for a decision (the admins' notification
+// mail links here), approved or rejected with a reason; and every association with its status,
+// plan and services, each leading to its space. Staff only: others get 404.
 
 #include "billing/Money.h"
 #include "web/Web.h"
@@ -7,18 +8,6 @@
 namespace chatiere::manager::web {
 
 namespace {
-
-// A signed-in staff member; anyone else gets the login page (anonymous) or 404.
-std::optional<Actor> staff(Pages& pages, http::Request& r) {
-    auto actor = pages.signedIn(r);
-    if (!actor) {
-        return std::nullopt;
-    }
-    if (!actor->isStaff()) {
-        throw Error::notFound("Page");
-    }
-    return actor;
-}
 
 void renderSignups(Pages& pages, http::Request& r, const Actor& actor, int status,
                    const std::string& noticeKey, const std::string& errorKey) {
@@ -54,11 +43,57 @@ void renderSignups(Pages& pages, http::Request& r, const Actor& actor, int statu
     pages.send(r, status, "admin_signups", "admin_signups_title", std::move(data));
 }
 
+void renderAssociations(Pages& pages, http::Request& r, const Actor& actor) {
+    const std::string lang = pages.language(r);
+    const auto& words = pages.words();
+    auto& api = pages.api();
+    const auto filter = r.query("status");
+    const bool filtered = filter && !filter->empty();
+    mstch::array rows;
+    for (const auto& a : api.associations.list(actor, "", 1000, filtered ? filter : std::nullopt)) {
+        mstch::map row;
+        row.emplace("id", a.id);
+        row.emplace("name", a.name);
+        row.emplace("kind", words.text(lang, "signup_kind_" + a.kind));
+        row.emplace("status", words.text(lang, "association_status_" + a.status));
+        row.emplace("email", a.email);
+        if (a.planSlug) {
+            const auto plan = api.plans.get(*a.planSlug);
+            row.emplace("plan", lang == "en" ? plan.name.en : plan.name.fr);
+        }
+        int live = 0;
+        for (const auto& s : api.services.list(actor, a.id)) {
+            live += s.state != "deleted";
+        }
+        row.emplace("services", std::to_string(live));
+        row.emplace("since", formatDate(a.createdAt.substr(0, 10), lang));
+        rows.push_back(std::move(row));
+    }
+    mstch::array statuses;
+    for (const char* s : {"pending", "active", "suspended", "closed", "rejected"}) {
+        mstch::map o;
+        o.emplace("value", std::string(s));
+        o.emplace("label", words.text(lang, std::string("association_status_") + s));
+        o.emplace("selected", filter == s);
+        statuses.push_back(std::move(o));
+    }
+    mstch::map data;
+    data.emplace("has_associations", !rows.empty());
+    data.emplace("associations", std::move(rows));
+    data.emplace("statuses", std::move(statuses));
+    pages.send(r, 200, "admin_associations", "admin_associations_title", std::move(data));
+}
+
 }  // namespace
 
 void registerAdminPages(http::Router& router, Pages& pages) {
+    router.add("GET", "/admin/associations", pages.page([&pages](http::Request& r) {
+        if (const auto actor = pages.staff(r)) {
+            renderAssociations(pages, r, *actor);
+        }
+    }));
     router.add("GET", "/admin/signups", pages.page([&pages](http::Request& r) {
-        if (const auto actor = staff(pages, r)) {
+        if (const auto actor = pages.staff(r)) {
             const auto done = r.query("done");
             renderSignups(pages, r, *actor, 200,
                           done == "approved"   ? "admin_approved"
@@ -68,7 +103,7 @@ void registerAdminPages(http::Router& router, Pages& pages) {
         }
     }));
     router.add("POST", "/admin/signups/{id}/approve", pages.page([&pages](http::Request& r) {
-        const auto actor = staff(pages, r);
+        const auto actor = pages.staff(r);
         if (!actor || !pages.form(r)) {
             return;
         }
@@ -76,21 +111,19 @@ void registerAdminPages(http::Router& router, Pages& pages) {
         pages.redirect(r, "/admin/signups?done=approved");
     }));
     router.add("POST", "/admin/signups/{id}/reject", pages.page([&pages](http::Request& r) {
-        const auto actor = staff(pages, r);
-        if (!actor) {
+        const auto post = pages.staffForm(r);
+        if (!post) {
             return;
         }
-        const auto form = pages.form(r);
-        if (!form) {
-            return;
-        }
+        const Actor& actor = post->actor;
+        const auto& form = post->form;
         try {
-            pages.api().associations.reject(*actor, r.param("id"), form->get("reason", ""));
+            pages.api().associations.reject(actor, r.param("id"), form.get("reason", ""));
         } catch (const Error& e) {
             if (e.kind() != ErrorKind::Validation) {
                 throw;
             }
-            renderSignups(pages, r, *actor, 400, "", "error_reason_missing");
+            renderSignups(pages, r, actor, 400, "", "error_reason_missing");
             return;
         }
         pages.redirect(r, "/admin/signups?done=rejected");

@@ -53,6 +53,26 @@ std::optional<Actor> Pages::signedIn(http::Request& r) {
     return actor;
 }
 
+std::optional<Actor> Pages::staff(http::Request& r) {
+    auto actor = signedIn(r);
+    if (actor && !actor->isStaff()) {
+        throw Error::notFound("Page");
+    }
+    return actor;
+}
+
+std::optional<Pages::SignedForm> Pages::staffForm(http::Request& r) {
+    auto actor = staff(r);
+    if (!actor) {
+        return std::nullopt;
+    }
+    auto fields = form(r);
+    if (!fields) {
+        return std::nullopt;
+    }
+    return SignedForm{std::move(*actor), std::move(*fields)};
+}
+
 std::optional<Pages::SignedForm> Pages::signedForm(http::Request& r) {
     auto actor = signedIn(r);
     if (!actor) {
@@ -189,6 +209,25 @@ Poco::JSON::Object::Ptr jsonMember(const Poco::JSON::Object& o, const std::strin
         return new Poco::JSON::Object(v.extract<Poco::JSON::Object>());
     }
     return o.getObject(key);
+}
+
+Poco::JSON::Array::Ptr jsonArrayMember(const Poco::JSON::Object& o, const std::string& key) {
+    if (!o.has(key)) {
+        return nullptr;
+    }
+    const Poco::Dynamic::Var v = o.get(key);
+    if (v.type() == typeid(Poco::JSON::Array)) {
+        return new Poco::JSON::Array(v.extract<Poco::JSON::Array>());
+    }
+    return o.getArray(key);
+}
+
+Poco::JSON::Object::Ptr jsonElement(const Poco::JSON::Array& a, unsigned index) {
+    const Poco::Dynamic::Var v = a.get(index);
+    if (v.type() == typeid(Poco::JSON::Object)) {
+        return new Poco::JSON::Object(v.extract<Poco::JSON::Object>());
+    }
+    return a.getObject(index);
 }
 
 http::Router::Handler Pages::page(std::function<void(http::Request&)> handler) {

@@ -4,6 +4,7 @@
 #include "http/Router.h"
 #include "web/PageRenderer.h"
 
+#include <Poco/JSON/Array.h>
 #include <Poco/JSON/Object.h>
 #include <Poco/Net/NameValueCollection.h>
 
@@ -53,6 +54,10 @@ public:
         Poco::Net::NameValueCollection form;
     };
     std::optional<SignedForm> signedForm(http::Request& r);
+    // The same for a staff member (404 for anyone else).
+    std::optional<SignedForm> staffForm(http::Request& r);
+    // A signed-in staff member; the login page for a visitor (nullopt: answered), 404 for anyone else.
+    std::optional<Actor> staff(http::Request& r);
     // The user's role in the association; nullopt when not a member.
     std::optional<MemberRole> roleIn(const Actor& actor, const std::string& associationId);
     // The form token for this browser (made when absent).
@@ -68,6 +73,9 @@ private:
 
 // A member object of `o`, whether it was set as an object or as a pointer to one; null when absent.
 Poco::JSON::Object::Ptr jsonMember(const Poco::JSON::Object& o, const std::string& key);
+// The same for an array member, and for an object element of an array.
+Poco::JSON::Array::Ptr jsonArrayMember(const Poco::JSON::Object& o, const std::string& key);
+Poco::JSON::Object::Ptr jsonElement(const Poco::JSON::Array& a, unsigned index);
 
 void registerPublicPages(http::Router& router, Pages& pages);
 void registerAccountPages(http::Router& router, Pages& pages);
@@ -76,5 +84,8 @@ void registerAdminPages(http::Router& router, Pages& pages);
 void registerMembersPages(http::Router& router, Pages& pages);
 void registerSubscriptionPages(http::Router& router, Pages& pages);
 void registerPasswordPages(http::Router& router, Pages& pages);
+void registerAdminOverviewPages(http::Router& router, Pages& pages);
+void registerAdminBillingPages(http::Router& router, Pages& pages);
+void registerAdminAuditPages(http::Router& router, Pages& pages);
 
 }  // namespace chatiere::manager::web

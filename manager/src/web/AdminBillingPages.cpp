@@ -1,0 +1,279 @@
+// The admin console's money: the invoices (filtered by status, overdue ones too) with a billing
+// run and the accounting exports; each invoice with its lines and what was paid, where the
+// treasurer finalizes a draft, records a payment or issues a credit note. Staff only (others 404;
+// what each staff role may do is the billing service's rule).
+
+#include "billing/Money.h"
+#include "web/Web.h"
+
+#include <Poco/JSON/Array.h>
+
+#include <map>
+
+namespace chatiere::manager::web {
+
+namespace {
+
+const std::vector<std::string> kStatuses = {"draft", "finalized", "overdue", "paid", "cancelled"};
+const std::vector<std::string> kMethods = {"transfer", "cheque", "cash", "card", "helloasso"};
+
+std::string today(Pages& pages) {
+    return pages.api().calendar.dateOf(pages.api().clock.now());
+}
+
+std::map<std::string, std::string> associationNames(Pages& pages, const Actor& actor) {
+    std::map<std::string, std::string> names;
+    for (const auto& a : pages.api().associations.list(actor, "", 1000, std::nullopt)) {
+        names[a.id] = a.name;
+    }
+    return names;
+}
+
+mstch::array statusOptions(const std::string& chosen, const Translations& words, const std::string& lang) {
+    mstch::array options;
+    for (const auto& s : kStatuses) {
+        mstch::map o;
+        o.emplace("value", s);
+        o.emplace("label", words.text(lang, "invoice_status_" + s));
+        o.emplace("selected", s == chosen);
+        options.push_back(std::move(o));
+    }
+    return options;
+}
+
+void renderInvoices(Pages& pages, http::Request& r, const Actor& actor, int status, mstch::map data) {
+    const std::string lang = pages.language(r);
+    const auto& words = pages.words();
+    const std::string filter = r.query("status").value_or("");
+    const std::string day = today(pages);
+    const auto names = associationNames(pages, actor);
+    mstch::array rows;
+    for (const auto& i : pages.api().billing.invoices(actor, std::nullopt, 200)) {
+        const bool overdue = i.kind == "invoice" && i.status == "finalized" && i.dueDate && *i.dueDate < day;
+        if (!filter.empty() && filter != i.status && !(filter == "overdue" && overdue)) {
+            continue;
+        }
+        mstch::map row;
+        row.emplace("id", i.id);
+        row.emplace("number", i.number.value_or(words.text(lang, "invoice_status_draft")));
+        row.emplace("association",
+                    names.count(i.associationId) ? names.at(i.associationId) : i.associationId);
+        row.emplace("association_id", i.associationId);
+        row.emplace("date", i.issueDate ? formatDate(*i.issueDate, lang) : std::string());
+        row.emplace("amount", formatMoney(i.totalInclCents, lang));
+        row.emplace("status",
+                    words.text(lang, "invoice_status_" + (overdue ? std::string("overdue") : i.status)));
+        row.emplace("overdue", overdue);
+        rows.push_back(std::move(row));
+    }
+    data.emplace("has_invoices", !rows.empty());
+    data.emplace("invoices", std::move(rows));
+    data.emplace("statuses", statusOptions(filter, words, lang));
+    data.emplace("today", day);
+    data.emplace("year_start", day.substr(0, 4) + "-01-01");
+    pages.send(r, status, "admin_invoices", "admin_invoices_title", std::move(data));
+}
+
+void renderInvoice(Pages& pages, http::Request& r, const Actor& actor, const std::string& id, int status,
+                   mstch::map data) {
+    const std::string lang = pages.language(r);
+    const auto& words = pages.words();
+    const Poco::JSON::Object i = pages.api().billing.invoice(actor, id);
+    const auto text = [&](const std::string& key) {
+        return i.get(key).isEmpty() ? std::string() : i.getValue<std::string>(key);
+    };
+    const std::string invoiceStatus = text("status");
+    const bool isInvoice = text("kind") == "invoice";
+    data.emplace("id", id);
+    data.emplace("number",
+                 text("number").empty() ? words.text(lang, "invoice_status_draft") : text("number"));
+    data.emplace("kind", words.text(lang, "invoice_kind_" + text("kind")));
+    data.emplace("status", words.text(lang, "invoice_status_" + invoiceStatus));
+    data.emplace("association_id", text("association_id"));
+    data.emplace("buyer", jsonMember(i, "buyer")->getValue<std::string>("name"));
+    if (!text("issue_date").empty()) {
+        data.emplace("issue_date", formatDate(text("issue_date"), lang));
+    }
+    if (!text("due_date").empty()) {
+        data.emplace("due_date", formatDate(text("due_date"), lang));
+    }
+    data.emplace("total", formatMoney(i.getValue<int64_t>("total_cents"), lang));
+    data.emplace("paid", formatMoney(i.getValue<int64_t>("paid_cents"), lang));
+    const int64_t due = i.getValue<int64_t>("due_cents");
+    data.emplace("due", formatMoney(due, lang));
+    mstch::array lines;
+    const auto items = jsonArrayMember(i, "lines");
+    for (unsigned n = 0; items && n < items->size(); ++n) {
+        const auto l = jsonElement(*items, n);
+        mstch::map line;
+        line.emplace("description",
+                     jsonMember(*l, "description")->getValue<std::string>(lang == "en" ? "en" : "fr"));
+        line.emplace("quantity", formatQuantity(l->getValue<int64_t>("quantity_milli"), lang));
+        line.emplace("unit_price", formatMoney(l->getValue<int64_t>("unit_price_cents"), lang));
+        line.emplace("amount", formatMoney(l->getValue<int64_t>("amount_cents"), lang));
+        lines.push_back(std::move(line));
+    }
+    data.emplace("lines", std::move(lines));
+    data.emplace("lang", lang);
+    data.emplace("can_finalize", invoiceStatus == "draft");
+    data.emplace("can_pay", isInvoice && invoiceStatus == "finalized" && due > 0);
+    data.emplace("can_credit", isInvoice && (invoiceStatus == "finalized" || invoiceStatus == "paid"));
+    mstch::array methods;
+    for (const auto& m : kMethods) {
+        mstch::map o;
+        o.emplace("value", m);
+        o.emplace("label", words.text(lang, "payment_method_" + m));
+        methods.push_back(std::move(o));
+    }
+    data.emplace("methods", std::move(methods));
+    data.emplace("today", today(pages));
+    pages.send(r, status, "admin_invoice", "admin_invoice_title", std::move(data));
+}
+
+// Shows the invoice again with the refusal next to its field (`prefix` + field + "_error").
+void renderRefusal(Pages& pages, http::Request& r, const Actor& actor, const std::string& id, const Error& e,
+                   const std::string& prefix, mstch::map data) {
+    if (e.kind() != ErrorKind::Validation && e.kind() != ErrorKind::Conflict) {
+        throw e;
+    }
+    const std::string lang = pages.language(r);
+    if (e.fields().empty()) {
+        data.emplace("error", pages.words().error(lang, e.code()));
+    }
+    for (const auto& f : e.fields()) {
+        data.emplace(prefix + f.field + "_error", pages.words().error(lang, f.code));
+    }
+    renderInvoice(pages, r, actor, id, httpStatusOf(e.kind()), std::move(data));
+}
+
+// An amount field in euros as cents for a JSON body; a Validation error naming `field` otherwise.
+void setAmount(Poco::JSON::Object& body, const std::string& text, const std::string& field, bool required) {
+    if (text.empty() && !required) {
+        return;
+    }
+    const auto cents = parseEuros(text);
+    if (!cents || *cents <= 0) {
+        throw Error(ErrorKind::Validation, "invalid_fields", "An amount in euros.",
+                    {{field, "invalid_amount", "An amount in euros."}});
+    }
+    body.set(field, *cents);
+}
+
+}  // namespace
+
+void registerAdminBillingPages(http::Router& router, Pages& pages) {
+    router.add("GET", "/admin/invoices", pages.page([&pages](http::Request& r) {
+        const auto actor = pages.staff(r);
+        if (!actor) {
+            return;
+        }
+        mstch::map data;
+        if (r.query("done") == "run") {
+            const std::string lang = pages.language(r);
+            data.emplace("notice", pages.words().text(lang, "admin_run_done") + " " +
+                                       r.query("invoices").value_or("0") + " — " +
+                                       formatMoney(std::stoll("0" + r.query("total").value_or("0")), lang));
+        }
+        renderInvoices(pages, r, *actor, 200, std::move(data));
+    }));
+    router.add("POST", "/admin/billing/run", pages.page([&pages](http::Request& r) {
+        const auto post = pages.staffForm(r);
+        if (!post) {
+            return;
+        }
+        const Actor& actor = post->actor;
+        const auto& form = post->form;
+        const std::string asOf = form.get("as_of", "");
+        try {
+            const RunSummary summary = pages.api().billing.run(
+                actor, asOf.empty() ? std::nullopt : std::optional<std::string>(asOf));
+            pages.redirect(r, "/admin/invoices?done=run&invoices=" + std::to_string(summary.invoices) +
+                                  "&total=" + std::to_string(summary.totalCents));
+        } catch (const Error& e) {
+            if (e.kind() != ErrorKind::Validation) {
+                throw;
+            }
+            mstch::map data;
+            data.emplace("as_of", asOf);
+            data.emplace("as_of_error", pages.words().error(pages.language(r), "invalid_date"));
+            renderInvoices(pages, r, actor, 400, std::move(data));
+        }
+    }));
+    router.add("GET", "/admin/invoices/{id}", pages.page([&pages](http::Request& r) {
+        const auto actor = pages.staff(r);
+        if (!actor) {
+            return;
+        }
+        mstch::map data;
+        if (const auto done = r.query("done"); done == "finalized" || done == "paid" || done == "credited") {
+            data.emplace("notice", pages.words().text(pages.language(r), "admin_invoice_" + *done));
+        }
+        renderInvoice(pages, r, *actor, r.param("id"), 200, std::move(data));
+    }));
+    router.add("POST", "/admin/invoices/{id}/finalize", pages.page([&pages](http::Request& r) {
+        const auto actor = pages.staff(r);
+        if (!actor || !pages.form(r)) {
+            return;
+        }
+        const std::string id = r.param("id");
+        try {
+            pages.api().billing.finalizeDraft(*actor, id);
+        } catch (const Error& e) {
+            renderRefusal(pages, r, *actor, id, e, "", {});
+            return;
+        }
+        pages.redirect(r, "/admin/invoices/" + id + "?done=finalized");
+    }));
+    router.add("POST", "/admin/invoices/{id}/payments", pages.page([&pages](http::Request& r) {
+        const auto post = pages.staffForm(r);
+        if (!post) {
+            return;
+        }
+        const Actor& actor = post->actor;
+        const auto& form = post->form;
+        const std::string id = r.param("id");
+        mstch::map kept;
+        kept.emplace("pay_amount", form.get("amount", ""));
+        kept.emplace("pay_reference", form.get("reference", ""));
+        try {
+            Poco::JSON::Object::Ptr body = new Poco::JSON::Object;
+            setAmount(*body, form.get("amount", ""), "amount_cents", true);
+            body->set("method", form.get("method", ""));
+            if (const std::string ref = form.get("reference", ""); !ref.empty()) {
+                body->set("reference", ref);
+            }
+            if (const std::string date = form.get("date", ""); !date.empty()) {
+                body->set("date", date);
+            }
+            pages.api().billing.recordPayment(actor, id, body);
+        } catch (const Error& e) {
+            renderRefusal(pages, r, actor, id, e, "pay_", std::move(kept));
+            return;
+        }
+        pages.redirect(r, "/admin/invoices/" + id + "?done=paid");
+    }));
+    router.add("POST", "/admin/invoices/{id}/credit-notes", pages.page([&pages](http::Request& r) {
+        const auto post = pages.staffForm(r);
+        if (!post) {
+            return;
+        }
+        const Actor& actor = post->actor;
+        const auto& form = post->form;
+        const std::string id = r.param("id");
+        mstch::map kept;
+        kept.emplace("credit_amount", form.get("amount", ""));
+        kept.emplace("credit_reason", form.get("reason", ""));
+        try {
+            Poco::JSON::Object::Ptr body = new Poco::JSON::Object;
+            setAmount(*body, form.get("amount", ""), "amount_cents", false);
+            body->set("reason", form.get("reason", ""));
+            pages.api().billing.creditNote(actor, id, body);
+        } catch (const Error& e) {
+            renderRefusal(pages, r, actor, id, e, "credit_", std::move(kept));
+            return;
+        }
+        pages.redirect(r, "/admin/invoices/" + id + "?done=credited");
+    }));
+}
+
+}  // namespace chatiere::manager::web
