@@ -336,6 +336,7 @@ void Daemon::start() {
     web::registerAdminOverviewPages(*p.router, *p.pages);
     web::registerAdminBillingPages(*p.router, *p.pages);
     web::registerAdminAuditPages(*p.router, *p.pages);
+    web::registerAdminPlansPages(*p.router, *p.pages);
 
     p.outboxWorker->start();
     p.provisioner->start();

@@ -141,7 +141,30 @@ TEST(WebCatalogue, EveryKeyTheTemplatesAndTheCodeUseExists) {
                           "error_invoice_paid",
                           "error_invoice_draft",
                           "error_invoice_cancelled",
-                          "error_not_an_invoice"}) {
+                          "error_not_an_invoice",
+                          "plans_name_fr",
+                          "plans_name_en",
+                          "plans_description_fr",
+                          "plans_description_en",
+                          "plans_price_amount",
+                          "plans_price_membership",
+                          "plans_price_floor",
+                          "plans_saved",
+                          "plans_slug",
+                          "plans_trial_days",
+                          "plans_quota_included",
+                          "plans_quota_limit",
+                          "plans_overage_disk_gib",
+                          "plans_edit_title",
+                          "plans_new_title",
+                          "error_invalid_slug",
+                          "error_plan_exists",
+                          "error_invalid_floor",
+                          "error_invalid_quota",
+                          "error_included_above_limit",
+                          "error_invalid_trial",
+                          "error_invalid_template",
+                          "error_duplicate_price"}) {
         used.insert(k);
     }
     for (const auto& k : used) {
@@ -170,7 +193,9 @@ TEST(WebCatalogue, NoFrenchInEnglishAndNoEnglishInFrench) {
             "plan_kind_association", "plan_quota_services", "signup_kind_association",
             "metric_services",       "dash_services",       "dash_create_template",
             "dash_col_actions",      "dash_col_date",       "nav_admin",
-            "admin_col_association", "admin_col_contact", "admin_associations_title", "admin_col_message", "alert_kind_quota", "payment_method_helloasso", "audit_action"};
+            "admin_col_association", "admin_col_contact",   "admin_associations_title",
+            "admin_col_message",     "alert_kind_quota",    "payment_method_helloasso",
+            "audit_action",          "plans_version",       "plans_quotas"};
         if (!exempt.count(key) && !same.count(key)) {
             EXPECT_NE(text, words.text("en", key)) << "untranslated: " << key;
         }

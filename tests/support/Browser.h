@@ -87,9 +87,8 @@ private:
     std::map<std::string, std::string> cookies_;
 };
 
-// A page's text as a browser reads it: mstch writes '/', '=' and '&' as entities.
-inline std::string pageText(const ApiResponse& r) {
-    std::string s = r.body;
+// Text as a browser reads it: mstch writes '/', '=' and '&' as entities.
+inline std::string decodeEntities(std::string s) {
     for (const auto& [entity, c] :
          {std::pair{"&#x2F;", "/"}, std::pair{"&#x3D;", "="}, std::pair{"&amp;", "&"}}) {
         for (std::size_t at; (at = s.find(entity)) != std::string::npos;) {
@@ -97,6 +96,10 @@ inline std::string pageText(const ApiResponse& r) {
         }
     }
     return s;
+}
+
+inline std::string pageText(const ApiResponse& r) {
+    return decodeEntities(r.body);
 }
 
 // A browser signed in through the login form (the test accounts' password by default).

@@ -87,5 +87,6 @@ void registerPasswordPages(http::Router& router, Pages& pages);
 void registerAdminOverviewPages(http::Router& router, Pages& pages);
 void registerAdminBillingPages(http::Router& router, Pages& pages);
 void registerAdminAuditPages(http::Router& router, Pages& pages);
+void registerAdminPlansPages(http::Router& router, Pages& pages);
 
 }  // namespace chatiere::manager::web
