@@ -23,6 +23,15 @@ std::string Calendar::dateOf(TimePoint t) const {
     return formatIsoDate(date::year_month_day{date::floor<date::days>(local)});
 }
 
+std::string Calendar::timeOf(TimePoint t) const {
+    const auto local = zone_->to_local(std::chrono::time_point_cast<std::chrono::seconds>(t));
+    const date::hh_mm_ss time{local - date::floor<date::days>(local)};
+    char out[8];
+    std::snprintf(out, sizeof out, "%02d:%02d", static_cast<int>(time.hours().count()),
+                  static_cast<int>(time.minutes().count()));
+    return out;
+}
+
 TimePoint Calendar::startOf(const std::string& text) const {
     const date::local_days day{parseIsoDate(text)};
     // Midnight exists in Europe/Paris every day (changes happen at 02:00 and 03:00); elsewhere a

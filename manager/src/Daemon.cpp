@@ -25,6 +25,7 @@
 #include "monitoring/Metrics.h"
 #include "monitoring/QuotaLadder.h"
 #include "monitoring/ServerOverview.h"
+#include "monitoring/StatusReport.h"
 #include "monitoring/UsageCollector.h"
 #include "monitoring/UsageRollup.h"
 #include "monitoring/UsageService.h"
@@ -114,6 +115,7 @@ struct Daemon::Parts {
     std::unique_ptr<HealthMonitor> health;
     std::unique_ptr<ServerOverview> overview;
     std::unique_ptr<UsageService> usage;
+    std::unique_ptr<StatusReport> status;
     std::unique_ptr<BillingService> billing;
     std::unique_ptr<provisioning::PeriodicTask> billingTask;
     std::unique_ptr<provisioning::PeriodicTask> collectTask;
@@ -271,6 +273,7 @@ void Daemon::start() {
                 monitorLogger.warning("quota ladder: %s", std::string(e.what()));
             }
         });
+    p.status = std::make_unique<StatusReport>(*p.db, p.clock, *p.calendar, *p.catalogue);
     p.billing = std::make_unique<BillingService>(*p.db, p.clock, *p.calendar, p.settings, *p.associations,
                                                  [provisioner] { provisioner->wake(); });
     BillingService* billing = p.billing.get();
@@ -311,7 +314,7 @@ void Daemon::start() {
                             std::ifstream in(volume ? volume->path : std::string(), std::ios::binary);
                             return in ? provisioning::readSiteArchive(in) : std::string();
                         },
-                        p.clock, *p.calendar, *p.passwordResets, *p.overview});
+                        p.clock, *p.calendar, *p.passwordResets, *p.overview, *p.status});
     p.router = std::make_unique<http::Router>(Poco::Logger::get("chatiere.http"));
     api::registerSystemRoutes(*p.router, *p.api);
     api::registerAuthRoutes(*p.router, *p.api);

@@ -20,6 +20,9 @@ TEST(Calendar, LocalDatesAndTheirStartInWinterAndSummer) {
     EXPECT_EQ(paris.dateOf(at("2026-07-14T22:00:00Z")), "2026-07-15");  // UTC+2
     EXPECT_EQ(formatTime(paris.startOf("2026-12-02")), "2026-12-01T23:00:00Z");
     EXPECT_EQ(formatTime(paris.startOf("2026-07-15")), "2026-07-14T22:00:00Z");
+    EXPECT_EQ(paris.timeOf(at("2026-12-01T22:59:59Z")), "23:59");
+    EXPECT_EQ(paris.timeOf(at("2026-12-01T23:00:00Z")), "00:00");
+    EXPECT_EQ(paris.timeOf(at("2026-07-14T08:05:00Z")), "10:05");
 }
 
 TEST(Calendar, TheDaysOfTheChangesAre23And25HoursLong) {

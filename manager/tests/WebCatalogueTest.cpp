@@ -164,7 +164,12 @@ TEST(WebCatalogue, EveryKeyTheTemplatesAndTheCodeUseExists) {
                           "error_included_above_limit",
                           "error_invalid_trial",
                           "error_invalid_template",
-                          "error_duplicate_price"}) {
+                          "error_duplicate_price",
+                          "status_title",
+                          "status_severity_warning",
+                          "status_severity_critical",
+                          "status_kind_host",
+                          "status_kind_service"}) {
         used.insert(k);
     }
     for (const auto& k : used) {

@@ -31,8 +31,8 @@ test('the public pages are accessible, in French and in English', async () => {
     await page.goto(base + '/');
     assert.ok(await page.getByText(lang === 'fr' ? 'Site web' : 'Website', { exact: true }).isVisible());
     for (const [route, name] of [['/', 'home'], ['/signup', 'signup'], ['/login', 'login'], ['/terms', 'terms'],
-                                 ['/promises', 'promises'], ['/password/forgot', 'password-forgot'],
-                                 ['/password/reset?token=x', 'password-reset']]) {
+                                 ['/promises', 'promises'], ['/status', 'status'],
+                                 ['/password/forgot', 'password-forgot'], ['/password/reset?token=x', 'password-reset']]) {
       const response = await page.goto(base + route);
       assert.equal(response.status(), 200, route);
       assert.equal(await page.getAttribute('html', 'lang'), lang);

@@ -100,7 +100,8 @@ TEST(WebForms, EveryFormCarriesItsTokenAndIsRefusedWithoutIt) {
     Browser staff = signedIn("admin@chatons.test");
     const std::vector<std::pair<Browser*, std::vector<std::string>>> visits = {
         {&anonymous,
-         {"/", "/signup", "/login", "/terms", "/promises", "/password/forgot", "/password/reset?token=x"}},
+         {"/", "/signup", "/login", "/terms", "/promises", "/status", "/password/forgot",
+          "/password/reset?token=x"}},
         {&manager,
          {"/", "/associations/" + a, "/services/" + service + "/content", "/services/" + service + "/delete",
           "/associations/" + a + "/members", "/associations/" + a + "/subscription?offer=asso-web:month"}},

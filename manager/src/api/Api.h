@@ -12,6 +12,7 @@
 #include "domain/PlanService.h"
 #include "http/Router.h"
 #include "monitoring/ServerOverview.h"
+#include "monitoring/StatusReport.h"
 #include "monitoring/UsageService.h"
 #include "services/ServiceManager.h"
 
@@ -41,6 +42,7 @@ struct ApiContext {
     const Calendar& calendar;  // the installation's days (billing periods, usage days)
     PasswordResets& passwordResets;
     ServerOverview& overview;
+    const StatusReport& status;  // the public status page's figures
 
     // The caller from `Authorization: Bearer …` or the session cookie; nullopt when anonymous.
     std::optional<Actor> currentActor(http::Request& request) const;

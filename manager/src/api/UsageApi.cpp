@@ -23,6 +23,10 @@ void registerUsageRoutes(http::Router& router, ApiContext& ctx) {
         r.sendJson(200, ctx.usage.associationUsage(actor, r.param("id")));
     });
 
+    // Public, like the status page that shows the same figures: no association is named.
+    router.add("GET", "/api/v1/status",
+               [&ctx](http::Request& r) { r.sendJson(200, StatusReport::toJson(ctx.status.build())); });
+
     router.add("POST", "/api/v1/associations/{id}/quota-exceptions", [&ctx](http::Request& r) {
         const Actor actor = ctx.requireActor(r);
         const auto body = r.jsonBody();

@@ -1,7 +1,8 @@
 // The public pages: home with the plans and their prices, terms of service, the host's promises,
-// and the stylesheet.
+// the status page (availability per kind of service, incidents), and the stylesheet.
 
 #include "billing/Money.h"
+#include "chatiere/manager/Time.h"
 #include "web/Web.h"
 #include "web/WebSecurity.h"
 
@@ -56,6 +57,86 @@ mstch::map planView(const Plan& plan, const std::string& lang, const Translation
         view.emplace("trial_days", std::to_string(plan.trialDays));
     }
     return view;
+}
+
+// "99,95 %" (fr, a narrow no-break space) or "99.95%", floored to the hundredth: 100 % means
+// that every check passed.
+std::string formatPercent(int64_t ok, int64_t checks, const std::string& lang) {
+    const int64_t hundredths = ok * 10000 / checks;
+    return formatQuantity(hundredths * 10, lang) + (lang == "en" ? "%" : "\u202f%");
+}
+
+// The date, then the local time: "03/12/2026 14:05" / "3 December 2026 14:05".
+std::string formatMoment(const std::string& rfc3339, const Calendar& calendar, const std::string& lang) {
+    const auto t = parseTime(rfc3339);
+    return t ? formatDate(calendar.dateOf(*t), lang) + " " + calendar.timeOf(*t) : rfc3339;
+}
+
+std::string kindTitle(const templates::Catalogue& catalogue, const std::string& kind,
+                      const std::string& lang) {
+    for (const auto& m : catalogue.all()) {
+        if (m.kind == kind) {
+            return lang == "en" ? m.title.en : m.title.fr;
+        }
+    }
+    return kind;
+}
+
+mstch::map statusView(const Status& status, Pages& pages, const std::string& lang) {
+    const auto& words = pages.words();
+    const auto& catalogue = pages.api().catalogue;
+    const auto& calendar = pages.api().calendar;
+    const std::string colon = lang == "en" ? ": " : " : ";
+    mstch::array kinds;
+    for (const auto& k : status.kinds) {
+        mstch::array days;
+        for (const auto& d : k.days) {
+            std::string level = "none", glyph = "\u2013";
+            std::string value = words.text(lang, "status_no_data");
+            if (d.checks > 0) {
+                const int64_t hundredths = d.ok * 10000 / d.checks;
+                level = hundredths == 10000 ? "ok" : hundredths >= 9000 ? "degraded" : "down";
+                glyph = hundredths == 10000 ? "\u2713" : hundredths >= 9000 ? "!" : "\u2715";
+                value = formatPercent(d.ok, d.checks, lang);
+            }
+            mstch::map day;
+            day.emplace("level", level);
+            day.emplace("glyph", glyph);
+            day.emplace("label", formatDate(d.day, lang) + colon + value);
+            days.push_back(std::move(day));
+        }
+        mstch::map kind;
+        kind.emplace("kind", k.kind);
+        kind.emplace("title", lang == "en" ? k.title.en : k.title.fr);
+        kind.emplace("percent",
+                     k.checks > 0 ? formatPercent(k.ok, k.checks, lang) : words.text(lang, "status_no_data"));
+        kind.emplace("days", std::move(days));
+        kinds.push_back(std::move(kind));
+    }
+    mstch::array incidents;
+    bool ongoing = false;
+    for (const auto& i : status.incidents) {
+        mstch::map incident;
+        incident.emplace("started_at", i.startedAt);
+        incident.emplace("start", formatMoment(i.startedAt, calendar, lang));
+        if (i.endedAt) {
+            incident.emplace("ended_at", *i.endedAt);
+            incident.emplace("end", formatMoment(*i.endedAt, calendar, lang));
+        }
+        ongoing = ongoing || !i.endedAt;
+        incident.emplace("severity", words.text(lang, "status_severity_" + i.severity));
+        incident.emplace("what", i.kind == "host" ? words.text(lang, "status_kind_host")
+                                 : i.serviceKind  ? kindTitle(catalogue, *i.serviceKind, lang)
+                                                  : words.text(lang, "status_kind_service"));
+        incidents.push_back(std::move(incident));
+    }
+    mstch::map data;
+    data.emplace("period", formatDate(status.from, lang) + " \u2013 " + formatDate(status.to, lang));
+    data.emplace("kinds", std::move(kinds));
+    data.emplace("ongoing", ongoing);
+    data.emplace("has_incidents", !incidents.empty());
+    data.emplace("incidents", std::move(incidents));
+    return data;
 }
 
 // web.dir/assets: a name of letters, digits, '-', '_' and one '.', with a known type.
@@ -122,6 +203,10 @@ void registerPublicPages(http::Router& router, Pages& pages) {
     }));
     router.add("GET", "/promises", pages.page([&pages](http::Request& r) {
         pages.send(r, 200, "promises", "promises_title", {});
+    }));
+    router.add("GET", "/status", pages.page([&pages](http::Request& r) {
+        const std::string lang = pages.language(r);
+        pages.send(r, 200, "status", "status_title", statusView(pages.api().status.build(), pages, lang));
     }));
     router.add("GET", "/assets/{name}",
                pages.page([&pages](http::Request& r) { sendAsset(r, pages.api().settings.webDir); }));

@@ -22,6 +22,8 @@ public:
     const std::string& zoneName() const { return zoneName_; }
     // The local date of an instant.
     std::string dateOf(TimePoint t) const;
+    // The local time of day of an instant, "HH:MM" (24 hours).
+    std::string timeOf(TimePoint t) const;
     // The instant the local date starts (its first second, in UTC).
     TimePoint startOf(const std::string& date) const;
     // The first day of the month of `date`, and the first day of the next month.
