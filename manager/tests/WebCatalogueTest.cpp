@@ -169,7 +169,14 @@ TEST(WebCatalogue, EveryKeyTheTemplatesAndTheCodeUseExists) {
                           "status_severity_warning",
                           "status_severity_critical",
                           "status_kind_host",
-                          "status_kind_service"}) {
+                          "status_kind_service",
+                          "dash_history",
+                          "dash_history_max",
+                          "dash_history_latest",
+                          "dash_history_gaps",
+                          "dash_history_none",
+                          "dash_history_no_data",
+                          "dash_history_unit"}) {
         used.insert(k);
     }
     for (const auto& k : used) {

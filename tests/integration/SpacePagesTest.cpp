@@ -1,11 +1,12 @@
 // The association's space on the real server with libvirt's test driver: the dashboard shows the
-// services, usage against the plan, the subscription and the invoices with their PDF; a manager
-// creates a service (field errors by the field), suspends, resumes and deletes it after a
-// confirmation; another association's manager gets 404 on every page of it; forms need their token.
+// services, usage against the plan and a 30-day chart of the disk used, the subscription and the invoices
+// with their PDF; a manager creates a service (field errors by the field), suspends, resumes and deletes it
+// after a confirmation; another association's manager gets 404 on every page of it; forms need their token.
 
 #include "Browser.h"
 #include "Eventually.h"
 #include "TestDaemon.h"
+#include "chatiere/manager/Time.h"
 
 #include <Poco/Data/Statement.h>
 #include <gtest/gtest.h>
@@ -289,6 +290,102 @@ TEST_F(SpacePages, ManagersAddChangeAndRemoveMembersButKeepOneManager) {
               std::string::npos);
     // Another association's manager: 404.
     EXPECT_EQ(dominique.get("/associations/" + a_ + "/members").status, 404);
+}
+
+}  // namespace
+
+namespace {
+
+// The disk used each day over 30 days: a bar per day with data, a gap without, the same numbers in
+// a table; only the association's own.
+TEST_F(SpacePages, TheDashboardChartsTheDiskUsedOver30Days) {
+    d_.clock().set(parseTime("2026-12-15T10:00:00Z").value());
+    const auto stored = [&](const std::string& association, const std::string& day,
+                            const std::optional<int64_t>& bytes) {
+        auto s = d_.daemon().database().session();
+        const Poco::Nullable<Poco::Int64> value =
+            bytes ? Poco::Nullable<Poco::Int64>(*bytes) : Poco::Nullable<Poco::Int64>();
+        s << "INSERT INTO association_usage_daily (association_id, day, samples, cpu_ns, stored_bytes_avg, "
+             "stored_bytes_max) VALUES (?, ?, 1440, 0, ?, ?)",
+            bind(association), bind(day), bind(value), bind(value), now;
+    };
+    constexpr int64_t kGib = int64_t{1} << 30;
+    stored(a_, "2026-12-15", kGib * 3 / 2);
+    stored(a_, "2026-12-13", kGib * 2);
+    stored(a_, "2026-12-10", std::nullopt);  // measured nothing: a gap
+    stored(a_, "2026-11-16", kGib / 4);
+    stored(a_, "2026-11-15", kGib * 9);  // before the 30 days
+    stored(b_, "2026-12-14", kGib * 7);  // another association's
+
+    const auto decoded = [](const std::string& html) {
+        return std::regex_replace(html, std::regex("&#x2F;"), "/");
+    };
+    Browser camille = signedIn("camille@jardin.test");
+    auto r = camille.get("/associations/" + a_);
+    ASSERT_EQ(r.status, 200) << r.body;
+    std::string page = decoded(r.body);
+    const std::string summary =
+        "Espace disque sur 30 jours (16/11/2026 – 15/12/2026) : au plus 2 Gio (13/12/2026), dernière mesure "
+        "1,5 Gio (15/12/2026), 27 jour(s) sans données.";
+    EXPECT_NE(page.find("<svg class=\"usage-chart\" role=\"img\" aria-label=\"" + summary + "\""),
+              std::string::npos)
+        << page;
+    EXPECT_NE(page.find("<title>" + summary + "</title>"), std::string::npos);
+    // A bar for each of the 3 days with data, to the scale of 2 GiB over 120 units; nothing else.
+    const std::regex bar(
+        R"re(<rect class="bar" x="([0-9.]+)" y="([0-9.]+)" width="8" height="([0-9.]+)"/>)re");
+    std::vector<std::string> bars;
+    for (std::sregex_iterator it(page.begin(), page.end(), bar), end; it != end; ++it) {
+        bars.push_back((*it)[1].str() + "," + (*it)[2].str() + "," + (*it)[3].str());
+    }
+    EXPECT_EQ(bars, (std::vector<std::string>{"45,115,15", "315,10,120", "335,40,90"})) << page;
+    EXPECT_NE(page.find("text-anchor=\"end\">2</text>"), std::string::npos);
+    // The same numbers in a table, a gap said in words.
+    EXPECT_NE(page.find("<tr><th scope=\"row\">15/12/2026</th><td>1,5 Gio</td></tr>"), std::string::npos);
+    EXPECT_NE(page.find("<tr><th scope=\"row\">13/12/2026</th><td>2 Gio</td></tr>"), std::string::npos);
+    EXPECT_NE(page.find("<tr><th scope=\"row\">16/11/2026</th><td>0,25 Gio</td></tr>"), std::string::npos);
+    for (const std::string gap : {"14/12/2026", "12/12/2026", "10/12/2026"}) {
+        EXPECT_NE(
+            page.find("<tr class=\"gap\"><th scope=\"row\">" + gap + "</th><td>pas de données</td></tr>"),
+            std::string::npos)
+            << gap;
+    }
+    EXPECT_EQ(page.find("15/11/2026"), std::string::npos);
+    EXPECT_EQ(page.find("7 Gio"), std::string::npos);
+    EXPECT_EQ(page.find("9 Gio"), std::string::npos);
+    EXPECT_EQ(page.find("style=\""), std::string::npos);
+    EXPECT_EQ(page.find("<style"), std::string::npos);
+    EXPECT_EQ(page.find("<script"), std::string::npos);
+
+    r = camille.get("/associations/" + a_ + "?lang=en");
+    page = decoded(r.body);
+    EXPECT_NE(
+        page.find("aria-label=\"Disk space over 30 days (16 November 2026 – 15 December 2026): at most 2 "
+                  "GiB (13 December 2026), latest 1.5 GiB (15 December 2026), 27 day(s) without data.\""),
+        std::string::npos)
+        << page;
+    EXPECT_NE(page.find("<td>1.5 GiB</td>"), std::string::npos);
+    EXPECT_NE(page.find("<td>no data</td>"), std::string::npos);
+
+    // The other association sees only its own day.
+    Browser dominique = signedIn("dominique@chorale.test");
+    page = decoded(dominique.get("/associations/" + b_).body);
+    EXPECT_NE(page.find("<tr><th scope=\"row\">14/12/2026</th><td>7 Gio</td></tr>"), std::string::npos)
+        << page;
+    EXPECT_NE(page.find("au plus 7 Gio (14/12/2026), dernière mesure 7 Gio (14/12/2026), 29 jour(s)"),
+              std::string::npos);
+    EXPECT_EQ(page.find("1,5 Gio"), std::string::npos);
+    EXPECT_EQ(page.find("0,25 Gio"), std::string::npos);
+
+    // Nothing measured yet: the chart says so, every day a gap.
+    {
+        auto s = d_.daemon().database().session();
+        s << "DELETE FROM association_usage_daily WHERE association_id = ?", bind(a_), now;
+    }
+    page = decoded(camille.get("/associations/" + a_ + "?lang=fr").body);
+    EXPECT_NE(page.find("(16/11/2026 – 15/12/2026) : rien de mesuré pour l’instant."), std::string::npos)
+        << page;
+    EXPECT_EQ(page.find("<rect class=\"bar\""), std::string::npos);
 }
 
 }  // namespace

@@ -16,6 +16,7 @@
 #include <Poco/NumberParser.h>
 
 #include <cmath>
+#include <map>
 
 namespace chatiere::manager {
 
@@ -219,6 +220,35 @@ Poco::JSON::Object UsageService::associationUsage(const Actor& actor, const std:
             measuredAt.isNull() ? Poco::Dynamic::Var() : Poco::Dynamic::Var(measuredAt.value()));
     out.set("metrics", metrics);
     out.set("quota", quota);
+    return out;
+}
+
+std::vector<DiskDay> UsageService::diskHistory(const Actor& actor, const std::string& associationId,
+                                               int days) {
+    associations_.authorize(actor, associationId, Permission::ViewServices);
+    const std::string last = calendar_.dateOf(clock_.now());
+    const std::string first = Calendar::addDays(last, -(days - 1));
+    std::vector<DiskDay> out;
+    std::map<std::string, std::size_t> index;
+    for (int i = 0; i < days; ++i) {
+        out.push_back({Calendar::addDays(first, i), std::nullopt});
+        index.emplace(out.back().day, out.size() - 1);
+    }
+    auto s = db_.session();
+    Poco::Data::Statement stmt(s);
+    std::string id = associationId;
+    stmt << "SELECT day, stored_bytes_avg FROM association_usage_daily WHERE association_id = ? AND day >= ? "
+            "AND day <= ?",
+        useRef(id), bind(first), bind(last);
+    stmt.execute();
+    Poco::Data::RecordSet rs(stmt);
+    for (bool more = rs.moveFirst(); more; more = rs.moveNext()) {
+        const auto day = index.find(text(rs, "day"));
+        const Poco::Dynamic::Var stored = rs.value("stored_bytes_avg");
+        if (day != index.end() && !stored.isEmpty()) {
+            out[day->second].storedBytes = stored.convert<Poco::Int64>();
+        }
+    }
     return out;
 }
 

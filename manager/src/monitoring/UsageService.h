@@ -13,6 +13,7 @@
 #include <functional>
 #include <optional>
 #include <string>
+#include <vector>
 
 namespace chatiere::manager {
 
@@ -21,6 +22,13 @@ struct SeriesQuery {
     std::optional<std::string> from;  // RFC 3339; default: `to` minus 24 hours
     std::optional<std::string> to;    // RFC 3339; default: now
     std::optional<std::string> step;  // seconds per point; default: the range in about 300 points
+};
+
+// The disk space an association used on one local day: the day's average of its stored bytes;
+// nullopt when nothing was measured that day.
+struct DiskDay {
+    std::string day;  // YYYY-MM-DD
+    std::optional<int64_t> storedBytes;
 };
 
 // What the usage API and CLI answer: a service's usage over time, an association's usage this
@@ -40,6 +48,9 @@ public:
     // "average"}, "memory_mib": {…}, "vcpus": {…}, "services": {…}}, "quota": {…}}. The period is
     // the calendar month (local days; `end` excluded) until subscriptions give their own.
     Poco::JSON::Object associationUsage(const Actor& actor, const std::string& associationId);
+    // Every local day of the last `days` up to today, oldest first, with the association's disk
+    // use (the dashboard's chart). 404 for an association the caller cannot see.
+    std::vector<DiskDay> diskHistory(const Actor& actor, const std::string& associationId, int days);
     // The share of the service's health checks that passed, per local day of `month` ("YYYY-MM",
     // default: this month) and over the month. 400 for a month not written YYYY-MM.
     Poco::JSON::Object uptime(const Actor& actor, const std::string& serviceId,

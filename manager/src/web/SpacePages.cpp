@@ -1,9 +1,10 @@
 // The association's space: its dashboard (services with their state and address, usage against
-// the plan, subscription, invoices with their PDF), creating a service from the catalogue,
-// suspending, resuming, and deleting it after a confirmation that says what is lost.
+// the plan and the disk used over 30 days, subscription, invoices with their PDF), creating a service from
+// the catalogue, suspending, resuming, and deleting it after a confirmation that says what is lost.
 
 #include "billing/Money.h"
 #include "domain/Access.h"
+#include "web/UsageChart.h"
 #include "web/Web.h"
 
 #include <Poco/JSON/Object.h>
@@ -14,6 +15,8 @@
 namespace chatiere::manager::web {
 
 namespace {
+
+constexpr int kChartDays = 30;
 
 std::string number(const Poco::Dynamic::Var& v) {
     if (v.isEmpty()) {
@@ -145,6 +148,7 @@ void renderDashboard(Pages& pages, http::Request& r, const Actor& actor, const s
     }
     const Poco::JSON::Object usage = api.usage.associationUsage(actor, a.id);
     data.emplace("usage", usageRows(usage, words, lang));
+    data.emplace("chart", usageChart(api.usage.diskHistory(actor, a.id, kChartDays), lang, words));
     if (const auto period = jsonMember(usage, "period")) {
         data.emplace("period",
                      formatDate(period->getValue<std::string>("start"), lang) + " – " +
