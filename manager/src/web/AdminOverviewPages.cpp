@@ -26,8 +26,10 @@ mstch::map hostView(const Poco::JSON::Object& overview, const std::string& lang)
     const auto host = jsonMember(overview, "host");
     const auto allocated = jsonMember(overview, "allocated");
     mstch::map view;
-    view.emplace("reachable", host->getValue<bool>("libvirt_reachable"));
-    view.emplace("checked", host->has("checked_at") && !host->get("checked_at").isEmpty());
+    // Before the first check of the host, nothing is known of libvirtd nor of the memory.
+    const bool checked = host->has("checked_at") && !host->get("checked_at").isEmpty();
+    view.emplace("checked", checked);
+    view.emplace("unreachable", checked && !host->getValue<bool>("libvirt_reachable"));
     view.emplace("cpus", integer(*host, "cpus"));
     view.emplace("vcpus", integer(*allocated, "vcpus"));
     std::string load;
