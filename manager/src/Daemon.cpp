@@ -18,6 +18,7 @@
 #include "chatiere/templates/ImageCache.h"
 #include "domain/AssociationService.h"
 #include "domain/AuthService.h"
+#include "domain/Invitations.h"
 #include "domain/PasswordResets.h"
 #include "domain/PlanService.h"
 #include "http/Router.h"
@@ -99,6 +100,7 @@ struct Daemon::Parts {
     std::unique_ptr<AuthService> auth;
     std::unique_ptr<AssociationService> associations;
     std::unique_ptr<PasswordResets> passwordResets;
+    std::unique_ptr<Invitations> invitations;
     std::unique_ptr<PlanService> plans;
     std::unique_ptr<templates::Catalogue> catalogue;
     std::unique_ptr<templates::ImageCache> images;
@@ -176,6 +178,8 @@ void Daemon::start() {
                                                           [worker] { worker->wake(); });
     p.passwordResets = std::make_unique<PasswordResets>(*p.db, p.clock, p.settings, p.hasher, *p.outbox,
                                                         [worker] { worker->wake(); });
+    p.invitations = std::make_unique<Invitations>(*p.db, p.clock, p.settings, p.hasher, *p.outbox,
+                                                  *p.associations, [worker] { worker->wake(); });
     p.plans = std::make_unique<PlanService>(*p.db, p.clock);
     try {
         p.catalogue = std::make_unique<templates::Catalogue>(templates::Catalogue::load(s.templatesDir));
@@ -314,7 +318,7 @@ void Daemon::start() {
                             std::ifstream in(volume ? volume->path : std::string(), std::ios::binary);
                             return in ? provisioning::readSiteArchive(in) : std::string();
                         },
-                        p.clock, *p.calendar, *p.passwordResets, *p.overview, *p.status});
+                        p.clock, *p.calendar, *p.passwordResets, *p.invitations, *p.overview, *p.status});
     p.router = std::make_unique<http::Router>(Poco::Logger::get("chatiere.http"));
     api::registerSystemRoutes(*p.router, *p.api);
     api::registerAuthRoutes(*p.router, *p.api);
@@ -340,6 +344,7 @@ void Daemon::start() {
     web::registerAdminBillingPages(*p.router, *p.pages);
     web::registerAdminAuditPages(*p.router, *p.pages);
     web::registerAdminPlansPages(*p.router, *p.pages);
+    web::registerInvitationPages(*p.router, *p.pages);
 
     p.outboxWorker->start();
     p.provisioner->start();

@@ -519,8 +519,26 @@ CREATE TABLE password_resets (
 CREATE INDEX password_resets_user ON password_resets(user_id, created_at);
 )SQL";
 
+// v9: invitations of people without an account yet.
+constexpr std::string_view kV9 = R"SQL(
+CREATE TABLE invitations (
+    id TEXT PRIMARY KEY,
+    association_id TEXT NOT NULL REFERENCES associations(id),
+    email TEXT NOT NULL,
+    email_key TEXT NOT NULL,
+    role TEXT NOT NULL CHECK (role IN ('manager', 'member')),
+    token_hash TEXT NOT NULL UNIQUE,
+    invited_by TEXT NOT NULL,
+    created_at TEXT NOT NULL,
+    expires_at TEXT NOT NULL,
+    accepted_at TEXT,
+    revoked_at TEXT
+);
+CREATE INDEX invitations_association ON invitations(association_id, email_key);
+)SQL";
+
 const std::vector<std::string_view>& migrations() {
-    static const std::vector<std::string_view> all = {kV1, kV2, kV3, kV4, kV5, kV6, kV7, kV8};
+    static const std::vector<std::string_view> all = {kV1, kV2, kV3, kV4, kV5, kV6, kV7, kV8, kV9};
     return all;
 }
 

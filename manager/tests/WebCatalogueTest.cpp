@@ -165,6 +165,11 @@ TEST(WebCatalogue, EveryKeyTheTemplatesAndTheCodeUseExists) {
                           "error_invalid_trial",
                           "error_invalid_template",
                           "error_duplicate_price",
+                          "members_invited",
+                          "members_withdrawn",
+                          "invitation_invalid",
+                          "error_already_member",
+                          "error_wrong_account",
                           "status_title",
                           "status_severity_warning",
                           "status_severity_critical",
@@ -207,7 +212,8 @@ TEST(WebCatalogue, NoFrenchInEnglishAndNoEnglishInFrench) {
             "dash_col_actions",      "dash_col_date",       "nav_admin",
             "admin_col_association", "admin_col_contact",   "admin_associations_title",
             "admin_col_message",     "alert_kind_quota",    "payment_method_helloasso",
-            "audit_action",          "plans_version",       "plans_quotas"};
+            "audit_action",          "plans_version",       "plans_quotas",
+            "invitation_title"};
         if (!exempt.count(key) && !same.count(key)) {
             EXPECT_NE(text, words.text("en", key)) << "untranslated: " << key;
         }

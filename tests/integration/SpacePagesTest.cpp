@@ -245,13 +245,11 @@ TEST_F(SpacePages, ManagersAddChangeAndRemoveMembersButKeepOneManager) {
     EXPECT_NE(r.body.find("camille@jardin.test"), std::string::npos);
     EXPECT_NE(r.body.find("gestionnaire"), std::string::npos);
 
-    // An address without an account, then the last manager: refused with the reason.
-    r = camille.post("/associations/" + a_ + "/members",
-                     {{"email", "personne@nulle.part"}, {"role", "member"}});
+    // An address that is not an e-mail address, then the last manager: refused with the reason.
+    // (An address without an account gets an invitation: InvitationTest.)
+    r = camille.post("/associations/" + a_ + "/members", {{"email", "personne-nulle-part"}, {"role", "member"}});
     EXPECT_EQ(r.status, 400);
-    EXPECT_NE(r.body.find("id=\"email-error\">Erreur : Aucun compte n’utilise cette adresse"),
-              std::string::npos)
-        << r.body;
+    EXPECT_NE(r.body.find("id=\"email-error\">Erreur : "), std::string::npos) << r.body;
     const std::string camilleId = [&] {
         std::smatch m;
         std::regex_search(r.body, m, std::regex("/members/([a-z0-9_]+)/remove"));

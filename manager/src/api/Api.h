@@ -8,6 +8,7 @@
 #include "domain/Actor.h"
 #include "domain/AssociationService.h"
 #include "domain/AuthService.h"
+#include "domain/Invitations.h"
 #include "domain/PasswordResets.h"
 #include "domain/PlanService.h"
 #include "http/Router.h"
@@ -41,6 +42,7 @@ struct ApiContext {
     provisioning::Clock& clock;
     const Calendar& calendar;  // the installation's days (billing periods, usage days)
     PasswordResets& passwordResets;
+    Invitations& invitations;
     ServerOverview& overview;
     const StatusReport& status;  // the public status page's figures
 

@@ -133,6 +133,33 @@ void registerAssociationRoutes(http::Router& router, ApiContext& ctx) {
         r.sendJson(201, memberJson(ctx.associations.addMember(actor, r.param("id"), body)));
     });
 
+    router.add("POST", "/api/v1/associations/{id}/invitations", [&ctx](http::Request& r) {
+        const Actor actor = ctx.requireActor(r);
+        r.sendJson(
+            201, invitationToJson(ctx.invitations.invite(actor, r.param("id"), r.jsonBody(), languageOf(r))));
+    });
+    router.add("GET", "/api/v1/associations/{id}/invitations", [&ctx](http::Request& r) {
+        const Actor actor = ctx.requireActor(r);
+        Poco::JSON::Array items;
+        for (const auto& i : ctx.invitations.pending(actor, r.param("id"))) {
+            items.add(invitationToJson(i));
+        }
+        Poco::JSON::Object out;
+        out.set("invitations", items);
+        r.sendJson(200, out);
+    });
+    router.add("DELETE", "/api/v1/associations/{id}/invitations/{invitationId}", [&ctx](http::Request& r) {
+        const Actor actor = ctx.requireActor(r);
+        ctx.invitations.revoke(actor, r.param("id"), r.param("invitationId"));
+        r.sendNoContent();
+    });
+    // With a session: joins as that account; without: {"name", "password", "accept_terms"} make one.
+    router.add("POST", "/api/v1/invitations/accept", [&ctx](http::Request& r) {
+        const auto body = r.jsonBody();
+        const std::string token = body->optValue<std::string>("token", "");
+        const Membership m = ctx.invitations.accept(token, ctx.currentActor(r), body, r.clientAddress());
+        r.sendJson(200, memberJson(m));
+    });
     router.add("DELETE", "/api/v1/associations/{id}/members/{userId}", [&ctx](http::Request& r) {
         const Actor actor = ctx.requireActor(r);
         ctx.associations.removeMember(actor, r.param("id"), r.param("userId"));

@@ -439,12 +439,7 @@ Membership AssociationService::addMember(const Actor& actor, const std::string& 
     AuditLog::record(s, actor, at, previous ? "member.change_role" : "member.add", "membership",
                      associationId + "/" + user->id, associationId, details);
     tx.commit();
-    for (auto& m : AssociationRepository(s).members(associationId)) {
-        if (m.userId == user->id) {
-            return m;
-        }
-    }
-    throw Error(ErrorKind::Internal, "member_vanished", "The membership just written cannot be read back.");
+    return AssociationRepository(s).member(associationId, user->id);
 }
 
 void AssociationService::removeMember(const Actor& actor, const std::string& associationId,

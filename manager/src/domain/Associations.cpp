@@ -1,5 +1,7 @@
 #include "domain/Associations.h"
 
+#include "chatiere/manager/Error.h"
+
 #include "domain/Rows.h"
 
 #include <Poco/Data/RecordSet.h>
@@ -132,6 +134,15 @@ std::optional<MemberRole> AssociationRepository::roleOf(const std::string& assoc
         return std::nullopt;
     }
     return memberRoleFrom(roles.front());
+}
+
+Membership AssociationRepository::member(const std::string& associationId, const std::string& userId) {
+    for (auto& m : members(associationId)) {
+        if (m.userId == userId) {
+            return m;
+        }
+    }
+    throw Error(ErrorKind::Internal, "member_vanished", "The membership just written cannot be read back.");
 }
 
 std::vector<Membership> AssociationRepository::members(const std::string& associationId) {

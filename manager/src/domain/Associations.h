@@ -61,6 +61,8 @@ public:
     bool removeMember(const std::string& associationId, const std::string& userId);
     std::optional<MemberRole> roleOf(const std::string& associationId, const std::string& userId);
     std::vector<Membership> members(const std::string& associationId);
+    // The membership just written; throws Internal when it cannot be read back.
+    Membership member(const std::string& associationId, const std::string& userId);
     std::vector<Membership> membershipsOf(const std::string& userId);
     int countManagers(const std::string& associationId);
 

@@ -1,6 +1,8 @@
 // The association's members: who they are and their role; its managers (and the admin) add an
-// existing account as member or manager, change a role, remove someone — never the last manager.
+// existing account as member or manager — or invite by mail someone who has none yet —, change a
+// role, withdraw an invitation, remove someone — never the last manager.
 
+#include "billing/Money.h"
 #include "domain/Access.h"
 #include "web/Web.h"
 
@@ -27,6 +29,20 @@ void renderMembers(Pages& pages, http::Request& r, const Actor& actor, const std
         row.emplace("role", words.text(lang, "role_" + toString(m.role)));
         members.push_back(std::move(row));
     }
+    mstch::array invitations;
+    if (canManage) {
+        for (const auto& i : pages.api().invitations.pending(actor, a.id)) {
+            mstch::map row;
+            row.emplace("id", i.id);
+            row.emplace("association_id", a.id);
+            row.emplace("email", i.email);
+            row.emplace("role", words.text(lang, "role_" + toString(i.role)));
+            row.emplace("until", formatDate(i.expiresAt.substr(0, 10), lang));
+            invitations.push_back(std::move(row));
+        }
+    }
+    data.emplace("has_invitations", !invitations.empty());
+    data.emplace("invitations", std::move(invitations));
     data.emplace("id", a.id);
     data.emplace("name", a.name);
     data.emplace("members", std::move(members));
@@ -44,7 +60,8 @@ void registerMembersPages(http::Router& router, Pages& pages) {
         }
         mstch::map data;
         const std::string lang = pages.language(r);
-        if (const auto done = r.query("done"); done == "added" || done == "removed") {
+        if (const auto done = r.query("done");
+            done == "added" || done == "removed" || done == "invited" || done == "withdrawn") {
             data.emplace("notice", pages.words().text(lang, "members_" + *done));
         }
         renderMembers(pages, r, *actor, r.param("id"), 200, std::move(data));
@@ -60,8 +77,19 @@ void registerMembersPages(http::Router& router, Pages& pages) {
         Poco::JSON::Object::Ptr body = new Poco::JSON::Object;
         body->set("email", form.get("email", ""));
         body->set("role", form.get("role", ""));
+        std::string done = "added";
         try {
-            pages.api().associations.addMember(actor, id, body);
+            try {
+                pages.api().associations.addMember(actor, id, body);
+            } catch (const Error& e) {
+                const bool noAccount = !e.fields().empty() && e.fields().front().code == "unknown_user";
+                if (!noAccount) {
+                    throw;
+                }
+                // No account with this address yet: an invitation by mail.
+                pages.api().invitations.invite(actor, id, body, pages.language(r));
+                done = "invited";
+            }
         } catch (const Error& e) {
             if (e.kind() != ErrorKind::Validation && e.kind() != ErrorKind::Conflict) {
                 throw;
@@ -75,8 +103,17 @@ void registerMembersPages(http::Router& router, Pages& pages) {
             renderMembers(pages, r, actor, id, httpStatusOf(e.kind()), std::move(data));
             return;
         }
-        pages.redirect(r, "/associations/" + id + "/members?done=added");
+        pages.redirect(r, "/associations/" + id + "/members?done=" + done);
     }));
+    router.add("POST", "/associations/{id}/invitations/{invitation}/withdraw",
+               pages.page([&pages](http::Request& r) {
+                   const auto post = pages.signedForm(r);
+                   if (!post) {
+                       return;
+                   }
+                   pages.api().invitations.revoke(post->actor, r.param("id"), r.param("invitation"));
+                   pages.redirect(r, "/associations/" + r.param("id") + "/members?done=withdrawn");
+               }));
     router.add("POST", "/associations/{id}/members/{user}/remove", pages.page([&pages](http::Request& r) {
         const auto actor = pages.signedIn(r);
         if (!actor || !pages.form(r)) {

@@ -154,25 +154,31 @@ void renderDashboard(Pages& pages, http::Request& r, const Actor& actor, const s
                      formatDate(period->getValue<std::string>("start"), lang) + " – " +
                          formatDate(Calendar::addDays(period->getValue<std::string>("end"), -1), lang));
     }
-    for (const auto& sub : api.billing.subscriptions(actor, a.id)) {
-        if (sub.status != "active") {
-            continue;
+    // Billing is the managers' and the staff's; a member sees the services and the usage.
+    const bool seesBilling =
+        decide(actor.staffRole, pages.roleIn(actor, a.id), Permission::ViewBilling) == Decision::Allow;
+    data.emplace("sees_billing", seesBilling);
+    if (seesBilling) {
+        for (const auto& sub : api.billing.subscriptions(actor, a.id)) {
+            if (sub.status != "active") {
+                continue;
+            }
+            mstch::map s;
+            const auto plan = api.plans.get(sub.planSlug);
+            s.emplace("plan", lang == "en" ? plan.name.en : plan.name.fr);
+            s.emplace("price", formatMoney(sub.priceCents + sub.membershipCents, lang));
+            s.emplace("interval", words.text(lang, "plan_price_" + sub.interval));
+            data.emplace("subscription", std::move(s));
+            break;
         }
-        mstch::map s;
-        const auto plan = api.plans.get(sub.planSlug);
-        s.emplace("plan", lang == "en" ? plan.name.en : plan.name.fr);
-        s.emplace("price", formatMoney(sub.priceCents + sub.membershipCents, lang));
-        s.emplace("interval", words.text(lang, "plan_price_" + sub.interval));
-        data.emplace("subscription", std::move(s));
-        break;
+        const int64_t credit = api.billing.creditBalance(actor, a.id);
+        if (credit > 0) {
+            data.emplace("credit", formatMoney(credit, lang));
+        }
+        auto invoices = invoiceRows(pages, actor, a.id, lang);
+        data.emplace("has_invoices", !invoices.empty());
+        data.emplace("invoices", std::move(invoices));
     }
-    const int64_t credit = api.billing.creditBalance(actor, a.id);
-    if (credit > 0) {
-        data.emplace("credit", formatMoney(credit, lang));
-    }
-    auto invoices = invoiceRows(pages, actor, a.id, lang);
-    data.emplace("has_invoices", !invoices.empty());
-    data.emplace("invoices", std::move(invoices));
     pages.sendTitled(r, status, "dashboard", a.name, std::move(data));
 }
 

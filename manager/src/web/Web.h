@@ -88,5 +88,6 @@ void registerAdminOverviewPages(http::Router& router, Pages& pages);
 void registerAdminBillingPages(http::Router& router, Pages& pages);
 void registerAdminAuditPages(http::Router& router, Pages& pages);
 void registerAdminPlansPages(http::Router& router, Pages& pages);
+void registerInvitationPages(http::Router& router, Pages& pages);
 
 }  // namespace chatiere::manager::web

@@ -1,0 +1,254 @@
+#include "domain/Invitations.h"
+
+#include "chatiere/manager/Error.h"
+#include "chatiere/manager/Ids.h"
+#include "chatiere/manager/Secrets.h"
+#include "chatiere/manager/Time.h"
+#include "chatiere/manager/Validation.h"
+#include "domain/Associations.h"
+#include "domain/AuditLog.h"
+#include "domain/JsonFields.h"
+#include "domain/Rows.h"
+#include "domain/Users.h"
+
+#include <Poco/Data/RecordSet.h>
+#include <Poco/Data/Statement.h>
+
+namespace chatiere::manager {
+
+using namespace Poco::Data::Keywords;
+
+namespace {
+
+std::vector<Invitation> select(Poco::Data::Session& s, const std::string& where, const std::string& value,
+                               const std::string& at) {
+    Poco::Data::Statement stmt(s);
+    stmt << "SELECT i.id, i.association_id, a.name AS association_name, i.email, i.role, i.invited_by, "
+            "i.created_at, i.expires_at FROM invitations i JOIN associations a ON a.id = i.association_id "
+            "WHERE " +
+                where +
+                " = ? AND i.accepted_at IS NULL AND i.revoked_at IS NULL AND i.expires_at > ? "
+                "ORDER BY i.created_at DESC",
+        bind(value), bind(at);
+    stmt.execute();
+    Poco::Data::RecordSet rs(stmt);
+    std::vector<Invitation> out;
+    for (bool more = rs.moveFirst(); more; more = rs.moveNext()) {
+        Invitation i;
+        i.id = text(rs, "id");
+        i.associationId = text(rs, "association_id");
+        i.associationName = text(rs, "association_name");
+        i.email = text(rs, "email");
+        i.role = memberRoleFrom(text(rs, "role")).value_or(MemberRole::Member);
+        i.invitedBy = text(rs, "invited_by");
+        i.createdAt = text(rs, "created_at");
+        i.expiresAt = text(rs, "expires_at");
+        out.push_back(std::move(i));
+    }
+    return out;
+}
+
+Error invalidToken() {
+    return Error(ErrorKind::BadRequest, "invalid_token",
+                 "This invitation is unknown, used, withdrawn or expired.");
+}
+
+}  // namespace
+
+Poco::JSON::Object invitationToJson(const Invitation& i) {
+    Poco::JSON::Object o(Poco::JSON_PRESERVE_KEY_ORDER);
+    o.set("id", i.id);
+    o.set("association_id", i.associationId);
+    o.set("email", i.email);
+    o.set("role", toString(i.role));
+    o.set("invited_by", i.invitedBy);
+    o.set("created_at", i.createdAt);
+    o.set("expires_at", i.expiresAt);
+    return o;
+}
+
+Invitations::Invitations(Database& db, provisioning::Clock& clock, const Settings& settings,
+                         const PasswordHasher& hasher, Outbox& outbox, AssociationService& associations,
+                         std::function<void()> mailQueued)
+    : db_(db),
+      clock_(clock),
+      settings_(settings),
+      hasher_(hasher),
+      outbox_(outbox),
+      associations_(associations),
+      mailQueued_(std::move(mailQueued)) {}
+
+std::string Invitations::nowText() const {
+    return formatTime(clock_.now());
+}
+
+Invitation Invitations::invite(const Actor& actor, const std::string& associationId,
+                               const Poco::JSON::Object::Ptr& body, const std::string& language) {
+    const Association a = associations_.authorize(actor, associationId, Permission::ManageMembers);
+    FieldErrors errors;
+    JsonFields f(body, errors);
+    const auto email = f.string("email", true, 254);
+    if (email && !isValidEmail(*email)) {
+        errors.add("email", "invalid_email", "This is not a valid e-mail address.");
+    }
+    const auto role = memberRoleFrom(f.string("role", false, 20).value_or("member"));
+    if (!role) {
+        errors.add("role", "invalid_role", "Expected manager or member.");
+    }
+    errors.throwIfAny();
+    auto s = db_.session();
+    Transaction tx(s);
+    if (const auto user = UserRepository(s).findByEmail(*email);
+        user && AssociationRepository(s).roleOf(a.id, user->id)) {
+        throw Error(ErrorKind::Conflict, "already_member", "This person is already a member.",
+                    {{"email", "already_member", "This person is already a member."}});
+    }
+    const std::string at = nowText();
+    // The newest invitation to an address replaces the others.
+    s << "UPDATE invitations SET revoked_at = ? WHERE association_id = ? AND email_key = ? AND accepted_at "
+         "IS NULL "
+         "AND revoked_at IS NULL",
+        bind(at), bind(a.id), bind(emailKey(*email)), now;
+    Invitation i;
+    i.id = newId("inv");
+    i.associationId = a.id;
+    i.associationName = a.name;
+    i.email = *email;
+    i.role = *role;
+    i.invitedBy = actor.label;
+    i.createdAt = at;
+    i.expiresAt = formatTime(clock_.now() + kValidity);
+    const std::string token = newSecretToken();
+    const std::string roleText = toString(i.role);
+    s << "INSERT INTO invitations (id, association_id, email, email_key, role, token_hash, invited_by, "
+         "created_at, "
+         "expires_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        bind(i.id), bind(i.associationId), bind(i.email), bind(emailKey(i.email)), bind(roleText),
+        bind(hashToken(token)), bind(i.invitedBy), bind(i.createdAt), bind(i.expiresAt), now;
+    outbox_.enqueue(s, {i.email,
+                        "invitation",
+                        language == "en" ? "en" : "fr",
+                        {{"association", a.name},
+                         {"inviter", actor.label},
+                         {"link", settings_.publicUrl + "/invitations/accept?token=" + token}}});
+    Poco::JSON::Object details;
+    details.set("email", i.email);
+    details.set("role", roleText);
+    AuditLog::record(s, actor, at, "member.invite", "invitation", i.id, a.id, details);
+    tx.commit();
+    mailQueued_();
+    return i;
+}
+
+std::vector<Invitation> Invitations::pending(const Actor& actor, const std::string& associationId) {
+    associations_.authorize(actor, associationId, Permission::ViewMembers);
+    auto s = db_.session();
+    return select(s, "i.association_id", associationId, nowText());
+}
+
+void Invitations::revoke(const Actor& actor, const std::string& associationId,
+                         const std::string& invitationId) {
+    associations_.authorize(actor, associationId, Permission::ManageMembers);
+    auto s = db_.session();
+    Transaction tx(s);
+    const std::string at = nowText();
+    s << "UPDATE invitations SET revoked_at = ? WHERE id = ? AND association_id = ? AND accepted_at IS NULL "
+         "AND "
+         "revoked_at IS NULL",
+        bind(at), bind(invitationId), bind(associationId), now;
+    int changed = 0;
+    s << "SELECT changes()", into(changed), now;
+    if (changed != 1) {
+        throw Error::notFound("Invitation");
+    }
+    AuditLog::record(s, actor, at, "member.invite_revoke", "invitation", invitationId, associationId);
+    tx.commit();
+}
+
+Invitation Invitations::find(const std::string& token) {
+    if (token.empty() || token.size() > 200) {
+        throw invalidToken();
+    }
+    auto s = db_.session();
+    const auto found = select(s, "i.token_hash", hashToken(token), nowText());
+    if (found.empty()) {
+        throw invalidToken();
+    }
+    return found.front();
+}
+
+bool Invitations::accountExists(const Invitation& invitation) {
+    auto s = db_.session();
+    return UserRepository(s).findByEmail(invitation.email).has_value();
+}
+
+Membership Invitations::accept(const std::string& token, const std::optional<Actor>& signedIn,
+                               const Poco::JSON::Object::Ptr& newAccount, const std::string& clientAddress) {
+    const Invitation invitation = find(token);
+    std::optional<User> account;
+    {
+        auto s = db_.session();
+        account = UserRepository(s).findByEmail(invitation.email);
+    }
+    User joining;
+    if (account) {
+        if (!signedIn || signedIn->userId != account->id) {
+            throw Error(
+                ErrorKind::Forbidden, "wrong_account",
+                "This invitation is for " + invitation.email + ": sign in to that account to accept it.");
+        }
+        joining = *account;
+    } else {
+        FieldErrors errors;
+        JsonFields f(newAccount, errors);
+        const auto name = f.string("name", true, 200);
+        const auto password = f.string("password", true, 1024);
+        if (password) {
+            if (const auto problem = passwordProblem(*password)) {
+                errors.add("password", "weak_password", *problem);
+            }
+        }
+        const auto terms = f.boolean("accept_terms", false);
+        if (!terms || !*terms) {
+            errors.add("accept_terms", "terms_not_accepted", "Accept the terms of service.");
+        }
+        errors.throwIfAny();
+        joining.id = newId("user");
+        joining.email = invitation.email;
+        joining.name = *name;
+        joining.passwordHash = hasher_.hash(*password);  // slow on purpose: before the write lock
+        joining.emailVerified = true;                    // the link came to this address
+        joining.termsVersion = settings_.termsVersion;
+    }
+    auto s = db_.session();
+    Transaction tx(s);
+    const std::string at = nowText();
+    // Used once: whoever marks it first joins.
+    s << "UPDATE invitations SET accepted_at = ? WHERE token_hash = ? AND accepted_at IS NULL AND revoked_at "
+         "IS NULL "
+         "AND expires_at > ?",
+        bind(at), bind(hashToken(token)), bind(at), now;
+    int changed = 0;
+    s << "SELECT changes()", into(changed), now;
+    if (changed != 1) {
+        throw invalidToken();
+    }
+    if (!account) {
+        joining.termsAcceptedAt = at;
+        joining.createdAt = at;
+        UserRepository(s).insert(joining);
+    }
+    AssociationRepository repo(s);
+    repo.addMember(invitation.associationId, joining.id, invitation.role, at);
+    Actor actor{joining.id, joining.email, joining.staffRole, clientAddress};
+    Poco::JSON::Object details;
+    details.set("invitation", invitation.id);
+    details.set("role", toString(invitation.role));
+    details.set("new_account", !account.has_value());
+    AuditLog::record(s, actor, at, "member.join", "membership", invitation.associationId + "/" + joining.id,
+                     invitation.associationId, details);
+    tx.commit();
+    return AssociationRepository(s).member(invitation.associationId, joining.id);
+}
+
+}  // namespace chatiere::manager

@@ -1,0 +1,76 @@
+#pragma once
+
+#include "chatiere/manager/Database.h"
+#include "chatiere/manager/Outbox.h"
+#include "chatiere/manager/PasswordHasher.h"
+#include "chatiere/manager/Settings.h"
+#include "chatiere/provisioning/Clock.h"
+#include "domain/Access.h"
+#include "domain/Actor.h"
+#include "domain/AssociationService.h"
+
+#include <Poco/JSON/Object.h>
+
+#include <chrono>
+#include <functional>
+#include <optional>
+#include <string>
+#include <vector>
+
+namespace chatiere::manager {
+
+struct Invitation {
+    std::string id;
+    std::string associationId;
+    std::string associationName;
+    std::string email;
+    MemberRole role = MemberRole::Member;
+    std::string invitedBy;
+    std::string createdAt;
+    std::string expiresAt;
+};
+
+Poco::JSON::Object invitationToJson(const Invitation& i);
+
+// Someone who has no account yet joins an association: its managers invite an e-mail address
+// with a role; the mailed link (valid a week, once; a new invitation to the same address replaces
+// the old one) lets the person create an account — the address proven by the link — or, when an
+// account has that address, join once signed in to it.
+class Invitations {
+public:
+    static constexpr std::chrono::hours kValidity{24 * 7};
+
+    Invitations(Database& db, provisioning::Clock& clock, const Settings& settings,
+                const PasswordHasher& hasher, Outbox& outbox, AssociationService& associations,
+                std::function<void()> mailQueued);
+
+    // {"email", "role"?: manager|member}; the mail in `language`. Conflict "already_member" when
+    // the address's account is already a member.
+    Invitation invite(const Actor& actor, const std::string& associationId,
+                      const Poco::JSON::Object::Ptr& body, const std::string& language);
+    std::vector<Invitation> pending(const Actor& actor, const std::string& associationId);
+    void revoke(const Actor& actor, const std::string& associationId, const std::string& invitationId);
+
+    // The live invitation of a link; BadRequest "invalid_token" for one unknown, used, revoked or expired.
+    Invitation find(const std::string& token);
+    // Whether an account uses the invitation's address.
+    bool accountExists(const Invitation& invitation);
+    // Joins: as `signedIn` (who must have the invitation's address: Forbidden "wrong_account"
+    // otherwise), or, when no account has the address, as a new account from {"name", "password",
+    // "accept_terms": true}. Returns the membership.
+    Membership accept(const std::string& token, const std::optional<Actor>& signedIn,
+                      const Poco::JSON::Object::Ptr& newAccount, const std::string& clientAddress);
+
+private:
+    std::string nowText() const;
+
+    Database& db_;
+    provisioning::Clock& clock_;
+    const Settings& settings_;
+    const PasswordHasher& hasher_;
+    Outbox& outbox_;
+    AssociationService& associations_;
+    std::function<void()> mailQueued_;
+};
+
+}  // namespace chatiere::manager
