@@ -6,6 +6,8 @@
 
 const { test, before, after } = require('node:test');
 const assert = require('node:assert/strict');
+const fs = require('node:fs');
+const path = require('node:path');
 const { base, admin: adminAccount, launch, visitor: newVisitor, screenshot, expectAccessible, api, adminToken } =
   require('./support');
 
@@ -135,4 +137,45 @@ test('the association’s dashboard is accessible and its forms say what is wron
     await expectAccessible(page, `subscription-preview-${lang}`);
     await context.close();
   }
+});
+
+// The token of the invitation mailed to `to`, from the loopback SMTP server's files.
+async function invitationToken(to) {
+  const dir = path.join(process.env.DAEMON_DIR, 'mail');
+  for (let waited = 0; waited < 20000; waited += 200) {
+    for (const file of fs.readdirSync(dir).filter((f) => f.endsWith('.json'))) {
+      const mail = JSON.parse(fs.readFileSync(path.join(dir, file), 'utf8'));
+      const found = mail.to.includes(to) && mail.body.match(/\/invitations\/accept\?token=([A-Za-z0-9_-]+)/);
+      if (found) return found[1];
+    }
+    await new Promise((resolve) => setTimeout(resolve, 200));
+  }
+  assert.fail(`no invitation mailed to ${to}`);
+}
+
+test('a manager invites someone without an account, who creates one from the mailed link', async () => {
+  const context = await visitor({ locale: 'fr-FR' });
+  const page = await context.newPage();
+  await page.goto(base + '/login');
+  await page.locator('#email').fill('camille@jardins.test');
+  await page.locator('#password').fill('correct horse battery');
+  await page.locator('form.stacked button[type=submit]').click();
+  await page.getByRole('heading', { name: 'Les Jardins partagés' }).waitFor();
+  await page.getByRole('link', { name: 'Gérer les membres' }).click();
+  await page.getByLabel('Son adresse électronique').fill('sacha@jardins.test');
+  await page.getByRole('button', { name: 'Ajouter' }).click();
+  await page.getByText('Invitation envoyée').waitFor();
+  await expectAccessible(page, 'members-invited-fr');
+  await context.close();
+
+  const invited = await visitor({ locale: 'fr-FR' });
+  const sacha = await invited.newPage();
+  await sacha.goto(`${base}/invitations/accept?token=${await invitationToken('sacha@jardins.test')}`);
+  await expectAccessible(sacha, 'invitation-fr');
+  await sacha.getByLabel('Votre nom').fill('Sacha');
+  await sacha.getByLabel('Mot de passe').fill('une phrase de passe');
+  await sacha.getByLabel('J’ai lu et j’accepte les').check();
+  await sacha.getByRole('button', { name: 'Créer mon compte et rejoindre' }).click();
+  await sacha.getByRole('heading', { name: 'Les Jardins partagés' }).waitFor();
+  await invited.close();
 });
