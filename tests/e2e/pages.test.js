@@ -89,7 +89,7 @@ test('an association signs up with JavaScript off, is approved, and its manager 
   await admin.getByRole('heading', { name: 'Vue d’ensemble' }).waitFor();
   await expectAccessible(admin, 'admin-overview-fr');
   for (const [route, name] of [['/admin/associations', 'associations'], ['/admin/invoices', 'invoices'],
-                               ['/admin/audit', 'audit'], ['/admin/plans', 'plans'], ['/admin/plans/new', 'plan-new']]) {
+                               ['/admin/audit', 'audit'], ['/admin/services', 'services'], ['/admin/plans', 'plans'], ['/admin/plans/new', 'plan-new']]) {
     await admin.goto(base + route);
     await expectAccessible(admin, `admin-${name}-fr`);
   }

@@ -115,6 +115,20 @@ TEST_F(AdminConsole, AssociationsAreListedWithAStatusFilter) {
     EXPECT_NE(r.body.find("Chorale"), std::string::npos);
 }
 
+TEST_F(AdminConsole, ServicesAreListedWithTheirAssociationAndAStateFilter) {
+    const auto created = admin_->post("/api/v1/associations/" + a_ + "/services",
+                                      R"({"template": "website", "name": "site-du-jardin"})");
+    ASSERT_EQ(created.status, 202) << created.body;
+    Browser admin = signedIn("admin@chatons.test");
+    auto r = admin.get("/admin/services");
+    ASSERT_EQ(r.status, 200);
+    EXPECT_NE(r.body.find("<th scope=\"row\">site-du-jardin</th>"), std::string::npos) << r.body;
+    EXPECT_NE(r.body.find("Jardin partagé"), std::string::npos);
+    r = admin.get("/admin/services?state=suspended");
+    EXPECT_EQ(r.body.find("site-du-jardin"), std::string::npos);
+    EXPECT_EQ(signedIn("camille@jardin.test").get("/admin/services").status, 404);
+}
+
 TEST_F(AdminConsole, TheTreasurerRecordsAPaymentAndIssuesACreditNote) {
     Browser treasurer = signedIn("tresorier@chatons.test");
     auto r = treasurer.get("/admin/invoices");

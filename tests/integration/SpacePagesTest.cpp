@@ -247,7 +247,8 @@ TEST_F(SpacePages, ManagersAddChangeAndRemoveMembersButKeepOneManager) {
 
     // An address that is not an e-mail address, then the last manager: refused with the reason.
     // (An address without an account gets an invitation: InvitationTest.)
-    r = camille.post("/associations/" + a_ + "/members", {{"email", "personne-nulle-part"}, {"role", "member"}});
+    r = camille.post("/associations/" + a_ + "/members",
+                     {{"email", "personne-nulle-part"}, {"role", "member"}});
     EXPECT_EQ(r.status, 400);
     EXPECT_NE(r.body.find("id=\"email-error\">Erreur : "), std::string::npos) << r.body;
     const std::string camilleId = [&] {

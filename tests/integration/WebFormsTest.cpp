@@ -32,7 +32,8 @@ std::vector<Form> formsOf(const std::string& html) {
     std::vector<Form> out;
     const std::regex form(R"re(<form method="post" action="([^"]+)"([^>]*)>([\s\S]*?)</form>)re");
     for (std::sregex_iterator it(html.begin(), html.end(), form), end; it != end; ++it) {
-        out.push_back({decodeEntities((*it)[1].str()), (*it)[2].str().find("multipart/form-data") != std::string::npos,
+        out.push_back({decodeEntities((*it)[1].str()),
+                       (*it)[2].str().find("multipart/form-data") != std::string::npos,
                        (*it)[3].str().find("<input type=\"hidden\" name=\"csrf_token\" value=\"") !=
                            std::string::npos});
     }
@@ -107,7 +108,7 @@ TEST(WebForms, EveryFormCarriesItsTokenAndIsRefusedWithoutIt) {
           "/associations/" + a + "/members", "/associations/" + a + "/subscription?offer=asso-web:month"}},
         {&staff,
          {"/admin", "/admin/signups", "/admin/associations", "/admin/invoices", "/admin/invoices/" + invoice,
-          "/admin/audit", "/admin/plans", "/admin/plans/new", "/admin/plans/asso-web"}},
+          "/admin/audit", "/admin/services", "/admin/plans", "/admin/plans/new", "/admin/plans/asso-web"}},
     };
     std::set<std::string> actions;
     for (const auto& [browser, paths] : visits) {

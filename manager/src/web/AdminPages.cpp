@@ -1,6 +1,7 @@
 // The admin console's associations: the sign-ups waiting for a decision (the admins' notification
 // mail links here), approved or rejected with a reason; and every association with its status,
-// plan and services, each leading to its space. Staff only: others get 404.
+// plan and services, each leading to its space; every service with its association, state,
+// health and address. Staff only: others get 404.
 
 #include "billing/Money.h"
 #include "web/Web.h"
@@ -84,9 +85,63 @@ void renderAssociations(Pages& pages, http::Request& r, const Actor& actor) {
     pages.send(r, 200, "admin_associations", "admin_associations_title", std::move(data));
 }
 
+void renderServices(Pages& pages, http::Request& r, const Actor& actor) {
+    const std::string lang = pages.language(r);
+    const auto& words = pages.words();
+    auto& api = pages.api();
+    const std::string filter = r.query("state").value_or("");
+    mstch::array rows;
+    for (const auto& a : api.associations.list(actor, "", 1000, std::nullopt)) {
+        for (const auto& s : api.services.list(actor, a.id)) {
+            if (s.state == "deleted" || (!filter.empty() && s.displayState() != filter)) {
+                continue;
+            }
+            mstch::map row;
+            row.emplace("name", s.name);
+            row.emplace("association", a.name);
+            row.emplace("association_id", a.id);
+            const auto* manifest = api.catalogue.find(s.templateName);
+            row.emplace("template",
+                        manifest ? (lang == "en" ? manifest->title.en : manifest->title.fr) : s.templateName);
+            std::string state = words.text(lang, "state_" + s.displayState());
+            for (const auto& reason : s.suspendedFor) {
+                state += " · " + words.text(lang, "reason_" + reason);
+            }
+            row.emplace("state", state);
+            row.emplace("health", words.text(lang, "health_" + s.health));
+            row.emplace("degraded", s.health == "degraded" || s.state == "failed");
+            if (s.endpoint) {
+                row.emplace("endpoint", *s.endpoint);
+            }
+            row.emplace("resources", std::to_string(s.vcpus) + " vCPU · " + std::to_string(s.memoryMib) +
+                                         " " + words.text(lang, "unit_mib") + " · " +
+                                         std::to_string(s.diskGib) + " " + words.text(lang, "unit_gib"));
+            rows.push_back(std::move(row));
+        }
+    }
+    mstch::array states;
+    for (const char* st : {"requested", "provisioning", "active", "suspended", "failed", "deleting"}) {
+        mstch::map o;
+        o.emplace("value", std::string(st));
+        o.emplace("label", words.text(lang, std::string("state_") + st));
+        o.emplace("selected", filter == st);
+        states.push_back(std::move(o));
+    }
+    mstch::map data;
+    data.emplace("has_services", !rows.empty());
+    data.emplace("services", std::move(rows));
+    data.emplace("states", std::move(states));
+    pages.send(r, 200, "admin_services", "admin_services_title", std::move(data));
+}
+
 }  // namespace
 
 void registerAdminPages(http::Router& router, Pages& pages) {
+    router.add("GET", "/admin/services", pages.page([&pages](http::Request& r) {
+        if (const auto actor = pages.staff(r)) {
+            renderServices(pages, r, *actor);
+        }
+    }));
     router.add("GET", "/admin/associations", pages.page([&pages](http::Request& r) {
         if (const auto actor = pages.staff(r)) {
             renderAssociations(pages, r, *actor);
