@@ -54,7 +54,13 @@ Poco::Data::Session Database::session() {
     Poco::Data::Session s = pool_->get();
     sqlite3* db = Poco::Data::SQLite::Utility::dbHandle(s);
     sqlite3_busy_timeout(db, 10000);
-    exec(db, "PRAGMA foreign_keys=ON; PRAGMA synchronous=NORMAL;");
+    // A connection keeps its pragmas: set them on a new one only (foreign keys are off on a new
+    // connection, and reading that flag parses no SQL — a page takes a dozen sessions).
+    int foreignKeys = 0;
+    sqlite3_db_config(db, SQLITE_DBCONFIG_ENABLE_FKEY, -1, &foreignKeys);
+    if (!foreignKeys) {
+        exec(db, "PRAGMA foreign_keys=ON; PRAGMA synchronous=NORMAL;");
+    }
     return s;
 }
 

@@ -45,6 +45,32 @@ TEST(Database, ForeignKeysAreEnforcedOnEveryConnection) {
                       now));
 }
 
+TEST(Database, EverySessionHasItsPragmasWhetherItsConnectionIsNewOrReused) {
+    TempDir dir;
+    Database db(dir.file("c.db"), 4);
+    db.migrate();
+    // Many at once (new connections), then one by one (reused ones).
+    std::vector<Poco::Data::Session> held;
+    for (int i = 0; i < 4; ++i) {
+        held.push_back(db.session());
+    }
+    const auto check = [](Poco::Data::Session& s) {
+        int foreignKeys = 0, synchronous = -1;
+        s << "PRAGMA foreign_keys", into(foreignKeys), now;
+        s << "PRAGMA synchronous", into(synchronous), now;
+        EXPECT_EQ(foreignKeys, 1);
+        EXPECT_EQ(synchronous, 1);  // NORMAL
+    };
+    for (auto& s : held) {
+        check(s);
+    }
+    held.clear();
+    for (int i = 0; i < 10; ++i) {
+        auto s = db.session();
+        check(s);
+    }
+}
+
 TEST(Database, RefusesASchemaNewerThanItKnows) {
     TempDir dir;
     Database db(dir.file("c.db"));
