@@ -27,11 +27,6 @@ const std::string kPlan = R"({"slug": "asso-web", "name": {"fr": "Site web", "en
 
 const std::string kNnbsp = "\u202f";
 
-// mstch writes '/' as &#x2F; in values.
-std::string decoded(std::string html) {
-    return std::regex_replace(html, std::regex("&#x2F;"), "/");
-}
-
 std::size_t count(const std::string& text, const std::string& what) {
     std::size_t n = 0;
     for (auto at = text.find(what); at != std::string::npos; at = text.find(what, at + what.size())) {
@@ -117,7 +112,7 @@ TEST_F(StatusPage, AvailabilityPerKindAndIncidentsInFrenchWithoutTenantNames) {
     auto r = visitor.get("/status");
     ASSERT_EQ(r.status, 200) << r.body;
     EXPECT_NE(r.headers["Content-Security-Policy"].find("default-src 'self'"), std::string::npos);
-    const std::string page = decoded(r.body);
+    const std::string page = decodeEntities(r.body);
     EXPECT_NE(page.find("<html lang=\"fr\">"), std::string::npos);
     EXPECT_NE(page.find("<h1>État des services</h1>"), std::string::npos);
     EXPECT_NE(page.find("Période : 16/11/2026 – 15/12/2026"), std::string::npos) << page;
@@ -181,7 +176,7 @@ TEST_F(StatusPage, InEnglish) {
     Browser visitor(d_.daemon().port());
     const auto r = visitor.get("/status?lang=en");
     ASSERT_EQ(r.status, 200);
-    const std::string page = decoded(r.body);
+    const std::string page = decodeEntities(r.body);
     EXPECT_NE(page.find("<html lang=\"en\">"), std::string::npos);
     EXPECT_NE(page.find("<h1>Service status</h1>"), std::string::npos);
     EXPECT_NE(page.find("<h3 id=\"kind-website\">Website</h3>"), std::string::npos);
@@ -245,7 +240,7 @@ TEST_F(StatusPage, TheJsonApiGivesTheSameFiguresToAnyone) {
     EXPECT_EQ(mine[1]->getValue<std::string>("ended_at"), "2026-12-10T09:30:00Z");
 
     // The page shows the same 30-day figure (floored to the hundredth there, rounded here).
-    const std::string page = decoded(Browser(d_.daemon().port()).get("/status?lang=en").body);
+    const std::string page = decodeEntities(Browser(d_.daemon().port()).get("/status?lang=en").body);
     EXPECT_NE(page.find("<strong>97.14%</strong>"), std::string::npos);
 }
 
@@ -253,7 +248,7 @@ TEST_F(StatusPage, WithoutAnyCheckEveryDayHasNoData) {
     Browser visitor(d_.daemon().port());
     const auto r = visitor.get("/status");
     ASSERT_EQ(r.status, 200) << r.body;
-    const std::string page = decoded(r.body);
+    const std::string page = decodeEntities(r.body);
     EXPECT_NE(page.find("Sur 30 jours : <strong>pas de données</strong>"), std::string::npos) << page;
     EXPECT_EQ(count(page, "<li class=\"day day-none\""), 30u);
     const auto api = d_.client().get("/api/v1/status").json();

@@ -17,10 +17,6 @@ namespace {
 const std::vector<std::string> kStatuses = {"draft", "finalized", "overdue", "paid", "cancelled"};
 const std::vector<std::string> kMethods = {"transfer", "cheque", "cash", "card", "helloasso"};
 
-std::string today(Pages& pages) {
-    return pages.api().calendar.dateOf(pages.api().clock.now());
-}
-
 std::map<std::string, std::string> associationNames(Pages& pages, const Actor& actor) {
     std::map<std::string, std::string> names;
     for (const auto& a : pages.api().associations.list(actor, "", 1000, std::nullopt)) {
@@ -45,7 +41,7 @@ void renderInvoices(Pages& pages, http::Request& r, const Actor& actor, int stat
     const std::string lang = pages.language(r);
     const auto& words = pages.words();
     const std::string filter = r.query("status").value_or("");
-    const std::string day = today(pages);
+    const std::string day = pages.today();
     const auto names = associationNames(pages, actor);
     mstch::array rows;
     for (const auto& i : pages.api().billing.invoices(actor, std::nullopt, 200)) {
@@ -126,7 +122,7 @@ void renderInvoice(Pages& pages, http::Request& r, const Actor& actor, const std
         methods.push_back(std::move(o));
     }
     data.emplace("methods", std::move(methods));
-    data.emplace("today", today(pages));
+    data.emplace("today", pages.today());
     pages.send(r, status, "admin_invoice", "admin_invoice_title", std::move(data));
 }
 
@@ -157,6 +153,30 @@ void setAmount(Poco::JSON::Object& body, const std::string& text, const std::str
                     {{field, "invalid_amount", "An amount in euros."}});
     }
     body.set(field, *cents);
+}
+
+// A form posted on one invoice's page: `act` runs, then back to the page saying `done`; a refusal
+// shows the page again with each error by its field (`prefix` + field) and the `kept` fields typed.
+void invoiceAction(
+    Pages& pages, http::Request& r, const std::string& prefix, const std::vector<std::string>& kept,
+    const std::string& done,
+    const std::function<void(const Actor&, const std::string&, const Poco::Net::NameValueCollection&)>& act) {
+    const auto post = pages.staffForm(r);
+    if (!post) {
+        return;
+    }
+    const std::string id = r.param("id");
+    try {
+        act(post->actor, id, post->form);
+    } catch (const Error& e) {
+        mstch::map typed;
+        for (const auto& field : kept) {
+            typed.emplace(prefix + field, post->form.get(field, ""));
+        }
+        renderRefusal(pages, r, post->actor, id, e, prefix, std::move(typed));
+        return;
+    }
+    pages.redirect(r, "/admin/invoices/" + id + "?done=" + done);
 }
 
 }  // namespace
@@ -211,68 +231,35 @@ void registerAdminBillingPages(http::Router& router, Pages& pages) {
         renderInvoice(pages, r, *actor, r.param("id"), 200, std::move(data));
     }));
     router.add("POST", "/admin/invoices/{id}/finalize", pages.page([&pages](http::Request& r) {
-        const auto actor = pages.staff(r);
-        if (!actor || !pages.form(r)) {
-            return;
-        }
-        const std::string id = r.param("id");
-        try {
-            pages.api().billing.finalizeDraft(*actor, id);
-        } catch (const Error& e) {
-            renderRefusal(pages, r, *actor, id, e, "", {});
-            return;
-        }
-        pages.redirect(r, "/admin/invoices/" + id + "?done=finalized");
+        invoiceAction(pages, r, "", {}, "finalized",
+                      [&pages](const Actor& actor, const std::string& id, auto&) {
+                          pages.api().billing.finalizeDraft(actor, id);
+                      });
     }));
     router.add("POST", "/admin/invoices/{id}/payments", pages.page([&pages](http::Request& r) {
-        const auto post = pages.staffForm(r);
-        if (!post) {
-            return;
-        }
-        const Actor& actor = post->actor;
-        const auto& form = post->form;
-        const std::string id = r.param("id");
-        mstch::map kept;
-        kept.emplace("pay_amount", form.get("amount", ""));
-        kept.emplace("pay_reference", form.get("reference", ""));
-        try {
-            Poco::JSON::Object::Ptr body = new Poco::JSON::Object;
-            setAmount(*body, form.get("amount", ""), "amount_cents", true);
-            body->set("method", form.get("method", ""));
-            if (const std::string ref = form.get("reference", ""); !ref.empty()) {
-                body->set("reference", ref);
-            }
-            if (const std::string date = form.get("date", ""); !date.empty()) {
-                body->set("date", date);
-            }
-            pages.api().billing.recordPayment(actor, id, body);
-        } catch (const Error& e) {
-            renderRefusal(pages, r, actor, id, e, "pay_", std::move(kept));
-            return;
-        }
-        pages.redirect(r, "/admin/invoices/" + id + "?done=paid");
+        invoiceAction(
+            pages, r, "pay_", {"amount", "reference"}, "paid",
+            [&pages](const Actor& actor, const std::string& id, const Poco::Net::NameValueCollection& form) {
+                Poco::JSON::Object::Ptr body = new Poco::JSON::Object;
+                setAmount(*body, form.get("amount", ""), "amount_cents", true);
+                body->set("method", form.get("method", ""));
+                for (const char* optional : {"reference", "date"}) {
+                    if (const std::string v = form.get(optional, ""); !v.empty()) {
+                        body->set(optional, v);
+                    }
+                }
+                pages.api().billing.recordPayment(actor, id, body);
+            });
     }));
     router.add("POST", "/admin/invoices/{id}/credit-notes", pages.page([&pages](http::Request& r) {
-        const auto post = pages.staffForm(r);
-        if (!post) {
-            return;
-        }
-        const Actor& actor = post->actor;
-        const auto& form = post->form;
-        const std::string id = r.param("id");
-        mstch::map kept;
-        kept.emplace("credit_amount", form.get("amount", ""));
-        kept.emplace("credit_reason", form.get("reason", ""));
-        try {
-            Poco::JSON::Object::Ptr body = new Poco::JSON::Object;
-            setAmount(*body, form.get("amount", ""), "amount_cents", false);
-            body->set("reason", form.get("reason", ""));
-            pages.api().billing.creditNote(actor, id, body);
-        } catch (const Error& e) {
-            renderRefusal(pages, r, actor, id, e, "credit_", std::move(kept));
-            return;
-        }
-        pages.redirect(r, "/admin/invoices/" + id + "?done=credited");
+        invoiceAction(
+            pages, r, "credit_", {"amount", "reason"}, "credited",
+            [&pages](const Actor& actor, const std::string& id, const Poco::Net::NameValueCollection& form) {
+                Poco::JSON::Object::Ptr body = new Poco::JSON::Object;
+                setAmount(*body, form.get("amount", ""), "amount_cents", false);
+                body->set("reason", form.get("reason", ""));
+                pages.api().billing.creditNote(actor, id, body);
+            });
     }));
 }
 

@@ -61,8 +61,7 @@ std::optional<Actor> Pages::staff(http::Request& r) {
     return actor;
 }
 
-std::optional<Pages::SignedForm> Pages::staffForm(http::Request& r) {
-    auto actor = staff(r);
+std::optional<Pages::SignedForm> Pages::withForm(http::Request& r, std::optional<Actor> actor) {
     if (!actor) {
         return std::nullopt;
     }
@@ -73,16 +72,16 @@ std::optional<Pages::SignedForm> Pages::staffForm(http::Request& r) {
     return SignedForm{std::move(*actor), std::move(*fields)};
 }
 
+std::optional<Pages::SignedForm> Pages::staffForm(http::Request& r) {
+    return withForm(r, staff(r));
+}
+
 std::optional<Pages::SignedForm> Pages::signedForm(http::Request& r) {
-    auto actor = signedIn(r);
-    if (!actor) {
-        return std::nullopt;
-    }
-    auto fields = form(r);
-    if (!fields) {
-        return std::nullopt;
-    }
-    return SignedForm{std::move(*actor), std::move(*fields)};
+    return withForm(r, signedIn(r));
+}
+
+std::string Pages::today() const {
+    return api_.calendar.dateOf(api_.clock.now());
 }
 
 std::optional<MemberRole> Pages::roleIn(const Actor& actor, const std::string& associationId) {

@@ -120,8 +120,8 @@ void renderDashboard(Pages& pages, http::Request& r, const Actor& actor, const s
     const auto& words = pages.words();
     auto& api = pages.api();
     const Association a = api.associations.authorize(actor, associationId, Permission::ViewAssociation);
-    const bool canManage =
-        decide(actor.staffRole, pages.roleIn(actor, a.id), Permission::ManageServices) == Decision::Allow;
+    const auto role = pages.roleIn(actor, a.id);
+    const bool canManage = decide(actor.staffRole, role, Permission::ManageServices) == Decision::Allow;
     mstch::map data = std::move(extra);
     data.emplace("id", a.id);
     data.emplace("name", a.name);
@@ -130,8 +130,7 @@ void renderDashboard(Pages& pages, http::Request& r, const Actor& actor, const s
     auto services = serviceRows(pages, actor, a.id, lang, canManage);
     data.emplace("has_services", !services.empty());
     data.emplace("services", std::move(services));
-    data.emplace("can_export", decide(actor.staffRole, pages.roleIn(actor, a.id),
-                                      Permission::ManageMembers) == Decision::Allow);
+    data.emplace("can_export", decide(actor.staffRole, role, Permission::ManageMembers) == Decision::Allow);
     const bool canCreate = canManage && a.status == "active";
     data.emplace("can_create", canCreate);
     if (canCreate) {
@@ -155,8 +154,7 @@ void renderDashboard(Pages& pages, http::Request& r, const Actor& actor, const s
                          formatDate(Calendar::addDays(period->getValue<std::string>("end"), -1), lang));
     }
     // Billing is the managers' and the staff's; a member sees the services and the usage.
-    const bool seesBilling =
-        decide(actor.staffRole, pages.roleIn(actor, a.id), Permission::ViewBilling) == Decision::Allow;
+    const bool seesBilling = decide(actor.staffRole, role, Permission::ViewBilling) == Decision::Allow;
     data.emplace("sees_billing", seesBilling);
     if (seesBilling) {
         for (const auto& sub : api.billing.subscriptions(actor, a.id)) {

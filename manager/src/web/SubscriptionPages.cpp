@@ -142,7 +142,7 @@ void renderSubscription(Pages& pages, http::Request& r, const Actor& actor, cons
     const Association a = api.associations.authorize(actor, associationId, Permission::ViewBilling);
     const bool canManage =
         decide(actor.staffRole, pages.roleIn(actor, a.id), Permission::ManageSubscription) == Decision::Allow;
-    const std::string today = api.calendar.dateOf(api.clock.now());
+    const std::string today = pages.today();
     const auto current = activeSubscription(pages, actor, a.id);
     data.emplace("id", a.id);
     data.emplace("name", a.name);

@@ -56,6 +56,8 @@ public:
     std::optional<SignedForm> signedForm(http::Request& r);
     // The same for a staff member (404 for anyone else).
     std::optional<SignedForm> staffForm(http::Request& r);
+    // The installation's today, "YYYY-MM-DD".
+    std::string today() const;
     // A signed-in staff member; the login page for a visitor (nullopt: answered), 404 for anyone else.
     std::optional<Actor> staff(http::Request& r);
     // The user's role in the association; nullopt when not a member.
@@ -67,6 +69,8 @@ public:
     http::Router::Handler page(std::function<void(http::Request&)> handler);
 
 private:
+    std::optional<SignedForm> withForm(http::Request& r, std::optional<Actor> actor);
+
     api::ApiContext& api_;
     const PageRenderer& renderer_;
 };
