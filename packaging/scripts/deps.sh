@@ -5,7 +5,7 @@
 set -euo pipefail
 what=${1:-test}
 
-build_pkgs=(build-essential cmake ninja-build pkg-config git
+build_pkgs=(build-essential cmake ninja-build pkg-config git ccache
             libpoco-dev libvirt-dev libssl-dev libsqlite3-dev libargon2-dev
             libgtest-dev libgmock-dev libhowardhinnant-date-dev tzdata
             libhpdf-dev fonts-dejavu-core libmstch-dev)

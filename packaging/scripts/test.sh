@@ -1,11 +1,65 @@
 #!/usr/bin/env bash
-# The README's test command: installs what is missing, builds, runs the whole test suite.
+# The README's test command: installs what is missing, builds, runs the whole test suite, tier by
+# tier (unit, integration, system, e2e, then anything unlabelled), and prints the time of each.
 # Usage (as root on Debian 12): bash packaging/scripts/test.sh
 set -euo pipefail
 cd "$(dirname "$0")/../.."
+src=$PWD
+started=$(date +%s)
+lap=$started
+timings=()
+# Records the seconds since the last mark under the name $1.
+mark() {
+  local now
+  now=$(date +%s)
+  timings+=("$(printf '%-14s %5d s' "$1" $((now - lap)))")
+  lap=$now
+}
+report() {
+  echo "--- test.sh: time by tier"
+  printf '  %s\n' "${timings[@]}"
+  echo "  total          $(( $(date +%s) - started )) s"
+}
+trap report EXIT
+
 bash packaging/scripts/deps.sh test
 # The system tests run real QEMU guests on the local libvirtd.
 bash packaging/scripts/libvirtd.sh
-cmake --preset default
+mark "install"
+# ccache (installed by deps.sh) makes a rebuild of an unchanged file free, also from another clone
+# of the repository on the same machine: paths are taken relative to the source folder.
+export CCACHE_BASEDIR="$src" CCACHE_NOHASHDIR=1
+cmake --preset default -DCMAKE_CXX_COMPILER_LAUNCHER=ccache -DCMAKE_C_COMPILER_LAUNCHER=ccache
 cmake --build --preset default
-ctest --preset default
+mark "build"
+status=0
+passed=0
+failed=0
+log=$(mktemp)
+# Runs ctest with the label filter "$@", adds its counts to the totals.
+run_tier() {
+  ctest --preset default "$@" 2>&1 | tee "$log" || status=1
+  local line
+  line=$(grep -E 'tests passed, [0-9]+ tests? failed out of [0-9]+' "$log" | tail -1 || true)
+  if [ -n "$line" ]; then
+    local total bad
+    total=$(sed -E 's/.*out of ([0-9]+).*/\1/' <<<"$line")
+    bad=$(sed -E 's/.*passed, ([0-9]+) tests? failed.*/\1/' <<<"$line")
+    passed=$((passed + total - bad))
+    failed=$((failed + bad))
+  fi
+}
+for tier in unit integration system e2e; do
+  run_tier -L "^${tier}\$"
+  mark "$tier"
+done
+# Whatever carries none of the tiers' labels.
+if ctest --test-dir build -N -LE '^(unit|integration|system|e2e)$' | grep -q 'Total Tests: [1-9]'; then
+  run_tier -LE '^(unit|integration|system|e2e)$'
+  mark "other"
+fi
+rm -f "$log"
+report
+trap - EXIT
+echo "$passed passed, $failed failed"
+exit "$status"
