@@ -24,6 +24,7 @@
 #include "http/Router.h"
 #include "monitoring/HealthMonitor.h"
 #include "monitoring/Metrics.h"
+#include "monitoring/MetricsToken.h"
 #include "monitoring/QuotaLadder.h"
 #include "monitoring/ServerOverview.h"
 #include "monitoring/StatusReport.h"
@@ -160,6 +161,7 @@ void Daemon::start() {
         std::filesystem::create_directories(dbDir);
     }
     p.lock = std::make_unique<InstanceLock>(s.lockPath());
+    ensureMetricsToken(metricsTokenPath(s));  // Prometheus's bearer_token_file
     p.db = std::make_unique<Database>(s.dbPath, s.httpThreads + 8);
     const int applied = p.db->migrate();
     if (applied > 0) {

@@ -20,8 +20,12 @@ const std::set<std::string> kMetrics = {"cpu_time", "memory_used", "disk_used", 
 const std::set<std::string> kSources = {"association.name", "association.id", "service.name", "service.id",
                                         "generated_secret"};
 const std::set<std::string> kManifestKeys = {
-    "name",   "kind",    "title",        "description", "resources",  "ports", "http_endpoint",
-    "health", "metrics", "domain_types", "config",      "domain_xml", "image"};
+    "name",          "kind",   "title",   "description",  "resources", "ports",      "host_services",
+    "http_endpoint", "health", "metrics", "domain_types", "config",    "domain_xml", "image"};
+constexpr const char* kQemuNamespace = "xmlns:qemu='http://libvirt.org/schemas/domain/qemu/1.0'";
+// What would give a guest a network of its own making, around the fence guestNetwork() draws.
+const std::vector<std::string> kNetworkMarkup = {"<interface", "<qemu:commandline", "<qemu:arg",
+                                                 "-netdev",    "hostfwd",           "guestfwd"};
 
 std::string readFile(const std::filesystem::path& file) {
     std::ifstream in(file);
@@ -215,6 +219,27 @@ Manifest Catalogue::loadManifest(const std::filesystem::path& folder) {
         }
         m.ports.push_back(port);
     }
+    if (r.has("host_services")) {
+        const auto services = r.array("host_services");
+        for (std::size_t i = 0; i < services->size(); ++i) {
+            const Reader h = r.element("host_services", i);
+            h.onlyKeys({"name", "guest_port", "host_port"});
+            HostService service{h.string("name"), h.integer("guest_port", 1, 65535),
+                                h.integer("host_port", 1, 65535)};
+            if (!isName(service.name)) {
+                h.fail("name", "lower-case letters, digits, - and _ only");
+            }
+            for (const auto& other : m.hostServices) {
+                if (other.name == service.name) {
+                    h.fail("name", "two host services named '" + service.name + "'");
+                }
+                if (other.guestPort == service.guestPort) {
+                    h.fail("guest_port", "two host services on port " + std::to_string(service.guestPort));
+                }
+            }
+            m.hostServices.push_back(service);
+        }
+    }
     if (r.has("http_endpoint")) {
         m.httpEndpoint = r.string("http_endpoint");
         if (!m.port(*m.httpEndpoint)) {
@@ -268,6 +293,21 @@ Manifest Catalogue::loadManifest(const std::filesystem::path& folder) {
         r.fail("domain_xml", "a file name in the template's folder");
     }
     m.domainXml = readFile(folder / domainFile);
+    const std::string domainPath = (folder / domainFile).string();
+    for (const auto& markup : kNetworkMarkup) {
+        if (m.domainXml.find(markup) != std::string::npos) {
+            throw TemplateError(
+                domainPath + ": has " + markup +
+                ": Chatière adds the guest's network itself (template.json's ports and host_services)");
+        }
+    }
+    if (m.domainXml.find(kQemuNamespace) == std::string::npos) {
+        throw TemplateError(domainPath + ": the <domain> element must declare " +
+                            std::string(kQemuNamespace));
+    }
+    if (m.domainXml.find("</domain>") == std::string::npos) {
+        throw TemplateError(domainPath + ": no </domain>");
+    }
 
     const Reader image = r.object("image");
     image.onlyKeys({"recipe", "kernel", "initrd"});
@@ -334,6 +374,41 @@ std::string escapeXml(const std::string& text) {
     return out;
 }
 
+std::string guestNetwork(const Manifest& manifest, const std::map<std::string, std::string>& values) {
+    // Every number is checked to be one, so nothing can add an option to QEMU's comma-separated list.
+    std::string netdev = "user,id=n0,restrict=on,ipv6=off";
+    for (const auto& port : manifest.ports) {
+        const std::string key = "host_port_" + port.name;
+        const auto it = values.find(key);
+        if (it == values.end()) {
+            throw TemplateError(manifest.name + " domain XML: no value for " + key);
+        }
+        const std::string& hostPort = it->second;
+        const bool isPort =
+            !hostPort.empty() && hostPort.size() <= 5 &&
+            std::all_of(hostPort.begin(), hostPort.end(), [](char c) { return c >= '0' && c <= '9'; }) &&
+            std::stoi(hostPort) >= 1 && std::stoi(hostPort) <= 65535;
+        if (!isPort) {
+            throw TemplateError(manifest.name + " domain XML: " + key + " is not a port number: '" +
+                                hostPort + "'");
+        }
+        netdev +=
+            ",hostfwd=" + port.protocol + ":127.0.0.1:" + hostPort + "-:" + std::to_string(port.guestPort);
+    }
+    for (const auto& service : manifest.hostServices) {
+        netdev += ",guestfwd=tcp:" + std::string(kHostServiceAddress) + ":" +
+                  std::to_string(service.guestPort) + "-tcp:127.0.0.1:" + std::to_string(service.hostPort);
+    }
+    return "  <qemu:commandline>\n"
+           "    <qemu:arg value='-netdev'/>\n"
+           "    <qemu:arg value='" +
+           escapeXml(netdev) +
+           "'/>\n"
+           "    <qemu:arg value='-device'/>\n"
+           "    <qemu:arg value='virtio-net-pci,netdev=n0,addr=0x9'/>\n"
+           "  </qemu:commandline>\n";
+}
+
 std::string renderDomainXml(const Manifest& manifest, const std::map<std::string, std::string>& values) {
     const std::string& text = manifest.domainXml;
     std::string out;
@@ -342,6 +417,11 @@ std::string renderDomainXml(const Manifest& manifest, const std::map<std::string
         const std::size_t open = text.find("{{", pos);
         if (open == std::string::npos) {
             out.append(text, pos, std::string::npos);
+            const std::size_t end = out.rfind("</domain>");
+            if (end == std::string::npos) {
+                throw TemplateError(manifest.name + " domain XML: no </domain>");
+            }
+            out.insert(end, guestNetwork(manifest, values));
             return out;
         }
         const std::size_t close = text.find("}}", open + 2);

@@ -66,6 +66,16 @@ public:
         text.replace(at, from.size(), to);
         std::ofstream(file) << text;
     }
+    // Replaces the first occurrence of `from` in website/domain.xml.
+    void editDomain(const std::string& from, const std::string& to) {
+        const auto file = root_ / "website" / "domain.xml";
+        std::string text = read(file);
+        const auto at = text.find(from);
+        ASSERT_NE(at, std::string::npos) << from;
+        text.replace(at, from.size(), to);
+        std::ofstream(file) << text;
+    }
+    Manifest load() { return Catalogue::loadManifest(root_ / "website"); }
     std::string loadError() {
         try {
             Catalogue::load(root_);
@@ -152,4 +162,82 @@ TEST(Catalogue, ErrorsNameTheFileAndTheField) {
 TEST(Catalogue, EscapeXml) {
     EXPECT_EQ(escapeXml("a<b>&'\"c"), "a&lt;b&gt;&amp;&apos;&quot;c");
     EXPECT_EQ(escapeXml("Élan"), "Élan");
+}
+
+// The only network a guest gets: the host reaches its declared ports on 127.0.0.1, and it reaches
+// nothing of the host (restrict=on, no IPv6) unless its template declares a host service.
+TEST(Catalogue, EveryGuestIsFencedOffTheHost) {
+    const Catalogue catalogue = Catalogue::load(kCatalogue);
+    const std::string xml = renderDomainXml(*catalogue.find("website"), websiteValues("Jardin"));
+    EXPECT_NE(xml.find("<qemu:arg value='user,id=n0,restrict=on,ipv6=off,hostfwd=tcp:127.0.0.1:20001-:80'/>"),
+              std::string::npos)
+        << xml;
+    EXPECT_EQ(xml.find("guestfwd"), std::string::npos) << "the website needs nothing of the host";
+    EXPECT_EQ(xml.find("<interface"), std::string::npos);
+    EXPECT_LT(xml.find("</qemu:commandline>"), xml.find("</domain>"));
+}
+
+TEST(Catalogue, ADeclaredHostServiceIsTheOnlyWayOut) {
+    Scratch scratch;
+    scratch.edit("\"http_endpoint\"",
+                 "\"host_services\": [{\"name\": \"mail_front\", \"guest_port\": 25, \"host_port\": 2525}],\n"
+                 "  \"http_endpoint\"");
+    const Manifest m = scratch.load();
+    ASSERT_EQ(m.hostServices.size(), 1u);
+    EXPECT_EQ(m.hostServices[0].name, "mail_front");
+    const std::string xml = renderDomainXml(m, websiteValues("Jardin"));
+    EXPECT_NE(xml.find("user,id=n0,restrict=on,ipv6=off,hostfwd=tcp:127.0.0.1:20001-:80,"
+                       "guestfwd=tcp:10.0.2.100:25-tcp:127.0.0.1:2525'"),
+              std::string::npos)
+        << xml;
+}
+
+TEST(Catalogue, HostPortsCannotAddNetworkOptions) {
+    const Catalogue catalogue = Catalogue::load(kCatalogue);
+    for (const std::string bad : {"20001,restrict=off", "0", "65536", "", "-1", "2e4", "123456"}) {
+        auto values = websiteValues("Jardin");
+        values["host_port_http"] = bad;
+        EXPECT_THROW(renderDomainXml(*catalogue.find("website"), values), TemplateError) << bad;
+    }
+    auto values = websiteValues("Jardin");
+    values.erase("host_port_http");
+    EXPECT_THROW(renderDomainXml(*catalogue.find("website"), values), TemplateError);
+}
+
+TEST(Catalogue, ATemplateCannotBringItsOwnNetwork) {
+    const std::vector<std::string> own = {"<interface type='user'><model type='virtio'/></interface>",
+                                          "</devices><qemu:commandline><qemu:arg value='-nic'/><qemu:arg "
+                                          "value='user'/></qemu:commandline><devices>",
+                                          "<!-- -netdev user,hostfwd=tcp::80-:80 -->"};
+    for (const auto& markup : own) {
+        Scratch scratch;
+        scratch.editDomain("<memballoon", markup + "<memballoon");
+        const std::string error = scratch.loadError();
+        EXPECT_NE(error.find("website/domain.xml"), std::string::npos) << markup << ": " << error;
+        EXPECT_NE(error.find("network"), std::string::npos) << markup << ": " << error;
+    }
+    Scratch scratch;
+    scratch.editDomain(" xmlns:qemu='http://libvirt.org/schemas/domain/qemu/1.0'", "");
+    EXPECT_NE(scratch.loadError().find("xmlns:qemu"), std::string::npos) << scratch.loadError();
+}
+
+TEST(Catalogue, HostServiceErrorsNameTheField) {
+    struct Case {
+        std::string services, field;
+    };
+    const std::vector<Case> cases = {
+        {R"([{"name": "Mail", "guest_port": 25, "host_port": 2525}])", "field host_services.0.name"},
+        {R"([{"name": "mail", "guest_port": 0, "host_port": 2525}])", "field host_services.0.guest_port"},
+        {R"([{"name": "mail", "guest_port": 25}])", "field host_services.0.host_port"},
+        {R"([{"name": "mail", "guest_port": 25, "host_port": 2525, "host": "10.0.0.1"}])",
+         "field host_services.0.host"},
+        {R"([{"name": "a", "guest_port": 25, "host_port": 1}, {"name": "b", "guest_port": 25, "host_port": 2}])",
+         "field host_services.1.guest_port"},
+    };
+    for (const auto& c : cases) {
+        Scratch scratch;
+        scratch.edit("\"http_endpoint\"", "\"host_services\": " + c.services + ", \"http_endpoint\"");
+        const std::string error = scratch.loadError();
+        EXPECT_NE(error.find(c.field), std::string::npos) << c.services << ": " << error;
+    }
 }

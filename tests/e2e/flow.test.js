@@ -10,7 +10,7 @@ const fs = require('node:fs');
 const os = require('node:os');
 const path = require('node:path');
 const { execFileSync } = require('node:child_process');
-const { base, admin, launch, visitor, screenshot, expectAccessible, api, adminToken, logIn } =
+const { base, admin, launch, visitor, screenshot, expectAccessible, api, adminToken, logIn, eventually } =
   require('./support');
 
 let browser;
@@ -42,14 +42,13 @@ function zipEntries(file) {
 // under software emulation; the first run also builds the appliance image).
 async function waitForState(page, name, state, seconds) {
   const row = page.getByRole('row', { name: new RegExp(`^${name}\\b`) });
-  for (let waited = 0; waited < seconds; waited += 3) {
+  const reached = await eventually(async () => {
     await page.reload();
     const text = await row.innerText();
-    if (text.includes(state)) return;
     assert.ok(!text.includes('en échec'), `the service failed: ${text}`);
-    await new Promise((resolve) => setTimeout(resolve, 3000));
-  }
-  assert.fail(`${name} is not "${state}" after ${seconds} s: ${await row.innerText()}`);
+    return text.includes(state);
+  }, { seconds, intervalMs: 500 });
+  if (!reached) assert.fail(`${name} is not "${state}" after ${seconds} s: ${await row.innerText()}`);
 }
 
 test('an association signs up, is approved, subscribes, runs its website, gets its invoice and its data', async () => {
@@ -122,10 +121,10 @@ test('an association signs up, is approved, subscribes, runs its website, gets i
   await page.getByRole('button', { name: 'Envoyer' }).click();
   await page.waitForURL(/done=uploaded/);
   let served = '';
-  for (let waited = 0; waited < 300 && !served.includes('Bienvenue au jardin partagé'); waited += 3) {
-    await new Promise((resolve) => setTimeout(resolve, 3000));
+  await eventually(async () => {
     served = await fetch(address).then((r) => r.text()).catch(() => '');
-  }
+    return served.includes('Bienvenue au jardin partagé');
+  }, { seconds: 300, intervalMs: 500 });
   assert.match(served, /Bienvenue au jardin partagé/);
   await site.goto(address + '?published');  // not the welcome page the browser has in its cache
   await site.getByRole('heading', { name: 'Bienvenue au jardin partagé' }).waitFor();

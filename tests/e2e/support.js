@@ -62,4 +62,16 @@ async function logIn(page, email, password) {
   await page.waitForURL((url) => !url.pathname.startsWith('/login'));
 }
 
-module.exports = { base, artifacts, admin, launch, visitor, screenshot, expectAccessible, api, adminToken, logIn };
+// Calls `check` (may be async) every `intervalMs` until it returns something truthy or `seconds`
+// have passed; returns its last value. Never a fixed wait: a test waits as long as it must, no more.
+async function eventually(check, { seconds, intervalMs = 250 }) {
+  const deadline = Date.now() + seconds * 1000;
+  for (;;) {
+    const value = await check();
+    if (value || Date.now() >= deadline) return value;
+    await new Promise((resolve) => setTimeout(resolve, intervalMs));
+  }
+}
+
+module.exports = { base, artifacts, admin, launch, visitor, screenshot, expectAccessible, api, adminToken, logIn,
+                   eventually };

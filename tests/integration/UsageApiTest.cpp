@@ -240,9 +240,11 @@ TEST_F(UsageApi, AlertsAreForTheAdmin) {
     EXPECT_EQ(d_.client().get("/api/v1/alerts").status, 401);
 }
 
-TEST_F(UsageApi, MetricsFromLoopbackPassPromtool) {
+TEST_F(UsageApi, MetricsPassPromtool) {
     storeSamples(2, 0.5);
-    const auto r = d_.client().get("/metrics");
+    ApiClient prometheus = d_.client();
+    prometheus.setToken(d_.metricsToken());
+    const auto r = prometheus.get("/metrics");
     ASSERT_EQ(r.status, 200) << r.body;
     EXPECT_EQ(r.headers.at("Content-Type").rfind("text/plain; version=0.0.4", 0), 0u);
     EXPECT_NE(r.body.find("chatiere_services{health=\"unknown\",state=\"requested\"}"), std::string::npos)
@@ -269,6 +271,35 @@ TEST_F(UsageApi, MetricsFromLoopbackPassPromtool) {
     EXPECT_TRUE(output.empty()) << output;
 }
 
+// A guest's connection through QEMU user networking arrives from 127.0.0.1: loopback alone opens
+// nothing; the metrics token (or an admin's) does.
+TEST_F(UsageApi, MetricsFromLoopbackNeedTheMetricsToken) {
+    const auto anonymous = d_.client().get("/metrics");
+    EXPECT_EQ(anonymous.status, 401) << anonymous.body;
+    EXPECT_EQ(anonymous.body.find("chatiere_"), std::string::npos);
+    ApiClient wrong = d_.client();
+    wrong.setToken("not-the-metrics-token-at-all");
+    EXPECT_EQ(wrong.get("/metrics").status, 401);
+    EXPECT_EQ(managerA_->get("/metrics").status, 403);
+
+    ApiClient prometheus = d_.client();
+    const std::string token = d_.metricsToken();
+    ASSERT_GE(token.size(), 40u) << "made at the daemon's start";
+    EXPECT_EQ(std::filesystem::status(d_.dir() / "metrics.token").permissions() & std::filesystem::perms::all,
+              std::filesystem::perms::owner_read | std::filesystem::perms::owner_write);
+    prometheus.setToken(token);
+    const auto r = prometheus.get("/metrics");
+    EXPECT_EQ(r.status, 200) << r.body;
+    EXPECT_NE(r.body.find("# TYPE chatiere_services gauge"), std::string::npos);
+    EXPECT_EQ(admin_->get("/metrics").status, 200);
+
+    // A new token in the file takes effect at once; the old one no longer opens the page.
+    std::ofstream(d_.dir() / "metrics.token") << "a-new-token-for-prometheus-0123456789\n";
+    EXPECT_EQ(prometheus.get("/metrics").status, 401);
+    prometheus.setToken("a-new-token-for-prometheus-0123456789");
+    EXPECT_EQ(prometheus.get("/metrics").status, 200);
+}
+
 class MetricsElsewhere : public UsageApi {
 protected:
     MetricsElsewhere() : UsageApi([](Settings& s) { s.metricsAllowed.clear(); }) {}
@@ -276,6 +307,9 @@ protected:
 
 TEST_F(MetricsElsewhere, NeedAnAdminsToken) {
     EXPECT_EQ(d_.client().get("/metrics").status, 401);
+    ApiClient prometheus = d_.client();
+    prometheus.setToken(d_.metricsToken());
+    EXPECT_EQ(prometheus.get("/metrics").status, 403) << "the metrics token, from an address not allowed";
     EXPECT_EQ(managerA_->get("/metrics").status, 403);
     const auto r = admin_->get("/metrics");
     EXPECT_EQ(r.status, 200);

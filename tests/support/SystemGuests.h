@@ -4,6 +4,7 @@
 // guests on it (the appliance image cache kept across runs, a storage pool of the test's own), and
 // reading a guest's page on its 127.0.0.1 port.
 
+#include "MissingPart.h"
 #include "chatiere/manager/Settings.h"
 #include "chatiere/provisioning/LibvirtHypervisor.h"
 
@@ -22,6 +23,10 @@ namespace chatiere::testing {
 constexpr const char* kSystemUri = "qemu:///system";
 // Appliance images are built once per machine, not per test run.
 inline const std::filesystem::path kImageCache = "/var/tmp/chatiere-test-images";
+
+// Why a system test cannot run here, for CHATIERE_MISSING_PART.
+inline const std::string kNoLibvirtd =
+    std::string("no libvirtd on ") + kSystemUri + " (packaging/scripts/libvirtd.sh starts one)";
 
 inline bool libvirtdAnswers() {
     try {
@@ -57,12 +62,12 @@ inline void removePool(const std::string& pool) {
                     .c_str());
 }
 
-// GET / on a guest's forwarded port; nullopt when nothing answers within a second.
-inline std::optional<std::string> page(int port) {
+// GET `path` on a guest's forwarded port; nullopt when nothing answers within a second.
+inline std::optional<std::string> page(int port, const std::string& path = "/") {
     try {
         Poco::Net::HTTPClientSession session("127.0.0.1", static_cast<Poco::UInt16>(port));
         session.setTimeout(Poco::Timespan(1, 0));
-        Poco::Net::HTTPRequest request("GET", "/", Poco::Net::HTTPMessage::HTTP_1_1);
+        Poco::Net::HTTPRequest request("GET", path, Poco::Net::HTTPMessage::HTTP_1_1);
         session.sendRequest(request);
         Poco::Net::HTTPResponse response;
         std::istream& in = session.receiveResponse(response);

@@ -131,6 +131,13 @@ public:
     SmtpSink& sink() { return *sink_; }
     const manager::Settings& settings() const { return settings_; }
     const std::filesystem::path& dir() const { return dir_.path(); }
+    // The token Prometheus presents on GET /metrics (the file the daemon made at its start).
+    std::string metricsToken() const {
+        std::ifstream in(std::filesystem::path(settings_.dataDir) / "metrics.token");
+        std::string token;
+        std::getline(in, token);
+        return token;
+    }
     std::string configPath() const { return (dir_.path() / "chatiere.properties").string(); }
 
     // A staff account made with the real CLI (`chatiere admin create`, password on stdin), signed in.

@@ -55,7 +55,7 @@ private:
 
 TEST(CrashSafety, KilledMidJobTheDaemonFinishesAfterARestartAndLeavesNoOrphan) {
     if (!libvirtdAnswers()) {
-        GTEST_SKIP() << "no libvirtd on " << kSystemUri;
+        CHATIERE_MISSING_PART(kNoLibvirtd);
     }
     chatiere::provisioning::LibvirtHypervisor hypervisor(kSystemUri);
     TempDir dir;

@@ -53,7 +53,7 @@ bool anyContains(const std::vector<std::string>& texts, const std::string& part)
 
 TEST(QuotaGuest, FullerDataMailsThenSuspendsTheSiteAndSmallerContentResumesIt) {
     if (!libvirtdAnswers()) {
-        GTEST_SKIP() << "no libvirtd on " << kSystemUri << " (packaging/scripts/libvirtd.sh starts one)";
+        CHATIERE_MISSING_PART(kNoLibvirtd);
     }
     std::string pool;
     TestDaemon d(

@@ -107,7 +107,7 @@ void restartLibvirtd() {
 
 TEST(SharedLibvirtd, TwoInstallationsKeepToTheirOwnGuestsAndSurviveALibvirtdRestart) {
     if (!libvirtdAnswers()) {
-        GTEST_SKIP() << "no libvirtd on " << kSystemUri << " (packaging/scripts/libvirtd.sh starts one)";
+        CHATIERE_MISSING_PART(kNoLibvirtd);
     }
     Installation a(22400, 22449);
     Installation b(22450, 22499);

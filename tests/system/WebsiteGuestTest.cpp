@@ -18,7 +18,7 @@ using namespace chatiere::testing;
 
 TEST(WebsiteGuest, BootsServesPausesResumesAndIsDeletedCleanly) {
     if (!libvirtdAnswers()) {
-        GTEST_SKIP() << "no libvirtd on " << kSystemUri << " (packaging/scripts/libvirtd.sh starts one)";
+        CHATIERE_MISSING_PART(kNoLibvirtd);
     }
     std::string pool;
     TestDaemon d([&pool](chatiere::manager::Settings& s) { pool = useRealGuests(s, 22000, 22099); },

@@ -1,6 +1,8 @@
 #include "api/Api.h"
+#include "monitoring/MetricsToken.h"
 
 #include <Poco/NumberParser.h>
+#include <Poco/String.h>
 
 #include <algorithm>
 
@@ -44,11 +46,22 @@ void registerUsageRoutes(http::Router& router, ApiContext& ctx) {
         r.sendJson(200, ctx.usage.alerts(actor, all && *all == "true", page.limit));
     });
 
-    // Prometheus scrapes from the configured addresses without credentials; from anywhere else
-    // with an admin's token.
+    // Prometheus scrapes with the metrics token (data.dir/metrics.token) from the configured addresses;
+    // an admin's token works from anywhere. The address alone opens nothing: a guest's traffic
+    // through QEMU user networking arrives from 127.0.0.1.
     router.add("GET", "/metrics", [&ctx](http::Request& r) {
         const auto& allowed = ctx.settings.metricsAllowed;
-        if (std::find(allowed.begin(), allowed.end(), r.clientAddress()) == allowed.end()) {
+        const auto header = r.header("Authorization");
+        static const std::string kBearer = "Bearer ";
+        const bool metricsToken =
+            header && header->size() > kBearer.size() &&
+            Poco::icompare(header->substr(0, kBearer.size()), kBearer) == 0 &&
+            isMetricsToken(metricsTokenPath(ctx.settings), std::string_view(*header).substr(kBearer.size()));
+        if (metricsToken) {
+            if (std::find(allowed.begin(), allowed.end(), r.clientAddress()) == allowed.end()) {
+                throw Error::forbidden("The metrics token is accepted only from metrics.allowed_addresses.");
+            }
+        } else {
             const Actor actor = ctx.requireActor(r);
             ctx.associations.authorizeGlobal(actor, Permission::ViewMonitoring);
         }

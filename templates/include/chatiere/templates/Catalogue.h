@@ -26,6 +26,16 @@ struct GuestPort {
     std::string protocol;  // tcp | udp
 };
 
+// A service of the host that a guest needs (a later mail template's mail front, say), and the only
+// way a guest reaches the host: the guest connects to kHostServiceAddress:guestPort, QEMU carries
+// the stream to 127.0.0.1:hostPort. A template declares none unless it needs one.
+struct HostService {
+    std::string name;
+    int guestPort = 0;
+    int hostPort = 0;
+};
+inline constexpr const char* kHostServiceAddress = "10.0.2.100";
+
 struct HealthCheck {
     std::string type;  // http | tcp
     std::string port;  // a GuestPort name
@@ -49,7 +59,8 @@ struct Manifest {
     int vcpus = 1;
     int memoryMib = 128;
     int diskGib = 1;
-    std::vector<GuestPort> ports;
+    std::vector<GuestPort> ports;  // each forwarded from a port of the host's 127.0.0.1
+    std::vector<HostService> hostServices;
     std::optional<std::string> httpEndpoint;  // a port name
     HealthCheck health;
     std::vector<std::string> metrics;
@@ -82,7 +93,13 @@ private:
 // Replaces each {{name}} of a domain XML template with its value, escaped for XML (text and
 // attributes alike), so that an association called <x>&'" cannot inject markup. A placeholder
 // with no value is an error, and so is a value containing a control character.
+// Then adds the guest's network, the same for every template (a template never writes its own):
+// see guestNetwork().
 std::string renderDomainXml(const Manifest& manifest, const std::map<std::string, std::string>& values);
+// The guest's network as QEMU arguments: user networking with `restrict=on` (the guest reaches
+// neither the host nor anything beyond it), each declared port forwarded from 127.0.0.1 (its host
+// port is the value `host_port_<port name>`), each declared host service as a `guestfwd`.
+std::string guestNetwork(const Manifest& manifest, const std::map<std::string, std::string>& values);
 std::string escapeXml(const std::string& text);
 
 }  // namespace chatiere::templates
