@@ -316,7 +316,8 @@ void Daemon::start() {
                         },
                         [&hypervisor = p.hypervisor, builder = p.builder.get(),
                          pool = s.libvirtPool](const Service& service) -> std::string {
-                            const auto volume = hypervisor.volume(pool, builder->volumeName(service.id));
+                            const auto volume = hypervisor.volume(
+                                pool, builder->volumeName(service.id, service.volumeGeneration));
                             std::ifstream in(volume ? volume->path : std::string(), std::ios::binary);
                             return in ? provisioning::readSiteArchive(in) : std::string();
                         },

@@ -537,8 +537,16 @@ CREATE TABLE invitations (
 CREATE INDEX invitations_association ON invitations(association_id, email_key);
 )SQL";
 
+// v10: content replacement and resize never lose a site. A service's current data volume is the one
+// of its volume_generation (0: the first; else the replacement job that wrote it), so that a new
+// volume is written beside the old one. A job that cannot finish records why while it undoes itself.
+constexpr std::string_view kV10 = R"SQL(
+ALTER TABLE services ADD COLUMN volume_generation INTEGER NOT NULL DEFAULT 0;
+ALTER TABLE jobs ADD COLUMN rollback_reason TEXT;
+)SQL";
+
 const std::vector<std::string_view>& migrations() {
-    static const std::vector<std::string_view> all = {kV1, kV2, kV3, kV4, kV5, kV6, kV7, kV8, kV9};
+    static const std::vector<std::string_view> all = {kV1, kV2, kV3, kV4, kV5, kV6, kV7, kV8, kV9, kV10};
     return all;
 }
 

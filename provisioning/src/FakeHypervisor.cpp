@@ -43,6 +43,11 @@ void FakeHypervisor::clearFailure() {
     failAt_ = 0;
 }
 
+void FakeHypervisor::refuseUploads(bool refuse) {
+    std::lock_guard lock(mutex_);
+    refuseUploads_ = refuse;
+}
+
 int FakeHypervisor::calls() const {
     std::lock_guard lock(mutex_);
     return calls_;
@@ -261,6 +266,9 @@ void FakeHypervisor::uploadVolume(const std::string& pool, const std::string& na
     std::lock_guard lock(mutex_);
     count();
     Volume& v = vol(pool, name);
+    if (refuseUploads_) {
+        throw HypervisorError(Code::Failed, "the pool refuses writes to " + name);
+    }
     if (bytes.size() > v.capacity) {
         throw HypervisorError(Code::InvalidInput, "content larger than the volume");
     }
@@ -278,6 +286,12 @@ std::string FakeHypervisor::volumeContent(const std::string& pool, const std::st
     std::lock_guard lock(mutex_);
     const auto it = volumes_.find(pool + "/" + name);
     return it == volumes_.end() ? std::string() : it->second.content;
+}
+
+std::string FakeHypervisor::domainXml(const std::string& name) const {
+    std::lock_guard lock(mutex_);
+    const auto it = guests_.find(name);
+    return it == guests_.end() ? std::string() : it->second.xml;
 }
 
 }  // namespace chatiere::provisioning

@@ -19,8 +19,23 @@ std::string GuestBuilder::domainName(const std::string& serviceId) const {
     return "chatiere-" + settings_.instanceId + "-" + serviceId;
 }
 
-std::string GuestBuilder::volumeName(const std::string& serviceId) const {
-    return domainName(serviceId) + ".img";
+std::string GuestBuilder::volumeName(const std::string& serviceId, int64_t generation) const {
+    return domainName(serviceId) + (generation == 0 ? "" : ".g" + std::to_string(generation)) + ".img";
+}
+
+bool GuestBuilder::isVolumeOf(const std::string& serviceId, const std::string& volume) const {
+    const std::string base = domainName(serviceId);
+    if (volume == base + ".img") {
+        return true;
+    }
+    const std::string prefix = base + ".g";
+    const std::string suffix = ".img";
+    if (volume.size() <= prefix.size() + suffix.size() || volume.compare(0, prefix.size(), prefix) != 0 ||
+        volume.compare(volume.size() - suffix.size(), suffix.size(), suffix) != 0) {
+        return false;
+    }
+    const std::string digits = volume.substr(prefix.size(), volume.size() - prefix.size() - suffix.size());
+    return digits.find_first_not_of("0123456789") == std::string::npos;
 }
 
 const templates::Manifest& GuestBuilder::manifest(const ServiceSpec& spec) const {
@@ -52,24 +67,60 @@ std::string GuestBuilder::welcomeArchive(const ServiceSpec& spec) {
 }
 
 void GuestBuilder::ensureVolume(const ServiceSpec& spec) {
-    if (hypervisor_.volume(settings_.pool, volumeName(spec.id))) {
+    const std::string name = volumeName(spec.id, spec.volumeGeneration);
+    if (hypervisor_.volume(settings_.pool, name)) {
         return;
     }
-    hypervisor_.createVolume(settings_.pool, volumeName(spec.id), static_cast<uint64_t>(spec.diskGib) * kGiB);
+    hypervisor_.createVolume(settings_.pool, name, static_cast<uint64_t>(spec.diskGib) * kGiB);
     try {
-        hypervisor_.uploadVolume(settings_.pool, volumeName(spec.id), welcomeArchive(spec));
+        hypervisor_.uploadVolume(settings_.pool, name, welcomeArchive(spec));
     } catch (const HypervisorError&) {
-        hypervisor_.deleteVolume(settings_.pool, volumeName(spec.id));  // never leave a half-made volume
+        hypervisor_.deleteVolume(settings_.pool, name);  // never leave a half-made volume
         throw;
     }
 }
 
-void GuestBuilder::replaceContent(const ServiceSpec& spec, const std::string& archive) {
-    if (hypervisor_.volume(settings_.pool, volumeName(spec.id))) {
-        hypervisor_.deleteVolume(settings_.pool, volumeName(spec.id));
+void GuestBuilder::writeVolume(const ServiceSpec& spec, int64_t generation, const std::string& archive) {
+    const std::string name = volumeName(spec.id, generation);
+    if (hypervisor_.volume(settings_.pool, name)) {
+        hypervisor_.deleteVolume(settings_.pool, name);  // half-written by a daemon that died
     }
-    hypervisor_.createVolume(settings_.pool, volumeName(spec.id), static_cast<uint64_t>(spec.diskGib) * kGiB);
-    hypervisor_.uploadVolume(settings_.pool, volumeName(spec.id), archive);
+    hypervisor_.createVolume(settings_.pool, name, static_cast<uint64_t>(spec.diskGib) * kGiB);
+    try {
+        hypervisor_.uploadVolume(settings_.pool, name, archive);
+    } catch (const HypervisorError&) {
+        try {
+            hypervisor_.deleteVolume(settings_.pool, name);
+        } catch (const HypervisorError&) {
+            // The job's rollback deletes it again; the upload's error is the one to report.
+        }
+        throw;
+    }
+}
+
+void GuestBuilder::deleteVolume(const std::string& serviceId, int64_t generation) {
+    const std::string name = volumeName(serviceId, generation);
+    if (hypervisor_.volume(settings_.pool, name)) {
+        hypervisor_.deleteVolume(settings_.pool, name);
+    }
+}
+
+std::vector<std::string> GuestBuilder::deleteOtherVolumes(const ServiceSpec& spec) {
+    const std::string current = volumeName(spec.id, spec.volumeGeneration);
+    std::vector<std::string> deleted;
+    for (const auto& v : hypervisor_.volumes(settings_.pool)) {
+        if (v.name != current && isVolumeOf(spec.id, v.name)) {
+            try {
+                hypervisor_.deleteVolume(settings_.pool, v.name);
+            } catch (const HypervisorError& e) {
+                if (e.code() != Code::NotFound) {
+                    throw;
+                }
+            }
+            deleted.push_back(v.name);
+        }
+    }
+    return deleted;
 }
 
 std::string GuestBuilder::renderDomain(const ServiceSpec& spec) const {
@@ -89,7 +140,7 @@ std::string GuestBuilder::renderDomain(const ServiceSpec& spec) const {
         {"vcpus", std::to_string(spec.vcpus)},
         {"kernel", images_.kernel(m).string()},
         {"initrd", images_.initrd(m).string()},
-        {"data_disk", settings_.poolDirectory + "/" + volumeName(spec.id)},
+        {"data_disk", settings_.poolDirectory + "/" + volumeName(spec.id, spec.volumeGeneration)},
     };
     if (m.httpEndpoint) {
         values["host_port_" + *m.httpEndpoint] = std::to_string(spec.hostPort);
@@ -141,14 +192,20 @@ void GuestBuilder::ensureOff(const ServiceSpec& spec, std::chrono::milliseconds 
     hypervisor_.shutdown(domainName(spec.id), timeout);
 }
 
+std::optional<uint64_t> GuestBuilder::volumeCapacity(const ServiceSpec& spec) {
+    const auto volume = hypervisor_.volume(settings_.pool, volumeName(spec.id, spec.volumeGeneration));
+    return volume ? std::optional<uint64_t>(volume->capacityBytes) : std::nullopt;
+}
+
 void GuestBuilder::growVolume(const ServiceSpec& spec) {
-    const auto volume = hypervisor_.volume(settings_.pool, volumeName(spec.id));
+    const std::string name = volumeName(spec.id, spec.volumeGeneration);
+    const auto volume = hypervisor_.volume(settings_.pool, name);
     if (!volume) {
-        throw HypervisorError(Code::NotFound, "the data volume " + volumeName(spec.id) + " is missing");
+        throw HypervisorError(Code::NotFound, "the data volume " + name + " is missing");
     }
     const uint64_t wanted = static_cast<uint64_t>(spec.diskGib) * kGiB;
     if (volume->capacityBytes < wanted) {
-        hypervisor_.resizeVolume(settings_.pool, volumeName(spec.id), wanted);
+        hypervisor_.resizeVolume(settings_.pool, name, wanted);
     }
 }
 
@@ -160,8 +217,19 @@ void GuestBuilder::remove(const ServiceSpec& spec) {
         }
         hypervisor_.undefine(name);
     }
-    if (hypervisor_.volume(settings_.pool, volumeName(spec.id))) {
-        hypervisor_.deleteVolume(settings_.pool, volumeName(spec.id));
+    std::vector<VolumeInfo> volumes;
+    try {
+        volumes = hypervisor_.volumes(settings_.pool);
+    } catch (const HypervisorError& e) {
+        if (e.code() != Code::NotFound) {
+            throw;
+        }
+        return;  // no pool: no volume either
+    }
+    for (const auto& v : volumes) {
+        if (isVolumeOf(spec.id, v.name)) {
+            hypervisor_.deleteVolume(settings_.pool, v.name);
+        }
     }
 }
 

@@ -3,6 +3,8 @@
 #include <Poco/Logger.h>
 
 #include <algorithm>
+#include <cstdio>
+#include <cstdlib>
 #include <filesystem>
 #include <fstream>
 #include <sstream>
@@ -12,6 +14,17 @@ namespace chatiere::provisioning {
 namespace {
 
 using Code = HypervisorError::Code;
+
+// ReplaceContent's steps: the new volume written beside the current one, the guest moved onto it,
+// healthy, the new volume recorded as current, then the old one deleted.
+constexpr int kReplaceWrite = 0;
+constexpr int kReplaceCommit = 3;
+// A replacement that failed before its guest moved: only the new volume goes.
+constexpr int kUndoVolume = 100;
+// After: the guest goes back to the current (old) volume, then the new volume goes.
+constexpr int kUndoSwitch = 101;
+// A resize that failed: the guest goes back to its old memory and vCPUs (a grown volume stays).
+constexpr int kUndoResize = 100;
 
 // Not a failure: the step has to be tried again shortly (a guest still booting).
 struct NotYet {
@@ -58,6 +71,21 @@ std::string toString(JobKind kind) {
     return "create";
 }
 
+std::string formatResources(const Resources& r) {
+    return "vcpus=" + std::to_string(r.vcpus) + ";memory_mib=" + std::to_string(r.memoryMib) +
+           ";disk_gib=" + std::to_string(r.diskGib);
+}
+
+std::optional<Resources> parseResources(const std::string& text) {
+    Resources r;
+    char end = 0;
+    if (std::sscanf(text.c_str(), "vcpus=%d;memory_mib=%d;disk_gib=%d%c", &r.vcpus, &r.memoryMib, &r.diskGib,
+                    &end) != 3) {
+        return std::nullopt;
+    }
+    return r;
+}
+
 std::optional<JobKind> jobKindFrom(const std::string& text) {
     for (const auto kind :
          {JobKind::Create, JobKind::Apply, JobKind::ReplaceContent, JobKind::Resize, JobKind::Delete}) {
@@ -79,7 +107,13 @@ Provisioner::Provisioner(GuestBuilder& builder, HealthProbe& probe, JobStore& jo
       settings_(settings),
       task_(
           std::chrono::seconds(1), [this] { return runOnce(); },
-          [this](const std::exception& e) { logger_.error("provisioner: %s", std::string(e.what())); }) {}
+          [this](const std::exception& e) { logger_.error("provisioner: %s", std::string(e.what())); }) {
+    // Test hook, for crash tests only: CHATIERE_TEST_KILL_AT=<job kind>:<step> (e.g.
+    // replace_content:2) makes the daemon exit at once, as if killed, before it runs that step.
+    if (const char* killAt = std::getenv("CHATIERE_TEST_KILL_AT")) {
+        killAt_ = killAt;
+    }
+}
 
 Provisioner::~Provisioner() {
     stop();
@@ -145,20 +179,39 @@ Provisioner::StepResult Provisioner::runStep(Job& job, const ServiceSpec& spec) 
                 builder_.ensurePaused(spec);
             }
             return StepResult::Finished;
-        case JobKind::ReplaceContent:
+        case JobKind::ReplaceContent: {
+            // The guest reads its site at boot, from its data volume: the new content goes on a
+            // volume of its own and the guest moves onto it; the old volume stays until the new
+            // guest is healthy and the new volume is recorded as current.
+            ServiceSpec next = spec;
+            next.volumeGeneration = job.id;
             switch (job.step) {
-                case 0:
-                    // The guest reads its site at boot: a fresh guest on the new volume.
-                    builder_.remove(spec);
+                case kReplaceWrite:
+                    builder_.writeVolume(spec, job.id, readFile(job.payload));
                     return StepResult::Next;
                 case 1:
-                    builder_.replaceContent(spec, readFile(job.payload));
+                    builder_.ensureOff(spec, settings_.shutdownTimeout);
+                    builder_.define(next);
+                    if (spec.shouldRun) {
+                        builder_.ensureRunning(next);
+                    }
                     return StepResult::Next;
                 case 2:
-                    return defineAndRun();
+                    if (spec.shouldRun) {
+                        healthy();
+                    }
+                    return StepResult::Next;
+                case kReplaceCommit:
+                    services_.setVolumeGeneration(spec.id, job.id);
+                    return StepResult::Next;
+                case 4:
+                    builder_.deleteOtherVolumes(next);
+                    services_.reportActive(spec.id, endpointOf(spec.hostPort));
+                    return StepResult::Finished;
                 default:
-                    return becomeActive();
+                    return undoReplace(job, spec);
             }
+        }
         case JobKind::Resize:
             // The spec already holds the new resources: the guest is stopped, its volume grown,
             // and it is defined and started again with the new memory and vCPUs.
@@ -171,8 +224,10 @@ Provisioner::StepResult Provisioner::runStep(Job& job, const ServiceSpec& spec) 
                     return StepResult::Next;
                 case 2:
                     return defineAndRun();
-                default:
+                case 3:
                     return becomeActive();
+                default:
+                    return undoResize(job, spec);
             }
         case JobKind::Delete:
             builder_.remove(spec);
@@ -182,7 +237,78 @@ Provisioner::StepResult Provisioner::runStep(Job& job, const ServiceSpec& spec) 
     return StepResult::Finished;
 }
 
-void Provisioner::giveUp(const Job& job, const std::optional<ServiceSpec>& spec, const std::string& error) {
+Provisioner::StepResult Provisioner::undoReplace(const Job& job, const ServiceSpec& spec) {
+    // What is left is a volume no guest uses: if it cannot go now, the reconciler deletes it later.
+    const auto bestEffort = [&](const auto& deleteVolumes) {
+        try {
+            deleteVolumes();
+        } catch (const HypervisorError& e) {
+            logger_.warning("job %d: a volume of %s stays for the reconciler to delete: %s",
+                            static_cast<int>(job.id), spec.id, std::string(e.what()));
+        }
+    };
+    if (spec.volumeGeneration == job.id) {
+        // It failed once the new volume was recorded as current: the new content stays.
+        bestEffort([&] { builder_.deleteOtherVolumes(spec); });
+        services_.reportActive(spec.id, endpointOf(spec.hostPort));
+        return StepResult::Finished;
+    }
+    if (job.step == kUndoSwitch) {
+        builder_.ensureOff(spec, settings_.shutdownTimeout);
+        builder_.define(spec);  // the current volume, which still holds the old content
+        if (spec.shouldRun) {
+            builder_.ensureRunning(spec);
+        }
+    }
+    bestEffort([&] { builder_.deleteVolume(spec.id, job.id); });
+    services_.reportRolledBack(spec.id, endpointOf(spec.hostPort),
+                               "The new content could not be published: " + job.rollbackReason);
+    return StepResult::RolledBack;
+}
+
+Provisioner::StepResult Provisioner::undoResize(const Job& job, const ServiceSpec& spec) {
+    const Resources before =
+        parseResources(job.payload).value_or(Resources{spec.vcpus, spec.memoryMib, spec.diskGib});
+    ServiceSpec old = spec;
+    old.vcpus = before.vcpus;
+    old.memoryMib = before.memoryMib;
+    // A volume never shrinks: one that already grew keeps its new size.
+    const auto capacity = builder_.volumeCapacity(spec);
+    old.diskGib =
+        capacity && *capacity >= (static_cast<uint64_t>(spec.diskGib) << 30) ? spec.diskGib : before.diskGib;
+    // The service says its old resources again first: whatever happens to the guest next, it is
+    // rebuilt from them (by this step run again, or by the reconciler).
+    services_.restoreResources(spec.id, {old.vcpus, old.memoryMib, old.diskGib});
+    builder_.ensureOff(spec, settings_.shutdownTimeout);
+    builder_.define(old);
+    if (old.shouldRun) {
+        builder_.ensureRunning(old);
+    }
+    services_.reportRolledBack(spec.id, endpointOf(spec.hostPort),
+                               "The resize failed and was undone: " + job.rollbackReason);
+    return StepResult::RolledBack;
+}
+
+bool Provisioner::rollBack(Job& job, const std::string& error) {
+    if (!job.rollbackReason.empty() || (job.kind != JobKind::ReplaceContent && job.kind != JobKind::Resize)) {
+        return false;
+    }
+    const int undo =
+        job.kind == JobKind::Resize ? kUndoResize : (job.step == kReplaceWrite ? kUndoVolume : kUndoSwitch);
+    logger_.warning("job %d (%s of %s) failed at step %d: %s; undoing it", static_cast<int>(job.id),
+                    toString(job.kind), job.serviceId, job.step, error);
+    job.rollbackReason = error;
+    job.step = undo;
+    job.attempts = 0;
+    job.stepStartedAt = clock_.now();
+    jobs_.rollBack(job.id, undo, error, job.stepStartedAt);
+    return true;
+}
+
+void Provisioner::giveUp(Job& job, const std::optional<ServiceSpec>& spec, const std::string& error) {
+    if (spec && rollBack(job, error)) {
+        return;
+    }
     logger_.error("job %d (%s of %s) failed: %s", static_cast<int>(job.id), toString(job.kind), job.serviceId,
                   error);
     if (spec && job.kind == JobKind::Create) {
@@ -225,10 +351,23 @@ bool Provisioner::runOnce() {
         return true;
     }
     while (true) {
+        if (!killAt_.empty() && killAt_ == toString(job.kind) + ":" + std::to_string(job.step)) {
+            std::fprintf(stderr, "CHATIERE_TEST_KILL_AT=%s: exiting before the step\n", killAt_.c_str());
+            std::_Exit(137);
+        }
         try {
             const StepResult result = runStep(job, *spec);
             if (result == StepResult::Finished) {
                 jobs_.finish(job.id, "done", "");
+                discardPayload(job);
+                return true;
+            }
+            if (result == StepResult::RolledBack) {
+                logger_.warning("job %d (%s of %s) undone: %s", static_cast<int>(job.id), toString(job.kind),
+                                job.serviceId, job.rollbackReason);
+                services_.audit(job.serviceId, "service." + toString(job.kind) + "_rolled_back",
+                                job.rollbackReason);
+                jobs_.finish(job.id, "failed", job.rollbackReason);
                 discardPayload(job);
                 return true;
             }

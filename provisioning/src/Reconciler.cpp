@@ -17,6 +17,16 @@ Reconciler::Reconciler(Hypervisor& hypervisor, GuestBuilder& builder, ReconcileS
 
 Reconciler::Report Reconciler::runOnce() {
     Report report;
+    // Listed before the services are read: a volume a job writes later is not in this listing, and
+    // one listed here whose job has ended since shows as current (kept) or is already deleted.
+    std::vector<VolumeInfo> volumes;
+    try {
+        volumes = hypervisor_.volumes(builder_.settings().pool);
+    } catch (const HypervisorError& e) {
+        if (e.code() != HypervisorError::Code::NotFound) {
+            throw;
+        }
+    }
     const auto owned = hypervisor_.listOwned(builder_.settings().instanceId);
     std::map<std::string, GuestInfo> guests;
     for (const auto& g : owned) {
@@ -26,7 +36,27 @@ Reconciler::Report Reconciler::runOnce() {
     for (const auto& desired : source_.desiredServices()) {
         const std::string name = builder_.domainName(desired.spec.id);
         wanted.insert(name);
-        if (desired.state != "active" || desired.hasUnfinishedJob) {
+        if (desired.hasUnfinishedJob) {
+            continue;  // its job may be writing a volume beside the current one
+        }
+        // A volume of the service that is not its current one: left by a content replacement that
+        // could not delete it (the daemon killed, the pool refusing).
+        const std::string current = builder_.volumeName(desired.spec.id, desired.spec.volumeGeneration);
+        for (const auto& v : volumes) {
+            if (v.name != current && builder_.isVolumeOf(desired.spec.id, v.name)) {
+                try {
+                    hypervisor_.deleteVolume(builder_.settings().pool, v.name);
+                } catch (const HypervisorError& e) {
+                    if (e.code() != HypervisorError::Code::NotFound) {
+                        throw;
+                    }
+                }
+                source_.auditGuest(name, "volume.leftover_removed",
+                                   "volume " + v.name + " is not the current one");
+                ++report.leftoverVolumesRemoved;
+            }
+        }
+        if (desired.state != "active") {
             continue;
         }
         const auto it = guests.find(name);

@@ -35,6 +35,7 @@ public:
         return std::nullopt;
     }
     void stepDone(int64_t id, int nextStep, Clock::TimePoint now) override {
+        crashIf(nextStep);
         jobs_[id].job.step = nextStep;
         jobs_[id].job.attempts = 0;
         jobs_[id].job.stepStartedAt = now;
@@ -44,13 +45,30 @@ public:
         jobs_[id].due = at;
         jobs_[id].error = error;
     }
+    void rollBack(int64_t id, int step, const std::string& reason, Clock::TimePoint now) override {
+        jobs_[id].job.step = step;
+        jobs_[id].job.attempts = 0;
+        jobs_[id].job.stepStartedAt = now;
+        jobs_[id].job.rollbackReason = reason;
+        jobs_[id].due = now;
+    }
     void finish(int64_t id, const std::string& outcome, const std::string& error) override {
+        crashIf(jobs_[id].job.step + 1);
         jobs_[id].outcome = outcome;
         jobs_[id].error = error;
     }
     std::string outcome(int64_t id) { return jobs_[id].outcome; }
+    // Once: recording that a job reached this step (or, past its last step, that it finished)
+    // fails, as when the daemon dies right after the step before it.
+    int crashBeforeRecording = -1;
 
 private:
+    void crashIf(int step) {
+        if (step == crashBeforeRecording) {
+            crashBeforeRecording = -1;
+            throw std::runtime_error("the daemon died");
+        }
+    }
     struct Entry {
         Job job;
         Clock::TimePoint due;
@@ -65,13 +83,32 @@ class MemoryRegistry final : public ServiceRegistry {
 public:
     std::map<std::string, ServiceSpec> specs;
     std::map<std::string, std::string> states;
+    std::map<std::string, std::string> errors;  // last_error
     std::vector<std::string> audits;
     std::optional<ServiceSpec> spec(const std::string& id) override {
         const auto it = specs.find(id);
         return it == specs.end() ? std::nullopt : std::optional<ServiceSpec>(it->second);
     }
-    void reportActive(const std::string& id, const std::string&) override { states[id] = "active"; }
-    void reportFailed(const std::string& id, const std::string&) override { states[id] = "failed"; }
+    void reportActive(const std::string& id, const std::string&) override {
+        states[id] = "active";
+        errors.erase(id);
+    }
+    void reportFailed(const std::string& id, const std::string& reason) override {
+        states[id] = "failed";
+        errors[id] = reason;
+    }
+    void reportRolledBack(const std::string& id, const std::string&, const std::string& error) override {
+        states[id] = "active";
+        errors[id] = error;
+    }
+    void setVolumeGeneration(const std::string& id, int64_t generation) override {
+        specs[id].volumeGeneration = generation;
+    }
+    void restoreResources(const std::string& id, const Resources& r) override {
+        specs[id].vcpus = r.vcpus;
+        specs[id].memoryMib = r.memoryMib;
+        specs[id].diskGib = r.diskGib;
+    }
     void reportDeleted(const std::string& id) override { states[id] = "deleted"; }
     void audit(const std::string&, const std::string& action, const std::string&) override {
         audits.push_back(action);
@@ -140,6 +177,44 @@ protected:
         }
     }
 
+    // The service's data volumes in the pool, of every generation.
+    std::vector<std::string> volumesOfService() {
+        std::vector<std::string> out;
+        for (const auto& v : hypervisor_.volumes("chatiere")) {
+            if (builder_.isVolumeOf("svc1", v.name)) {
+                out.push_back(v.name);
+            }
+        }
+        return out;
+    }
+    std::string currentVolume() {
+        return builder_.volumeName("svc1", registry_.specs["svc1"].volumeGeneration);
+    }
+    std::string currentContent() { return hypervisor_.volumeContent("chatiere", currentVolume()); }
+    // A content replacement of `content`, as the manager queues it.
+    int64_t replaceWith(const std::string& content) {
+        const auto file = imageDir_ / ("upload-" + std::to_string(++uploads_) + ".tar");
+        std::ofstream(file) << content;
+        return jobs_.add("svc1", JobKind::ReplaceContent, clock_.now(), file.string());
+    }
+    // A resize, as the manager queues it: the new resources in the service, the old in the job.
+    int64_t resizeTo(int vcpus, int memoryMib, int diskGib) {
+        ServiceSpec& spec = registry_.specs["svc1"];
+        const std::string before = formatResources({spec.vcpus, spec.memoryMib, spec.diskGib});
+        spec.vcpus = vcpus;
+        spec.memoryMib = memoryMib;
+        spec.diskGib = diskGib;
+        registry_.states["svc1"] = "provisioning";
+        return jobs_.add("svc1", JobKind::Resize, clock_.now(), before);
+    }
+    // The guest runs, defined from what the service now says (its current volume, its resources).
+    void expectGuestMatchesService() {
+        EXPECT_EQ(hypervisor_.state("chatiere-inst1-svc1"), GuestState::Running);
+        EXPECT_EQ(hypervisor_.domainXml("chatiere-inst1-svc1"),
+                  builder_.renderDomain(registry_.specs["svc1"]));
+    }
+
+    int uploads_ = 0;
     std::filesystem::path imageDir_;
     FakeHypervisor hypervisor_;
     chatiere::templates::Catalogue catalogue_;
@@ -230,14 +305,109 @@ TEST_F(ProvisionerTest, ApplyPausesAndResumes) {
 TEST_F(ProvisionerTest, ReplaceContentPutsTheNewArchiveOnAFreshVolume) {
     jobs_.add("svc1", JobKind::Create, clock_.now());
     drain();
-    const auto file = std::filesystem::temp_directory_path() / "chatiere-upload-test.tar";
-    std::ofstream(file) << "new archive";
-    const auto id = jobs_.add("svc1", JobKind::ReplaceContent, clock_.now(), file.string());
+    const auto id = replaceWith("new archive");
     drain();
     EXPECT_EQ(jobs_.outcome(id), "done");
-    EXPECT_EQ(hypervisor_.volumeContent("chatiere", "chatiere-inst1-svc1.img"), "new archive");
-    EXPECT_EQ(hypervisor_.state("chatiere-inst1-svc1"), GuestState::Running);
-    std::filesystem::remove(file);
+    EXPECT_EQ(registry_.specs["svc1"].volumeGeneration, id) << "the new volume is the current one";
+    EXPECT_EQ(currentContent(), "new archive");
+    EXPECT_EQ(volumesOfService(), std::vector<std::string>{currentVolume()}) << "the old volume is gone";
+    expectGuestMatchesService();
+}
+
+TEST_F(ProvisionerTest, ReplaceContentFailingAtAnyStepKeepsTheOldSiteServed) {
+    jobs_.add("svc1", JobKind::Create, clock_.now());
+    drain();
+    std::string served = currentContent();
+    int rolledBack = 0;
+    bool lastDone = false;
+    for (int call = 1; call <= 14; ++call) {
+        SCOPED_TRACE("permanent failure at hypervisor call " + std::to_string(call) + " of the replacement");
+        hypervisor_.failOnCall(call, HypervisorError::Code::InvalidInput);
+        const std::string wanted = "site v" + std::to_string(call);
+        const auto id = replaceWith(wanted);
+        drain();
+        hypervisor_.clearFailure();
+        EXPECT_EQ(registry_.states["svc1"], "active") << "never failed with no site";
+        if (jobs_.outcome(id) == "failed") {
+            ++rolledBack;
+            EXPECT_TRUE(currentContent() == served) << "the old content is kept";
+            EXPECT_FALSE(registry_.errors["svc1"].empty()) << "the failure is the service's last error";
+            EXPECT_EQ(registry_.audits.back(), "service.replace_content_rolled_back");
+        } else {
+            ASSERT_EQ(jobs_.outcome(id), "done");
+            EXPECT_EQ(currentContent(), wanted);
+            EXPECT_EQ(registry_.errors.count("svc1"), 0u) << "a success clears the last error";
+            served = wanted;
+        }
+        lastDone = jobs_.outcome(id) == "done";
+        expectGuestMatchesService();
+        EXPECT_EQ(volumesOfService(), std::vector<std::string>{currentVolume()}) << "no extra volume";
+    }
+    EXPECT_GE(rolledBack, 8) << "a failure at each step of the replacement was injected";
+    EXPECT_TRUE(lastDone) << "the last injected failure fell after the job's last call";
+}
+
+TEST_F(ProvisionerTest, ReplaceContentWhoseUploadIsRefusedKeepsTheOldSite) {
+    jobs_.add("svc1", JobKind::Create, clock_.now());
+    drain();
+    const std::string served = currentContent();
+    // The pool refuses every write for good: retried, then undone.
+    hypervisor_.refuseUploads(true);
+    const auto id = replaceWith("new site");
+    drain();
+    hypervisor_.refuseUploads(false);
+    EXPECT_EQ(jobs_.outcome(id), "failed");
+    EXPECT_EQ(registry_.states["svc1"], "active");
+    EXPECT_NE(registry_.errors["svc1"].find("refuses writes"), std::string::npos) << registry_.errors["svc1"];
+    EXPECT_TRUE(currentContent() == served) << "the old content is kept";
+    EXPECT_EQ(volumesOfService(), std::vector<std::string>{currentVolume()});
+    expectGuestMatchesService();
+}
+
+TEST_F(ProvisionerTest, ReplaceContentWhoseGuestNeverGetsHealthyGoesBackToTheOldVolume) {
+    jobs_.add("svc1", JobKind::Create, clock_.now());
+    drain();
+    const std::string served = currentContent();
+    probe_.healthy = false;
+    const auto id = replaceWith("broken site");
+    for (int i = 0; i < 200 && jobs_.outcome(id).empty(); ++i) {
+        provisioner_.runOnce();
+        clock_.advance(2s);
+    }
+    EXPECT_EQ(jobs_.outcome(id), "failed");
+    EXPECT_EQ(registry_.states["svc1"], "active");
+    EXPECT_NE(registry_.errors["svc1"].find("health check"), std::string::npos) << registry_.errors["svc1"];
+    EXPECT_TRUE(currentContent() == served) << "the old content is kept";
+    EXPECT_EQ(volumesOfService(), std::vector<std::string>{currentVolume()});
+    expectGuestMatchesService();
+}
+
+TEST_F(ProvisionerTest, AReplacementOrResizeCrashedAfterAnyStepConvergesWhenRunAgain) {
+    jobs_.add("svc1", JobKind::Create, clock_.now());
+    drain();
+    // The daemon dies once a step is done but before that is recorded: the step runs again.
+    for (int step = 0; step <= 4; ++step) {
+        SCOPED_TRACE("replacement crashed after step " + std::to_string(step));
+        jobs_.crashBeforeRecording = step + 1;
+        const auto id = replaceWith("v" + std::to_string(step));
+        drain();
+        EXPECT_EQ(jobs_.crashBeforeRecording, -1) << "the crash happened";
+        EXPECT_EQ(jobs_.outcome(id), "done");
+        EXPECT_EQ(currentContent(), "v" + std::to_string(step));
+        EXPECT_EQ(volumesOfService(), std::vector<std::string>{currentVolume()});
+        expectGuestMatchesService();
+    }
+    for (int step = 0; step <= 3; ++step) {
+        SCOPED_TRACE("resize crashed after step " + std::to_string(step));
+        jobs_.crashBeforeRecording = step + 1;
+        const auto id = resizeTo(1, 128 + 64 * (step + 1), 1 + step);
+        drain();
+        EXPECT_EQ(jobs_.crashBeforeRecording, -1) << "the crash happened";
+        EXPECT_EQ(jobs_.outcome(id), "done");
+        EXPECT_EQ(registry_.states["svc1"], "active");
+        EXPECT_EQ(currentContent(), "v4");
+        expectGuestMatchesService();
+    }
 }
 
 TEST_F(ProvisionerTest, ResizeRestartsTheGuestWithItsNewResourcesAndAGrownVolume) {
@@ -277,6 +447,64 @@ TEST_F(ProvisionerTest, AResizeInterruptedAtAnyStepStillConverges) {
         drain();
         EXPECT_FALSE(leftovers());
     }
+}
+
+TEST_F(ProvisionerTest, ResizeFailingAtAnyStepRestoresTheOldResourcesAndKeepsTheData) {
+    jobs_.add("svc1", JobKind::Create, clock_.now());
+    drain();
+    const std::string content = currentContent();
+    int rolledBack = 0;
+    bool lastDone = false;
+    for (int call = 1; call <= 12; ++call) {
+        SCOPED_TRACE("permanent failure at hypervisor call " + std::to_string(call) + " of the resize");
+        const ServiceSpec before = registry_.specs["svc1"];
+        hypervisor_.failOnCall(call, HypervisorError::Code::InvalidInput);
+        const auto id = resizeTo(before.vcpus + 1, before.memoryMib + 64, before.diskGib + 1);
+        drain();
+        hypervisor_.clearFailure();
+        const ServiceSpec& after = registry_.specs["svc1"];
+        EXPECT_EQ(registry_.states["svc1"], "active") << "never failed with nothing to bring it back";
+        if (jobs_.outcome(id) == "failed") {
+            ++rolledBack;
+            EXPECT_EQ(after.vcpus, before.vcpus);
+            EXPECT_EQ(after.memoryMib, before.memoryMib);
+            EXPECT_FALSE(registry_.errors["svc1"].empty());
+            EXPECT_EQ(registry_.audits.back(), "service.resize_rolled_back");
+        } else {
+            ASSERT_EQ(jobs_.outcome(id), "done");
+            EXPECT_EQ(after.memoryMib, before.memoryMib + 64);
+        }
+        lastDone = jobs_.outcome(id) == "done";
+        // A volume never shrinks, and the service says how big it is.
+        const auto volume = hypervisor_.volume("chatiere", currentVolume());
+        ASSERT_TRUE(volume.has_value());
+        EXPECT_GE(after.diskGib, before.diskGib);
+        EXPECT_EQ(volume->capacityBytes, static_cast<uint64_t>(after.diskGib) << 30);
+        EXPECT_TRUE(currentContent() == content) << "the data stays";
+        expectGuestMatchesService();
+        EXPECT_EQ(volumesOfService(), std::vector<std::string>{currentVolume()});
+    }
+    EXPECT_GE(rolledBack, 5) << "a failure at each step of the resize was injected";
+    EXPECT_TRUE(lastDone);
+}
+
+TEST_F(ProvisionerTest, AResizedGuestThatNeverGetsHealthyGoesBackToItsOldResources) {
+    jobs_.add("svc1", JobKind::Create, clock_.now());
+    drain();
+    const std::string content = currentContent();
+    probe_.healthy = false;
+    const auto id = resizeTo(2, 4096, 2);
+    for (int i = 0; i < 200 && jobs_.outcome(id).empty(); ++i) {
+        provisioner_.runOnce();
+        clock_.advance(2s);
+    }
+    EXPECT_EQ(jobs_.outcome(id), "failed");
+    EXPECT_EQ(registry_.states["svc1"], "active");
+    EXPECT_EQ(registry_.specs["svc1"].memoryMib, 128);
+    EXPECT_EQ(registry_.specs["svc1"].vcpus, 1);
+    EXPECT_EQ(registry_.specs["svc1"].diskGib, 2) << "the grown volume is kept";
+    EXPECT_TRUE(currentContent() == content) << "the data stays";
+    expectGuestMatchesService();
 }
 
 TEST_F(ProvisionerTest, AJobForAVanishedServiceFails) {

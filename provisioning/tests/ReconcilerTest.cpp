@@ -120,3 +120,24 @@ TEST_F(ReconcilerTest, AnotherInstallationsGuestsAreNeverTouched) {
     EXPECT_EQ(hypervisor_.state("chatiere-inst2-s1"), GuestState::Running);
     EXPECT_EQ(hypervisor_.state("someone-elses"), GuestState::ShutOff);
 }
+
+TEST_F(ReconcilerTest, AServicesLeftoverVolumesGoOnceNoJobRunsForIt) {
+    hypervisor_.ensurePool("default", "/fake/default");
+    guest("inst1", "s1", GuestState::Running);
+    ServiceSpec current = spec("s1");
+    current.volumeGeneration = 7;
+    hypervisor_.createVolume("default", "chatiere-inst1-s1.g7.img", 1024);  // the current one
+    hypervisor_.createVolume("default", "chatiere-inst1-s1.img", 1024);     // the one it replaced
+    hypervisor_.createVolume("default", "chatiere-inst1-s1.g9.img", 1024);  // a replacement's, unfinished
+    hypervisor_.createVolume("default", "chatiere-inst1-s10.img", 1024);    // another service's
+    // While a job runs for the service, its volumes are its job's business.
+    source_.desired = {{current, "active", true}};
+    EXPECT_EQ(reconciler_.runOnce().leftoverVolumesRemoved, 0);
+    EXPECT_EQ(hypervisor_.volumes("default").size(), 4u);
+    source_.desired = {{current, "active", false}};
+    EXPECT_EQ(reconciler_.runOnce().leftoverVolumesRemoved, 2);
+    EXPECT_NE(hypervisor_.volume("default", "chatiere-inst1-s1.g7.img"), std::nullopt);
+    EXPECT_NE(hypervisor_.volume("default", "chatiere-inst1-s10.img"), std::nullopt);
+    EXPECT_EQ(hypervisor_.volume("default", "chatiere-inst1-s1.img"), std::nullopt);
+    EXPECT_EQ(hypervisor_.volume("default", "chatiere-inst1-s1.g9.img"), std::nullopt);
+}

@@ -254,15 +254,25 @@ TEST_F(ServicesApi, ResizeStaysWithinThePlanAndTheDiskOnlyGrows) {
     r = patch(R"({"disk_gib": 2, "memory_mib": 192})");
     ASSERT_EQ(r.status, 202) << r.body;
     EXPECT_EQ(stateOf(r), "provisioning");
-    EXPECT_EQ(resources(), "1/192/2");
+    const auto granted = r.json()->getObject("resources");
+    EXPECT_EQ(granted->getValue<int>("memory_mib"), 192);
+    EXPECT_EQ(granted->getValue<int>("disk_gib"), 2);
     s << "SELECT COUNT(*) FROM jobs WHERE kind = 'resize'", into(jobs), now;
     EXPECT_EQ(jobs, 1);
-    // Shrinking the disk back is refused.
-    s << "UPDATE services SET state = 'active' WHERE id = ?", bind(id), now;
+    // The test driver's guest has no volume to grow: the resize is undone, the service back to its
+    // old resources, active, with the failure as its last error.
+    ASSERT_TRUE(eventually([&] { return d_->daemon().pendingJobs() == 0; }, std::chrono::seconds(60)));
+    const auto undone = managerA_->get(path);
+    EXPECT_EQ(stateOf(undone), "active") << undone.body;
+    EXPECT_NE(undone.json()->getValue<std::string>("last_error").find("undone"), std::string::npos)
+        << undone.body;
+    EXPECT_EQ(resources(), before);
+    // Shrinking a disk that grew is refused.
+    s << "UPDATE services SET disk_gib = 2 WHERE id = ?", bind(id), now;
     r = patch(R"({"disk_gib": 1})");
     EXPECT_EQ(r.status, 400) << r.body;
     EXPECT_NE(r.body.find("cannot_shrink"), std::string::npos) << r.body;
-    // One audit entry for the accepted resize (the test driver then fails the job: resize_failed).
+    // One audit entry for the accepted resize (the test driver then fails the job: undone).
     const auto audit = admin_->get("/api/v1/audit?action=service.resize");
     const auto entries = audit.json()->getArray("entries");
     int accepted = 0;

@@ -27,6 +27,7 @@ namespace {
 struct Watched {
     std::string id;
     std::string associationId;
+    int64_t volumeGeneration = 0;  // which data volume is current
 };
 
 }  // namespace
@@ -71,12 +72,14 @@ CollectionReport UsageCollector::collectOnce() {
     {
         std::vector<std::string> ids;
         std::vector<std::string> associations;
+        std::vector<Poco::Int64> generations;
         auto s = db_.session();
-        s << "SELECT id, association_id FROM services WHERE state IN ('active', 'provisioning')", into(ids),
-            into(associations), now;
+        s << "SELECT id, association_id, volume_generation FROM services WHERE state IN ('active', "
+             "'provisioning')",
+            into(ids), into(associations), into(generations), now;
         watched.reserve(ids.size());
         for (std::size_t i = 0; i < ids.size(); ++i) {
-            watched.push_back({std::move(ids[i]), std::move(associations[i])});
+            watched.push_back({std::move(ids[i]), std::move(associations[i]), generations[i]});
         }
     }
     // One bulk call: this installation's guests only.
@@ -128,7 +131,7 @@ CollectionReport UsageCollector::collectOnce() {
                                          *cpu);
             }
         }
-        const auto volume = volumes.find(builder_.volumeName(service.id));
+        const auto volume = volumes.find(builder_.volumeName(service.id, service.volumeGeneration));
         if (volume != volumes.end()) {
             row.storedBytes = volume->second;
         }

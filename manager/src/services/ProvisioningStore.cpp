@@ -26,7 +26,8 @@ std::optional<provisioning::Job> ProvisioningStore::claim(provisioning::Clock::T
     Poco::Data::Statement select(s);
     // The oldest unfinished job of each service goes first: a service's jobs run in order.
     select
-        << "SELECT id, service_id, kind, step, attempts, step_started_at, payload FROM jobs j "
+        << "SELECT id, service_id, kind, step, attempts, step_started_at, payload, rollback_reason "
+           "FROM jobs j "
            "WHERE status = 'pending' AND next_attempt_at <= ? AND id = (SELECT MIN(id) FROM jobs k "
            "WHERE k.service_id = j.service_id AND k.status = 'pending') ORDER BY next_attempt_at, id LIMIT 1",
         bind(atText);
@@ -43,6 +44,7 @@ std::optional<provisioning::Job> ProvisioningStore::claim(provisioning::Clock::T
     job.attempts = static_cast<int>(integer(rs, "attempts"));
     job.stepStartedAt = parseTime(text(rs, "step_started_at")).value_or(at);
     job.payload = text(rs, "payload");
+    job.rollbackReason = optText(rs, "rollback_reason").value_or("");
     s << "UPDATE jobs SET next_attempt_at = ?, leased = 1 WHERE id = ?", bind(formatTime(leaseUntil)),
         bind(job.id), now;
     if (job.kind == provisioning::JobKind::Create) {
@@ -67,6 +69,14 @@ void ProvisioningStore::retryAt(int64_t id, int attempts, provisioning::Clock::T
         bind(attempts), bind(formatTime(at)), bind(error), bind(id), now;
 }
 
+void ProvisioningStore::rollBack(int64_t id, int step, const std::string& reason,
+                                 provisioning::Clock::TimePoint at) {
+    auto s = db_.session();
+    s << "UPDATE jobs SET step = ?, attempts = 0, step_started_at = ?, next_attempt_at = ?, leased = 0, "
+         "rollback_reason = ?, last_error = ? WHERE id = ?",
+        bind(step), bind(formatTime(at)), bind(formatTime(at)), bind(reason), bind(reason), bind(id), now;
+}
+
 void ProvisioningStore::finish(int64_t id, const std::string& outcome, const std::string& error) {
     auto s = db_.session();
     s << "UPDATE jobs SET status = ?, last_error = ?, finished_at = ? WHERE id = ?", bind(outcome),
@@ -88,6 +98,7 @@ provisioning::ServiceSpec ProvisioningStore::specOf(Poco::Data::Session& s, cons
     spec.memoryMib = service.memoryMib;
     spec.diskGib = service.diskGib;
     spec.hostPort = service.hostPort.value_or(0);
+    spec.volumeGeneration = service.volumeGeneration;
     spec.shouldRun =
         service.suspendedFor.empty() && service.state != "deleting" && service.state != "deleted";
     return spec;
@@ -150,12 +161,38 @@ void ProvisioningStore::reportActive(const std::string& serviceId, const std::st
     auto s = db_.session();
     Transaction tx(s);
     const auto service = ServiceRepository(s).find(serviceId);
-    if (service && service->state != "active") {
+    if (service && (service->state != "active" || service->lastError)) {
+        // Active again, or still: an error a previous change left is over.
         ServiceRepository(s).setActive(serviceId, endpoint, nowText());
-        AuditLog::record(s, Actor::system("provisioner"), nowText(), "service.active", "service", serviceId,
-                         service->associationId);
+        if (service->state != "active") {
+            AuditLog::record(s, Actor::system("provisioner"), nowText(), "service.active", "service",
+                             serviceId, service->associationId);
+        }
     }
     tx.commit();
+}
+
+void ProvisioningStore::reportRolledBack(const std::string& serviceId, const std::string& endpoint,
+                                         const std::string& error) {
+    auto s = db_.session();
+    Transaction tx(s);
+    const auto service = ServiceRepository(s).find(serviceId);
+    if (service && service->state != "deleting" && service->state != "deleted") {
+        ServiceRepository(s).setActive(serviceId, endpoint, nowText());
+        ServiceRepository(s).setState(serviceId, "active", error, nowText());
+    }
+    tx.commit();
+}
+
+void ProvisioningStore::setVolumeGeneration(const std::string& serviceId, int64_t generation) {
+    auto s = db_.session();
+    s << "UPDATE services SET volume_generation = ?, updated_at = ? WHERE id = ?",
+        bind(static_cast<Poco::Int64>(generation)), bind(nowText()), bind(serviceId), now;
+}
+
+void ProvisioningStore::restoreResources(const std::string& serviceId, const provisioning::Resources& r) {
+    auto s = db_.session();
+    ServiceRepository(s).setResources(serviceId, r.vcpus, r.memoryMib, r.diskGib, nowText());
 }
 
 void ProvisioningStore::reportFailed(const std::string& serviceId, const std::string& reason) {

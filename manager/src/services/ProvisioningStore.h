@@ -20,11 +20,17 @@ public:
     void stepDone(int64_t id, int nextStep, provisioning::Clock::TimePoint now) override;
     void retryAt(int64_t id, int attempts, provisioning::Clock::TimePoint at,
                  const std::string& error) override;
+    void rollBack(int64_t id, int step, const std::string& reason,
+                  provisioning::Clock::TimePoint now) override;
     void finish(int64_t id, const std::string& outcome, const std::string& error) override;
 
     std::optional<provisioning::ServiceSpec> spec(const std::string& serviceId) override;
     void reportActive(const std::string& serviceId, const std::string& endpoint) override;
     void reportFailed(const std::string& serviceId, const std::string& reason) override;
+    void reportRolledBack(const std::string& serviceId, const std::string& endpoint,
+                          const std::string& error) override;
+    void setVolumeGeneration(const std::string& serviceId, int64_t generation) override;
+    void restoreResources(const std::string& serviceId, const provisioning::Resources& resources) override;
     void reportDeleted(const std::string& serviceId) override;
     void audit(const std::string& serviceId, const std::string& action, const std::string& detail) override;
 

@@ -3,6 +3,7 @@
 #include "chatiere/manager/Error.h"
 #include "chatiere/manager/Ids.h"
 #include "chatiere/manager/Time.h"
+#include "chatiere/provisioning/Jobs.h"
 #include "chatiere/provisioning/SiteArchive.h"
 #include "domain/AuditLog.h"
 #include "domain/JsonFields.h"
@@ -302,7 +303,9 @@ Service ServiceManager::resize(const Actor& actor, const std::string& serviceId,
     const std::string at = nowText();
     services.setResources(serviceId, wanted.vcpus, wanted.memoryMib, wanted.diskGib, at);
     services.setState(serviceId, "provisioning", std::nullopt, at);
-    services.enqueueJob(serviceId, "resize", at);
+    // The resources before: the job restores them if the guest cannot run with the new ones.
+    services.enqueueJob(serviceId, "resize", at,
+                        provisioning::formatResources({service.vcpus, service.memoryMib, service.diskGib}));
     Poco::JSON::Object details;
     const auto resources = [](const Service& x) {
         Poco::JSON::Object r;

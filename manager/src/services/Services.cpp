@@ -48,7 +48,7 @@ std::vector<Service> ServiceRepository::select(const std::string& where, const s
                                                const std::string& b) {
     Poco::Data::Statement stmt(session_);
     stmt << "SELECT id, association_id, name, template, state, suspended_for, vcpus, memory_mib, disk_gib, "
-            "host_port, "
+            "host_port, volume_generation, "
             "endpoint, last_error, health, health_checked_at, health_detail, created_at, updated_at FROM "
             "services " +
                 where,
@@ -70,6 +70,7 @@ std::vector<Service> ServiceRepository::select(const std::string& where, const s
         if (optText(rs, "host_port")) {
             s.hostPort = static_cast<int>(integer(rs, "host_port"));
         }
+        s.volumeGeneration = integer(rs, "volume_generation");
         s.endpoint = optText(rs, "endpoint");
         s.lastError = optText(rs, "last_error");
         s.health = text(rs, "health");

@@ -24,6 +24,7 @@ struct Service {
     int memoryMib = 128;
     int diskGib = 1;
     std::optional<int> hostPort;
+    int64_t volumeGeneration = 0;  // which data volume is current (provisioning::ServiceSpec)
     std::optional<std::string> endpoint;
     std::optional<std::string> lastError;
     std::string health = "unknown";  // unknown | ok | degraded: its own field, apart from the state

@@ -38,8 +38,12 @@ public:
     // Fault injection: the `n`th call from now (1 = the next one) throws `code`.
     void failOnCall(int n, HypervisorError::Code code = HypervisorError::Code::Failed);
     void clearFailure();
+    // While set, every volume upload fails (Code::Failed), as from a pool that refuses writes.
+    void refuseUploads(bool refuse);
     int calls() const;
     std::string volumeContent(const std::string& pool, const std::string& name) const;
+    // The XML a guest was last defined with; empty when there is no such guest.
+    std::string domainXml(const std::string& name) const;
     // What poolInfo reports as the pool's size (its allocation is the volumes' content).
     void setPoolCapacity(uint64_t bytes);
 
@@ -65,6 +69,7 @@ private:
     uint64_t poolCapacity_ = uint64_t{100} << 30;
     int calls_ = 0;
     int failAt_ = 0;
+    bool refuseUploads_ = false;
     HypervisorError::Code failCode_ = HypervisorError::Code::Failed;
 };
 

@@ -5,7 +5,9 @@
 #include "chatiere/templates/Catalogue.h"
 #include "chatiere/templates/ImageCache.h"
 
+#include <optional>
 #include <string>
+#include <vector>
 
 namespace chatiere::provisioning {
 
@@ -25,7 +27,11 @@ public:
                  ProvisioningSettings settings);
 
     std::string domainName(const std::string& serviceId) const;
-    std::string volumeName(const std::string& serviceId) const;
+    // A service's data volume of a generation: <domain>.img for generation 0, <domain>.g<N>.img for
+    // the one a content replacement (job N) writes beside it.
+    std::string volumeName(const std::string& serviceId, int64_t generation = 0) const;
+    // Whether `volume` is one of this service's data volumes, of any generation.
+    bool isVolumeOf(const std::string& serviceId, const std::string& volume) const;
     const templates::Manifest& manifest(const ServiceSpec& spec) const;  // throws if the template is gone
     const ProvisioningSettings& settings() const { return settings_; }
 
@@ -33,18 +39,27 @@ public:
     void ensureImage(const ServiceSpec& spec);
     // Creates the data volume if missing, with the template's first content (a welcome page).
     void ensureVolume(const ServiceSpec& spec);
-    // Replaces the data volume's content: a new volume holding exactly `archive`, so that the
-    // volume's allocation follows what is stored.
-    void replaceContent(const ServiceSpec& spec, const std::string& archive);
+    // Writes the data volume of `generation` holding exactly `archive` (so that its allocation
+    // follows what is stored), beside the current one; a volume left by an earlier attempt is
+    // written again, and a failed write leaves no volume of that generation.
+    void writeVolume(const ServiceSpec& spec, int64_t generation, const std::string& archive);
+    // Deletes the data volume of `generation` if it is there.
+    void deleteVolume(const std::string& serviceId, int64_t generation);
+    // Deletes every data volume of the service but its current one (spec.volumeGeneration); returns
+    // the names deleted.
+    std::vector<std::string> deleteOtherVolumes(const ServiceSpec& spec);
     std::string renderDomain(const ServiceSpec& spec) const;
     void define(const ServiceSpec& spec);
     void ensureRunning(const ServiceSpec& spec);  // starts or resumes
     void ensurePaused(const ServiceSpec& spec);   // pauses a running guest; leaves one that is off
     // Shuts the guest down (forced off after `timeout`); nothing to do when it is off or undefined.
     void ensureOff(const ServiceSpec& spec, std::chrono::milliseconds timeout);
+    // The current data volume's capacity; nullopt when it is missing.
+    std::optional<uint64_t> volumeCapacity(const ServiceSpec& spec);
     // Grows the data volume to the spec's disk size; a volume never shrinks.
     void growVolume(const ServiceSpec& spec);
-    // Forces the guest off, undefines it, deletes its volume; each part skipped when already gone.
+    // Forces the guest off, undefines it, deletes its volumes (every generation); each part skipped
+    // when already gone.
     void remove(const ServiceSpec& spec);
     // The welcome page a new website shows: names the association (HTML-escaped).
     static std::string welcomeArchive(const ServiceSpec& spec);

@@ -23,7 +23,10 @@ struct ProvisionerSettings {
 
 // Runs the durable jobs, step by step: each step is idempotent, its completion is recorded before
 // the next starts, a failure is retried with backoff, and a create that cannot finish is rolled
-// back completely (no guest, no volume left). Unfinished jobs resume after a restart.
+// back completely (no guest, no volume left). A content replacement or a resize that cannot finish
+// is undone: the guest runs again on its old volume or with its old resources, the service stays
+// active with the error as its last error. Unfinished jobs (undoing ones too) resume after a
+// restart.
 class Provisioner {
 public:
     Provisioner(GuestBuilder& builder, HealthProbe& probe, JobStore& jobs, ServiceRegistry& services,
@@ -42,9 +45,13 @@ public:
     }
 
 private:
-    enum class StepResult { Next, Finished, Wait };
+    enum class StepResult { Next, Finished, RolledBack };
     StepResult runStep(Job& job, const ServiceSpec& spec);
-    void giveUp(const Job& job, const std::optional<ServiceSpec>& spec, const std::string& error);
+    StepResult undoReplace(const Job& job, const ServiceSpec& spec);
+    StepResult undoResize(const Job& job, const ServiceSpec& spec);
+    // A content replacement or a resize that cannot go forward turns to undoing itself.
+    bool rollBack(Job& job, const std::string& error);
+    void giveUp(Job& job, const std::optional<ServiceSpec>& spec, const std::string& error);
     void retryOrGiveUp(Job& job, const std::optional<ServiceSpec>& spec, const std::string& error,
                        bool retryable);
 
@@ -55,7 +62,8 @@ private:
     Clock& clock_;
     Poco::Logger& logger_;
     ProvisionerSettings settings_;
-    PeriodicTask task_;  // idle: polls every second for due retries; new jobs wake it
+    std::string killAt_;  // test hook: CHATIERE_TEST_KILL_AT
+    PeriodicTask task_;   // idle: polls every second for due retries; new jobs wake it
 };
 
 }  // namespace chatiere::provisioning

@@ -35,8 +35,10 @@ public:
 
 // Compares the database's desired state with libvirt's, and repairs the drift: a guest deleted or
 // stopped by hand is recreated from its data volume, or started; a guest that runs while
-// suspended is paused. An owned guest that no service wants is reported, then removed once it has
-// been an orphan for the grace period. Guests of other installations are never looked at.
+// suspended is paused. A service's data volume that is not its current one (left by a content
+// replacement) is deleted once no job runs for the service. An owned guest that no service wants is reported,
+// then removed once it has been an orphan for the grace period. Guests of other installations are never
+// looked at.
 class Reconciler {
 public:
     Reconciler(Hypervisor& hypervisor, GuestBuilder& builder, ReconcileSource& source, Clock& clock,
@@ -46,6 +48,7 @@ public:
         int repairs = 0;
         std::vector<std::string> orphans;  // seen this pass
         int orphansRemoved = 0;
+        int leftoverVolumesRemoved = 0;  // a service's volumes that are not its current one
     };
     Report runOnce();
 

@@ -1,5 +1,6 @@
 #pragma once
 
+#include <cstdint>
 #include <string>
 
 namespace chatiere::provisioning {
@@ -16,6 +17,9 @@ struct ServiceSpec {
     int diskGib = 1;
     int hostPort = 0;       // 127.0.0.1 port forwarded to the template's HTTP endpoint
     bool shouldRun = true;  // false while the service has suspension reasons
+    // Which data volume is the current one: 0 for the first, else the id of the content
+    // replacement job that wrote it (GuestBuilder::volumeName).
+    int64_t volumeGeneration = 0;
 };
 
 }  // namespace chatiere::provisioning
