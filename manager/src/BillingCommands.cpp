@@ -19,8 +19,11 @@ constexpr const char* kBillingUsage = R"(Usage: chatiere billing COMMAND [OPTION
 
   run [--as-of YYYY-MM-DD]    bring billing up to date as of that day (default today): fees of the
                               periods begun, overage of the periods ended, drafts due, reminders
-  subscribe ASSOCIATION_ID --plan SLUG --interval month|year [--start-date YYYY-MM-DD] [--price EUROS]
-                              (--start-date: admin, to import a member; --price: pay-what-you-can)
+  subscribe ASSOCIATION_ID --plan SLUG --interval month|year [--start-date YYYY-MM-DD]
+            [--paid-through YYYY-MM-DD] [--price EUROS]
+                              (--start-date, --paid-through: admin, to import a member: a past start
+                              invoices every period since, unless paid through a date;
+                              --price: pay-what-you-can)
   subscriptions ASSOCIATION_ID
   change SUBSCRIPTION_ID --plan SLUG [--interval month|year] [--price EUROS]
   cancel SUBSCRIPTION_ID      at the end of the period paid for
@@ -88,6 +91,7 @@ int runBillingCommand(int argc, char** argv) {
             addField(body, o, "interval", "interval");
         }
         addField(body, o, "start-date", "start_date");
+        addField(body, o, "paid-through", "paid_through");
         addAmount(body, o, "price", "price_cents");
         return subscribe ? post(o, "/api/v1/associations/" + idArgument(o, "association") + "/subscriptions",
                                 body + "}")

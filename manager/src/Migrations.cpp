@@ -545,8 +545,31 @@ ALTER TABLE services ADD COLUMN volume_generation INTEGER NOT NULL DEFAULT 0;
 ALTER TABLE jobs ADD COLUMN rollback_reason TEXT;
 )SQL";
 
+// ---- v11 (issue 14, a subscription is required): the grace period of an association whose
+// services run without a subscription. `since` is the local date the grace began (NULL: at the next
+// billing pass, on the daemon's clock); the services get the `no_subscription` reason
+// billing.unsubscribed_grace_days later. The two mails (at the start, 3 days before the end) are
+// each sent once. Existing installations: every association that has services but no active
+// subscription starts its grace now (the first pass after the upgrade), never an immediate suspension.
+constexpr std::string_view kV11 = R"SQL(
+CREATE TABLE subscription_grace (
+    association_id TEXT PRIMARY KEY REFERENCES associations(id),
+    since TEXT,
+    start_mailed INTEGER NOT NULL DEFAULT 0,
+    reminder_mailed INTEGER NOT NULL DEFAULT 0,
+    created_at TEXT NOT NULL
+);
+INSERT INTO subscription_grace (association_id, since, created_at)
+    SELECT a.id, NULL, strftime('%Y-%m-%dT%H:%M:%SZ', 'now') FROM associations a
+    WHERE EXISTS (SELECT 1 FROM services s WHERE s.association_id = a.id
+                  AND s.state NOT IN ('deleting', 'deleted'))
+      AND NOT EXISTS (SELECT 1 FROM subscriptions u WHERE u.association_id = a.id AND u.status = 'active');
+)SQL";
+// ---- end of v11
+
 const std::vector<std::string_view>& migrations() {
-    static const std::vector<std::string_view> all = {kV1, kV2, kV3, kV4, kV5, kV6, kV7, kV8, kV9, kV10};
+    static const std::vector<std::string_view> all = {kV1, kV2, kV3, kV4,  kV5, kV6,
+                                                      kV7, kV8, kV9, kV10, kV11};
     return all;
 }
 

@@ -258,6 +258,8 @@ Settings Settings::fromConfiguration(const Poco::Util::AbstractConfiguration& co
         {"billing.reminder_days",
          [&](auto& k, auto& v) { s.billing.reminderDays = parseIntList(k, v, 0, 365); }},
         {"billing.suspend_days", [&](auto& k, auto& v) { s.billing.suspendDays = parseInt(k, v, 1, 3650); }},
+        {"billing.unsubscribed_grace_days",
+         [&](auto& k, auto& v) { s.billing.unsubscribedGraceDays = parseInt(k, v, 1, 3650); }},
         {"billing.run_interval_seconds",
          [&](auto& k, auto& v) { s.billing.runIntervalSeconds = parseInt(k, v, 60, 86400); }},
         {"billing.font", [&](auto& k, auto& v) { s.billing.fontPath = nonEmpty(k, v); }},

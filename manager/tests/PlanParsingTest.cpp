@@ -109,6 +109,22 @@ TEST(PlanParsing, PricesAreRequired) {
     EXPECT_EQ(fieldErrorsOf(R"({"slug": "p1", "name": "x"})").at("prices"), "missing");
 }
 
+TEST(PlanParsing, AFreePlanHasNoPrice) {
+    const Plan free = parsePlan(parse(R"({"slug": "hote", "name": "Hôte", "free": true})"), std::nullopt);
+    EXPECT_TRUE(free.free);
+    EXPECT_TRUE(free.prices.empty());
+    std::ostringstream json;
+    planToJson(free).stringify(json);
+    EXPECT_TRUE(parsePlan(parse(json.str()), std::nullopt).free) << json.str();
+    EXPECT_EQ(fieldErrorsOf(R"({"slug": "p1", "name": "x", "free": true,
+        "prices": [{"interval": "month", "kind": "other", "amount_cents": 100}]})")
+                  .at("prices"),
+              "free_with_prices");
+    EXPECT_EQ(fieldErrorsOf(R"({"slug": "p1", "name": "x", "free": "oui", "prices": []})").at("free"),
+              "wrong_type");
+    EXPECT_FALSE(parsePlan(parse(R"({"slug": "p1", "name": "x", "prices": []})"), std::nullopt).free);
+}
+
 TEST(PlanParsing, SlugInPathWins) {
     EXPECT_EQ(fieldErrorsOf(R"({"slug": "other", "name": "x", "prices": []})", std::string("p1")).at("slug"),
               "slug_mismatch");

@@ -125,16 +125,16 @@ protected:
 
 TEST_F(BillingScenario, SubscribeUpgradeOverageLatePaymentSuspensionAndResumption) {
     d_.clock().set(at("2027-01-31T09:00:00Z"));
-    const auto created = manager_->post("/api/v1/associations/" + association_ + "/services",
-                                        R"({"template": "website", "name": "site"})");
-    ASSERT_EQ(created.status, 202) << created.body;
-    const std::string service = created.json()->getValue<std::string>("id");
-
     // 31 January: the first month is invoiced at once, in advance.
     const auto subscribed = manager_->post("/api/v1/associations/" + association_ + "/subscriptions",
                                            R"({"plan": "asso-web", "interval": "month"})");
     ASSERT_EQ(subscribed.status, 201) << subscribed.body;
     const std::string subscription = subscribed.json()->getValue<std::string>("id");
+    // The service comes with the subscription.
+    const auto created = manager_->post("/api/v1/associations/" + association_ + "/services",
+                                        R"({"template": "website", "name": "site"})");
+    ASSERT_EQ(created.status, 202) << created.body;
+    const std::string service = created.json()->getValue<std::string>("id");
     auto list = invoices();
     ASSERT_EQ(list.size(), 1u);
     EXPECT_EQ(list[0]->getValue<std::string>("number"), "F-2027-000001");

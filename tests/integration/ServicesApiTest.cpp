@@ -13,7 +13,7 @@ using namespace Poco::Data::Keywords;
 namespace {
 
 const std::string kPlan = R"({"slug": "asso-web", "name": "Site", "templates": ["website"],
-    "prices": [{"interval": "month", "kind": "association", "amount_cents": 300}],
+    "free": true, "prices": [],
     "quotas": {"services": {"included": 2, "limit": 2}, "disk_gib": {"included": 2, "limit": 2}}})";
 
 // Polls the service until `done` says so or the deadline passes; returns the last answer.
@@ -153,10 +153,11 @@ TEST_F(ServicesApi, PlansAndAssociationStatusGateCreation) {
     EXPECT_EQ(r.status, 409);
     EXPECT_EQ(r.errorCode(), "association_not_active");
     // A plan that does not include the template.
-    ASSERT_EQ(
-        admin_->put("/api/v1/plans/asso-web", R"({"name": "Site", "templates": ["editor"], "prices": []})")
-            .status,
-        200);
+    ASSERT_EQ(admin_
+                  ->put("/api/v1/plans/asso-web",
+                        R"({"name": "Site", "templates": ["editor"], "free": true, "prices": []})")
+                  .status,
+              200);
     r = managerA_->post("/api/v1/associations/" + a_ + "/services",
                         R"({"template": "website", "name": "s"})");
     EXPECT_EQ(r.status, 409);

@@ -64,6 +64,15 @@ protected:
 
     Browser signedIn(const std::string& email) { return signedInBrowser(d_.daemon().port(), email); }
 
+    // Services come with a subscription.
+    void subscribe(const std::string& association) {
+        ASSERT_EQ(admin_
+                      ->post("/api/v1/associations/" + association + "/subscriptions",
+                             R"({"plan": "asso-web", "interval": "month"})")
+                      .status,
+                  201);
+    }
+
     int64_t services() {
         auto s = d_.daemon().database().session();
         int64_t n = 0;
@@ -77,6 +86,7 @@ protected:
 };
 
 TEST_F(SpacePages, AManagerSeesTheDashboardAndManagesServices) {
+    subscribe(a_);
     Browser camille = signedIn("camille@jardin.test");
     auto r = camille.get("/space");
     EXPECT_EQ(r.status, 303);
@@ -210,6 +220,7 @@ TEST_F(SpacePages, InvoicesAreListedWithTheirPdf) {
 }
 
 TEST_F(SpacePages, AnotherAssociationsPagesAreNotFound) {
+    subscribe(a_);
     const auto created = admin_->post("/api/v1/associations/" + a_ + "/services",
                                       R"({"template": "website", "name": "site"})");
     ASSERT_EQ(created.status, 202) << created.body;

@@ -21,8 +21,7 @@ using namespace Poco::Data::Keywords;
 namespace {
 
 const std::string kPlan = R"({"slug": "asso-web", "name": {"fr": "Site web", "en": "Website"},
-    "templates": ["website"],
-    "prices": [{"interval": "month", "kind": "association", "amount_cents": 1000}],
+    "templates": ["website"], "free": true, "prices": [],
     "quotas": {"services": {"included": 2, "limit": 2}, "disk_gib": {"included": 1, "limit": 5}}})";
 
 const std::string kNnbsp = "\u202f";

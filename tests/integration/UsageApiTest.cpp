@@ -21,7 +21,7 @@ using namespace std::chrono_literals;
 namespace {
 
 const std::string kPlan = R"({"slug": "asso-web", "name": "Site", "templates": ["website"],
-    "prices": [{"interval": "month", "kind": "association", "amount_cents": 300}],
+    "free": true, "prices": [],
     "quotas": {"services": {"included": 2, "limit": 3}, "disk_gib": {"included": 1, "limit": 2},
                "memory_mib": {"included": 256, "limit": 512}, "vcpus": {"included": 2, "limit": 2}}})";
 

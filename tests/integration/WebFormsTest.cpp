@@ -19,7 +19,8 @@ using namespace Poco::Data::Keywords;
 namespace {
 
 const std::string kPlan = R"({"slug": "asso-web", "name": {"fr": "Site web", "en": "Website"},
-    "templates": ["website"], "prices": [{"interval": "month", "kind": "association", "amount_cents": 500}],
+    "templates": ["website"], "prices": [{"interval": "month", "kind": "association", "amount_cents": 500},
+                                         {"interval": "year", "kind": "association", "amount_cents": 5000}],
     "quotas": {"services": {"included": 2, "limit": 3}, "disk_gib": {"included": 1, "limit": 5}}})";
 
 struct Form {
@@ -58,6 +59,11 @@ TEST(WebForms, EveryFormCarriesItsTokenAndIsRefusedWithoutIt) {
     ASSERT_EQ(admin.post("/api/v1/plans", kPlan).status, 201);
     const std::string a = d.approvedAssociation(admin, "Jardin partagé", "camille@jardin.test", "asso-web");
     d.signup("Chorale", "dominique@chorale.test");  // waits for approval
+    ASSERT_EQ(admin
+                  .post("/api/v1/associations/" + a + "/subscriptions",
+                        R"({"plan": "asso-web", "interval": "month"})")
+                  .status,
+              201);  // services come with a subscription
     const auto created =
         admin.post("/api/v1/associations/" + a + "/services", R"({"template": "website", "name": "site"})");
     ASSERT_EQ(created.status, 202);
@@ -105,7 +111,7 @@ TEST(WebForms, EveryFormCarriesItsTokenAndIsRefusedWithoutIt) {
           "/password/reset?token=x"}},
         {&manager,
          {"/", "/associations/" + a, "/services/" + service + "/content", "/services/" + service + "/delete",
-          "/associations/" + a + "/members", "/associations/" + a + "/subscription?offer=asso-web:month"}},
+          "/associations/" + a + "/members", "/associations/" + a + "/subscription?offer=asso-web:year"}},
         {&staff,
          {"/admin", "/admin/signups", "/admin/associations", "/admin/invoices", "/admin/invoices/" + invoice,
           "/admin/audit", "/admin/services", "/admin/plans", "/admin/plans/new", "/admin/plans/asso-web"}},

@@ -90,7 +90,9 @@ TEST(CrashSafety, KilledMidJobTheDaemonFinishesAfterARestartAndLeavesNoOrphan) {
     auto login = admin.post("/api/v1/sessions",
                             R"({"email": "admin@chatons.test", "password": "correct horse battery"})");
     admin.setToken(login.json()->getValue<std::string>("token"));
-    ASSERT_EQ(admin.post("/api/v1/plans", R"({"slug": "web", "name": "Web", "prices": []})").status, 201);
+    ASSERT_EQ(
+        admin.post("/api/v1/plans", R"({"slug": "web", "name": "Web", "free": true, "prices": []})").status,
+        201);
     const auto signup =
         admin.post("/api/v1/signup", R"({"association": {"name": "Jardin", "kind": "association",
         "email": "j@jardin.test"}, "manager": {"name": "M", "email": "m@jardin.test",

@@ -64,7 +64,7 @@ TEST(QuotaGuest, FullerDataMailsThenSuspendsTheSiteAndSmallerContentResumesIt) {
         /*startSink=*/true, /*realClock=*/true);
     ApiClient admin = d.staffClient("admin@chatons.test");
     ASSERT_EQ(admin
-                  .post("/api/v1/plans", R"({"slug": "petit", "name": "Petit", "prices": [],
+                  .post("/api/v1/plans", R"({"slug": "petit", "name": "Petit", "free": true, "prices": [],
         "quotas": {"disk_gib": {"included": 1, "limit": 1}, "memory_mib": {"included": 4096, "limit": 4096}}})")
                   .status,
               201);

@@ -33,8 +33,10 @@ public:
               },
               /*startSink=*/true, /*realClock=*/true),
           admin_(daemon_.staffClient("admin@chatons.test")) {
-        EXPECT_EQ(admin_.post("/api/v1/plans", R"({"slug": "web", "name": "Web", "prices": []})").status,
-                  201);
+        EXPECT_EQ(
+            admin_.post("/api/v1/plans", R"({"slug": "web", "name": "Web", "free": true, "prices": []})")
+                .status,
+            201);
         association_ = daemon_.signup("Jardin", "camille@jardin.test").first;
         EXPECT_EQ(admin_.put("/api/v1/associations/" + association_ + "/plan", R"({"plan": "web"})").status,
                   200);

@@ -24,7 +24,9 @@ TEST(WebsiteGuest, BootsServesPausesResumesAndIsDeletedCleanly) {
     TestDaemon d([&pool](chatiere::manager::Settings& s) { pool = useRealGuests(s, 22000, 22099); },
                  /*startSink=*/true, /*realClock=*/true);
     ApiClient admin = d.staffClient("admin@chatons.test");
-    ASSERT_EQ(admin.post("/api/v1/plans", R"({"slug": "web", "name": "Web", "prices": []})").status, 201);
+    ASSERT_EQ(
+        admin.post("/api/v1/plans", R"({"slug": "web", "name": "Web", "free": true, "prices": []})").status,
+        201);
     const auto signup = d.client().post("/api/v1/signup", R"({"association": {"name": "Les Amis <du> Jardin",
         "kind": "association", "email": "bureau@jardin.test"}, "manager": {"name": "Camille",
         "email": "camille@jardin.test", "password": "correct horse battery"}, "plan": "web", "accept_terms": true})");

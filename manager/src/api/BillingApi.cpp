@@ -18,6 +18,7 @@ Poco::JSON::Object summaryJson(const RunSummary& s) {
     o.set("reminders", s.reminders);
     o.set("suspended", s.suspended);
     o.set("ended", s.ended);
+    o.set("unsubscribed", s.unsubscribed);
     return o;
 }
 
@@ -72,8 +73,8 @@ void registerBillingRoutes(http::Router& router, ApiContext& ctx) {
             }
             errors.throwIfAny();
         }
-        r.sendJson(200,
-                   ctx.billing.previewSubscription(actor, r.param("id"), *plan, *interval, priceQuery(r)));
+        r.sendJson(200, ctx.billing.previewSubscription(actor, r.param("id"), *plan, *interval, priceQuery(r),
+                                                        r.query("start_date"), r.query("paid_through")));
     });
     router.add("GET", "/api/v1/subscriptions/{id}/preview", [&ctx](http::Request& r) {
         const Actor actor = ctx.requireActor(r);

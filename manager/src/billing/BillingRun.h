@@ -21,6 +21,7 @@ struct RunSummary {
     int reminders = 0;       // reminder mails
     int suspended = 0;       // associations whose services got the `unpaid` reason
     int ended = 0;           // subscriptions that ended (cancelled at period end)
+    int unsubscribed = 0;    // associations whose services got `no_subscription` (grace over)
 };
 
 // Brings one subscription's billing up to date as of a day, in the caller's transaction: each

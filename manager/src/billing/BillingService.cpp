@@ -1,6 +1,7 @@
 #include "billing/BillingService.h"
 
 #include "billing/BillingErrors.h"
+#include "billing/SubscriptionGrace.h"
 
 #include "billing/Money.h"
 #include "billing/Periods.h"
@@ -13,7 +14,9 @@
 
 #include <Poco/Data/RecordSet.h>
 #include <Poco/Data/Statement.h>
+#include <Poco/JSON/Array.h>
 
+#include <algorithm>
 #include <set>
 #include <sstream>
 
@@ -39,6 +42,11 @@ Offer offerOf(Poco::Data::Session& s, const Association& a, const std::string& p
     if (!plan) {
         throw invalidField("plan", "unknown_plan", "There is no plan named '" + planSlug + "'.");
     }
+    if (plan->free) {
+        throw invalidField("plan", "free_plan",
+                           "Plan " + planSlug +
+                               " is free: it needs no subscription (the admin gives it to the association).");
+    }
     const PlanPrice* price = findPrice(*plan, interval, a.kind);
     if (!price) {
         throw invalidField(
@@ -63,6 +71,42 @@ Offer offerOf(Poco::Data::Session& s, const Association& a, const std::string& p
         offer.priceCents = *chosen;
     }
     return offer;
+}
+
+// The first period not covered yet of a subscription anchored on `anchor`: the anchor itself, or
+// for an imported member who has paid through a date, the start of the period that contains it.
+std::string firstUnbilled(const std::string& anchor, const std::string& interval,
+                          const std::optional<std::string>& paidThrough) {
+    if (!paidThrough || *paidThrough < anchor) {
+        return anchor;
+    }
+    return periodContaining(anchor, intervalFromString(interval), *paidThrough).start;
+}
+
+// The admin's start_date and paid_through (an imported member): dates, paid_through not before the
+// start; a manager who gives either is refused (start_date 400 as before, paid_through 403).
+struct ImportDates {
+    std::optional<std::string> startDate;
+    std::optional<std::string> paidThrough;
+};
+
+void checkImportDates(const Actor& actor, const ImportDates& d, const std::string& today,
+                      FieldErrors& errors) {
+    if (d.paidThrough && !actor.isAdmin()) {
+        throw Error::forbidden("Only the admin may say through which date an imported member has paid.");
+    }
+    if (d.startDate && !Calendar::isDate(*d.startDate)) {
+        errors.add("start_date", "invalid_date", "A date written YYYY-MM-DD.");
+    }
+    if (d.startDate && !actor.isAdmin()) {
+        errors.add("start_date", "admin_only", "Only the admin may give a start date (to import a member).");
+    }
+    if (d.paidThrough && !Calendar::isDate(*d.paidThrough)) {
+        errors.add("paid_through", "invalid_date", "A date written YYYY-MM-DD.");
+    } else if (d.paidThrough && *d.paidThrough < d.startDate.value_or(today) &&
+               (!d.startDate || Calendar::isDate(*d.startDate))) {
+        errors.add("paid_through", "before_start", "paid_through cannot be before the start date.");
+    }
 }
 
 std::optional<int64_t> optionalPrice(JsonFields& fields) {
@@ -100,13 +144,9 @@ Subscription BillingService::subscribe(const Actor& actor, const std::string& as
     const auto planSlug = fields.string("plan", true, 40);
     const auto interval = fields.string("interval", true, 10);
     const auto startDate = fields.string("start_date", false, 10);
+    const auto paidThrough = fields.string("paid_through", false, 10);
     const auto price = fields.integer("price_cents", false);
-    if (startDate && !Calendar::isDate(*startDate)) {
-        errors.add("start_date", "invalid_date", "A date written YYYY-MM-DD.");
-    }
-    if (startDate && !actor.isAdmin()) {
-        errors.add("start_date", "admin_only", "Only the admin may give a start date (to import a member).");
-    }
+    checkImportDates(actor, {startDate, paidThrough}, today(), errors);
     errors.throwIfAny();
     if (a.status != "active") {
         throw Error(ErrorKind::Conflict, "association_not_active",
@@ -135,12 +175,9 @@ Subscription BillingService::subscribe(const Actor& actor, const std::string& as
     if (offer.plan.trialDays > 0) {
         sub.trialEnd = sub.anchorDate;
     }
-    sub.billedThrough = sub.anchorDate;
-    if (sub.anchorDate < day) {
-        // An imported member: the periods that started before today were billed elsewhere.
-        const Period current = periodContaining(sub.anchorDate, intervalFromString(sub.interval), day);
-        sub.billedThrough = current.start == day ? day : current.end;
-    }
+    // A past start (an imported member) invoices every period since, unless the admin says through
+    // which date the member has paid: the periods before the one that contains it are not invoiced.
+    sub.billedThrough = firstUnbilled(sub.anchorDate, sub.interval, paidThrough);
     sub.status = "active";
     sub.createdAt = sub.updatedAt = at;
     repo.insert(sub);
@@ -151,22 +188,44 @@ Subscription BillingService::subscribe(const Actor& actor, const std::string& as
     details.set("interval", sub.interval);
     details.set("price_cents", sub.priceCents);
     details.set("start_date", sub.startDate);
+    if (paidThrough) {
+        details.set("paid_through", *paidThrough);
+    }
     AuditLog::record(s, actor, at, "subscription.create", "subscription", sub.id, a.id, details);
     RunSummary summary;
     SubscriptionBiller(issuer_, day, at).bring(s, a, sub, day, summary);
+    const bool queued = SubscriptionGrace::cover(s, a.id, at);  // services stopped for want of one resume
     tx.commit();
+    if (queued) {
+        jobQueued_();
+    }
     return sub;
 }
 
 Poco::JSON::Object BillingService::previewSubscription(const Actor& actor, const std::string& associationId,
                                                        const std::string& plan, const std::string& interval,
-                                                       const std::optional<int64_t>& priceCents) {
+                                                       const std::optional<int64_t>& priceCents,
+                                                       const std::optional<std::string>& startDate,
+                                                       const std::optional<std::string>& paidThrough) {
     const Association a = associations_.authorize(actor, associationId, Permission::ViewBilling);
+    const std::string day = today();
+    FieldErrors errors;
+    checkImportDates(actor, {startDate, paidThrough}, day, errors);
+    errors.throwIfAny();
     auto s = db_.session();
     const Offer offer = offerOf(s, a, plan, interval, priceCents);
-    const std::string day = today();
-    const std::string anchor = Calendar::addDays(day, offer.plan.trialDays);
-    const Period first = nthPeriod(anchor, intervalFromString(interval), 0);
+    const std::string anchor = Calendar::addDays(startDate.value_or(day), offer.plan.trialDays);
+    const Interval every = intervalFromString(interval);
+    // The periods invoiced at once (a past start catches up on every period since), or the first
+    // one, invoiced when it begins (after a trial, or after the date an imported member paid through).
+    std::vector<Period> periods;
+    const std::string from = firstUnbilled(anchor, interval, paidThrough);
+    for (std::string start = from; start <= day || periods.empty();) {
+        periods.push_back(periodContaining(anchor, every, start));
+        start = periods.back().end;
+    }
+    const Period first = periods.front();
+    const int64_t each = offer.priceCents + offer.price.membershipCents;
     Poco::JSON::Object out(Poco::JSON_PRESERVE_KEY_ORDER);
     out.set("association_id", a.id);
     out.set("plan", offer.plan.slug);
@@ -178,13 +237,23 @@ Poco::JSON::Object BillingService::previewSubscription(const Actor& actor, const
     if (offer.plan.trialDays > 0) {
         out.set("trial_end", anchor);
     }
-    out.set("invoice_date", anchor);
-    out.set("amount_cents", offer.priceCents + offer.price.membershipCents);
+    out.set("invoice_date", std::max(from, day));
+    out.set("amount_cents", each * static_cast<int64_t>(periods.size()));
     out.set("currency", "EUR");
     Poco::JSON::Object period;
     period.set("start", first.start);
     period.set("end", first.end);
     out.set("period", period);
+    // Each period invoiced, one invoice each: more than one is an imported member's catch-up.
+    Poco::JSON::Array invoiced;
+    for (const auto& p : periods) {
+        Poco::JSON::Object item(Poco::JSON_PRESERVE_KEY_ORDER);
+        item.set("start", p.start);
+        item.set("end", p.end);
+        item.set("amount_cents", each);
+        invoiced.add(item);
+    }
+    out.set("periods", invoiced);
     return out;
 }
 
@@ -457,12 +526,14 @@ RunSummary BillingService::bringUpToDate(const Actor& actor, const std::optional
         for (const auto& id : suspended) {
             queued |= dunning.release(s, *AssociationRepository(s).find(id), summary.asOf, at);
         }
+        queued |= SubscriptionGrace(settings_, associations_).run(s, summary.asOf, at, summary);
         Poco::JSON::Object details;
         details.set("as_of", summary.asOf);
         details.set("invoices", summary.invoices);
         details.set("total_cents", summary.totalCents);
         details.set("reminders", summary.reminders);
         details.set("suspended", summary.suspended);
+        details.set("unsubscribed", summary.unsubscribed);
         AuditLog::record(s, actor, at, "billing.run", "billing", summary.asOf, std::nullopt, details);
         tx.commit();
     }

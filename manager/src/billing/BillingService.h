@@ -29,14 +29,20 @@ public:
                    const Settings& settings, AssociationService& associations,
                    std::function<void()> jobQueued);
 
-    // {"plan", "interval", "start_date"? (admin only, may be past), "price_cents"? (pay-what-you-can)}
+    // {"plan", "interval", "start_date"? (admin only, may be past), "paid_through"? (admin only: the
+    // first invoice covers the period that contains it), "price_cents"? (pay-what-you-can)}. A past
+    // start without paid_through invoices every period since the start. Ends the association's
+    // grace without a subscription: its services lose `no_subscription`.
     Subscription subscribe(const Actor& actor, const std::string& associationId,
                            const Poco::JSON::Object::Ptr& body);
     // What subscribing to `plan` would cost: the first period and its invoice's amount, on the day
-    // it is issued (today, or the end of the plan's trial).
+    // it is issued (today, or the end of the plan's trial); with the admin's start_date and
+    // paid_through, every period invoiced at once (`periods`, `amount_cents` their sum).
     Poco::JSON::Object previewSubscription(const Actor& actor, const std::string& associationId,
                                            const std::string& plan, const std::string& interval,
-                                           const std::optional<int64_t>& priceCents);
+                                           const std::optional<int64_t>& priceCents,
+                                           const std::optional<std::string>& startDate = std::nullopt,
+                                           const std::optional<std::string>& paidThrough = std::nullopt);
     std::vector<Subscription> subscriptions(const Actor& actor, const std::string& associationId);
     // What changing to `plan` (and `interval`, default the same) would cost now.
     Poco::JSON::Object preview(const Actor& actor, const std::string& subscriptionId, const std::string& plan,

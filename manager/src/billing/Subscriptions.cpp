@@ -64,6 +64,7 @@ Poco::JSON::Object subscriptionToJson(const Subscription& s) {
     out.set("status", s.status);
     out.set("start_date", s.startDate);
     out.set("anchor_date", s.anchorDate);
+    out.set("billed_through", s.billedThrough);  // the start of the first period not invoiced yet
     out.set("trial_end", s.trialEnd ? Poco::Dynamic::Var(*s.trialEnd) : Poco::Dynamic::Var());
     out.set("cancel_at", s.cancelAt ? Poco::Dynamic::Var(*s.cancelAt) : Poco::Dynamic::Var());
     if (s.pending) {

@@ -98,7 +98,13 @@ Plan parsePlan(const Poco::JSON::Object::Ptr& body, const std::optional<std::str
         }
     }
 
-    if (auto prices = fields.array("prices", true)) {
+    // A free plan (the host's own association, a partner): no price, no invoice, and its
+    // associations need no subscription for their services.
+    plan.free = fields.boolean("free", false).value_or(false);
+    if (auto prices = fields.array("prices", !plan.free)) {
+        if (plan.free && prices->size() > 0) {
+            errors.add("prices", "free_with_prices", "A free plan has no price: leave prices empty.");
+        }
         std::set<std::pair<std::string, std::string>> seen;
         for (std::size_t i = 0; i < prices->size(); ++i) {
             const std::string path = "prices." + std::to_string(i);
@@ -246,6 +252,7 @@ Poco::JSON::Object planToJson(const Plan& plan) {
         price.set("currency", "EUR");
         prices.add(price);
     }
+    out.set("free", plan.free);
     out.set("prices", prices);
     Poco::JSON::Object quotas;
     for (const auto& [metric, q] : plan.quotas) {

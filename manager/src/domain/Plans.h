@@ -42,6 +42,7 @@ struct Plan {
     // the period). A metric without a price is never billed above `included`.
     std::map<std::string, int64_t> overageCents;
     int trialDays = 0;  // a new subscription's free days before its first period
+    bool free = false;  // no price, no invoice: its associations' services need no subscription
     std::string createdAt;
     std::string updatedAt;
 };

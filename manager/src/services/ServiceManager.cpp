@@ -1,5 +1,6 @@
 #include "services/ServiceManager.h"
 
+#include "billing/Subscriptions.h"
 #include "chatiere/manager/Error.h"
 #include "chatiere/manager/Ids.h"
 #include "chatiere/manager/Time.h"
@@ -129,6 +130,12 @@ Service ServiceManager::create(const Actor& actor, const std::string& associatio
     const auto plan = PlanRepository(s).find(*association.planSlug);
     if (!plan) {
         throw planLimit("no_plan", "The association's plan no longer exists.");
+    }
+    if (!plan->free && !SubscriptionRepository(s).activeOf(associationId)) {
+        throw Error(ErrorKind::Conflict, "no_subscription",
+                    "The association has no subscription: subscribe to a plan before creating services "
+                    "(/associations/" +
+                        associationId + "/subscription).");
     }
     if (!plan->templates.empty() &&
         std::find(plan->templates.begin(), plan->templates.end(), manifest->name) == plan->templates.end()) {

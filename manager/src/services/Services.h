@@ -11,7 +11,10 @@ namespace chatiere::manager {
 
 // The reasons a service is suspended; it runs only when there are none. Each part of the system
 // adds and removes only its own.
-inline const std::set<std::string> kSuspensionReasons = {"admin", "quota", "unpaid", "association"};
+// `no_subscription`: the association has had services without a subscription (nor a free plan)
+// for billing.unsubscribed_grace_days.
+inline const std::set<std::string> kSuspensionReasons = {"admin", "quota", "unpaid", "association",
+                                                         "no_subscription"};
 
 struct Service {
     std::string id;

@@ -38,6 +38,9 @@ Values valuesOf(const Plan& plan) {
     v["description_fr"] = plan.description.fr;
     v["description_en"] = plan.description.en;
     v["trial_days"] = std::to_string(plan.trialDays);
+    if (plan.free) {
+        v["free"] = "yes";
+    }
     for (const auto& t : plan.templates) {
         v["template_" + t] = "yes";
     }
@@ -108,6 +111,7 @@ Poco::JSON::Object::Ptr bodyOf(const Values& v, bool isNew, const templates::Cat
         trial = -1;  // said by the plan's own check
     }
     body->set("trial_days", trial);
+    body->set("free", get("free") == "yes");
     Poco::JSON::Array::Ptr prices = new Poco::JSON::Array;
     for (const auto& interval : kIntervals) {
         for (const auto& kind : kKinds) {
@@ -211,6 +215,7 @@ void renderEditor(Pages& pages, http::Request& r, int status, const std::optiona
     }
     data.emplace("texts", std::move(texts));
     data.emplace("trial", input("trial_days", t("plans_trial_days"), "number", v, errors));
+    data.emplace("free", v.count("free") > 0 && v.at("free") == "yes");
     mstch::array templates;
     for (const auto& m : pages.api().catalogue.all()) {
         mstch::map o;
@@ -324,7 +329,7 @@ void registerAdminPlansPages(http::Router& router, Pages& pages) {
                           words.text(lang, "plan_price_" + p.interval) + " (" +
                           words.text(lang, "plan_kind_" + p.kind) + ")";
             }
-            row.emplace("prices", prices);
+            row.emplace("prices", plan.free ? words.text(lang, "plans_free") : prices);
             rows.push_back(std::move(row));
         }
         mstch::map data;

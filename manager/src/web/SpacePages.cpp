@@ -131,7 +131,26 @@ void renderDashboard(Pages& pages, http::Request& r, const Actor& actor, const s
     data.emplace("has_services", !services.empty());
     data.emplace("services", std::move(services));
     data.emplace("can_export", decide(actor.staffRole, role, Permission::ManageMembers) == Decision::Allow);
-    const bool canCreate = canManage && a.status == "active";
+    bool canCreate = canManage && a.status == "active";
+    if (canCreate && decide(actor.staffRole, role, Permission::ViewBilling) == Decision::Allow) {
+        // Services need a subscription, unless the association's plan is free: the page says so
+        // and leads to the subscription page instead of offering a form that would be refused.
+        bool covered = false;
+        for (const auto& sub : api.billing.subscriptions(actor, a.id)) {
+            covered |= sub.status == "active";
+        }
+        if (!covered && a.planSlug) {
+            try {
+                covered = api.plans.get(*a.planSlug).free;
+            } catch (const Error& e) {
+                if (e.kind() != ErrorKind::NotFound) {
+                    throw;
+                }
+            }
+        }
+        data.emplace("needs_subscription", !covered);
+        canCreate = covered;
+    }
     data.emplace("can_create", canCreate);
     if (canCreate) {
         mstch::array templates;

@@ -45,7 +45,10 @@ struct BillingSettings {
     int draftDays = 0;  // billing.draft_days: invoices kept as drafts this long for review (0: finalized)
     std::vector<int> reminderDays{7, 15};  // billing.reminder_days: after the due date
     int suspendDays = 30;                  // billing.suspend_days: after the due date → `unpaid`
-    int runIntervalSeconds = 3600;         // billing.run_interval_seconds: the daemon's scheduler
+    // billing.unsubscribed_grace_days: services without a subscription (nor a free plan) get the
+    // `no_subscription` reason this long after their subscription ended.
+    int unsubscribedGraceDays = 15;
+    int runIntervalSeconds = 3600;  // billing.run_interval_seconds: the daemon's scheduler
     std::string fontPath = "/usr/share/fonts/truetype/dejavu/DejaVuSans.ttf";  // billing.font
 };
 
