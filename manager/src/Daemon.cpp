@@ -338,6 +338,7 @@ void Daemon::start() {
     web::registerSpacePages(*p.router, *p.pages);
     web::registerAdminPages(*p.router, *p.pages);
     web::registerMembersPages(*p.router, *p.pages);
+    web::registerProfilePages(*p.router, *p.pages);
     web::registerSubscriptionPages(*p.router, *p.pages);
     web::registerPasswordPages(*p.router, *p.pages);
     web::registerAdminOverviewPages(*p.router, *p.pages);

@@ -537,8 +537,25 @@ CREATE TABLE invitations (
 CREATE INDEX invitations_association ON invitations(association_id, email_key);
 )SQL";
 
+// ---- v10, v11: taken by other branches of issue 14 (the integrator puts theirs here). ----
+constexpr std::string_view kV10Reserved = "-- reserved";
+constexpr std::string_view kV11Reserved = "-- reserved";
+
+// ---- v12 (issue 14, billing identity and one period; renumber when merging) ----
+// The association's billing identity beside its name and address: the legal name printed on
+// invoices (the name when empty), its SIRET and the address invoices go to (its e-mail when
+// empty). The quota ladder's rungs are per usage period: the period a level was reached in.
+constexpr std::string_view kV12 = R"SQL(
+ALTER TABLE associations ADD COLUMN legal_name TEXT NOT NULL DEFAULT '';
+ALTER TABLE associations ADD COLUMN siret TEXT;
+ALTER TABLE associations ADD COLUMN billing_email TEXT NOT NULL DEFAULT '';
+ALTER TABLE quota_levels ADD COLUMN period_start TEXT;
+)SQL";
+// ---- end of v12 ----
+
 const std::vector<std::string_view>& migrations() {
-    static const std::vector<std::string_view> all = {kV1, kV2, kV3, kV4, kV5, kV6, kV7, kV8, kV9};
+    static const std::vector<std::string_view> all = {kV1, kV2, kV3, kV4,          kV5,          kV6,
+                                                      kV7, kV8, kV9, kV10Reserved, kV11Reserved, kV12};
     return all;
 }
 
