@@ -543,8 +543,8 @@ constexpr std::string_view kV11Reserved = "-- reserved";
 
 // ---- v12 (issue 14, billing identity and one period; renumber when merging) ----
 // The association's billing identity beside its name and address: the legal name printed on
-// invoices (the name when empty), its SIRET and the address invoices go to (its e-mail when
-// empty). The quota ladder's rungs are per usage period: the period a level was reached in.
+// invoices (the name when empty), its SIRET and the e-mail address printed on invoices (its
+// e-mail when empty). The quota ladder's rungs are per usage period: the period a level was reached in.
 constexpr std::string_view kV12 = R"SQL(
 ALTER TABLE associations ADD COLUMN legal_name TEXT NOT NULL DEFAULT '';
 ALTER TABLE associations ADD COLUMN siret TEXT;

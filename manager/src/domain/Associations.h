@@ -28,7 +28,7 @@ struct Association {
     PostalAddress address;
     std::string email;
     std::string legalName;     // printed on invoices; the name when empty
-    std::string billingEmail;  // where invoices go; `email` when empty
+    std::string billingEmail;  // printed on invoices; `email` when empty
     std::string status;        // pending | active | suspended | closed | rejected
     std::optional<std::string> rejectionReason;
     std::optional<std::string> planSlug;
