@@ -231,6 +231,7 @@ void Daemon::start() {
     ladderSettings.limitPercents = s.quotaLimitSteps;
     ladderSettings.grace = std::chrono::seconds(s.quotaGraceSeconds);
     ladderSettings.publicUrl = s.publicUrl;
+    ladderSettings.timeZone = s.timeZone;
     p.ladder = std::make_unique<QuotaLadder>(*p.db, p.clock, *p.catalogue, *p.associations, ladderSettings,
                                              [provisioner] { provisioner->wake(); });
     HealthSettings healthSettings;
@@ -303,8 +304,9 @@ void Daemon::start() {
     p.api = std::make_unique<api::ApiContext>(
         api::ApiContext{p.settings, *p.auth, *p.associations, *p.plans, *p.services, *p.catalogue, *p.db,
                         *p.usage, *p.billing,
-                        [db, collector, health] {
+                        [db, collector, health, calendar = p.calendar.get(), clock = &p.clock] {
                             MetricsInputs inputs;
+                            inputs.today = calendar->dateOf(clock->now());
                             if (const auto last = collector->lastReport()) {
                                 inputs.collection = last->first;
                                 inputs.collectedAtSeconds =
@@ -341,6 +343,7 @@ void Daemon::start() {
     web::registerSpacePages(*p.router, *p.pages);
     web::registerAdminPages(*p.router, *p.pages);
     web::registerMembersPages(*p.router, *p.pages);
+    web::registerProfilePages(*p.router, *p.pages);
     web::registerSubscriptionPages(*p.router, *p.pages);
     web::registerPasswordPages(*p.router, *p.pages);
     web::registerAdminOverviewPages(*p.router, *p.pages);

@@ -567,9 +567,21 @@ INSERT INTO subscription_grace (association_id, since, created_at)
 )SQL";
 // ---- end of v11
 
+// ---- v12 (issue 14, billing identity and one period) ----
+// The association's billing identity beside its name and address: the legal name printed on
+// invoices (the name when empty), its SIRET and the e-mail address printed on invoices (its
+// e-mail when empty). The quota ladder's rungs are per usage period: the period a level was reached in.
+constexpr std::string_view kV12 = R"SQL(
+ALTER TABLE associations ADD COLUMN legal_name TEXT NOT NULL DEFAULT '';
+ALTER TABLE associations ADD COLUMN siret TEXT;
+ALTER TABLE associations ADD COLUMN billing_email TEXT NOT NULL DEFAULT '';
+ALTER TABLE quota_levels ADD COLUMN period_start TEXT;
+)SQL";
+// ---- end of v12 ----
+
 const std::vector<std::string_view>& migrations() {
-    static const std::vector<std::string_view> all = {kV1, kV2, kV3, kV4,  kV5, kV6,
-                                                      kV7, kV8, kV9, kV10, kV11};
+    static const std::vector<std::string_view> all = {kV1, kV2, kV3,  kV4,  kV5,  kV6,
+                                                      kV7, kV8, kV9, kV10, kV11, kV12};
     return all;
 }
 

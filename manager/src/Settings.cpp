@@ -243,6 +243,21 @@ Settings Settings::fromConfiguration(const Poco::Util::AbstractConfiguration& co
          [&](auto& k, auto& v) { s.billing.vatRateBasisPoints = parsePercentBasisPoints(k, v); }},
         {"billing.vat_exemption", [&](auto&, auto& v) { s.billing.vatExemptionMention = v; }},
         {"billing.payment_days", [&](auto& k, auto& v) { s.billing.paymentDays = parseInt(k, v, 0, 365); }},
+        {"billing.payment_methods",
+         [&](auto& k, auto& v) {
+             s.billing.paymentMethods = parseList(v, ",");
+             if (s.billing.paymentMethods.empty()) {
+                 throw SettingsError("setting " + k + ": at least one payment method");
+             }
+             for (const auto& method : s.billing.paymentMethods) {
+                 if (method != "transfer" && method != "cheque" && method != "cash" && method != "card" &&
+                     method != "helloasso") {
+                     throw SettingsError(
+                         "setting " + k + ": '" + method +
+                         "' is not a payment method (transfer, cheque, cash, card, helloasso)");
+                 }
+             }
+         }},
         {"billing.late_penalty_rate", [&](auto& k, auto& v) { s.billing.latePenaltyRate = nonEmpty(k, v); }},
         {"billing.professional_kinds",
          [&](auto& k, auto& v) {

@@ -82,14 +82,13 @@ bool isValidDomain(std::string_view domain) {
 
 }  // namespace
 
-bool isValidSiren(std::string_view siren) {
-    if (siren.size() != 9 || !std::all_of(siren.begin(), siren.end(), isDigit)) {
-        return false;
-    }
-    // Luhn: from the right, double every second digit.
+namespace {
+
+// Luhn: from the right, double every second digit; the sum is a multiple of 10.
+bool luhn(std::string_view digits) {
     int sum = 0;
-    for (std::size_t i = 0; i < 9; ++i) {
-        int d = siren[8 - i] - '0';
+    for (std::size_t i = 0; i < digits.size(); ++i) {
+        int d = digits[digits.size() - 1 - i] - '0';
         if (i % 2 == 1) {
             d *= 2;
             if (d > 9) {
@@ -99,6 +98,29 @@ bool isValidSiren(std::string_view siren) {
         sum += d;
     }
     return sum % 10 == 0;
+}
+
+}  // namespace
+
+bool isValidSiren(std::string_view siren) {
+    return siren.size() == 9 && std::all_of(siren.begin(), siren.end(), isDigit) && luhn(siren);
+}
+
+bool isValidSiret(std::string_view siret) {
+    if (siret.size() != 14 || !std::all_of(siret.begin(), siret.end(), isDigit) ||
+        !isValidSiren(siret.substr(0, 9))) {
+        return false;
+    }
+    // La Poste's establishments (SIREN 356 000 000) are too many for a Luhn key: INSEE checks that
+    // their digits add up to a multiple of 5.
+    if (siret.substr(0, 9) == "356000000") {
+        int sum = 0;
+        for (char c : siret) {
+            sum += c - '0';
+        }
+        return sum % 5 == 0;
+    }
+    return luhn(siret);
 }
 
 std::string normalizeSiren(std::string_view input) {

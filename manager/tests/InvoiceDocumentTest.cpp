@@ -82,6 +82,7 @@ InvoiceDocument frenchInvoice() {
     sumLines(doc);
     doc.vatExemptionMention = "TVA non applicable, art. 293 B du CGI";
     doc.paymentTerms = "Paiement à 30 jours par virement, sans escompte.";
+    doc.paymentMethods = {"transfer", "cheque", "cash", "card", "helloasso"};
     doc.iban = "FR76 3000 6000 0112 3456 7890 189";
     doc.bic = "AGRIFRPP";
     return doc;
@@ -107,6 +108,7 @@ InvoiceDocument englishVatInvoice() {
     doc.paidCents = 1000;
     doc.vatApplicable = true;
     doc.paymentTerms = "Payment within 30 days by bank transfer, no discount for early payment.";
+    doc.paymentMethods = {"transfer", "card"};
     doc.iban = "FR76 3000 6000 0112 3456 7890 189";
     doc.bic = "AGRIFRPP";
     doc.professionalBuyer = true;
@@ -256,6 +258,9 @@ TEST(InvoiceDocument, FrenchInvoiceCarriesEveryMandatoryMention) {
                                 "(du 31/01/2027 au 27/02/2027)",
                                 "TVA non applicable, art. 293 B du CGI\n",
                                 "Paiement à 30 jours par virement, sans escompte.\n",
+                                "Pas d'escompte pour paiement anticipé.\n",
+                                "Moyens de paiement acceptés : virement, chèque, espèces, carte bancaire, "
+                                "HelloAsso.\n",
                                 "Référence du virement : F-2026-000123\n",
                                 "IBAN : FR76 3000 6000 0112 3456 7890 189\n",
                                 "BIC : AGRIFRPP\n"}) {
@@ -263,6 +268,26 @@ TEST(InvoiceDocument, FrenchInvoiceCarriesEveryMandatoryMention) {
     }
     EXPECT_FALSE(contains(text, "Total HT")) << "no VAT totals without VAT";
     EXPECT_FALSE(contains(text, "Déjà réglé")) << "nothing paid yet";
+}
+
+TEST(InvoiceDocument, EnglishInvoiceSaysNoDiscountAndTheMethods) {
+    InvoiceDocument doc = frenchInvoice();
+    doc.language = "en";
+    const std::string text = joined(invoiceTextLines(doc));
+    EXPECT_TRUE(contains(text, "No discount for early payment.\n")) << text;
+    EXPECT_TRUE(contains(text, "Payment methods accepted: bank transfer, cheque, cash, card, HelloAsso.\n"))
+        << text;
+}
+
+TEST(InvoiceDocument, NoDiscountIsSaidEvenWithoutPaymentMethodsAndNoIbanWithoutTransfers) {
+    InvoiceDocument doc = frenchInvoice();
+    doc.paymentMethods.clear();
+    EXPECT_TRUE(contains(joined(invoiceTextLines(doc)), "Pas d'escompte pour paiement anticipé.\n"));
+    doc.paymentMethods = {"cheque", "helloasso"};
+    const std::string text = joined(invoiceTextLines(doc));
+    EXPECT_TRUE(contains(text, "Moyens de paiement acceptés : chèque, HelloAsso.\n")) << text;
+    EXPECT_FALSE(contains(text, "IBAN")) << "no transfer, no IBAN: " << text;
+    EXPECT_FALSE(contains(text, "Référence du virement")) << text;
 }
 
 TEST(InvoiceDocument, NoLatePaymentMentionsForANonProfessionalBuyer) {

@@ -37,6 +37,14 @@ TEST(Settings, ReadsKnownKeys) {
     EXPECT_EQ(s.publicUrl, "https://chatons.example.org");
 }
 
+TEST(Settings, PaymentMethodsDefaultToAllAndKeepTheirOrder) {
+    EXPECT_EQ(Settings::fromConfiguration(*config({})).billing.paymentMethods,
+              (std::vector<std::string>{"transfer", "cheque", "cash", "card", "helloasso"}));
+    EXPECT_EQ(Settings::fromConfiguration(*config({{"billing.payment_methods", "helloasso, cheque"}}))
+                  .billing.paymentMethods,
+              (std::vector<std::string>{"helloasso", "cheque"}));
+}
+
 TEST(Settings, UnknownKeyIsNamed) {
     try {
         Settings::fromConfiguration(*config({{"http.prot", "8080"}}));
@@ -58,7 +66,9 @@ TEST(Settings, BadValuesAreNamed) {
              {"quota.included_steps", "80,abc"},
              {"quota.limit_steps", "100"},
              {"quota.grace_seconds", "-1"},
-             {"metrics.allowed_addresses", "127.0.0.1,localhost"}}) {
+             {"metrics.allowed_addresses", "127.0.0.1,localhost"},
+             {"billing.payment_methods", "transfer,bitcoin"},
+             {"billing.payment_methods", ""}}) {
         try {
             Settings::fromConfiguration(*config({{key, value}}));
             FAIL() << key << "=" << value << " must be refused";

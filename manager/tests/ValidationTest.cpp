@@ -106,3 +106,18 @@ TEST(Password, Rules) {
     EXPECT_EQ(passwordProblem("éèàùçôîêâë"), std::nullopt);
     EXPECT_NE(passwordProblem("éèàùçôî"), std::nullopt);
 }
+
+TEST(Siret, KnownNumbersAndShape) {
+    EXPECT_TRUE(isValidSiret("73282932000074"));  // a published SIRET (SIREN 732829320)
+    EXPECT_TRUE(isValidSiret("55210055400013"));
+    EXPECT_FALSE(isValidSiret("73282932000075"));  // wrong check digit
+    EXPECT_FALSE(isValidSiret("12345678900012"));
+    EXPECT_FALSE(isValidSiret("732829320"));  // a SIREN is not a SIRET
+    EXPECT_FALSE(isValidSiret("7328293200007A"));
+    EXPECT_FALSE(isValidSiret("732829320000740"));
+}
+
+TEST(Siret, LaPosteEstablishmentsAddUpToAMultipleOfFive) {
+    EXPECT_TRUE(isValidSiret("35600000000001"));  // 3 + 5 + 6 + 1 = 15
+    EXPECT_FALSE(isValidSiret("35600000000002"));
+}

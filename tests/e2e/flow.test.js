@@ -61,6 +61,9 @@ test('an association signs up, is approved, subscribes, runs its website, gets i
   await page.getByLabel('Nom', { exact: true }).fill('Les Amis du Jardin');
   await page.getByLabel('Adresse électronique de contact').fill('bureau@amis-jardin.test');
   await page.getByLabel('Votre nom').fill('Camille Martin');
+  await page.getByLabel('Adresse', { exact: true }).fill('3 place du Marché');
+  await page.getByLabel('Code postal').fill('35000');
+  await page.getByLabel('Ville').fill('Rennes');
   await page.getByLabel('Votre adresse électronique').fill('camille@amis-jardin.test');
   await page.getByLabel('Mot de passe').fill('correct horse battery');
   await page.getByLabel('J’ai lu et j’accepte les').check();

@@ -72,6 +72,9 @@ test('an association signs up with JavaScript off, is approved, and its manager 
   await screenshot(page, 'signup-errors-nojs-fr');
 
   await page.getByLabel('Adresse électronique de contact').fill('contact@jardins.test');
+  await page.getByLabel('Adresse', { exact: true }).fill('3 place du Marché');
+  await page.getByLabel('Code postal').fill('35000');
+  await page.getByLabel('Ville').fill('Rennes');
   await page.getByLabel('Mot de passe').fill('correct horse battery');
   await page.getByLabel('J’ai lu et j’accepte les').check();
   await page.getByRole('button', { name: 'Envoyer la demande' }).click();

@@ -47,6 +47,9 @@ protected:
                 {"association_kind", "association"},
                 {"association_email", "contact@jardins.test"},
                 {"association_rna", "W351234567"},
+                {"association_address_line1", "3 place du Marché"},
+                {"association_address_postal_code", "35000"},
+                {"association_address_city", "Rennes"},
                 {"manager_name", "Camille"},
                 {"manager_email", "camille@jardins.test"},
                 {"manager_password", "correct horse battery"},
@@ -144,10 +147,19 @@ TEST_F(WebPages, SignUpShowsEachMessageByItsFieldKeepsWhatWasTypedThenRegisters)
 
     const int64_t before = associations();
     auto fields = goodSignup();
-    fields[2].second = "pas-une-adresse";  // association_email
-    fields[3].second = "12345";            // association_rna
-    fields[6].second = "court";            // manager_password
-    fields.pop_back();                     // terms not accepted
+    const auto set = [&fields](const std::string& name, const std::string& value) {
+        for (auto& [key, v] : fields) {
+            if (key == name) {
+                v = value;
+            }
+        }
+    };
+    set("association_email", "pas-une-adresse");
+    set("association_rna", "12345");
+    set("manager_password", "court");
+    set("association_address_postal_code", "350");
+    set("association_address_city", "");
+    fields.pop_back();  // terms not accepted
     r = b.post("/signup", fields);
     EXPECT_EQ(r.status, 400) << r.body;
     EXPECT_EQ(associations(), before);
@@ -162,6 +174,10 @@ TEST_F(WebPages, SignUpShowsEachMessageByItsFieldKeepsWhatWasTypedThenRegisters)
     EXPECT_NE(errorOf("manager_password").find("10 caractères"), std::string::npos);
     EXPECT_EQ(errorOf("accept_terms"), "Vous devez accepter les conditions d’utilisation.");
     EXPECT_EQ(errorOf("manager_email"), "(none)");
+    // The address, asked of an association, each missing or bad part by its box.
+    EXPECT_EQ(errorOf("association_address_postal_code"), "Ce code postal n’est pas valable.");
+    EXPECT_EQ(errorOf("association_address_city"), "Ce champ est obligatoire.");
+    EXPECT_EQ(errorOf("association_address_line1"), "(none)");
     // Each input says it is invalid and points at its message; what was typed is kept, escaped,
     // and the password is never sent back.
     EXPECT_NE(r.body.find("aria-invalid=\"true\" aria-describedby=\"association_email-error\""),

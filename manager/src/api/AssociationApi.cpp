@@ -14,6 +14,9 @@ Poco::JSON::Object associationJson(const Association& a) {
     o.set("email", a.email);
     o.set("rna", a.rna ? Poco::Dynamic::Var(*a.rna) : Poco::Dynamic::Var());
     o.set("siren", a.siren ? Poco::Dynamic::Var(*a.siren) : Poco::Dynamic::Var());
+    o.set("siret", a.siret ? Poco::Dynamic::Var(*a.siret) : Poco::Dynamic::Var());
+    o.set("legal_name", a.legalName);
+    o.set("billing_email", a.billingEmail);
     Poco::JSON::Object address(Poco::JSON_PRESERVE_KEY_ORDER);
     address.set("line1", a.address.line1);
     address.set("line2", a.address.line2);
@@ -84,6 +87,11 @@ void registerAssociationRoutes(http::Router& router, ApiContext& ctx) {
         const Actor actor = ctx.requireActor(r);
         const Association a = ctx.associations.authorize(actor, r.param("id"), Permission::ViewAssociation);
         r.sendJson(200, associationJson(a));
+    });
+
+    router.add("PATCH", "/api/v1/associations/{id}", [&ctx](http::Request& r) {
+        const Actor actor = ctx.requireActor(r);
+        r.sendJson(200, associationJson(ctx.associations.updateIdentity(actor, r.param("id"), r.jsonBody())));
     });
 
     router.add("POST", "/api/v1/associations/{id}/approve", [&ctx](http::Request& r) {

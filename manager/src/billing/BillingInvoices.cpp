@@ -124,10 +124,10 @@ InvoiceDocument BillingService::documentOf(const Invoice& i, const std::string& 
     const BillingSettings& b = settings_.billing;
     d.vatApplicable = b.vatRateBasisPoints > 0;
     d.vatExemptionMention = b.vatExemptionMention;
-    d.paymentTerms = language == "en" ? "Payment within " + std::to_string(b.paymentDays) +
-                                            " days of the issue date, by bank transfer, cheque or cash."
-                                      : "Paiement à " + std::to_string(b.paymentDays) +
-                                            " jours de la date d'émission, par virement, chèque ou espèces.";
+    d.paymentTerms = language == "en"
+                         ? "Payment within " + std::to_string(b.paymentDays) + " days of the issue date."
+                         : "Paiement à " + std::to_string(b.paymentDays) + " jours de la date d'émission.";
+    d.paymentMethods = b.paymentMethods;
     d.iban = b.iban;
     d.bic = b.bic;
     d.professionalBuyer = a && issuer_.professional(*a);

@@ -4,8 +4,10 @@
 
 #include <chatiere/templates/Catalogue.h>
 
+#include <algorithm>
 #include <chrono>
 #include <cstdio>
+#include <iterator>
 #include <stdexcept>
 
 namespace chatiere::manager {
@@ -48,6 +50,9 @@ struct Labels {
     const char* latePenalties;
     const char* recoveryIndemnity;
     const char* percent;  // after a VAT rate
+    const char* noDiscount;
+    const char* paymentMethods;
+    const char* methodNames[5];  // transfer, cheque, cash, card, helloasso
 };
 
 constexpr Labels kFrench{"Facture",
@@ -83,7 +88,10 @@ constexpr Labels kFrench{"Facture",
                          "BIC :",
                          "Pénalités de retard :",
                          "Indemnité forfaitaire pour frais de recouvrement : 40\u202F€",
-                         "\u202F%"};
+                         "\u202F%",
+                         "Pas d'escompte pour paiement anticipé.",
+                         "Moyens de paiement acceptés :",
+                         {"virement", "chèque", "espèces", "carte bancaire", "HelloAsso"}};
 
 constexpr Labels kEnglish{"Invoice",
                           "Credit note",
@@ -118,7 +126,27 @@ constexpr Labels kEnglish{"Invoice",
                           "BIC:",
                           "Late payment penalties:",
                           "Fixed compensation for recovery costs: €40",
-                          "%"};
+                          "%",
+                          "No discount for early payment.",
+                          "Payment methods accepted:",
+                          {"bank transfer", "cheque", "cash", "card", "HelloAsso"}};
+
+constexpr const char* kMethodCodes[] = {"transfer", "cheque", "cash", "card", "helloasso"};
+
+// "virement, chèque, espèces." — unknown codes as they are.
+std::string methodsText(const std::vector<std::string>& methods, const Labels& l) {
+    std::string out;
+    for (const std::string& method : methods) {
+        std::string name = method;
+        for (std::size_t i = 0; i < std::size(kMethodCodes); ++i) {
+            if (method == kMethodCodes[i]) {
+                name = l.methodNames[i];
+            }
+        }
+        out += (out.empty() ? "" : ", ") + name;
+    }
+    return out + ".";
+}
 
 const Labels& labelsFor(const std::string& language) {
     return language == "en" ? kEnglish : kFrench;
@@ -284,14 +312,24 @@ InvoiceSections invoiceSections(const InvoiceDocument& doc) {
     if (!doc.paymentTerms.empty()) {
         s.notes.push_back(doc.paymentTerms);
     }
+    if (invoice) {
+        // Mandatory even when there is none (art. L441-9 of the Code de commerce).
+        s.notes.push_back(l.noDiscount);
+        if (!doc.paymentMethods.empty()) {
+            s.notes.push_back(std::string(l.paymentMethods) + " " + methodsText(doc.paymentMethods, l));
+        }
+    }
+    const bool transfers = doc.paymentMethods.empty() ||
+                           std::find(doc.paymentMethods.begin(), doc.paymentMethods.end(), "transfer") !=
+                               doc.paymentMethods.end();
     // A draft has no number yet, hence no transfer reference to give.
-    if (invoice && !doc.draft && !doc.number.empty()) {
+    if (invoice && transfers && !doc.draft && !doc.number.empty()) {
         s.notes.push_back(std::string(l.transferReference) + " " + doc.number);
     }
-    if (!doc.iban.empty()) {
+    if (transfers && !doc.iban.empty()) {
         s.notes.push_back(std::string(l.iban) + " " + doc.iban);
     }
-    if (!doc.bic.empty()) {
+    if (transfers && !doc.bic.empty()) {
         s.notes.push_back(std::string(l.bic) + " " + doc.bic);
     }
     // Late-payment mentions concern invoices to professional buyers only (never consumers).

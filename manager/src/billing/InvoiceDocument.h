@@ -51,6 +51,10 @@ struct InvoiceDocument {
     bool vatApplicable = false;
     std::string vatExemptionMention;  // "TVA non applicable, art. 293 B du CGI" when !vatApplicable
     std::string paymentTerms;         // e.g. "Paiement à 30 jours par virement."
+    // Accepted ways to pay, in order: transfer | cheque | cash | card | helloasso. Printed on
+    // invoices with the discount condition (none for early payment: a mandatory mention too); the
+    // IBAN and the transfer reference only when transfers are accepted (or no list is given).
+    std::vector<std::string> paymentMethods;
     std::string iban;
     std::string bic;
     // For professional buyers only: the late-payment penalty rate text and the 40 € indemnity.
@@ -60,7 +64,8 @@ struct InvoiceDocument {
 
 // The document's text grouped by where the renderers place it, in reading order: title, meta
 // (dates, period, credited invoice and reason), seller, buyer, the table, the totals, then the notes
-// (exemption mention, payment terms, transfer reference, IBAN/BIC, late-payment mentions).
+// (exemption mention, payment terms, discount condition, payment methods, transfer reference,
+// IBAN/BIC, late-payment mentions).
 // Labels carry their own punctuation ("Total HT :") so that every renderer prints the same words.
 struct InvoiceSections {
     std::string title;

@@ -24,8 +24,9 @@ DocumentParty InvoiceIssuer::seller() const {
 }
 
 DocumentParty InvoiceIssuer::buyerOf(const Association& a) {
+    // The billing identity as it is now: the invoice keeps this copy, never the association's row.
     DocumentParty p;
-    p.name = a.name;
+    p.name = a.legalName.empty() ? a.name : a.legalName;
     for (const auto& line : {a.address.line1, a.address.line2}) {
         if (!line.empty()) {
             p.addressLines.push_back(line);
@@ -39,9 +40,9 @@ DocumentParty InvoiceIssuer::buyerOf(const Association& a) {
     if (!a.address.country.empty() && a.address.country != "FR") {
         p.addressLines.push_back(a.address.country);
     }
-    p.siren = a.siren.value_or("");
+    p.siren = a.siret ? *a.siret : a.siren.value_or("");  // a SIRET names the SIREN too
     p.rna = a.rna.value_or("");
-    p.email = a.email;
+    p.email = a.billingEmail.empty() ? a.email : a.billingEmail;
     return p;
 }
 

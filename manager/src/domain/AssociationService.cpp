@@ -30,6 +30,82 @@ bool isDigits(const std::string& s) {
     return !s.empty() && std::all_of(s.begin(), s.end(), [](char c) { return c >= '0' && c <= '9'; });
 }
 
+// The billing identity fields of `o` (legal_name, billing_email, siren, siret, rna, address) into
+// `a`, each bad one a field error under `prefix`. `partial` (a PATCH): only the fields present are
+// written, and null or "" clears one; the address object is always whole.
+void readIdentity(const Poco::JSON::Object::Ptr& o, FieldErrors& errors, const std::string& prefix,
+                  Association& a, bool partial) {
+    JsonFields f(o, errors, prefix);
+    const auto given = [&](const char* key) { return !partial || o->has(key); };
+    if (given("legal_name")) {
+        a.legalName = f.string("legal_name", false, 200).value_or("");
+    }
+    if (given("billing_email")) {
+        const auto email = f.string("billing_email", false, 254);
+        if (email && !isValidEmail(*email)) {
+            errors.add(f.path("billing_email"), "invalid_email", "This is not a valid e-mail address.");
+        }
+        a.billingEmail = email.value_or("");
+    }
+    if (given("siren")) {
+        a.siren.reset();
+        if (const auto siren = f.string("siren", false, 20)) {
+            const std::string normalized = normalizeSiren(*siren);
+            if (!isValidSiren(normalized)) {
+                errors.add(f.path("siren"), "invalid_siren",
+                           "A SIREN number has 9 digits and a valid check digit.");
+            }
+            a.siren = normalized;
+        }
+    }
+    if (given("siret")) {
+        a.siret.reset();
+        if (const auto siret = f.string("siret", false, 30)) {
+            const std::string normalized = normalizeSiren(*siret);
+            if (!isValidSiret(normalized)) {
+                errors.add(f.path("siret"), "invalid_siret",
+                           "A SIRET number has 14 digits (the SIREN, then the establishment) and a valid "
+                           "check digit.");
+            } else if (a.siren && isValidSiren(*a.siren) && normalized.substr(0, 9) != *a.siren) {
+                errors.add(f.path("siret"), "siret_siren_mismatch",
+                           "A SIRET starts with the association's SIREN.");
+            }
+            a.siret = normalized;
+        }
+    }
+    if (given("rna")) {
+        a.rna.reset();
+        if (const auto rna = f.string("rna", false, 20)) {
+            const std::string normalized = normalizeRna(*rna);
+            if (!isValidRna(normalized)) {
+                errors.add(f.path("rna"), "invalid_rna",
+                           "An RNA number is W followed by 9 digits (or 2A/2B and 7 digits in Corsica).");
+            }
+            a.rna = normalized;
+        }
+    }
+    if (f.has("address")) {
+        a.address = PostalAddress{};
+        if (o->get("address").isString()) {
+            a.address.line1 = f.string("address", false, 500).value_or("");
+        } else if (auto address = f.object("address", false)) {
+            JsonFields af(address, errors, f.path("address"));
+            a.address.line1 = af.string("line1", true, 200).value_or("");
+            a.address.line2 = af.string("line2", false, 200).value_or("");
+            a.address.postalCode = af.string("postal_code", true, 20).value_or("");
+            a.address.city = af.string("city", true, 100).value_or("");
+            a.address.country = af.string("country", false, 2).value_or("FR");
+            if (a.address.country == "FR" && !a.address.postalCode.empty() &&
+                !(a.address.postalCode.size() == 5 && isDigits(a.address.postalCode))) {
+                errors.add(af.path("postal_code"), "invalid_postal_code",
+                           "A French postal code has 5 digits.");
+            }
+        }
+    } else if (partial && o->has("address")) {
+        a.address = PostalAddress{};  // null: no address
+    }
+}
+
 }  // namespace
 
 struct AssociationService::Draft {
@@ -71,40 +147,7 @@ AssociationService::Draft AssociationService::parseSignup(const Poco::JSON::Obje
             errors.add("association.email", "invalid_email", "This is not a valid e-mail address.");
         }
         d.association.email = email.value_or("");
-        if (const auto siren = f.string("siren", false, 20)) {
-            const std::string normalized = normalizeSiren(*siren);
-            if (!isValidSiren(normalized)) {
-                errors.add("association.siren", "invalid_siren",
-                           "A SIREN number has 9 digits and a valid check digit.");
-            }
-            d.association.siren = normalized;
-        }
-        if (const auto rna = f.string("rna", false, 20)) {
-            const std::string normalized = normalizeRna(*rna);
-            if (!isValidRna(normalized)) {
-                errors.add("association.rna", "invalid_rna",
-                           "An RNA number is W followed by 9 digits (or 2A/2B and 7 digits in Corsica).");
-            }
-            d.association.rna = normalized;
-        }
-        if (f.has("address")) {
-            if (assoc->get("address").isString()) {
-                d.association.address.line1 = f.string("address", false, 500).value_or("");
-            } else if (auto address = f.object("address", false)) {
-                JsonFields a(address, errors, "association.address");
-                d.association.address.line1 = a.string("line1", true, 200).value_or("");
-                d.association.address.line2 = a.string("line2", false, 200).value_or("");
-                d.association.address.postalCode = a.string("postal_code", true, 20).value_or("");
-                d.association.address.city = a.string("city", true, 100).value_or("");
-                d.association.address.country = a.string("country", false, 2).value_or("FR");
-                if (d.association.address.country == "FR" && !d.association.address.postalCode.empty() &&
-                    !(d.association.address.postalCode.size() == 5 &&
-                      isDigits(d.association.address.postalCode))) {
-                    errors.add("association.address.postal_code", "invalid_postal_code",
-                               "A French postal code has 5 digits.");
-                }
-            }
-        }
+        readIdentity(assoc, errors, "association", d.association, false);
     }
 
     if (auto manager = top.object("manager", true)) {
@@ -289,6 +332,66 @@ Association AssociationService::decideSignup(const Actor& actor, const std::stri
     tx.commit();
     mailQueued_();
     return *a;
+}
+
+Association AssociationService::updateIdentity(const Actor& actor, const std::string& associationId,
+                                               const Poco::JSON::Object::Ptr& body) {
+    // Billing is the managers' (and the admin's): the same rule as the subscription's.
+    Association a = authorize(actor, associationId, Permission::ManageSubscription);
+    FieldErrors errors;
+    static const std::set<std::string> kEditable = {"legal_name", "billing_email", "siren",
+                                                    "siret",      "rna",           "address"};
+    if (!body) {
+        throw Error(ErrorKind::Validation, "invalid_body", "Expected a JSON object.");
+    }
+    for (const auto& [key, value] : *body) {
+        if (!kEditable.count(key)) {
+            errors.add(
+                key, "unknown_field",
+                "Not a billing identity field (legal_name, billing_email, siren, siret, rna, address).");
+        }
+    }
+    auto s = db_.session();
+    Transaction tx(s);
+    AssociationRepository repo(s);
+    const auto before = repo.find(associationId);
+    if (!before) {
+        throw Error::notFound("Association");
+    }
+    a = *before;
+    readIdentity(body, errors, "", a, true);
+    errors.throwIfAny();
+    const std::string at = nowText();
+    const auto show = [](const Association& x) {
+        Poco::JSON::Object o(Poco::JSON_PRESERVE_KEY_ORDER);
+        o.set("legal_name", x.legalName);
+        o.set("billing_email", x.billingEmail);
+        o.set("siren", x.siren.value_or(""));
+        o.set("siret", x.siret.value_or(""));
+        o.set("rna", x.rna.value_or(""));
+        o.set("address", x.address.line1 + "|" + x.address.line2 + "|" + x.address.postalCode + "|" +
+                             x.address.city + "|" + x.address.country);
+        return o;
+    };
+    // Only what changed, before and after.
+    const Poco::JSON::Object old = show(*before);
+    const Poco::JSON::Object after = show(a);
+    Poco::JSON::Object details(Poco::JSON_PRESERVE_KEY_ORDER);
+    for (const auto& [key, value] : after) {
+        if (value.toString() != old.get(key).toString()) {
+            Poco::JSON::Object change(Poco::JSON_PRESERVE_KEY_ORDER);
+            change.set("from", old.get(key));
+            change.set("to", value);
+            details.set(key, change);
+        }
+    }
+    if (details.size() > 0) {
+        repo.updateIdentity(a, at);
+        a.updatedAt = at;
+        AuditLog::record(s, actor, at, "association.update_identity", "association", a.id, a.id, details);
+    }
+    tx.commit();
+    return a;
 }
 
 Association AssociationService::approve(const Actor& actor, const std::string& associationId) {

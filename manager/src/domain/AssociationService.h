@@ -47,6 +47,11 @@ public:
                                   const std::optional<std::string>& status);
     // The admin gives an association a plan (until subscriptions, which the billing work adds).
     Association setPlan(const Actor& actor, const std::string& associationId, const std::string& planSlug);
+    // PATCH /api/v1/associations/{id}: the billing identity (legal_name, billing_email, siren, siret,
+    // rna, address), managers and the admin; audited (what changed, before and after). Every bad
+    // field is a 400 by field and nothing is written.
+    Association updateIdentity(const Actor& actor, const std::string& associationId,
+                               const Poco::JSON::Object::Ptr& body);
     std::vector<Membership> members(const std::string& associationId);
     std::vector<Membership> membershipsOf(const std::string& userId);
     Membership addMember(const Actor& actor, const std::string& associationId,

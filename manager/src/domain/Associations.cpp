@@ -15,7 +15,8 @@ namespace {
 
 constexpr const char* kColumns =
     "SELECT a.id, a.name, a.kind, a.rna, a.siren, a.address_line1, a.address_line2, a.postal_code, a.city, "
-    "a.country, a.email, a.status, a.rejection_reason, a.plan_slug, a.created_at, a.updated_at FROM "
+    "a.country, a.email, a.status, a.rejection_reason, a.plan_slug, a.created_at, a.updated_at, "
+    "a.legal_name, a.siret, a.billing_email FROM "
     "associations a ";
 
 std::vector<Association> readAssociations(Poco::Data::Statement& stmt) {
@@ -40,6 +41,9 @@ std::vector<Association> readAssociations(Poco::Data::Statement& stmt) {
         a.planSlug = optText(rs, "plan_slug");
         a.createdAt = text(rs, "created_at");
         a.updatedAt = text(rs, "updated_at");
+        a.legalName = text(rs, "legal_name");
+        a.siret = optText(rs, "siret");
+        a.billingEmail = text(rs, "billing_email");
         out.push_back(std::move(a));
     }
     return out;
@@ -73,12 +77,23 @@ constexpr const char* kMembershipColumns =
 void AssociationRepository::insert(const Association& a) {
     session_ << "INSERT INTO associations (id, name, kind, rna, siren, address_line1, address_line2, "
                 "postal_code, city, "
-                "country, email, status, rejection_reason, plan_slug, created_at, updated_at) "
-                "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                "country, email, status, rejection_reason, plan_slug, created_at, updated_at, legal_name, "
+                "siret, billing_email) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
         bind(a.id), bind(a.name), bind(a.kind), bind(nullable(a.rna)), bind(nullable(a.siren)),
         bind(a.address.line1), bind(a.address.line2), bind(a.address.postalCode), bind(a.address.city),
         bind(a.address.country), bind(a.email), bind(a.status), bind(nullable(a.rejectionReason)),
-        bind(nullable(a.planSlug)), bind(a.createdAt), bind(a.updatedAt), now;
+        bind(nullable(a.planSlug)), bind(a.createdAt), bind(a.updatedAt), bind(a.legalName),
+        bind(nullable(a.siret)), bind(a.billingEmail), now;
+}
+
+void AssociationRepository::updateIdentity(const Association& a, const std::string& at) {
+    session_
+        << "UPDATE associations SET legal_name = ?, address_line1 = ?, address_line2 = ?, postal_code = ?, "
+           "city = ?, country = ?, siren = ?, siret = ?, rna = ?, email = ?, billing_email = ?, "
+           "updated_at = ? WHERE id = ?",
+        bind(a.legalName), bind(a.address.line1), bind(a.address.line2), bind(a.address.postalCode),
+        bind(a.address.city), bind(a.address.country), bind(nullable(a.siren)), bind(nullable(a.siret)),
+        bind(nullable(a.rna)), bind(a.email), bind(a.billingEmail), bind(at), bind(a.id), now;
 }
 
 std::optional<Association> AssociationRepository::find(const std::string& id) {

@@ -24,9 +24,12 @@ struct Association {
     std::string kind;  // association | individual | other
     std::optional<std::string> rna;
     std::optional<std::string> siren;
+    std::optional<std::string> siret;  // 14 digits, its first 9 the SIREN
     PostalAddress address;
     std::string email;
-    std::string status;  // pending | active | suspended | closed | rejected
+    std::string legalName;     // printed on invoices; the name when empty
+    std::string billingEmail;  // printed on invoices; `email` when empty
+    std::string status;        // pending | active | suspended | closed | rejected
     std::optional<std::string> rejectionReason;
     std::optional<std::string> planSlug;
     std::string createdAt;
@@ -54,6 +57,8 @@ public:
                                   int limit, const std::optional<std::string>& status);
     void setStatus(const std::string& id, const std::string& status, const std::optional<std::string>& reason,
                    const std::string& at);
+    // Writes the billing identity (legal name, address, SIREN, SIRET, RNA, e-mails) of `a`.
+    void updateIdentity(const Association& a, const std::string& at);
 
     void addMember(const std::string& associationId, const std::string& userId, MemberRole role,
                    const std::string& at);

@@ -1,5 +1,6 @@
 #include "monitoring/Metrics.h"
 
+#include "billing/UsagePeriod.h"
 #include "domain/Plans.h"
 #include "domain/Rows.h"
 #include "monitoring/CurrentUsage.h"
@@ -177,6 +178,24 @@ std::string renderMetrics(Poco::Data::Session& s, const MetricsInputs& inputs) {
                              {{"association", ids[i]}, {"metric", metric}, {"bound", "limit"}},
                              used / static_cast<double>(quota.limit));
                 }
+            }
+        }
+        // Stored data averaged over each association's usage period — what overage is billed on.
+        w.family("chatiere_quota_period_average_ratio", "gauge",
+                 "An association's stored data averaged over its current usage period (its subscription's, "
+                 "else the calendar month) as a share of its plan's included amount.");
+        for (std::size_t i = 0; i < ids.size() && !inputs.today.empty(); ++i) {
+            const auto& plan = planCache[plans[i]];
+            const auto quota = plan ? plan->quotas.find("disk_gib") : decltype(plan->quotas.end()){};
+            if (!plan || quota == plan->quotas.end() || quota->second.included <= 0) {
+                continue;
+            }
+            const Period period = usagePeriod(s, ids[i], inputs.today);
+            const StoredFigures stored = storedOver(s, ids[i], period.start, period.end);
+            if (stored.averageGib) {
+                w.sample("chatiere_quota_period_average_ratio",
+                         {{"association", ids[i]}, {"metric", "disk_gib"}, {"bound", "included"}},
+                         *stored.averageGib / static_cast<double>(quota->second.included));
             }
         }
     }

@@ -1,5 +1,6 @@
 #include "monitoring/QuotaLadder.h"
 
+#include "billing/UsagePeriod.h"
 #include "chatiere/manager/Time.h"
 #include "domain/AuditLog.h"
 #include "domain/Rows.h"
@@ -55,14 +56,15 @@ struct LevelRow {
     std::string level = "none";
     std::optional<std::string> atLimitSince;
     bool enforced = false;
+    std::optional<std::string> periodStart;  // the usage period `level` was reached in
 };
 
 LevelRow loadLevel(Poco::Data::Session& s, const std::string& associationId, const std::string& metric) {
     Poco::Data::Statement stmt(s);
     std::string a = associationId;
     std::string m = metric;
-    stmt
-        << "SELECT level, at_limit_since, enforced FROM quota_levels WHERE association_id = ? AND metric = ?",
+    stmt << "SELECT level, at_limit_since, enforced, period_start FROM quota_levels WHERE association_id = ? "
+            "AND metric = ?",
         useRef(a), useRef(m);
     stmt.execute();
     Poco::Data::RecordSet rs(stmt);
@@ -71,6 +73,7 @@ LevelRow loadLevel(Poco::Data::Session& s, const std::string& associationId, con
         row.level = text(rs, "level");
         row.atLimitSince = optText(rs, "at_limit_since");
         row.enforced = integer(rs, "enforced") != 0;
+        row.periodStart = optText(rs, "period_start");
     }
     return row;
 }
@@ -79,13 +82,15 @@ void storeLevel(Poco::Data::Session& s, const std::string& associationId, const 
                 const LevelRow& row, const std::string& at) {
     const auto since = nullable(row.atLimitSince);
     const int enforced = row.enforced ? 1 : 0;
-    s << "INSERT INTO quota_levels (association_id, metric, level, at_limit_since, enforced, updated_at) "
-         "VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT (association_id, metric) DO UPDATE SET level = "
+    const auto period = nullable(row.periodStart);
+    s << "INSERT INTO quota_levels (association_id, metric, level, at_limit_since, enforced, updated_at, "
+         "period_start) VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT (association_id, metric) DO UPDATE SET "
+         "level = "
          "excluded.level, "
          "at_limit_since = excluded.at_limit_since, enforced = excluded.enforced, updated_at = "
-         "excluded.updated_at",
+         "excluded.updated_at, period_start = excluded.period_start",
         useRef(associationId), useRef(metric), useRef(row.level), bind(since), bind(enforced), useRef(at),
-        now;
+        bind(period), now;
 }
 
 std::string stepText(const QuotaStep& step, bool measured, bool french) {
@@ -148,12 +153,14 @@ QuotaLadder::QuotaLadder(Database& db, provisioning::Clock& clock, const templat
       catalogue_(catalogue),
       associations_(associations),
       settings_(std::move(settings)),
+      calendar_(settings_.timeZone),
       jobQueued_(std::move(jobQueued)) {}
 
 LadderReport QuotaLadder::evaluate() {
     LadderReport report;
     const auto nowPoint = clock_.now();
     const std::string at = formatTime(nowPoint);
+    const std::string today = calendar_.dateOf(nowPoint);
     const Actor system = Actor::system("quota");
     auto s = db_.session();
     const auto usage = currentUsage(s);
@@ -174,6 +181,7 @@ LadderReport QuotaLadder::evaluate() {
         s << "SELECT MAX(until) FROM quota_exceptions WHERE association_id = ? AND until > ?", useRef(id),
             useRef(at), into(exceptionUntil), now;
         const auto used = usage.find(id);
+        const Period period = usagePeriod(s, id, today);
 
         std::vector<std::string> tracked;
         s << "SELECT metric FROM quota_levels WHERE association_id = ?", useRef(id), into(tracked), now;
@@ -193,8 +201,12 @@ LadderReport QuotaLadder::evaluate() {
             LevelRow row = loadLevel(s, id, metric);
             const LevelRow before = row;
 
+            // A new usage period starts the ladder again (a level of no known period too, from
+            // before periods: it is kept, then dated).
+            const bool newPeriod = row.periodStart && *row.periodStart != period.start;
+            row.periodStart = period.start;
             int previous = -1;
-            for (std::size_t i = 0; i < steps.size(); ++i) {
+            for (std::size_t i = 0; i < steps.size() && !newPeriod; ++i) {
                 if (steps[i].name == row.level) {
                     previous = static_cast<int>(i);
                 }
@@ -288,7 +300,7 @@ LadderReport QuotaLadder::evaluate() {
                 ++(row.enforced ? report.enforced : report.released);
             }
             if (row.level != before.level || row.atLimitSince != before.atLimitSince ||
-                row.enforced != before.enforced) {
+                row.enforced != before.enforced || row.periodStart != before.periodStart) {
                 storeLevel(s, id, metric, row, at);
             }
         }

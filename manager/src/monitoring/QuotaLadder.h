@@ -1,5 +1,6 @@
 #pragma once
 
+#include "chatiere/manager/Calendar.h"
 #include "chatiere/manager/Database.h"
 #include "chatiere/provisioning/Clock.h"
 #include "chatiere/templates/Catalogue.h"
@@ -31,6 +32,7 @@ struct LadderSettings {
     std::vector<int> limitPercents{90};
     std::chrono::seconds grace{72 * 3600};  // at the limit this long → websites suspended
     std::string publicUrl;                  // the mails link to the association's space there
+    std::string timeZone = "Europe/Paris";  // what a day is, for the usage period
 };
 
 struct LadderReport {
@@ -43,7 +45,10 @@ struct LadderReport {
 // against its plan's quotas. Reaching a rung mails the managers once (a rung is reached again only
 // after usage fell 5 % under it); stored data at the limit for the grace period adds the `quota`
 // suspension reason to the association's website services (mail keeps running), removed as soon as
-// usage is back under the limit, the plan allows more, or the admin granted an exception. Every
+// usage is back under the limit, the plan allows more, or the admin granted an exception. The rungs
+// are per usage period (usagePeriod(): the subscription's, else the calendar month): a new period
+// starts the ladder again, so a rung still reached is mailed once in each period; enforcement
+// does not wait for a period to end or restart with one. Every
 // step is audited, mailed through the outbox and, at the limit, an alert for the admin.
 class QuotaLadder {
 public:
@@ -58,6 +63,7 @@ private:
     const templates::Catalogue& catalogue_;
     AssociationService& associations_;
     LadderSettings settings_;
+    Calendar calendar_;
     std::function<void()> jobQueued_;
 };
 

@@ -1,5 +1,6 @@
 #include "monitoring/UsageService.h"
 
+#include "billing/UsagePeriod.h"
 #include "chatiere/manager/Error.h"
 #include "chatiere/manager/Ids.h"
 #include "chatiere/manager/Time.h"
@@ -166,8 +167,9 @@ Poco::JSON::Object UsageService::associationUsage(const Actor& actor, const std:
     const auto plan = association.planSlug ? PlanRepository(s).find(*association.planSlug) : std::nullopt;
     const auto usage = currentUsage(s, associationId).at(associationId);
     const std::string today = calendar_.dateOf(clock_.now());
-    const std::string start = Calendar::monthStart(today);
-    const std::string end = Calendar::nextMonthStart(today);
+    const Period current = usagePeriod(s, associationId, today);
+    const std::string& start = current.start;
+    const std::string& end = current.end;
 
     const StoredFigures stored = storedOver(s, associationId, start, end);
     Poco::Nullable<std::string> measuredAt;

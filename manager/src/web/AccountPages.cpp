@@ -3,6 +3,9 @@
 
 #include "web/Web.h"
 
+#include "chatiere/manager/Validation.h"
+#include "domain/JsonFields.h"
+
 #include <Poco/JSON/Object.h>
 
 namespace chatiere::manager::web {
@@ -26,6 +29,20 @@ const std::vector<FieldSpec> kSignupFields = {
     {"association_rna", "association.rna", "signup_association_rna", "text", nullptr, false,
      "signup_association_rna_hint"},
     {"association_siren", "association.siren", "signup_association_siren", "text", nullptr, false, nullptr},
+    {"association_legal_name", "association.legal_name", "signup_association_legal_name", "text", nullptr,
+     false, nullptr},
+    {"association_address_line1", "association.address.line1", "signup_association_address_line1", "text",
+     "address-line1", false, nullptr},
+    {"association_address_line2", "association.address.line2", "signup_association_address_line2", "text",
+     "address-line2", false, nullptr},
+    {"association_address_postal_code", "association.address.postal_code",
+     "signup_association_address_postal_code", "text", "postal-code", false, nullptr},
+    {"association_address_city", "association.address.city", "signup_association_address_city", "text",
+     "address-level2", false, nullptr},
+    {"association_address_country", "association.address.country", "signup_association_address_country",
+     "text", "country", false, nullptr},
+    {"association_billing_email", "association.billing_email", "signup_association_billing_email", "email",
+     "email", false, "signup_association_billing_email_hint"},
     {"manager_name", "manager.name", "signup_manager_name", "text", "name", true, nullptr},
     {"manager_email", "manager.email", "signup_manager_email", "email", "email", true, nullptr},
     {"manager_password", "manager.password", "signup_manager_password", "password", "new-password", true,
@@ -48,7 +65,11 @@ void renderSignup(Pages& pages, http::Request& r, int status, const Poco::Net::N
         }
         field.emplace("required", f.required);
         // Never send a password back.
-        field.emplace("value", std::string(f.type) == "password" ? std::string() : value(f.id));
+        std::string typed = std::string(f.type) == "password" ? std::string() : value(f.id);
+        if (!form && std::string(f.id) == "association_address_country") {
+            typed = "FR";
+        }
+        field.emplace("value", typed);
         std::string described;
         if (f.hint) {
             field.emplace("hint", words.text(lang, f.hint));
@@ -100,15 +121,37 @@ void renderSignup(Pages& pages, http::Request& r, int status, const Poco::Net::N
 Poco::JSON::Object::Ptr signupBody(const Poco::Net::NameValueCollection& form) {
     auto association = new Poco::JSON::Object;
     auto manager = new Poco::JSON::Object;
+    Poco::JSON::Object::Ptr address = new Poco::JSON::Object;
+    bool anyAddress = false;
+    const std::string addressPrefix = "association.address.";
     for (const auto& f : kSignupFields) {
         const std::string v = form.get(f.id, "");
+        const std::string api = f.apiField;
+        if (api.rfind(addressPrefix, 0) == 0) {
+            // The whole object is sent, so that each missing part is named.
+            if (api != "association.address.country") {
+                anyAddress |= !trim(v).empty();
+            }
+            address->set(api.substr(addressPrefix.size()),
+                         trim(v).empty() && api == "association.address.country" ? std::string("FR") : v);
+            continue;
+        }
         if (v.empty() && !f.required) {
             continue;  // optional and left empty
         }
-        const std::string field = std::string(f.apiField).substr(std::string(f.apiField).find('.') + 1);
-        (std::string(f.apiField).rfind("association.", 0) == 0 ? association : manager)->set(field, v);
+        std::string field = api.substr(api.find('.') + 1);
+        // One box for either number: 14 digits are a SIRET.
+        if (field == "siren" && normalizeSiren(v).size() == 14) {
+            field = "siret";
+        }
+        (api.rfind("association.", 0) == 0 ? association : manager)->set(field, v);
     }
-    association->set("kind", form.get("association_kind", ""));
+    const std::string kind = form.get("association_kind", "");
+    association->set("kind", kind);
+    // The address is asked of every kind but an individual (who may still give one).
+    if (kind != "individual" || anyAddress) {
+        association->set("address", address);
+    }
     Poco::JSON::Object::Ptr body = new Poco::JSON::Object;
     body->set("association", Poco::JSON::Object::Ptr(association));
     body->set("manager", Poco::JSON::Object::Ptr(manager));
@@ -157,8 +200,8 @@ void registerAccountPages(http::Router& router, Pages& pages) {
             for (const auto& f : e.fields()) {
                 std::string id = f.field;
                 std::replace(id.begin(), id.end(), '.', '_');
-                if (id == "association_address_postal_code") {
-                    continue;  // the form has no address yet
+                if (id == "association_siret") {
+                    id = "association_siren";  // one box for both
                 }
                 errors.emplace(id, pages.words().error(lang, f.code));
             }

@@ -131,6 +131,8 @@ void renderDashboard(Pages& pages, http::Request& r, const Actor& actor, const s
     data.emplace("has_services", !services.empty());
     data.emplace("services", std::move(services));
     data.emplace("can_export", decide(actor.staffRole, role, Permission::ManageMembers) == Decision::Allow);
+    data.emplace("can_bill",
+                 decide(actor.staffRole, role, Permission::ManageSubscription) == Decision::Allow);
     bool canCreate = canManage && a.status == "active";
     if (canCreate && decide(actor.staffRole, role, Permission::ViewBilling) == Decision::Allow) {
         // Services need a subscription, unless the association's plan is free: the page says so

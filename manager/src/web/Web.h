@@ -86,6 +86,7 @@ void registerAccountPages(http::Router& router, Pages& pages);
 void registerSpacePages(http::Router& router, Pages& pages);
 void registerAdminPages(http::Router& router, Pages& pages);
 void registerMembersPages(http::Router& router, Pages& pages);
+void registerProfilePages(http::Router& router, Pages& pages);
 void registerSubscriptionPages(http::Router& router, Pages& pages);
 void registerPasswordPages(http::Router& router, Pages& pages);
 void registerAdminOverviewPages(http::Router& router, Pages& pages);

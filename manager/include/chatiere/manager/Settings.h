@@ -40,6 +40,8 @@ struct BillingSettings {
     int vatRateBasisPoints = 0;              // billing.vat_rate_percent × 100 (0: not subject to VAT)
     std::string vatExemptionMention = "TVA non applicable, art. 293 B du CGI";  // billing.vat_exemption
     int paymentDays = 30;  // billing.payment_days: due date after the issue date
+    // billing.payment_methods: what invoices say is accepted, in this order (transfer: with the IBAN).
+    std::vector<std::string> paymentMethods{"transfer", "cheque", "cash", "card", "helloasso"};
     std::string latePenaltyRate = "3 fois le taux d'intérêt légal";      // billing.late_penalty_rate
     std::vector<std::string> professionalKinds{"association", "other"};  // billing.professional_kinds
     int draftDays = 0;  // billing.draft_days: invoices kept as drafts this long for review (0: finalized)

@@ -8,6 +8,9 @@ namespace chatiere::manager {
 
 // SIREN: 9 ASCII digits with a valid Luhn check digit.
 bool isValidSiren(std::string_view siren);
+// SIRET: 14 ASCII digits, a valid SIREN then the establishment, with a valid Luhn check digit
+// (La Poste's, SIREN 356000000: digits adding up to a multiple of 5).
+bool isValidSiret(std::string_view siret);
 // Removes spaces, and no-break spaces (U+00A0, U+202F), as in "732 829 320".
 std::string normalizeSiren(std::string_view input);
 
