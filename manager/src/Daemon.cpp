@@ -10,6 +10,7 @@
 #include "chatiere/manager/Mailer.h"
 #include "chatiere/manager/Outbox.h"
 #include "chatiere/manager/PasswordHasher.h"
+#include "chatiere/manager/Secrets.h"
 #include "chatiere/provisioning/PeriodicTask.h"
 #include "chatiere/provisioning/Provisioner.h"
 #include "chatiere/provisioning/Reconciler.h"
@@ -22,6 +23,7 @@
 #include "domain/PasswordResets.h"
 #include "domain/PlanService.h"
 #include "http/Router.h"
+#include "http/SameOriginGuard.h"
 #include "monitoring/HealthMonitor.h"
 #include "monitoring/Metrics.h"
 #include "monitoring/MetricsToken.h"
@@ -325,6 +327,7 @@ void Daemon::start() {
                         },
                         p.clock, *p.calendar, *p.passwordResets, *p.invitations, *p.overview, *p.status});
     p.router = std::make_unique<http::Router>(Poco::Logger::get("chatiere.http"));
+    p.router->setGuard(http::SameOriginGuard(s.publicUrl, p.api->sessionCookie()));
     api::registerSystemRoutes(*p.router, *p.api);
     api::registerAuthRoutes(*p.router, *p.api);
     api::registerAssociationRoutes(*p.router, *p.api);
@@ -337,7 +340,7 @@ void Daemon::start() {
     const std::filesystem::path web(s.webDir);
     p.translations = std::make_unique<web::Translations>(web / "i18n");
     p.pageRenderer = std::make_unique<web::PageRenderer>(web / "templates", *p.translations);
-    p.pages = std::make_unique<web::Pages>(*p.api, *p.pageRenderer);
+    p.pages = std::make_unique<web::Pages>(*p.api, *p.pageRenderer, loadOrCreateSecretKey(s.secretKeyPath()));
     web::registerPublicPages(*p.router, *p.pages);
     web::registerAccountPages(*p.router, *p.pages);
     web::registerSpacePages(*p.router, *p.pages);

@@ -1,8 +1,13 @@
+#include "chatiere/manager/Error.h"
 #include "chatiere/manager/PasswordHasher.h"
 #include "chatiere/manager/Secrets.h"
 
 #include <gtest/gtest.h>
 
+#include <cstdlib>
+#include <filesystem>
+#include <fstream>
+#include <iterator>
 #include <set>
 
 using namespace chatiere::manager;
@@ -75,4 +80,42 @@ TEST(PasswordHasher, OtherParametersNeedARehash) {
     PasswordHasher current;
     EXPECT_TRUE(current.verify("correct horse battery", old));
     EXPECT_TRUE(current.needsRehash(old));
+}
+
+TEST(Secrets, HmacSha256VectorsFromRfc4231) {
+    // Test case 2: key "Jefe".
+    const std::string expected(
+        "\x5b\xdc\xc1\x46\xbf\x60\x75\x4e\x6a\x04\x24\x26\x08\x95\x75\xc7"
+        "\x5a\x00\x3f\x08\x9d\x27\x39\x83\x9d\xec\x58\xb9\x64\xec\x38\x43",
+        32);
+    EXPECT_EQ(hmacSha256("Jefe", "what do ya want for nothing?"), expected);
+    EXPECT_NE(hmacSha256("key one", "data"), hmacSha256("key two", "data"));
+}
+
+TEST(Secrets, Sha256Base64IsWhatCspHashesWant) {
+    EXPECT_EQ(sha256Base64(""), "47DEQpj8HBSa+/TImW+5JCeuQeRkm5NMpJWZG3hSuFU=");
+    EXPECT_EQ(sha256Base64("abc"), "ungWv48Bz+pBQUDeXa4iI7ADYaOWF3qctBD/YfIAFa0=");
+}
+
+TEST(Secrets, TheSecretKeyIsMadeOnceForItsOwnerOnly) {
+    char tmpl[] = "/tmp/chatiere-secret-XXXXXX";
+    ASSERT_NE(mkdtemp(tmpl), nullptr);
+    const std::filesystem::path dir(tmpl);
+    const auto file = dir / "sub" / "secret.key";
+    const std::string key = loadOrCreateSecretKey(file);
+    EXPECT_EQ(key.size(), 32u);
+    EXPECT_EQ(std::filesystem::status(file).permissions() & std::filesystem::perms::all,
+              std::filesystem::perms::owner_read | std::filesystem::perms::owner_write);
+    EXPECT_EQ(loadOrCreateSecretKey(file), key);  // read back, not made again
+    // Nothing else left beside it.
+    EXPECT_EQ(std::distance(std::filesystem::directory_iterator(dir / "sub"), {}), 1);
+    // Readable by others, or not a key: refused, never silently replaced.
+    std::filesystem::permissions(file, std::filesystem::perms::group_read,
+                                 std::filesystem::perm_options::add);
+    EXPECT_THROW(loadOrCreateSecretKey(file), Error);
+    std::filesystem::permissions(file, std::filesystem::perms::group_read,
+                                 std::filesystem::perm_options::remove);
+    std::ofstream(file, std::ios::trunc) << "short";
+    EXPECT_THROW(loadOrCreateSecretKey(file), Error);
+    std::filesystem::remove_all(dir);
 }

@@ -129,9 +129,9 @@ TEST(WebForms, EveryFormCarriesItsTokenAndIsRefusedWithoutIt) {
                                       ? browser->postFile(form.action, "file", "site.tar", "x", false)
                                       : browser->post(form.action, {{"reason", "x"}, {"name", "x"}}, false);
                 EXPECT_EQ(none.status, 403) << form.action;
+                // (the token another browser was shown on a page: signed for it, not for this one)
                 Browser other(d.daemon().port());
-                other.get("/");
-                const std::string token = other.cookie("chatiere_csrf");
+                const std::string token = other.csrfToken();
                 const auto wrong = form.multipart
                                        ? browser->postFile(form.action, "file", "site.tar", "x", false, token)
                                        : browser->post(form.action, {{"csrf_token", token}}, false);

@@ -113,7 +113,7 @@ TEST_F(WebPages, TheHomePageShowsThePlansInFrenchThenEnglish) {
 TEST_F(WebPages, EveryFormRefusesARequestWithoutItsToken) {
     Browser b = browser();
     ASSERT_EQ(b.get("/signup").status, 200);
-    const std::string token = b.cookie("chatiere_csrf");
+    const std::string token = b.csrfToken();
     ASSERT_GE(token.size(), 32u);
     const int64_t before = associations();
     for (const std::string path : {"/signup", "/login", "/logout"}) {
@@ -124,7 +124,7 @@ TEST_F(WebPages, EveryFormRefusesARequestWithoutItsToken) {
         fields.emplace_back("csrf_token", std::string(token.size(), 'x'));
         EXPECT_EQ(b.post(path, fields, /*csrf=*/false).status, 403) << path;
     }
-    // A token without its cookie (another browser's) is refused too.
+    // A token without its pre-session cookie (another browser's) is refused too.
     Browser other = browser();
     auto fields = goodSignup();
     fields.emplace_back("csrf_token", token);
@@ -140,8 +140,10 @@ TEST_F(WebPages, SignUpShowsEachMessageByItsFieldKeepsWhatWasTypedThenRegisters)
     Browser b = browser();
     auto r = b.get("/signup?plan=asso-web");
     ASSERT_EQ(r.status, 200);
-    EXPECT_NE(r.body.find("name=\"csrf_token\" value=\"" + b.cookie("chatiere_csrf") + "\""),
-              std::string::npos);
+    // The form's token is this browser's, signed from its pre-session cookie (never the cookie itself).
+    ASSERT_GE(b.cookie("chatiere_csrf").size(), 32u);
+    EXPECT_NE(r.body.find("name=\"csrf_token\" value=\"" + b.csrfToken() + "\""), std::string::npos);
+    EXPECT_EQ(r.body.find("value=\"" + b.cookie("chatiere_csrf") + "\""), std::string::npos);
     EXPECT_NE(r.body.find("<option value=\"asso-web\" selected>"), std::string::npos);
     EXPECT_NE(r.body.find("<label for=\"association_name\">Nom</label>"), std::string::npos);
 

@@ -1,13 +1,16 @@
 #pragma once
 
 // What a browser without JavaScript does with the pages: keeps the cookies it is given, sends
-// them back, and posts forms urlencoded. For the page tests; the e2e tests use a real Chromium.
+// them back, posts forms urlencoded with the token of the last page it read, and says where its
+// requests come from as a browser does on a page of the site (Sec-Fetch-Site: same-origin, and
+// Origin on what is not GET). For the page tests; the e2e tests use a real Chromium.
 
 #include "ApiClient.h"
 
 #include <Poco/URI.h>
 
 #include <map>
+#include <regex>
 #include <stdexcept>
 #include <string>
 #include <utility>
@@ -19,15 +22,17 @@ class Browser {
 public:
     explicit Browser(int port) : client_(port) {}
 
+    explicit Browser(int port, std::string origin) : client_(port), origin_(std::move(origin)) {}
+
     ApiResponse get(const std::string& path, std::map<std::string, std::string> headers = {}) {
-        return keep(client_.request("GET", path, "", "", withCookies(std::move(headers))));
+        return keep(client_.request("GET", path, "", "", withCookies(std::move(headers), "GET")));
     }
     // Posts `fields` as application/x-www-form-urlencoded; `csrf` adds the form token this
-    // browser was given (the chatiere_csrf cookie) as csrf_token.
+    // browser was last shown (csrfToken()) as csrf_token.
     ApiResponse post(const std::string& path, std::vector<std::pair<std::string, std::string>> fields,
                      bool csrf = true) {
         if (csrf) {
-            fields.emplace_back("csrf_token", cookie("chatiere_csrf"));
+            fields.emplace_back("csrf_token", csrfToken());
         }
         std::string body;
         for (const auto& [k, v] : fields) {
@@ -36,8 +41,8 @@ public:
             Poco::URI::encode(v, "&=+;", ev);
             body += (body.empty() ? "" : "&") + ek + "=" + ev;
         }
-        return keep(
-            client_.request("POST", path, body, "application/x-www-form-urlencoded", withCookies({})));
+        return keep(client_.request("POST", path, body, "application/x-www-form-urlencoded",
+                                    withCookies({}, "POST")));
     }
     // Posts multipart/form-data: the form token (this browser's with `csrf`, else `token` if any)
     // and one file.
@@ -47,13 +52,22 @@ public:
         std::string body;
         if (csrf || !token.empty()) {
             body += "--" + boundary + "\r\nContent-Disposition: form-data; name=\"csrf_token\"\r\n\r\n" +
-                    (csrf ? cookie("chatiere_csrf") : token) + "\r\n";
+                    (csrf ? csrfToken() : token) + "\r\n";
         }
         body += "--" + boundary + "\r\nContent-Disposition: form-data; name=\"" + fileField +
                 "\"; filename=\"" + fileName + "\"\r\nContent-Type: application/octet-stream\r\n\r\n" +
                 bytes + "\r\n--" + boundary + "--\r\n";
         return keep(client_.request("POST", path, body, "multipart/form-data; boundary=" + boundary,
-                                    withCookies({})));
+                                    withCookies({}, "POST")));
+    }
+    // The form token of the last page read since the session last changed (a browser posts the
+    // form of the page it shows); when there is none, a page is read to find one, as a user
+    // would open one: the home page when signed in (its logout form), the login page otherwise.
+    std::string csrfToken() {
+        if (token_.empty()) {
+            get(signedIn() ? "/" : "/login");
+        }
+        return token_;
     }
     std::string cookie(const std::string& name) const {
         const auto it = cookies_.find(name);
@@ -62,7 +76,16 @@ public:
     void setCookie(const std::string& name, const std::string& value) { cookies_[name] = value; }
 
 private:
-    std::map<std::string, std::string> withCookies(std::map<std::string, std::string> headers) const {
+    bool signedIn() const {
+        return !cookie("chatiere_session").empty() || !cookie("__Host-chatiere_session").empty();
+    }
+    std::map<std::string, std::string> withCookies(std::map<std::string, std::string> headers,
+                                                   const std::string& method) const {
+        headers.emplace("Sec-Fetch-Site", "same-origin");
+        if (method != "GET" && method != "HEAD") {
+            headers.emplace("Origin",
+                            origin_.empty() ? "http://127.0.0.1:" + std::to_string(client_.port()) : origin_);
+        }
         std::string header;
         for (const auto& [k, v] : cookies_) {
             header += (header.empty() ? "" : "; ") + k + "=" + v;
@@ -73,6 +96,12 @@ private:
         return headers;
     }
     ApiResponse keep(ApiResponse r) {
+        static const std::regex kToken(R"re(name="csrf_token" value="([^"]*)")re");
+        std::smatch found;
+        if (std::regex_search(r.body, found, kToken)) {
+            token_ = found[1].str();
+        }
+        const std::string session = cookie("chatiere_session") + cookie("__Host-chatiere_session");
         for (const auto& c : r.cookies) {
             if (c.getMaxAge() == 0 || c.getValue().empty()) {
                 cookies_.erase(c.getName());
@@ -80,11 +109,16 @@ private:
                 cookies_[c.getName()] = c.getValue();
             }
         }
+        if (session != cookie("chatiere_session") + cookie("__Host-chatiere_session")) {
+            token_.clear();  // the session changed: the pages' token changes with it
+        }
         return r;
     }
 
     ApiClient client_;
+    std::string origin_;
     std::map<std::string, std::string> cookies_;
+    std::string token_;
 };
 
 // Text as a browser reads it: mstch writes '/', '=' and '&' as entities.

@@ -23,6 +23,7 @@
 
 namespace chatiere::manager::api {
 
+// The session cookie's name; `__Host-chatiere_session` when the public URL is HTTPS.
 inline constexpr const char* kSessionCookie = "chatiere_session";
 
 // What the JSON API handlers reach: the services, never the database or libvirt directly.
@@ -46,7 +47,10 @@ struct ApiContext {
     ServerOverview& overview;
     const StatusReport& status;  // the public status page's figures
 
-    // The caller from `Authorization: Bearer …` or the session cookie; nullopt when anonymous.
+    // The session cookie's name here (see http::cookieName).
+    std::string sessionCookie() const { return http::cookieName(kSessionCookie, settings.secureCookies()); }
+    // The caller from `Authorization: Bearer …` or the session cookie; nullopt when anonymous. A
+    // request with the cookie that may change something has passed http::SameOriginGuard first.
     std::optional<Actor> currentActor(http::Request& request) const;
     // Like currentActor, but 401 when anonymous.
     Actor requireActor(http::Request& request) const;

@@ -15,7 +15,7 @@ std::optional<Actor> ApiContext::currentActor(http::Request& request) const {
                         "Use `Authorization: Bearer <token>`.");
         }
         token = header->substr(kBearer.size());
-    } else if (const auto cookie = request.cookie(kSessionCookie)) {
+    } else if (const auto cookie = request.cookie(sessionCookie())) {
         token = *cookie;
     } else {
         return std::nullopt;

@@ -1,4 +1,5 @@
 #include "api/Api.h"
+#include "billing/InvoiceDocument.h"
 
 #include <Poco/JSON/Array.h>
 #include <Poco/NumberParser.h>
@@ -145,8 +146,10 @@ void registerBillingRoutes(http::Router& router, ApiContext& ctx) {
     });
     router.add("GET", "/api/v1/invoices/{id}/html", [&ctx](http::Request& r) {
         const Actor actor = ctx.requireActor(r);
-        r.sendText(200, "text/html; charset=utf-8",
-                   ctx.billing.document(actor, r.param("id"), "html", languageOf(r)));
+        const std::string html = ctx.billing.document(actor, r.param("id"), "html", languageOf(r));
+        // The pages' policy, with the invoice's own <style> let through by its hash.
+        http::addPageSecurityHeaders(r.response(), {invoiceHtmlStyle()});
+        r.sendText(200, "text/html; charset=utf-8", html);
     });
     router.add("POST", "/api/v1/invoices/{id}/finalize", [&ctx](http::Request& r) {
         const Actor actor = ctx.requireActor(r);

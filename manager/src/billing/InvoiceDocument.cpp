@@ -364,12 +364,16 @@ std::vector<std::string> invoiceTextLines(const InvoiceDocument& doc) {
     return out;
 }
 
+std::string invoiceHtmlStyle() {
+    return std::string("\n") + kStyle;
+}
+
 std::string renderInvoiceHtml(const InvoiceDocument& doc) {
     const InvoiceSections s = invoiceSections(doc);
     std::string html = "<!DOCTYPE html>\n<html lang=\"" + escape(doc.language == "en" ? "en" : "fr") +
                        "\">\n<head>\n<meta charset=\"utf-8\">\n<title>" + escape(s.title) +
-                       "</title>\n<style>\n" + kStyle + "</style>\n</head>\n<body>\n<header>\n<h1>" +
-                       escape(s.title) + "</h1>\n";
+                       "</title>\n<style>" + invoiceHtmlStyle() +
+                       "</style>\n</head>\n<body>\n<header>\n<h1>" + escape(s.title) + "</h1>\n";
     appendParagraphs(html, s.meta, 0, "meta");
     html += "</header>\n<section class=\"parties\">\n";
     for (const auto* party : {&s.seller, &s.buyer}) {

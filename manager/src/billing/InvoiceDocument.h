@@ -85,6 +85,8 @@ InvoiceSections invoiceSections(const InvoiceDocument& doc);
 std::vector<std::string> invoiceTextLines(const InvoiceDocument& doc);
 // A standalone HTML page (UTF-8, escaped, inline CSS in a <style> element, no external asset).
 std::string renderInvoiceHtml(const InvoiceDocument& doc);
+// The text of that <style> element (its hash lets it through the pages' Content-Security-Policy).
+std::string invoiceHtmlStyle();
 // A PDF (A4) with `fontPath` (a TrueType font with the accents and U+202F, e.g. DejaVuSans)
 // embedded. Throws std::runtime_error when the font cannot be loaded or the PDF not written.
 std::string renderInvoicePdf(const InvoiceDocument& doc, const std::string& fontPath);

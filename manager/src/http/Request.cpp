@@ -1,5 +1,7 @@
 #include "http/Request.h"
 
+#include "chatiere/manager/Secrets.h"
+
 #include <Poco/JSON/Array.h>
 #include <Poco/JSON/JSONException.h>
 #include <Poco/JSON/Parser.h>
@@ -143,6 +145,9 @@ void Request::sendNoContent() {
 }
 
 void Request::sendText(int status, const std::string& contentType, const std::string& body) {
+    if (Poco::toLower(contentType).rfind("text/html", 0) == 0 && !response_.has("Content-Security-Policy")) {
+        addPageSecurityHeaders(response_);
+    }
     response_.setStatus(static_cast<Poco::Net::HTTPResponse::HTTPStatus>(status));
     response_.setContentType(contentType);
     response_.set("Cache-Control", "no-store");
@@ -150,6 +155,26 @@ void Request::sendText(int status, const std::string& contentType, const std::st
     response_.setContentLength(static_cast<std::streamsize>(body.size()));
     response_.send() << body << std::flush;
     answered_ = true;
+}
+
+std::string cookieName(const std::string& name, bool secure) {
+    return secure ? "__Host-" + name : name;
+}
+
+void addPageSecurityHeaders(Poco::Net::HTTPServerResponse& response,
+                            const std::vector<std::string>& inlineStyles) {
+    std::string styles;
+    for (const auto& style : inlineStyles) {
+        styles += " 'sha256-" + sha256Base64(style) + "'";
+    }
+    response.set("Content-Security-Policy",
+                 "default-src 'self'; img-src 'self' data:; " +
+                     (styles.empty() ? std::string() : "style-src 'self'" + styles + "; ") +
+                     "object-src 'none'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'");
+    response.set("X-Content-Type-Options", "nosniff");
+    response.set("Referrer-Policy", "same-origin");
+    response.set("X-Frame-Options", "DENY");
+    response.set("Cache-Control", "no-store");
 }
 
 void sendError(Poco::Net::HTTPServerResponse& response, const Error& error) {

@@ -37,12 +37,15 @@ public:
     // while counting a chunked body), 415 unless its type is one of `types`.
     std::string rawBody(std::size_t limit, const std::vector<std::string>& types);
 
-    // A cookie for the whole site: HttpOnly, SameSite Lax (Strict when `strict`), Secure when
-    // `secure` (behind TLS); maxAge -1 for the browser's session, 0 to delete it.
+    // A cookie for the whole site (Path=/, no Domain): HttpOnly, SameSite Lax (Strict when
+    // `strict`), Secure when `secure` (behind TLS); maxAge -1 for the browser's session, 0 to
+    // delete it. Name it with cookieName() so that it gets the __Host- prefix behind TLS.
     void setCookie(const std::string& name, const std::string& value, int maxAge, bool secure,
                    bool strict = false);
     void sendJson(int status, const Poco::JSON::Object& body);
     void sendNoContent();
+    // An HTML answer (text/html) also gets the pages' security headers, unless the handler set its
+    // own Content-Security-Policy.
     void sendText(int status, const std::string& contentType, const std::string& body);
     bool answered() const { return answered_; }
 
@@ -56,6 +59,16 @@ private:
     std::string clientAddress_;
     bool answered_ = false;
 };
+
+// `name` with the __Host- prefix when `secure`: the browser then keeps it only when it came over
+// TLS, for Path=/ and without Domain, so that no sibling host can set or shadow it.
+std::string cookieName(const std::string& name, bool secure);
+
+// The headers of every HTML answer: a Content-Security-Policy without inline script or style
+// (everything from this origin, no frames) but the `inlineStyles` named by their hash (a page
+// that carries its own style), nosniff, no referrer leaving the site, no caching.
+void addPageSecurityHeaders(Poco::Net::HTTPServerResponse& response,
+                            const std::vector<std::string>& inlineStyles = {});
 
 // Sends {"error": {"code", "message", "fields"?}} with the status of the error's kind.
 void sendError(Poco::Net::HTTPServerResponse& response, const Error& error);

@@ -71,6 +71,7 @@ void Router::discardUnreadBody(Poco::Net::HTTPServerRequest& request) {
 }
 
 void Router::dispatch(Poco::Net::HTTPServerRequest& request, Poco::Net::HTTPServerResponse& response) const {
+    bool refused = false;
     try {
         std::string path;
         try {
@@ -90,6 +91,16 @@ void Router::dispatch(Poco::Net::HTTPServerRequest& request, Poco::Net::HTTPServ
                 continue;
             }
             Request req(request, response, std::move(params));
+            if (guard_) {
+                try {
+                    guard_(req);
+                } catch (const Error&) {
+                    // Nothing of the body was read: the connection closes after the answer.
+                    response.setKeepAlive(false);
+                    refused = true;
+                    throw;
+                }
+            }
             route.handler(req);
             if (!req.answered()) {
                 throw Error(ErrorKind::Internal, "no_answer", "The handler sent no answer.");
@@ -108,7 +119,8 @@ void Router::dispatch(Poco::Net::HTTPServerRequest& request, Poco::Net::HTTPServ
         if (!response.sent()) {
             sendError(response, e);
         }
-        if (e.kind() == ErrorKind::PayloadTooLarge || e.kind() == ErrorKind::UnsupportedMediaType) {
+        if (refused || e.kind() == ErrorKind::PayloadTooLarge ||
+            e.kind() == ErrorKind::UnsupportedMediaType) {
             discardUnreadBody(request);
         }
     } catch (const Poco::Exception& e) {

@@ -15,9 +15,12 @@ namespace chatiere::manager::http {
 class Router {
 public:
     using Handler = std::function<void(Request&)>;
+    // Runs once a route matched, before its handler; throws an Error to refuse the request.
+    using Guard = std::function<void(Request&)>;
 
     explicit Router(Poco::Logger& logger) : logger_(logger) {}
     void add(const std::string& method, const std::string& pattern, Handler handler);
+    void setGuard(Guard guard) { guard_ = std::move(guard); }
     void dispatch(Poco::Net::HTTPServerRequest& request, Poco::Net::HTTPServerResponse& response) const;
 
 private:
@@ -33,6 +36,7 @@ private:
 
     Poco::Logger& logger_;
     std::vector<Route> routes_;
+    Guard guard_;
 };
 
 }  // namespace chatiere::manager::http

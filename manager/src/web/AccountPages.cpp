@@ -228,7 +228,7 @@ void registerAccountPages(http::Router& router, Pages& pages) {
         const std::string email = form->get("email", "");
         try {
             const auto login = pages.api().auth.login(email, form->get("password", ""), r.clientAddress());
-            r.setCookie(api::kSessionCookie, login.token, pages.api().auth.sessionTtlSeconds(),
+            r.setCookie(pages.api().sessionCookie(), login.token, pages.api().auth.sessionTtlSeconds(),
                         pages.secure());
             pages.redirect(r, "/space");
         } catch (const Error& e) {
@@ -246,10 +246,10 @@ void registerAccountPages(http::Router& router, Pages& pages) {
         if (!form) {
             return;
         }
-        if (const auto token = r.cookie(api::kSessionCookie); token && !token->empty()) {
+        if (const auto token = r.cookie(pages.api().sessionCookie()); token && !token->empty()) {
             pages.api().auth.logout(*token);
         }
-        r.setCookie(api::kSessionCookie, "", 0, pages.secure());
+        r.setCookie(pages.api().sessionCookie(), "", 0, pages.secure());
         renderLogin(pages, r, 200, "", "", "logged_out");
     }));
 }

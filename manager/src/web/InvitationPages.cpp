@@ -83,7 +83,7 @@ void registerInvitationPages(http::Router& router, Pages& pages) {
             // A new account: signed in at once with the password just chosen.
             const auto login =
                 pages.api().auth.login(joined.userEmail, form->get("password", ""), r.clientAddress());
-            r.setCookie(api::kSessionCookie, login.token, pages.api().auth.sessionTtlSeconds(),
+            r.setCookie(pages.api().sessionCookie(), login.token, pages.api().auth.sessionTtlSeconds(),
                         pages.secure());
         }
         pages.redirect(r, "/associations/" + joined.associationId);

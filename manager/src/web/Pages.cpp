@@ -13,10 +13,11 @@
 
 namespace chatiere::manager::web {
 
-Pages::Pages(api::ApiContext& api, const PageRenderer& renderer) : api_(api), renderer_(renderer) {}
+Pages::Pages(api::ApiContext& api, const PageRenderer& renderer, std::string csrfKey)
+    : api_(api), renderer_(renderer), tokens_(std::move(csrfKey)) {}
 
 bool Pages::secure() const {
-    return api_.settings.publicUrl.rfind("https://", 0) == 0;
+    return api_.settings.secureCookies();
 }
 
 std::string Pages::language(http::Request& r) const {
@@ -38,8 +39,8 @@ std::optional<Actor> Pages::visitor(http::Request& r) const {
             throw;
         }
         // A session that ended or expired: the page is shown as to anyone, and the cookie goes.
-        if (r.cookie(api::kSessionCookie)) {
-            r.setCookie(api::kSessionCookie, "", 0, secure());
+        if (r.cookie(api_.sessionCookie())) {
+            r.setCookie(api_.sessionCookie(), "", 0, secure());
         }
         return std::nullopt;
     }
@@ -96,8 +97,19 @@ std::optional<MemberRole> Pages::roleIn(const Actor& actor, const std::string& a
     return std::nullopt;
 }
 
+std::optional<std::string> Pages::sessionOf(http::Request& r, const std::optional<Actor>& actor) const {
+    if (!actor || r.header("Authorization")) {
+        return std::nullopt;
+    }
+    return r.cookie(api_.sessionCookie());
+}
+
 std::string Pages::csrf(http::Request& r) const {
-    return csrfToken(r, secure());
+    return tokens_.token(r, sessionOf(r, visitor(r)), secure());
+}
+
+bool Pages::csrfValid(http::Request& r, const Poco::Net::NameValueCollection& form) const {
+    return tokens_.valid(r, sessionOf(r, visitor(r)), secure(), form);
 }
 
 void Pages::send(http::Request& r, int status, const std::string& page, const std::string& titleKey,
@@ -110,10 +122,11 @@ void Pages::sendTitled(http::Request& r, int status, const std::string& page, co
     const std::string lang = language(r);
     mstch::map frame;
     frame.emplace("title", title);
-    const std::string token = csrf(r);
+    const auto actor = visitor(r);
+    const std::string token = tokens_.token(r, sessionOf(r, actor), secure());
     frame.emplace("csrf_token", token);
     data.emplace("csrf_token", token);
-    if (const auto actor = visitor(r)) {
+    if (actor) {
         frame.emplace("signed_in", true);
         frame.emplace("user_email", actor->label);
         frame.emplace("staff", actor->isStaff());

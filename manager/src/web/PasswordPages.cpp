@@ -75,7 +75,7 @@ void registerPasswordPages(http::Router& router, Pages& pages) {
             throw;
         }
         // The sessions ended with the old password, this browser's too.
-        r.setCookie(api::kSessionCookie, "", 0, pages.secure());
+        r.setCookie(pages.api().sessionCookie(), "", 0, pages.secure());
         pages.redirect(r, "/login?done=reset");
     }));
 }

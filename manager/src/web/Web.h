@@ -3,6 +3,7 @@
 #include "api/Api.h"
 #include "http/Router.h"
 #include "web/PageRenderer.h"
+#include "web/WebSecurity.h"
 
 #include <Poco/JSON/Array.h>
 #include <Poco/JSON/Object.h>
@@ -18,7 +19,8 @@ namespace chatiere::manager::web {
 // renderer, and the request-level helpers of pages (language, CSRF, forms, errors in HTML).
 class Pages {
 public:
-    Pages(api::ApiContext& api, const PageRenderer& renderer);
+    // `csrfKey`: the server's secret key, which signs the form tokens.
+    Pages(api::ApiContext& api, const PageRenderer& renderer, std::string csrfKey);
 
     api::ApiContext& api() { return api_; }
     const Translations& words() const { return renderer_.translations(); }
@@ -62,7 +64,7 @@ public:
     std::optional<Actor> staff(http::Request& r);
     // The user's role in the association; nullopt when not a member.
     std::optional<MemberRole> roleIn(const Actor& actor, const std::string& associationId);
-    // The form token for this browser (made when absent).
+    // The form token for this browser, bound to its session when signed in (see CsrfTokens).
     std::string csrf(http::Request& r) const;
 
     // Wraps a page handler: errors become HTML pages, never JSON.
@@ -70,9 +72,13 @@ public:
 
 private:
     std::optional<SignedForm> withForm(http::Request& r, std::optional<Actor> actor);
+    // The session cookie's value when `actor` was signed in with it; nullopt otherwise.
+    std::optional<std::string> sessionOf(http::Request& r, const std::optional<Actor>& actor) const;
+    bool csrfValid(http::Request& r, const Poco::Net::NameValueCollection& form) const;
 
     api::ApiContext& api_;
     const PageRenderer& renderer_;
+    CsrfTokens tokens_;
 };
 
 // A member object of `o`, whether it was set as an object or as a pointer to one; null when absent.

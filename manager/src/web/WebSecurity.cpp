@@ -5,28 +5,36 @@
 namespace chatiere::manager::web {
 
 void addSecurityHeaders(Poco::Net::HTTPServerResponse& response) {
-    response.set("Content-Security-Policy",
-                 "default-src 'self'; img-src 'self' data:; object-src 'none'; base-uri 'none'; "
-                 "form-action 'self'; frame-ancestors 'none'");
-    response.set("X-Content-Type-Options", "nosniff");
-    response.set("Referrer-Policy", "same-origin");
-    response.set("X-Frame-Options", "DENY");
-    response.set("Cache-Control", "no-store");
+    http::addPageSecurityHeaders(response);
 }
 
-std::string csrfToken(http::Request& request, bool secure) {
-    if (const auto existing = request.cookie(kCsrfCookie); existing && existing->size() >= 32) {
-        return *existing;
+std::string CsrfTokens::bound(const std::string& kind, const std::string& value) const {
+    // The kind keeps a session's token from ever equalling a pre-session cookie's.
+    return base64Url(hmacSha256(key_, kind + ":" + value));
+}
+
+std::string CsrfTokens::token(http::Request& request, const std::optional<std::string>& session,
+                              bool secure) const {
+    if (session) {
+        return bound("session", *session);
     }
-    const std::string token = newSecretToken();
-    request.setCookie(kCsrfCookie, token, -1, secure, /*strict=*/true);
-    return token;
+    const std::string name = http::cookieName(kCsrfCookie, secure);
+    if (const auto existing = request.cookie(name); existing && existing->size() >= 32) {
+        return bound("browser", *existing);
+    }
+    const std::string browser = newSecretToken();
+    request.setCookie(name, browser, -1, secure, /*strict=*/true);
+    return bound("browser", browser);
 }
 
-bool csrfValid(http::Request& request, const Poco::Net::NameValueCollection& form) {
-    const auto cookie = request.cookie(kCsrfCookie);
+bool CsrfTokens::valid(http::Request& request, const std::optional<std::string>& session, bool secure,
+                       const Poco::Net::NameValueCollection& form) const {
     const std::string sent = form.get("csrf_token", "");
-    return cookie && cookie->size() >= 32 && constantTimeEquals(*cookie, sent);
+    if (session) {
+        return constantTimeEquals(bound("session", *session), sent);
+    }
+    const auto browser = request.cookie(http::cookieName(kCsrfCookie, secure));
+    return browser && browser->size() >= 32 && constantTimeEquals(bound("browser", *browser), sent);
 }
 
 }  // namespace chatiere::manager::web

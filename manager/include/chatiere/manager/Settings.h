@@ -109,6 +109,10 @@ struct Settings {
     std::filesystem::path imagesDir() const { return std::filesystem::path(dataDir) / "images"; }
     std::filesystem::path volumesDir() const { return std::filesystem::path(dataDir) / "volumes"; }
     std::filesystem::path uploadsDir() const { return std::filesystem::path(dataDir) / "uploads"; }
+    // The server's secret key (the pages' form tokens are signed with it), made at first start.
+    std::filesystem::path secretKeyPath() const { return std::filesystem::path(dataDir) / "secret.key"; }
+    // Cookies are Secure and named with the __Host- prefix when the public URL is HTTPS.
+    bool secureCookies() const { return publicUrl.rfind("https://", 0) == 0; }
 };
 
 }  // namespace chatiere::manager
