@@ -56,7 +56,7 @@ private:
         const Poco::Timespan tick(0, 100000);
         std::vector<Poco::Net::StreamSocket> peers;
         std::vector<std::string> pending;
-        while (!stop_) {
+        while (!stop_) {  // the listening socket's poll paces the loop
             if (socket_.poll(tick, Poco::Net::Socket::SELECT_READ)) {
                 peers.push_back(socket_.acceptConnection());
                 pending.emplace_back();
@@ -82,9 +82,6 @@ private:
                     const std::string reply = "echo: " + line + "\n";
                     peers[i].sendBytes(reply.data(), static_cast<int>(reply.size()));
                 }
-            }
-            if (peers.empty()) {
-                std::this_thread::sleep_for(std::chrono::milliseconds(1));
             }
         }
     }
