@@ -81,24 +81,23 @@ protected:
     std::string signUpOnThePage() {
         Browser b(d_.daemon().port());
         EXPECT_EQ(b.get("/signup").status, 200);
-        const auto r = postForm(b, "/signup",
-                                {{"association_name", "Les Amis du Jardin"},
-                                 {"association_kind", "association"},
-                                 {"association_email", "bureau@amis-jardin.test"},
-                                 {"association_rna", "W351234567"},
-                                 {"association_siren", "552 100 554 00013"},  // a SIRET
-                                 {"association_legal_name", "Association des Amis du Jardin"},
-                                 {"association_address_line1", "3 place du Marché"},
-                                 {"association_address_line2", "Bâtiment B"},
-                                 {"association_address_postal_code", "35000"},
-                                 {"association_address_city", "Rennes"},
-                                 {"association_address_country", ""},
-                                 {"association_billing_email", "tresorerie@amis-jardin.test"},
-                                 {"manager_name", "Camille Martin"},
-                                 {"manager_email", "camille@amis-jardin.test"},
-                                 {"manager_password", "correct horse battery"},
-                                 {"plan", "asso-web"},
-                                 {"accept_terms", "yes"}});
+        const auto r = b.post("/signup", {{"association_name", "Les Amis du Jardin"},
+                                          {"association_kind", "association"},
+                                          {"association_email", "bureau@amis-jardin.test"},
+                                          {"association_rna", "W351234567"},
+                                          {"association_siren", "552 100 554 00013"},  // a SIRET
+                                          {"association_legal_name", "Association des Amis du Jardin"},
+                                          {"association_address_line1", "3 place du Marché"},
+                                          {"association_address_line2", "Bâtiment B"},
+                                          {"association_address_postal_code", "35000"},
+                                          {"association_address_city", "Rennes"},
+                                          {"association_address_country", ""},
+                                          {"association_billing_email", "tresorerie@amis-jardin.test"},
+                                          {"manager_name", "Camille Martin"},
+                                          {"manager_email", "camille@amis-jardin.test"},
+                                          {"manager_password", "correct horse battery"},
+                                          {"plan", "asso-web"},
+                                          {"accept_terms", "yes"}});
         EXPECT_EQ(r.status, 201) << r.body;
         const auto list = admin_->get("/api/v1/associations?status=pending");
         const auto items = list.json()->getArray("associations");
@@ -128,23 +127,6 @@ protected:
 
     // A form post from a signed-in browser, with its cookies, its form token and the same-origin
     // Origin header a browser sends.
-    ApiResponse postForm(Browser& b, const std::string& path,
-                         const std::vector<std::pair<std::string, std::string>>& fields) {
-        std::string body = "csrf_token=" + b.cookie("chatiere_csrf");
-        for (const auto& [k, v] : fields) {
-            std::string ek, ev;
-            Poco::URI::encode(k, "&=+;", ek);
-            Poco::URI::encode(v, "&=+;", ev);
-            body += "&" + ek + "=" + ev;
-        }
-        const std::string session = b.cookie("chatiere_session");
-        return ApiClient(d_.daemon().port())
-            .request("POST", path, body, "application/x-www-form-urlencoded",
-                     {{"Cookie", (session.empty() ? "" : "chatiere_session=" + session + "; ") +
-                                     "chatiere_csrf=" + b.cookie("chatiere_csrf")},
-                      {"Origin", d_.settings().publicUrl}});
-    }
-
     TestDaemon d_;
     std::unique_ptr<ApiClient> admin_, treasurer_;
 };
@@ -346,13 +328,12 @@ TEST_F(BillingIdentity, TheProfilePageEditsTheIdentityByItsManagersOnly) {
     EXPECT_NE(pageText(r).find("Identité de facturation"), std::string::npos);
 
     const std::string before = identityRow(id);
-    r = postForm(manager, page,
-                 {{"legal_name", "Jardin partagé"},
-                  {"address_line1", "2 rue Haute"},
-                  {"address_postal_code", "35O00"},
-                  {"address_city", ""},
-                  {"siren", "552100555"},
-                  {"rna", "W351234567"}});
+    r = manager.post(page, {{"legal_name", "Jardin partagé"},
+                            {"address_line1", "2 rue Haute"},
+                            {"address_postal_code", "35O00"},
+                            {"address_city", ""},
+                            {"siren", "552100555"},
+                            {"rna", "W351234567"}});
     EXPECT_EQ(r.status, 400) << r.body;
     const std::string text = pageText(r);
     EXPECT_NE(text.find("id=\"address_postal_code-error\">Erreur : Ce code postal n’est pas valable."),
@@ -363,13 +344,12 @@ TEST_F(BillingIdentity, TheProfilePageEditsTheIdentityByItsManagersOnly) {
     EXPECT_NE(text.find("value=\"Jardin partagé\""), std::string::npos) << "what was typed is kept";
     EXPECT_EQ(identityRow(id), before);
 
-    r = postForm(manager, page,
-                 {{"legal_name", "Jardin partagé"},
-                  {"address_line1", "2 rue Haute"},
-                  {"address_postal_code", "35000"},
-                  {"address_city", "Rennes"},
-                  {"siren", "552100554"},
-                  {"rna", "W351234567"}});
+    r = manager.post(page, {{"legal_name", "Jardin partagé"},
+                            {"address_line1", "2 rue Haute"},
+                            {"address_postal_code", "35000"},
+                            {"address_city", "Rennes"},
+                            {"siren", "552100554"},
+                            {"rna", "W351234567"}});
     ASSERT_EQ(r.status, 303) << r.body;
     EXPECT_EQ(r.headers["Location"], page + "?done=saved");
     const auto record = admin_->get("/api/v1/associations/" + id).json();
@@ -381,7 +361,7 @@ TEST_F(BillingIdentity, TheProfilePageEditsTheIdentityByItsManagersOnly) {
     Browser stranger = signedInBrowser(d_.daemon().port(), "dominique@chorale.test");
     EXPECT_EQ(stranger.get(page).status, 404);
     const std::string kept = identityRow(id);
-    EXPECT_EQ(postForm(stranger, page, {{"legal_name", "Volé"}}).status, 404);
+    EXPECT_EQ(stranger.post(page, {{"legal_name", "Volé"}}).status, 404);
     EXPECT_EQ(identityRow(id), kept);
     EXPECT_EQ(Browser(d_.daemon().port()).get(page).status, 303);
 }
@@ -405,12 +385,12 @@ TEST_F(BillingIdentity, TheSignUpPageAsksTheAddressOfEveryKindButAnIndividual) {
     Browser b(d_.daemon().port());
     b.get("/signup");
     const int before = count();
-    auto r = postForm(b, "/signup", form("other", "alex@autre.test"));
+    auto r = b.post("/signup", form("other", "alex@autre.test"));
     EXPECT_EQ(r.status, 400) << r.body;
     EXPECT_NE(r.body.find("id=\"association_address_line1-error\""), std::string::npos) << r.body;
     EXPECT_NE(r.body.find("id=\"association_address_city-error\""), std::string::npos);
     EXPECT_EQ(count(), before);
-    r = postForm(b, "/signup", form("individual", "sam@perso.test"));
+    r = b.post("/signup", form("individual", "sam@perso.test"));
     EXPECT_EQ(r.status, 201) << r.body;
     EXPECT_EQ(count(), before + 1);
 }

@@ -33,24 +33,6 @@ TimePoint at(const std::string& text) {
     return parseTime(text).value();
 }
 
-// A form posted by a signed-in browser, same-origin (its Origin is the daemon's public.url), with
-// the form token: what a browser sends.
-ApiResponse postForm(int port, const Browser& browser, const std::string& origin, const std::string& path,
-                     std::vector<std::pair<std::string, std::string>> fields) {
-    fields.emplace_back("csrf_token", browser.cookie("chatiere_csrf"));
-    std::string body;
-    for (const auto& [k, v] : fields) {
-        std::string ek, ev;
-        Poco::URI::encode(k, "&=+;", ek);
-        Poco::URI::encode(v, "&=+;", ev);
-        body += (body.empty() ? "" : "&") + ek + "=" + ev;
-    }
-    const std::string cookies = "chatiere_session=" + browser.cookie("chatiere_session") +
-                                "; chatiere_csrf=" + browser.cookie("chatiere_csrf");
-    return ApiClient(port).request("POST", path, body, "application/x-www-form-urlencoded",
-                                   {{"Cookie", cookies}, {"Origin", origin}});
-}
-
 class SubscriptionRequired : public ::testing::Test {
 protected:
     SubscriptionRequired()
@@ -179,8 +161,7 @@ TEST_F(SubscriptionRequired, ThePagesSayASubscriptionIsNeededAndLinkToIt) {
     // The form posted anyway (a page kept open): refused with the reason, nothing created. The
     // request is same-origin, as a browser sends it.
     const auto posted =
-        postForm(d_.daemon().port(), camille, d_.settings().publicUrl, "/associations/" + a_ + "/services",
-                 {{"template", "website"}, {"name", "site"}});
+        camille.post("/associations/" + a_ + "/services", {{"template", "website"}, {"name", "site"}});
     EXPECT_EQ(posted.status, 409) << posted.body;
     EXPECT_NE(posted.body.find("Les services viennent avec un abonnement"), std::string::npos) << posted.body;
     EXPECT_EQ(count("SELECT COUNT(*) FROM services"), 0);
@@ -206,12 +187,12 @@ TEST_F(SubscriptionRequired, TheAdminMarksAPlanFreeInTheEditor) {
                                                              {"trial_days", "0"},
                                                              {"free", "yes"},
                                                              {"price_month_association_amount", "3"}};
-    auto r = postForm(d_.daemon().port(), admin, d_.settings().publicUrl, "/admin/plans", form);
+    auto r = admin.post("/admin/plans", form);
     EXPECT_EQ(r.status, 400) << r.body;
     EXPECT_NE(r.body.find("Une formule gratuite n’a pas de prix"), std::string::npos) << r.body;
     EXPECT_EQ(snapshot(), before);
     form.pop_back();
-    r = postForm(d_.daemon().port(), admin, d_.settings().publicUrl, "/admin/plans", form);
+    r = admin.post("/admin/plans", form);
     EXPECT_EQ(r.status, 303) << r.body;
     EXPECT_TRUE(admin_->get("/api/v1/plans/hote").json()->getValue<bool>("free"));
     r = admin.get("/admin/plans/hote");
