@@ -16,13 +16,22 @@ class Router {
 public:
     using Handler = std::function<void(Request&)>;
 
+    // One registered route, as added: "GET" and "/api/v1/services/{id}".
+    struct RouteInfo {
+        std::string method;
+        std::string pattern;
+    };
+
     explicit Router(Poco::Logger& logger) : logger_(logger) {}
     void add(const std::string& method, const std::string& pattern, Handler handler);
+    // Every route in the order added (read-only: for the role matrix test and documentation).
+    std::vector<RouteInfo> routes() const;
     void dispatch(Poco::Net::HTTPServerRequest& request, Poco::Net::HTTPServerResponse& response) const;
 
 private:
     struct Route {
         std::string method;
+        std::string pattern;
         std::vector<std::string> segments;  // "{name}" segments capture
         Handler handler;
     };
