@@ -11,8 +11,6 @@
 #include <Poco/Data/Statement.h>
 #include <gtest/gtest.h>
 
-#include <regex>
-
 using namespace chatiere::testing;
 using namespace chatiere::manager;
 using namespace Poco::Data::Keywords;
@@ -31,25 +29,8 @@ protected:
 
     // The token of the `count`-th invitation mailed to `to`.
     std::string token(const std::string& to, std::size_t count = 1) {
-        std::vector<ReceivedMail> mails;
-        eventually(
-            [&] {
-                mails.clear();
-                for (const auto& m : d_.sink().messagesTo(to)) {
-                    if (m.body.find("/invitations/accept?token=") != std::string::npos) {
-                        mails.push_back(m);
-                    }
-                }
-                return mails.size() >= count;
-            },
-            std::chrono::seconds(20));
-        std::smatch m;
-        if (mails.size() < count ||
-            !std::regex_search(mails[count - 1].body, m,
-                               std::regex(R"(/invitations/accept\?token=([A-Za-z0-9_-]+))"))) {
-            return "";
-        }
-        return m[1].str();
+        const auto tokens = d_.sink().linkTokens(to, "/invitations/accept", count);
+        return tokens.size() < count ? "" : tokens[count - 1];
     }
 
     std::string snapshot() {
