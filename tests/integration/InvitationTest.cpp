@@ -186,4 +186,57 @@ TEST_F(Invitations, BadInputAndStrangersAreRefused) {
     EXPECT_EQ(snapshot(), before);
 }
 
+TEST_F(Invitations, APendingAssociationCannotInvite) {
+    const std::string pending = d_.signup("Club", "alex@club.test").first;
+    ApiClient alex = d_.login("alex@club.test", "correct horse battery");
+    const std::string before = snapshot();
+    const auto refused =
+        alex.post("/api/v1/associations/" + pending + "/invitations", R"({"email": "sacha@club.test"})");
+    EXPECT_EQ(refused.status, 409) << refused.body;
+    EXPECT_EQ(refused.errorCode(), "association_not_active");
+    Browser page = signedInBrowser(d_.daemon().port(), "alex@club.test");
+    const auto r = page.post("/associations/" + pending + "/members",
+                             {{"email", "sacha@club.test"}, {"role", "member"}});
+    EXPECT_EQ(r.status, 409) << r.body;
+    EXPECT_NE(r.body.find("L’association n’est pas encore active."), std::string::npos) << r.body;
+    EXPECT_EQ(snapshot(), before);
+    EXPECT_TRUE(d_.sink().messagesTo("sacha@club.test").empty());
+    // Once approved, it can.
+    ASSERT_EQ(admin_->post("/api/v1/associations/" + pending + "/approve", "{}").status, 200);
+    EXPECT_EQ(alex.post("/api/v1/associations/" + pending + "/invitations", R"({"email": "sacha@club.test"})")
+                  .status,
+              201);
+}
+
+TEST_F(Invitations, AnAssociationSendsAtMostInvitationsMaxPerDay) {
+    ApiClient camille = d_.login("camille@jardin.test", "correct horse battery");
+    const std::string invitations = "/api/v1/associations/" + a_ + "/invitations";
+    ASSERT_EQ(d_.settings().invitationsMaxPerDay, 20);  // the default
+    for (int i = 0; i < 20; ++i) {
+        const auto r =
+            camille.post(invitations, R"({"email": "invite)" + std::to_string(i) + R"(@jardin.test"})");
+        ASSERT_EQ(r.status, 201) << i << ": " << r.body;
+        if (i == 0) {  // a withdrawn invitation still counts
+            ASSERT_EQ(camille.del(invitations + "/" + r.json()->getValue<std::string>("id")).status, 204);
+        }
+    }
+    const std::string before = snapshot();
+    const auto refused = camille.post(invitations, R"({"email": "one-more@jardin.test"})");
+    EXPECT_EQ(refused.status, 429) << refused.body;
+    EXPECT_EQ(refused.errorCode(), "too_many_invitations");
+    Browser page = signedInBrowser(d_.daemon().port(), "camille@jardin.test");
+    const auto r = page.post("/associations/" + a_ + "/members",
+                             {{"email", "one-more@jardin.test"}, {"role", "member"}});
+    EXPECT_EQ(r.status, 429) << r.body;
+    EXPECT_NE(r.body.find("Trop d’invitations ont été envoyées aujourd’hui"), std::string::npos) << r.body;
+    EXPECT_EQ(snapshot(), before);
+    // Another association has its own count; and a day later, this one may invite again.
+    ApiClient dominique = d_.login("dominique@chorale.test", "correct horse battery");
+    EXPECT_EQ(dominique.post("/api/v1/associations/" + b_ + "/invitations", R"({"email": "x@chorale.test"})")
+                  .status,
+              201);
+    d_.clock().advance(std::chrono::hours(24) + std::chrono::seconds(1));
+    EXPECT_EQ(camille.post(invitations, R"({"email": "one-more@jardin.test"})").status, 201);
+}
+
 }  // namespace
