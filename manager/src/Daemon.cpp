@@ -425,6 +425,9 @@ const Settings& Daemon::settings() const {
 Database& Daemon::database() {
     return *parts_->db;
 }
+const http::Router& Daemon::router() const {
+    return *parts_->router;
+}
 OutboxWorker& Daemon::outboxWorker() {
     return *parts_->outboxWorker;
 }

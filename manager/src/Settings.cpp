@@ -166,6 +166,8 @@ Settings Settings::fromConfiguration(const Poco::Util::AbstractConfiguration& co
         {"provisioning.orphan_grace_seconds",
          [&](auto& k, auto& v) { s.orphanGraceSeconds = parseInt(k, v, 0, 86400 * 30); }},
         {"signup.auto_approve", [&](auto& k, auto& v) { s.signupAutoApprove = parseBool(k, v); }},
+        {"invitations.max_per_day",
+         [&](auto& k, auto& v) { s.invitationsMaxPerDay = parseInt(k, v, 1, 10000); }},
         {"smtp.host", [&](auto& k, auto& v) { s.smtp.host = nonEmpty(k, v); }},
         {"smtp.port", [&](auto& k, auto& v) { s.smtp.port = parseInt(k, v, 1, 65535); }},
         {"smtp.username", [&](auto&, auto& v) { s.smtp.username = v; }},

@@ -61,6 +61,8 @@ TEST(Access, TreasurerSeesAssociationsAndBillingOnly) {
     EXPECT_EQ(decide(t, std::nullopt, Permission::ViewAllAssociations), Decision::Allow);
     EXPECT_EQ(decide(t, std::nullopt, Permission::ViewBilling), Decision::Allow);
     EXPECT_EQ(decide(t, std::nullopt, Permission::RecordPayments), Decision::Allow);
+    // The admin console's lists show every association's services: reading them, not acting.
+    EXPECT_EQ(decide(t, std::nullopt, Permission::ViewServices), Decision::Allow);
     // It sees every association, so refusals are 403, not 404.
     EXPECT_EQ(decide(t, std::nullopt, Permission::ManageMembers), Decision::Forbidden);
     EXPECT_EQ(decide(t, std::nullopt, Permission::ManageServices), Decision::Forbidden);

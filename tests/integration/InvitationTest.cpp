@@ -11,8 +11,6 @@
 #include <Poco/Data/Statement.h>
 #include <gtest/gtest.h>
 
-#include <regex>
-
 using namespace chatiere::testing;
 using namespace chatiere::manager;
 using namespace Poco::Data::Keywords;
@@ -31,25 +29,8 @@ protected:
 
     // The token of the `count`-th invitation mailed to `to`.
     std::string token(const std::string& to, std::size_t count = 1) {
-        std::vector<ReceivedMail> mails;
-        eventually(
-            [&] {
-                mails.clear();
-                for (const auto& m : d_.sink().messagesTo(to)) {
-                    if (m.body.find("/invitations/accept?token=") != std::string::npos) {
-                        mails.push_back(m);
-                    }
-                }
-                return mails.size() >= count;
-            },
-            std::chrono::seconds(20));
-        std::smatch m;
-        if (mails.size() < count ||
-            !std::regex_search(mails[count - 1].body, m,
-                               std::regex(R"(/invitations/accept\?token=([A-Za-z0-9_-]+))"))) {
-            return "";
-        }
-        return m[1].str();
+        const auto tokens = d_.sink().linkTokens(to, "/invitations/accept", count);
+        return tokens.size() < count ? "" : tokens[count - 1];
     }
 
     std::string snapshot() {
@@ -203,6 +184,59 @@ TEST_F(Invitations, BadInputAndStrangersAreRefused) {
         403);
     EXPECT_EQ(page.get("/invitations/accept?token=inconnu").status, 400);
     EXPECT_EQ(snapshot(), before);
+}
+
+TEST_F(Invitations, APendingAssociationCannotInvite) {
+    const std::string pending = d_.signup("Club", "alex@club.test").first;
+    ApiClient alex = d_.login("alex@club.test", "correct horse battery");
+    const std::string before = snapshot();
+    const auto refused =
+        alex.post("/api/v1/associations/" + pending + "/invitations", R"({"email": "sacha@club.test"})");
+    EXPECT_EQ(refused.status, 409) << refused.body;
+    EXPECT_EQ(refused.errorCode(), "association_not_active");
+    Browser page = signedInBrowser(d_.daemon().port(), "alex@club.test");
+    const auto r = page.post("/associations/" + pending + "/members",
+                             {{"email", "sacha@club.test"}, {"role", "member"}});
+    EXPECT_EQ(r.status, 409) << r.body;
+    EXPECT_NE(r.body.find("L’association n’est pas encore active."), std::string::npos) << r.body;
+    EXPECT_EQ(snapshot(), before);
+    EXPECT_TRUE(d_.sink().messagesTo("sacha@club.test").empty());
+    // Once approved, it can.
+    ASSERT_EQ(admin_->post("/api/v1/associations/" + pending + "/approve", "{}").status, 200);
+    EXPECT_EQ(alex.post("/api/v1/associations/" + pending + "/invitations", R"({"email": "sacha@club.test"})")
+                  .status,
+              201);
+}
+
+TEST_F(Invitations, AnAssociationSendsAtMostInvitationsMaxPerDay) {
+    ApiClient camille = d_.login("camille@jardin.test", "correct horse battery");
+    const std::string invitations = "/api/v1/associations/" + a_ + "/invitations";
+    ASSERT_EQ(d_.settings().invitationsMaxPerDay, 20);  // the default
+    for (int i = 0; i < 20; ++i) {
+        const auto r =
+            camille.post(invitations, R"({"email": "invite)" + std::to_string(i) + R"(@jardin.test"})");
+        ASSERT_EQ(r.status, 201) << i << ": " << r.body;
+        if (i == 0) {  // a withdrawn invitation still counts
+            ASSERT_EQ(camille.del(invitations + "/" + r.json()->getValue<std::string>("id")).status, 204);
+        }
+    }
+    const std::string before = snapshot();
+    const auto refused = camille.post(invitations, R"({"email": "one-more@jardin.test"})");
+    EXPECT_EQ(refused.status, 429) << refused.body;
+    EXPECT_EQ(refused.errorCode(), "too_many_invitations");
+    Browser page = signedInBrowser(d_.daemon().port(), "camille@jardin.test");
+    const auto r = page.post("/associations/" + a_ + "/members",
+                             {{"email", "one-more@jardin.test"}, {"role", "member"}});
+    EXPECT_EQ(r.status, 429) << r.body;
+    EXPECT_NE(r.body.find("Trop d’invitations ont été envoyées aujourd’hui"), std::string::npos) << r.body;
+    EXPECT_EQ(snapshot(), before);
+    // Another association has its own count; and a day later, this one may invite again.
+    ApiClient dominique = d_.login("dominique@chorale.test", "correct horse battery");
+    EXPECT_EQ(dominique.post("/api/v1/associations/" + b_ + "/invitations", R"({"email": "x@chorale.test"})")
+                  .status,
+              201);
+    d_.clock().advance(std::chrono::hours(24) + std::chrono::seconds(1));
+    EXPECT_EQ(camille.post(invitations, R"({"email": "one-more@jardin.test"})").status, 201);
 }
 
 }  // namespace

@@ -10,8 +10,6 @@
 #include <Poco/Data/Statement.h>
 #include <gtest/gtest.h>
 
-#include <regex>
-
 using namespace chatiere::testing;
 using namespace chatiere::manager;
 using namespace Poco::Data::Keywords;
@@ -27,33 +25,11 @@ protected:
         d_.approvedAssociation(*admin_, "Jardin partagé", "camille@jardin.test", "web");
     }
 
-    std::vector<ReceivedMail> resetMails(const std::string& to) {
-        std::vector<ReceivedMail> mails;
-        for (const auto& m : d_.sink().messagesTo(to)) {
-            if (m.body.find("/password/reset?token=") != std::string::npos) {
-                mails.push_back(m);
-            }
-        }
-        return mails;
-    }
-
     // The token of the newest reset mail to `to`, once `count` of them arrived.
     std::string linkToken(const std::string& to, std::size_t count = 1) {
-        std::vector<ReceivedMail> mails;
-        eventually(
-            [&] {
-                mails = resetMails(to);
-                return mails.size() >= count;
-            },
-            std::chrono::seconds(20));
-        if (mails.size() < count) {
-            return "";
-        }
-        std::smatch m;
-        EXPECT_TRUE(
-            std::regex_search(mails.back().body, m, std::regex(R"(/password/reset\?token=([A-Za-z0-9_-]+))")))
-            << mails.back().body;
-        return m[1].str();
+        const auto tokens = d_.sink().linkTokens(to, "/password/reset", count);
+        EXPECT_GE(tokens.size(), count) << "reset mails to " << to;
+        return tokens.size() < count ? "" : tokens.back();
     }
 
     std::string snapshot() {

@@ -16,6 +16,7 @@
 #include <fstream>
 #include <memory>
 #include <optional>
+#include <regex>
 #include <sstream>
 #include <stdexcept>
 #include <string>
@@ -126,6 +127,39 @@ public:
             },
             std::chrono::duration_cast<std::chrono::seconds>(timeout), std::chrono::milliseconds(20));
         return got;
+    }
+
+    // Every address (http:// or https://) in a mail's text, in order.
+    static std::vector<std::string> links(const std::string& body) {
+        std::vector<std::string> out;
+        const std::regex link(R"(https?://[^\s<>"]+)");
+        for (auto it = std::sregex_iterator(body.begin(), body.end(), link); it != std::sregex_iterator();
+             ++it) {
+            out.push_back(it->str());
+        }
+        return out;
+    }
+
+    // The token of each link to `path` ("/password/reset") in the mails to `to`, oldest first, once
+    // `count` of them arrived (polled; fewer when the deadline passes).
+    std::vector<std::string> linkTokens(const std::string& to, const std::string& path, std::size_t count = 1,
+                                        std::chrono::seconds timeout = std::chrono::seconds(20)) const {
+        const std::regex link(std::regex_replace(path, std::regex(R"([.?*+^$()\[\]{}|\\])"), R"(\$&)") +
+                              R"(\?token=([A-Za-z0-9_-]+))");
+        std::vector<std::string> tokens;
+        eventually(
+            [&] {
+                tokens.clear();
+                for (const auto& m : messagesTo(to)) {
+                    std::smatch found;
+                    if (std::regex_search(m.body, found, link)) {
+                        tokens.push_back(found[1].str());
+                    }
+                }
+                return tokens.size() >= count;
+            },
+            timeout, std::chrono::milliseconds(20));
+        return tokens;
     }
 
 private:

@@ -247,7 +247,7 @@ bool Dunning::release(Poco::Data::Session& s, const Association& a, const std::s
     AuditLog::record(s, Actor::system("billing"), at, "dunning.release", "association", a.id, a.id);
     associations_.notifyManagers(
         s, a, "unpaid_resumed",
-        {{"link", issuer_.settings().publicUrl + "/associations/" + a.id + "/invoices"}});
+        {{"link", issuer_.settings().publicUrl + "/associations/" + a.id}});  // its services and invoices
     associations_.mailQueued();
     return queued;
 }

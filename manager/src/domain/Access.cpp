@@ -43,10 +43,14 @@ bool isScoped(Permission p) {
     }
 }
 
+// The treasurer reads every association (its record, members and services: the admin console's
+// lists), its billing and every invoice, and acts on invoices and payments; only the admin acts on
+// services, sign-ups and plans.
 bool treasurerMay(Permission p) {
     switch (p) {
         case Permission::ViewAssociation:
         case Permission::ViewMembers:
+        case Permission::ViewServices:
         case Permission::ViewBilling:
         case Permission::RecordPayments:
         case Permission::ViewAllAssociations:

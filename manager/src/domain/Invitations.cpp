@@ -85,6 +85,10 @@ std::string Invitations::nowText() const {
 Invitation Invitations::invite(const Actor& actor, const std::string& associationId,
                                const Poco::JSON::Object::Ptr& body, const std::string& language) {
     const Association a = associations_.authorize(actor, associationId, Permission::ManageMembers);
+    if (a.status != "active") {
+        throw Error(ErrorKind::Conflict, "association_not_active",
+                    "Only an approved, active association can invite people.");
+    }
     FieldErrors errors;
     JsonFields f(body, errors);
     const auto email = f.string("email", true, 254);
@@ -104,6 +108,15 @@ Invitation Invitations::invite(const Actor& actor, const std::string& associatio
                     {{"email", "already_member", "This person is already a member."}});
     }
     const std::string at = nowText();
+    // Every invitation sent counts, withdrawn or replaced ones too: a day's mails are limited.
+    int64_t sentToday = 0;
+    s << "SELECT COUNT(*) FROM invitations WHERE association_id = ? AND created_at > ?", bind(a.id),
+        bind(formatTime(clock_.now() - std::chrono::hours(24))), into(sentToday), now;
+    if (sentToday >= settings_.invitationsMaxPerDay) {
+        throw Error(ErrorKind::TooManyRequests, "too_many_invitations",
+                    "This association sent " + std::to_string(sentToday) +
+                        " invitations in the last 24 hours, the most allowed; try again tomorrow.");
+    }
     // The newest invitation to an address replaces the others.
     s << "UPDATE invitations SET revoked_at = ? WHERE association_id = ? AND email_key = ? AND accepted_at "
          "IS NULL "

@@ -27,7 +27,16 @@ std::vector<std::string> Router::split(const std::string& path) {
 }
 
 void Router::add(const std::string& method, const std::string& pattern, Handler handler) {
-    routes_.push_back({method, split(pattern), std::move(handler)});
+    routes_.push_back({method, pattern, split(pattern), std::move(handler)});
+}
+
+std::vector<Router::RouteInfo> Router::routes() const {
+    std::vector<RouteInfo> out;
+    out.reserve(routes_.size());
+    for (const auto& route : routes_) {
+        out.push_back({route.method, route.pattern});
+    }
+    return out;
 }
 
 bool Router::match(const Route& route, const std::vector<std::string>& segments,

@@ -18,14 +18,23 @@ public:
     // Runs once a route matched, before its handler; throws an Error to refuse the request.
     using Guard = std::function<void(Request&)>;
 
+    // One registered route, as added: "GET" and "/api/v1/services/{id}".
+    struct RouteInfo {
+        std::string method;
+        std::string pattern;
+    };
+
     explicit Router(Poco::Logger& logger) : logger_(logger) {}
     void add(const std::string& method, const std::string& pattern, Handler handler);
     void setGuard(Guard guard) { guard_ = std::move(guard); }
+    // Every route in the order added (read-only: for the role matrix test and documentation).
+    std::vector<RouteInfo> routes() const;
     void dispatch(Poco::Net::HTTPServerRequest& request, Poco::Net::HTTPServerResponse& response) const;
 
 private:
     struct Route {
         std::string method;
+        std::string pattern;
         std::vector<std::string> segments;  // "{name}" segments capture
         Handler handler;
     };

@@ -75,42 +75,12 @@ void renderInvoice(Pages& pages, http::Request& r, const Actor& actor, const std
     const std::string lang = pages.language(r);
     const auto& words = pages.words();
     const Poco::JSON::Object i = pages.api().billing.invoice(actor, id);
-    const auto text = [&](const std::string& key) {
-        return i.get(key).isEmpty() ? std::string() : i.getValue<std::string>(key);
-    };
-    const std::string invoiceStatus = text("status");
-    const bool isInvoice = text("kind") == "invoice";
-    data.emplace("id", id);
-    data.emplace("number",
-                 text("number").empty() ? words.text(lang, "invoice_status_draft") : text("number"));
-    data.emplace("kind", words.text(lang, "invoice_kind_" + text("kind")));
-    data.emplace("status", words.text(lang, "invoice_status_" + invoiceStatus));
-    data.emplace("association_id", text("association_id"));
-    data.emplace("buyer", jsonMember(i, "buyer")->getValue<std::string>("name"));
-    if (!text("issue_date").empty()) {
-        data.emplace("issue_date", formatDate(text("issue_date"), lang));
+    for (auto& [key, value] : invoiceView(pages, i, lang)) {
+        data.emplace(key, std::move(value));
     }
-    if (!text("due_date").empty()) {
-        data.emplace("due_date", formatDate(text("due_date"), lang));
-    }
-    data.emplace("total", formatMoney(i.getValue<int64_t>("total_cents"), lang));
-    data.emplace("paid", formatMoney(i.getValue<int64_t>("paid_cents"), lang));
+    const std::string invoiceStatus = i.getValue<std::string>("status");
+    const bool isInvoice = i.getValue<std::string>("kind") == "invoice";
     const int64_t due = i.getValue<int64_t>("due_cents");
-    data.emplace("due", formatMoney(due, lang));
-    mstch::array lines;
-    const auto items = jsonArrayMember(i, "lines");
-    for (unsigned n = 0; items && n < items->size(); ++n) {
-        const auto l = jsonElement(*items, n);
-        mstch::map line;
-        line.emplace("description",
-                     jsonMember(*l, "description")->getValue<std::string>(lang == "en" ? "en" : "fr"));
-        line.emplace("quantity", formatQuantity(l->getValue<int64_t>("quantity_milli"), lang));
-        line.emplace("unit_price", formatMoney(l->getValue<int64_t>("unit_price_cents"), lang));
-        line.emplace("amount", formatMoney(l->getValue<int64_t>("amount_cents"), lang));
-        lines.push_back(std::move(line));
-    }
-    data.emplace("lines", std::move(lines));
-    data.emplace("lang", lang);
     data.emplace("can_finalize", invoiceStatus == "draft");
     data.emplace("can_pay", isInvoice && invoiceStatus == "finalized" && due > 0);
     data.emplace("can_credit", isInvoice && (invoiceStatus == "finalized" || invoiceStatus == "paid"));
@@ -180,6 +150,46 @@ void invoiceAction(
 }
 
 }  // namespace
+
+mstch::map invoiceView(Pages& pages, const Poco::JSON::Object& i, const std::string& lang) {
+    const auto& words = pages.words();
+    const auto text = [&](const std::string& key) {
+        return i.get(key).isEmpty() ? std::string() : i.getValue<std::string>(key);
+    };
+    mstch::map data;
+    const std::string id = text("id");
+    data.emplace("id", id);
+    data.emplace("number",
+                 text("number").empty() ? words.text(lang, "invoice_status_draft") : text("number"));
+    data.emplace("kind", words.text(lang, "invoice_kind_" + text("kind")));
+    data.emplace("status", words.text(lang, "invoice_status_" + text("status")));
+    data.emplace("association_id", text("association_id"));
+    data.emplace("buyer", jsonMember(i, "buyer")->getValue<std::string>("name"));
+    if (!text("issue_date").empty()) {
+        data.emplace("issue_date", formatDate(text("issue_date"), lang));
+    }
+    if (!text("due_date").empty()) {
+        data.emplace("due_date", formatDate(text("due_date"), lang));
+    }
+    data.emplace("total", formatMoney(i.getValue<int64_t>("total_cents"), lang));
+    data.emplace("paid", formatMoney(i.getValue<int64_t>("paid_cents"), lang));
+    data.emplace("due", formatMoney(i.getValue<int64_t>("due_cents"), lang));
+    mstch::array lines;
+    const auto items = jsonArrayMember(i, "lines");
+    for (unsigned n = 0; items && n < items->size(); ++n) {
+        const auto l = jsonElement(*items, n);
+        mstch::map line;
+        line.emplace("description",
+                     jsonMember(*l, "description")->getValue<std::string>(lang == "en" ? "en" : "fr"));
+        line.emplace("quantity", formatQuantity(l->getValue<int64_t>("quantity_milli"), lang));
+        line.emplace("unit_price", formatMoney(l->getValue<int64_t>("unit_price_cents"), lang));
+        line.emplace("amount", formatMoney(l->getValue<int64_t>("amount_cents"), lang));
+        lines.push_back(std::move(line));
+    }
+    data.emplace("lines", std::move(lines));
+    data.emplace("lang", lang);
+    return data;
+}
 
 void registerAdminBillingPages(http::Router& router, Pages& pages) {
     router.add("GET", "/admin/invoices", pages.page([&pages](http::Request& r) {

@@ -91,7 +91,8 @@ void registerMembersPages(http::Router& router, Pages& pages) {
                 done = "invited";
             }
         } catch (const Error& e) {
-            if (e.kind() != ErrorKind::Validation && e.kind() != ErrorKind::Conflict) {
+            if (e.kind() != ErrorKind::Validation && e.kind() != ErrorKind::Conflict &&
+                e.kind() != ErrorKind::TooManyRequests) {
                 throw;
             }
             const std::string lang = pages.language(r);

@@ -104,6 +104,7 @@ mstch::array invoiceRows(Pages& pages, const Actor& actor, const std::string& as
         }
         mstch::map row;
         row.emplace("id", i.id);
+        row.emplace("association_id", associationId);
         row.emplace("number", *i.number);
         row.emplace("credit_note", i.kind == "credit_note");
         row.emplace("date", i.issueDate ? formatDate(*i.issueDate, lang) : std::string());
@@ -264,6 +265,22 @@ void registerSpacePages(http::Router& router, Pages& pages) {
         }
         renderDashboard(pages, r, *actor, r.param("id"), 200, std::move(extra));
     }));
+    // One invoice in the association's space, where its mails link: the managers and the staff.
+    router.add("GET", "/associations/{id}/invoices/{invoice}", pages.page([&pages](http::Request& r) {
+        const auto actor = pages.signedIn(r);
+        if (!actor) {
+            return;
+        }
+        const Association a =
+            pages.api().associations.authorize(*actor, r.param("id"), Permission::ViewBilling);
+        const Poco::JSON::Object invoice = pages.api().billing.invoice(*actor, r.param("invoice"));
+        if (invoice.getValue<std::string>("association_id") != a.id) {
+            throw Error::notFound("Invoice");
+        }
+        mstch::map data = invoiceView(pages, invoice, pages.language(r));
+        data.emplace("name", a.name);
+        pages.send(r, 200, "invoice", "admin_invoice_title", std::move(data));
+    }));
     router.add("POST", "/associations/{id}/services", pages.page([&pages](http::Request& r) {
         const auto post = pages.signedForm(r);
         if (!post) {
@@ -311,7 +328,10 @@ void registerSpacePages(http::Router& router, Pages& pages) {
     router.add("GET", "/services/{id}/content", pages.page([&pages](http::Request& r) {
         const auto actor = pages.signedIn(r);
         if (actor) {
-            renderUpload(pages, r, pages.api().services.get(*actor, r.param("id")), 200, "");
+            // The form is for those who may publish: 404 for a stranger, 403 for a member.
+            const Service s = pages.api().services.get(*actor, r.param("id"));
+            pages.api().associations.authorize(*actor, s.associationId, Permission::ManageServices);
+            renderUpload(pages, r, s, 200, "");
         }
     }));
     router.add("POST", "/services/{id}/content", pages.page([&pages](http::Request& r) {
@@ -349,6 +369,7 @@ void registerSpacePages(http::Router& router, Pages& pages) {
             return;
         }
         const Service s = pages.api().services.get(*actor, r.param("id"));
+        pages.api().associations.authorize(*actor, s.associationId, Permission::ManageServices);
         mstch::map data;
         data.emplace("id", s.id);
         data.emplace("name", s.name);

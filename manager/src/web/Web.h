@@ -87,6 +87,10 @@ Poco::JSON::Object::Ptr jsonMember(const Poco::JSON::Object& o, const std::strin
 Poco::JSON::Array::Ptr jsonArrayMember(const Poco::JSON::Object& o, const std::string& key);
 Poco::JSON::Object::Ptr jsonElement(const Poco::JSON::Array& a, unsigned index);
 
+// One invoice (the billing API's JSON) as the pages show it: number, kind, status, buyer, dates,
+// amounts, lines, and `id`, `association_id` and `lang` for its links.
+mstch::map invoiceView(Pages& pages, const Poco::JSON::Object& invoice, const std::string& lang);
+
 void registerPublicPages(http::Router& router, Pages& pages);
 void registerAccountPages(http::Router& router, Pages& pages);
 void registerSpacePages(http::Router& router, Pages& pages);

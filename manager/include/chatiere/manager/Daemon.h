@@ -16,6 +16,9 @@ namespace chatiere::manager {
 class Database;
 class Mailer;
 class OutboxWorker;
+namespace http {
+class Router;
+}
 
 // What the daemon talks to outside itself; `chatiere serve` gives the real ones, tests may not.
 struct Externals {
@@ -47,6 +50,8 @@ public:
     const Settings& settings() const;
     Database& database();
     OutboxWorker& outboxWorker();
+    // The routes it answers, once started (the role matrix test walks their table).
+    const http::Router& router() const;
     std::string instanceId();
     int pendingJobs();
 

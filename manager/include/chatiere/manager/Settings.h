@@ -75,16 +75,17 @@ struct Settings {
     int reconcileIntervalSeconds = 60;                           // provisioning.reconcile_interval_seconds
     int orphanGraceSeconds = 3600;                               // provisioning.orphan_grace_seconds
     bool signupAutoApprove = false;                              // signup.auto_approve
-    SmtpSettings smtp;                                           // smtp.*
-    std::string mailFrom = "Chatière <chatiere@localhost>";      // mail.from
-    std::string publicUrl = "http://127.0.0.1:8470";             // public.url
-    std::string termsVersion = "1";                              // terms.version
-    std::string termsFile;                  // terms.file (empty: web.dir/terms.<lang>.md)
-    int sessionTtlHours = 24 * 7;           // auth.session_ttl_hours
-    int loginMaxFailures = 5;               // auth.max_failures
-    int loginLockSeconds = 15 * 60;         // auth.lock_seconds
-    int outboxIntervalSeconds = 10;         // outbox.interval_seconds
-    int outboxMaxAttempts = 20;             // outbox.max_attempts
+    int invitationsMaxPerDay = 20;  // invitations.max_per_day: per association, the last 24 hours
+    SmtpSettings smtp;              // smtp.*
+    std::string mailFrom = "Chatière <chatiere@localhost>";  // mail.from
+    std::string publicUrl = "http://127.0.0.1:8470";         // public.url
+    std::string termsVersion = "1";                          // terms.version
+    std::string termsFile;                                   // terms.file (empty: web.dir/terms.<lang>.md)
+    int sessionTtlHours = 24 * 7;                            // auth.session_ttl_hours
+    int loginMaxFailures = 5;                                // auth.max_failures
+    int loginLockSeconds = 15 * 60;                          // auth.lock_seconds
+    int outboxIntervalSeconds = 10;                          // outbox.interval_seconds
+    int outboxMaxAttempts = 20;                              // outbox.max_attempts
     int monitoringIntervalSeconds = 60;     // monitoring.interval_seconds: one usage collection
     int rawRetentionDays = 14;              // monitoring.raw_retention_days: raw usage samples kept
     int hourlyRetentionDays = 90;           // monitoring.hourly_retention_days: hourly figures kept
