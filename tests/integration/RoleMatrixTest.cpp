@@ -355,6 +355,8 @@ std::map<std::string, Expectation> expectations() {
             return shared({{"id", w.associationWithRoles(false)}}, R"({"reason": "Not an association."})");
         }};
     e["PUT /api/v1/associations/{id}/plan"] = {"UFFNF+", json(A, R"({"plan": "web"})")};
+    // The billing identity: the association's managers (and the admin) edit it.
+    e["PATCH /api/v1/associations/{id}"] = {"UF+NF+", json(A, R"({"legal_name": "Les Jardins partagés"})")};
     e["GET /api/v1/associations/{id}/members"] = {"U++N++", get(A)};
     e["POST /api/v1/associations/{id}/members"] = {
         "UF+NF+", json(A, R"({"email": "dominique@atelier.test", "role": "member"})")};
@@ -425,8 +427,9 @@ std::map<std::string, Expectation> expectations() {
     e["POST /api/v1/associations/{id}/quota-exceptions"] = {"UFFNF+",
                                                             json(A, R"({"reason": "A fair.", "days": 7})")};
     e["GET /api/v1/alerts"] = {"UFFFF+", none};
-    // Prometheus scrapes from loopback without credentials (metrics.allowed_addresses).
-    e["GET /metrics"] = {"++++++", none};
+    // Prometheus scrapes with the metrics token (data.dir/metrics.token); a user's token opens it
+    // only for the admin: loopback alone opens nothing, a guest's traffic arrives from there.
+    e["GET /metrics"] = {"UFFFF+", none};
     // --- Billing ----------------------------------------------------------------------------
     e["POST /api/v1/associations/{id}/subscriptions"] = {
         "UF+NF+", [](World& w, Who) {
@@ -566,6 +569,11 @@ std::map<std::string, Expectation> expectations() {
     e["POST /associations/{id}/members/{user}/remove"] = {
         "LF+NF+", [](World& w, Who) {
             return form({}, {{"id", w.a()}, {"user", w.freshMember()}});
+        }};
+    e["GET /associations/{id}/profile"] = {"LF+NF+", get(A)};
+    e["POST /associations/{id}/profile"] = {
+        "LF+NF+", [](World& w, Who) {
+            return form({{"legal_name", "Les Jardins partagés"}}, {{"id", w.a()}});
         }};
     e["GET /associations/{id}/subscription"] = {"LF+N++", get(A)};
     e["POST /associations/{id}/subscription"] = {
