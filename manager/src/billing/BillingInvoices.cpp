@@ -133,7 +133,7 @@ Invoice BillingService::finalizeDraft(const Actor& actor, const std::string& inv
         throw Error(ErrorKind::Conflict, "already_finalized", "This invoice is already finalized.");
     }
     auto s = db_.session();
-    Transaction tx(s);
+    Transaction tx = Transaction::durable(s);
     i = *InvoiceRepository(s).find(invoiceId);
     issuer_.finalize(s, *AssociationRepository(s).find(i.associationId), i, today(), nowText());
     tx.commit();
@@ -170,7 +170,7 @@ Poco::JSON::Object BillingService::recordPayment(const Actor& actor, const std::
     }
     std::lock_guard lock(runMutex_);
     auto s = db_.session();
-    Transaction tx(s);
+    Transaction tx = Transaction::durable(s);
     const Association a = *AssociationRepository(s).find(target.associationId);
     const std::string at = nowText();
     const std::string paymentId = newId("pay");
@@ -217,7 +217,7 @@ Invoice BillingService::creditNote(const Actor& actor, const std::string& invoic
     }
     std::lock_guard lock(runMutex_);
     auto s = db_.session();
-    Transaction tx(s);
+    Transaction tx = Transaction::durable(s);
     InvoiceRepository repo(s);
     const int64_t remaining = target.totalInclCents - repo.credited(target.id);
     const int64_t credit = amount.value_or(remaining);
