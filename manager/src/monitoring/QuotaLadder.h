@@ -31,6 +31,7 @@ struct LadderSettings {
     std::vector<int> limitPercents{90};
     std::chrono::seconds grace{72 * 3600};  // at the limit this long → websites suspended
     std::string publicUrl;                  // the mails link to the association's space there
+    int hysteresisPercent = 95;             // a rung is left only under this % of it (no mail storm)
 };
 
 struct LadderReport {
