@@ -201,6 +201,10 @@ void Daemon::start() {
     }
     provisioning::ProvisionerSettings provisionerSettings;
     provisionerSettings.bootTimeout = std::chrono::seconds(s.bootTimeoutSeconds);
+    provisionerSettings.maxAttempts = s.provisioningMaxAttempts;
+    provisionerSettings.backoffCap = std::chrono::seconds(s.provisioningBackoffCapSeconds);
+    provisionerSettings.lease = std::chrono::seconds(s.provisioningLeaseSeconds);
+    provisionerSettings.shutdownTimeout = std::chrono::seconds(s.shutdownTimeoutSeconds);
     p.provisioner = std::make_unique<provisioning::Provisioner>(
         *p.builder, p.probe, *p.provisioningStore, *p.provisioningStore, p.clock,
         Poco::Logger::get("chatiere.provisioner"), provisionerSettings);
@@ -232,6 +236,7 @@ void Daemon::start() {
     ladderSettings.includedPercents = s.quotaIncludedSteps;
     ladderSettings.limitPercents = s.quotaLimitSteps;
     ladderSettings.grace = std::chrono::seconds(s.quotaGraceSeconds);
+    ladderSettings.hysteresisPercent = s.quotaHysteresisPercent;
     ladderSettings.publicUrl = s.publicUrl;
     ladderSettings.timeZone = s.timeZone;
     p.ladder = std::make_unique<QuotaLadder>(*p.db, p.clock, *p.catalogue, *p.associations, ladderSettings,
@@ -383,7 +388,7 @@ void Daemon::start() {
     params->setMaxQueued(s.httpQueue);
     params->setKeepAlive(s.httpKeepAliveSeconds > 0);
     params->setKeepAliveTimeout(Poco::Timespan(s.httpKeepAliveSeconds, 0));
-    params->setTimeout(Poco::Timespan(30, 0));
+    params->setTimeout(Poco::Timespan(s.httpTimeoutSeconds, 0));
     params->setServerName("chatiere");
     p.threads = std::make_unique<Poco::ThreadPool>(2, s.httpThreads);
     p.server = std::make_unique<Poco::Net::HTTPServer>(new RouterHandlerFactory(*p.router), *p.threads,

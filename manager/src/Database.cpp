@@ -109,24 +109,47 @@ std::string Database::instanceId() {
     return id;
 }
 
-Transaction::Transaction(Poco::Data::Session& session, Mode mode) : session_(session) {
-    session_ << (mode == Mode::Immediate ? "BEGIN IMMEDIATE" : "BEGIN"), now;
+Transaction::Transaction(Poco::Data::Session& session, Mode mode, Durability durability)
+    : session_(session), durable_(durability == Durability::Durable) {
+    // SQLite refuses to change the level inside a transaction: before BEGIN, and back after the end.
+    if (durable_) {
+        session_ << "PRAGMA synchronous=FULL", now;
+    }
+    try {
+        session_ << (mode == Mode::Immediate ? "BEGIN IMMEDIATE" : "BEGIN"), now;
+    } catch (...) {
+        endDurable();
+        throw;
+    }
 }
 
 Transaction::~Transaction() {
-    if (!open_) {
-        return;
+    if (open_) {
+        try {
+            session_ << "ROLLBACK", now;
+        } catch (const Poco::Exception&) {
+            // The connection is broken or the transaction already ended; SQLite rolls back on close.
+        }
     }
-    try {
-        session_ << "ROLLBACK", now;
-    } catch (const Poco::Exception&) {
-        // The connection is broken or the transaction already ended; SQLite rolls back on close.
-    }
+    endDurable();
 }
 
 void Transaction::commit() {
     session_ << "COMMIT", now;
     open_ = false;
+    endDurable();
+}
+
+void Transaction::endDurable() noexcept {
+    if (!durable_) {
+        return;
+    }
+    durable_ = false;
+    try {
+        session_ << "PRAGMA synchronous=NORMAL", now;
+    } catch (const Poco::Exception&) {
+        // Still FULL: slower, never less safe; the connection goes back to the pool as it is.
+    }
 }
 
 }  // namespace chatiere::manager

@@ -56,7 +56,7 @@ protected:
         provisioning::SystemClock clock;
         SmtpMailer mailer(settings_.smtp);
         provisioning::LibvirtHypervisor hypervisor(settings_.libvirtUri);
-        provisioning::NetworkHealthProbe probe;
+        provisioning::NetworkHealthProbe probe(settings_.healthTimeoutSeconds);
         Daemon daemon(settings_, Externals{clock, mailer, hypervisor, probe, logger});
         try {
             daemon.start();

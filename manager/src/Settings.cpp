@@ -144,6 +144,7 @@ Settings Settings::fromConfiguration(const Poco::Util::AbstractConfiguration& co
         {"http.queue", [&](auto& k, auto& v) { s.httpQueue = parseInt(k, v, 1, 65535); }},
         {"http.keep_alive_seconds",
          [&](auto& k, auto& v) { s.httpKeepAliveSeconds = parseInt(k, v, 0, 3600); }},
+        {"http.timeout_seconds", [&](auto& k, auto& v) { s.httpTimeoutSeconds = parseInt(k, v, 1, 3600); }},
         {"db.path", [&](auto& k, auto& v) { s.dbPath = nonEmpty(k, v); }},
         {"data.dir", [&](auto& k, auto& v) { s.dataDir = nonEmpty(k, v); }},
         {"web.dir", [&](auto& k, auto& v) { s.webDir = nonEmpty(k, v); }},
@@ -161,6 +162,15 @@ Settings Settings::fromConfiguration(const Poco::Util::AbstractConfiguration& co
         {"ports.last", [&](auto& k, auto& v) { s.portsLast = parseInt(k, v, 1024, 65535); }},
         {"provisioning.boot_timeout_seconds",
          [&](auto& k, auto& v) { s.bootTimeoutSeconds = parseInt(k, v, 5, 3600); }},
+        {"provisioning.max_attempts",
+         [&](auto& k, auto& v) { s.provisioningMaxAttempts = parseInt(k, v, 1, 100); }},
+        {"provisioning.backoff_cap_seconds",
+         [&](auto& k, auto& v) { s.provisioningBackoffCapSeconds = parseInt(k, v, 1, 86400); }},
+        {"provisioning.lease_seconds",
+         [&](auto& k, auto& v) { s.provisioningLeaseSeconds = parseInt(k, v, 10, 86400); }},
+        {"provisioning.shutdown_timeout_seconds",
+         [&](auto& k, auto& v) { s.shutdownTimeoutSeconds = parseInt(k, v, 1, 3600); }},
+        {"services.upload_max_mib", [&](auto& k, auto& v) { s.uploadMaxMib = parseInt(k, v, 1, 65536); }},
         {"provisioning.reconcile_interval_seconds",
          [&](auto& k, auto& v) { s.reconcileIntervalSeconds = parseInt(k, v, 1, 86400); }},
         {"provisioning.orphan_grace_seconds",
@@ -205,6 +215,8 @@ Settings Settings::fromConfiguration(const Poco::Util::AbstractConfiguration& co
         {"monitoring.health_failures", [&](auto& k, auto& v) { s.healthFailures = parseInt(k, v, 1, 100); }},
         {"monitoring.health_interval_seconds",
          [&](auto& k, auto& v) { s.healthIntervalSeconds = parseInt(k, v, 0, 86400); }},
+        {"monitoring.health_timeout_seconds",
+         [&](auto& k, auto& v) { s.healthTimeoutSeconds = parseInt(k, v, 0, 300); }},
         {"monitoring.pool_free_alert_percent",
          [&](auto& k, auto& v) { s.poolFreeAlertPercent = parseInt(k, v, 0, 100); }},
         {"monitoring.memory_free_alert_percent",
@@ -225,6 +237,8 @@ Settings Settings::fromConfiguration(const Poco::Util::AbstractConfiguration& co
          [&](auto& k, auto& v) { s.quotaGraceSeconds = parseInt(k, v, 0, 86400 * 90); }},
         {"quota.max_exception_days",
          [&](auto& k, auto& v) { s.quotaMaxExceptionDays = parseInt(k, v, 1, 365); }},
+        {"quota.hysteresis_percent",
+         [&](auto& k, auto& v) { s.quotaHysteresisPercent = parseInt(k, v, 50, 100); }},
         {"metrics.allowed_addresses", [&](auto& k, auto& v) { s.metricsAllowed = parseAddresses(k, v); }},
         {"billing.seller.name", [&](auto& k, auto& v) { s.billing.sellerName = nonEmpty(k, v); }},
         {"billing.seller.address", [&](auto&, auto& v) { s.billing.sellerAddress = parseList(v, "|"); }},
@@ -297,6 +311,14 @@ Settings Settings::fromConfiguration(const Poco::Util::AbstractConfiguration& co
     if (s.portsFirst > s.portsLast) {
         throw SettingsError("settings ports.first and ports.last: the range " + std::to_string(s.portsFirst) +
                             "-" + std::to_string(s.portsLast) + " is empty");
+    }
+    // A job is leased while a step runs: the lease must outlast the longest wait inside one step (a
+    // clean shutdown before the guest is forced off), or a job still running would look abandoned.
+    if (s.provisioningLeaseSeconds <= s.shutdownTimeoutSeconds) {
+        throw SettingsError(
+            "setting provisioning.lease_seconds = " + std::to_string(s.provisioningLeaseSeconds) +
+            ": must be longer than provisioning.shutdown_timeout_seconds (" +
+            std::to_string(s.shutdownTimeoutSeconds) + ")");
     }
     return s;
 }

@@ -95,3 +95,49 @@ TEST(Database, UncommittedTransactionRollsBack) {
     s << "SELECT COUNT(*) FROM plans", into(count), now;
     EXPECT_EQ(count, 0);
 }
+
+// A durable transaction (an invoice number, money) runs with synchronous=FULL and its connection
+// goes back to NORMAL once it ends: committed, rolled back, or never begun.
+TEST(Database, ADurableTransactionRunsWithSynchronousFullThenBackToNormal) {
+    TempDir dir;
+    Database db(dir.file("c.db"), 1);
+    db.migrate();
+    auto s = db.session();
+    const auto synchronous = [&] {
+        int level = -1;
+        s << "PRAGMA synchronous", into(level), now;
+        return level;
+    };
+    {
+        Transaction tx = Transaction::durable(s);
+        EXPECT_EQ(synchronous(), 2);  // FULL, inside the transaction
+        s << "INSERT INTO plans(slug, version, created_at, updated_at) VALUES ('p', 1, 'x', 'x')", now;
+        tx.commit();
+        EXPECT_EQ(synchronous(), 1);
+    }
+    {
+        Transaction tx = Transaction::durable(s);
+        EXPECT_EQ(synchronous(), 2);
+    }
+    EXPECT_EQ(synchronous(), 1);  // rolled back
+    {
+        Transaction tx(s);
+        EXPECT_EQ(synchronous(), 1);  // an ordinary one stays NORMAL
+    }
+    {
+        // BEGIN fails (already in a transaction): nothing is left at FULL.
+        s << "BEGIN", now;
+        EXPECT_ANY_THROW(Transaction::durable(s));
+        s << "ROLLBACK", now;
+        EXPECT_EQ(synchronous(), 1);
+    }
+    // The pooled connection comes back NORMAL to the next session.
+    s.close();
+    auto again = db.session();
+    int level = -1;
+    again << "PRAGMA synchronous", into(level), now;
+    EXPECT_EQ(level, 1);
+    int plans = 0;
+    again << "SELECT COUNT(*) FROM plans", into(plans), now;
+    EXPECT_EQ(plans, 1);
+}

@@ -148,6 +148,26 @@ TEST_F(QuotaLadderTest, ARungIsMailedAgainOnlyAfterUsageFellClearlyUnderIt) {
     EXPECT_EQ(mailSubjects().size(), 2u);
 }
 
+// The hysteresis is a setting (quota.hysteresis_percent): at 70 %, 0.6 GiB of a 0.8 GiB rung
+// keeps it (no second mail), where the default 95 % would have left it at 0.76.
+TEST_F(QuotaLadderTest, TheHysteresisIsASetting) {
+    settings.hysteresisPercent = 70;
+    addService("web1");
+    auto l = ladder();
+    setStored("web1", 0.81);
+    l.evaluate();
+    setStored("web1", 0.6);
+    l.evaluate();
+    setStored("web1", 0.81);
+    l.evaluate();
+    EXPECT_EQ(mailSubjects().size(), 1u);
+    setStored("web1", 0.5);  // under 70 % of the rung: left
+    l.evaluate();
+    setStored("web1", 0.81);
+    l.evaluate();
+    EXPECT_EQ(mailSubjects().size(), 2u);
+}
+
 TEST_F(QuotaLadderTest, AnExceptionOrABiggerPlanLiftsTheSuspension) {
     addService("web1");
     setStored("web1", 2.0);

@@ -68,7 +68,18 @@ TEST(Settings, BadValuesAreNamed) {
              {"quota.grace_seconds", "-1"},
              {"metrics.allowed_addresses", "127.0.0.1,localhost"},
              {"billing.payment_methods", "transfer,bitcoin"},
-             {"billing.payment_methods", ""}}) {
+             {"billing.payment_methods", ""},
+             {"http.timeout_seconds", "0"},
+             {"provisioning.max_attempts", "0"},
+             {"provisioning.max_attempts", "many"},
+             {"provisioning.backoff_cap_seconds", "0"},
+             {"provisioning.lease_seconds", "5"},
+             {"provisioning.shutdown_timeout_seconds", "0"},
+             {"services.upload_max_mib", "0"},
+             {"services.upload_max_mib", "1.5"},
+             {"monitoring.health_timeout_seconds", "301"},
+             {"quota.hysteresis_percent", "101"},
+             {"quota.hysteresis_percent", "49"}}) {
         try {
             Settings::fromConfiguration(*config({{key, value}}));
             FAIL() << key << "=" << value << " must be refused";
@@ -106,4 +117,59 @@ TEST(Settings, TheShippedConfigurationIsValid) {
     EXPECT_EQ(s.timeZone, "Europe/Paris");
     EXPECT_EQ(s.quotaIncludedSteps, (std::vector<int>{80, 100}));
     EXPECT_EQ(s.quotaGraceSeconds, 72 * 3600);
+    // Every default is written out in the shipped file, with the value the code has.
+    const Settings defaults;
+    EXPECT_EQ(s.httpTimeoutSeconds, defaults.httpTimeoutSeconds);
+    EXPECT_EQ(s.provisioningMaxAttempts, defaults.provisioningMaxAttempts);
+    EXPECT_EQ(s.provisioningBackoffCapSeconds, defaults.provisioningBackoffCapSeconds);
+    EXPECT_EQ(s.provisioningLeaseSeconds, defaults.provisioningLeaseSeconds);
+    EXPECT_EQ(s.shutdownTimeoutSeconds, defaults.shutdownTimeoutSeconds);
+    EXPECT_EQ(s.uploadMaxMib, defaults.uploadMaxMib);
+    EXPECT_EQ(s.healthTimeoutSeconds, defaults.healthTimeoutSeconds);
+    EXPECT_EQ(s.quotaHysteresisPercent, defaults.quotaHysteresisPercent);
+}
+
+// What was hard-coded is a setting now, its old value the default.
+TEST(Settings, FormerlyHardCodedValuesHaveTheirOldDefaults) {
+    const Settings s = Settings::fromConfiguration(*config({}));
+    EXPECT_EQ(s.httpTimeoutSeconds, 30);
+    EXPECT_EQ(s.provisioningMaxAttempts, 5);
+    EXPECT_EQ(s.provisioningBackoffCapSeconds, 60);
+    EXPECT_EQ(s.provisioningLeaseSeconds, 600);
+    EXPECT_EQ(s.shutdownTimeoutSeconds, 20);
+    EXPECT_EQ(s.uploadMaxMib, 256);
+    EXPECT_EQ(s.uploadMaxBytes(), 256u * 1024 * 1024);
+    EXPECT_EQ(s.healthTimeoutSeconds, 0);
+    EXPECT_EQ(s.quotaHysteresisPercent, 95);
+}
+
+TEST(Settings, FormerlyHardCodedValuesAreRead) {
+    const Settings s = Settings::fromConfiguration(*config({{"http.timeout_seconds", "12"},
+                                                            {"provisioning.max_attempts", "9"},
+                                                            {"provisioning.backoff_cap_seconds", "300"},
+                                                            {"provisioning.lease_seconds", "120"},
+                                                            {"provisioning.shutdown_timeout_seconds", "45"},
+                                                            {"services.upload_max_mib", "1024"},
+                                                            {"monitoring.health_timeout_seconds", "3"},
+                                                            {"quota.hysteresis_percent", "90"}}));
+    EXPECT_EQ(s.httpTimeoutSeconds, 12);
+    EXPECT_EQ(s.provisioningMaxAttempts, 9);
+    EXPECT_EQ(s.provisioningBackoffCapSeconds, 300);
+    EXPECT_EQ(s.provisioningLeaseSeconds, 120);
+    EXPECT_EQ(s.shutdownTimeoutSeconds, 45);
+    EXPECT_EQ(s.uploadMaxBytes(), std::size_t{1024} * 1024 * 1024);
+    EXPECT_EQ(s.healthTimeoutSeconds, 3);
+    EXPECT_EQ(s.quotaHysteresisPercent, 90);
+}
+
+// A lease no longer than a clean shutdown's wait would let a running job look abandoned.
+TEST(Settings, TheLeaseMustOutlastAShutdown) {
+    try {
+        Settings::fromConfiguration(
+            *config({{"provisioning.lease_seconds", "60"}, {"provisioning.shutdown_timeout_seconds", "60"}}));
+        FAIL() << "a lease as long as the shutdown wait must be refused";
+    } catch (const SettingsError& e) {
+        EXPECT_NE(std::string(e.what()).find("provisioning.lease_seconds"), std::string::npos) << e.what();
+        EXPECT_NE(std::string(e.what()).find("provisioning.shutdown_timeout_seconds"), std::string::npos);
+    }
 }

@@ -11,7 +11,7 @@
 namespace chatiere::provisioning {
 
 bool NetworkHealthProbe::check(const templates::HealthCheck& check, int hostPort, std::string& detail) {
-    const Poco::Timespan timeout(check.timeoutSeconds, 0);
+    const Poco::Timespan timeout(timeoutSeconds_ > 0 ? timeoutSeconds_ : check.timeoutSeconds, 0);
     try {
         if (check.type == "tcp") {
             Poco::Net::StreamSocket socket;

@@ -31,8 +31,8 @@ struct NotYet {
     std::string detail;
 };
 
-std::chrono::seconds backoff(int attempts) {
-    return std::min(std::chrono::seconds(2 << std::clamp(attempts - 1, 0, 5)), std::chrono::seconds(60));
+std::chrono::seconds backoff(int attempts, std::chrono::seconds cap) {
+    return std::min(std::chrono::seconds(2 << std::clamp(attempts - 1, 0, 16)), cap);
 }
 
 std::string readFile(const std::string& path) {
@@ -336,7 +336,7 @@ void Provisioner::retryOrGiveUp(Job& job, const std::optional<ServiceSpec>& spec
     }
     logger_.warning("job %d (%s of %s), step %d, attempt %d: %s", static_cast<int>(job.id),
                     toString(job.kind), job.serviceId, job.step, job.attempts, error);
-    jobs_.retryAt(job.id, job.attempts, clock_.now() + backoff(job.attempts), error);
+    jobs_.retryAt(job.id, job.attempts, clock_.now() + backoff(job.attempts, settings_.backoffCap), error);
 }
 
 bool Provisioner::runOnce() {

@@ -11,6 +11,8 @@
 #include <gtest/gtest.h>
 
 #include <fstream>
+#include <map>
+#include <regex>
 #include <sstream>
 
 using namespace chatiere::testing;
@@ -32,6 +34,38 @@ const std::string kFree = R"({"slug": "libre", "name": {"fr": "Prix libre", "en"
 
 TimePoint at(const std::string& text) {
     return parseTime(text).value();
+}
+
+// The cells of an RFC 4180 CSV text, line by line (quoted cells unquoted, "" → ").
+std::vector<std::vector<std::string>> parseCsv(const std::string& text) {
+    std::vector<std::vector<std::string>> rows(1, std::vector<std::string>(1));
+    bool quoted = false;
+    for (std::size_t i = 0; i < text.size(); ++i) {
+        const char c = text[i];
+        if (quoted) {
+            if (c == '"' && i + 1 < text.size() && text[i + 1] == '"') {
+                rows.back().back() += '"';
+                ++i;
+            } else if (c == '"') {
+                quoted = false;
+            } else {
+                rows.back().back() += c;
+            }
+        } else if (c == '"') {
+            quoted = true;
+        } else if (c == ',') {
+            rows.back().emplace_back();
+        } else if (c == '\r' && i + 1 < text.size() && text[i + 1] == '\n') {
+            rows.emplace_back(1);
+            ++i;
+        } else {
+            rows.back().back() += c;
+        }
+    }
+    if (rows.back().size() == 1 && rows.back()[0].empty()) {
+        rows.pop_back();
+    }
+    return rows;
 }
 
 class BillingApi : public ::testing::Test {
@@ -416,6 +450,88 @@ TEST_F(BillingApi, TheCliRunsBillingRecordsPaymentsAndExports) {
     EXPECT_EQ(r.exitCode, 0) << r.err;
     EXPECT_NE(r.out.find("4.00,EUR,cheque,chq 7"), std::string::npos) << r.out;
     EXPECT_NE(r.out.find("6.00,EUR,transfer"), std::string::npos) << r.out;
+}
+
+// CSV exports for the treasurer's spreadsheet: no cell can start a formula (OWASP: a text cell
+// beginning with =, +, -, @, tab or CR gets a ' in front and is quoted), while amounts stay numbers
+// the code formatted itself (a credit note's 2.50; a negative amount would be -2.50, never text).
+TEST_F(BillingApi, CsvExportsNeutraliseFormulasAndKeepAmountsAsNumbers) {
+    const std::string evil =
+        d_.approvedAssociation(*admin_, R"(=HYPERLINK(\"http://x\",\"y\"))", "eve@evil.test", "asso-web");
+    const ApiClient eve = d_.login("eve@evil.test", "correct horse battery");
+    subscribe(eve, evil, R"({"plan": "asso-web", "interval": "month"})");
+    const auto invoices = invoicesOf(*treasurer_, evil);
+    ASSERT_EQ(invoices->size(), 1u);
+    const std::string invoice = invoices->getObject(0)->getValue<std::string>("id");
+    ASSERT_EQ(treasurer_
+                  ->post("/api/v1/invoices/" + invoice + "/payments",
+                         R"x({"amount_cents": 400, "method": "cheque", "reference": "@SUM(A1:A9)"})x")
+                  .status,
+              201);
+    ASSERT_EQ(treasurer_
+                  ->post("/api/v1/invoices/" + invoice + "/payments",
+                         R"({"amount_cents": 100, "method": "transfer", "reference": "-2+3"})")
+                  .status,
+              201);
+    const auto note = treasurer_->post("/api/v1/invoices/" + invoice + "/credit-notes",
+                                       R"({"amount_cents": 250, "reason": "Geste"})");
+    ASSERT_EQ(note.status, 201) << note.body;
+
+    const std::regex amount(R"(-?[0-9]+\.[0-9]{2})");
+    const auto neutral = [&](const std::vector<std::vector<std::string>>& rows, std::size_t firstAmount,
+                             std::size_t lastAmount) {
+        for (const auto& row : rows) {
+            for (std::size_t c = 0; c < row.size(); ++c) {
+                const std::string& cell = row[c];
+                if (c >= firstAmount && c <= lastAmount && &row != &rows.front()) {
+                    EXPECT_TRUE(std::regex_match(cell, amount)) << "amount cell " << c << ": " << cell;
+                    continue;
+                }
+                EXPECT_TRUE(cell.empty() || std::string("=+-@\t\r").find(cell[0]) == std::string::npos)
+                    << "cell " << c << " could start a formula: " << cell;
+            }
+        }
+    };
+
+    const auto exported =
+        treasurer_->get("/api/v1/billing/export?what=invoices&from=2027-01-01&to=2027-02-01");
+    ASSERT_EQ(exported.status, 200);
+    EXPECT_EQ(exported.headers.at("Content-Type"), "text/csv; charset=utf-8");
+    // The buyer's cell, as written and as a spreadsheet reads it.
+    EXPECT_NE(exported.body.find(R"x(,"'=HYPERLINK(""http://x"",""y"")",)x"), std::string::npos)
+        << exported.body;
+    const auto rows = parseCsv(exported.body);
+    ASSERT_GE(rows.size(), 3u) << exported.body;
+    neutral(rows, 8, 10);
+    bool invoiceRow = false, creditRow = false;
+    for (const auto& row : rows) {
+        ASSERT_EQ(row.size(), 14u) << exported.body;
+        if (row[4] != evil) {
+            continue;
+        }
+        EXPECT_EQ(row[5], R"('=HYPERLINK("http://x","y"))");
+        if (row[1] == "invoice") {
+            invoiceRow = true;
+            EXPECT_EQ(row[10], "10.00");
+        } else if (row[1] == "credit_note") {
+            creditRow = true;
+            EXPECT_EQ(row[10].substr(row[10].size() - 4), "2.50") << row[10];
+        }
+    }
+    EXPECT_TRUE(invoiceRow && creditRow) << exported.body;
+
+    const auto payments =
+        treasurer_->get("/api/v1/billing/export?what=payments&from=2027-01-01&to=2027-02-01");
+    ASSERT_EQ(payments.status, 200);
+    const auto paid = parseCsv(payments.body);
+    ASSERT_EQ(paid.size(), 3u) << payments.body;
+    neutral(paid, 3, 3);
+    std::map<std::string, std::string> amountOf;  // by reference, as a spreadsheet reads it
+    for (std::size_t i = 1; i < paid.size(); ++i) {
+        amountOf[paid[i][6]] = paid[i][3];
+    }
+    EXPECT_EQ(amountOf["'@SUM(A1:A9)"], "4.00") << payments.body;
+    EXPECT_EQ(amountOf["'-2+3"], "1.00") << payments.body;
 }
 
 class BillingDrafts : public BillingApi {

@@ -112,4 +112,37 @@ TEST(Export, AManagerDownloadsEverythingOfTheAssociation) {
     EXPECT_EQ(page.get("/api/v1/associations/" + a + "/export").status, 200);
 }
 
+// A day whose stored bytes are unknown (the volume could not be read: NULL in the usage tables) is
+// exported with that figure as null — not 0, not an error.
+TEST(Export, AnUnknownFigureIsExportedAsNull) {
+    TestDaemon d;
+    ApiClient admin = d.staffClient("admin@chatons.test");
+    ASSERT_EQ(admin.post("/api/v1/plans", kPlan).status, 201);
+    const std::string a = d.approvedAssociation(admin, "Jardin partagé", "camille@jardin.test", "asso-web");
+    {
+        auto s = d.daemon().database().session();
+        s << "INSERT INTO association_usage_daily (association_id, day, samples, cpu_ns, memory_kib_avg, "
+             "memory_kib_max, stored_bytes_avg, stored_bytes_max) VALUES (?, '2026-11-30', 12, 3000000000, "
+             "NULL, NULL, NULL, NULL), (?, '2026-12-01', 24, 6000000000, 1024, 2048, 4096, 8192)",
+            bind(a), bind(a), now;
+    }
+    ApiClient camille = d.login("camille@jardin.test", "correct horse battery");
+
+    const auto r = camille.get("/api/v1/associations/" + a + "/export");
+    ASSERT_EQ(r.status, 200) << r.body;
+    const auto record =
+        Poco::JSON::Parser().parse(unzip(r.body).at("association.json")).extract<Poco::JSON::Object::Ptr>();
+    const auto days = record->getArray("usage_daily");
+    ASSERT_EQ(days->size(), 2u);
+    const auto unknown = days->getObject(0);
+    EXPECT_EQ(unknown->getValue<std::string>("day"), "2026-11-30");
+    EXPECT_EQ(unknown->getValue<int64_t>("samples"), 12);
+    ASSERT_TRUE(unknown->has("stored_bytes_avg"));
+    EXPECT_TRUE(unknown->isNull("stored_bytes_avg"));
+    EXPECT_TRUE(unknown->isNull("stored_bytes_max"));
+    const auto known = days->getObject(1);
+    EXPECT_EQ(known->getValue<int64_t>("stored_bytes_avg"), 4096);
+    EXPECT_EQ(known->getValue<int64_t>("stored_bytes_max"), 8192);
+}
+
 }  // namespace

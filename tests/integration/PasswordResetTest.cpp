@@ -165,4 +165,53 @@ TEST_F(PasswordReset, BadInputIsRefusedClearlyAndChangesNothing) {
     EXPECT_EQ(snapshot(), before);
 }
 
+// A reset ends the account's API tokens too, in the same transaction as its sessions (whoever knew
+// the old password may have made one); the mail says so, in the account's language.
+TEST_F(PasswordReset, AResetRevokesTheAccountsApiTokensAndTheMailSaysSo) {
+    ApiClient camille = d_.login("camille@jardin.test", "correct horse battery");
+    const auto created = camille.post("/api/v1/tokens", R"({"name": "backup script"})");
+    ASSERT_EQ(created.status, 201) << created.body;
+    ApiClient script = d_.client();
+    script.setToken(created.json()->getValue<std::string>("token"));
+    ASSERT_EQ(script.get("/api/v1/me").status, 200);
+    // Another account's token is not touched.
+    const auto adminToken = admin_->post("/api/v1/tokens", R"({"name": "admin script"})");
+    ASSERT_EQ(adminToken.status, 201);
+    ApiClient adminScript = d_.client();
+    adminScript.setToken(adminToken.json()->getValue<std::string>("token"));
+
+    ASSERT_EQ(d_.client().post("/api/v1/password-resets", R"({"email": "camille@jardin.test"})").status, 202);
+    const std::string token = linkToken("camille@jardin.test");
+    ASSERT_FALSE(token.empty());
+    const auto mail = resetMails("camille@jardin.test").back();
+    EXPECT_NE(mail.body.find("jetons d'API"), std::string::npos) << mail.body;
+    // Asking for a link changes nothing yet.
+    EXPECT_EQ(script.get("/api/v1/me").status, 200);
+
+    const auto done =
+        d_.client().post("/api/v1/password-resets/confirm",
+                         R"({"token": ")" + token + R"(", "password": "une toute nouvelle phrase"})");
+    ASSERT_EQ(done.status, 200) << done.body;
+    EXPECT_EQ(script.get("/api/v1/me").status, 401);
+    EXPECT_EQ(adminScript.get("/api/v1/me").status, 200);
+    ApiClient again = d_.login("camille@jardin.test", "une toute nouvelle phrase");
+    const auto listed = again.get("/api/v1/tokens");
+    ASSERT_EQ(listed.status, 200);
+    const auto tokens = listed.json()->getArray("tokens");
+    ASSERT_EQ(tokens->size(), 1u);
+    EXPECT_TRUE(tokens->getObject(0)->getValue<bool>("revoked")) << listed.body;
+}
+
+// The English mail says it too.
+TEST_F(PasswordReset, TheEnglishMailSaysTokensAreRevoked) {
+    {
+        auto s = d_.daemon().database().session();
+        s << "UPDATE users SET language = 'en' WHERE email = 'camille@jardin.test'", now;
+    }
+    ASSERT_EQ(d_.client().post("/api/v1/password-resets", R"({"email": "camille@jardin.test"})").status, 202);
+    ASSERT_FALSE(linkToken("camille@jardin.test").empty());
+    const auto mail = resetMails("camille@jardin.test").back();
+    EXPECT_NE(mail.body.find("every API token of the account"), std::string::npos) << mail.body;
+}
+
 }  // namespace

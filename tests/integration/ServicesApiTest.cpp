@@ -336,3 +336,29 @@ TEST_F(ServicesApi, TheServiceCommandIsAClientOfTheApi) {
     EXPECT_EQ(runChatiere({"service", "show", "../../etc", "--url", url}, "", env).exitCode, 64);
     EXPECT_EQ(runChatiere({"service", "show", id, "--url", "http://127.0.0.1:1"}, "", env).exitCode, 69);
 }
+
+namespace {
+
+// The upload limit is a setting (services.upload_max_mib), no longer a constant.
+TEST(ServicesUploadLimit, ComesFromTheSettings) {
+    TestDaemon d([](chatiere::manager::Settings& s) { s.uploadMaxMib = 1; });
+    ApiClient admin = d.staffClient("admin@chatons.test");
+    ASSERT_EQ(admin.post("/api/v1/plans", kPlan).status, 201);
+    const std::string a = d.approvedAssociation(admin, "Jardin", "manager@a.test", "asso-web");
+    ApiClient manager = d.login("manager@a.test", "correct horse battery");
+    const auto created =
+        manager.post("/api/v1/associations/" + a + "/services", R"({"template": "website", "name": "site"})");
+    ASSERT_EQ(created.status, 202) << created.body;
+    const std::string path = "/api/v1/services/" + created.json()->getValue<std::string>("id") + "/content";
+    // 2 MiB announced: over this installation's 1 MiB, refused before the body is read.
+    const auto over = manager.request("PUT", path, "", "application/gzip",
+                                      {{"Content-Length", std::to_string(2 * 1024 * 1024)}});
+    EXPECT_EQ(over.status, 413);
+    EXPECT_EQ(over.errorCode(), "payload_too_large");
+    EXPECT_NE(over.body.find("1 MiB"), std::string::npos) << over.body;
+    // Under it, the upload goes on to the next check (the service is not active yet).
+    const auto under = manager.request("PUT", path, std::string(600, 'x'), "application/x-tar");
+    EXPECT_NE(under.status, 413) << under.body;
+}
+
+}  // namespace

@@ -41,6 +41,12 @@ void add(Poco::Zip::Compress& zip, const std::string& name, const std::string& b
     zip.addFile(in, Poco::DateTime(), Poco::Path(name, Poco::Path::PATH_UNIX));
 }
 
+// A figure that was never measured (NULL: the volume could not be read that day) is exported as
+// JSON null, neither 0 nor an error.
+Poco::Dynamic::Var orNull(const Poco::Dynamic::Var& value) {
+    return value.isEmpty() ? Poco::Dynamic::Var() : Poco::Dynamic::Var(value.convert<Poco::Int64>());
+}
+
 Poco::JSON::Array usageDays(Database& db, const std::string& associationId) {
     auto s = db.session();
     Poco::Data::Statement stmt(s);
@@ -56,8 +62,8 @@ Poco::JSON::Array usageDays(Database& db, const std::string& associationId) {
         day.set("day", rs["day"].convert<std::string>());
         day.set("samples", rs["samples"].convert<Poco::Int64>());
         day.set("cpu_seconds", rs["cpu_ns"].convert<double>() / 1e9);
-        day.set("stored_bytes_avg", rs["stored_bytes_avg"].convert<Poco::Int64>());
-        day.set("stored_bytes_max", rs["stored_bytes_max"].convert<Poco::Int64>());
+        day.set("stored_bytes_avg", orNull(rs["stored_bytes_avg"]));
+        day.set("stored_bytes_max", orNull(rs["stored_bytes_max"]));
         out.add(day);
     }
     return out;

@@ -118,7 +118,7 @@ void registerServiceRoutes(http::Router& router, ApiContext& ctx) {
     router.add("PUT", "/api/v1/services/{id}/content", [&ctx](http::Request& r) {
         const Actor actor = ctx.requireActor(r);
         ctx.services.get(actor, r.param("id"));  // 404 before reading another association's upload
-        const std::string upload = r.rawBody(ServiceManager::kMaxUploadBytes,
+        const std::string upload = r.rawBody(ctx.settings.uploadMaxBytes(),
                                              {"application/gzip", "application/x-gzip", "application/zip",
                                               "application/x-tar", "application/octet-stream"});
         r.sendJson(202, accepted(ctx.services.replaceContent(actor, r.param("id"), upload)));

@@ -1,3 +1,4 @@
+#include "Csv.h"
 #include "billing/BillingErrors.h"
 #include "billing/BillingService.h"
 #include "billing/Money.h"
@@ -23,25 +24,6 @@ namespace chatiere::manager {
 namespace {
 
 const std::set<std::string> kMethods = {"transfer", "cheque", "cash", "card", "helloasso"};
-
-std::string csvField(const std::string& v) {
-    if (v.find_first_of(",\"\n\r") == std::string::npos) {
-        return v;
-    }
-    std::string out = "\"";
-    for (const char c : v) {
-        out += c == '"' ? std::string("\"\"") : std::string(1, c);
-    }
-    return out + "\"";
-}
-
-std::string euros(int64_t cents) {
-    const int64_t a = cents < 0 ? -cents : cents;
-    char buffer[32];
-    std::snprintf(buffer, sizeof buffer, "%s%lld.%02lld", cents < 0 ? "-" : "",
-                  static_cast<long long>(a / 100), static_cast<long long>(a % 100));
-    return buffer;
-}
 
 }  // namespace
 
@@ -151,7 +133,7 @@ Invoice BillingService::finalizeDraft(const Actor& actor, const std::string& inv
         throw Error(ErrorKind::Conflict, "already_finalized", "This invoice is already finalized.");
     }
     auto s = db_.session();
-    Transaction tx(s);
+    Transaction tx = Transaction::durable(s);
     i = *InvoiceRepository(s).find(invoiceId);
     issuer_.finalize(s, *AssociationRepository(s).find(i.associationId), i, today(), nowText());
     tx.commit();
@@ -188,7 +170,7 @@ Poco::JSON::Object BillingService::recordPayment(const Actor& actor, const std::
     }
     std::lock_guard lock(runMutex_);
     auto s = db_.session();
-    Transaction tx(s);
+    Transaction tx = Transaction::durable(s);
     const Association a = *AssociationRepository(s).find(target.associationId);
     const std::string at = nowText();
     const std::string paymentId = newId("pay");
@@ -235,7 +217,7 @@ Invoice BillingService::creditNote(const Actor& actor, const std::string& invoic
     }
     std::lock_guard lock(runMutex_);
     auto s = db_.session();
-    Transaction tx(s);
+    Transaction tx = Transaction::durable(s);
     InvoiceRepository repo(s);
     const int64_t remaining = target.totalInclCents - repo.credited(target.id);
     const int64_t credit = amount.value_or(remaining);
@@ -306,13 +288,16 @@ std::string BillingService::exportCsv(const Actor& actor, const std::string& wha
             use(a), use(b);
         stmt.execute();
         Poco::Data::RecordSet rs(stmt);
+        // Text cells through csv::text (neutralised), amounts through csv::cents (numbers).
         for (bool more = rs.moveFirst(); more; more = rs.moveNext()) {
-            out << csvField(text(rs, "number")) << ',' << text(rs, "kind") << ',' << text(rs, "issue_date")
-                << ',' << text(rs, "due_date") << ',' << text(rs, "association_id") << ','
-                << csvField(partyFromText(text(rs, "buyer")).name) << ',' << text(rs, "period_start") << ','
-                << text(rs, "period_end") << ',' << euros(integer(rs, "total_cents")) << ','
-                << euros(integer(rs, "vat_cents")) << ',' << euros(integer(rs, "total_incl_cents")) << ",EUR,"
-                << text(rs, "status") << ',' << text(rs, "credited") << "\r\n";
+            out << csv::row({csv::text(text(rs, "number")), csv::text(text(rs, "kind")),
+                             csv::text(text(rs, "issue_date")), csv::text(text(rs, "due_date")),
+                             csv::text(text(rs, "association_id")),
+                             csv::text(partyFromText(text(rs, "buyer")).name),
+                             csv::text(text(rs, "period_start")), csv::text(text(rs, "period_end")),
+                             csv::cents(integer(rs, "total_cents")), csv::cents(integer(rs, "vat_cents")),
+                             csv::cents(integer(rs, "total_incl_cents")), csv::text("EUR"),
+                             csv::text(text(rs, "status")), csv::text(text(rs, "credited"))});
         }
     } else if (what == "payments") {
         out << "date,association_id,invoice,amount,currency,method,reference,recorded_by\r\n";
@@ -323,10 +308,10 @@ std::string BillingService::exportCsv(const Actor& actor, const std::string& wha
         stmt.execute();
         Poco::Data::RecordSet rs(stmt);
         for (bool more = rs.moveFirst(); more; more = rs.moveNext()) {
-            out << text(rs, "date") << ',' << text(rs, "association_id") << ','
-                << csvField(text(rs, "number")) << ',' << euros(integer(rs, "amount_cents")) << ",EUR,"
-                << text(rs, "method") << ',' << csvField(text(rs, "reference")) << ','
-                << csvField(text(rs, "recorded_by")) << "\r\n";
+            out << csv::row({csv::text(text(rs, "date")), csv::text(text(rs, "association_id")),
+                             csv::text(text(rs, "number")), csv::cents(integer(rs, "amount_cents")),
+                             csv::text("EUR"), csv::text(text(rs, "method")),
+                             csv::text(text(rs, "reference")), csv::text(text(rs, "recorded_by"))});
         }
     } else {
         throw invalidField("what", "invalid_export", "Export invoices or payments, not '" + what + "'.");

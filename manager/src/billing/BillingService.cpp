@@ -153,7 +153,7 @@ Subscription BillingService::subscribe(const Actor& actor, const std::string& as
                     "The association is not active (" + a.status + ").");
     }
     auto s = db_.session();
-    Transaction tx(s);
+    Transaction tx = Transaction::durable(s);
     SubscriptionRepository repo(s);
     if (repo.activeOf(a.id)) {
         throw Error(ErrorKind::Conflict, "already_subscribed",
@@ -456,7 +456,7 @@ void BillingService::onLiveSubscription(Subscription& sub, const LiveChange& cha
     }
     std::lock_guard lock(runMutex_);
     auto s = db_.session();
-    Transaction tx(s);
+    Transaction tx = Transaction::durable(s);
     const Association a = *AssociationRepository(s).find(sub.associationId);
     sub = *SubscriptionRepository(s).find(sub.id);
     const std::string day = today();
@@ -499,7 +499,7 @@ RunSummary BillingService::bringUpToDate(const Actor& actor, const std::optional
     for (auto& sub : due) {
         // One transaction per subscription: a crash keeps what was done and loses nothing else.
         auto s = db_.session();
-        Transaction tx(s);
+        Transaction tx = Transaction::durable(s);
         auto fresh = SubscriptionRepository(s).find(sub.id);
         const auto a = AssociationRepository(s).find(sub.associationId);
         if (!fresh || !a) {
@@ -512,7 +512,7 @@ RunSummary BillingService::bringUpToDate(const Actor& actor, const std::optional
     bool queued = false;
     {
         auto s = db_.session();
-        Transaction tx(s);
+        Transaction tx = Transaction::durable(s);
         for (auto& draft : InvoiceRepository(s).draftsToFinalize(day)) {
             issuer_.finalize(s, *AssociationRepository(s).find(draft.associationId), draft, day, at);
             ++summary.finalized;

@@ -105,13 +105,20 @@ void PasswordResets::reset(const std::string& token, const std::string& password
     if (user && !user->emailVerified) {
         users.setEmailVerified(userId, at);
     }
+    // Whoever had the old password may have made API tokens with it: they end too, with the sessions.
     s << "DELETE FROM sessions WHERE user_id = ?", bind(userId), now;
+    s << "UPDATE api_tokens SET revoked_at = ? WHERE user_id = ? AND revoked_at IS NULL", bind(at),
+        bind(userId), now;
+    int tokensRevoked = 0;
+    s << "SELECT changes()", into(tokensRevoked), now;
     if (user) {
         s << "DELETE FROM login_throttle WHERE key = ?", bind("account:" + emailKey(user->email)), now;
     }
     Actor actor = Actor::anonymous(clientAddress);
     actor.label = user ? user->email : userId;
-    AuditLog::record(s, actor, at, "user.password_reset", "user", userId, std::nullopt);
+    Poco::JSON::Object details;
+    details.set("api_tokens_revoked", tokensRevoked);
+    AuditLog::record(s, actor, at, "user.password_reset", "user", userId, std::nullopt, details);
     tx.commit();
 }
 

@@ -13,8 +13,8 @@
 namespace chatiere::manager {
 
 // Forgotten passwords: a link by mail, valid an hour and once, that sets a new password and ends
-// every session of the account. Asking never says whether an account exists (the answer and its
-// time are the same), and an account gets at most kMaxPerHour links an hour.
+// every session and revokes every API token of the account. Asking never says whether an account exists (the
+// answer and its time are the same), and an account gets at most kMaxPerHour links an hour.
 class PasswordResets {
 public:
     static constexpr std::chrono::minutes kValidity{60};

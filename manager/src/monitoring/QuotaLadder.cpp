@@ -23,8 +23,6 @@ using namespace Poco::Data::Keywords;
 
 namespace {
 
-constexpr double kHysteresis = 0.95;  // a rung is left only 5 % under it: no mail storm at the edge
-
 struct MetricLabel {
     const char* fr;
     const char* en;
@@ -217,7 +215,7 @@ LadderReport QuotaLadder::evaluate() {
                 if (value >= steps[i].threshold) {
                     reached = static_cast<int>(i);
                 }
-                if (value >= steps[i].threshold * kHysteresis) {
+                if (value >= steps[i].threshold * (settings_.hysteresisPercent / 100.0)) {
                     kept = static_cast<int>(i);
                 }
             }

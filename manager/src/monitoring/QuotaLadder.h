@@ -33,6 +33,7 @@ struct LadderSettings {
     std::chrono::seconds grace{72 * 3600};  // at the limit this long → websites suspended
     std::string publicUrl;                  // the mails link to the association's space there
     std::string timeZone = "Europe/Paris";  // what a day is, for the usage period
+    int hysteresisPercent = 95;             // a rung is left only under this % of it (no mail storm)
 };
 
 struct LadderReport {

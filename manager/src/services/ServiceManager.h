@@ -45,8 +45,6 @@ public:
                              const std::string& reason, bool add, const std::string& at);
     void jobQueued() { jobQueued_(); }
 
-    static constexpr std::size_t kMaxUploadBytes = 256 * 1024 * 1024;
-
 private:
     Service authorized(const Actor& actor, const std::string& serviceId, Permission permission);
     Service changeReasons(const Actor& actor, const std::string& serviceId, bool add);

@@ -342,7 +342,7 @@ void registerSpacePages(http::Router& router, Pages& pages) {
         // 404 before reading another association's upload.
         const Service service = pages.api().services.get(*actor, r.param("id"));
         std::string file;
-        const auto form = pages.multipartForm(r, ServiceManager::kMaxUploadBytes, "file", file);
+        const auto form = pages.multipartForm(r, pages.api().settings.uploadMaxBytes(), "file", file);
         if (!form) {
             return;
         }

@@ -40,18 +40,32 @@ private:
 
 // A transaction on one connection: BEGIN IMMEDIATE by default (takes the write lock at once, so
 // two writers never interleave), rolled back on destruction unless committed.
+//
+// Connections run with synchronous=NORMAL: in WAL mode a commit is atomic but a power cut may undo
+// the last ones. A transaction that finalizes an invoice number or records money is Durable: its
+// connection runs it with synchronous=FULL (the WAL is synced before COMMIT returns, so a number
+// already mailed cannot come back) and returns to NORMAL after it ends, committed or not.
 class Transaction {
 public:
     enum class Mode { Deferred, Immediate };
-    explicit Transaction(Poco::Data::Session& session, Mode mode = Mode::Immediate);
+    enum class Durability { Normal, Durable };
+    explicit Transaction(Poco::Data::Session& session, Mode mode = Mode::Immediate,
+                         Durability durability = Durability::Normal);
+    // BEGIN IMMEDIATE, durable.
+    static Transaction durable(Poco::Data::Session& session) {
+        return Transaction(session, Mode::Immediate, Durability::Durable);
+    }
     ~Transaction();
     Transaction(const Transaction&) = delete;
     Transaction& operator=(const Transaction&) = delete;
     void commit();
 
 private:
+    void endDurable() noexcept;
+
     Poco::Data::Session& session_;
     bool open_ = true;
+    bool durable_ = false;
 };
 
 }  // namespace chatiere::manager

@@ -1,5 +1,6 @@
 #pragma once
 
+#include <cstddef>
 #include <filesystem>
 #include <stdexcept>
 #include <string>
@@ -101,6 +102,16 @@ struct Settings {
     std::vector<std::string> metricsAllowed{"127.0.0.1", "::1"};  // metrics.allowed_addresses
     BillingSettings billing;                                      // billing.*
 
+    // Limits and timeouts that were constants, each with its old value as default.
+    int httpTimeoutSeconds = 30;             // http.timeout_seconds: a stalled read or write of a request
+    int provisioningMaxAttempts = 5;         // provisioning.max_attempts: of one step, then the job fails
+    int provisioningBackoffCapSeconds = 60;  // provisioning.backoff_cap_seconds: the longest retry wait
+    int provisioningLeaseSeconds = 600;      // provisioning.lease_seconds: a claimed job's lease
+    int shutdownTimeoutSeconds = 20;         // provisioning.shutdown_timeout_seconds: then forced off
+    int uploadMaxMib = 256;                  // services.upload_max_mib: a website's uploaded content
+    int healthTimeoutSeconds = 0;            // monitoring.health_timeout_seconds (0: the template's)
+    int quotaHysteresisPercent = 95;         // quota.hysteresis_percent: a rung is left under this % of it
+
     // Reads and validates; throws SettingsError naming the key at fault. Keys under `logging.`
     // belong to Poco's logging configuration and are passed through.
     static Settings fromConfiguration(const Poco::Util::AbstractConfiguration& config);
@@ -114,6 +125,7 @@ struct Settings {
     std::filesystem::path secretKeyPath() const { return std::filesystem::path(dataDir) / "secret.key"; }
     // Cookies are Secure and named with the __Host- prefix when the public URL is HTTPS.
     bool secureCookies() const { return publicUrl.rfind("https://", 0) == 0; }
+    std::size_t uploadMaxBytes() const { return static_cast<std::size_t>(uploadMaxMib) * 1024 * 1024; }
 };
 
 }  // namespace chatiere::manager

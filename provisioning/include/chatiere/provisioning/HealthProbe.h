@@ -14,10 +14,15 @@ public:
     virtual bool check(const templates::HealthCheck& check, int hostPort, std::string& detail) = 0;
 };
 
-// HTTP checks with Poco (the expected status on the path), TCP checks by connecting.
+// HTTP checks with Poco (the expected status on the path), TCP checks by connecting. Each waits
+// the template's timeout_seconds, or `timeoutSeconds` for every template when it is not 0.
 class NetworkHealthProbe final : public HealthProbe {
 public:
+    explicit NetworkHealthProbe(int timeoutSeconds = 0) : timeoutSeconds_(timeoutSeconds) {}
     bool check(const templates::HealthCheck& check, int hostPort, std::string& detail) override;
+
+private:
+    int timeoutSeconds_;
 };
 
 }  // namespace chatiere::provisioning

@@ -19,6 +19,8 @@ struct ProvisionerSettings {
     int maxAttempts = 5;                    // of one step, before giving up (and rolling back a create)
     std::chrono::seconds lease{600};
     std::chrono::seconds shutdownTimeout{20};  // a clean shutdown (resize) before the guest is forced off
+
+    std::chrono::seconds backoffCap{60};  // a failed step is retried after 2, 4, 8 … s, never longer
 };
 
 // Runs the durable jobs, step by step: each step is idempotent, its completion is recorded before
