@@ -324,7 +324,17 @@ std::vector<GuestInfo> LibvirtHypervisor::listOwned(const std::string& instanceI
         info.name = name ? name : "";
         info.instanceId = instanceId;
         info.serviceId = elementText(xml, "service").value_or("");
-        info.state = impl_->stateOf(d.get(), info.name);
+        int state = 0;
+        int reason = 0;
+        if (virDomainGetState(d.get(), &state, &reason, 0) != 0) {
+            const virErrorPtr e = virGetLastError();
+            if (e && e->code == VIR_ERR_NO_DOMAIN) {
+                virResetLastError();  // undefined since it was listed: not there any more
+                continue;
+            }
+            fail("state of guest " + info.name);
+        }
+        info.state = stateOf(state);
         out.push_back(std::move(info));
     }
     return out;

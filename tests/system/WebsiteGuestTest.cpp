@@ -101,7 +101,18 @@ TEST(WebsiteGuest, BootsServesPausesResumesAndIsDeletedCleanly) {
         },
         std::chrono::seconds(180)))
         << manager.get("/api/v1/services/" + id).body;
-    EXPECT_EQ(d.hypervisor().volume(pool, domain + ".img")->capacityBytes, 2ULL << 30);
+    // Its current data volume: the one the content replacement wrote beside the first.
+    Poco::Int64 generation = 0;
+    {
+        auto s = d.daemon().database().session();
+        s << "SELECT volume_generation FROM services WHERE id = ?", Poco::Data::Keywords::bind(id),
+            Poco::Data::Keywords::into(generation), Poco::Data::Keywords::now;
+    }
+    EXPECT_NE(generation, 0);
+    const auto volume = d.hypervisor().volume(pool, domain + ".g" + std::to_string(generation) + ".img");
+    ASSERT_TRUE(volume.has_value());
+    EXPECT_EQ(volume->capacityBytes, 2ULL << 30);
+    EXPECT_EQ(d.hypervisor().volume(pool, domain + ".img"), std::nullopt) << "the replaced volume is gone";
     EXPECT_NE(page(port).value_or("").find("Nouveau contenu"), std::string::npos) << "resized with its data";
 
     // Deleted by hand behind Chatière's back (once its jobs are done): the reconciler recreates it
