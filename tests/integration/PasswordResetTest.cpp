@@ -183,7 +183,7 @@ TEST_F(PasswordReset, AResetRevokesTheAccountsApiTokensAndTheMailSaysSo) {
     ASSERT_EQ(d_.client().post("/api/v1/password-resets", R"({"email": "camille@jardin.test"})").status, 202);
     const std::string token = linkToken("camille@jardin.test");
     ASSERT_FALSE(token.empty());
-    const auto mail = resetMails("camille@jardin.test").back();
+    const auto mail = d_.sink().messagesTo("camille@jardin.test").back();
     EXPECT_NE(mail.body.find("jetons d'API"), std::string::npos) << mail.body;
     // Asking for a link changes nothing yet.
     EXPECT_EQ(script.get("/api/v1/me").status, 200);
@@ -210,7 +210,7 @@ TEST_F(PasswordReset, TheEnglishMailSaysTokensAreRevoked) {
     }
     ASSERT_EQ(d_.client().post("/api/v1/password-resets", R"({"email": "camille@jardin.test"})").status, 202);
     ASSERT_FALSE(linkToken("camille@jardin.test").empty());
-    const auto mail = resetMails("camille@jardin.test").back();
+    const auto mail = d_.sink().messagesTo("camille@jardin.test").back();
     EXPECT_NE(mail.body.find("every API token of the account"), std::string::npos) << mail.body;
 }
 

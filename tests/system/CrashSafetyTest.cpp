@@ -235,7 +235,7 @@ TEST(CrashSafety, KilledMidJobTheDaemonFinishesAfterARestartAndLeavesNoOrphan) {
 
 TEST(CrashSafety, KilledAtEveryStepOfAContentReplacementOrAResizeTheSiteIsNeverLost) {
     if (!libvirtdAnswers()) {
-        GTEST_SKIP() << "no libvirtd on " << kSystemUri;
+        CHATIERE_MISSING_PART(kNoLibvirtd);
     }
     chatiere::provisioning::LibvirtHypervisor hypervisor(kSystemUri);
     TempDir dir;
