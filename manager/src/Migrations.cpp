@@ -545,13 +545,25 @@ ALTER TABLE services ADD COLUMN volume_generation INTEGER NOT NULL DEFAULT 0;
 ALTER TABLE jobs ADD COLUMN rollback_reason TEXT;
 )SQL";
 
-// ---- v11 (issue 14, a subscription is required): the grace period of an association whose
+// ---- v11 (issue 14, billing identity and one period) ----
+// The association's billing identity beside its name and address: the legal name printed on
+// invoices (the name when empty), its SIRET and the e-mail address printed on invoices (its
+// e-mail when empty). The quota ladder's rungs are per usage period: the period a level was reached in.
+constexpr std::string_view kV11 = R"SQL(
+ALTER TABLE associations ADD COLUMN legal_name TEXT NOT NULL DEFAULT '';
+ALTER TABLE associations ADD COLUMN siret TEXT;
+ALTER TABLE associations ADD COLUMN billing_email TEXT NOT NULL DEFAULT '';
+ALTER TABLE quota_levels ADD COLUMN period_start TEXT;
+)SQL";
+// ---- end of v11 ----
+
+// ---- v12 (issue 14, a subscription is required): the grace period of an association whose
 // services run without a subscription. `since` is the local date the grace began (NULL: at the next
 // billing pass, on the daemon's clock); the services get the `no_subscription` reason
 // billing.unsubscribed_grace_days later. The two mails (at the start, 3 days before the end) are
 // each sent once. Existing installations: every association that has services but no active
 // subscription starts its grace now (the first pass after the upgrade), never an immediate suspension.
-constexpr std::string_view kV11 = R"SQL(
+constexpr std::string_view kV12 = R"SQL(
 CREATE TABLE subscription_grace (
     association_id TEXT PRIMARY KEY REFERENCES associations(id),
     since TEXT,
@@ -565,19 +577,7 @@ INSERT INTO subscription_grace (association_id, since, created_at)
                   AND s.state NOT IN ('deleting', 'deleted'))
       AND NOT EXISTS (SELECT 1 FROM subscriptions u WHERE u.association_id = a.id AND u.status = 'active');
 )SQL";
-// ---- end of v11
-
-// ---- v12 (issue 14, billing identity and one period) ----
-// The association's billing identity beside its name and address: the legal name printed on
-// invoices (the name when empty), its SIRET and the e-mail address printed on invoices (its
-// e-mail when empty). The quota ladder's rungs are per usage period: the period a level was reached in.
-constexpr std::string_view kV12 = R"SQL(
-ALTER TABLE associations ADD COLUMN legal_name TEXT NOT NULL DEFAULT '';
-ALTER TABLE associations ADD COLUMN siret TEXT;
-ALTER TABLE associations ADD COLUMN billing_email TEXT NOT NULL DEFAULT '';
-ALTER TABLE quota_levels ADD COLUMN period_start TEXT;
-)SQL";
-// ---- end of v12 ----
+// ---- end of v12
 
 const std::vector<std::string_view>& migrations() {
     static const std::vector<std::string_view> all = {kV1, kV2, kV3,  kV4,  kV5,  kV6,

@@ -25,6 +25,10 @@ const std::string kPlan = R"({"slug": "asso-web", "name": {"fr": "Site web", "en
     "templates": ["website"], "prices": [{"interval": "month", "kind": "association", "amount_cents": 500}],
     "quotas": {"services": {"included": 2, "limit": 3}, "disk_gib": {"included": 1, "limit": 5}}})";
 
+// The websites' plan: free (services need a subscription, or a free plan).
+const std::string kFreePlan = R"({"slug": "asso-libre", "name": "Site", "templates": ["website"],
+    "free": true, "prices": [], "quotas": {"services": {"included": 2, "limit": 3}}})";
+
 using Headers = std::map<std::string, std::string>;
 
 // What a page of another site makes the browser add to its request.
@@ -75,6 +79,7 @@ protected:
         admin_ = std::make_unique<ApiClient>(d_.staffClient("admin@chatons.test"));
         treasurer_ = std::make_unique<ApiClient>(d_.staffClient("tresorier@chatons.test", "treasurer"));
         ASSERT_EQ(admin_->post("/api/v1/plans", kPlan).status, 201);
+        ASSERT_EQ(admin_->post("/api/v1/plans", kFreePlan).status, 201);
     }
 
     // A request with `session` as the session cookie (and no bearer token), as a browser sends it.
@@ -100,7 +105,7 @@ protected:
     // creation job ends, then the service is set active as if it had booted).
     std::string activeWebsite() {
         const std::string a =
-            d_.approvedAssociation(*admin_, "Jardin partagé", "camille@jardin.test", "asso-web");
+            d_.approvedAssociation(*admin_, "Jardin partagé", "camille@jardin.test", "asso-libre");
         const auto created = admin_->post("/api/v1/associations/" + a + "/services",
                                           R"({"template": "website", "name": "site"})");
         EXPECT_EQ(created.status, 202) << created.body;

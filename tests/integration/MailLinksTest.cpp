@@ -185,6 +185,11 @@ TEST_P(MailLinks, EveryLinkOfEveryMailOpensAPageForItsReader) {
     ASSERT_GE(d.sink().waitForMessages(9).size(), 9u);
     std::set<std::string> seen = followEveryLink(d, followed);
 
+    // Services need a subscription: the association subscribes first (invoice_issued, below).
+    const auto subscribed = manager.post("/api/v1/associations/" + a + "/subscriptions",
+                                         R"({"plan": "web", "interval": "month"})");
+    ASSERT_EQ(subscribed.status, 201) << subscribed.body;
+
     // The quota ladder: a service (1 of 1 included) storing 3 GiB (limit 2) → quota_step and
     // quota_suspended; an exception lifts the suspension → quota_resumed. Granting an exception
     // walks the ladder of every association, as the monitoring cycle does.
@@ -206,10 +211,7 @@ TEST_P(MailLinks, EveryLinkOfEveryMailOpensAPageForItsReader) {
         201);
 
     // Billing: invoice_issued at once; invoice_reminder a week after the due date; unpaid_suspended
-    // after billing.suspend_days; unpaid_resumed when it is paid.
-    const auto subscribed = manager.post("/api/v1/associations/" + a + "/subscriptions",
-                                         R"({"plan": "web", "interval": "month"})");
-    ASSERT_EQ(subscribed.status, 201) << subscribed.body;
+    // after billing.suspend_days; unpaid_resumed when it is paid. (The subscription came first.)
     const std::string invoice = manager.get("/api/v1/invoices?association=" + a)
                                     .json()
                                     ->getArray("invoices")
@@ -236,17 +238,39 @@ TEST_P(MailLinks, EveryLinkOfEveryMailOpensAPageForItsReader) {
     TestDaemon open([](Settings& s) {
         tweak(s);
         s.signupAutoApprove = true;
+        s.billing.unsubscribedGraceDays = 3;  // the reminder, 3 days before the end, comes next
     });
     {
         ApiClient openAdmin = open.staffClient("admin@chatons.test");
         ASSERT_EQ(openAdmin.post("/api/v1/plans", kPlan).status, 201);
     }
-    signup(open, "Atelier", "alex@atelier.test");
+    const std::string atelier = signup(open, "Atelier", "alex@atelier.test");
+    // unsubscribed_grace and unsubscribed_reminder: an association whose services run without a
+    // subscription (its free plan taken back by the admin) is mailed when the grace starts, and
+    // again 3 days before it ends (here a grace of 3 days: at the next run).
+    {
+        ApiClient openAdmin = open.login("admin@chatons.test", "correct horse battery");
+        ASSERT_EQ(openAdmin
+                      .post("/api/v1/plans", R"({"slug": "libre", "name": "Libre", "templates": ["website"],
+                          "free": true, "prices": [], "quotas": {"services": {"included": 1, "limit": 1}}})")
+                      .status,
+                  201);
+        const std::string plan = "/api/v1/associations/" + atelier + "/plan";
+        ASSERT_EQ(openAdmin.request("PUT", plan, R"({"plan": "libre"})").status, 200);
+        ApiClient alex = open.login("alex@atelier.test", kPassword);
+        const auto site = alex.post("/api/v1/associations/" + atelier + "/services",
+                                    R"({"template": "website", "name": "site"})");
+        ASSERT_EQ(site.status, 202) << site.body;
+        ASSERT_EQ(openAdmin.request("PUT", plan, R"({"plan": "web"})").status, 200);
+        ASSERT_EQ(openAdmin.post("/api/v1/billing/run", "{}").status, 200);
+        ASSERT_EQ(openAdmin.post("/api/v1/billing/run", "{}").status, 200);
+    }
 
     const std::set<std::string> expected = {
-        "verify_email",    "signup_pending_admin", "signup_approved", "signup_rejected",  "quota_step",
-        "quota_suspended", "quota_resumed",        "invoice_issued",  "invoice_reminder", "unpaid_suspended",
-        "unpaid_resumed",  "password_reset",       "invitation",      "signup_welcome"};
+        "verify_email",     "signup_pending_admin", "signup_approved",    "signup_rejected",
+        "quota_step",       "quota_suspended",      "quota_resumed",      "invoice_issued",
+        "invoice_reminder", "unpaid_suspended",     "unpaid_resumed",     "password_reset",
+        "invitation",       "signup_welcome",       "unsubscribed_grace", "unsubscribed_reminder"};
     // Every template is covered: a new one must be added here.
     std::set<std::string> templates;
     for (const auto& [name, subject] : subjects(lang())) {
@@ -272,9 +296,11 @@ TEST_P(MailLinks, EveryLinkOfEveryMailOpensAPageForItsReader) {
         EXPECT_EQ(got, names);
     };
     std::set<std::string> main = expected;
-    main.erase("signup_welcome");
+    for (const char* name : {"signup_welcome", "unsubscribed_grace", "unsubscribed_reminder"}) {
+        main.erase(name);
+    }
     waitFor(d, main);
-    waitFor(open, {"signup_welcome", "verify_email"});
+    waitFor(open, {"signup_welcome", "verify_email", "unsubscribed_grace", "unsubscribed_reminder"});
     for (const auto& name : followEveryLink(d, followed)) {
         seen.insert(name);
     }

@@ -96,7 +96,9 @@ TEST_F(UsagePeriod, TheUsageApiAndTheDashboardCountTheSubscriptionsPeriod) {
     EXPECT_EQ(periodOf(other, b_), std::make_pair(std::string("2026-12-01"), std::string("2027-01-01")));
 
     // The metrics' period ratio too: 3 GiB on average over the period, 1 included.
-    const auto metrics = d_.client().get("/metrics");
+    ApiClient prometheus = d_.client();
+    prometheus.setToken(d_.metricsToken());
+    const auto metrics = prometheus.get("/metrics");
     EXPECT_NE(metrics.body.find("chatiere_quota_period_average_ratio{association=\"" + a_ +
                                 "\",bound=\"included\",metric=\"disk_gib\"} 3\n"),
               std::string::npos)
