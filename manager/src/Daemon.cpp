@@ -308,29 +308,29 @@ void Daemon::start() {
             billingLogger.error("billing run failed: %s", std::string(e.what()));
         });
     Database* db = p.db.get();
-    p.api = std::make_unique<api::ApiContext>(
-        api::ApiContext{p.settings, *p.auth, *p.associations, *p.plans, *p.services, *p.catalogue, *p.db,
-                        *p.usage, *p.billing,
-                        [db, collector, health, calendar = p.calendar.get(), clock = &p.clock] {
-                            MetricsInputs inputs;
-                            inputs.today = calendar->dateOf(clock->now());
-                            if (const auto last = collector->lastReport()) {
-                                inputs.collection = last->first;
-                                inputs.collectedAtSeconds =
-                                    std::chrono::duration<double>(last->second.time_since_epoch()).count();
-                            }
-                            inputs.host = health->lastHost();
-                            auto session = db->session();
-                            return renderMetrics(session, inputs);
-                        },
-                        [&hypervisor = p.hypervisor, builder = p.builder.get(),
-                         pool = s.libvirtPool](const Service& service) -> std::string {
-                            const auto volume = hypervisor.volume(
-                                pool, builder->volumeName(service.id, service.volumeGeneration));
-                            std::ifstream in(volume ? volume->path : std::string(), std::ios::binary);
-                            return in ? provisioning::readSiteArchive(in) : std::string();
-                        },
-                        p.clock, *p.calendar, *p.passwordResets, *p.invitations, *p.overview, *p.status});
+    p.api = std::make_unique<api::ApiContext>(api::ApiContext{
+        p.settings, *p.auth, *p.associations, *p.plans, *p.services, *p.catalogue, *p.db, *p.usage,
+        *p.billing,
+        [db, collector, health, calendar = p.calendar.get(), clock = &p.clock] {
+            MetricsInputs inputs;
+            inputs.today = calendar->dateOf(clock->now());
+            if (const auto last = collector->lastReport()) {
+                inputs.collection = last->first;
+                inputs.collectedAtSeconds =
+                    std::chrono::duration<double>(last->second.time_since_epoch()).count();
+            }
+            inputs.host = health->lastHost();
+            auto session = db->session();
+            return renderMetrics(session, inputs);
+        },
+        [&hypervisor = p.hypervisor, builder = p.builder.get(),
+         pool = s.libvirtPool](const Service& service) -> std::string {
+            const auto volume =
+                hypervisor.volume(pool, builder->volumeName(service.id, service.volumeGeneration));
+            std::ifstream in(volume ? volume->path : std::string(), std::ios::binary);
+            return in ? provisioning::readSiteArchive(in) : std::string();
+        },
+        p.clock, *p.calendar, *p.passwordResets, *p.invitations, *p.overview, *p.status});
     p.router = std::make_unique<http::Router>(Poco::Logger::get("chatiere.http"));
     p.router->setGuard(http::SameOriginGuard(s.publicUrl, p.api->sessionCookie()));
     api::registerSystemRoutes(*p.router, *p.api);

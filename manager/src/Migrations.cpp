@@ -580,7 +580,7 @@ INSERT INTO subscription_grace (association_id, since, created_at)
 // ---- end of v12
 
 const std::vector<std::string_view>& migrations() {
-    static const std::vector<std::string_view> all = {kV1, kV2, kV3,  kV4,  kV5,  kV6,
+    static const std::vector<std::string_view> all = {kV1, kV2, kV3, kV4,  kV5,  kV6,
                                                       kV7, kV8, kV9, kV10, kV11, kV12};
     return all;
 }
