@@ -99,6 +99,12 @@ if [ "$count" = 0 ]; then
   api POST "/api/v1/associations/$id/approve" >/dev/null
 fi
 asso=$(api GET /api/v1/associations | json 'd["associations"][0]["id"]')
+# Services need a subscription: the demo association subscribes (its first invoice is issued).
+active=$(api GET "/api/v1/associations/$asso/subscriptions" |
+         json 'len([x for x in d["subscriptions"] if x["status"] == "active"])')
+if [ "$active" = 0 ]; then
+  api POST "/api/v1/associations/$asso/subscriptions" '{"plan": "asso-web", "interval": "year"}' >/dev/null
+fi
 svc=$(api GET "/api/v1/associations/$asso/services" | json '(d["services"] or [{"id": ""}])[0]["id"]')
 if [ -z "$svc" ]; then
   svc=$(api POST "/api/v1/associations/$asso/services" '{"template": "website", "name": "site"}' | json 'd["id"]')

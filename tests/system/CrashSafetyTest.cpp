@@ -262,7 +262,7 @@ TEST(CrashSafety, KilledAtEveryStepOfAContentReplacementOrAResizeTheSiteIsNeverL
             .json()
             ->getValue<std::string>("token");
     admin.setToken(token);
-    ASSERT_EQ(admin.post("/api/v1/plans", R"({"slug": "web", "name": "Web", "prices": []})").status, 201);
+    ASSERT_EQ(admin.post("/api/v1/plans", R"({"slug": "web", "name": "Web", "free": true, "prices": []})").status, 201);
     const auto signup =
         admin.post("/api/v1/signup", R"({"association": {"name": "Jardin", "kind": "association",
         "email": "j@jardin.test"}, "manager": {"name": "M", "email": "m@jardin.test",
