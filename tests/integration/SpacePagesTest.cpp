@@ -7,6 +7,7 @@
 #include "Eventually.h"
 #include "TestDaemon.h"
 #include "chatiere/manager/Time.h"
+#include "chatiere/provisioning/TarWriter.h"
 
 #include <Poco/Data/Statement.h>
 #include <gtest/gtest.h>
@@ -27,30 +28,7 @@ const std::string kPlan = R"({"slug": "asso-web", "name": {"fr": "Site web", "en
 
 // A site: index.html in a plain tar archive.
 std::string siteTar() {
-    std::string header(512, '\0');
-    const std::string name = "index.html", content = "<h1>Jardin</h1>";
-    header.replace(0, name.size(), name);
-    header.replace(100, 7, "0000644");
-    header.replace(108, 7, "0000000");
-    header.replace(116, 7, "0000000");
-    char size[12];
-    std::snprintf(size, sizeof size, "%011o", static_cast<unsigned>(content.size()));
-    header.replace(124, 11, size);
-    header.replace(136, 11, "00000000000");
-    header[156] = '0';
-    header.replace(257, 5, "ustar");
-    header.replace(263, 2, "00");
-    header.replace(148, 8, "        ");
-    unsigned sum = 0;
-    for (const char c : header) {
-        sum += static_cast<unsigned char>(c);
-    }
-    char checksum[8];
-    std::snprintf(checksum, sizeof checksum, "%06o", sum);
-    header.replace(148, 7, std::string(checksum, 6) + '\0');
-    std::string data = content;
-    data.resize(512, '\0');
-    return header + data + std::string(1024, '\0');
+    return chatiere::provisioning::makeTar({{"index.html", "<h1>Jardin</h1>"}});
 }
 
 class SpacePages : public ::testing::Test {
