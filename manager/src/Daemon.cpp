@@ -55,25 +55,29 @@ namespace {
 
 class RouterHandler final : public Poco::Net::HTTPRequestHandler {
 public:
-    explicit RouterHandler(const http::Router& router) : router_(router) {}
+    RouterHandler(const http::Router& router, Database& db) : router_(router), db_(db) {}
     void handleRequest(Poco::Net::HTTPServerRequest& request,
                        Poco::Net::HTTPServerResponse& response) override {
+        // One connection for the whole request.
+        const UnitOfWork unit(db_);
         router_.dispatch(request, response);
     }
 
 private:
     const http::Router& router_;
+    Database& db_;
 };
 
 class RouterHandlerFactory final : public Poco::Net::HTTPRequestHandlerFactory {
 public:
-    explicit RouterHandlerFactory(const http::Router& router) : router_(router) {}
+    RouterHandlerFactory(const http::Router& router, Database& db) : router_(router), db_(db) {}
     Poco::Net::HTTPRequestHandler* createRequestHandler(const Poco::Net::HTTPServerRequest&) override {
-        return new RouterHandler(router_);
+        return new RouterHandler(router_, db_);
     }
 
 private:
     const http::Router& router_;
+    Database& db_;
 };
 
 std::string hostNameOf(const Settings& settings) {
@@ -216,7 +220,8 @@ void Daemon::start() {
     Poco::Logger& reconcileLogger = Poco::Logger::get("chatiere.reconciler");
     p.reconcileTask = std::make_unique<provisioning::PeriodicTask>(
         std::chrono::seconds(s.reconcileIntervalSeconds),
-        [reconciler, provisioner] {
+        [reconciler, provisioner, database = p.db.get()] {
+            const UnitOfWork unit(*database);
             if (reconciler->runOnce().repairs > 0) {
                 provisioner->wake();
             }
@@ -259,7 +264,8 @@ void Daemon::start() {
     // One monitoring cycle: measure, roll up, walk the quota ladder, look at the host.
     p.collectTask = std::make_unique<provisioning::PeriodicTask>(
         std::chrono::seconds(s.monitoringIntervalSeconds),
-        [collector, rollup, ladder, health, clock] {
+        [collector, rollup, ladder, health, clock, database = p.db.get()] {
+            const UnitOfWork unit(*database);
             collector->collectOnce();
             rollup->run(clock->now());
             ladder->evaluate();
@@ -272,7 +278,8 @@ void Daemon::start() {
     Poco::Logger& healthLogger = Poco::Logger::get("chatiere.health");
     p.healthTask = std::make_unique<provisioning::PeriodicTask>(
         std::chrono::seconds(s.healthIntervalSeconds > 0 ? std::min(5, s.healthIntervalSeconds) : 5),
-        [health] {
+        [health, database = p.db.get()] {
+            const UnitOfWork unit(*database);
             health->checkDue();
             return false;
         },
@@ -295,7 +302,8 @@ void Daemon::start() {
     // The daily billing run (idempotent: run often, it bills each event once).
     p.billingTask = std::make_unique<provisioning::PeriodicTask>(
         std::chrono::seconds(s.billing.runIntervalSeconds),
-        [billing, &billingLogger] {
+        [billing, &billingLogger, database = p.db.get()] {
+            const UnitOfWork unit(*database);
             const RunSummary summary = billing->scheduledRun();
             if (summary.invoices + summary.reminders + summary.suspended > 0) {
                 billingLogger.information(
@@ -391,7 +399,7 @@ void Daemon::start() {
     params->setTimeout(Poco::Timespan(s.httpTimeoutSeconds, 0));
     params->setServerName("chatiere");
     p.threads = std::make_unique<Poco::ThreadPool>(2, s.httpThreads);
-    p.server = std::make_unique<Poco::Net::HTTPServer>(new RouterHandlerFactory(*p.router), *p.threads,
+    p.server = std::make_unique<Poco::Net::HTTPServer>(new RouterHandlerFactory(*p.router, *p.db), *p.threads,
                                                        socket, params);
     p.server->start();
     p.running = true;

@@ -28,7 +28,7 @@ std::chrono::seconds backoff(int attempts) {
 Outbox::Outbox(const MailTemplates& templates, provisioning::Clock& clock, std::string hostName)
     : templates_(templates), clock_(clock), hostName_(std::move(hostName)) {}
 
-int64_t Outbox::enqueue(Poco::Data::Session& session, const OutgoingMail& mail) {
+int64_t Outbox::enqueue(Session& session, const OutgoingMail& mail) {
     auto vars = mail.vars;
     vars.emplace("host_name", hostName_);
     const RenderedMail rendered = templates_.render(mail.templateName, mail.lang, vars);

@@ -26,6 +26,8 @@ bash packaging/scripts/deps.sh test
 # The system tests run real QEMU guests on the local libvirtd.
 bash packaging/scripts/libvirtd.sh
 mark "install"
+# Only the store writes SQL (docs/architecture.md): fail before spending time on the build.
+bash packaging/scripts/check-store.sh
 # ccache (installed by deps.sh) makes a rebuild of an unchanged file free, also from another clone
 # of the repository on the same machine: paths are taken relative to the source folder.
 export CCACHE_BASEDIR="$src" CCACHE_NOHASHDIR=1

@@ -18,7 +18,7 @@ namespace chatiere::manager {
 
 namespace {
 
-Plan planOf(Poco::Data::Session& s, const std::string& slug, int version) {
+Plan planOf(Session& s, const std::string& slug, int version) {
     auto plan = PlanRepository(s).findVersion(slug, version);
     if (!plan) {
         throw Error(ErrorKind::Internal, "plan_missing",
@@ -65,7 +65,7 @@ std::vector<InvoiceLine> SubscriptionBiller::feeLines(const Subscription& sub, c
     return lines;
 }
 
-std::optional<InvoiceLine> SubscriptionBiller::overageLine(Poco::Data::Session& s, const Subscription& sub,
+std::optional<InvoiceLine> SubscriptionBiller::overageLine(Session& s, const Subscription& sub,
                                                            const Plan& plan, const std::string& start,
                                                            const std::string& end) {
     const auto price = plan.overageCents.find("disk_gib");
@@ -98,7 +98,7 @@ std::optional<InvoiceLine> SubscriptionBiller::overageLine(Poco::Data::Session& 
     return line;
 }
 
-bool SubscriptionBiller::claim(Poco::Data::Session& s, const Subscription& sub,
+bool SubscriptionBiller::claim(Session& s, const Subscription& sub,
                                const std::string& periodStart, const std::string& kind,
                                const std::string& ref) {
     s << "INSERT INTO billing_events (subscription_id, period_start, kind, ref, created_at) VALUES (?, ?, ?, "
@@ -109,7 +109,7 @@ bool SubscriptionBiller::claim(Poco::Data::Session& s, const Subscription& sub,
     return changed == 1;
 }
 
-void SubscriptionBiller::attach(Poco::Data::Session& s, const Subscription& sub,
+void SubscriptionBiller::attach(Session& s, const Subscription& sub,
                                 const std::string& periodStart, const std::string& kind,
                                 const std::string& ref, const std::string& invoiceId) {
     s << "UPDATE billing_events SET invoice_id = ? WHERE subscription_id = ? AND period_start = ? AND kind = "
@@ -117,7 +117,7 @@ void SubscriptionBiller::attach(Poco::Data::Session& s, const Subscription& sub,
         bind(invoiceId), bind(sub.id), bind(periodStart), bind(kind), bind(ref), now;
 }
 
-std::optional<std::string> SubscriptionBiller::previousPeriodStart(Poco::Data::Session& s,
+std::optional<std::string> SubscriptionBiller::previousPeriodStart(Session& s,
                                                                    const Subscription& sub,
                                                                    const std::string& before) {
     Poco::Nullable<std::string> start;
@@ -127,7 +127,7 @@ std::optional<std::string> SubscriptionBiller::previousPeriodStart(Poco::Data::S
     return start.isNull() ? std::nullopt : std::optional<std::string>(start.value());
 }
 
-void SubscriptionBiller::bring(Poco::Data::Session& s, const Association& a, Subscription& sub,
+void SubscriptionBiller::bring(Session& s, const Association& a, Subscription& sub,
                                const std::string& asOf, RunSummary& summary) {
     const std::string seller = issuer_.settings().billing.sellerName;
     const auto issue = [&](std::vector<InvoiceLine> lines, const std::string& start, const std::string& end,
@@ -209,7 +209,7 @@ void SubscriptionBiller::bring(Poco::Data::Session& s, const Association& a, Sub
     SubscriptionRepository(s).update(sub);
 }
 
-bool Dunning::owesPastDelay(Poco::Data::Session& s, const std::string& associationId,
+bool Dunning::owesPastDelay(Session& s, const std::string& associationId,
                             const std::string& date) {
     const std::string limit = Calendar::addDays(date, -issuer_.settings().billing.suspendDays);
     for (const auto& invoice : InvoiceRepository(s).open(associationId)) {
@@ -220,7 +220,7 @@ bool Dunning::owesPastDelay(Poco::Data::Session& s, const std::string& associati
     return false;
 }
 
-bool Dunning::setUnpaid(Poco::Data::Session& s, const std::string& associationId, bool add,
+bool Dunning::setUnpaid(Session& s, const std::string& associationId, bool add,
                         const std::string& at) {
     bool queued = false;
     for (auto& service : ServiceRepository(s).ofAssociation(associationId)) {
@@ -234,7 +234,7 @@ bool Dunning::setUnpaid(Poco::Data::Session& s, const std::string& associationId
     return queued;
 }
 
-bool Dunning::release(Poco::Data::Session& s, const Association& a, const std::string& date,
+bool Dunning::release(Session& s, const Association& a, const std::string& date,
                       const std::string& at) {
     bool suspended = false;
     for (const auto& service : ServiceRepository(s).ofAssociation(a.id)) {
@@ -252,7 +252,7 @@ bool Dunning::release(Poco::Data::Session& s, const Association& a, const std::s
     return queued;
 }
 
-bool Dunning::run(Poco::Data::Session& s, const std::string& date, const std::string& at,
+bool Dunning::run(Session& s, const std::string& date, const std::string& at,
                   RunSummary& summary) {
     const BillingSettings& b = issuer_.settings().billing;
     bool queued = false;

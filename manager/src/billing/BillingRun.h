@@ -5,7 +5,7 @@
 #include "chatiere/manager/Calendar.h"
 #include "domain/Plans.h"
 
-#include <Poco/Data/Session.h>
+#include "chatiere/manager/Database.h"
 
 #include <functional>
 #include <string>
@@ -34,10 +34,10 @@ public:
     SubscriptionBiller(InvoiceIssuer& issuer, const std::string& today, const std::string& at)
         : issuer_(issuer), today_(today), at_(at) {}
 
-    void bring(Poco::Data::Session& s, const Association& a, Subscription& sub, const std::string& asOf,
+    void bring(Session& s, const Association& a, Subscription& sub, const std::string& asOf,
                RunSummary& summary);
     // The stored-data overage line of [start, end) under `plan` (nullopt when nothing is over).
-    static std::optional<InvoiceLine> overageLine(Poco::Data::Session& s, const Subscription& sub,
+    static std::optional<InvoiceLine> overageLine(Session& s, const Subscription& sub,
                                                   const Plan& plan, const std::string& start,
                                                   const std::string& end);
     // The fee and membership lines of a period.
@@ -47,11 +47,11 @@ public:
 
 private:
     // Inserts the event; false when it was there already.
-    bool claim(Poco::Data::Session& s, const Subscription& sub, const std::string& periodStart,
+    bool claim(Session& s, const Subscription& sub, const std::string& periodStart,
                const std::string& kind, const std::string& ref);
-    void attach(Poco::Data::Session& s, const Subscription& sub, const std::string& periodStart,
+    void attach(Session& s, const Subscription& sub, const std::string& periodStart,
                 const std::string& kind, const std::string& ref, const std::string& invoiceId);
-    std::optional<std::string> previousPeriodStart(Poco::Data::Session& s, const Subscription& sub,
+    std::optional<std::string> previousPeriodStart(Session& s, const Subscription& sub,
                                                    const std::string& before);
 
     InvoiceIssuer& issuer_;
@@ -67,14 +67,14 @@ public:
     Dunning(InvoiceIssuer& issuer, AssociationService& associations)
         : issuer_(issuer), associations_(associations) {}
     // Returns whether a provisioning job was queued.
-    bool run(Poco::Data::Session& s, const std::string& date, const std::string& at, RunSummary& summary);
+    bool run(Session& s, const std::string& date, const std::string& at, RunSummary& summary);
     // Removes `unpaid` from the association's services when nothing is overdue past the delay.
-    bool release(Poco::Data::Session& s, const Association& a, const std::string& date,
+    bool release(Session& s, const Association& a, const std::string& date,
                  const std::string& at);
 
 private:
-    bool owesPastDelay(Poco::Data::Session& s, const std::string& associationId, const std::string& date);
-    bool setUnpaid(Poco::Data::Session& s, const std::string& associationId, bool add, const std::string& at);
+    bool owesPastDelay(Session& s, const std::string& associationId, const std::string& date);
+    bool setUnpaid(Session& s, const std::string& associationId, bool add, const std::string& at);
     InvoiceIssuer& issuer_;
     AssociationService& associations_;
 };

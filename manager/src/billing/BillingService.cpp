@@ -33,7 +33,7 @@ struct Offer {
     int64_t priceCents = 0;
 };
 
-Offer offerOf(Poco::Data::Session& s, const Association& a, const std::string& planSlug,
+Offer offerOf(Session& s, const Association& a, const std::string& planSlug,
               const std::string& interval, const std::optional<int64_t>& chosen) {
     if (interval != "month" && interval != "year") {
         throw invalidField("interval", "invalid_interval", "interval is month or year.");
@@ -291,7 +291,7 @@ struct ChangePlan {
     int64_t amountCents = 0;
 };
 
-ChangePlan planChange(Poco::Data::Session& s, const Association& a, const Subscription& sub,
+ChangePlan planChange(Session& s, const Association& a, const Subscription& sub,
                       const std::string& plan, const std::optional<std::string>& interval,
                       const std::optional<int64_t>& price, const std::string& today) {
     ChangePlan c{offerOf(s, a, plan, interval.value_or(sub.interval), price),
@@ -366,7 +366,7 @@ Poco::JSON::Object BillingService::change(const Actor& actor, const std::string&
     const auto interval = fields.string("interval", false, 10);
     const auto price = optionalPrice(fields);
     Poco::JSON::Object out(Poco::JSON_PRESERVE_KEY_ORDER);
-    onLiveSubscription(sub, [&](Poco::Data::Session& s, const Association& a, Subscription& sub,
+    onLiveSubscription(sub, [&](Session& s, const Association& a, Subscription& sub,
                                 const std::string& day, const std::string& at) {
         const ChangePlan c = planChange(s, a, sub, *plan, interval, price, day);
         const std::string changeId = newId("chg");
@@ -436,7 +436,7 @@ Poco::JSON::Object BillingService::change(const Actor& actor, const std::string&
 
 Subscription BillingService::cancel(const Actor& actor, const std::string& subscriptionId) {
     Subscription sub = authorizedSubscription(actor, subscriptionId, Permission::ManageSubscription);
-    onLiveSubscription(sub, [&](Poco::Data::Session& s, const Association& a, Subscription& sub,
+    onLiveSubscription(sub, [&](Session& s, const Association& a, Subscription& sub,
                                 const std::string&, const std::string& at) {
         sub.cancelAt = sub.billedThrough;
         sub.pending.reset();

@@ -87,7 +87,7 @@ private:
     Invoice authorizedInvoice(const Actor& actor, const std::string& id, Permission permission);
     // Runs `change` in one transaction, the run lock held, once the subscription's billing is up to
     // date as of today; an ended or cancelled subscription is refused (409).
-    using LiveChange = std::function<void(Poco::Data::Session&, const Association&, Subscription&,
+    using LiveChange = std::function<void(Session&, const Association&, Subscription&,
                                           const std::string& today, const std::string& now)>;
     void onLiveSubscription(Subscription& sub, const LiveChange& change);
     InvoiceDocument documentOf(const Invoice& invoice, const std::string& language);

@@ -51,7 +51,7 @@ bool InvoiceIssuer::professional(const Association& a) const {
     return std::find(kinds.begin(), kinds.end(), a.kind) != kinds.end();
 }
 
-Invoice InvoiceIssuer::issue(Poco::Data::Session& s, const Association& a, Invoice invoice,
+Invoice InvoiceIssuer::issue(Session& s, const Association& a, Invoice invoice,
                              const std::string& today, const std::string& at) {
     invoice.id = newId(invoice.kind == "invoice" ? "inv" : "crn");
     invoice.associationId = a.id;
@@ -78,7 +78,7 @@ Invoice InvoiceIssuer::issue(Poco::Data::Session& s, const Association& a, Invoi
     return invoice;
 }
 
-void InvoiceIssuer::finalize(Poco::Data::Session& s, const Association& a, Invoice& invoice,
+void InvoiceIssuer::finalize(Session& s, const Association& a, Invoice& invoice,
                              const std::string& today, const std::string& at) {
     InvoiceRepository repo(s);
     invoice.buyer = buyerOf(a);
@@ -130,14 +130,14 @@ void InvoiceIssuer::finalize(Poco::Data::Session& s, const Association& a, Invoi
     associations_.mailQueued();
 }
 
-int64_t InvoiceIssuer::dueOf(Poco::Data::Session& s, const Invoice& invoice) {
+int64_t InvoiceIssuer::dueOf(Session& s, const Invoice& invoice) {
     if (invoice.kind != "invoice" || invoice.status == "cancelled" || invoice.status == "draft") {
         return 0;
     }
     return std::max<int64_t>(0, invoice.totalInclCents - InvoiceRepository(s).allocated(invoice.id));
 }
 
-void InvoiceIssuer::settle(Poco::Data::Session& s, const std::string& associationId, const std::string& at,
+void InvoiceIssuer::settle(Session& s, const std::string& associationId, const std::string& at,
                            const std::optional<std::string>& first) {
     InvoiceRepository repo(s);
     // What each payment and credit note still holds, oldest first.

@@ -5,7 +5,7 @@
 #include "domain/AssociationService.h"
 #include "domain/Associations.h"
 
-#include <Poco/Data/Session.h>
+#include "chatiere/manager/Database.h"
 
 #include <optional>
 #include <string>
@@ -24,17 +24,17 @@ public:
     bool professional(const Association& a) const;
 
     // `invoice` has its lines; its totals, parties, id and status are set here. Returns it as stored.
-    Invoice issue(Poco::Data::Session& s, const Association& a, Invoice invoice, const std::string& today,
+    Invoice issue(Session& s, const Association& a, Invoice invoice, const std::string& today,
                   const std::string& at);
     // A draft gets its number and due date, the credit balance is applied, the managers are mailed.
-    void finalize(Poco::Data::Session& s, const Association& a, Invoice& invoice, const std::string& today,
+    void finalize(Session& s, const Association& a, Invoice& invoice, const std::string& today,
                   const std::string& at);
     // Allocates the association's unallocated payments and credit notes to its open invoices, the
     // oldest first (`first` before the others), and marks those settled as paid.
-    void settle(Poco::Data::Session& s, const std::string& associationId, const std::string& at,
+    void settle(Session& s, const std::string& associationId, const std::string& at,
                 const std::optional<std::string>& first = std::nullopt);
     // What the invoice still asks for (0 for a cancelled one or a credit note).
-    static int64_t dueOf(Poco::Data::Session& s, const Invoice& invoice);
+    static int64_t dueOf(Session& s, const Invoice& invoice);
 
     const Settings& settings() const { return settings_; }
 

@@ -2,7 +2,7 @@
 
 #include "billing/InvoiceDocument.h"
 
-#include <Poco/Data/Session.h>
+#include "chatiere/manager/Database.h"
 #include <Poco/JSON/Object.h>
 
 #include <cstdint>
@@ -59,7 +59,7 @@ void computeTotals(Invoice& invoice);
 
 class InvoiceRepository {
 public:
-    explicit InvoiceRepository(Poco::Data::Session& session) : session_(session) {}
+    explicit InvoiceRepository(Session& session) : session_(session) {}
 
     void insert(const Invoice& invoice);
     std::optional<Invoice> find(const std::string& id);
@@ -92,7 +92,7 @@ public:
 
 private:
     std::vector<Invoice> select(const std::string& where, const std::vector<std::string>& params, int limit);
-    Poco::Data::Session& session_;
+    Session& session_;
 };
 
 Poco::JSON::Object invoiceSummaryToJson(const Invoice& invoice);

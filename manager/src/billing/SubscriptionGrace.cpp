@@ -31,7 +31,7 @@ struct GraceRow {
     bool reminderMailed = false;
 };
 
-std::optional<GraceRow> findGrace(Poco::Data::Session& s, const std::string& associationId) {
+std::optional<GraceRow> findGrace(Session& s, const std::string& associationId) {
     std::vector<std::string> since;
     std::vector<int> startMailed, reminderMailed;
     s << "SELECT COALESCE(since, ''), start_mailed, reminder_mailed FROM subscription_grace WHERE "
@@ -44,13 +44,13 @@ std::optional<GraceRow> findGrace(Poco::Data::Session& s, const std::string& ass
                     startMailed.front() != 0, reminderMailed.front() != 0};
 }
 
-void deleteGrace(Poco::Data::Session& s, const std::string& associationId) {
+void deleteGrace(Session& s, const std::string& associationId) {
     s << "DELETE FROM subscription_grace WHERE association_id = ?", bind(associationId), now;
 }
 
 }  // namespace
 
-bool SubscriptionGrace::onFreePlan(Poco::Data::Session& s, const Association& a) {
+bool SubscriptionGrace::onFreePlan(Session& s, const Association& a) {
     if (!a.planSlug) {
         return false;
     }
@@ -58,7 +58,7 @@ bool SubscriptionGrace::onFreePlan(Poco::Data::Session& s, const Association& a)
     return plan && plan->free;
 }
 
-bool SubscriptionGrace::cover(Poco::Data::Session& s, const std::string& associationId,
+bool SubscriptionGrace::cover(Session& s, const std::string& associationId,
                               const std::string& at) {
     deleteGrace(s, associationId);
     bool queued = false;
@@ -70,7 +70,7 @@ bool SubscriptionGrace::cover(Poco::Data::Session& s, const std::string& associa
     return queued;
 }
 
-bool SubscriptionGrace::run(Poco::Data::Session& s, const std::string& date, const std::string& at,
+bool SubscriptionGrace::run(Session& s, const std::string& date, const std::string& at,
                             RunSummary& summary) {
     // Every association that has services, a grace under way, or services stopped for this reason.
     std::vector<std::string> ids;
@@ -87,7 +87,7 @@ bool SubscriptionGrace::run(Poco::Data::Session& s, const std::string& date, con
     return queued;
 }
 
-bool SubscriptionGrace::pass(Poco::Data::Session& s, const Association& a, const std::string& date,
+bool SubscriptionGrace::pass(Session& s, const Association& a, const std::string& date,
                              const std::string& at, RunSummary& summary) {
     if (SubscriptionRepository(s).activeOf(a.id) || onFreePlan(s, a)) {
         return cover(s, a.id, at);

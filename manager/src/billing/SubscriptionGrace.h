@@ -3,7 +3,7 @@
 #include "billing/BillingRun.h"
 #include "domain/AssociationService.h"
 
-#include <Poco/Data/Session.h>
+#include "chatiere/manager/Database.h"
 
 #include <string>
 
@@ -22,15 +22,15 @@ public:
 
     // The scheduled pass, as of `date`, in the caller's transaction. Returns whether a provisioning
     // job was queued; counts the associations suspended in `summary`.
-    bool run(Poco::Data::Session& s, const std::string& date, const std::string& at, RunSummary& summary);
+    bool run(Session& s, const std::string& date, const std::string& at, RunSummary& summary);
     // The association is covered again (a new subscription, a free plan): its grace ends and its
     // services lose `no_subscription`. Returns whether a provisioning job was queued.
-    static bool cover(Poco::Data::Session& s, const std::string& associationId, const std::string& at);
+    static bool cover(Session& s, const std::string& associationId, const std::string& at);
     // Whether the association's services may run without a subscription: its plan is free.
-    static bool onFreePlan(Poco::Data::Session& s, const Association& a);
+    static bool onFreePlan(Session& s, const Association& a);
 
 private:
-    bool pass(Poco::Data::Session& s, const Association& a, const std::string& date, const std::string& at,
+    bool pass(Session& s, const Association& a, const std::string& date, const std::string& at,
               RunSummary& summary);
 
     const Settings& settings_;

@@ -1,6 +1,6 @@
 #pragma once
 
-#include <Poco/Data/Session.h>
+#include "chatiere/manager/Database.h"
 #include <Poco/JSON/Object.h>
 
 #include <cstdint>
@@ -49,7 +49,7 @@ Poco::JSON::Object subscriptionToJson(const Subscription& s);
 
 class SubscriptionRepository {
 public:
-    explicit SubscriptionRepository(Poco::Data::Session& session) : session_(session) {}
+    explicit SubscriptionRepository(Session& session) : session_(session) {}
 
     void insert(const Subscription& s);
     void update(const Subscription& s);
@@ -62,7 +62,7 @@ public:
 private:
     std::vector<Subscription> select(const std::string& where, const std::string& a,
                                      const std::string& b = "");
-    Poco::Data::Session& session_;
+    Session& session_;
 };
 
 }  // namespace chatiere::manager

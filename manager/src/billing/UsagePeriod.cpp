@@ -5,7 +5,7 @@
 
 namespace chatiere::manager {
 
-Period usagePeriod(Poco::Data::Session& session, const std::string& associationId, const std::string& date) {
+Period usagePeriod(Session& session, const std::string& associationId, const std::string& date) {
     const auto sub = SubscriptionRepository(session).activeOf(associationId);
     if (!sub) {
         return {Calendar::monthStart(date), Calendar::nextMonthStart(date)};

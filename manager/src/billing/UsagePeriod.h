@@ -2,7 +2,7 @@
 
 #include "billing/Periods.h"
 
-#include <Poco/Data/Session.h>
+#include "chatiere/manager/Database.h"
 
 #include <string>
 
@@ -13,6 +13,6 @@ namespace chatiere::manager {
 // the anchor — a trial, a start to come — from the start to the anchor), or the calendar month
 // without a subscription. What the usage API, the dashboard, the metrics' period ratios, the quota
 // ladder and the overage all count over, so that they agree.
-Period usagePeriod(Poco::Data::Session& session, const std::string& associationId, const std::string& date);
+Period usagePeriod(Session& session, const std::string& associationId, const std::string& date);
 
 }  // namespace chatiere::manager

@@ -129,7 +129,7 @@ std::string AssociationService::nowText() const {
 }
 
 AssociationService::Draft AssociationService::parseSignup(const Poco::JSON::Object::Ptr& body,
-                                                          Poco::Data::Session& s) {
+                                                          Session& s) {
     FieldErrors errors;
     JsonFields top(body, errors);
     Draft d;
@@ -183,7 +183,7 @@ AssociationService::Draft AssociationService::parseSignup(const Poco::JSON::Obje
     return d;
 }
 
-std::string AssociationService::issueVerification(Poco::Data::Session& s, const User& user) {
+std::string AssociationService::issueVerification(Session& s, const User& user) {
     const std::string token = newSecretToken();
     const std::string at = nowText();
     s << "INSERT INTO email_verifications (token_hash, user_id, email, created_at, expires_at) VALUES (?, ?, "
@@ -193,7 +193,7 @@ std::string AssociationService::issueVerification(Poco::Data::Session& s, const 
     return settings_.publicUrl + "/verify-email?token=" + token;
 }
 
-SignupResult AssociationService::insertSignup(Poco::Data::Session& s, Draft& d, const Actor& actor,
+SignupResult AssociationService::insertSignup(Session& s, Draft& d, const Actor& actor,
                                               const std::string& status) {
     const std::string at = nowText();
     d.association.id = newId("asso");
@@ -285,7 +285,7 @@ SignupResult AssociationService::createActive(const Poco::JSON::Object::Ptr& bod
     return result;
 }
 
-void AssociationService::notifyManagers(Poco::Data::Session& s, const Association& a,
+void AssociationService::notifyManagers(Session& s, const Association& a,
                                         const std::string& templateName,
                                         std::map<std::string, std::string> vars) {
     vars["association"] = a.name;

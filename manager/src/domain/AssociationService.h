@@ -60,7 +60,7 @@ public:
 
     // Mails each manager of the association, in their language (in the caller's transaction;
     // the outbox is woken by mailQueued() once it commits). `association` is set in the vars.
-    void notifyManagers(Poco::Data::Session& s, const Association& a, const std::string& templateName,
+    void notifyManagers(Session& s, const Association& a, const std::string& templateName,
                         std::map<std::string, std::string> vars);
     void mailQueued() { mailQueued_(); }
 
@@ -69,14 +69,14 @@ public:
 
 private:
     struct Draft;
-    Draft parseSignup(const Poco::JSON::Object::Ptr& body, Poco::Data::Session& s);
-    SignupResult insertSignup(Poco::Data::Session& s, Draft& draft, const Actor& actor,
+    Draft parseSignup(const Poco::JSON::Object::Ptr& body, Session& s);
+    SignupResult insertSignup(Session& s, Draft& draft, const Actor& actor,
                               const std::string& status);
     // pending → active or rejected, audited, the managers told.
     Association decideSignup(const Actor& actor, const std::string& associationId,
                              const std::string& newStatus, const std::optional<std::string>& reason,
                              const std::string& templateName, const std::map<std::string, std::string>& vars);
-    std::string issueVerification(Poco::Data::Session& s, const User& user);
+    std::string issueVerification(Session& s, const User& user);
     std::string nowText() const;
 
     Database& db_;

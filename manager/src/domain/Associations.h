@@ -2,7 +2,7 @@
 
 #include "domain/Access.h"
 
-#include <Poco/Data/Session.h>
+#include "chatiere/manager/Database.h"
 
 #include <optional>
 #include <string>
@@ -48,7 +48,7 @@ struct Membership {
 
 class AssociationRepository {
 public:
-    explicit AssociationRepository(Poco::Data::Session& session) : session_(session) {}
+    explicit AssociationRepository(Session& session) : session_(session) {}
 
     void insert(const Association& a);
     std::optional<Association> find(const std::string& id);
@@ -72,7 +72,7 @@ public:
     int countManagers(const std::string& associationId);
 
 private:
-    Poco::Data::Session& session_;
+    Session& session_;
 };
 
 }  // namespace chatiere::manager

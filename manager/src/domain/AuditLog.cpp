@@ -11,7 +11,7 @@ using namespace Poco::Data::Keywords;
 
 namespace chatiere::manager {
 
-void AuditLog::record(Poco::Data::Session& session, const Actor& actor, const std::string& at,
+void AuditLog::record(Session& session, const Actor& actor, const std::string& at,
                       const std::string& action, const std::string& targetType, const std::string& targetId,
                       const std::optional<std::string>& associationId, const Poco::JSON::Object& details) {
     std::ostringstream json;
@@ -23,7 +23,7 @@ void AuditLog::record(Poco::Data::Session& session, const Actor& actor, const st
         bind(targetType), bind(targetId), bind(nullable(associationId)), bind(json.str()), now;
 }
 
-std::vector<AuditEntry> AuditLog::list(Poco::Data::Session& session, const AuditFilter& filter) {
+std::vector<AuditEntry> AuditLog::list(Session& session, const AuditFilter& filter) {
     const std::string association = filter.associationId.value_or("");
     const std::string action = filter.action.value_or("");
     const std::string actor = filter.actorUserId.value_or("");

@@ -2,7 +2,7 @@
 
 #include "domain/Actor.h"
 
-#include <Poco/Data/Session.h>
+#include "chatiere/manager/Database.h"
 #include <Poco/JSON/Object.h>
 
 #include <cstdint>
@@ -39,12 +39,12 @@ struct AuditFilter {
 // Who did what, when, from where. Written in the same transaction as the change it records.
 class AuditLog {
 public:
-    static void record(Poco::Data::Session& session, const Actor& actor, const std::string& at,
+    static void record(Session& session, const Actor& actor, const std::string& at,
                        const std::string& action, const std::string& targetType, const std::string& targetId,
                        const std::optional<std::string>& associationId,
                        const Poco::JSON::Object& details = Poco::JSON::Object());
     // Newest first.
-    static std::vector<AuditEntry> list(Poco::Data::Session& session, const AuditFilter& filter);
+    static std::vector<AuditEntry> list(Session& session, const AuditFilter& filter);
 };
 
 }  // namespace chatiere::manager

@@ -27,7 +27,7 @@ std::string AuthService::nowText() const {
     return formatTime(clock_.now());
 }
 
-void AuthService::checkNotLocked(Poco::Data::Session& s, const std::string& key) {
+void AuthService::checkNotLocked(Session& s, const std::string& key) {
     std::vector<Poco::Nullable<std::string>> locked;
     s << "SELECT locked_until FROM login_throttle WHERE key = ?", bind(key), into(locked), now;
     if (locked.empty() || locked.front().isNull()) {
@@ -43,7 +43,7 @@ void AuthService::checkNotLocked(Poco::Data::Session& s, const std::string& key)
     }
 }
 
-void AuthService::recordFailure(Poco::Data::Session& s, const std::string& key) {
+void AuthService::recordFailure(Session& s, const std::string& key) {
     const std::string at = nowText();
     s << "INSERT INTO login_throttle (key, failures, last_failure_at) VALUES (?, 1, ?) "
          "ON CONFLICT (key) DO UPDATE SET failures = CASE WHEN locked_until IS NOT NULL AND locked_until <= "

@@ -47,8 +47,8 @@ public:
     int sessionTtlSeconds() const { return settings_.sessionTtlHours * 3600; }
 
 private:
-    void checkNotLocked(Poco::Data::Session& s, const std::string& key);
-    void recordFailure(Poco::Data::Session& s, const std::string& key);
+    void checkNotLocked(Session& s, const std::string& key);
+    void recordFailure(Session& s, const std::string& key);
     std::string nowText() const;
 
     Database& db_;

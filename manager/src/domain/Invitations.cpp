@@ -20,7 +20,7 @@ using namespace Poco::Data::Keywords;
 
 namespace {
 
-std::vector<Invitation> select(Poco::Data::Session& s, const std::string& where, const std::string& value,
+std::vector<Invitation> select(Session& s, const std::string& where, const std::string& value,
                                const std::string& at) {
     Poco::Data::Statement stmt(s);
     stmt << "SELECT i.id, i.association_id, a.name AS association_name, i.email, i.role, i.invited_by, "

@@ -1,6 +1,6 @@
 #pragma once
 
-#include <Poco/Data/Session.h>
+#include "chatiere/manager/Database.h"
 #include <Poco/JSON/Object.h>
 
 #include <cstdint>
@@ -58,7 +58,7 @@ const PlanPrice* findPrice(const Plan& plan, const std::string& interval, const 
 
 class PlanRepository {
 public:
-    explicit PlanRepository(Poco::Data::Session& session) : session_(session) {}
+    explicit PlanRepository(Session& session) : session_(session) {}
     // Throws Conflict when the slug exists.
     void create(Plan& plan, const std::string& at);
     // A new version; throws NotFound when there is no such plan.
@@ -70,7 +70,7 @@ public:
 
 private:
     std::vector<Plan> select(const std::optional<std::string>& slug);
-    Poco::Data::Session& session_;
+    Session& session_;
 };
 
 }  // namespace chatiere::manager

@@ -2,7 +2,7 @@
 
 #include "domain/Access.h"
 
-#include <Poco/Data/Session.h>
+#include "chatiere/manager/Database.h"
 
 #include <optional>
 #include <string>
@@ -26,7 +26,7 @@ struct User {
 // The users table. E-mail addresses are unique ignoring case (the `email_key` column).
 class UserRepository {
 public:
-    explicit UserRepository(Poco::Data::Session& session) : session_(session) {}
+    explicit UserRepository(Session& session) : session_(session) {}
     // Throws Error(Conflict, "email_taken") when the address is already used, in any case.
     void insert(const User& user);
     std::optional<User> findById(const std::string& id);
@@ -37,7 +37,7 @@ public:
 
 private:
     std::vector<User> select(const std::string& where, const std::string& value);
-    Poco::Data::Session& session_;
+    Session& session_;
 };
 
 }  // namespace chatiere::manager

@@ -1,6 +1,6 @@
 #pragma once
 
-#include <Poco/Data/Session.h>
+#include "chatiere/manager/Database.h"
 
 #include <cstdint>
 #include <optional>
@@ -28,7 +28,7 @@ struct Alert {
 
 class AlertBook {
 public:
-    explicit AlertBook(Poco::Data::Session& session) : session_(session) {}
+    explicit AlertBook(Session& session) : session_(session) {}
     // Opens the alert, or updates the message and severity of the open one; true when it is new.
     bool raise(const Alert& alert, const std::string& at);
     // Closes the open alert of that key; true when there was one.
@@ -38,7 +38,7 @@ public:
     int openCount();
 
 private:
-    Poco::Data::Session& session_;
+    Session& session_;
 };
 
 }  // namespace chatiere::manager

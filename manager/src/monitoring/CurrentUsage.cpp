@@ -10,7 +10,7 @@ namespace chatiere::manager {
 
 using namespace Poco::Data::Keywords;
 
-std::map<std::string, MetricUse> currentUsage(Poco::Data::Session& session,
+std::map<std::string, MetricUse> currentUsage(Session& session,
                                               const std::optional<std::string>& associationId) {
     Poco::Data::Statement stmt(session);
     std::string sql =
@@ -43,7 +43,7 @@ std::map<std::string, MetricUse> currentUsage(Poco::Data::Session& session,
     return out;
 }
 
-StoredFigures storedOver(Poco::Data::Session& session, const std::string& associationId,
+StoredFigures storedOver(Session& session, const std::string& associationId,
                          const std::string& fromDay, const std::string& toDay) {
     Poco::Nullable<Poco::Int64> peak;
     Poco::Nullable<double> average;

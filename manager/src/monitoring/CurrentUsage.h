@@ -1,6 +1,6 @@
 #pragma once
 
-#include <Poco/Data/Session.h>
+#include "chatiere/manager/Database.h"
 
 #include <cstdint>
 #include <map>
@@ -17,7 +17,7 @@ inline constexpr double kBytesPerGiB = 1024.0 * 1024.0 * 1024.0;
 using MetricUse = std::map<std::string, double>;
 
 // By association id; one query. `associationId` narrows it to one association.
-std::map<std::string, MetricUse> currentUsage(Poco::Data::Session& session,
+std::map<std::string, MetricUse> currentUsage(Session& session,
                                               const std::optional<std::string>& associationId = std::nullopt);
 
 // An association's stored data over the local days [fromDay, toDay), from the daily figures:
@@ -27,7 +27,7 @@ struct StoredFigures {
     std::optional<double> averageGib;
     int64_t samples = 0;
 };
-StoredFigures storedOver(Poco::Data::Session& session, const std::string& associationId,
+StoredFigures storedOver(Session& session, const std::string& associationId,
                          const std::string& fromDay, const std::string& toDay);
 
 }  // namespace chatiere::manager

@@ -77,7 +77,7 @@ std::string escapeLabel(const std::string& value) {
     return out;
 }
 
-std::string renderMetrics(Poco::Data::Session& s, const MetricsInputs& inputs) {
+std::string renderMetrics(Session& s, const MetricsInputs& inputs) {
     Writer w;
 
     // Services by state (as the API shows it) and health.

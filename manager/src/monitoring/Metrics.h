@@ -3,7 +3,7 @@
 #include "monitoring/HealthMonitor.h"
 #include "monitoring/UsageCollector.h"
 
-#include <Poco/Data/Session.h>
+#include "chatiere/manager/Database.h"
 
 #include <optional>
 #include <string>
@@ -22,7 +22,7 @@ struct MetricsInputs {
 // service's and association's usage, quota ratios (now, and stored data averaged over the usage
 // period), the job queue, the mail outbox, open alerts,
 // the collector's last cycle and the host. Every family has HELP and TYPE, in base units.
-std::string renderMetrics(Poco::Data::Session& session, const MetricsInputs& inputs);
+std::string renderMetrics(Session& session, const MetricsInputs& inputs);
 
 // A label value escaped as the format asks (backslash, double quote, line feed).
 std::string escapeLabel(const std::string& value);

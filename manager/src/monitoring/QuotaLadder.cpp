@@ -57,7 +57,7 @@ struct LevelRow {
     std::optional<std::string> periodStart;  // the usage period `level` was reached in
 };
 
-LevelRow loadLevel(Poco::Data::Session& s, const std::string& associationId, const std::string& metric) {
+LevelRow loadLevel(Session& s, const std::string& associationId, const std::string& metric) {
     Poco::Data::Statement stmt(s);
     std::string a = associationId;
     std::string m = metric;
@@ -76,7 +76,7 @@ LevelRow loadLevel(Poco::Data::Session& s, const std::string& associationId, con
     return row;
 }
 
-void storeLevel(Poco::Data::Session& s, const std::string& associationId, const std::string& metric,
+void storeLevel(Session& s, const std::string& associationId, const std::string& metric,
                 const LevelRow& row, const std::string& at) {
     const auto since = nullable(row.atLimitSince);
     const int enforced = row.enforced ? 1 : 0;

@@ -18,7 +18,7 @@ namespace {
 constexpr double kGib = 1024.0 * 1024.0 * 1024.0;
 
 // "name count" rows of `sql` into {name: count}, with every name of `names` present (0 when absent).
-Poco::JSON::Object counts(Poco::Data::Session& s, const std::string& sql,
+Poco::JSON::Object counts(Session& s, const std::string& sql,
                           const std::vector<std::string>& names) {
     Poco::JSON::Object out(Poco::JSON_PRESERVE_KEY_ORDER);
     for (const auto& name : names) {
@@ -34,7 +34,7 @@ Poco::JSON::Object counts(Poco::Data::Session& s, const std::string& sql,
     return out;
 }
 
-int64_t single(Poco::Data::Session& s, const std::string& sql, const std::string& value = "") {
+int64_t single(Session& s, const std::string& sql, const std::string& value = "") {
     Poco::Int64 n = 0;
     if (value.empty()) {
         s << sql, into(n), now;

@@ -145,7 +145,7 @@ CollectionReport UsageCollector::collectOnce() {
     {
         // The hot path of a cycle (a row per service): one statement prepared once on the
         // session's own SQLite handle, in the session's transaction.
-        sqlite3* handle = Poco::Data::SQLite::Utility::dbHandle(s);
+        sqlite3* handle = s.handle();
         sqlite3_stmt* raw = nullptr;
         if (sqlite3_prepare_v2(
                 handle,

@@ -17,7 +17,7 @@ TimePoint floorHour(TimePoint t) {
     return std::chrono::floor<std::chrono::hours>(t);
 }
 
-void rollUpHour(Poco::Data::Session& s, const std::string& hour, const std::string& end) {
+void rollUpHour(Session& s, const std::string& hour, const std::string& end) {
     s << "DELETE FROM usage_hourly WHERE hour = ?", useRef(hour), now;
     s << "INSERT INTO usage_hourly (service_id, association_id, hour, samples, cpu_ns, measured_seconds, "
          "memory_kib_avg, memory_kib_max, stored_bytes_avg, stored_bytes_max) "
@@ -40,7 +40,7 @@ void rollUpHour(Poco::Data::Session& s, const std::string& hour, const std::stri
 }
 
 // A day from its hours; averages weighted by the samples behind each hour.
-void rollUpDay(Poco::Data::Session& s, const std::string& day, const std::string& start,
+void rollUpDay(Session& s, const std::string& day, const std::string& start,
                const std::string& end) {
     s << "DELETE FROM usage_daily WHERE day = ?", useRef(day), now;
     s << "INSERT INTO usage_daily (service_id, association_id, day, samples, cpu_ns, measured_seconds, "

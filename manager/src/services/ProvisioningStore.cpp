@@ -84,7 +84,7 @@ void ProvisioningStore::finish(int64_t id, const std::string& outcome, const std
         bind(id), now;
 }
 
-provisioning::ServiceSpec ProvisioningStore::specOf(Poco::Data::Session& s, const Service& service) {
+provisioning::ServiceSpec ProvisioningStore::specOf(Session& s, const Service& service) {
     std::string associationName;
     s << "SELECT name FROM associations WHERE id = ?", bind(service.associationId), into(associationName),
         now;

@@ -49,7 +49,7 @@ public:
 
 private:
     std::string nowText() const;
-    provisioning::ServiceSpec specOf(Poco::Data::Session& s, const Service& service);
+    provisioning::ServiceSpec specOf(Session& s, const Service& service);
     Database& db_;
     provisioning::Clock& clock_;
 };

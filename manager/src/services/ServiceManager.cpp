@@ -84,7 +84,7 @@ std::string ServiceManager::nowText() const {
     return formatTime(clock_.now());
 }
 
-int ServiceManager::allocatePort(Poco::Data::Session& s) {
+int ServiceManager::allocatePort(Session& s) {
     const std::set<int> used = ServiceRepository(s).portsInUse();
     for (int port = settings_.portsFirst; port <= settings_.portsLast; ++port) {
         if (!used.count(port) && portIsFree(port)) {
@@ -219,7 +219,7 @@ Service ServiceManager::changeReasons(const Actor& actor, const std::string& ser
     return *current;
 }
 
-bool ServiceManager::changeReason(Poco::Data::Session& s, const Actor& actor, Service& service,
+bool ServiceManager::changeReason(Session& s, const Actor& actor, Service& service,
                                   const std::string& reason, bool add, const std::string& at) {
     std::set<std::string> reasons = service.suspendedFor;
     const bool changed = add ? reasons.insert(reason).second : reasons.erase(reason) > 0;

@@ -41,14 +41,14 @@ public:
     // Adds or removes one suspension reason, in the caller's transaction: the reasons stored, an
     // `apply` job queued, the audit entry written. False when nothing changed. The caller wakes
     // the provisioner (jobQueued) once the transaction commits.
-    static bool changeReason(Poco::Data::Session& s, const Actor& actor, Service& service,
+    static bool changeReason(Session& s, const Actor& actor, Service& service,
                              const std::string& reason, bool add, const std::string& at);
     void jobQueued() { jobQueued_(); }
 
 private:
     Service authorized(const Actor& actor, const std::string& serviceId, Permission permission);
     Service changeReasons(const Actor& actor, const std::string& serviceId, bool add);
-    int allocatePort(Poco::Data::Session& s);
+    int allocatePort(Session& s);
     std::string nowText() const;
 
     Database& db_;

@@ -1,6 +1,6 @@
 #pragma once
 
-#include <Poco/Data/Session.h>
+#include "chatiere/manager/Database.h"
 
 #include <optional>
 #include <set>
@@ -47,7 +47,7 @@ std::set<std::string> splitReasons(const std::string& text);
 
 class ServiceRepository {
 public:
-    explicit ServiceRepository(Poco::Data::Session& session) : session_(session) {}
+    explicit ServiceRepository(Session& session) : session_(session) {}
     void insert(const Service& s);
     std::optional<Service> find(const std::string& id);
     // Not deleted, of one association, by name.
@@ -66,7 +66,7 @@ public:
 
 private:
     std::vector<Service> select(const std::string& where, const std::string& a, const std::string& b);
-    Poco::Data::Session& session_;
+    Session& session_;
 };
 
 }  // namespace chatiere::manager

@@ -31,7 +31,7 @@ class Outbox {
 public:
     Outbox(const MailTemplates& templates, provisioning::Clock& clock, std::string hostName);
     // Renders and inserts; returns the outbox row id.
-    int64_t enqueue(Poco::Data::Session& session, const OutgoingMail& mail);
+    int64_t enqueue(Session& session, const OutgoingMail& mail);
 
 private:
     const MailTemplates& templates_;
