@@ -381,6 +381,7 @@ void prepare(const std::string& path, int count, provisioning::Clock& clock, con
 }  // namespace
 
 int main(int argc, char** argv) {
+    std::setvbuf(stdout, nullptr, _IOLBF, 0);  // in order with stderr when both go to one file
     const int count = argc > 1 ? std::stoi(argv[1]) : 10000;
     const int runs = argc > 2 ? std::stoi(argv[2]) : 3;
     char tmpl[] = "/tmp/chatiere-bench-billing-XXXXXX";
