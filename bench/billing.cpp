@@ -205,8 +205,8 @@ struct Commit {
 };
 
 // What a run wrote, read from its database after it, grouped into the run's transactions: one per
-// subscription (in the run's order, by subscription id), then the run's end (rows of no
-// association: the billing.run audit entry).
+// subscription (in the run's order, by subscription id; prepare() gives each association one),
+// then the run's end (rows of no association: the billing.run audit entry).
 struct Written {
     std::vector<std::unique_ptr<Rows>> tables;
     std::vector<Commit> commits;
