@@ -17,7 +17,7 @@
 #include "chatiere/manager/PasswordHasher.h"
 #include "chatiere/manager/Settings.h"
 #include "chatiere/manager/Time.h"
-#include "chatiere/provisioning/Clock.h"
+#include "chatiere/base/Clock.h"
 #include "domain/AssociationService.h"
 #include "domain/PlanService.h"
 
@@ -338,7 +338,7 @@ double referenceInsert(const std::string& path, const Written& w) {
 
 // A database with a plan and `count` active associations, each with a manager and a monthly
 // subscription starting on 10 January 2027 whose first period is not billed yet.
-void prepare(const std::string& path, int count, provisioning::Clock& clock, const Actor& admin) {
+void prepare(const std::string& path, int count, base::Clock& clock, const Actor& admin) {
     Database db(path, 2);
     db.migrate();
     PlanService plans(db, clock);
@@ -389,7 +389,7 @@ int main(int argc, char** argv) {
     Poco::Logger::root().setLevel("error");
 
     const TimePoint day = parseTime("2027-01-10T09:00:00Z").value();
-    provisioning::ManualClock clock(day);
+    base::ManualClock clock(day);
     const Actor admin{std::string("usr_bench_admin"), "bench@chatons.test", StaffRole::Admin, ""};
     const auto base = dir / "base.db";
     const double setup = millis([&] { prepare(base.string(), count, clock, admin); });

@@ -11,12 +11,12 @@
 #include "chatiere/manager/Daemon.h"
 #include "chatiere/manager/Database.h"
 #include "chatiere/manager/SmtpMailer.h"
-#include "chatiere/provisioning/Clock.h"
+#include "chatiere/base/Clock.h"
 #include "chatiere/provisioning/GuestBuilder.h"
 #include "chatiere/provisioning/HealthProbe.h"
 #include "chatiere/provisioning/LibvirtHypervisor.h"
 #include "monitoring/UsageCollector.h"
-#include "services/Services.h"
+#include "hosting/Services.h"
 
 #include <Poco/Data/Statement.h>
 #include <Poco/Logger.h>
@@ -121,7 +121,7 @@ int main(int argc, char** argv) {
     const auto catalogue =
         templates::Catalogue::load(std::filesystem::path(CHATIERE_SOURCE_DIR) / "templates");
     templates::ImageCache images(dir / "images");
-    provisioning::SystemClock clock;
+    base::SystemClock clock;
     std::vector<double> ours;
     std::vector<double> bulk;
     std::vector<double> inserts;

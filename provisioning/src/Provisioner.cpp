@@ -97,7 +97,7 @@ std::optional<JobKind> jobKindFrom(const std::string& text) {
 }
 
 Provisioner::Provisioner(GuestBuilder& builder, HealthProbe& probe, JobStore& jobs, ServiceRegistry& services,
-                         Clock& clock, Poco::Logger& logger, ProvisionerSettings settings)
+                         base::Clock& clock, Poco::Logger& logger, ProvisionerSettings settings)
     : builder_(builder),
       probe_(probe),
       jobs_(jobs),

@@ -9,6 +9,7 @@
 #include <map>
 
 using namespace chatiere::provisioning;
+using namespace chatiere::base;
 using namespace std::chrono_literals;
 
 namespace {

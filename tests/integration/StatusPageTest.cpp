@@ -6,7 +6,6 @@
 #include "Browser.h"
 #include "TestDaemon.h"
 #include "chatiere/manager/Time.h"
-#include "domain/Rows.h"
 
 #include <Poco/Data/Statement.h>
 #include <Poco/JSON/Array.h>

@@ -3,7 +3,7 @@
 #include "billing/BillingService.h"
 #include "chatiere/manager/Database.h"
 #include "chatiere/manager/Settings.h"
-#include "chatiere/provisioning/Clock.h"
+#include "chatiere/base/Clock.h"
 #include "chatiere/templates/Catalogue.h"
 #include "domain/Actor.h"
 #include "domain/AssociationService.h"
@@ -15,7 +15,7 @@
 #include "monitoring/ServerOverview.h"
 #include "monitoring/StatusReport.h"
 #include "monitoring/UsageService.h"
-#include "services/ServiceManager.h"
+#include "hosting/ServiceManager.h"
 
 #include <functional>
 #include <optional>
@@ -40,7 +40,7 @@ struct ApiContext {
     std::function<std::string()> metrics;  // the Prometheus text
     // A website service's content as a tar (read from its data volume); empty when it has none.
     std::function<std::string(const Service&)> siteArchive;
-    provisioning::Clock& clock;
+    base::Clock& clock;
     const Calendar& calendar;  // the installation's days (billing periods, usage days)
     PasswordResets& passwordResets;
     Invitations& invitations;

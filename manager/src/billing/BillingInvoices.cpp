@@ -1,4 +1,4 @@
-#include "Csv.h"
+#include "core/Csv.h"
 #include "billing/BillingErrors.h"
 #include "billing/BillingService.h"
 #include "billing/Money.h"

@@ -5,7 +5,7 @@
 #include "chatiere/manager/Error.h"
 #include "domain/AuditLog.h"
 #include "monitoring/CurrentUsage.h"
-#include "services/ServiceManager.h"
+#include "hosting/ServiceManager.h"
 
 #include <Poco/Data/Statement.h>
 

@@ -117,7 +117,7 @@ std::optional<int64_t> optionalPrice(JsonFields& fields) {
 
 }  // namespace
 
-BillingService::BillingService(Database& db, provisioning::Clock& clock, const Calendar& calendar,
+BillingService::BillingService(Database& db, base::Clock& clock, const Calendar& calendar,
                                const Settings& settings, AssociationService& associations,
                                std::function<void()> jobQueued)
     : db_(db),

@@ -7,7 +7,7 @@
 #include "chatiere/manager/Calendar.h"
 #include "chatiere/manager/Database.h"
 #include "chatiere/manager/Settings.h"
-#include "chatiere/provisioning/Clock.h"
+#include "chatiere/base/Clock.h"
 #include "domain/Actor.h"
 #include "domain/AssociationService.h"
 
@@ -25,7 +25,7 @@ namespace chatiere::manager {
 // Every change is one transaction with its audit entry; mails go through the outbox.
 class BillingService {
 public:
-    BillingService(Database& db, provisioning::Clock& clock, const Calendar& calendar,
+    BillingService(Database& db, base::Clock& clock, const Calendar& calendar,
                    const Settings& settings, AssociationService& associations,
                    std::function<void()> jobQueued);
 
@@ -93,7 +93,7 @@ private:
     InvoiceDocument documentOf(const Invoice& invoice, const std::string& language);
 
     Database& db_;
-    provisioning::Clock& clock_;
+    base::Clock& clock_;
     const Calendar& calendar_;
     const Settings& settings_;
     AssociationService& associations_;

@@ -114,7 +114,7 @@ struct AssociationService::Draft {
     std::string password;
 };
 
-AssociationService::AssociationService(Database& db, provisioning::Clock& clock, const Settings& settings,
+AssociationService::AssociationService(Database& db, base::Clock& clock, const Settings& settings,
                                        const PasswordHasher& hasher, Outbox& outbox,
                                        std::function<void()> mailQueued)
     : db_(db),

@@ -4,7 +4,7 @@
 #include "chatiere/manager/Outbox.h"
 #include "chatiere/manager/PasswordHasher.h"
 #include "chatiere/manager/Settings.h"
-#include "chatiere/provisioning/Clock.h"
+#include "chatiere/base/Clock.h"
 #include "domain/Actor.h"
 #include "domain/Associations.h"
 #include "domain/Users.h"
@@ -27,7 +27,7 @@ struct SignupResult {
 // one transaction with its audit entry and the mails it causes (through the outbox).
 class AssociationService {
 public:
-    AssociationService(Database& db, provisioning::Clock& clock, const Settings& settings,
+    AssociationService(Database& db, base::Clock& clock, const Settings& settings,
                        const PasswordHasher& hasher, Outbox& outbox, std::function<void()> mailQueued);
 
     // The body of POST /api/v1/signup; `language` is the manager's ("fr" or "en").
@@ -80,7 +80,7 @@ private:
     std::string nowText() const;
 
     Database& db_;
-    provisioning::Clock& clock_;
+    base::Clock& clock_;
     const Settings& settings_;
     const PasswordHasher& hasher_;
     Outbox& outbox_;

@@ -15,7 +15,7 @@ using namespace Poco::Data::Keywords;
 
 namespace chatiere::manager {
 
-AuthService::AuthService(Database& db, provisioning::Clock& clock, const Settings& settings,
+AuthService::AuthService(Database& db, base::Clock& clock, const Settings& settings,
                          const PasswordHasher& hasher)
     : db_(db),
       clock_(clock),

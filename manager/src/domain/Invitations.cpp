@@ -67,7 +67,7 @@ Poco::JSON::Object invitationToJson(const Invitation& i) {
     return o;
 }
 
-Invitations::Invitations(Database& db, provisioning::Clock& clock, const Settings& settings,
+Invitations::Invitations(Database& db, base::Clock& clock, const Settings& settings,
                          const PasswordHasher& hasher, Outbox& outbox, AssociationService& associations,
                          std::function<void()> mailQueued)
     : db_(db),

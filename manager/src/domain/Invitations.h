@@ -4,7 +4,7 @@
 #include "chatiere/manager/Outbox.h"
 #include "chatiere/manager/PasswordHasher.h"
 #include "chatiere/manager/Settings.h"
-#include "chatiere/provisioning/Clock.h"
+#include "chatiere/base/Clock.h"
 #include "domain/Access.h"
 #include "domain/Actor.h"
 #include "domain/AssociationService.h"
@@ -40,7 +40,7 @@ class Invitations {
 public:
     static constexpr std::chrono::hours kValidity{24 * 7};
 
-    Invitations(Database& db, provisioning::Clock& clock, const Settings& settings,
+    Invitations(Database& db, base::Clock& clock, const Settings& settings,
                 const PasswordHasher& hasher, Outbox& outbox, AssociationService& associations,
                 std::function<void()> mailQueued);
 
@@ -65,7 +65,7 @@ private:
     std::string nowText() const;
 
     Database& db_;
-    provisioning::Clock& clock_;
+    base::Clock& clock_;
     const Settings& settings_;
     const PasswordHasher& hasher_;
     Outbox& outbox_;

@@ -6,8 +6,8 @@
 #include "domain/Rows.h"
 #include "monitoring/Alerts.h"
 #include "monitoring/CurrentUsage.h"
-#include "services/ServiceManager.h"
-#include "services/Services.h"
+#include "hosting/ServiceManager.h"
+#include "hosting/Services.h"
 
 #include <Poco/Data/RecordSet.h>
 #include <Poco/Data/Statement.h>
@@ -143,7 +143,7 @@ std::vector<QuotaStep> ladderSteps(const QuotaLimit& quota, const std::vector<in
     return steps;
 }
 
-QuotaLadder::QuotaLadder(Database& db, provisioning::Clock& clock, const templates::Catalogue& catalogue,
+QuotaLadder::QuotaLadder(Database& db, base::Clock& clock, const templates::Catalogue& catalogue,
                          AssociationService& associations, LadderSettings settings,
                          std::function<void()> jobQueued)
     : db_(db),

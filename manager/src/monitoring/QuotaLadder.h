@@ -2,7 +2,7 @@
 
 #include "chatiere/manager/Calendar.h"
 #include "chatiere/manager/Database.h"
-#include "chatiere/provisioning/Clock.h"
+#include "chatiere/base/Clock.h"
 #include "chatiere/templates/Catalogue.h"
 #include "domain/AssociationService.h"
 #include "domain/Plans.h"
@@ -53,14 +53,14 @@ struct LadderReport {
 // step is audited, mailed through the outbox and, at the limit, an alert for the admin.
 class QuotaLadder {
 public:
-    QuotaLadder(Database& db, provisioning::Clock& clock, const templates::Catalogue& catalogue,
+    QuotaLadder(Database& db, base::Clock& clock, const templates::Catalogue& catalogue,
                 AssociationService& associations, LadderSettings settings, std::function<void()> jobQueued);
 
     LadderReport evaluate();
 
 private:
     Database& db_;
-    provisioning::Clock& clock_;
+    base::Clock& clock_;
     const templates::Catalogue& catalogue_;
     AssociationService& associations_;
     LadderSettings settings_;

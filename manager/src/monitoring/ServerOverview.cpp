@@ -50,7 +50,7 @@ double gib(uint64_t bytes) {
 
 }  // namespace
 
-ServerOverview::ServerOverview(Database& db, provisioning::Clock& clock, const Calendar& calendar,
+ServerOverview::ServerOverview(Database& db, base::Clock& clock, const Calendar& calendar,
                                std::function<HostHealth()> host, std::string loadavgPath)
     : db_(db),
       clock_(clock),

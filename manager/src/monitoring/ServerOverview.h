@@ -2,7 +2,7 @@
 
 #include "chatiere/manager/Calendar.h"
 #include "chatiere/manager/Database.h"
-#include "chatiere/provisioning/Clock.h"
+#include "chatiere/base/Clock.h"
 #include "monitoring/HealthMonitor.h"
 
 #include <Poco/JSON/Object.h>
@@ -17,7 +17,7 @@ namespace chatiere::manager {
 // mail outbox, the sign-ups waiting, the overdue invoices and the open alerts.
 class ServerOverview {
 public:
-    ServerOverview(Database& db, provisioning::Clock& clock, const Calendar& calendar,
+    ServerOverview(Database& db, base::Clock& clock, const Calendar& calendar,
                    std::function<HostHealth()> host, std::string loadavgPath = "/proc/loadavg");
 
     // {"at", "host": {…}, "allocated": {…}, "services": {…}, "jobs": {…}, "outbox": {…},
@@ -26,7 +26,7 @@ public:
 
 private:
     Database& db_;
-    provisioning::Clock& clock_;
+    base::Clock& clock_;
     const Calendar& calendar_;
     std::function<HostHealth()> host_;
     std::string loadavgPath_;

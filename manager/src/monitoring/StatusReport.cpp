@@ -14,7 +14,7 @@ namespace chatiere::manager {
 
 using namespace Poco::Data::Keywords;
 
-StatusReport::StatusReport(Database& db, provisioning::Clock& clock, const Calendar& calendar,
+StatusReport::StatusReport(Database& db, base::Clock& clock, const Calendar& calendar,
                            const templates::Catalogue& catalogue)
     : db_(db), clock_(clock), calendar_(calendar), catalogue_(catalogue) {}
 

@@ -2,7 +2,7 @@
 
 #include "chatiere/manager/Calendar.h"
 #include "chatiere/manager/Database.h"
-#include "chatiere/provisioning/Clock.h"
+#include "chatiere/base/Clock.h"
 #include "chatiere/templates/Catalogue.h"
 
 #include <Poco/JSON/Object.h>
@@ -52,7 +52,7 @@ struct Status {
 // (and any still ongoing). Quota alerts are an association's business, never shown.
 class StatusReport {
 public:
-    StatusReport(Database& db, provisioning::Clock& clock, const Calendar& calendar,
+    StatusReport(Database& db, base::Clock& clock, const Calendar& calendar,
                  const templates::Catalogue& catalogue);
 
     Status build() const;
@@ -65,7 +65,7 @@ public:
 
 private:
     Database& db_;
-    provisioning::Clock& clock_;
+    base::Clock& clock_;
     const Calendar& calendar_;
     const templates::Catalogue& catalogue_;
 };

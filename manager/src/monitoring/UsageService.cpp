@@ -40,7 +40,7 @@ Error badQuery(const std::string& code, const std::string& field, const std::str
 
 }  // namespace
 
-UsageService::UsageService(Database& db, provisioning::Clock& clock, const Calendar& calendar,
+UsageService::UsageService(Database& db, base::Clock& clock, const Calendar& calendar,
                            const Settings& settings, ServiceManager& services,
                            AssociationService& associations, std::function<void()> quotasChanged)
     : db_(db),

@@ -3,10 +3,10 @@
 #include "chatiere/manager/Calendar.h"
 #include "chatiere/manager/Database.h"
 #include "chatiere/manager/Settings.h"
-#include "chatiere/provisioning/Clock.h"
+#include "chatiere/base/Clock.h"
 #include "domain/Actor.h"
 #include "domain/AssociationService.h"
-#include "services/ServiceManager.h"
+#include "hosting/ServiceManager.h"
 
 #include <Poco/JSON/Object.h>
 
@@ -35,7 +35,7 @@ struct DiskDay {
 // period against its plan, the admin's alerts and quota exceptions.
 class UsageService {
 public:
-    UsageService(Database& db, provisioning::Clock& clock, const Calendar& calendar, const Settings& settings,
+    UsageService(Database& db, base::Clock& clock, const Calendar& calendar, const Settings& settings,
                  ServiceManager& services, AssociationService& associations,
                  std::function<void()> quotasChanged);
 
@@ -65,7 +65,7 @@ public:
 
 private:
     Database& db_;
-    provisioning::Clock& clock_;
+    base::Clock& clock_;
     const Calendar& calendar_;
     const Settings& settings_;
     ServiceManager& services_;

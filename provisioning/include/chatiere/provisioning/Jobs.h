@@ -1,6 +1,6 @@
 #pragma once
 
-#include "chatiere/provisioning/Clock.h"
+#include "chatiere/base/Clock.h"
 #include "chatiere/provisioning/ServiceSpec.h"
 
 #include <cstdint>
@@ -20,7 +20,7 @@ struct Job {
     JobKind kind = JobKind::Create;
     int step = 0;
     int attempts = 0;  // failed attempts of the current step
-    Clock::TimePoint stepStartedAt;
+    base::Clock::TimePoint stepStartedAt;
     // ReplaceContent: the file holding the new archive. Resize: the resources before it
     // (formatResources), kept until the job ends so that a failure can restore them.
     std::string payload;
@@ -42,12 +42,12 @@ class JobStore {
 public:
     virtual ~JobStore() = default;
     // The next due job, leased until `leaseUntil` so that no other runner takes it meanwhile.
-    virtual std::optional<Job> claim(Clock::TimePoint now, Clock::TimePoint leaseUntil) = 0;
-    virtual void stepDone(int64_t id, int nextStep, Clock::TimePoint now) = 0;
-    virtual void retryAt(int64_t id, int attempts, Clock::TimePoint at, const std::string& error) = 0;
+    virtual std::optional<Job> claim(base::Clock::TimePoint now, base::Clock::TimePoint leaseUntil) = 0;
+    virtual void stepDone(int64_t id, int nextStep, base::Clock::TimePoint now) = 0;
+    virtual void retryAt(int64_t id, int attempts, base::Clock::TimePoint at, const std::string& error) = 0;
     // The job cannot go forward: from now on it runs `step`, which undoes it, at once; `reason` is
     // kept with the job until it ends.
-    virtual void rollBack(int64_t id, int step, const std::string& reason, Clock::TimePoint now) = 0;
+    virtual void rollBack(int64_t id, int step, const std::string& reason, base::Clock::TimePoint now) = 0;
     // outcome: "done", "failed" (could not be done, rolled back where it applies).
     virtual void finish(int64_t id, const std::string& outcome, const std::string& error) = 0;
 };

@@ -1,4 +1,4 @@
-#include "Csv.h"
+#include "core/Csv.h"
 
 #include <cstdio>
 

@@ -3,7 +3,7 @@
 #include "chatiere/manager/Database.h"
 #include "chatiere/provisioning/Jobs.h"
 #include "chatiere/provisioning/Reconciler.h"
-#include "services/Services.h"
+#include "hosting/Services.h"
 
 namespace chatiere::manager {
 
@@ -13,15 +13,15 @@ class ProvisioningStore final : public provisioning::JobStore,
                                 public provisioning::ServiceRegistry,
                                 public provisioning::ReconcileSource {
 public:
-    explicit ProvisioningStore(Database& db, provisioning::Clock& clock) : db_(db), clock_(clock) {}
+    explicit ProvisioningStore(Database& db, base::Clock& clock) : db_(db), clock_(clock) {}
 
-    std::optional<provisioning::Job> claim(provisioning::Clock::TimePoint now,
-                                           provisioning::Clock::TimePoint leaseUntil) override;
-    void stepDone(int64_t id, int nextStep, provisioning::Clock::TimePoint now) override;
-    void retryAt(int64_t id, int attempts, provisioning::Clock::TimePoint at,
+    std::optional<provisioning::Job> claim(base::Clock::TimePoint now,
+                                           base::Clock::TimePoint leaseUntil) override;
+    void stepDone(int64_t id, int nextStep, base::Clock::TimePoint now) override;
+    void retryAt(int64_t id, int attempts, base::Clock::TimePoint at,
                  const std::string& error) override;
     void rollBack(int64_t id, int step, const std::string& reason,
-                  provisioning::Clock::TimePoint now) override;
+                  base::Clock::TimePoint now) override;
     void finish(int64_t id, const std::string& outcome, const std::string& error) override;
 
     std::optional<provisioning::ServiceSpec> spec(const std::string& serviceId) override;
@@ -51,7 +51,7 @@ private:
     std::string nowText() const;
     provisioning::ServiceSpec specOf(Session& s, const Service& service);
     Database& db_;
-    provisioning::Clock& clock_;
+    base::Clock& clock_;
 };
 
 }  // namespace chatiere::manager

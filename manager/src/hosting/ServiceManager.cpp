@@ -1,4 +1,4 @@
-#include "services/ServiceManager.h"
+#include "hosting/ServiceManager.h"
 
 #include "billing/Subscriptions.h"
 #include "chatiere/manager/Error.h"
@@ -70,7 +70,7 @@ void checkPlanLimits(const Plan& plan, const std::vector<Service>& existing, con
 
 }  // namespace
 
-ServiceManager::ServiceManager(Database& db, provisioning::Clock& clock, const Settings& settings,
+ServiceManager::ServiceManager(Database& db, base::Clock& clock, const Settings& settings,
                                const templates::Catalogue& catalogue, AssociationService& associations,
                                std::function<void()> jobQueued)
     : db_(db),

@@ -1,5 +1,5 @@
-#include "ApiClient.h"
-#include "ApiCommands.h"
+#include "cli/ApiClient.h"
+#include "cli/ApiCommands.h"
 #include "billing/Money.h"
 
 #include "chatiere/manager/Error.h"

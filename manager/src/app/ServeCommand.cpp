@@ -1,4 +1,4 @@
-#include "ServeCommand.h"
+#include "app/ServeCommand.h"
 
 #include "chatiere/manager/Daemon.h"
 #include "chatiere/manager/Error.h"
@@ -53,7 +53,7 @@ protected:
         // Here, not before: constructing the Application resets the root logger's channel.
         configureLogging(configPath_);
         Poco::Logger& logger = Poco::Logger::get("chatiere");
-        provisioning::SystemClock clock;
+        base::SystemClock clock;
         SmtpMailer mailer(settings_.smtp);
         provisioning::LibvirtHypervisor hypervisor(settings_.libvirtUri);
         provisioning::NetworkHealthProbe probe(settings_.healthTimeoutSeconds);

@@ -6,7 +6,7 @@
 #include <mutex>
 #include <thread>
 
-namespace chatiere::provisioning {
+namespace chatiere::base {
 
 // A background thread that runs `work` every `interval`, at once when woken, and stops promptly.
 // `work` returns true when it did something and should run again at once. Its exceptions are
@@ -36,4 +36,4 @@ private:
     std::thread thread_;
 };
 
-}  // namespace chatiere::provisioning
+}  // namespace chatiere::base

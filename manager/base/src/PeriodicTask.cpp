@@ -1,6 +1,6 @@
-#include "chatiere/provisioning/PeriodicTask.h"
+#include "chatiere/base/PeriodicTask.h"
 
-namespace chatiere::provisioning {
+namespace chatiere::base {
 
 PeriodicTask::PeriodicTask(std::chrono::milliseconds interval, std::function<bool()> work,
                            std::function<void(const std::exception&)> onError)
@@ -61,4 +61,4 @@ void PeriodicTask::run() {
     }
 }
 
-}  // namespace chatiere::provisioning
+}  // namespace chatiere::base

@@ -1,6 +1,6 @@
-#include "chatiere/provisioning/Clock.h"
+#include "chatiere/base/Clock.h"
 
-namespace chatiere::provisioning {
+namespace chatiere::base {
 
 Clock::TimePoint SystemClock::now() const {
     return std::chrono::system_clock::now();
@@ -23,4 +23,4 @@ void ManualClock::advance(std::chrono::system_clock::duration d) {
     now_ += d;
 }
 
-}  // namespace chatiere::provisioning
+}  // namespace chatiere::base

@@ -3,7 +3,7 @@
 #include <chrono>
 #include <mutex>
 
-namespace chatiere::provisioning {
+namespace chatiere::base {
 
 // The only way domain code learns the time. Injected, so that tests can move it by hand.
 class Clock {
@@ -31,4 +31,4 @@ private:
     TimePoint now_;
 };
 
-}  // namespace chatiere::provisioning
+}  // namespace chatiere::base

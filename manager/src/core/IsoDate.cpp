@@ -1,4 +1,4 @@
-#include "IsoDate.h"
+#include "core/IsoDate.h"
 
 #include <stdexcept>
 

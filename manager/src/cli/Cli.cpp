@@ -1,7 +1,7 @@
 #include "chatiere/manager/Cli.h"
 
-#include "ApiCommands.h"
-#include "ServeCommand.h"
+#include "cli/ApiCommands.h"
+#include "app/ServeCommand.h"
 #include "chatiere/manager/Database.h"
 #include "chatiere/manager/Error.h"
 #include "chatiere/manager/PasswordHasher.h"
@@ -173,7 +173,7 @@ int adminCommand(int argc, char** argv) {
         const std::string password = readPassword();
         Database db(settings.dbPath, 2);
         db.migrate();
-        provisioning::SystemClock clock;
+        base::SystemClock clock;
         PasswordHasher hasher;
         const std::string name = args.option("name", email.substr(0, email.find('@')));
         const User user = createStaffUser(db, clock, hasher, email, name, password, *role);

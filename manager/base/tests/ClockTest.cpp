@@ -1,8 +1,8 @@
-#include "chatiere/provisioning/Clock.h"
+#include "chatiere/base/Clock.h"
 
 #include <gtest/gtest.h>
 
-using namespace chatiere::provisioning;
+using namespace chatiere::base;
 using namespace std::chrono_literals;
 
 TEST(ManualClock, MovesOnlyWhenTold) {

@@ -25,7 +25,7 @@ std::chrono::seconds backoff(int attempts) {
 }
 }  // namespace
 
-Outbox::Outbox(const MailTemplates& templates, provisioning::Clock& clock, std::string hostName)
+Outbox::Outbox(const MailTemplates& templates, base::Clock& clock, std::string hostName)
     : templates_(templates), clock_(clock), hostName_(std::move(hostName)) {}
 
 int64_t Outbox::enqueue(Session& session, const OutgoingMail& mail) {
@@ -43,7 +43,7 @@ int64_t Outbox::enqueue(Session& session, const OutgoingMail& mail) {
     return id;
 }
 
-OutboxWorker::OutboxWorker(Database& db, Mailer& mailer, std::string from, provisioning::Clock& clock,
+OutboxWorker::OutboxWorker(Database& db, Mailer& mailer, std::string from, base::Clock& clock,
                            int intervalSeconds, int maxAttempts, Poco::Logger& logger)
     : db_(db),
       mailer_(mailer),

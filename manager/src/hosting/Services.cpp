@@ -1,4 +1,4 @@
-#include "services/Services.h"
+#include "hosting/Services.h"
 
 #include "domain/Rows.h"
 

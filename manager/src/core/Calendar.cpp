@@ -1,6 +1,6 @@
 #include "chatiere/manager/Calendar.h"
 
-#include "IsoDate.h"
+#include "core/IsoDate.h"
 
 #include <date/date.h>
 #include <date/tz.h>

@@ -1,6 +1,6 @@
 #include "chatiere/manager/Daemon.h"
 
-#include "InstanceLock.h"
+#include "app/InstanceLock.h"
 #include "api/Api.h"
 #include "billing/BillingService.h"
 #include "chatiere/manager/Calendar.h"
@@ -11,7 +11,7 @@
 #include "chatiere/manager/Outbox.h"
 #include "chatiere/manager/PasswordHasher.h"
 #include "chatiere/manager/Secrets.h"
-#include "chatiere/provisioning/PeriodicTask.h"
+#include "chatiere/base/PeriodicTask.h"
 #include "chatiere/provisioning/Provisioner.h"
 #include "chatiere/provisioning/Reconciler.h"
 #include "chatiere/provisioning/SiteArchive.h"
@@ -33,8 +33,8 @@
 #include "monitoring/UsageCollector.h"
 #include "monitoring/UsageRollup.h"
 #include "monitoring/UsageService.h"
-#include "services/ProvisioningStore.h"
-#include "services/ServiceManager.h"
+#include "hosting/ProvisioningStore.h"
+#include "hosting/ServiceManager.h"
 #include "web/Web.h"
 
 #include <Poco/Logger.h>
@@ -92,7 +92,7 @@ std::string hostNameOf(const Settings& settings) {
 
 struct Daemon::Parts {
     Settings settings;
-    provisioning::Clock& clock;
+    base::Clock& clock;
     Mailer& mailer;
     provisioning::Hypervisor& hypervisor;
     provisioning::HealthProbe& probe;
@@ -116,7 +116,7 @@ struct Daemon::Parts {
     std::unique_ptr<provisioning::Provisioner> provisioner;
     std::unique_ptr<ServiceManager> services;
     std::unique_ptr<provisioning::Reconciler> reconciler;
-    std::unique_ptr<provisioning::PeriodicTask> reconcileTask;
+    std::unique_ptr<base::PeriodicTask> reconcileTask;
     std::unique_ptr<Calendar> calendar;
     std::unique_ptr<UsageCollector> collector;
     std::unique_ptr<UsageRollup> rollup;
@@ -126,9 +126,9 @@ struct Daemon::Parts {
     std::unique_ptr<UsageService> usage;
     std::unique_ptr<StatusReport> status;
     std::unique_ptr<BillingService> billing;
-    std::unique_ptr<provisioning::PeriodicTask> billingTask;
-    std::unique_ptr<provisioning::PeriodicTask> collectTask;
-    std::unique_ptr<provisioning::PeriodicTask> healthTask;
+    std::unique_ptr<base::PeriodicTask> billingTask;
+    std::unique_ptr<base::PeriodicTask> collectTask;
+    std::unique_ptr<base::PeriodicTask> healthTask;
     std::unique_ptr<api::ApiContext> api;
     std::unique_ptr<web::Translations> translations;
     std::unique_ptr<web::PageRenderer> pageRenderer;
@@ -218,7 +218,7 @@ void Daemon::start() {
     provisioning::Provisioner* provisioner = p.provisioner.get();
     provisioning::Reconciler* reconciler = p.reconciler.get();
     Poco::Logger& reconcileLogger = Poco::Logger::get("chatiere.reconciler");
-    p.reconcileTask = std::make_unique<provisioning::PeriodicTask>(
+    p.reconcileTask = std::make_unique<base::PeriodicTask>(
         std::chrono::seconds(s.reconcileIntervalSeconds),
         [reconciler, provisioner, database = p.db.get()] {
             const UnitOfWork unit(*database);
@@ -260,9 +260,9 @@ void Daemon::start() {
     UsageRollup* rollup = p.rollup.get();
     QuotaLadder* ladder = p.ladder.get();
     HealthMonitor* health = p.health.get();
-    provisioning::Clock* clock = &p.clock;
+    base::Clock* clock = &p.clock;
     // One monitoring cycle: measure, roll up, walk the quota ladder, look at the host.
-    p.collectTask = std::make_unique<provisioning::PeriodicTask>(
+    p.collectTask = std::make_unique<base::PeriodicTask>(
         std::chrono::seconds(s.monitoringIntervalSeconds),
         [collector, rollup, ladder, health, clock, database = p.db.get()] {
             const UnitOfWork unit(*database);
@@ -276,7 +276,7 @@ void Daemon::start() {
             monitorLogger.warning("monitoring cycle skipped: %s", std::string(e.what()));
         });
     Poco::Logger& healthLogger = Poco::Logger::get("chatiere.health");
-    p.healthTask = std::make_unique<provisioning::PeriodicTask>(
+    p.healthTask = std::make_unique<base::PeriodicTask>(
         std::chrono::seconds(s.healthIntervalSeconds > 0 ? std::min(5, s.healthIntervalSeconds) : 5),
         [health, database = p.db.get()] {
             const UnitOfWork unit(*database);
@@ -300,7 +300,7 @@ void Daemon::start() {
     BillingService* billing = p.billing.get();
     Poco::Logger& billingLogger = Poco::Logger::get("chatiere.billing");
     // The daily billing run (idempotent: run often, it bills each event once).
-    p.billingTask = std::make_unique<provisioning::PeriodicTask>(
+    p.billingTask = std::make_unique<base::PeriodicTask>(
         std::chrono::seconds(s.billing.runIntervalSeconds),
         [billing, &billingLogger, database = p.db.get()] {
             const UnitOfWork unit(*database);
@@ -438,8 +438,12 @@ const Settings& Daemon::settings() const {
 Database& Daemon::database() {
     return *parts_->db;
 }
-const http::Router& Daemon::router() const {
-    return *parts_->router;
+std::vector<Daemon::Route> Daemon::routes() const {
+    std::vector<Route> out;
+    for (const auto& r : parts_->router->routes()) {
+        out.push_back({r.method, r.pattern});
+    }
+    return out;
 }
 OutboxWorker& Daemon::outboxWorker() {
     return *parts_->outboxWorker;

@@ -2,11 +2,11 @@
 
 #include "chatiere/manager/Database.h"
 #include "chatiere/manager/Settings.h"
-#include "chatiere/provisioning/Clock.h"
+#include "chatiere/base/Clock.h"
 #include "chatiere/templates/Catalogue.h"
 #include "domain/Actor.h"
 #include "domain/AssociationService.h"
-#include "services/Services.h"
+#include "hosting/Services.h"
 
 #include <Poco/JSON/Object.h>
 
@@ -19,7 +19,7 @@ namespace chatiere::manager {
 // out; the answer comes before the guest exists (202).
 class ServiceManager {
 public:
-    ServiceManager(Database& db, provisioning::Clock& clock, const Settings& settings,
+    ServiceManager(Database& db, base::Clock& clock, const Settings& settings,
                    const templates::Catalogue& catalogue, AssociationService& associations,
                    std::function<void()> jobQueued);
 
@@ -52,7 +52,7 @@ private:
     std::string nowText() const;
 
     Database& db_;
-    provisioning::Clock& clock_;
+    base::Clock& clock_;
     const Settings& settings_;
     const templates::Catalogue& catalogue_;
     AssociationService& associations_;

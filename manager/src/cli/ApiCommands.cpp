@@ -1,6 +1,6 @@
-#include "ApiCommands.h"
+#include "cli/ApiCommands.h"
 
-#include "ApiClient.h"
+#include "cli/ApiClient.h"
 
 #include "chatiere/manager/Error.h"
 

@@ -304,7 +304,7 @@ Settings Settings::fromConfiguration(const Poco::Util::AbstractConfiguration& co
         }
         const auto it = setters.find(key);
         if (it == setters.end()) {
-            throw SettingsError("unknown setting " + key + " (see README.md, Configuration)");
+            throw SettingsError("unknown setting " + key + " (see docs/configuration.md)");
         }
         it->second(key, config.getRawString(key));
     }

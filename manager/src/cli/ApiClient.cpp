@@ -1,4 +1,4 @@
-#include "ApiClient.h"
+#include "cli/ApiClient.h"
 
 #include "chatiere/manager/Error.h"
 

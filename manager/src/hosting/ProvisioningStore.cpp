@@ -1,9 +1,9 @@
-#include "services/ProvisioningStore.h"
+#include "hosting/ProvisioningStore.h"
 
 #include "chatiere/manager/Time.h"
 #include "domain/AuditLog.h"
 #include "domain/Rows.h"
-#include "services/Services.h"
+#include "hosting/Services.h"
 
 #include <Poco/Data/RecordSet.h>
 #include <Poco/Data/Statement.h>
@@ -18,8 +18,8 @@ std::string ProvisioningStore::nowText() const {
     return formatTime(clock_.now());
 }
 
-std::optional<provisioning::Job> ProvisioningStore::claim(provisioning::Clock::TimePoint at,
-                                                          provisioning::Clock::TimePoint leaseUntil) {
+std::optional<provisioning::Job> ProvisioningStore::claim(base::Clock::TimePoint at,
+                                                          base::Clock::TimePoint leaseUntil) {
     auto s = db_.session();
     Transaction tx(s);
     const std::string atText = formatTime(at);
@@ -56,13 +56,13 @@ std::optional<provisioning::Job> ProvisioningStore::claim(provisioning::Clock::T
     return job;
 }
 
-void ProvisioningStore::stepDone(int64_t id, int nextStep, provisioning::Clock::TimePoint at) {
+void ProvisioningStore::stepDone(int64_t id, int nextStep, base::Clock::TimePoint at) {
     auto s = db_.session();
     s << "UPDATE jobs SET step = ?, attempts = 0, step_started_at = ?, last_error = NULL WHERE id = ?",
         bind(nextStep), bind(formatTime(at)), bind(id), now;
 }
 
-void ProvisioningStore::retryAt(int64_t id, int attempts, provisioning::Clock::TimePoint at,
+void ProvisioningStore::retryAt(int64_t id, int attempts, base::Clock::TimePoint at,
                                 const std::string& error) {
     auto s = db_.session();
     s << "UPDATE jobs SET attempts = ?, next_attempt_at = ?, last_error = ?, leased = 0 WHERE id = ?",
@@ -70,7 +70,7 @@ void ProvisioningStore::retryAt(int64_t id, int attempts, provisioning::Clock::T
 }
 
 void ProvisioningStore::rollBack(int64_t id, int step, const std::string& reason,
-                                 provisioning::Clock::TimePoint at) {
+                                 base::Clock::TimePoint at) {
     auto s = db_.session();
     s << "UPDATE jobs SET step = ?, attempts = 0, step_started_at = ?, next_attempt_at = ?, leased = 0, "
          "rollback_reason = ?, last_error = ? WHERE id = ?",
