@@ -9,6 +9,7 @@
 #include <Poco/Data/Statement.h>
 #include <sqlite3.h>
 
+#include <algorithm>
 #include <mutex>
 
 using namespace Poco::Data::Keywords;
@@ -76,6 +77,11 @@ int Database::schemaVersion() {
 }
 
 int Database::migrate() {
+    return migrateTo(latestSchemaVersion());
+}
+
+int Database::migrateTo(int target) {
+    target = std::min(target, latestSchemaVersion());
     auto s = session();
     sqlite3* db = Poco::Data::SQLite::Utility::dbHandle(s);
     exec(db, "BEGIN IMMEDIATE");
@@ -89,7 +95,7 @@ int Database::migrate() {
                             "): upgrade chatiere");
         }
         int applied = 0;
-        for (int v = version; v < latestSchemaVersion(); ++v) {
+        for (int v = version; v < target; ++v) {
             exec(db, migrations()[static_cast<std::size_t>(v)]);
             exec(db, "PRAGMA user_version=" + std::to_string(v + 1));
             ++applied;
