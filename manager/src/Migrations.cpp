@@ -582,7 +582,8 @@ INSERT INTO subscription_grace (association_id, since, created_at)
 // ---- v13 (issue 16): a job's step is stored by name, not by number, so that steps can be added or
 // reordered without breaking a job in flight (provisioning/src/JobSteps.cpp names them). The rows
 // are converted with v12's numbering, frozen here; a number v12 ran as an undo (its `default:`)
-// gets that undo's name. SQLite cannot change a column's type: the table is rebuilt.
+// gets that undo's name; a step already named is kept (the migration can run again). SQLite cannot
+// change a column's type: the table is rebuilt.
 constexpr std::string_view kV13 = R"SQL(
 CREATE TABLE jobs_v13 (
     id INTEGER PRIMARY KEY AUTOINCREMENT,
@@ -603,7 +604,7 @@ CREATE TABLE jobs_v13 (
 INSERT INTO jobs_v13 (id, service_id, kind, step, attempts, status, next_attempt_at, step_started_at,
                       payload, last_error, created_at, finished_at, leased, rollback_reason)
     SELECT id, service_id, kind,
-           CASE kind
+           CASE WHEN typeof(step) != 'integer' THEN step ELSE CASE kind
                WHEN 'create' THEN CASE
                    WHEN step <= 0 THEN 'ensure_pool' WHEN step = 1 THEN 'ensure_image'
                    WHEN step = 2 THEN 'ensure_volume' WHEN step = 3 THEN 'define'
@@ -616,7 +617,7 @@ INSERT INTO jobs_v13 (id, service_id, kind, step, attempts, status, next_attempt
                WHEN 'resize' THEN CASE step
                    WHEN 0 THEN 'stop_guest' WHEN 1 THEN 'grow_volume' WHEN 2 THEN 'define_and_start'
                    WHEN 3 THEN 'become_active' ELSE 'undo_resize' END
-               ELSE 'remove' END,
+               ELSE 'remove' END END,
            attempts, status, next_attempt_at, step_started_at, payload, last_error, created_at,
            finished_at, leased, rollback_reason
     FROM jobs;

@@ -247,6 +247,19 @@ TEST_F(JobStepMigrationTest, JobsAtEveryNumberedStepOfV12ResumeAtTheirNamedStepA
             << "the test hook's numbers say the same";
     }
 
+    // Run again (a database whose version was rewound): the names stay.
+    {
+        auto s = db_.session();
+        s << "PRAGMA user_version = 12", now;
+    }
+    ASSERT_EQ(db_.migrate(), 1);
+    for (const auto& job : v12Jobs()) {
+        std::string step;
+        auto s = db_.session();
+        s << "SELECT step FROM jobs WHERE service_id = ?", bind(serviceOf(job)), into(step), now;
+        EXPECT_EQ(step, job.name) << serviceOf(job) << ", migrated twice";
+    }
+
     for (const auto& job : v12Jobs()) {
         runStepsBefore(job, jobIds[serviceOf(job)]);
     }
