@@ -370,6 +370,7 @@ Poco::JSON::Object BillingService::change(const Actor& actor, const std::string&
                                 const std::string& day, const std::string& at) {
         const ChangePlan c = planChange(s, a, sub, *plan, interval, price, day);
         const std::string changeId = newId("chg");
+        const Subscription before = sub;  // what the history says it changed from
         std::optional<Invoice> issued;
         if (c.upgrade) {
             if (c.amountCents > 0) {
@@ -414,13 +415,9 @@ Poco::JSON::Object BillingService::change(const Actor& actor, const std::string&
         sub.updatedAt = at;
         SubscriptionRepository(s).update(sub);
         const std::string kind = c.upgrade ? "upgrade" : "downgrade";
-        s << "INSERT INTO subscription_changes (id, subscription_id, kind, effective_date, from_plan, "
-             "from_version, from_price_cents, to_plan, to_version, to_price_cents, to_interval, created_by, "
-             "created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-            bind(changeId), bind(sub.id), bind(kind), bind(c.effective), bind(a.planSlug.value_or("")),
-            bind(c.upgrade ? 0 : sub.planVersion), bind(c.upgrade ? 0 : sub.priceCents),
-            bind(c.offer.plan.slug), bind(c.offer.plan.version), bind(c.offer.priceCents), bind(c.interval),
-            bind(actor.label), bind(at), now;
+        SubscriptionRepository(s).recordChange(
+            {changeId, sub.id, kind, c.effective, before.planSlug, before.planVersion, before.priceCents,
+             c.offer.plan.slug, c.offer.plan.version, c.offer.priceCents, c.interval, actor.label, at});
         Poco::JSON::Object details;
         details.set("kind", kind);
         details.set("plan", c.offer.plan.slug);
@@ -442,6 +439,9 @@ Subscription BillingService::cancel(const Actor& actor, const std::string& subsc
         sub.pending.reset();
         sub.updatedAt = at;
         SubscriptionRepository(s).update(sub);
+        SubscriptionRepository(s).recordChange({newId("chg"), sub.id, "cancel", *sub.cancelAt, sub.planSlug,
+                                                sub.planVersion, sub.priceCents, std::nullopt, std::nullopt,
+                                                std::nullopt, std::nullopt, actor.label, at});
         Poco::JSON::Object details;
         details.set("ends_on", *sub.cancelAt);
         AuditLog::record(s, actor, at, "subscription.cancel", "subscription", sub.id, a.id, details);

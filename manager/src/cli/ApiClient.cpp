@@ -39,23 +39,6 @@ std::string token(const Options& o) {
     return env;
 }
 
-int exitCodeOfStatus(int status) {
-    if (status < 300) {
-        return 0;
-    }
-    switch (status) {
-        case 401:
-        case 403:
-            return 77;
-        case 404:
-            return 66;
-        case 429:
-            return 75;
-        default:
-            return status >= 500 ? 69 : 65;
-    }
-}
-
 }  // namespace
 
 // The words after `chatiere COMMAND SUB` (from argv[first]).

@@ -19,8 +19,9 @@ Options parse(int argc, char** argv, int first = 3);
 // One API request with the token from --token-file or CHATIERE_TOKEN, to --url (default
 // http://127.0.0.1:8470). A JSON answer is printed indented (errors on standard error), another
 // answer as it is; with `saveTo`, a successful answer's bytes go to that file instead. Returns the
-// exit code: 0 done or accepted, 65 refused input, 66 not found, 69 daemon unreachable, 75 try
-// later, 77 not signed in or not allowed.
+// exit code (exitCodeOfStatus): 0 done or accepted, 64 wrong method, 65 refused input, 66 not
+// found, 69 daemon unreachable or unavailable, 70 the daemon failed, 73 cannot write `saveTo`, 75
+// try later, 77 not signed in or not allowed.
 int call(const Options& o, const std::string& method, const std::string& path, const std::string& body,
          const std::string& contentType, const std::optional<std::string>& saveTo = std::nullopt);
 

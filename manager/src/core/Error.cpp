@@ -83,6 +83,45 @@ int exitCodeOf(ErrorKind kind) {
     return 70;
 }
 
+std::optional<ErrorKind> errorKindOfStatus(int status) {
+    if (status < 400) {
+        return std::nullopt;
+    }
+    switch (status) {
+        case 400:
+            return ErrorKind::BadRequest;
+        case 401:
+            return ErrorKind::Unauthenticated;
+        case 403:
+            return ErrorKind::Forbidden;
+        case 404:
+            return ErrorKind::NotFound;
+        case 405:
+            return ErrorKind::MethodNotAllowed;
+        case 409:
+            return ErrorKind::Conflict;
+        case 413:
+            return ErrorKind::PayloadTooLarge;
+        case 415:
+            return ErrorKind::UnsupportedMediaType;
+        case 429:
+            return ErrorKind::TooManyRequests;
+        case 502:
+        case 503:
+        case 504:
+            return ErrorKind::Unavailable;
+        default:
+            return status < 500 ? ErrorKind::BadRequest : ErrorKind::Internal;
+    }
+}
+
+int exitCodeOfStatus(int status) {
+    if (status < 300) {
+        return 0;
+    }
+    return exitCodeOf(errorKindOfStatus(status).value_or(ErrorKind::BadRequest));
+}
+
 void FieldErrors::add(std::string field, std::string code, std::string message) {
     fields_.push_back({std::move(field), std::move(code), std::move(message)});
 }

@@ -40,7 +40,9 @@ std::optional<provisioning::Job> ProvisioningStore::claim(base::Clock::TimePoint
     job.id = integer(rs, "id");
     job.serviceId = text(rs, "service_id");
     job.kind = provisioning::jobKindFrom(text(rs, "kind")).value_or(provisioning::JobKind::Apply);
-    job.step = static_cast<int>(integer(rs, "step"));
+    const std::string stepName = text(rs, "step");
+    const auto step = provisioning::jobStepFrom(stepName);
+    job.step = step.value_or(provisioning::firstStep(job.kind));
     job.attempts = static_cast<int>(integer(rs, "attempts"));
     job.stepStartedAt = parseTime(text(rs, "step_started_at")).value_or(at);
     job.payload = text(rs, "payload");
@@ -53,13 +55,19 @@ std::optional<provisioning::Job> ProvisioningStore::claim(base::Clock::TimePoint
             bind(atText), bind(job.serviceId), now;
     }
     tx.commit();
+    if (!step) {
+        // A step this program does not know (one a newer version wrote): never guessed, the job fails.
+        finish(job.id, "failed", "the job is at a step this version does not know: '" + stepName + "'");
+        return claim(at, leaseUntil);
+    }
     return job;
 }
 
-void ProvisioningStore::stepDone(int64_t id, int nextStep, base::Clock::TimePoint at) {
+void ProvisioningStore::stepDone(int64_t id, provisioning::JobStep nextStep,
+                                 base::Clock::TimePoint at) {
     auto s = db_.session();
     s << "UPDATE jobs SET step = ?, attempts = 0, step_started_at = ?, last_error = NULL WHERE id = ?",
-        bind(nextStep), bind(formatTime(at)), bind(id), now;
+        bind(provisioning::toString(nextStep)), bind(formatTime(at)), bind(id), now;
 }
 
 void ProvisioningStore::retryAt(int64_t id, int attempts, base::Clock::TimePoint at,
@@ -69,12 +77,13 @@ void ProvisioningStore::retryAt(int64_t id, int attempts, base::Clock::TimePoint
         bind(attempts), bind(formatTime(at)), bind(error), bind(id), now;
 }
 
-void ProvisioningStore::rollBack(int64_t id, int step, const std::string& reason,
+void ProvisioningStore::rollBack(int64_t id, provisioning::JobStep step, const std::string& reason,
                                  base::Clock::TimePoint at) {
     auto s = db_.session();
     s << "UPDATE jobs SET step = ?, attempts = 0, step_started_at = ?, next_attempt_at = ?, leased = 0, "
          "rollback_reason = ?, last_error = ? WHERE id = ?",
-        bind(step), bind(formatTime(at)), bind(formatTime(at)), bind(reason), bind(reason), bind(id), now;
+        bind(provisioning::toString(step)), bind(formatTime(at)), bind(formatTime(at)), bind(reason),
+        bind(reason), bind(id), now;
 }
 
 void ProvisioningStore::finish(int64_t id, const std::string& outcome, const std::string& error) {

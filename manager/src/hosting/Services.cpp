@@ -1,5 +1,7 @@
 #include "hosting/Services.h"
 
+#include "chatiere/manager/Error.h"
+#include "chatiere/provisioning/Jobs.h"
 #include "domain/Rows.h"
 
 #include <Poco/Data/RecordSet.h>
@@ -138,9 +140,14 @@ std::set<int> ServiceRepository::portsInUse() {
 
 int64_t ServiceRepository::enqueueJob(const std::string& serviceId, const std::string& kind,
                                       const std::string& at, const std::string& payload) {
-    session_ << "INSERT INTO jobs (service_id, kind, next_attempt_at, step_started_at, payload, created_at) "
-                "VALUES (?, ?, ?, ?, ?, ?)",
-        bind(serviceId), bind(kind), bind(at), bind(at), bind(payload), bind(at), now;
+    const auto jobKind = provisioning::jobKindFrom(kind);
+    if (!jobKind) {
+        throw Error(ErrorKind::Internal, "job_kind", "no such job kind: " + kind);
+    }
+    const std::string step = provisioning::toString(provisioning::firstStep(*jobKind));
+    session_ << "INSERT INTO jobs (service_id, kind, step, next_attempt_at, step_started_at, payload, "
+                "created_at) VALUES (?, ?, ?, ?, ?, ?, ?)",
+        bind(serviceId), bind(kind), bind(step), bind(at), bind(at), bind(payload), bind(at), now;
     Poco::Int64 id = 0;
     session_ << "SELECT last_insert_rowid()", into(id), now;
     return id;

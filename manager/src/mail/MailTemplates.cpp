@@ -1,6 +1,7 @@
 #include "chatiere/manager/MailTemplates.h"
 
 #include "chatiere/manager/Error.h"
+#include "chatiere/templates/Substitution.h"
 
 #include <fstream>
 #include <set>
@@ -14,26 +15,10 @@ const char* const kLanguages[] = {"fr", "en"};
 
 std::string substitute(const std::string& text, const std::map<std::string, std::string>& vars,
                        const std::string& where) {
-    std::string out;
-    std::size_t pos = 0;
-    while (true) {
-        const std::size_t open = text.find("{{", pos);
-        if (open == std::string::npos) {
-            out.append(text, pos, std::string::npos);
-            return out;
-        }
-        const std::size_t close = text.find("}}", open + 2);
-        if (close == std::string::npos) {
-            throw Error(ErrorKind::Internal, "mail_template", where + ": unclosed {{");
-        }
-        out.append(text, pos, open - pos);
-        const std::string name = text.substr(open + 2, close - open - 2);
-        const auto it = vars.find(name);
-        if (it == vars.end()) {
-            throw Error(ErrorKind::Internal, "mail_template", where + ": no value for {{" + name + "}}");
-        }
-        out += it->second;
-        pos = close + 2;
+    try {
+        return templates::substitute(text, vars);
+    } catch (const templates::SubstitutionError& e) {
+        throw Error(ErrorKind::Internal, "mail_template", where + ": " + e.what());
     }
 }
 

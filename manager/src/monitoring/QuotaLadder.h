@@ -6,6 +6,7 @@
 #include "chatiere/templates/Catalogue.h"
 #include "domain/AssociationService.h"
 #include "domain/Plans.h"
+#include "monitoring/QuotaDecision.h"
 
 #include <chrono>
 #include <functional>
@@ -13,19 +14,6 @@
 #include <vector>
 
 namespace chatiere::manager {
-
-// One rung of the ladder: a share of a quota's `included` or `limit`.
-struct QuotaStep {
-    std::string name;   // "included_80", "limit_100"…
-    std::string bound;  // included | limit
-    int percent = 0;
-    double threshold = 0;  // in the metric's unit
-};
-
-// The rungs of a quota, lowest first: each share of `included`, each of `limit`, and the limit
-// itself (always last). Rungs at zero (a quota of 0) are left out.
-std::vector<QuotaStep> ladderSteps(const QuotaLimit& quota, const std::vector<int>& includedPercents,
-                                   const std::vector<int>& limitPercents);
 
 struct LadderSettings {
     std::vector<int> includedPercents{80, 100};

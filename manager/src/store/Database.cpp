@@ -327,6 +327,11 @@ int Database::schemaVersion() {
 }
 
 int Database::migrate() {
+    return migrateTo(latestSchemaVersion());
+}
+
+int Database::migrateTo(int target) {
+    target = std::min(target, latestSchemaVersion());
     auto s = session();
     Transaction t(s);
     const int version = static_cast<int>(s.integer("PRAGMA user_version").value_or(0));
@@ -337,7 +342,7 @@ int Database::migrate() {
                         "): upgrade chatiere");
     }
     int applied = 0;
-    for (int v = version; v < latestSchemaVersion(); ++v) {
+    for (int v = version; v < target; ++v) {
         s.script(migrations()[static_cast<std::size_t>(v)]);
         s.script("PRAGMA user_version=" + std::to_string(v + 1));
         ++applied;

@@ -53,6 +53,8 @@ private:
     StepResult undoResize(const Job& job, const ServiceSpec& spec);
     // A content replacement or a resize that cannot go forward turns to undoing itself.
     bool rollBack(Job& job, const std::string& error);
+    // The test hook CHATIERE_TEST_KILL_AT names this step of this job.
+    bool killAtStep(const Job& job) const;
     void giveUp(Job& job, const std::optional<ServiceSpec>& spec, const std::string& error);
     void retryOrGiveUp(Job& job, const std::optional<ServiceSpec>& spec, const std::string& error,
                        bool retryable);
