@@ -170,7 +170,7 @@ std::string replaceAll(std::string text, const std::string& from, const std::str
 ::testing::AssertionResult extractPdfText(const std::string& pdf, std::string& text) {
     if (std::system("command -v pdftotext >/dev/null 2>&1") != 0) {
         return ::testing::AssertionFailure() << "pdftotext not found: install poppler-utils "
-                                              "(packaging/scripts/deps.sh test installs it)";
+                                                "(packaging/scripts/deps.sh test installs it)";
     }
     std::string path = (std::filesystem::temp_directory_path() / "chatiere-invoice-XXXXXX").string();
     const int fd = mkstemp(path.data());

@@ -16,7 +16,9 @@ TEST(Substitution, FillsEveryPlaceholderAndLeavesTheRestAsItIs) {
 }
 
 TEST(Substitution, PassesEachValueThroughTheRenderer) {
-    const auto labelled = [](const std::string& name, const std::string& value) { return name + "=" + value; };
+    const auto labelled = [](const std::string& name, const std::string& value) {
+        return name + "=" + value;
+    };
     EXPECT_EQ(substitute("<{{a}}>", {{"a", "1"}}, labelled), "<a=1>");
     const auto refuse = [](const std::string&, const std::string&) -> std::string {
         throw std::invalid_argument("refused");
