@@ -1,0 +1,61 @@
+#pragma once
+
+#include "app/ExportService.h"
+#include "billing/BillingService.h"
+#include "chatiere/manager/Database.h"
+#include "chatiere/manager/Settings.h"
+#include "chatiere/provisioning/Clock.h"
+#include "chatiere/templates/Catalogue.h"
+#include "domain/Actor.h"
+#include "domain/AssociationService.h"
+#include "domain/AuditLog.h"
+#include "domain/AuthService.h"
+#include "domain/Invitations.h"
+#include "domain/PasswordResets.h"
+#include "domain/PlanService.h"
+#include "http/Request.h"
+#include "monitoring/ServerOverview.h"
+#include "monitoring/StatusReport.h"
+#include "monitoring/UsageService.h"
+#include "services/ServiceManager.h"
+
+#include <functional>
+#include <optional>
+#include <string>
+
+namespace chatiere::manager::app {
+
+// The session cookie's name; `__Host-chatiere_session` when the public URL is HTTPS.
+inline constexpr const char* kSessionCookie = "chatiere_session";
+
+// The services of the daemon that the JSON API and the web pages both call (built by the Daemon,
+// the composition root): neither reaches the database or libvirt but through them.
+struct Services {
+    const Settings& settings;
+    AuthService& auth;
+    AssociationService& associations;
+    PlanService& plans;
+    ServiceManager& services;
+    const templates::Catalogue& catalogue;
+    Database& db;  // the health check only (GET /healthz)
+    AuditQuery& audit;
+    UsageService& usage;
+    BillingService& billing;
+    std::function<std::string()> metrics;  // the Prometheus text
+    ExportService& exports;
+    provisioning::Clock& clock;
+    const Calendar& calendar;  // the installation's days (billing periods, usage days)
+    PasswordResets& passwordResets;
+    Invitations& invitations;
+    ServerOverview& overview;
+    const StatusReport& status;  // the public status page's figures
+
+    // The session cookie's name here (see http::cookieName).
+    std::string sessionCookie() const { return http::cookieName(kSessionCookie, settings.secureCookies()); }
+};
+
+// The caller from `Authorization: Bearer …` or the session cookie; nullopt when anonymous, 401 for
+// a token or session that is unknown or expired.
+std::optional<Actor> currentActor(const Services& app, http::Request& request);
+
+}  // namespace chatiere::manager::app
