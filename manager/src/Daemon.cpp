@@ -323,22 +323,23 @@ void Daemon::start() {
             std::ifstream in(volume ? volume->path : std::string(), std::ios::binary);
             return in ? provisioning::readSiteArchive(in) : std::string();
         });
-    p.app = std::make_unique<app::Services>(app::Services{
-        p.settings, *p.auth, *p.associations, *p.plans, *p.services, *p.catalogue, *p.db, *p.audit, *p.usage,
-        *p.billing,
-        [db, collector, health, calendar = p.calendar.get(), clock = &p.clock] {
-            MetricsInputs inputs;
-            inputs.today = calendar->dateOf(clock->now());
-            if (const auto last = collector->lastReport()) {
-                inputs.collection = last->first;
-                inputs.collectedAtSeconds =
-                    std::chrono::duration<double>(last->second.time_since_epoch()).count();
-            }
-            inputs.host = health->lastHost();
-            auto session = db->session();
-            return renderMetrics(session, inputs);
-        },
-        *p.exports, p.clock, *p.calendar, *p.passwordResets, *p.invitations, *p.overview, *p.status});
+    p.app = std::make_unique<app::Services>(
+        app::Services{p.settings, *p.auth, *p.associations, *p.plans, *p.services, *p.catalogue, *p.audit,
+                      *p.usage, *p.billing,
+                      [db, collector, health, calendar = p.calendar.get(), clock = &p.clock] {
+                          MetricsInputs inputs;
+                          inputs.today = calendar->dateOf(clock->now());
+                          if (const auto last = collector->lastReport()) {
+                              inputs.collection = last->first;
+                              inputs.collectedAtSeconds =
+                                  std::chrono::duration<double>(last->second.time_since_epoch()).count();
+                          }
+                          inputs.host = health->lastHost();
+                          auto session = db->session();
+                          return renderMetrics(session, inputs);
+                      },
+                      [db] { return app::databaseAnswers(*db); }, *p.exports, p.clock, *p.calendar,
+                      *p.passwordResets, *p.invitations, *p.overview, *p.status});
     p.api = std::make_unique<api::ApiContext>(*p.app);
     p.router = std::make_unique<http::Router>(Poco::Logger::get("chatiere.http"));
     p.router->setGuard(http::SameOriginGuard(s.publicUrl, p.api->sessionCookie()));

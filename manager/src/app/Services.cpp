@@ -1,5 +1,6 @@
 #include "app/Services.h"
 
+#include <Poco/Data/Session.h>
 #include <Poco/String.h>
 
 namespace chatiere::manager::app {
@@ -25,6 +26,13 @@ std::optional<Actor> currentActor(const Services& app, http::Request& request) {
                     "The session or token is unknown or expired.");
     }
     return actor;
+}
+
+bool databaseAnswers(Database& db) {
+    int one = 0;
+    auto s = db.session();
+    s << "SELECT 1", Poco::Data::Keywords::into(one), Poco::Data::Keywords::now;
+    return one == 1;
 }
 
 }  // namespace chatiere::manager::app

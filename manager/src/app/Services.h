@@ -37,11 +37,11 @@ struct Services {
     PlanService& plans;
     ServiceManager& services;
     const templates::Catalogue& catalogue;
-    Database& db;  // the health check only (GET /healthz)
     AuditQuery& audit;
     UsageService& usage;
     BillingService& billing;
-    std::function<std::string()> metrics;  // the Prometheus text
+    std::function<std::string()> metrics;   // the Prometheus text
+    std::function<bool()> databaseAnswers;  // the health check (GET /healthz): a trivial query answered
     ExportService& exports;
     provisioning::Clock& clock;
     const Calendar& calendar;  // the installation's days (billing periods, usage days)
@@ -57,5 +57,8 @@ struct Services {
 // The caller from `Authorization: Bearer …` or the session cookie; nullopt when anonymous, 401 for
 // a token or session that is unknown or expired.
 std::optional<Actor> currentActor(const Services& app, http::Request& request);
+
+// Whether the database answers a trivial query (what Services::databaseAnswers does).
+bool databaseAnswers(Database& db);
 
 }  // namespace chatiere::manager::app
