@@ -2,6 +2,7 @@
 
 #include "app/InstanceLock.h"
 #include "api/Api.h"
+#include "app/Services.h"
 #include "billing/BillingService.h"
 #include "chatiere/manager/Calendar.h"
 #include "chatiere/manager/Database.h"
@@ -129,6 +130,9 @@ struct Daemon::Parts {
     std::unique_ptr<base::PeriodicTask> billingTask;
     std::unique_ptr<base::PeriodicTask> collectTask;
     std::unique_ptr<base::PeriodicTask> healthTask;
+    std::unique_ptr<AuditQuery> audit;
+    std::unique_ptr<ExportService> exports;
+    std::unique_ptr<app::Services> app;
     std::unique_ptr<api::ApiContext> api;
     std::unique_ptr<web::Translations> translations;
     std::unique_ptr<web::PageRenderer> pageRenderer;
@@ -316,29 +320,35 @@ void Daemon::start() {
             billingLogger.error("billing run failed: %s", std::string(e.what()));
         });
     Database* db = p.db.get();
-    p.api = std::make_unique<api::ApiContext>(api::ApiContext{
-        p.settings, *p.auth, *p.associations, *p.plans, *p.services, *p.catalogue, *p.db, *p.usage,
-        *p.billing,
-        [db, collector, health, calendar = p.calendar.get(), clock = &p.clock] {
-            MetricsInputs inputs;
-            inputs.today = calendar->dateOf(clock->now());
-            if (const auto last = collector->lastReport()) {
-                inputs.collection = last->first;
-                inputs.collectedAtSeconds =
-                    std::chrono::duration<double>(last->second.time_since_epoch()).count();
-            }
-            inputs.host = health->lastHost();
-            auto session = db->session();
-            return renderMetrics(session, inputs);
-        },
+    p.audit = std::make_unique<AuditQuery>(*p.db);
+    // A website service's content as a tar (read from its data volume); empty when it has none.
+    p.exports = std::make_unique<ExportService>(
+        *p.db, p.clock, *p.associations, *p.services, *p.billing,
         [&hypervisor = p.hypervisor, builder = p.builder.get(),
          pool = s.libvirtPool](const Service& service) -> std::string {
             const auto volume =
                 hypervisor.volume(pool, builder->volumeName(service.id, service.volumeGeneration));
             std::ifstream in(volume ? volume->path : std::string(), std::ios::binary);
             return in ? provisioning::readSiteArchive(in) : std::string();
-        },
-        p.clock, *p.calendar, *p.passwordResets, *p.invitations, *p.overview, *p.status});
+        });
+    p.app = std::make_unique<app::Services>(
+        app::Services{p.settings, *p.auth, *p.associations, *p.plans, *p.services, *p.catalogue, *p.audit,
+                      *p.usage, *p.billing,
+                      [db, collector, health, calendar = p.calendar.get(), clock = &p.clock] {
+                          MetricsInputs inputs;
+                          inputs.today = calendar->dateOf(clock->now());
+                          if (const auto last = collector->lastReport()) {
+                              inputs.collection = last->first;
+                              inputs.collectedAtSeconds =
+                                  std::chrono::duration<double>(last->second.time_since_epoch()).count();
+                          }
+                          inputs.host = health->lastHost();
+                          auto session = db->session();
+                          return renderMetrics(session, inputs);
+                      },
+                      [db] { return app::databaseAnswers(*db); }, *p.exports, p.clock, *p.calendar,
+                      *p.passwordResets, *p.invitations, *p.overview, *p.status});
+    p.api = std::make_unique<api::ApiContext>(*p.app);
     p.router = std::make_unique<http::Router>(Poco::Logger::get("chatiere.http"));
     p.router->setGuard(http::SameOriginGuard(s.publicUrl, p.api->sessionCookie()));
     api::registerSystemRoutes(*p.router, *p.api);
@@ -353,7 +363,7 @@ void Daemon::start() {
     const std::filesystem::path web(s.webDir);
     p.translations = std::make_unique<web::Translations>(web / "i18n");
     p.pageRenderer = std::make_unique<web::PageRenderer>(web / "templates", *p.translations);
-    p.pages = std::make_unique<web::Pages>(*p.api, *p.pageRenderer, loadOrCreateSecretKey(s.secretKeyPath()));
+    p.pages = std::make_unique<web::Pages>(*p.app, *p.pageRenderer, loadOrCreateSecretKey(s.secretKeyPath()));
     web::registerPublicPages(*p.router, *p.pages);
     web::registerAccountPages(*p.router, *p.pages);
     web::registerSpacePages(*p.router, *p.pages);

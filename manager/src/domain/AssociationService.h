@@ -18,6 +18,13 @@
 
 namespace chatiere::manager {
 
+// A person made a member of an association by the address of their account, or invited by it:
+// `role` manager or member ("" for member).
+struct AddMember {
+    std::string email;
+    std::string role;
+};
+
 struct SignupResult {
     Association association;
     User manager;
@@ -54,8 +61,8 @@ public:
                                const Poco::JSON::Object::Ptr& body);
     std::vector<Membership> members(const std::string& associationId);
     std::vector<Membership> membershipsOf(const std::string& userId);
-    Membership addMember(const Actor& actor, const std::string& associationId,
-                         const Poco::JSON::Object::Ptr& body);
+    // 400 "unknown_user" (field email) when no account uses the address.
+    Membership addMember(const Actor& actor, const std::string& associationId, const AddMember& command);
     void removeMember(const Actor& actor, const std::string& associationId, const std::string& userId);
 
     // Mails each manager of the association, in their language (in the caller's transaction;

@@ -188,4 +188,12 @@ void AuthService::revokeApiToken(const Actor& actor, const std::string& tokenId)
     tx.commit();
 }
 
+std::optional<User> AuthService::currentUser(const Actor& actor) {
+    if (!actor.userId) {
+        return std::nullopt;
+    }
+    auto s = db_.session();
+    return UserRepository(s).findById(*actor.userId);
+}
+
 }  // namespace chatiere::manager

@@ -37,6 +37,8 @@ public:
     // after auth.max_failures failures in a row for the account or for the client address.
     Login login(const std::string& email, const std::string& password, const std::string& clientAddress);
     void logout(const std::string& token);
+    // The signed-in user's account; nullopt for the system or a user since removed.
+    std::optional<User> currentUser(const Actor& actor);
     // A session or API token → who it is; nullopt when unknown, expired or revoked.
     std::optional<Actor> authenticate(const std::string& token, const std::string& clientAddress);
 

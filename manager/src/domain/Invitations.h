@@ -32,6 +32,22 @@ struct Invitation {
 
 Poco::JSON::Object invitationToJson(const Invitation& i);
 
+// An invitation to an e-mail address, with a role (manager | member; "" for member).
+struct Invite {
+    std::string email;
+    std::string role;
+};
+
+// The account made by accepting an invitation when none has its address.
+struct NewAccount {
+    std::string name;
+    std::string password;
+    std::optional<bool> acceptTerms;
+};
+
+// What the members page's form did: the account of the address added, or the address invited.
+enum class MemberAdded { Added, Invited };
+
 // Someone who has no account yet joins an association: its managers invite an e-mail address
 // with a role; the mailed link (valid a week, once; a new invitation to the same address replaces
 // the old one) lets the person create an account — the address proven by the link — or, when an
@@ -44,10 +60,12 @@ public:
                 const PasswordHasher& hasher, Outbox& outbox, AssociationService& associations,
                 std::function<void()> mailQueued);
 
-    // {"email", "role"?: manager|member}; the mail in `language`. Conflict "already_member" when
-    // the address's account is already a member.
-    Invitation invite(const Actor& actor, const std::string& associationId,
-                      const Poco::JSON::Object::Ptr& body, const std::string& language);
+    // The mail in `language`. Conflict "already_member" when the address's account is already a member.
+    Invitation invite(const Actor& actor, const std::string& associationId, const Invite& command,
+                      const std::string& language);
+    // The account that uses the address becomes a member; without one, the address is invited.
+    MemberAdded addOrInvite(const Actor& actor, const std::string& associationId, const AddMember& command,
+                            const std::string& language);
     std::vector<Invitation> pending(const Actor& actor, const std::string& associationId);
     void revoke(const Actor& actor, const std::string& associationId, const std::string& invitationId);
 
@@ -56,10 +74,10 @@ public:
     // Whether an account uses the invitation's address.
     bool accountExists(const Invitation& invitation);
     // Joins: as `signedIn` (who must have the invitation's address: Forbidden "wrong_account"
-    // otherwise), or, when no account has the address, as a new account from {"name", "password",
-    // "accept_terms": true}. Returns the membership.
+    // otherwise), or, when no account has the address, as `newAccount` (its terms accepted).
+    // Returns the membership.
     Membership accept(const std::string& token, const std::optional<Actor>& signedIn,
-                      const Poco::JSON::Object::Ptr& newAccount, const std::string& clientAddress);
+                      const NewAccount& newAccount, const std::string& clientAddress);
 
 private:
     std::string nowText() const;

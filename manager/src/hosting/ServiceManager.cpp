@@ -7,7 +7,7 @@
 #include "chatiere/provisioning/Jobs.h"
 #include "chatiere/provisioning/SiteArchive.h"
 #include "domain/AuditLog.h"
-#include "domain/JsonFields.h"
+#include "domain/CommandFields.h"
 #include "domain/Plans.h"
 
 #include <filesystem>
@@ -97,12 +97,12 @@ int ServiceManager::allocatePort(Session& s) {
 }
 
 Service ServiceManager::create(const Actor& actor, const std::string& associationId,
-                               const Poco::JSON::Object::Ptr& body) {
+                               const CreateService& command) {
     const Association association = associations_.authorize(actor, associationId, Permission::ManageServices);
     FieldErrors errors;
-    JsonFields f(body, errors);
-    const auto templateName = f.string("template", true, 40);
-    const auto name = f.string("name", true, 40);
+    CommandFields f(errors);
+    const auto templateName = f.text("template", command.templateName, true, 40);
+    const auto name = f.text("name", command.name, true, 40);
     const templates::Manifest* manifest = templateName ? catalogue_.find(*templateName) : nullptr;
     if (templateName && !manifest) {
         errors.add("template", "unknown_template", "There is no template named " + *templateName + ".");
@@ -264,13 +264,12 @@ Service ServiceManager::remove(const Actor& actor, const std::string& serviceId)
 }
 
 Service ServiceManager::resize(const Actor& actor, const std::string& serviceId,
-                               const Poco::JSON::Object::Ptr& body) {
+                               const ResizeService& command) {
     const Service service = authorized(actor, serviceId, Permission::ManageServices);
     FieldErrors errors;
-    JsonFields f(body, errors);
     Service wanted = service;
-    const auto read = [&](const std::string& key, int& into, int64_t min, int64_t max) {
-        const auto value = f.integer(key, false);
+    const auto read = [&](const std::string& key, const std::optional<int64_t>& value, int& into, int64_t min,
+                          int64_t max) {
         if (!value) {
             return false;
         }
@@ -282,8 +281,9 @@ Service ServiceManager::resize(const Actor& actor, const std::string& serviceId,
         into = static_cast<int>(*value);
         return true;
     };
-    const bool any = read("vcpus", wanted.vcpus, 1, 64) | read("memory_mib", wanted.memoryMib, 64, 1 << 20) |
-                     read("disk_gib", wanted.diskGib, 1, 1 << 16);
+    const bool any = read("vcpus", command.vcpus, wanted.vcpus, 1, 64) |
+                     read("memory_mib", command.memoryMib, wanted.memoryMib, 64, 1 << 20) |
+                     read("disk_gib", command.diskGib, wanted.diskGib, 1, 1 << 16);
     if (wanted.diskGib < service.diskGib) {
         errors.add("disk_gib", "cannot_shrink",
                    "A data disk only grows (it is " + std::to_string(service.diskGib) + " GiB).");

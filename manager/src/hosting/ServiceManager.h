@@ -8,11 +8,25 @@
 #include "domain/AssociationService.h"
 #include "hosting/Services.h"
 
-#include <Poco/JSON/Object.h>
-
+#include <cstdint>
 #include <functional>
+#include <optional>
+#include <string>
 
 namespace chatiere::manager {
+
+// A new service of an association: a template of the catalogue and a name (checked by create).
+struct CreateService {
+    std::string templateName;
+    std::string name;
+};
+
+// New resources for a service; each absent one stays as it is (at least one is given).
+struct ResizeService {
+    std::optional<int64_t> vcpus;
+    std::optional<int64_t> memoryMib;
+    std::optional<int64_t> diskGib;
+};
 
 // An association's services: creation within its plan's limits, suspension by reasons, deletion.
 // Each change is one transaction with its audit entry and the provisioning job that carries it
@@ -23,7 +37,7 @@ public:
                    const templates::Catalogue& catalogue, AssociationService& associations,
                    std::function<void()> jobQueued);
 
-    Service create(const Actor& actor, const std::string& associationId, const Poco::JSON::Object::Ptr& body);
+    Service create(const Actor& actor, const std::string& associationId, const CreateService& command);
     std::vector<Service> list(const Actor& actor, const std::string& associationId);
     Service get(const Actor& actor, const std::string& serviceId);
     // The admin suspends for `admin`, a manager for `association`; each resumes only its own reason.
@@ -32,7 +46,7 @@ public:
     Service remove(const Actor& actor, const std::string& serviceId);
     // New vCPUs, memory or disk size (which only grows), within the plan's limits: the guest is
     // stopped, its volume grown, and it starts again with the new resources.
-    Service resize(const Actor& actor, const std::string& serviceId, const Poco::JSON::Object::Ptr& body);
+    Service resize(const Actor& actor, const std::string& serviceId, const ResizeService& command);
     // Replaces a website's content with an uploaded .tar.gz, .zip or .tar (checked: safe paths,
     // files and folders only, unpacked size within the service's disk). Allowed while suspended,
     // so that an association over its quota can clean up.

@@ -5,8 +5,6 @@
 #include "chatiere/base/Clock.h"
 #include "chatiere/templates/Catalogue.h"
 
-#include <Poco/JSON/Object.h>
-
 #include <cstdint>
 #include <optional>
 #include <string>
@@ -56,7 +54,6 @@ public:
                  const templates::Catalogue& catalogue);
 
     Status build() const;
-    static Poco::JSON::Object toJson(const Status& status);
     // The share that passed, in percent rounded to 3 decimals; nullopt without checks.
     static std::optional<double> percent(int64_t ok, int64_t checks);
 
