@@ -22,7 +22,7 @@ QuotaState state(std::string level, std::optional<std::string> since = std::null
     return {std::move(level), std::move(since), enforced, std::move(period)};
 }
 
-struct Row {
+struct Case {
     const char* what;
     std::string metric;
     double value;
@@ -47,7 +47,7 @@ TEST(QuotaDecision, Table) {
     const QuotaLimit disk{10, 20};
     const std::string h71 = "2027-03-07T13:00:00Z";  // 71 h before now
     const std::string h72 = "2027-03-07T12:00:00Z";  // 72 h before now
-    const std::vector<Row> rows = {
+    const std::vector<Case> rows = {
         {"under every rung, first look: dated", "disk_gib", 5, disk, QuotaState{}, false,  //
          "none", "", false, std::nullopt, false, "", true},
         {"under every rung, nothing new", "disk_gib", 5, disk, state("none"), false,  //
