@@ -5,6 +5,7 @@
 // requests come from as a browser does on a page of the site (Sec-Fetch-Site: same-origin, and
 // Origin on what is not GET). For the page tests; the e2e tests use a real Chromium.
 
+#include "ApiClient.h"
 
 #include <Poco/URI.h>
 

@@ -6,6 +6,7 @@
 // The appliance image cache is pre-filled, so that no image recipe runs (guests of the test
 // driver boot nothing); real images and guests are the system tests' business.
 
+#include "ApiClient.h"
 #include "SmtpSink.h"
 #include "chatiere/manager/Daemon.h"
 #include "chatiere/manager/Outbox.h"
