@@ -14,7 +14,7 @@
 #include "chatiere/provisioning/HealthProbe.h"
 #include "chatiere/provisioning/LibvirtHypervisor.h"
 #include "monitoring/UsageCollector.h"
-#include "services/Services.h"
+#include "store/Services.h"
 
 #include <Poco/Data/Statement.h>
 #include <Poco/Logger.h>

@@ -7,7 +7,7 @@
 #include "monitoring/Alerts.h"
 #include "monitoring/CurrentUsage.h"
 #include "services/ServiceManager.h"
-#include "services/Services.h"
+#include "store/Services.h"
 
 #include <Poco/Data/RecordSet.h>
 #include <Poco/Data/Statement.h>

@@ -6,7 +6,7 @@
 #include "chatiere/templates/Catalogue.h"
 #include "domain/Actor.h"
 #include "domain/AssociationService.h"
-#include "services/Services.h"
+#include "store/Services.h"
 
 #include <Poco/JSON/Object.h>
 
