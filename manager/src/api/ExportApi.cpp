@@ -6,16 +6,13 @@
 #include "billing/Subscriptions.h"
 #include "chatiere/manager/Time.h"
 #include "domain/AuditLog.h"
+#include "store/ExportReader.h"
 
-#include <Poco/Data/RecordSet.h>
-#include <Poco/Data/Statement.h>
 #include <Poco/DateTime.h>
 #include <Poco/JSON/Array.h>
 #include <Poco/Zip/Compress.h>
 
 #include <sstream>
-
-using namespace Poco::Data::Keywords;
 
 namespace chatiere::manager::api {
 
@@ -43,27 +40,20 @@ void add(Poco::Zip::Compress& zip, const std::string& name, const std::string& b
 
 // A figure that was never measured (NULL: the volume could not be read that day) is exported as
 // JSON null, neither 0 nor an error.
-Poco::Dynamic::Var orNull(const Poco::Dynamic::Var& value) {
-    return value.isEmpty() ? Poco::Dynamic::Var() : Poco::Dynamic::Var(value.convert<Poco::Int64>());
+Poco::Dynamic::Var orNull(const std::optional<int64_t>& value) {
+    return value ? Poco::Dynamic::Var(static_cast<Poco::Int64>(*value)) : Poco::Dynamic::Var();
 }
 
 Poco::JSON::Array usageDays(Database& db, const std::string& associationId) {
     auto s = db.session();
-    Poco::Data::Statement stmt(s);
-    std::string id = associationId;
-    stmt << "SELECT day, samples, cpu_ns, stored_bytes_avg, stored_bytes_max FROM association_usage_daily "
-            "WHERE association_id = ? ORDER BY day",
-        use(id);
-    stmt.execute();
-    Poco::Data::RecordSet rs(stmt);
     Poco::JSON::Array out;
-    for (bool more = rs.moveFirst(); more; more = rs.moveNext()) {
+    for (const auto& d : ExportReader(s).usageDays(associationId)) {
         Poco::JSON::Object day(Poco::JSON_PRESERVE_KEY_ORDER);
-        day.set("day", rs["day"].convert<std::string>());
-        day.set("samples", rs["samples"].convert<Poco::Int64>());
-        day.set("cpu_seconds", rs["cpu_ns"].convert<double>() / 1e9);
-        day.set("stored_bytes_avg", orNull(rs["stored_bytes_avg"]));
-        day.set("stored_bytes_max", orNull(rs["stored_bytes_max"]));
+        day.set("day", d.day);
+        day.set("samples", static_cast<Poco::Int64>(d.samples));
+        day.set("cpu_seconds", static_cast<double>(d.cpuNs) / 1e9);
+        day.set("stored_bytes_avg", orNull(d.storedBytesAvg));
+        day.set("stored_bytes_max", orNull(d.storedBytesMax));
         out.add(day);
     }
     return out;

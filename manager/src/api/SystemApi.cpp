@@ -1,7 +1,7 @@
 #include "api/Api.h"
 #include "domain/AuditLog.h"
+#include "store/Health.h"
 
-#include <Poco/Data/Statement.h>
 #include <Poco/JSON/Array.h>
 #include <Poco/JSON/Parser.h>
 #include <Poco/NumberParser.h>
@@ -9,8 +9,6 @@
 #include <filesystem>
 #include <fstream>
 #include <sstream>
-
-using namespace Poco::Data::Keywords;
 
 namespace chatiere::manager::api {
 
@@ -32,12 +30,11 @@ std::string readTerms(const Settings& settings, const std::string& language) {
 void registerSystemRoutes(http::Router& router, ApiContext& ctx) {
     router.add("GET", "/healthz", [&ctx](http::Request& r) {
         Poco::JSON::Object out;
-        int one = 0;
         auto s = ctx.db.session();
-        s << "SELECT 1", into(one), now;
-        out.set("status", one == 1 ? "ok" : "degraded");
-        out.set("database", one == 1 ? "ok" : "error");
-        r.sendJson(one == 1 ? 200 : 503, out);
+        const bool answers = databaseAnswers(s);
+        out.set("status", answers ? "ok" : "degraded");
+        out.set("database", answers ? "ok" : "error");
+        r.sendJson(answers ? 200 : 503, out);
     });
 
     router.add("GET", "/api/v1/terms", [&ctx](http::Request& r) {
