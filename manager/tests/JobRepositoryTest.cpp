@@ -2,6 +2,7 @@
 // due again until its lease ends or the daemon restarts, and each step's record is kept.
 
 #include "MonitoringFixture.h"
+#include "chatiere/manager/Error.h"
 #include "store/Services.h"
 
 namespace chatiere::testing {
@@ -27,7 +28,7 @@ TEST_F(JobRepositoryTest, AServicesJobsRunInOrderAndALeasedJobWaitsForItsLease) 
     EXPECT_EQ(next->id, a);
     EXPECT_EQ(next->serviceId, "svc1");
     EXPECT_EQ(next->kind, "apply");
-    EXPECT_EQ(next->step, 0);
+    EXPECT_EQ(next->step, "apply_state");  // its kind's first step, by name
     EXPECT_EQ(next->stepStartedAt, "2026-12-01T08:00:00Z");
     EXPECT_FALSE(next->rollbackReason.has_value());
     EXPECT_FALSE(jobs.nextDue("2026-12-01T07:59:59Z").has_value());
@@ -36,6 +37,7 @@ TEST_F(JobRepositoryTest, AServicesJobsRunInOrderAndALeasedJobWaitsForItsLease) 
     next = jobs.nextDue("2026-12-01T09:00:00Z");
     ASSERT_TRUE(next.has_value());
     EXPECT_EQ(next->id, c);  // svc1 waits for its leased job
+    EXPECT_EQ(next->step, "ensure_pool");
     jobs.lease(c, "2026-12-01T09:05:00Z");
     EXPECT_FALSE(jobs.nextDue("2026-12-01T09:00:00Z").has_value());
 
@@ -44,10 +46,11 @@ TEST_F(JobRepositoryTest, AServicesJobsRunInOrderAndALeasedJobWaitsForItsLease) 
     EXPECT_EQ(jobs.nextDue("2026-12-01T09:01:00Z")->id, a);
     jobs.lease(c, "2026-12-01T10:00:00Z");  // out of the way: svc1's job alone is due below
 
-    jobs.stepDone(a, 2, "2026-12-01T09:02:00Z");
-    jobs.rollBack(a, 1, "disk full", "2026-12-01T09:03:00Z");
+    jobs.stepDone(a, provisioning::JobStep::WaitHealthy, "2026-12-01T09:02:00Z");
+    EXPECT_EQ(s.text("SELECT step FROM jobs WHERE id = ?", a), "wait_healthy");
+    jobs.rollBack(a, provisioning::JobStep::UndoSwitch, "disk full", "2026-12-01T09:03:00Z");
     next = jobs.nextDue("2026-12-01T09:03:00Z");
-    EXPECT_EQ(next->step, 1);
+    EXPECT_EQ(next->step, "undo_switch");
     EXPECT_EQ(next->rollbackReason, "disk full");
     jobs.finish(a, "failed", "disk full", "2026-12-01T09:04:00Z");
     next = jobs.nextDue("2026-12-01T09:04:00Z");
@@ -59,6 +62,14 @@ TEST_F(JobRepositoryTest, AServicesJobsRunInOrderAndALeasedJobWaitsForItsLease) 
     EXPECT_EQ(jobs.servicesWithPendingJob(), std::set<std::string>{"svc2"});
     EXPECT_EQ(s.text("SELECT last_error FROM jobs WHERE id = ?", b), std::nullopt);
     EXPECT_EQ(s.text("SELECT last_error FROM jobs WHERE id = ?", a), "disk full");
+}
+
+TEST_F(JobRepositoryTest, AJobOfAKindThatIsNoneIsRefused) {
+    addService("svc1");
+    auto s = db_.session();
+    EXPECT_THROW(manager::ServiceRepository(s).enqueueJob("svc1", "reboot", "2026-12-01T08:00:00Z"),
+                 manager::Error);
+    EXPECT_EQ(manager::JobRepository(s).pending(), 0);
 }
 
 TEST_F(JobRepositoryTest, TheServiceRepositoryReadsWhatItWrites) {

@@ -128,7 +128,7 @@ protected:
 
     std::filesystem::path dir_;
     manager::Database db_;
-    provisioning::ManualClock clock_{manager::parseTime("2026-12-01T08:00:00Z").value()};
+    base::ManualClock clock_{manager::parseTime("2026-12-01T08:00:00Z").value()};
     provisioning::FakeHypervisor hypervisor_;
     templates::Catalogue catalogue_;
     templates::ImageCache images_;

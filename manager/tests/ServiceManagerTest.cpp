@@ -5,9 +5,7 @@
 #include "MonitoringFixture.h"
 #include "chatiere/manager/Error.h"
 #include "chatiere/provisioning/Jobs.h"
-#include "services/ServiceManager.h"
-
-#include <Poco/JSON/Parser.h>
+#include "hosting/ServiceManager.h"
 
 namespace chatiere::testing {
 namespace {
@@ -16,8 +14,13 @@ using manager::Actor;
 using manager::Error;
 using manager::ErrorKind;
 
-Poco::JSON::Object::Ptr json(const std::string& text) {
-    return Poco::JSON::Parser().parse(text).extract<Poco::JSON::Object::Ptr>();
+manager::CreateService createCommand(const std::string& templateName, const std::string& name) {
+    return {templateName, name};
+}
+
+manager::ResizeService resizeCommand(std::optional<int64_t> vcpus, std::optional<int64_t> memoryMib,
+                                     std::optional<int64_t> diskGib) {
+    return {vcpus, memoryMib, diskGib};
 }
 
 class ServiceManagerTest : public MonitoringFixture {
@@ -106,8 +109,7 @@ protected:
     }
 
     manager::Service createWebsite(const std::string& name = "site") {
-        return services_.create(manager_, "asso1",
-                                json(R"({"template": "website", "name": ")" + name + R"("})"));
+        return services_.create(manager_, "asso1", createCommand("website", name));
     }
 
     const Actor manager_{std::string("usr1"), "manager@jardin.test", std::nullopt, ""};
@@ -149,17 +151,14 @@ TEST_F(ServiceManagerTest, CreateStoresTheServiceItsCreateJobAndItsAuditEntry) {
 }
 
 TEST_F(ServiceManagerTest, CreateRefusesBadFieldsAndChangesNothing) {
-    expectRefused(
-        [&] { services_.create(manager_, "asso1", json(R"({"template": "nope", "name": "site"})")); },
-        ErrorKind::Validation, "invalid_fields", "template", "unknown_template");
-    expectRefused(
-        [&] { services_.create(manager_, "asso1", json(R"({"template": "website", "name": "Bad Name"})")); },
-        ErrorKind::Validation, "invalid_fields", "name", "invalid_name");
-    expectRefused([&] { services_.create(manager_, "asso1", json(R"({"name": "site"})")); },
+    expectRefused([&] { services_.create(manager_, "asso1", createCommand("nope", "site")); },
+                  ErrorKind::Validation, "invalid_fields", "template", "unknown_template");
+    expectRefused([&] { services_.create(manager_, "asso1", createCommand("website", "Bad Name")); },
+                  ErrorKind::Validation, "invalid_fields", "name", "invalid_name");
+    expectRefused([&] { services_.create(manager_, "asso1", createCommand("", "site")); },
                   ErrorKind::Validation, "invalid_fields");
-    expectRefused(
-        [&] { services_.create(manager_, "asso1", json(R"({"template": "website", "name": "-x"})")); },
-        ErrorKind::Validation, "invalid_fields", "name", "invalid_name");
+    expectRefused([&] { services_.create(manager_, "asso1", createCommand("website", "-x")); },
+                  ErrorKind::Validation, "invalid_fields", "name", "invalid_name");
 }
 
 TEST_F(ServiceManagerTest, CreateRefusesATakenNameAPlanLimitAndAMissingSubscription) {
@@ -179,14 +178,10 @@ TEST_F(ServiceManagerTest, CreateRefusesATakenNameAPlanLimitAndAMissingSubscript
 
 TEST_F(ServiceManagerTest, CreateRefusesStrangersAndAnInactiveAssociation) {
     expectRefused(
-        [&] {
-            services_.create(Actor::anonymous("127.0.0.1"), "asso1",
-                             json(R"({"template": "website", "name": "site"})"));
-        },
+        [&] { services_.create(Actor::anonymous("127.0.0.1"), "asso1", createCommand("website", "site")); },
         ErrorKind::Unauthenticated, "unauthenticated");
-    expectRefused(
-        [&] { services_.create(manager_, "nowhere", json(R"({"template": "website", "name": "site"})")); },
-        ErrorKind::NotFound, "not_found");
+    expectRefused([&] { services_.create(manager_, "nowhere", createCommand("website", "site")); },
+                  ErrorKind::NotFound, "not_found");
     auto s = db_.session();
     s.execute("UPDATE associations SET status = 'suspended' WHERE id = 'asso1'");
     expectRefused([&] { createWebsite(); }, ErrorKind::Conflict, "association_not_active");
@@ -194,7 +189,7 @@ TEST_F(ServiceManagerTest, CreateRefusesStrangersAndAnInactiveAssociation) {
 
 TEST_F(ServiceManagerTest, ResizeStoresTheNewResourcesAndQueuesAResizeJobWithTheOldOnes) {
     const auto before = addService("svc1");
-    const auto resized = services_.resize(manager_, "svc1", json(R"({"memory_mib": 512, "disk_gib": 3})"));
+    const auto resized = services_.resize(manager_, "svc1", resizeCommand(std::nullopt, 512, 3));
     EXPECT_EQ(resized.state, "provisioning");
     const auto stored = service("svc1");
     EXPECT_EQ(stored.state, "provisioning");
@@ -216,24 +211,25 @@ TEST_F(ServiceManagerTest, ResizeRefusesBadValuesLimitsAndStatesAndChangesNothin
         auto s = db_.session();
         s.execute("UPDATE services SET disk_gib = 2 WHERE id = 'svc1'");
     }
-    expectRefused([&] { services_.resize(manager_, "svc1", json(R"({"disk_gib": 1})")); },
+    expectRefused([&] { services_.resize(manager_, "svc1", resizeCommand(std::nullopt, std::nullopt, 1)); },
                   ErrorKind::Validation, "invalid_fields", "disk_gib", "cannot_shrink");
-    expectRefused([&] { services_.resize(manager_, "svc1", json(R"({"vcpus": 0})")); }, ErrorKind::Validation,
-                  "invalid_fields", "vcpus", "out_of_range");
-    expectRefused([&] { services_.resize(manager_, "svc1", json(R"({"memory_mib": 32})")); },
+    expectRefused([&] { services_.resize(manager_, "svc1", resizeCommand(0, std::nullopt, std::nullopt)); },
+                  ErrorKind::Validation, "invalid_fields", "vcpus", "out_of_range");
+    expectRefused([&] { services_.resize(manager_, "svc1", resizeCommand(std::nullopt, 32, std::nullopt)); },
                   ErrorKind::Validation, "invalid_fields", "memory_mib", "out_of_range");
-    expectRefused([&] { services_.resize(manager_, "svc1", json("{}")); }, ErrorKind::Validation,
-                  "invalid_fields", "vcpus", "missing");
+    expectRefused(
+        [&] { services_.resize(manager_, "svc1", resizeCommand(std::nullopt, std::nullopt, std::nullopt)); },
+        ErrorKind::Validation, "invalid_fields", "vcpus", "missing");
 
     givePlan(true, {{"vcpus", manager::QuotaLimit{2, 2}}});
-    expectRefused([&] { services_.resize(manager_, "svc1", json(R"({"vcpus": 3})")); }, ErrorKind::Conflict,
-                  "quota_exceeded");
+    expectRefused([&] { services_.resize(manager_, "svc1", resizeCommand(3, std::nullopt, std::nullopt)); },
+                  ErrorKind::Conflict, "quota_exceeded");
 
     addService("svc2", "provisioning");
-    expectRefused([&] { services_.resize(manager_, "svc2", json(R"({"vcpus": 2})")); }, ErrorKind::Conflict,
-                  "invalid_state");
-    expectRefused([&] { services_.resize(manager_, "nope", json(R"({"vcpus": 2})")); }, ErrorKind::NotFound,
-                  "not_found");
+    expectRefused([&] { services_.resize(manager_, "svc2", resizeCommand(2, std::nullopt, std::nullopt)); },
+                  ErrorKind::Conflict, "invalid_state");
+    expectRefused([&] { services_.resize(manager_, "nope", resizeCommand(2, std::nullopt, std::nullopt)); },
+                  ErrorKind::NotFound, "not_found");
 }
 
 TEST_F(ServiceManagerTest, RemoveMarksTheServiceDeletingOnceAndQueuesItsDeleteJob) {

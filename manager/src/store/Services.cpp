@@ -1,5 +1,7 @@
 #include "store/Services.h"
 
+#include "chatiere/manager/Error.h"
+
 namespace chatiere::manager {
 
 namespace {
@@ -43,8 +45,8 @@ constexpr const char* kRelease =
 constexpr const char* kPortsInUse =
     "SELECT host_port FROM services WHERE state != 'deleted' AND host_port IS NOT NULL";
 constexpr const char* kEnqueueJob =
-    "INSERT INTO jobs (service_id, kind, next_attempt_at, step_started_at, payload, created_at) "
-    "VALUES (?, ?, ?, ?, ?, ?)";
+    "INSERT INTO jobs (service_id, kind, step, next_attempt_at, step_started_at, payload, created_at) "
+    "VALUES (?, ?, ?, ?, ?, ?, ?)";
 
 // The oldest unfinished job of each service goes first: a service's jobs run in order.
 constexpr const char* kNextDueJob =
@@ -188,7 +190,12 @@ std::set<int> ServiceRepository::portsInUse() {
 
 int64_t ServiceRepository::enqueueJob(const std::string& serviceId, const std::string& kind,
                                       const std::string& at, const std::string& payload) {
-    session_.execute(kEnqueueJob, serviceId, kind, at, at, payload, at);
+    const auto jobKind = provisioning::jobKindFrom(kind);
+    if (!jobKind) {
+        throw Error(ErrorKind::Internal, "job_kind", "no such job kind: " + kind);
+    }
+    const std::string step = provisioning::toString(provisioning::firstStep(*jobKind));
+    session_.execute(kEnqueueJob, serviceId, kind, step, at, at, payload, at);
     return session_.lastInsertRowid();
 }
 
@@ -200,7 +207,7 @@ std::optional<JobRecord> JobRepository::nextDue(const std::string& at) {
             job.id = r.integer(0);
             job.serviceId = r.text(1);
             job.kind = r.text(2);
-            job.step = static_cast<int>(r.integer(3));
+            job.step = r.text(3);
             job.attempts = static_cast<int>(r.integer(4));
             job.stepStartedAt = r.text(5);
             job.payload = r.text(6);
@@ -214,16 +221,17 @@ void JobRepository::lease(int64_t id, const std::string& until) {
     session_.execute(kLeaseJob, until, id);
 }
 
-void JobRepository::stepDone(int64_t id, int nextStep, const std::string& at) {
-    session_.execute(kStepDone, nextStep, at, id);
+void JobRepository::stepDone(int64_t id, provisioning::JobStep nextStep, const std::string& at) {
+    session_.execute(kStepDone, provisioning::toString(nextStep), at, id);
 }
 
 void JobRepository::retryAt(int64_t id, int attempts, const std::string& at, const std::string& error) {
     session_.execute(kRetryAt, attempts, at, error, id);
 }
 
-void JobRepository::rollBack(int64_t id, int step, const std::string& reason, const std::string& at) {
-    session_.execute(kRollBack, step, at, at, reason, reason, id);
+void JobRepository::rollBack(int64_t id, provisioning::JobStep step, const std::string& reason,
+                             const std::string& at) {
+    session_.execute(kRollBack, provisioning::toString(step), at, at, reason, reason, id);
 }
 
 void JobRepository::finish(int64_t id, const std::string& outcome, const std::optional<std::string>& error,

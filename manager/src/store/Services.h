@@ -1,6 +1,7 @@
 #pragma once
 
 #include "chatiere/manager/Database.h"
+#include "chatiere/provisioning/Jobs.h"
 
 #include <cstdint>
 #include <optional>
@@ -72,7 +73,8 @@ public:
     void setVolumeGeneration(const std::string& id, int64_t generation, const std::string& at);
     void release(const std::string& id, const std::string& at);  // deleted: the port goes back to the pool
     std::set<int> portsInUse();
-    // Enqueues a job for the service (in the caller's transaction).
+    // Enqueues a job for the service (in the caller's transaction), at its kind's first step.
+    // Throws on a kind that is not one (a programmer error).
     int64_t enqueueJob(const std::string& serviceId, const std::string& kind, const std::string& at,
                        const std::string& payload = "");
 
@@ -85,7 +87,7 @@ struct JobRecord {
     int64_t id = 0;
     std::string serviceId;
     std::string kind;  // create | apply | replace_content | resize | delete
-    int step = 0;
+    std::string step;  // the name of the step it runs next (provisioning::toString(JobStep))
     int attempts = 0;
     std::string stepStartedAt;
     std::string payload;
@@ -101,9 +103,9 @@ public:
     std::optional<JobRecord> nextDue(const std::string& at);
     // Claimed: not due again before `until`, and marked leased.
     void lease(int64_t id, const std::string& until);
-    void stepDone(int64_t id, int nextStep, const std::string& at);
+    void stepDone(int64_t id, provisioning::JobStep nextStep, const std::string& at);
     void retryAt(int64_t id, int attempts, const std::string& at, const std::string& error);
-    void rollBack(int64_t id, int step, const std::string& reason, const std::string& at);
+    void rollBack(int64_t id, provisioning::JobStep step, const std::string& reason, const std::string& at);
     // outcome: done | failed; no error → NULL.
     void finish(int64_t id, const std::string& outcome, const std::optional<std::string>& error,
                 const std::string& at);

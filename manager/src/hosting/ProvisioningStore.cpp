@@ -1,0 +1,232 @@
+#include "hosting/ProvisioningStore.h"
+
+#include "chatiere/manager/Time.h"
+#include "domain/AuditLog.h"
+#include "store/Services.h"
+
+namespace chatiere::manager {
+
+std::string ProvisioningStore::nowText() const {
+    return formatTime(clock_.now());
+}
+
+// Each method that runs several statements is one unit of work: one connection for all of them.
+
+std::optional<provisioning::Job> ProvisioningStore::claim(base::Clock::TimePoint at,
+                                                          base::Clock::TimePoint leaseUntil) {
+    UnitOfWork unit(db_);
+    auto s = db_.session();
+    Transaction tx(s);
+    const std::string atText = formatTime(at);
+    JobRepository jobs(s);
+    const auto row = jobs.nextDue(atText);
+    if (!row) {
+        return std::nullopt;
+    }
+    provisioning::Job job;
+    job.id = row->id;
+    job.serviceId = row->serviceId;
+    job.kind = provisioning::jobKindFrom(row->kind).value_or(provisioning::JobKind::Apply);
+    const auto step = provisioning::jobStepFrom(row->step);
+    job.step = step.value_or(provisioning::firstStep(job.kind));
+    job.attempts = row->attempts;
+    job.stepStartedAt = parseTime(row->stepStartedAt).value_or(at);
+    job.payload = row->payload;
+    job.rollbackReason = row->rollbackReason.value_or("");
+    jobs.lease(job.id, formatTime(leaseUntil));
+    if (job.kind == provisioning::JobKind::Create) {
+        ServiceRepository(s).markProvisioning(job.serviceId, atText);
+    }
+    tx.commit();
+    if (!step) {
+        // A step this program does not know (one a newer version wrote): never guessed, the job fails.
+        finish(job.id, "failed", "the job is at a step this version does not know: '" + row->step + "'");
+        return claim(at, leaseUntil);
+    }
+    return job;
+}
+
+void ProvisioningStore::stepDone(int64_t id, provisioning::JobStep nextStep, base::Clock::TimePoint at) {
+    auto s = db_.session();
+    JobRepository(s).stepDone(id, nextStep, formatTime(at));
+}
+
+void ProvisioningStore::retryAt(int64_t id, int attempts, base::Clock::TimePoint at,
+                                const std::string& error) {
+    auto s = db_.session();
+    JobRepository(s).retryAt(id, attempts, formatTime(at), error);
+}
+
+void ProvisioningStore::rollBack(int64_t id, provisioning::JobStep step, const std::string& reason,
+                                 base::Clock::TimePoint at) {
+    auto s = db_.session();
+    JobRepository(s).rollBack(id, step, reason, formatTime(at));
+}
+
+void ProvisioningStore::finish(int64_t id, const std::string& outcome, const std::string& error) {
+    auto s = db_.session();
+    JobRepository(s).finish(id, outcome, error.empty() ? std::nullopt : std::optional<std::string>(error),
+                            nowText());
+}
+
+provisioning::ServiceSpec ProvisioningStore::specOf(Session& s, const Service& service) {
+    provisioning::ServiceSpec spec;
+    spec.id = service.id;
+    spec.associationId = service.associationId;
+    spec.associationName = ServiceRepository(s).associationNameOf(service.id).value_or("");
+    spec.name = service.name;
+    spec.templateName = service.templateName;
+    spec.vcpus = service.vcpus;
+    spec.memoryMib = service.memoryMib;
+    spec.diskGib = service.diskGib;
+    spec.hostPort = service.hostPort.value_or(0);
+    spec.volumeGeneration = service.volumeGeneration;
+    spec.shouldRun =
+        service.suspendedFor.empty() && service.state != "deleting" && service.state != "deleted";
+    return spec;
+}
+
+std::optional<provisioning::ServiceSpec> ProvisioningStore::spec(const std::string& serviceId) {
+    UnitOfWork unit(db_);
+    auto s = db_.session();
+    const auto service = ServiceRepository(s).find(serviceId);
+    if (!service) {
+        return std::nullopt;
+    }
+    return specOf(s, *service);
+}
+
+std::vector<provisioning::DesiredService> ProvisioningStore::desiredServices() {
+    UnitOfWork unit(db_);
+    auto s = db_.session();
+    const auto live = ServiceRepository(s).live();
+    const std::set<std::string> withJob = JobRepository(s).servicesWithPendingJob();
+    std::vector<provisioning::DesiredService> out;
+    out.reserve(live.size());
+    for (const auto& service : live) {
+        out.push_back({specOf(s, service), service.state, withJob.count(service.id) > 0});
+    }
+    return out;
+}
+
+void ProvisioningStore::enqueueRepair(const std::string& serviceId, provisioning::JobKind kind,
+                                      const std::string& reason) {
+    UnitOfWork unit(db_);
+    auto s = db_.session();
+    Transaction tx(s);
+    ServiceRepository services(s);
+    const auto service = services.find(serviceId);
+    if (!service) {
+        return;
+    }
+    services.enqueueJob(serviceId, provisioning::toString(kind), nowText());
+    Poco::JSON::Object details;
+    details.set("reason", reason);
+    AuditLog::record(s, Actor::system("reconciler"), nowText(), "service.repair", "service", serviceId,
+                     service->associationId, details);
+    tx.commit();
+}
+
+void ProvisioningStore::auditGuest(const std::string& guestName, const std::string& action,
+                                   const std::string& detail) {
+    auto s = db_.session();
+    Poco::JSON::Object details;
+    details.set("detail", detail);
+    AuditLog::record(s, Actor::system("reconciler"), nowText(), action, "guest", guestName, std::nullopt,
+                     details);
+}
+
+void ProvisioningStore::reportActive(const std::string& serviceId, const std::string& endpoint) {
+    UnitOfWork unit(db_);
+    auto s = db_.session();
+    Transaction tx(s);
+    ServiceRepository services(s);
+    const auto service = services.find(serviceId);
+    if (service && (service->state != "active" || service->lastError)) {
+        // Active again, or still: an error a previous change left is over.
+        services.setActive(serviceId, endpoint, nowText());
+        if (service->state != "active") {
+            AuditLog::record(s, Actor::system("provisioner"), nowText(), "service.active", "service",
+                             serviceId, service->associationId);
+        }
+    }
+    tx.commit();
+}
+
+void ProvisioningStore::reportRolledBack(const std::string& serviceId, const std::string& endpoint,
+                                         const std::string& error) {
+    UnitOfWork unit(db_);
+    auto s = db_.session();
+    Transaction tx(s);
+    ServiceRepository services(s);
+    const auto service = services.find(serviceId);
+    if (service && service->state != "deleting" && service->state != "deleted") {
+        services.setActive(serviceId, endpoint, nowText());
+        services.setState(serviceId, "active", error, nowText());
+    }
+    tx.commit();
+}
+
+void ProvisioningStore::setVolumeGeneration(const std::string& serviceId, int64_t generation) {
+    auto s = db_.session();
+    ServiceRepository(s).setVolumeGeneration(serviceId, generation, nowText());
+}
+
+void ProvisioningStore::restoreResources(const std::string& serviceId, const provisioning::Resources& r) {
+    auto s = db_.session();
+    ServiceRepository(s).setResources(serviceId, r.vcpus, r.memoryMib, r.diskGib, nowText());
+}
+
+void ProvisioningStore::reportFailed(const std::string& serviceId, const std::string& reason) {
+    UnitOfWork unit(db_);
+    auto s = db_.session();
+    Transaction tx(s);
+    ServiceRepository services(s);
+    const auto service = services.find(serviceId);
+    if (service && service->state != "deleted") {
+        // A failed delete keeps its state (deleting) so that it is retried; anything else fails.
+        if (service->state != "deleting") {
+            services.setState(serviceId, "failed", reason, nowText());
+        } else {
+            services.setState(serviceId, "deleting", reason, nowText());
+        }
+    }
+    tx.commit();
+}
+
+void ProvisioningStore::reportDeleted(const std::string& serviceId) {
+    UnitOfWork unit(db_);
+    auto s = db_.session();
+    Transaction tx(s);
+    ServiceRepository services(s);
+    const auto service = services.find(serviceId);
+    services.release(serviceId, nowText());
+    if (service) {
+        AuditLog::record(s, Actor::system("provisioner"), nowText(), "service.deleted", "service", serviceId,
+                         service->associationId);
+    }
+    tx.commit();
+}
+
+void ProvisioningStore::audit(const std::string& serviceId, const std::string& action,
+                              const std::string& detail) {
+    UnitOfWork unit(db_);
+    auto s = db_.session();
+    const auto association = ServiceRepository(s).associationOf(serviceId);
+    Poco::JSON::Object details;
+    details.set("detail", detail);
+    AuditLog::record(s, Actor::system("provisioner"), nowText(), action, "service", serviceId, association,
+                     details);
+}
+
+int ProvisioningStore::releaseLeases() {
+    auto s = db_.session();
+    return JobRepository(s).releaseLeases(nowText());
+}
+
+int ProvisioningStore::pendingJobs() {
+    auto s = db_.session();
+    return JobRepository(s).pending();
+}
+
+}  // namespace chatiere::manager
