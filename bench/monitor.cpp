@@ -16,7 +16,7 @@
 #include "chatiere/provisioning/HealthProbe.h"
 #include "chatiere/provisioning/LibvirtHypervisor.h"
 #include "monitoring/UsageCollector.h"
-#include "hosting/Services.h"
+#include "store/Services.h"
 
 #include <Poco/Data/Statement.h>
 #include <Poco/Logger.h>

@@ -15,7 +15,7 @@
 #include "chatiere/provisioning/GuestBuilder.h"
 #include "domain/AssociationService.h"
 #include "domain/Plans.h"
-#include "hosting/Services.h"
+#include "store/Services.h"
 
 #include <Poco/Data/Statement.h>
 #include <gtest/gtest.h>

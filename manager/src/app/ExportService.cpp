@@ -2,21 +2,9 @@
 
 #include "chatiere/manager/Time.h"
 #include "domain/AuditLog.h"
-
-#include <Poco/Data/RecordSet.h>
-#include <Poco/Data/Statement.h>
-
-using namespace Poco::Data::Keywords;
+#include "store/ExportReader.h"
 
 namespace chatiere::manager {
-
-namespace {
-
-std::optional<int64_t> orNull(const Poco::Dynamic::Var& value) {
-    return value.isEmpty() ? std::nullopt : std::optional<int64_t>(value.convert<Poco::Int64>());
-}
-
-}  // namespace
 
 ExportService::ExportService(Database& db, base::Clock& clock, AssociationService& associations,
                              ServiceManager& services, BillingService& billing,
@@ -66,22 +54,10 @@ void ExportService::recordExport(const Actor& actor, const AssociationExport& ex
 
 std::vector<ExportedUsageDay> ExportService::usageDays(const std::string& associationId) {
     auto s = db_.session();
-    Poco::Data::Statement stmt(s);
-    std::string id = associationId;
-    stmt << "SELECT day, samples, cpu_ns, stored_bytes_avg, stored_bytes_max FROM association_usage_daily "
-            "WHERE association_id = ? ORDER BY day",
-        use(id);
-    stmt.execute();
-    Poco::Data::RecordSet rs(stmt);
     std::vector<ExportedUsageDay> out;
-    for (bool more = rs.moveFirst(); more; more = rs.moveNext()) {
-        ExportedUsageDay day;
-        day.day = rs["day"].convert<std::string>();
-        day.samples = rs["samples"].convert<Poco::Int64>();
-        day.cpuSeconds = rs["cpu_ns"].convert<double>() / 1e9;
-        day.storedBytesAvg = orNull(rs["stored_bytes_avg"]);
-        day.storedBytesMax = orNull(rs["stored_bytes_max"]);
-        out.push_back(std::move(day));
+    for (const auto& d : ExportReader(s).usageDays(associationId)) {
+        out.push_back(
+            {d.day, d.samples, static_cast<double>(d.cpuNs) / 1e9, d.storedBytesAvg, d.storedBytesMax});
     }
     return out;
 }

@@ -1,6 +1,7 @@
 #include "app/Services.h"
 
-#include <Poco/Data/Session.h>
+#include "store/Health.h"
+
 #include <Poco/String.h>
 
 namespace chatiere::manager::app {
@@ -29,10 +30,8 @@ std::optional<Actor> currentActor(const Services& app, http::Request& request) {
 }
 
 bool databaseAnswers(Database& db) {
-    int one = 0;
     auto s = db.session();
-    s << "SELECT 1", Poco::Data::Keywords::into(one), Poco::Data::Keywords::now;
-    return one == 1;
+    return manager::databaseAnswers(s);
 }
 
 }  // namespace chatiere::manager::app

@@ -2,15 +2,7 @@
 
 #include "chatiere/manager/Time.h"
 #include "domain/AuditLog.h"
-#include "domain/Rows.h"
-#include "hosting/Services.h"
-
-#include <Poco/Data/RecordSet.h>
-#include <Poco/Data/Statement.h>
-
-#include <set>
-
-using namespace Poco::Data::Keywords;
+#include "store/Services.h"
 
 namespace chatiere::manager {
 
@@ -18,89 +10,70 @@ std::string ProvisioningStore::nowText() const {
     return formatTime(clock_.now());
 }
 
+// Each method that runs several statements is one unit of work: one connection for all of them.
+
 std::optional<provisioning::Job> ProvisioningStore::claim(base::Clock::TimePoint at,
                                                           base::Clock::TimePoint leaseUntil) {
+    UnitOfWork unit(db_);
     auto s = db_.session();
     Transaction tx(s);
     const std::string atText = formatTime(at);
-    Poco::Data::Statement select(s);
-    // The oldest unfinished job of each service goes first: a service's jobs run in order.
-    select
-        << "SELECT id, service_id, kind, step, attempts, step_started_at, payload, rollback_reason "
-           "FROM jobs j "
-           "WHERE status = 'pending' AND next_attempt_at <= ? AND id = (SELECT MIN(id) FROM jobs k "
-           "WHERE k.service_id = j.service_id AND k.status = 'pending') ORDER BY next_attempt_at, id LIMIT 1",
-        bind(atText);
-    select.execute();
-    Poco::Data::RecordSet rs(select);
-    if (!rs.moveFirst()) {
+    JobRepository jobs(s);
+    const auto row = jobs.nextDue(atText);
+    if (!row) {
         return std::nullopt;
     }
     provisioning::Job job;
-    job.id = integer(rs, "id");
-    job.serviceId = text(rs, "service_id");
-    job.kind = provisioning::jobKindFrom(text(rs, "kind")).value_or(provisioning::JobKind::Apply);
-    const std::string stepName = text(rs, "step");
-    const auto step = provisioning::jobStepFrom(stepName);
+    job.id = row->id;
+    job.serviceId = row->serviceId;
+    job.kind = provisioning::jobKindFrom(row->kind).value_or(provisioning::JobKind::Apply);
+    const auto step = provisioning::jobStepFrom(row->step);
     job.step = step.value_or(provisioning::firstStep(job.kind));
-    job.attempts = static_cast<int>(integer(rs, "attempts"));
-    job.stepStartedAt = parseTime(text(rs, "step_started_at")).value_or(at);
-    job.payload = text(rs, "payload");
-    job.rollbackReason = optText(rs, "rollback_reason").value_or("");
-    s << "UPDATE jobs SET next_attempt_at = ?, leased = 1 WHERE id = ?", bind(formatTime(leaseUntil)),
-        bind(job.id), now;
+    job.attempts = row->attempts;
+    job.stepStartedAt = parseTime(row->stepStartedAt).value_or(at);
+    job.payload = row->payload;
+    job.rollbackReason = row->rollbackReason.value_or("");
+    jobs.lease(job.id, formatTime(leaseUntil));
     if (job.kind == provisioning::JobKind::Create) {
-        s << "UPDATE services SET state = 'provisioning', updated_at = ? WHERE id = ? AND state = "
-             "'requested'",
-            bind(atText), bind(job.serviceId), now;
+        ServiceRepository(s).markProvisioning(job.serviceId, atText);
     }
     tx.commit();
     if (!step) {
         // A step this program does not know (one a newer version wrote): never guessed, the job fails.
-        finish(job.id, "failed", "the job is at a step this version does not know: '" + stepName + "'");
+        finish(job.id, "failed", "the job is at a step this version does not know: '" + row->step + "'");
         return claim(at, leaseUntil);
     }
     return job;
 }
 
-void ProvisioningStore::stepDone(int64_t id, provisioning::JobStep nextStep,
-                                 base::Clock::TimePoint at) {
+void ProvisioningStore::stepDone(int64_t id, provisioning::JobStep nextStep, base::Clock::TimePoint at) {
     auto s = db_.session();
-    s << "UPDATE jobs SET step = ?, attempts = 0, step_started_at = ?, last_error = NULL WHERE id = ?",
-        bind(provisioning::toString(nextStep)), bind(formatTime(at)), bind(id), now;
+    JobRepository(s).stepDone(id, nextStep, formatTime(at));
 }
 
 void ProvisioningStore::retryAt(int64_t id, int attempts, base::Clock::TimePoint at,
                                 const std::string& error) {
     auto s = db_.session();
-    s << "UPDATE jobs SET attempts = ?, next_attempt_at = ?, last_error = ?, leased = 0 WHERE id = ?",
-        bind(attempts), bind(formatTime(at)), bind(error), bind(id), now;
+    JobRepository(s).retryAt(id, attempts, formatTime(at), error);
 }
 
 void ProvisioningStore::rollBack(int64_t id, provisioning::JobStep step, const std::string& reason,
                                  base::Clock::TimePoint at) {
     auto s = db_.session();
-    s << "UPDATE jobs SET step = ?, attempts = 0, step_started_at = ?, next_attempt_at = ?, leased = 0, "
-         "rollback_reason = ?, last_error = ? WHERE id = ?",
-        bind(provisioning::toString(step)), bind(formatTime(at)), bind(formatTime(at)), bind(reason),
-        bind(reason), bind(id), now;
+    JobRepository(s).rollBack(id, step, reason, formatTime(at));
 }
 
 void ProvisioningStore::finish(int64_t id, const std::string& outcome, const std::string& error) {
     auto s = db_.session();
-    s << "UPDATE jobs SET status = ?, last_error = ?, finished_at = ? WHERE id = ?", bind(outcome),
-        bind(nullable(error.empty() ? std::nullopt : std::optional<std::string>(error))), bind(nowText()),
-        bind(id), now;
+    JobRepository(s).finish(id, outcome, error.empty() ? std::nullopt : std::optional<std::string>(error),
+                            nowText());
 }
 
 provisioning::ServiceSpec ProvisioningStore::specOf(Session& s, const Service& service) {
-    std::string associationName;
-    s << "SELECT name FROM associations WHERE id = ?", bind(service.associationId), into(associationName),
-        now;
     provisioning::ServiceSpec spec;
     spec.id = service.id;
     spec.associationId = service.associationId;
-    spec.associationName = associationName;
+    spec.associationName = ServiceRepository(s).associationNameOf(service.id).value_or("");
     spec.name = service.name;
     spec.templateName = service.templateName;
     spec.vcpus = service.vcpus;
@@ -114,6 +87,7 @@ provisioning::ServiceSpec ProvisioningStore::specOf(Session& s, const Service& s
 }
 
 std::optional<provisioning::ServiceSpec> ProvisioningStore::spec(const std::string& serviceId) {
+    UnitOfWork unit(db_);
     auto s = db_.session();
     const auto service = ServiceRepository(s).find(serviceId);
     if (!service) {
@@ -123,25 +97,21 @@ std::optional<provisioning::ServiceSpec> ProvisioningStore::spec(const std::stri
 }
 
 std::vector<provisioning::DesiredService> ProvisioningStore::desiredServices() {
+    UnitOfWork unit(db_);
     auto s = db_.session();
-    std::vector<std::string> ids;
-    s << "SELECT id FROM services WHERE state != 'deleted' ORDER BY id", into(ids), now;
-    std::vector<std::string> busy;
-    s << "SELECT DISTINCT service_id FROM jobs WHERE status = 'pending'", into(busy), now;
-    const std::set<std::string> withJob(busy.begin(), busy.end());
+    const auto live = ServiceRepository(s).live();
+    const std::set<std::string> withJob = JobRepository(s).servicesWithPendingJob();
     std::vector<provisioning::DesiredService> out;
-    ServiceRepository services(s);
-    for (const auto& id : ids) {
-        const auto service = services.find(id);
-        if (service) {
-            out.push_back({specOf(s, *service), service->state, withJob.count(id) > 0});
-        }
+    out.reserve(live.size());
+    for (const auto& service : live) {
+        out.push_back({specOf(s, service), service.state, withJob.count(service.id) > 0});
     }
     return out;
 }
 
 void ProvisioningStore::enqueueRepair(const std::string& serviceId, provisioning::JobKind kind,
                                       const std::string& reason) {
+    UnitOfWork unit(db_);
     auto s = db_.session();
     Transaction tx(s);
     ServiceRepository services(s);
@@ -167,12 +137,14 @@ void ProvisioningStore::auditGuest(const std::string& guestName, const std::stri
 }
 
 void ProvisioningStore::reportActive(const std::string& serviceId, const std::string& endpoint) {
+    UnitOfWork unit(db_);
     auto s = db_.session();
     Transaction tx(s);
-    const auto service = ServiceRepository(s).find(serviceId);
+    ServiceRepository services(s);
+    const auto service = services.find(serviceId);
     if (service && (service->state != "active" || service->lastError)) {
         // Active again, or still: an error a previous change left is over.
-        ServiceRepository(s).setActive(serviceId, endpoint, nowText());
+        services.setActive(serviceId, endpoint, nowText());
         if (service->state != "active") {
             AuditLog::record(s, Actor::system("provisioner"), nowText(), "service.active", "service",
                              serviceId, service->associationId);
@@ -183,20 +155,21 @@ void ProvisioningStore::reportActive(const std::string& serviceId, const std::st
 
 void ProvisioningStore::reportRolledBack(const std::string& serviceId, const std::string& endpoint,
                                          const std::string& error) {
+    UnitOfWork unit(db_);
     auto s = db_.session();
     Transaction tx(s);
-    const auto service = ServiceRepository(s).find(serviceId);
+    ServiceRepository services(s);
+    const auto service = services.find(serviceId);
     if (service && service->state != "deleting" && service->state != "deleted") {
-        ServiceRepository(s).setActive(serviceId, endpoint, nowText());
-        ServiceRepository(s).setState(serviceId, "active", error, nowText());
+        services.setActive(serviceId, endpoint, nowText());
+        services.setState(serviceId, "active", error, nowText());
     }
     tx.commit();
 }
 
 void ProvisioningStore::setVolumeGeneration(const std::string& serviceId, int64_t generation) {
     auto s = db_.session();
-    s << "UPDATE services SET volume_generation = ?, updated_at = ? WHERE id = ?",
-        bind(static_cast<Poco::Int64>(generation)), bind(nowText()), bind(serviceId), now;
+    ServiceRepository(s).setVolumeGeneration(serviceId, generation, nowText());
 }
 
 void ProvisioningStore::restoreResources(const std::string& serviceId, const provisioning::Resources& r) {
@@ -205,25 +178,29 @@ void ProvisioningStore::restoreResources(const std::string& serviceId, const pro
 }
 
 void ProvisioningStore::reportFailed(const std::string& serviceId, const std::string& reason) {
+    UnitOfWork unit(db_);
     auto s = db_.session();
     Transaction tx(s);
-    const auto service = ServiceRepository(s).find(serviceId);
+    ServiceRepository services(s);
+    const auto service = services.find(serviceId);
     if (service && service->state != "deleted") {
         // A failed delete keeps its state (deleting) so that it is retried; anything else fails.
         if (service->state != "deleting") {
-            ServiceRepository(s).setState(serviceId, "failed", reason, nowText());
+            services.setState(serviceId, "failed", reason, nowText());
         } else {
-            ServiceRepository(s).setState(serviceId, "deleting", reason, nowText());
+            services.setState(serviceId, "deleting", reason, nowText());
         }
     }
     tx.commit();
 }
 
 void ProvisioningStore::reportDeleted(const std::string& serviceId) {
+    UnitOfWork unit(db_);
     auto s = db_.session();
     Transaction tx(s);
-    const auto service = ServiceRepository(s).find(serviceId);
-    ServiceRepository(s).release(serviceId, nowText());
+    ServiceRepository services(s);
+    const auto service = services.find(serviceId);
+    services.release(serviceId, nowText());
     if (service) {
         AuditLog::record(s, Actor::system("provisioner"), nowText(), "service.deleted", "service", serviceId,
                          service->associationId);
@@ -233,29 +210,23 @@ void ProvisioningStore::reportDeleted(const std::string& serviceId) {
 
 void ProvisioningStore::audit(const std::string& serviceId, const std::string& action,
                               const std::string& detail) {
+    UnitOfWork unit(db_);
     auto s = db_.session();
-    std::vector<std::string> association;
-    s << "SELECT association_id FROM services WHERE id = ?", bind(serviceId), into(association), now;
+    const auto association = ServiceRepository(s).associationOf(serviceId);
     Poco::JSON::Object details;
     details.set("detail", detail);
-    AuditLog::record(s, Actor::system("provisioner"), nowText(), action, "service", serviceId,
-                     association.empty() ? std::nullopt : std::optional<std::string>(association.front()),
+    AuditLog::record(s, Actor::system("provisioner"), nowText(), action, "service", serviceId, association,
                      details);
 }
 
 int ProvisioningStore::releaseLeases() {
     auto s = db_.session();
-    Poco::Data::Statement stmt(s);
-    stmt << "UPDATE jobs SET leased = 0, next_attempt_at = ? WHERE status = 'pending' AND leased = 1",
-        bind(nowText());
-    return static_cast<int>(stmt.execute());
+    return JobRepository(s).releaseLeases(nowText());
 }
 
 int ProvisioningStore::pendingJobs() {
     auto s = db_.session();
-    int count = 0;
-    s << "SELECT COUNT(*) FROM jobs WHERE status = 'pending'", into(count), now;
-    return count;
+    return JobRepository(s).pending();
 }
 
 }  // namespace chatiere::manager

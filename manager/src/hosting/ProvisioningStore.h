@@ -3,7 +3,7 @@
 #include "chatiere/manager/Database.h"
 #include "chatiere/provisioning/Jobs.h"
 #include "chatiere/provisioning/Reconciler.h"
-#include "hosting/Services.h"
+#include "store/Services.h"
 
 namespace chatiere::manager {
 

@@ -6,7 +6,7 @@
 #include "chatiere/templates/Catalogue.h"
 #include "domain/Actor.h"
 #include "domain/AssociationService.h"
-#include "hosting/Services.h"
+#include "store/Services.h"
 
 #include <cstdint>
 #include <functional>

@@ -3,15 +3,11 @@
 #include "chatiere/manager/Error.h"
 #include "chatiere/manager/Ids.h"
 #include "chatiere/manager/Time.h"
-#include "domain/Rows.h"
+#include "store/Outbox.h"
 
-#include <Poco/Data/RecordSet.h>
-#include <Poco/Data/Statement.h>
 #include <Poco/Logger.h>
 
 #include <algorithm>
-
-using namespace Poco::Data::Keywords;
 
 namespace chatiere::manager {
 
@@ -34,13 +30,8 @@ int64_t Outbox::enqueue(Session& session, const OutgoingMail& mail) {
     const RenderedMail rendered = templates_.render(mail.templateName, mail.lang, vars);
     const std::string messageId = "<" + base32(secureRandomBytes(15)) + "@" + hostName_ + ">";
     const std::string at = formatTime(clock_.now());
-    session << "INSERT INTO outbox (message_id, recipient, subject, body, template, status, attempts, "
-               "next_attempt_at, created_at) VALUES (?, ?, ?, ?, ?, 'pending', 0, ?, ?)",
-        bind(messageId), bind(mail.to), bind(rendered.subject), bind(rendered.body), bind(mail.templateName),
-        bind(at), bind(at), now;
-    Poco::Int64 id = 0;
-    session << "SELECT last_insert_rowid()", into(id), now;
-    return id;
+    return OutboxRepository(session).insert(messageId, mail.to, rendered.subject, rendered.body,
+                                            mail.templateName, at);
 }
 
 OutboxWorker::OutboxWorker(Database& db, Mailer& mailer, std::string from, base::Clock& clock,
@@ -80,7 +71,7 @@ void OutboxWorker::wake() {
 
 int OutboxWorker::deliverDue() {
     int sent = 0;
-    Poco::Int64 lastSeen = 0;
+    int64_t lastSeen = 0;
     while (true) {
         struct Claimed {
             int64_t id;
@@ -91,25 +82,16 @@ int OutboxWorker::deliverDue() {
         {
             auto s = db_.session();
             Transaction tx(s);
-            const std::string nowText = formatTime(clock_.now());
-            Poco::Data::Statement select(s);
-            select << "SELECT id, message_id, recipient, subject, body, attempts FROM outbox "
-                      "WHERE status = 'pending' AND next_attempt_at <= ? AND id > ? ORDER BY id LIMIT ?",
-                bind(nowText), bind(lastSeen), bind(kBatch);
-            select.execute();
-            Poco::Data::RecordSet rs(select);
-            for (bool more = rs.moveFirst(); more; more = rs.moveNext()) {
-                Claimed c;
-                c.id = integer(rs, "id");
-                c.attempts = static_cast<int>(integer(rs, "attempts")) + 1;
-                c.message = {text(rs, "message_id"), "", text(rs, "recipient"), text(rs, "subject"),
-                             text(rs, "body")};
-                batch.push_back(std::move(c));
+            OutboxRepository outbox(s);
+            for (auto& mail : outbox.due(formatTime(clock_.now()), lastSeen, kBatch)) {
+                batch.push_back({mail.id,
+                                 mail.attempts + 1,
+                                 {std::move(mail.messageId), "", std::move(mail.recipient),
+                                  std::move(mail.subject), std::move(mail.body)}});
             }
             const std::string lease = formatTime(clock_.now() + kLease);
             for (const auto& c : batch) {
-                s << "UPDATE outbox SET attempts = ?, next_attempt_at = ? WHERE id = ?", bind(c.attempts),
-                    bind(lease), bind(c.id), now;
+                outbox.lease(c.id, c.attempts, lease);
             }
             tx.commit();
         }
@@ -117,21 +99,18 @@ int OutboxWorker::deliverDue() {
             return sent;
         }
         for (auto& c : batch) {
-            lastSeen = std::max<Poco::Int64>(lastSeen, c.id);
+            lastSeen = std::max(lastSeen, c.id);
             c.message.from = from_;
             try {
                 mailer_.send(c.message);
                 auto s = db_.session();
-                s << "UPDATE outbox SET status = 'sent', sent_at = ?, last_error = NULL WHERE id = ?",
-                    bind(formatTime(clock_.now())), bind(c.id), now;
+                OutboxRepository(s).markSent(c.id, formatTime(clock_.now()));
                 ++sent;
             } catch (const MailError& e) {
                 const bool giveUp = e.permanent() || c.attempts >= maxAttempts_;
                 auto s = db_.session();
-                s << "UPDATE outbox SET status = ?, next_attempt_at = ?, last_error = ? WHERE id = ?",
-                    bind(std::string(giveUp ? "failed" : "pending")),
-                    bind(formatTime(clock_.now() + backoff(c.attempts))), bind(std::string(e.what())),
-                    bind(c.id), now;
+                OutboxRepository(s).markAttemptFailed(
+                    c.id, giveUp, formatTime(clock_.now() + backoff(c.attempts)), e.what());
                 logger_.warning("mail %s to %s: attempt %d %s: %s", c.message.messageId, c.message.to,
                                 c.attempts, std::string(giveUp ? "failed for good" : "will be retried"),
                                 std::string(e.what()));
@@ -141,11 +120,16 @@ int OutboxWorker::deliverDue() {
 }
 
 OutboxWorker::Counts OutboxWorker::counts() {
-    Counts c;
     auto s = db_.session();
-    s << "SELECT COUNT(*) FROM outbox WHERE status = 'pending'", into(c.pending), now;
-    s << "SELECT COUNT(*) FROM outbox WHERE status = 'sent'", into(c.sent), now;
-    s << "SELECT COUNT(*) FROM outbox WHERE status = 'failed'", into(c.failed), now;
+    const auto byStatus = OutboxRepository(s).countByStatus();
+    const auto count = [&](const char* status) {
+        const auto it = byStatus.find(status);
+        return it == byStatus.end() ? 0 : it->second;
+    };
+    Counts c;
+    c.pending = count("pending");
+    c.sent = count("sent");
+    c.failed = count("failed");
     return c;
 }
 

@@ -7,7 +7,7 @@
 #include "monitoring/Alerts.h"
 #include "monitoring/CurrentUsage.h"
 #include "hosting/ServiceManager.h"
-#include "hosting/Services.h"
+#include "store/Services.h"
 
 #include <Poco/Data/RecordSet.h>
 #include <Poco/Data/Statement.h>

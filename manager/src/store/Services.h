@@ -1,7 +1,9 @@
 #pragma once
 
 #include "chatiere/manager/Database.h"
+#include "chatiere/provisioning/Jobs.h"
 
+#include <cstdint>
 #include <optional>
 #include <set>
 #include <string>
@@ -45,6 +47,9 @@ struct Service {
 std::string joinReasons(const std::set<std::string>& reasons);
 std::set<std::string> splitReasons(const std::string& text);
 
+// The row mapper of a service, for the columns of ServiceRepository's selects (by index).
+Service serviceFrom(const Row& r);
+
 class ServiceRepository {
 public:
     explicit ServiceRepository(Session& session) : session_(session) {}
@@ -52,20 +57,65 @@ public:
     std::optional<Service> find(const std::string& id);
     // Not deleted, of one association, by name.
     std::vector<Service> ofAssociation(const std::string& associationId, bool includeDeleted = false);
+    // Every service not deleted, by id.
+    std::vector<Service> live();
     bool nameTaken(const std::string& associationId, const std::string& name);
+    // The association a service belongs to (nullopt: no such service), and that association's name.
+    std::optional<std::string> associationOf(const std::string& id);
+    std::optional<std::string> associationNameOf(const std::string& id);
     void setState(const std::string& id, const std::string& state, const std::optional<std::string>& error,
                   const std::string& at);
     void setActive(const std::string& id, const std::string& endpoint, const std::string& at);
+    // requested → provisioning, when its create job is first claimed; other states stay.
+    void markProvisioning(const std::string& id, const std::string& at);
     void setSuspendedFor(const std::string& id, const std::set<std::string>& reasons, const std::string& at);
     void setResources(const std::string& id, int vcpus, int memoryMib, int diskGib, const std::string& at);
+    void setVolumeGeneration(const std::string& id, int64_t generation, const std::string& at);
     void release(const std::string& id, const std::string& at);  // deleted: the port goes back to the pool
     std::set<int> portsInUse();
-    // Enqueues a job for the service (in the caller's transaction).
+    // Enqueues a job for the service (in the caller's transaction), at its kind's first step.
+    // Throws on a kind that is not one (a programmer error).
     int64_t enqueueJob(const std::string& serviceId, const std::string& kind, const std::string& at,
                        const std::string& payload = "");
 
 private:
-    std::vector<Service> select(const std::string& where, const std::string& a, const std::string& b);
+    Session& session_;
+};
+
+// One row of the provisioner's job queue, as stored (times as text).
+struct JobRecord {
+    int64_t id = 0;
+    std::string serviceId;
+    std::string kind;  // create | apply | replace_content | resize | delete
+    std::string step;  // the name of the step it runs next (provisioning::toString(JobStep))
+    int attempts = 0;
+    std::string stepStartedAt;
+    std::string payload;
+    std::optional<std::string> rollbackReason;
+};
+
+// The provisioner's job queue (jobs are enqueued by ServiceRepository::enqueueJob).
+class JobRepository {
+public:
+    explicit JobRepository(Session& session) : session_(session) {}
+    // The next due job: the oldest pending one of its service (a service's jobs run in order),
+    // due at or before `at`.
+    std::optional<JobRecord> nextDue(const std::string& at);
+    // Claimed: not due again before `until`, and marked leased.
+    void lease(int64_t id, const std::string& until);
+    void stepDone(int64_t id, provisioning::JobStep nextStep, const std::string& at);
+    void retryAt(int64_t id, int attempts, const std::string& at, const std::string& error);
+    void rollBack(int64_t id, provisioning::JobStep step, const std::string& reason, const std::string& at);
+    // outcome: done | failed; no error → NULL.
+    void finish(int64_t id, const std::string& outcome, const std::optional<std::string>& error,
+                const std::string& at);
+    // The services that have a pending job.
+    std::set<std::string> servicesWithPendingJob();
+    // Leased pending jobs become due at `at`; returns how many.
+    int releaseLeases(const std::string& at);
+    int pending();
+
+private:
     Session& session_;
 };
 
