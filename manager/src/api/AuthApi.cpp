@@ -80,8 +80,7 @@ void registerAuthRoutes(http::Router& router, ApiContext& ctx) {
         const auto memberships = ctx.associations.membershipsOf(*actor.userId);
         std::string name;
         {
-            auto s = ctx.db.session();
-            if (auto user = UserRepository(s).findById(*actor.userId)) {
+            if (auto user = ctx.auth.findUser(*actor.userId)) {
                 name = user->name;
                 auto json = userJson(user->id, user->email, user->name, user->staffRole);
                 json.set("email_verified", user->emailVerified);

@@ -185,8 +185,7 @@ void SubscriptionBiller::bring(Session& s, const Association& a, Subscription& s
             sub.priceCents = change.priceCents;
             sub.membershipCents = change.membershipCents;
             sub.pending.reset();
-            s << "UPDATE associations SET plan_slug = ?, updated_at = ? WHERE id = ?", bind(sub.planSlug),
-                bind(at_), bind(a.id), now;
+            AssociationRepository(s).setPlan(a.id, sub.planSlug, at_);
             Poco::JSON::Object details;
             details.set("plan", sub.planSlug);
             details.set("interval", sub.interval);

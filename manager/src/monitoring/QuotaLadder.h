@@ -5,7 +5,7 @@
 #include "chatiere/provisioning/Clock.h"
 #include "chatiere/templates/Catalogue.h"
 #include "domain/AssociationService.h"
-#include "domain/Plans.h"
+#include "store/Plans.h"
 
 #include <chrono>
 #include <functional>
