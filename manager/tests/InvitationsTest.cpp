@@ -22,11 +22,10 @@ protected:
                R"(", "password": "correct horse battery staple"}, "accept_terms": true})";
     }
     Invitation invite(const std::string& email, const std::string& role = "member") {
-        return invitations.invite(manager, garden.association.id,
-                                  json(R"({"email": ")" + email + R"(", "role": ")" + role + R"("})"), "fr");
+        return invitations.invite(manager, garden.association.id, Invite{email, role}, "fr");
     }
-    static Poco::JSON::Object::Ptr newAccount(const std::string& password = "correct horse battery staple") {
-        return json(R"({"name": "Sacha", "password": ")" + password + R"(", "accept_terms": true})");
+    static NewAccount newAccount(const std::string& password = "correct horse battery staple") {
+        return NewAccount{"Sacha", password, true};
     }
 
     AssociationService associations{db, clock, settings, hasher, outbox, wake()};
@@ -69,10 +68,10 @@ TEST_F(InvitationsTest, AnAccountHolderJoinsOnlyWhenSignedInToThatAccount) {
     EXPECT_TRUE(invitations.accountExists(invitations.find(token)));
     expectRefused([&] { invitations.accept(token, std::nullopt, newAccount(), "192.0.2.5"); },
                   ErrorKind::Forbidden, "wrong_account");
-    expectRefused([&] { invitations.accept(token, manager, nullptr, "192.0.2.5"); }, ErrorKind::Forbidden,
+    expectRefused([&] { invitations.accept(token, manager, NewAccount{}, "192.0.2.5"); }, ErrorKind::Forbidden,
                   "wrong_account");
     const Actor dominique{other.manager.id, other.manager.email, std::nullopt, "192.0.2.5"};
-    const auto m = invitations.accept(token, dominique, nullptr, "192.0.2.5");
+    const auto m = invitations.accept(token, dominique, NewAccount{}, "192.0.2.5");
     EXPECT_EQ(m.userId, other.manager.id);
     EXPECT_EQ(m.role, MemberRole::Member);
     // Now a member: inviting the address again is a conflict.
@@ -88,10 +87,10 @@ TEST_F(InvitationsTest, BadInvitationsAreRefusedAndWriteNothing) {
         associations.signup(json(signupBody("Chorale", "dominique@chorale.test")), "192.0.2.1", "fr");
     const Actor stranger{other.manager.id, other.manager.email, std::nullopt, ""};
     expectRefused(
-        [&] { invitations.invite(stranger, garden.association.id, json(R"({"email": "a@b.test"})"), "fr"); },
+        [&] { invitations.invite(stranger, garden.association.id, Invite{"a@b.test", ""}, "fr"); },
         ErrorKind::NotFound, "not_found");
     expectRefused(
-        [&] { invitations.invite(stranger, other.association.id, json(R"({"email": "a@b.test"})"), "fr"); },
+        [&] { invitations.invite(stranger, other.association.id, Invite{"a@b.test", ""}, "fr"); },
         ErrorKind::Conflict, "association_not_active");
 }
 

@@ -7,7 +7,7 @@
 #include "chatiere/manager/PasswordHasher.h"
 #include "chatiere/manager/Settings.h"
 #include "chatiere/manager/Time.h"
-#include "chatiere/provisioning/Clock.h"
+#include "chatiere/base/Clock.h"
 #include "domain/Actor.h"
 #include "domain/StaffAccounts.h"
 
@@ -122,7 +122,7 @@ private:
 
 protected:
     Database db;
-    provisioning::ManualClock clock;
+    base::ManualClock clock;
     Settings settings;
     PasswordHasher hasher;
     MailTemplates templates;

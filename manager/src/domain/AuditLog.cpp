@@ -1,5 +1,8 @@
 #include "domain/AuditLog.h"
 
+#include "chatiere/manager/Error.h"
+#include "domain/Access.h"
+
 #include <sstream>
 
 namespace chatiere::manager {
@@ -22,8 +25,15 @@ void AuditLog::record(Session& session, const Actor& actor, const std::string& a
     AuditRepository(session).insert(e);
 }
 
-std::vector<AuditEntry> AuditLog::list(Session& session, const AuditFilter& filter) {
-    return AuditRepository(session).list(filter);
+std::vector<AuditEntry> AuditQuery::list(const Actor& actor, const AuditFilter& filter) {
+    if (!actor.userId) {
+        throw Error::unauthenticated();
+    }
+    if (decide(actor.staffRole, std::nullopt, Permission::ViewAudit) != Decision::Allow) {
+        throw Error::forbidden("This is reserved to the host's staff.");
+    }
+    auto s = db_.session();
+    return AuditRepository(s).list(filter);
 }
 
 }  // namespace chatiere::manager

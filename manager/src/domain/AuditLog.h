@@ -1,10 +1,10 @@
 #pragma once
 
+#include "chatiere/manager/Database.h"
 #include "domain/Actor.h"
 #include "store/Audit.h"
 
 #include <Poco/JSON/Object.h>
-#include "chatiere/manager/Database.h"
 
 #include <cstdint>
 #include <optional>
@@ -20,8 +20,18 @@ public:
                        const std::string& targetType, const std::string& targetId,
                        const std::optional<std::string>& associationId,
                        const Poco::JSON::Object& details = Poco::JSON::Object());
-    // Newest first.
-    static std::vector<AuditEntry> list(Session& session, const AuditFilter& filter);
+};
+
+// The audit log as the staff reads it (the API and the admin console): the entries of a filter,
+// newest first, for who may see them (401 for anyone anonymous, 403 for anyone but the staff
+// with Permission::ViewAudit).
+class AuditQuery {
+public:
+    explicit AuditQuery(Database& db) : db_(db) {}
+    std::vector<AuditEntry> list(const Actor& actor, const AuditFilter& filter);
+
+private:
+    Database& db_;
 };
 
 }  // namespace chatiere::manager

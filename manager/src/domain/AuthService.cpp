@@ -9,7 +9,7 @@
 
 namespace chatiere::manager {
 
-AuthService::AuthService(Database& db, provisioning::Clock& clock, const Settings& settings,
+AuthService::AuthService(Database& db, base::Clock& clock, const Settings& settings,
                          const PasswordHasher& hasher)
     : db_(db),
       clock_(clock),
@@ -92,11 +92,6 @@ AuthService::Login AuthService::login(const std::string& email, const std::strin
     return result;
 }
 
-std::optional<User> AuthService::findUser(const std::string& userId) {
-    auto s = db_.session();
-    return UserRepository(s).findById(userId);
-}
-
 void AuthService::logout(const std::string& token) {
     auto s = db_.session();
     UserRepository(s).closeSession(hashToken(token));
@@ -155,6 +150,14 @@ void AuthService::revokeApiToken(const Actor& actor, const std::string& tokenId)
     }
     AuditLog::record(s, actor, at, "token.revoke", "api_token", tokenId, std::nullopt);
     tx.commit();
+}
+
+std::optional<User> AuthService::currentUser(const Actor& actor) {
+    if (!actor.userId) {
+        return std::nullopt;
+    }
+    auto s = db_.session();
+    return UserRepository(s).findById(*actor.userId);
 }
 
 }  // namespace chatiere::manager
