@@ -14,7 +14,7 @@
 #include "chatiere/provisioning/FakeHypervisor.h"
 #include "chatiere/provisioning/GuestBuilder.h"
 #include "domain/AssociationService.h"
-#include "domain/Plans.h"
+#include "store/Plans.h"
 #include "store/Services.h"
 
 #include <Poco/Data/Statement.h>

@@ -1,5 +1,5 @@
 #include "chatiere/manager/Error.h"
-#include "domain/Plans.h"
+#include "store/Plans.h"
 
 #include <Poco/JSON/Parser.h>
 #include <gtest/gtest.h>

@@ -6,7 +6,7 @@
 #include "chatiere/manager/Ids.h"
 #include "domain/AuditLog.h"
 #include "domain/CommandFields.h"
-#include "domain/Plans.h"
+#include "store/Plans.h"
 #include "domain/Rows.h"
 
 #include <Poco/Data/RecordSet.h>

@@ -177,8 +177,7 @@ void SubscriptionBiller::bring(Session& s, const Association& a, Subscription& s
         if (due.applyPending) {
             // A downgrade or a change of interval, asked for during the period that ends here.
             applyPendingChange(sub, start);
-            s << "UPDATE associations SET plan_slug = ?, updated_at = ? WHERE id = ?", bind(sub.planSlug),
-                bind(at_), bind(a.id), now;
+            AssociationRepository(s).setPlan(a.id, sub.planSlug, at_);
             Poco::JSON::Object details;
             details.set("plan", sub.planSlug);
             details.set("interval", sub.interval);

@@ -3,7 +3,7 @@
 #include "billing/InvoiceIssuer.h"
 #include "billing/Subscriptions.h"
 #include "chatiere/manager/Calendar.h"
-#include "domain/Plans.h"
+#include "store/Plans.h"
 
 #include "chatiere/manager/Database.h"
 

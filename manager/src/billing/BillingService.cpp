@@ -9,7 +9,7 @@
 #include "chatiere/manager/Ids.h"
 #include "domain/AuditLog.h"
 #include "domain/CommandFields.h"
-#include "domain/Plans.h"
+#include "store/Plans.h"
 #include "domain/Rows.h"
 
 #include <Poco/Data/RecordSet.h>
@@ -175,8 +175,7 @@ Subscription BillingService::subscribe(const Actor& actor, const std::string& as
     sub.status = "active";
     sub.createdAt = sub.updatedAt = at;
     repo.insert(sub);
-    s << "UPDATE associations SET plan_slug = ?, updated_at = ? WHERE id = ?", bind(sub.planSlug), bind(at),
-        bind(a.id), now;
+    AssociationRepository(s).setPlan(a.id, sub.planSlug, at);
     Poco::JSON::Object details;
     details.set("plan", sub.planSlug);
     details.set("interval", sub.interval);
@@ -385,8 +384,7 @@ SubscriptionChanged BillingService::change(const Actor& actor, const std::string
             sub.priceCents = c.offer.priceCents;
             sub.membershipCents = c.offer.price.membershipCents;
             sub.pending.reset();
-            s << "UPDATE associations SET plan_slug = ?, updated_at = ? WHERE id = ?", bind(sub.planSlug),
-                bind(at), bind(a.id), now;
+            AssociationRepository(s).setPlan(a.id, sub.planSlug, at);
         } else {
             sub.pending = PendingChange{changeId,   c.offer.plan.slug,  c.offer.plan.version,
                                         c.interval, c.offer.priceCents, c.offer.price.membershipCents};

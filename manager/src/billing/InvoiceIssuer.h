@@ -3,7 +3,7 @@
 #include "billing/Invoices.h"
 #include "chatiere/manager/Settings.h"
 #include "domain/AssociationService.h"
-#include "domain/Associations.h"
+#include "store/Associations.h"
 
 #include "chatiere/manager/Database.h"
 

@@ -5,7 +5,7 @@
 #include "chatiere/manager/Calendar.h"
 #include "chatiere/manager/Error.h"
 #include "domain/AuditLog.h"
-#include "domain/Plans.h"
+#include "store/Plans.h"
 #include "hosting/ServiceManager.h"
 
 #include <Poco/Data/Statement.h>

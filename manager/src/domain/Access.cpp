@@ -2,33 +2,6 @@
 
 namespace chatiere::manager {
 
-std::string toString(StaffRole role) {
-    return role == StaffRole::Admin ? "admin" : "treasurer";
-}
-std::string toString(MemberRole role) {
-    return role == MemberRole::Manager ? "manager" : "member";
-}
-
-std::optional<StaffRole> staffRoleFrom(const std::string& text) {
-    if (text == "admin") {
-        return StaffRole::Admin;
-    }
-    if (text == "treasurer") {
-        return StaffRole::Treasurer;
-    }
-    return std::nullopt;
-}
-
-std::optional<MemberRole> memberRoleFrom(const std::string& text) {
-    if (text == "manager") {
-        return MemberRole::Manager;
-    }
-    if (text == "member") {
-        return MemberRole::Member;
-    }
-    return std::nullopt;
-}
-
 namespace {
 
 bool isScoped(Permission p) {

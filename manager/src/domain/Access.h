@@ -1,17 +1,11 @@
 #pragma once
 
+#include "store/Roles.h"
+
 #include <optional>
 #include <string>
 
 namespace chatiere::manager {
-
-enum class StaffRole { Admin, Treasurer };
-enum class MemberRole { Manager, Member };
-
-std::string toString(StaffRole role);
-std::string toString(MemberRole role);
-std::optional<StaffRole> staffRoleFrom(const std::string& text);
-std::optional<MemberRole> memberRoleFrom(const std::string& text);
 
 // What someone wants to do. Association-scoped permissions are asked about one association.
 enum class Permission {

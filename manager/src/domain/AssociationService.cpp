@@ -8,17 +8,9 @@
 #include "domain/AuditLog.h"
 #include "domain/CommandFields.h"
 #include "domain/JsonFields.h"
-#include "domain/Plans.h"
-#include "domain/Rows.h"
-
-#include <Poco/Data/Statement.h>
-
-using Poco::Data::Keywords::bind;
-using Poco::Data::Keywords::now;
+#include "store/Plans.h"
 
 #include <set>
-
-using namespace Poco::Data::Keywords;
 
 namespace chatiere::manager {
 
@@ -129,8 +121,7 @@ std::string AssociationService::nowText() const {
     return formatTime(clock_.now());
 }
 
-AssociationService::Draft AssociationService::parseSignup(const Poco::JSON::Object::Ptr& body,
-                                                          Session& s) {
+AssociationService::Draft AssociationService::parseSignup(const Poco::JSON::Object::Ptr& body, Session& s) {
     FieldErrors errors;
     JsonFields top(body, errors);
     Draft d;
@@ -187,10 +178,8 @@ AssociationService::Draft AssociationService::parseSignup(const Poco::JSON::Obje
 std::string AssociationService::issueVerification(Session& s, const User& user) {
     const std::string token = newSecretToken();
     const std::string at = nowText();
-    s << "INSERT INTO email_verifications (token_hash, user_id, email, created_at, expires_at) VALUES (?, ?, "
-         "?, ?, ?)",
-        bind(hashToken(token)), bind(user.id), bind(user.email), bind(at),
-        bind(formatTime(clock_.now() + kVerificationValidity)), now;
+    UserRepository(s).insertVerification(hashToken(token), user.id, user.email, at,
+                                         formatTime(clock_.now() + kVerificationValidity));
     return settings_.publicUrl + "/verify-email?token=" + token;
 }
 
@@ -286,8 +275,7 @@ SignupResult AssociationService::createActive(const Poco::JSON::Object::Ptr& bod
     return result;
 }
 
-void AssociationService::notifyManagers(Session& s, const Association& a,
-                                        const std::string& templateName,
+void AssociationService::notifyManagers(Session& s, const Association& a, const std::string& templateName,
                                         std::map<std::string, std::string> vars) {
     vars["association"] = a.name;
     for (const auto& m : AssociationRepository(s).members(a.id)) {
@@ -416,18 +404,15 @@ User AssociationService::verifyEmail(const std::string& token, const std::string
     Transaction tx(s);
     const std::string hash = hashToken(token);
     const std::string at = nowText();
-    std::vector<std::string> userIds;
-    s << "SELECT user_id FROM email_verifications WHERE token_hash = ? AND used_at IS NULL AND expires_at > "
-         "?",
-        bind(hash), bind(at), into(userIds), now;
-    if (userIds.empty()) {
+    UserRepository users(s);
+    const auto userId = users.verificationUser(hash, at);
+    if (!userId) {
         throw Error(ErrorKind::BadRequest, "invalid_token",
                     "This verification link is unknown, used or expired.");
     }
-    UserRepository users(s);
-    users.setEmailVerified(userIds.front(), at);
-    s << "UPDATE email_verifications SET used_at = ? WHERE token_hash = ?", bind(at), bind(hash), now;
-    auto user = users.findById(userIds.front());
+    users.setEmailVerified(*userId, at);
+    users.useVerification(hash, at);
+    auto user = users.findById(*userId);
     Actor actor{user->id, user->email, user->staffRole, clientAddress};
     AuditLog::record(s, actor, at, "user.verify_email", "user", user->id, std::nullopt);
     tx.commit();
@@ -484,8 +469,7 @@ Association AssociationService::setPlan(const Actor& actor, const std::string& a
                     {{"plan", "unknown_plan", "There is no plan with this name."}});
     }
     const std::string at = nowText();
-    s << "UPDATE associations SET plan_slug = ?, updated_at = ? WHERE id = ?", bind(planSlug), bind(at),
-        bind(associationId), now;
+    AssociationRepository(s).setPlan(associationId, planSlug, at);
     Poco::JSON::Object details;
     details.set("plan", planSlug);
     AuditLog::record(s, actor, at, "association.set_plan", "association", associationId, associationId,

@@ -6,8 +6,8 @@
 #include "chatiere/manager/Settings.h"
 #include "chatiere/base/Clock.h"
 #include "domain/Actor.h"
-#include "domain/Associations.h"
-#include "domain/Users.h"
+#include "store/Associations.h"
+#include "store/Users.h"
 
 #include <Poco/JSON/Object.h>
 
@@ -77,8 +77,7 @@ public:
 private:
     struct Draft;
     Draft parseSignup(const Poco::JSON::Object::Ptr& body, Session& s);
-    SignupResult insertSignup(Session& s, Draft& draft, const Actor& actor,
-                              const std::string& status);
+    SignupResult insertSignup(Session& s, Draft& draft, const Actor& actor, const std::string& status);
     // pending → active or rejected, audited, the managers told.
     Association decideSignup(const Actor& actor, const std::string& associationId,
                              const std::string& newStatus, const std::optional<std::string>& reason,

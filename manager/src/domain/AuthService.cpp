@@ -6,12 +6,6 @@
 #include "chatiere/manager/Time.h"
 #include "chatiere/manager/Validation.h"
 #include "domain/AuditLog.h"
-#include "domain/Rows.h"
-
-#include <Poco/Data/RecordSet.h>
-#include <Poco/Data/Statement.h>
-
-using namespace Poco::Data::Keywords;
 
 namespace chatiere::manager {
 
@@ -28,12 +22,11 @@ std::string AuthService::nowText() const {
 }
 
 void AuthService::checkNotLocked(Session& s, const std::string& key) {
-    std::vector<Poco::Nullable<std::string>> locked;
-    s << "SELECT locked_until FROM login_throttle WHERE key = ?", bind(key), into(locked), now;
-    if (locked.empty() || locked.front().isNull()) {
+    const auto locked = UserRepository(s).lockedUntil(key);
+    if (!locked) {
         return;
     }
-    const auto until = parseTime(locked.front().value());
+    const auto until = parseTime(*locked);
     const auto current = clock_.now();
     if (until && *until > current) {
         const auto seconds = std::chrono::duration_cast<std::chrono::seconds>(*until - current).count() + 1;
@@ -45,18 +38,9 @@ void AuthService::checkNotLocked(Session& s, const std::string& key) {
 
 void AuthService::recordFailure(Session& s, const std::string& key) {
     const std::string at = nowText();
-    s << "INSERT INTO login_throttle (key, failures, last_failure_at) VALUES (?, 1, ?) "
-         "ON CONFLICT (key) DO UPDATE SET failures = CASE WHEN locked_until IS NOT NULL AND locked_until <= "
-         "? "
-         "THEN 1 ELSE failures + 1 END, last_failure_at = excluded.last_failure_at, "
-         "locked_until = CASE WHEN locked_until IS NOT NULL AND locked_until <= ? THEN NULL ELSE "
-         "locked_until END",
-        bind(key), bind(at), bind(at), bind(at), now;
-    int failures = 0;
-    s << "SELECT failures FROM login_throttle WHERE key = ?", bind(key), into(failures), now;
-    if (failures >= settings_.loginMaxFailures) {
-        const std::string until = formatTime(clock_.now() + std::chrono::seconds(settings_.loginLockSeconds));
-        s << "UPDATE login_throttle SET locked_until = ? WHERE key = ?", bind(until), bind(key), now;
+    UserRepository users(s);
+    if (users.recordLoginFailure(key, at) >= settings_.loginMaxFailures) {
+        users.lockLogin(key, formatTime(clock_.now() + std::chrono::seconds(settings_.loginLockSeconds)));
     }
 }
 
@@ -91,19 +75,17 @@ AuthService::Login AuthService::login(const std::string& email, const std::strin
         tx.commit();
         throw Error(ErrorKind::Unauthenticated, "invalid_credentials", "Wrong e-mail address or password.");
     }
-    s << "DELETE FROM login_throttle WHERE key IN (?, ?)", bind(accountKey), bind(addressKey), now;
+    UserRepository users(s);
+    users.clearLoginFailures(accountKey);
+    users.clearLoginFailures(addressKey);
     if (hasher_.needsRehash(user->passwordHash)) {
-        UserRepository(s).setPasswordHash(user->id, hasher_.hash(password), at);
+        users.setPasswordHash(user->id, hasher_.hash(password), at);
     }
     Login result;
     result.token = newSecretToken();
     result.user = *user;
     result.expiresAt = formatTime(clock_.now() + std::chrono::hours(settings_.sessionTtlHours));
-    s << "INSERT INTO sessions (token_hash, user_id, created_at, expires_at, client_address) VALUES (?, ?, "
-         "?, ?, ?)",
-        bind(hashToken(result.token)), bind(user->id), bind(at), bind(result.expiresAt), bind(clientAddress),
-        now;
-    s << "DELETE FROM sessions WHERE expires_at <= ?", bind(at), now;
+    users.openSession(hashToken(result.token), user->id, at, result.expiresAt, clientAddress);
     Actor actor{user->id, user->email, user->staffRole, clientAddress};
     AuditLog::record(s, actor, at, "user.login", "user", user->id, std::nullopt);
     tx.commit();
@@ -112,7 +94,7 @@ AuthService::Login AuthService::login(const std::string& email, const std::strin
 
 void AuthService::logout(const std::string& token) {
     auto s = db_.session();
-    s << "DELETE FROM sessions WHERE token_hash = ?", bind(hashToken(token)), now;
+    UserRepository(s).closeSession(hashToken(token));
 }
 
 std::optional<Actor> AuthService::authenticate(const std::string& token, const std::string& clientAddress) {
@@ -122,18 +104,15 @@ std::optional<Actor> AuthService::authenticate(const std::string& token, const s
     const std::string hash = hashToken(token);
     const std::string at = nowText();
     auto s = db_.session();
-    std::vector<std::string> userIds;
-    s << "SELECT user_id FROM sessions WHERE token_hash = ? AND expires_at > ?", bind(hash), bind(at),
-        into(userIds), now;
-    if (userIds.empty()) {
-        s << "SELECT user_id FROM api_tokens WHERE token_hash = ? AND revoked_at IS NULL", bind(hash),
-            into(userIds), now;
-        if (userIds.empty()) {
+    UserRepository users(s);
+    auto userId = users.sessionUser(hash, at);
+    if (!userId) {
+        userId = users.useApiToken(hash, at);
+        if (!userId) {
             return std::nullopt;
         }
-        s << "UPDATE api_tokens SET last_used_at = ? WHERE token_hash = ?", bind(at), bind(hash), now;
     }
-    const auto user = UserRepository(s).findById(userIds.front());
+    const auto user = users.findById(*userId);
     if (!user) {
         return std::nullopt;
     }
@@ -149,8 +128,7 @@ std::pair<std::string, ApiTokenInfo> AuthService::createApiToken(const Actor& ac
     ApiTokenInfo info{newId("tok"), name, nowText(), std::nullopt, std::nullopt};
     auto s = db_.session();
     Transaction tx(s);
-    s << "INSERT INTO api_tokens (id, token_hash, user_id, name, created_at) VALUES (?, ?, ?, ?, ?)",
-        bind(info.id), bind(hashToken(token)), bind(*actor.userId), bind(name), bind(info.createdAt), now;
+    UserRepository(s).insertApiToken(info, hashToken(token), *actor.userId);
     Poco::JSON::Object details;
     details.set("name", name);
     AuditLog::record(s, actor, info.createdAt, "token.create", "api_token", info.id, std::nullopt, details);
@@ -160,28 +138,14 @@ std::pair<std::string, ApiTokenInfo> AuthService::createApiToken(const Actor& ac
 
 std::vector<ApiTokenInfo> AuthService::listApiTokens(const Actor& actor) {
     auto s = db_.session();
-    Poco::Data::Statement stmt(s);
-    stmt << "SELECT id, name, created_at, last_used_at, revoked_at FROM api_tokens WHERE user_id = ? ORDER "
-            "BY id",
-        bind(actor.userId.value_or(""));
-    stmt.execute();
-    Poco::Data::RecordSet rs(stmt);
-    std::vector<ApiTokenInfo> out;
-    for (bool more = rs.moveFirst(); more; more = rs.moveNext()) {
-        out.push_back({text(rs, "id"), text(rs, "name"), text(rs, "created_at"), optText(rs, "last_used_at"),
-                       optText(rs, "revoked_at")});
-    }
-    return out;
+    return UserRepository(s).apiTokensOf(actor.userId.value_or(""));
 }
 
 void AuthService::revokeApiToken(const Actor& actor, const std::string& tokenId) {
     auto s = db_.session();
     Transaction tx(s);
     const std::string at = nowText();
-    Poco::Data::Statement stmt(s);
-    stmt << "UPDATE api_tokens SET revoked_at = ? WHERE id = ? AND user_id = ? AND revoked_at IS NULL",
-        bind(at), bind(tokenId), bind(actor.userId.value_or(""));
-    if (stmt.execute() == 0) {
+    if (!UserRepository(s).revokeApiToken(tokenId, actor.userId.value_or(""), at)) {
         throw Error::notFound("API token");
     }
     AuditLog::record(s, actor, at, "token.revoke", "api_token", tokenId, std::nullopt);

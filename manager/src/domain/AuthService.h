@@ -5,21 +5,13 @@
 #include "chatiere/manager/Settings.h"
 #include "chatiere/base/Clock.h"
 #include "domain/Actor.h"
-#include "domain/Users.h"
+#include "store/Users.h"
 
 #include <optional>
 #include <string>
 #include <vector>
 
 namespace chatiere::manager {
-
-struct ApiTokenInfo {
-    std::string id;
-    std::string name;
-    std::string createdAt;
-    std::optional<std::string> lastUsedAt;
-    std::optional<std::string> revokedAt;
-};
 
 // Passwords, sessions, API tokens and login throttling. Tokens are 256 random bits, handed out
 // once and stored only as their SHA-256.

@@ -5,48 +5,14 @@
 #include "chatiere/manager/Secrets.h"
 #include "chatiere/manager/Time.h"
 #include "chatiere/manager/Validation.h"
-#include "domain/Associations.h"
 #include "domain/AuditLog.h"
 #include "domain/CommandFields.h"
-#include "domain/Rows.h"
-#include "domain/Users.h"
-
-#include <Poco/Data/RecordSet.h>
-#include <Poco/Data/Statement.h>
+#include "store/Associations.h"
+#include "store/Users.h"
 
 namespace chatiere::manager {
 
-using namespace Poco::Data::Keywords;
-
 namespace {
-
-std::vector<Invitation> select(Session& s, const std::string& where, const std::string& value,
-                               const std::string& at) {
-    Poco::Data::Statement stmt(s);
-    stmt << "SELECT i.id, i.association_id, a.name AS association_name, i.email, i.role, i.invited_by, "
-            "i.created_at, i.expires_at FROM invitations i JOIN associations a ON a.id = i.association_id "
-            "WHERE " +
-                where +
-                " = ? AND i.accepted_at IS NULL AND i.revoked_at IS NULL AND i.expires_at > ? "
-                "ORDER BY i.created_at DESC",
-        bind(value), bind(at);
-    stmt.execute();
-    Poco::Data::RecordSet rs(stmt);
-    std::vector<Invitation> out;
-    for (bool more = rs.moveFirst(); more; more = rs.moveNext()) {
-        Invitation i;
-        i.id = text(rs, "id");
-        i.associationId = text(rs, "association_id");
-        i.associationName = text(rs, "association_name");
-        i.email = text(rs, "email");
-        i.role = memberRoleFrom(text(rs, "role")).value_or(MemberRole::Member);
-        i.invitedBy = text(rs, "invited_by");
-        i.createdAt = text(rs, "created_at");
-        i.expiresAt = text(rs, "expires_at");
-        out.push_back(std::move(i));
-    }
-    return out;
-}
 
 Error invalidToken() {
     return Error(ErrorKind::BadRequest, "invalid_token",
@@ -125,19 +91,16 @@ Invitation Invitations::invite(const Actor& actor, const std::string& associatio
     }
     const std::string at = nowText();
     // Every invitation sent counts, withdrawn or replaced ones too: a day's mails are limited.
-    int64_t sentToday = 0;
-    s << "SELECT COUNT(*) FROM invitations WHERE association_id = ? AND created_at > ?", bind(a.id),
-        bind(formatTime(clock_.now() - std::chrono::hours(24))), into(sentToday), now;
+    InvitationRepository invitations(s);
+    const int64_t sentToday =
+        invitations.countSentSince(a.id, formatTime(clock_.now() - std::chrono::hours(24)));
     if (sentToday >= settings_.invitationsMaxPerDay) {
         throw Error(ErrorKind::TooManyRequests, "too_many_invitations",
                     "This association sent " + std::to_string(sentToday) +
                         " invitations in the last 24 hours, the most allowed; try again tomorrow.");
     }
     // The newest invitation to an address replaces the others.
-    s << "UPDATE invitations SET revoked_at = ? WHERE association_id = ? AND email_key = ? AND accepted_at "
-         "IS NULL "
-         "AND revoked_at IS NULL",
-        bind(at), bind(a.id), bind(emailKey(*email)), now;
+    invitations.revokeTo(a.id, emailKey(*email), at);
     Invitation i;
     i.id = newId("inv");
     i.associationId = a.id;
@@ -149,11 +112,7 @@ Invitation Invitations::invite(const Actor& actor, const std::string& associatio
     i.expiresAt = formatTime(clock_.now() + kValidity);
     const std::string token = newSecretToken();
     const std::string roleText = toString(i.role);
-    s << "INSERT INTO invitations (id, association_id, email, email_key, role, token_hash, invited_by, "
-         "created_at, "
-         "expires_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
-        bind(i.id), bind(i.associationId), bind(i.email), bind(emailKey(i.email)), bind(roleText),
-        bind(hashToken(token)), bind(i.invitedBy), bind(i.createdAt), bind(i.expiresAt), now;
+    invitations.insert(i, hashToken(token));
     outbox_.enqueue(s, {i.email,
                         "invitation",
                         language == "en" ? "en" : "fr",
@@ -172,7 +131,7 @@ Invitation Invitations::invite(const Actor& actor, const std::string& associatio
 std::vector<Invitation> Invitations::pending(const Actor& actor, const std::string& associationId) {
     associations_.authorize(actor, associationId, Permission::ViewMembers);
     auto s = db_.session();
-    return select(s, "i.association_id", associationId, nowText());
+    return InvitationRepository(s).live(associationId, nowText());
 }
 
 void Invitations::revoke(const Actor& actor, const std::string& associationId,
@@ -181,13 +140,7 @@ void Invitations::revoke(const Actor& actor, const std::string& associationId,
     auto s = db_.session();
     Transaction tx(s);
     const std::string at = nowText();
-    s << "UPDATE invitations SET revoked_at = ? WHERE id = ? AND association_id = ? AND accepted_at IS NULL "
-         "AND "
-         "revoked_at IS NULL",
-        bind(at), bind(invitationId), bind(associationId), now;
-    int changed = 0;
-    s << "SELECT changes()", into(changed), now;
-    if (changed != 1) {
+    if (!InvitationRepository(s).revoke(invitationId, associationId, at)) {
         throw Error::notFound("Invitation");
     }
     AuditLog::record(s, actor, at, "member.invite_revoke", "invitation", invitationId, associationId);
@@ -199,11 +152,11 @@ Invitation Invitations::find(const std::string& token) {
         throw invalidToken();
     }
     auto s = db_.session();
-    const auto found = select(s, "i.token_hash", hashToken(token), nowText());
-    if (found.empty()) {
+    auto found = InvitationRepository(s).liveByToken(hashToken(token), nowText());
+    if (!found) {
         throw invalidToken();
     }
-    return found.front();
+    return std::move(*found);
 }
 
 bool Invitations::accountExists(const Invitation& invitation) {
@@ -252,13 +205,7 @@ Membership Invitations::accept(const std::string& token, const std::optional<Act
     Transaction tx(s);
     const std::string at = nowText();
     // Used once: whoever marks it first joins.
-    s << "UPDATE invitations SET accepted_at = ? WHERE token_hash = ? AND accepted_at IS NULL AND revoked_at "
-         "IS NULL "
-         "AND expires_at > ?",
-        bind(at), bind(hashToken(token)), bind(at), now;
-    int changed = 0;
-    s << "SELECT changes()", into(changed), now;
-    if (changed != 1) {
+    if (!InvitationRepository(s).accept(hashToken(token), at)) {
         throw invalidToken();
     }
     if (!account) {

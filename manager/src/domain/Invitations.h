@@ -8,6 +8,7 @@
 #include "domain/Access.h"
 #include "domain/Actor.h"
 #include "domain/AssociationService.h"
+#include "store/Invitations.h"
 
 #include <Poco/JSON/Object.h>
 
@@ -18,17 +19,6 @@
 #include <vector>
 
 namespace chatiere::manager {
-
-struct Invitation {
-    std::string id;
-    std::string associationId;
-    std::string associationName;
-    std::string email;
-    MemberRole role = MemberRole::Member;
-    std::string invitedBy;
-    std::string createdAt;
-    std::string expiresAt;
-};
 
 Poco::JSON::Object invitationToJson(const Invitation& i);
 

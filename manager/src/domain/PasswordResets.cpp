@@ -6,13 +6,10 @@
 #include "chatiere/manager/Validation.h"
 #include "domain/Actor.h"
 #include "domain/AuditLog.h"
-#include "domain/Users.h"
-
-#include <Poco/Data/Statement.h>
+#include "store/Invitations.h"
+#include "store/Users.h"
 
 namespace chatiere::manager {
-
-using namespace Poco::Data::Keywords;
 
 PasswordResets::PasswordResets(Database& db, base::Clock& clock, const Settings& settings,
                                const PasswordHasher& hasher, Outbox& outbox, std::function<void()> mailQueued)
@@ -36,18 +33,13 @@ void PasswordResets::request(const std::string& email, const std::string& client
     }
     const auto now_ = clock_.now();
     const std::string at = formatTime(now_);
-    int recent = 0;
-    s << "SELECT COUNT(*) FROM password_resets WHERE user_id = ? AND created_at > ?", bind(user->id),
-        bind(formatTime(now_ - std::chrono::hours(1))), into(recent), now;
-    if (recent >= kMaxPerHour) {
+    PasswordResetRepository resets(s);
+    if (resets.countSince(user->id, formatTime(now_ - std::chrono::hours(1))) >= kMaxPerHour) {
         return;  // the links already sent are still valid; no mailbox flooding
     }
     // One live link at a time: the newest.
-    s << "UPDATE password_resets SET used_at = ? WHERE user_id = ? AND used_at IS NULL", bind(at),
-        bind(user->id), now;
     const std::string token = newSecretToken();
-    s << "INSERT INTO password_resets (token_hash, user_id, created_at, expires_at) VALUES (?, ?, ?, ?)",
-        bind(hashToken(token)), bind(user->id), bind(at), bind(formatTime(now_ + kValidity)), now;
+    resets.replace(hashToken(token), user->id, at, formatTime(now_ + kValidity));
     outbox_.enqueue(s, {user->email,
                         "password_reset",
                         user->language,
@@ -70,14 +62,12 @@ void PasswordResets::reset(const std::string& token, const std::string& password
         throw invalid();
     }
     const std::string hash = hashToken(token);
-    std::vector<std::string> userIds;
+    std::optional<std::string> linkUser;
     {
         auto s = db_.session();
-        s << "SELECT user_id FROM password_resets WHERE token_hash = ? AND used_at IS NULL AND expires_at > "
-             "?",
-            bind(hash), bind(formatTime(clock_.now())), into(userIds), now;
+        linkUser = PasswordResetRepository(s).liveUser(hash, formatTime(clock_.now()));
     }
-    if (userIds.empty()) {
+    if (!linkUser) {
         throw invalid();
     }
     if (const auto problem = passwordProblem(password)) {
@@ -90,14 +80,10 @@ void PasswordResets::reset(const std::string& token, const std::string& password
     Transaction tx(s);
     const std::string at = formatTime(clock_.now());
     // Used once: whoever marks the link used first sets the password.
-    s << "UPDATE password_resets SET used_at = ? WHERE token_hash = ? AND used_at IS NULL AND expires_at > ?",
-        bind(at), bind(hash), bind(at), now;
-    int changed = 0;
-    s << "SELECT changes()", into(changed), now;
-    if (changed != 1) {
+    if (!PasswordResetRepository(s).use(hash, at)) {
         throw invalid();
     }
-    const std::string userId = userIds.front();
+    const std::string userId = *linkUser;
     UserRepository users(s);
     users.setPasswordHash(userId, passwordHash, at);
     // The link came by mail: the address is proven.
@@ -106,13 +92,10 @@ void PasswordResets::reset(const std::string& token, const std::string& password
         users.setEmailVerified(userId, at);
     }
     // Whoever had the old password may have made API tokens with it: they end too, with the sessions.
-    s << "DELETE FROM sessions WHERE user_id = ?", bind(userId), now;
-    s << "UPDATE api_tokens SET revoked_at = ? WHERE user_id = ? AND revoked_at IS NULL", bind(at),
-        bind(userId), now;
-    int tokensRevoked = 0;
-    s << "SELECT changes()", into(tokensRevoked), now;
+    users.closeSessionsOf(userId);
+    const int tokensRevoked = users.revokeApiTokensOf(userId, at);
     if (user) {
-        s << "DELETE FROM login_throttle WHERE key = ?", bind("account:" + emailKey(user->email)), now;
+        users.clearLoginFailures("account:" + emailKey(user->email));
     }
     Actor actor = Actor::anonymous(clientAddress);
     actor.label = user ? user->email : userId;

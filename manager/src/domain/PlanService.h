@@ -3,7 +3,7 @@
 #include "chatiere/manager/Database.h"
 #include "chatiere/base/Clock.h"
 #include "domain/Actor.h"
-#include "domain/Plans.h"
+#include "store/Plans.h"
 
 namespace chatiere::manager {
 

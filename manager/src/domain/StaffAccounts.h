@@ -3,7 +3,7 @@
 #include "chatiere/manager/Database.h"
 #include "chatiere/manager/PasswordHasher.h"
 #include "chatiere/base/Clock.h"
-#include "domain/Users.h"
+#include "store/Users.h"
 
 #include <vector>
 

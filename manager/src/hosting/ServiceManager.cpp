@@ -8,7 +8,7 @@
 #include "chatiere/provisioning/SiteArchive.h"
 #include "domain/AuditLog.h"
 #include "domain/CommandFields.h"
-#include "domain/Plans.h"
+#include "store/Plans.h"
 
 #include <filesystem>
 #include <fstream>

@@ -1,7 +1,7 @@
 #include "monitoring/Metrics.h"
 
 #include "billing/UsagePeriod.h"
-#include "domain/Plans.h"
+#include "store/Plans.h"
 #include "domain/Rows.h"
 #include "monitoring/CurrentUsage.h"
 #include "store/Services.h"

@@ -1,7 +1,7 @@
 #pragma once
 
 #include "chatiere/manager/Time.h"
-#include "domain/Plans.h"
+#include "store/Plans.h"
 
 #include <chrono>
 #include <optional>

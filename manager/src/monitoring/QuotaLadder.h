@@ -5,8 +5,8 @@
 #include "chatiere/base/Clock.h"
 #include "chatiere/templates/Catalogue.h"
 #include "domain/AssociationService.h"
-#include "domain/Plans.h"
 #include "monitoring/QuotaDecision.h"
+#include "store/Plans.h"
 
 #include <chrono>
 #include <functional>

@@ -6,7 +6,7 @@
 #include "chatiere/manager/Time.h"
 #include "domain/AuditLog.h"
 #include "domain/CommandFields.h"
-#include "domain/Plans.h"
+#include "store/Plans.h"
 #include "domain/Rows.h"
 #include "monitoring/Alerts.h"
 #include "monitoring/CurrentUsage.h"

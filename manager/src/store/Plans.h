@@ -1,7 +1,7 @@
 #pragma once
 
-#include "chatiere/manager/Database.h"
 #include <Poco/JSON/Object.h>
+#include "chatiere/manager/Database.h"
 
 #include <cstdint>
 #include <map>

@@ -1,17 +1,11 @@
-#include "domain/Plans.h"
+#include "store/Plans.h"
 
+#include <Poco/JSON/Parser.h>
 #include "chatiere/manager/Error.h"
 #include "domain/JsonFields.h"
-#include "domain/Rows.h"
-
-#include <Poco/Data/RecordSet.h>
-#include <Poco/Data/Statement.h>
-#include <Poco/JSON/Parser.h>
 
 #include <set>
 #include <sstream>
-
-using namespace Poco::Data::Keywords;
 
 namespace chatiere::manager {
 
@@ -309,18 +303,16 @@ Plan deserialize(const std::string& json, int version, const std::string& create
 }  // namespace
 
 void PlanRepository::create(Plan& plan, const std::string& at) {
-    int exists = 0;
-    session_ << "SELECT COUNT(*) FROM plans WHERE slug = ?", bind(plan.slug), into(exists), now;
-    if (exists > 0) {
+    if (session_.integer("SELECT COUNT(*) FROM plans WHERE slug = ?", plan.slug).value_or(0) > 0) {
         throw Error(ErrorKind::Conflict, "plan_exists", "A plan with this slug already exists.",
                     {{"slug", "plan_exists", "A plan with this slug already exists."}});
     }
     plan.version = 1;
     plan.createdAt = plan.updatedAt = at;
-    session_ << "INSERT INTO plans (slug, version, created_at, updated_at) VALUES (?, 1, ?, ?)",
-        bind(plan.slug), bind(at), bind(at), now;
-    session_ << "INSERT INTO plan_versions (slug, version, body, created_at) VALUES (?, 1, ?, ?)",
-        bind(plan.slug), bind(serialize(plan)), bind(at), now;
+    session_.execute("INSERT INTO plans (slug, version, created_at, updated_at) VALUES (?, 1, ?, ?)",
+                     plan.slug, at, at);
+    session_.execute("INSERT INTO plan_versions (slug, version, body, created_at) VALUES (?, 1, ?, ?)",
+                     plan.slug, serialize(plan), at);
 }
 
 void PlanRepository::update(Plan& plan, const std::string& at) {
@@ -331,10 +323,10 @@ void PlanRepository::update(Plan& plan, const std::string& at) {
     plan.version = current->version + 1;
     plan.createdAt = current->createdAt;
     plan.updatedAt = at;
-    session_ << "UPDATE plans SET version = ?, updated_at = ? WHERE slug = ?", bind(plan.version), bind(at),
-        bind(plan.slug), now;
-    session_ << "INSERT INTO plan_versions (slug, version, body, created_at) VALUES (?, ?, ?, ?)",
-        bind(plan.slug), bind(plan.version), bind(serialize(plan)), bind(at), now;
+    session_.execute("UPDATE plans SET version = ?, updated_at = ? WHERE slug = ?", plan.version, at,
+                     plan.slug);
+    session_.execute("INSERT INTO plan_versions (slug, version, body, created_at) VALUES (?, ?, ?, ?)",
+                     plan.slug, plan.version, serialize(plan), at);
 }
 
 std::optional<Plan> PlanRepository::find(const std::string& slug) {
@@ -343,17 +335,11 @@ std::optional<Plan> PlanRepository::find(const std::string& slug) {
 }
 
 std::optional<Plan> PlanRepository::findVersion(const std::string& slug, int version) {
-    Poco::Data::Statement stmt(session_);
-    std::string wanted = slug;
-    stmt << "SELECT p.created_at, v.created_at AS updated_at, v.body FROM plans p JOIN plan_versions v ON "
-            "v.slug = p.slug WHERE p.slug = ? AND v.version = ?",
-        bind(wanted), bind(version);
-    stmt.execute();
-    Poco::Data::RecordSet rs(stmt);
-    if (!rs.moveFirst()) {
-        return std::nullopt;
-    }
-    return deserialize(text(rs, "body"), version, text(rs, "created_at"), text(rs, "updated_at"));
+    return session_.first(
+        "SELECT p.created_at, v.created_at AS updated_at, v.body FROM plans p JOIN plan_versions v ON "
+        "v.slug = p.slug WHERE p.slug = ? AND v.version = ?",
+        [version](const Row& r) { return deserialize(r.text(2), version, r.text(0), r.text(1)); }, slug,
+        version);
 }
 
 std::vector<Plan> PlanRepository::list() {
@@ -361,20 +347,14 @@ std::vector<Plan> PlanRepository::list() {
 }
 
 std::vector<Plan> PlanRepository::select(const std::optional<std::string>& slug) {
-    const std::string wanted = slug.value_or("");
-    Poco::Data::Statement stmt(session_);
-    stmt << "SELECT p.slug, p.version, p.created_at, p.updated_at, v.body FROM plans p "
-            "JOIN plan_versions v ON v.slug = p.slug AND v.version = p.version "
-            "WHERE ? = '' OR p.slug = ? ORDER BY p.slug",
-        bind(wanted), bind(wanted);
-    stmt.execute();
-    Poco::Data::RecordSet rs(stmt);
-    std::vector<Plan> out;
-    for (bool more = rs.moveFirst(); more; more = rs.moveNext()) {
-        out.push_back(deserialize(text(rs, "body"), static_cast<int>(integer(rs, "version")),
-                                  text(rs, "created_at"), text(rs, "updated_at")));
-    }
-    return out;
+    return session_.query(
+        "SELECT p.slug, p.version, p.created_at, p.updated_at, v.body FROM plans p "
+        "JOIN plan_versions v ON v.slug = p.slug AND v.version = p.version "
+        "WHERE ? IS NULL OR p.slug = ? ORDER BY p.slug",
+        [](const Row& r) {
+            return deserialize(r.text(4), static_cast<int>(r.integer(1)), r.text(2), r.text(3));
+        },
+        slug, slug);
 }
 
 }  // namespace chatiere::manager

@@ -1,6 +1,6 @@
 #pragma once
 
-#include "domain/Access.h"
+#include "store/Roles.h"
 
 #include "chatiere/manager/Database.h"
 
@@ -70,6 +70,8 @@ public:
     Membership member(const std::string& associationId, const std::string& userId);
     std::vector<Membership> membershipsOf(const std::string& userId);
     int countManagers(const std::string& associationId);
+    // The plan the association is on (a subscription's), or none.
+    void setPlan(const std::string& id, const std::optional<std::string>& planSlug, const std::string& at);
 
 private:
     Session& session_;

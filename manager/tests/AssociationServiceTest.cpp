@@ -1,0 +1,162 @@
+#include "domain/AssociationService.h"
+
+#include "ServiceFixture.h"
+
+using namespace chatiere::manager;
+using chatiere::manager::testing::ServiceFixture;
+
+namespace {
+
+std::string signupBody(const std::string& name, const std::string& email, const std::string& extra = "") {
+    return R"({"association": {"name": ")" + name + R"(", "kind": "association", "email": ")" + email +
+           R"("}, "manager": {"name": "Camille", "email": ")" + email +
+           R"(", "password": "correct horse battery staple"}, "accept_terms": true)" + extra + "}";
+}
+
+class AssociationServiceTest : public ServiceFixture {
+protected:
+    AssociationService service{db, clock, settings, hasher, outbox, wake()};
+
+    SignupResult signup(const std::string& name = "Jardin",
+                        const std::string& email = "camille@jardin.test") {
+        return service.signup(json(signupBody(name, email)), "192.0.2.1", "fr");
+    }
+    Actor managerOf(const SignupResult& r) {
+        return Actor{r.manager.id, r.manager.email, std::nullopt, "192.0.2.1"};
+    }
+    SignupResult active(const std::string& name, const std::string& email) {
+        auto r = signup(name, email);
+        service.approve(admin(), r.association.id);
+        return r;
+    }
+};
+
+TEST_F(AssociationServiceTest, SignupStoresAPendingAssociationWithItsManagerAndMailsTheLink) {
+    admin();
+    const auto r = signup();
+    EXPECT_EQ(r.association.status, "pending");
+    const auto stored = service.authorize(admin(), r.association.id, Permission::ViewAssociation);
+    EXPECT_EQ(stored.name, "Jardin");
+    const auto members = service.members(r.association.id);
+    ASSERT_EQ(members.size(), 1u);
+    EXPECT_EQ(members[0].userId, r.manager.id);
+    EXPECT_EQ(members[0].role, MemberRole::Manager);
+    EXPECT_EQ(count("SELECT COUNT(*) FROM outbox WHERE template = 'verify_email'"), 1);
+    EXPECT_EQ(count("SELECT COUNT(*) FROM outbox WHERE template = 'signup_pending_admin'"), 1);
+    EXPECT_EQ(count("SELECT COUNT(*) FROM audit_log WHERE action = 'association.signup'"), 1);
+    EXPECT_EQ(wakeUps, 1);
+}
+
+TEST_F(AssociationServiceTest, BadSignupsAreRefusedByFieldAndWriteNothing) {
+    signup();
+    expectRefused([&] { service.signup(json(R"({"association": {}})"), "192.0.2.1", "fr"); },
+                  ErrorKind::Validation, "invalid_fields");
+    expectRefused([&] { service.signup(json(signupBody("Autre", "not-an-address")), "192.0.2.1", "fr"); },
+                  ErrorKind::Validation, "invalid_fields");
+    expectRefused(
+        [&] {
+            service.signup(json(signupBody("Autre", "x@y.test", R"(, "plan": "nope")")), "192.0.2.1", "fr");
+        },
+        ErrorKind::Validation, "invalid_fields");
+    // The address is taken, in any case.
+    expectRefused([&] { signup("Autre", "CAMILLE@jardin.test"); }, ErrorKind::Conflict, "email_taken");
+}
+
+TEST_F(AssociationServiceTest, VerifyingTheMailedLinkMarksTheAddressOnce) {
+    const auto r = signup();
+    const std::string token = tokenMailedTo("camille@jardin.test", "verify_email");
+    ASSERT_FALSE(token.empty());
+    const User u = service.verifyEmail(token, "192.0.2.1");
+    EXPECT_TRUE(u.emailVerified);
+    EXPECT_EQ(u.id, r.manager.id);
+    expectRefused([&] { service.verifyEmail(token, "192.0.2.1"); }, ErrorKind::BadRequest, "invalid_token");
+    expectRefused([&] { service.verifyEmail("unknown", "192.0.2.1"); }, ErrorKind::BadRequest,
+                  "invalid_token");
+}
+
+TEST_F(AssociationServiceTest, ApproveAndRejectDecideAPendingSignupOnlyOnce) {
+    const auto r = signup();
+    const auto other = signup("Chorale", "dominique@chorale.test");
+    const auto a = service.approve(admin(), r.association.id);
+    EXPECT_EQ(a.status, "active");
+    EXPECT_EQ(count("SELECT COUNT(*) FROM outbox WHERE template = 'signup_approved'"), 1);
+    expectRefused([&] { service.approve(admin(), r.association.id); }, ErrorKind::Conflict, "invalid_state");
+    expectRefused([&] { service.reject(admin(), r.association.id, "no"); }, ErrorKind::Conflict,
+                  "invalid_state");
+    // Only the staff decide.
+    expectRefused([&] { service.approve(managerOf(other), other.association.id); }, ErrorKind::Forbidden,
+                  "forbidden");
+    const auto rejected = service.reject(admin(), other.association.id, "Hors sujet");
+    EXPECT_EQ(rejected.status, "rejected");
+    EXPECT_EQ(rejected.rejectionReason, "Hors sujet");
+}
+
+TEST_F(AssociationServiceTest, StrangersDoNotSeeAnAssociation) {
+    const auto r = active("Jardin", "camille@jardin.test");
+    const auto other = active("Chorale", "dominique@chorale.test");
+    expectRefused([&] { service.authorize(managerOf(other), r.association.id, Permission::ViewAssociation); },
+                  ErrorKind::NotFound, "not_found");
+    const auto mine = service.list(managerOf(r), "", 50, std::nullopt);
+    ASSERT_EQ(mine.size(), 1u);
+    EXPECT_EQ(mine[0].id, r.association.id);
+    EXPECT_EQ(service.list(admin(), "", 50, std::nullopt).size(), 2u);
+    EXPECT_EQ(service.list(admin(), "", 50, std::string("active")).size(), 2u);
+    EXPECT_TRUE(service.list(admin(), "", 50, std::string("pending")).empty());
+}
+
+TEST_F(AssociationServiceTest, MembersAreAddedAndRemovedButTheLastManagerStays) {
+    const auto r = active("Jardin", "camille@jardin.test");
+    const auto other = active("Chorale", "dominique@chorale.test");
+    const Actor manager = managerOf(r);
+    const auto m = service.addMember(manager, r.association.id, AddMember{"Dominique@Chorale.test", "member"});
+    EXPECT_EQ(m.userId, other.manager.id);
+    EXPECT_EQ(m.role, MemberRole::Member);
+    EXPECT_EQ(service.membershipsOf(other.manager.id).size(), 2u);
+
+    expectRefused(
+        [&] { service.addMember(manager, r.association.id, AddMember{"nobody@x.test", ""}); },
+        ErrorKind::Validation, "invalid_fields");
+    expectRefused(
+        [&] {
+            service.addMember(manager, r.association.id, AddMember{"dominique@chorale.test", "boss"});
+        },
+        ErrorKind::Validation, "invalid_fields");
+    expectRefused([&] { service.removeMember(manager, r.association.id, r.manager.id); }, ErrorKind::Conflict,
+                  "last_manager");
+    expectRefused([&] { service.removeMember(manager, r.association.id, "user_nobody"); },
+                  ErrorKind::NotFound, "not_found");
+    // A member may not manage members.
+    expectRefused([&] { service.removeMember(managerOf(other), r.association.id, r.manager.id); },
+                  ErrorKind::Forbidden, "forbidden");
+
+    service.removeMember(manager, r.association.id, other.manager.id);
+    EXPECT_EQ(service.members(r.association.id).size(), 1u);
+    EXPECT_EQ(count("SELECT COUNT(*) FROM audit_log WHERE action = 'member.remove'"), 1);
+}
+
+TEST_F(AssociationServiceTest, SetPlanNeedsAnExistingPlan) {
+    const auto r = active("Jardin", "camille@jardin.test");
+    expectRefused([&] { service.setPlan(admin(), r.association.id, "nope"); }, ErrorKind::Validation,
+                  "invalid_fields");
+    db.session().execute(
+        "INSERT INTO plans (slug, version, created_at, updated_at) VALUES ('asso', 1, 'x', 'x')");
+    db.session().execute(
+        "INSERT INTO plan_versions (slug, version, body, created_at) VALUES ('asso', 1, ?, 'x')",
+        std::string(R"({"slug": "asso", "name": {"fr": "Asso", "en": "Asso"}, "templates": [], "prices": [],
+                       "quotas": {}, "free": true})"));
+    const auto a = service.setPlan(admin(), r.association.id, "asso");
+    EXPECT_EQ(a.planSlug, "asso");
+    EXPECT_EQ(count("SELECT COUNT(*) FROM associations WHERE plan_slug = 'asso'"), 1);
+}
+
+TEST_F(AssociationServiceTest, UpdateIdentityRefusesABadSirenAndWritesNothing) {
+    const auto r = active("Jardin", "camille@jardin.test");
+    expectRefused(
+        [&] { service.updateIdentity(managerOf(r), r.association.id, json(R"({"siren": "123"})")); },
+        ErrorKind::Validation, "invalid_fields");
+    const auto a = service.updateIdentity(managerOf(r), r.association.id,
+                                          json(R"({"legal_name": "Jardin partagé du quartier"})"));
+    EXPECT_EQ(a.legalName, "Jardin partagé du quartier");
+}
+
+}  // namespace
