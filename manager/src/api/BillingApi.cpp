@@ -1,4 +1,5 @@
 #include "api/Api.h"
+#include "billing/BillingJson.h"
 #include "billing/InvoiceDocument.h"
 
 #include <Poco/JSON/Array.h>

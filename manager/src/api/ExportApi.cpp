@@ -3,7 +3,7 @@
 // PDF, its websites' content as the tar archives they serve. Managers and the admin; audited.
 
 #include "api/Api.h"
-#include "billing/Subscriptions.h"
+#include "billing/BillingJson.h"
 #include "chatiere/manager/Time.h"
 #include "domain/AuditLog.h"
 
