@@ -5,6 +5,7 @@
 // the clock at 2027-01-10 09:00 UTC. Mails only go to the outbox (a table): no mailer runs.
 
 #include "billing/BillingService.h"
+#include "chatiere/base/Clock.h"
 #include "chatiere/manager/Calendar.h"
 #include "chatiere/manager/Database.h"
 #include "chatiere/manager/Error.h"
@@ -13,7 +14,6 @@
 #include "chatiere/manager/PasswordHasher.h"
 #include "chatiere/manager/Settings.h"
 #include "chatiere/manager/Time.h"
-#include "chatiere/provisioning/Clock.h"
 #include "domain/AssociationService.h"
 #include "domain/PlanService.h"
 
@@ -121,7 +121,7 @@ protected:
     }
 
     std::filesystem::path dir_;
-    provisioning::ManualClock clock_{parseTime("2027-01-10T09:00:00Z").value()};
+    base::ManualClock clock_{parseTime("2027-01-10T09:00:00Z").value()};
     Calendar calendar_;
     Settings settings_;
     PasswordHasher hasher_;

@@ -6,6 +6,10 @@
 
 #include "billing/BillingJson.h"
 
+// The commands are written with designated initializers, naming only the fields a test gives;
+// GCC 12 still asks for the others.
+#pragma GCC diagnostic ignored "-Wmissing-field-initializers"
+
 using namespace chatiere::manager;
 using namespace chatiere::manager::testing;
 
@@ -15,7 +19,7 @@ class BillingServiceTest : public BillingFixture {};
 
 TEST_F(BillingServiceTest, SubscribeInvoicesTheFirstPeriodNumberedAndMailed) {
     const Subscription sub =
-        billing_->subscribe(manager(), association_, json(R"({"plan": "asso-web", "interval": "month"})"));
+        billing_->subscribe(manager(), association_, Subscribe{.plan = "asso-web", .interval = "month"});
     EXPECT_EQ(sub.status, "active");
     EXPECT_EQ(sub.planSlug, "asso-web");
     EXPECT_EQ(sub.priceCents, 1000);
@@ -47,57 +51,54 @@ TEST_F(BillingServiceTest, SubscribeInvoicesTheFirstPeriodNumberedAndMailed) {
 TEST_F(BillingServiceTest, SubscribeRefusesBadInputAndChangesNothing) {
     const std::string before = footprint();
     expectError(
-        [&] {
-            billing_->subscribe(manager(), association_, json(R"({"plan": "nope", "interval": "month"})"));
-        },
+        [&] { billing_->subscribe(manager(), association_, Subscribe{.plan = "nope", .interval = "month"}); },
         ErrorKind::Validation, "invalid_fields", "unknown_plan");
     expectError(
         [&] {
-            billing_->subscribe(manager(), association_, json(R"({"plan": "asso-web", "interval": "week"})"));
+            billing_->subscribe(manager(), association_, Subscribe{.plan = "asso-web", .interval = "week"});
         },
         ErrorKind::Validation, "invalid_fields", "invalid_interval");
     expectError(
         [&] {
             billing_->subscribe(manager(), association_,
-                                json(R"({"plan": "asso-web", "interval": "month", "price_cents": 2000})"));
+                                Subscribe{.plan = "asso-web", .interval = "month", .priceCents = 2000});
         },
         ErrorKind::Validation, "invalid_fields", "not_pay_what_you_can");
     expectError(
         [&] {
             billing_->subscribe(manager(), association_,
-                                json(R"({"plan": "asso-web", "interval": "year", "price_cents": 100})"));
+                                Subscribe{.plan = "asso-web", .interval = "year", .priceCents = 100});
         },
         ErrorKind::Validation, "invalid_fields", "below_floor");
-    expectError([&] { billing_->subscribe(manager(), association_, json(R"({"interval": "month"})")); },
+    expectError([&] { billing_->subscribe(manager(), association_, Subscribe{.interval = "month"}); },
                 ErrorKind::Validation, "invalid_fields");
     // A manager may not import a member (paid_through is the admin's).
     expectError(
         [&] {
             billing_->subscribe(
                 manager(), association_,
-                json(R"({"plan": "asso-web", "interval": "month", "paid_through": "2027-01-01"})"));
+                Subscribe{.plan = "asso-web", .interval = "month", .paidThrough = "2027-01-01"});
         },
         ErrorKind::Forbidden, "forbidden");
     // Someone of another association.
     plantAssociation("asso_2", "other@asso.test");
     EXPECT_THROW(billing_->subscribe(manager("asso_2", "other@asso.test"), association_,
-                                     json(R"({"plan": "asso-web", "interval": "month"})")),
+                                     Subscribe{.plan = "asso-web", .interval = "month"}),
                  Error);
     EXPECT_EQ(footprint(), before);
 
-    billing_->subscribe(manager(), association_, json(R"({"plan": "asso-web", "interval": "month"})"));
+    billing_->subscribe(manager(), association_, Subscribe{.plan = "asso-web", .interval = "month"});
     const std::string subscribed = footprint();
     expectError(
         [&] {
-            billing_->subscribe(manager(), association_,
-                                json(R"({"plan": "asso-web", "interval": "month"})"));
+            billing_->subscribe(manager(), association_, Subscribe{.plan = "asso-web", .interval = "month"});
         },
         ErrorKind::Conflict, "already_subscribed");
     EXPECT_EQ(footprint(), subscribed);
 }
 
 TEST_F(BillingServiceTest, RunBillsEachPeriodOnceAndRefusesBadDates) {
-    billing_->subscribe(manager(), association_, json(R"({"plan": "asso-web", "interval": "month"})"));
+    billing_->subscribe(manager(), association_, Subscribe{.plan = "asso-web", .interval = "month"});
     const std::string before = footprint();
     expectError([&] { billing_->run(admin_, std::string("2027-13-01")); }, ErrorKind::Validation,
                 "invalid_fields", "invalid_date");
@@ -120,15 +121,13 @@ TEST_F(BillingServiceTest, RunBillsEachPeriodOnceAndRefusesBadDates) {
 
 TEST_F(BillingServiceTest, UpgradeIsProratedAndRecordedInTheHistory) {
     const Subscription sub =
-        billing_->subscribe(manager(), association_, json(R"({"plan": "asso-web", "interval": "month"})"));
+        billing_->subscribe(manager(), association_, Subscribe{.plan = "asso-web", .interval = "month"});
     clock_.set(parseTime("2027-01-25T09:00:00Z").value());
-    const auto out = billing_->change(manager(), sub.id, json(R"({"plan": "asso-plus"})"));
-    EXPECT_EQ(out.get("subscription").extract<Poco::JSON::Object>().getValue<std::string>("plan"),
-              "asso-plus");
-    ASSERT_FALSE(out.isNull("invoice"));
+    const auto out = billing_->change(manager(), sub.id, ChangeSubscription{.plan = "asso-plus"});
+    EXPECT_EQ(out.subscription.planSlug, "asso-plus");
+    ASSERT_TRUE(out.invoice);
     // (3000 + 0) − (1000 + 200) = 1800 a month, for 16 of the 31 days of the period.
-    EXPECT_EQ(out.get("invoice").extract<Poco::JSON::Object>().getValue<int64_t>("total_cents"),
-              929);  // 929.03
+    EXPECT_EQ(invoiceSummaryToJson(*out.invoice).getValue<int64_t>("total_cents"), 929);  // 929.03
     EXPECT_EQ(
         count("SELECT COUNT(*) FROM billing_events WHERE kind = 'proration' AND invoice_id IS NOT NULL"), 1);
     EXPECT_EQ(
@@ -137,20 +136,20 @@ TEST_F(BillingServiceTest, UpgradeIsProratedAndRecordedInTheHistory) {
     EXPECT_EQ(text("SELECT plan_slug FROM associations WHERE id = 'asso_1'").value_or(""), "asso-plus");
 
     const std::string before = footprint();
-    expectError([&] { billing_->change(manager(), sub.id, json(R"({"plan": "asso-plus"})")); },
+    expectError([&] { billing_->change(manager(), sub.id, ChangeSubscription{.plan = "asso-plus"}); },
                 ErrorKind::Conflict, "no_change");
-    expectError([&] { billing_->change(manager(), sub.id, json(R"({"plan": "nope"})")); },
+    expectError([&] { billing_->change(manager(), sub.id, ChangeSubscription{.plan = "nope"}); },
                 ErrorKind::Validation, "invalid_fields", "unknown_plan");
-    expectError([&] { billing_->change(manager(), "sub_missing", json(R"({"plan": "asso-web"})")); },
+    expectError([&] { billing_->change(manager(), "sub_missing", ChangeSubscription{.plan = "asso-web"}); },
                 ErrorKind::NotFound, "not_found");
     EXPECT_EQ(footprint(), before);
 }
 
 TEST_F(BillingServiceTest, DowngradeWaitsForThePeriodEnd) {
-    billing_->subscribe(manager(), association_, json(R"({"plan": "asso-plus", "interval": "month"})"));
+    billing_->subscribe(manager(), association_, Subscribe{.plan = "asso-plus", .interval = "month"});
     const std::string id = billing_->subscriptions(manager(), association_).front().id;
-    const auto out = billing_->change(manager(), id, json(R"({"plan": "asso-web"})"));
-    EXPECT_TRUE(out.isNull("invoice"));
+    const auto out = billing_->change(manager(), id, ChangeSubscription{.plan = "asso-web"});
+    EXPECT_FALSE(out.invoice);
     EXPECT_EQ(count("SELECT COUNT(*) FROM subscription_changes WHERE kind = 'downgrade' AND from_plan = "
                     "'asso-plus' AND from_price_cents = 3000 AND effective_date = '2027-02-10'"),
               1);
@@ -165,12 +164,12 @@ TEST_F(BillingServiceTest, DowngradeWaitsForThePeriodEnd) {
 
 TEST_F(BillingServiceTest, CancelEndsAtThePeriodEndAndRefusesChangesAfter) {
     const Subscription sub =
-        billing_->subscribe(manager(), association_, json(R"({"plan": "asso-web", "interval": "month"})"));
+        billing_->subscribe(manager(), association_, Subscribe{.plan = "asso-web", .interval = "month"});
     const Subscription cancelled = billing_->cancel(manager(), sub.id);
     EXPECT_EQ(cancelled.cancelAt.value_or(""), "2027-02-10");
     const std::string before = footprint();
     expectError([&] { billing_->cancel(manager(), sub.id); }, ErrorKind::Conflict, "subscription_ended");
-    expectError([&] { billing_->change(manager(), sub.id, json(R"({"plan": "asso-plus"})")); },
+    expectError([&] { billing_->change(manager(), sub.id, ChangeSubscription{.plan = "asso-plus"}); },
                 ErrorKind::Conflict, "subscription_ended");
     EXPECT_EQ(footprint(), before);
     clock_.set(parseTime("2027-02-10T09:00:00Z").value());
@@ -181,43 +180,43 @@ TEST_F(BillingServiceTest, CancelEndsAtThePeriodEndAndRefusesChangesAfter) {
 }
 
 TEST_F(BillingServiceTest, PaymentSettlesTheInvoiceAndBadPaymentsChangeNothing) {
-    billing_->subscribe(manager(), association_, json(R"({"plan": "asso-web", "interval": "month"})"));
+    billing_->subscribe(manager(), association_, Subscribe{.plan = "asso-web", .interval = "month"});
     const Invoice invoice = billing_->invoices(admin_, association_, 10).front();
     const std::string before = footprint();
     expectError(
         [&] {
-            billing_->recordPayment(admin_, invoice.id, json(R"({"amount_cents": 500, "method": "gold"})"));
+            billing_->recordPayment(admin_, invoice.id, RecordPayment{.amountCents = 500, .method = "gold"});
         },
         ErrorKind::Validation, "invalid_fields");
     expectError(
         [&] {
-            billing_->recordPayment(admin_, invoice.id, json(R"({"amount_cents": 0, "method": "cash"})"));
+            billing_->recordPayment(admin_, invoice.id, RecordPayment{.amountCents = 0, .method = "cash"});
         },
         ErrorKind::Validation, "invalid_fields");
     EXPECT_THROW(
-        billing_->recordPayment(manager(), invoice.id, json(R"({"amount_cents": 500, "method": "cash"})")),
+        billing_->recordPayment(manager(), invoice.id, RecordPayment{.amountCents = 500, .method = "cash"}),
         Error);  // the treasurer records payments
     expectError(
         [&] {
-            billing_->recordPayment(admin_, "inv_missing", json(R"({"amount_cents": 5, "method": "cash"})"));
+            billing_->recordPayment(admin_, "inv_missing", RecordPayment{.amountCents = 5, .method = "cash"});
         },
         ErrorKind::NotFound, "not_found");
     EXPECT_EQ(footprint(), before);
 
     auto out =
-        billing_->recordPayment(admin_, invoice.id, json(R"({"amount_cents": 500, "method": "cheque"})"));
-    EXPECT_EQ(out.getValue<std::string>("status"), "finalized");
-    EXPECT_EQ(out.getValue<int64_t>("due_cents"), 700);
+        billing_->recordPayment(admin_, invoice.id, RecordPayment{.amountCents = 500, .method = "cheque"});
+    EXPECT_EQ(out.invoice.status, "finalized");
+    EXPECT_EQ(out.dueCents(), 700);
     out = billing_->recordPayment(
-        admin_, invoice.id, json(R"({"amount_cents": 1000, "method": "transfer", "reference": "VIR 42"})"));
-    EXPECT_EQ(out.getValue<std::string>("status"), "paid");
-    EXPECT_EQ(out.getValue<int64_t>("due_cents"), 0);
-    EXPECT_EQ(out.getValue<int64_t>("credit_balance_cents"), 300);  // paid 300 too much: credit
+        admin_, invoice.id, RecordPayment{.amountCents = 1000, .method = "transfer", .reference = "VIR 42"});
+    EXPECT_EQ(out.invoice.status, "paid");
+    EXPECT_EQ(out.dueCents(), 0);
+    EXPECT_EQ(out.creditBalanceCents, 300);  // paid 300 too much: credit
     EXPECT_EQ(billing_->creditBalance(manager(), association_), 300);
     const std::string paid = footprint();
     expectError(
         [&] {
-            billing_->recordPayment(admin_, invoice.id, json(R"({"amount_cents": 5, "method": "cash"})"));
+            billing_->recordPayment(admin_, invoice.id, RecordPayment{.amountCents = 5, .method = "cash"});
         },
         ErrorKind::Conflict, "invoice_paid");
     EXPECT_EQ(footprint(), paid);
@@ -235,19 +234,22 @@ TEST_F(BillingServiceTest, PaymentSettlesTheInvoiceAndBadPaymentsChangeNothing) 
 }
 
 TEST_F(BillingServiceTest, CreditNoteForTheWholeInvoiceCancelsIt) {
-    billing_->subscribe(manager(), association_, json(R"({"plan": "asso-web", "interval": "month"})"));
+    billing_->subscribe(manager(), association_, Subscribe{.plan = "asso-web", .interval = "month"});
     const Invoice invoice = billing_->invoices(admin_, association_, 10).front();
     const std::string before = footprint();
     expectError(
-        [&] { billing_->creditNote(admin_, invoice.id, json(R"({"amount_cents": 5000, "reason": "x"})")); },
+        [&] {
+            billing_->creditNote(admin_, invoice.id, IssueCreditNote{.amountCents = 5000, .reason = "x"});
+        },
         ErrorKind::Validation, "invalid_fields");
     EXPECT_EQ(footprint(), before);
-    const Invoice note = billing_->creditNote(admin_, invoice.id, json(R"({"reason": "Erreur de formule"})"));
+    const Invoice note =
+        billing_->creditNote(admin_, invoice.id, IssueCreditNote{.reason = "Erreur de formule"});
     EXPECT_EQ(note.kind, "credit_note");
     EXPECT_EQ(note.number.value_or(""), "A-2027-000001");
     EXPECT_EQ(note.totalInclCents, 1200);
     EXPECT_EQ(text("SELECT status FROM invoices WHERE id = '" + invoice.id + "'").value_or(""), "cancelled");
-    expectError([&] { billing_->creditNote(admin_, note.id, json(R"({"reason": "x"})")); },
+    expectError([&] { billing_->creditNote(admin_, note.id, IssueCreditNote{.reason = "x"}); },
                 ErrorKind::Conflict, "not_an_invoice");
 
     const std::string csv = billing_->exportCsv(admin_, "invoices", "2027-01-01", "2028-01-01");

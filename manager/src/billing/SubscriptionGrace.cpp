@@ -5,7 +5,7 @@
 #include "chatiere/manager/Error.h"
 #include "domain/AuditLog.h"
 #include "domain/Plans.h"
-#include "services/ServiceManager.h"
+#include "hosting/ServiceManager.h"
 #include "store/Subscriptions.h"
 
 #include <set>

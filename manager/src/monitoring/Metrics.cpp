@@ -4,7 +4,7 @@
 #include "domain/Plans.h"
 #include "domain/Rows.h"
 #include "monitoring/CurrentUsage.h"
-#include "services/Services.h"
+#include "hosting/Services.h"
 
 #include <Poco/Data/RecordSet.h>
 #include <Poco/Data/Statement.h>

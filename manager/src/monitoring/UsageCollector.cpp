@@ -33,7 +33,7 @@ struct Watched {
 }  // namespace
 
 UsageCollector::UsageCollector(Database& db, provisioning::Hypervisor& hypervisor,
-                               const provisioning::GuestBuilder& builder, provisioning::Clock& clock,
+                               const provisioning::GuestBuilder& builder, base::Clock& clock,
                                Poco::Logger& logger, int rawRetentionDays)
     : db_(db),
       hypervisor_(hypervisor),
@@ -215,7 +215,7 @@ CollectionReport UsageCollector::collectOnce() {
     return report;
 }
 
-std::optional<std::pair<CollectionReport, provisioning::Clock::TimePoint>> UsageCollector::lastReport() {
+std::optional<std::pair<CollectionReport, base::Clock::TimePoint>> UsageCollector::lastReport() {
     std::lock_guard lock(reportMutex_);
     return lastReport_;
 }

@@ -5,7 +5,7 @@
 #include "chatiere/manager/Ids.h"
 #include "chatiere/manager/Time.h"
 #include "domain/AuditLog.h"
-#include "domain/JsonFields.h"
+#include "domain/CommandFields.h"
 #include "domain/Plans.h"
 #include "domain/Rows.h"
 #include "monitoring/Alerts.h"
@@ -25,10 +25,6 @@ using namespace Poco::Data::Keywords;
 
 namespace {
 
-Poco::Dynamic::Var optionalValue(const std::optional<std::string>& v) {
-    return v ? Poco::Dynamic::Var(*v) : Poco::Dynamic::Var();
-}
-
 double rounded(double value, int decimals) {
     const double scale = std::pow(10.0, decimals);
     return std::round(value * scale) / scale;
@@ -40,7 +36,7 @@ Error badQuery(const std::string& code, const std::string& field, const std::str
 
 }  // namespace
 
-UsageService::UsageService(Database& db, provisioning::Clock& clock, const Calendar& calendar,
+UsageService::UsageService(Database& db, base::Clock& clock, const Calendar& calendar,
                            const Settings& settings, ServiceManager& services,
                            AssociationService& associations, std::function<void()> quotasChanged)
     : db_(db),
@@ -51,8 +47,8 @@ UsageService::UsageService(Database& db, provisioning::Clock& clock, const Calen
       associations_(associations),
       quotasChanged_(std::move(quotasChanged)) {}
 
-Poco::JSON::Object UsageService::serviceSeries(const Actor& actor, const std::string& serviceId,
-                                               const SeriesQuery& query) {
+UsageSeries UsageService::serviceSeries(const Actor& actor, const std::string& serviceId,
+                                        const SeriesQuery& query) {
     // Checked first: a bad query is a 400 only for whoever may see the service.
     const Service service = services_.get(actor, serviceId);
     const auto parseBound = [](const std::optional<std::string>& text,
@@ -126,42 +122,42 @@ Poco::JSON::Object UsageService::serviceSeries(const Actor& actor, const std::st
     }
     stmt.execute();
     Poco::Data::RecordSet rs(stmt);
-    Poco::JSON::Array series;
+    UsageSeries out;
     for (bool more = rs.moveFirst(); more; more = rs.moveNext()) {
-        Poco::JSON::Object p(Poco::JSON_PRESERVE_KEY_ORDER);
+        UsagePoint p;
         const int64_t bucket = integer(rs, "bucket");
-        p.set("at", formatTime(from + std::chrono::seconds(bucket * step)));
-        p.set("samples", integer(rs, "samples"));
+        p.at = formatTime(from + std::chrono::seconds(bucket * step));
+        p.samples = integer(rs, "samples");
         const double cpuSeconds = static_cast<double>(integer(rs, "cpu_ns")) / 1e9;
         const int64_t measured = integer(rs, "measured");
-        p.set("cpu_seconds", rounded(cpuSeconds, 3));
+        p.cpuSeconds = rounded(cpuSeconds, 3);
         // Share of one vCPU over the time measured (100 = one vCPU busy all along).
-        p.set("cpu_percent", measured > 0 ? Poco::Dynamic::Var(rounded(cpuSeconds * 100.0 / measured, 2))
-                                          : Poco::Dynamic::Var());
+        if (measured > 0) {
+            p.cpuPercent = rounded(cpuSeconds * 100.0 / measured, 2);
+        }
         const Poco::Dynamic::Var memory = rs.value("memory_kib");
-        p.set("memory_mib", memory.isEmpty()
-                                ? Poco::Dynamic::Var()
-                                : Poco::Dynamic::Var(rounded(memory.convert<double>() / 1024.0, 1)));
+        if (!memory.isEmpty()) {
+            p.memoryMib = rounded(memory.convert<double>() / 1024.0, 1);
+        }
         const Poco::Dynamic::Var memoryMax = rs.value("memory_kib_max");
-        p.set("memory_mib_max", memoryMax.isEmpty()
-                                    ? Poco::Dynamic::Var()
-                                    : Poco::Dynamic::Var(rounded(memoryMax.convert<double>() / 1024.0, 1)));
+        if (!memoryMax.isEmpty()) {
+            p.memoryMibMax = rounded(memoryMax.convert<double>() / 1024.0, 1);
+        }
         const Poco::Dynamic::Var stored = rs.value("stored_bytes");
-        p.set("stored_bytes",
-              stored.isEmpty() ? Poco::Dynamic::Var() : Poco::Dynamic::Var(stored.convert<Poco::Int64>()));
-        series.add(p);
+        if (!stored.isEmpty()) {
+            p.storedBytes = stored.convert<Poco::Int64>();
+        }
+        out.points.push_back(std::move(p));
     }
-    Poco::JSON::Object out(Poco::JSON_PRESERVE_KEY_ORDER);
-    out.set("service_id", service.id);
-    out.set("from", fromText);
-    out.set("to", toText);
-    out.set("step", step);
-    out.set("source", hourly ? "hourly" : "raw");
-    out.set("points", series);
+    out.serviceId = service.id;
+    out.from = fromText;
+    out.to = toText;
+    out.step = step;
+    out.hourly = hourly;
     return out;
 }
 
-Poco::JSON::Object UsageService::associationUsage(const Actor& actor, const std::string& associationId) {
+AssociationUsage UsageService::associationUsage(const Actor& actor, const std::string& associationId) {
     const Association association = associations_.authorize(actor, associationId, Permission::ViewServices);
     auto s = db_.session();
     const auto plan = association.planSlug ? PlanRepository(s).find(*association.planSlug) : std::nullopt;
@@ -176,27 +172,29 @@ Poco::JSON::Object UsageService::associationUsage(const Actor& actor, const std:
     s << "SELECT MAX(at) FROM usage_latest WHERE association_id = ?", useRef(associationId), into(measuredAt),
         now;
 
-    Poco::JSON::Object metrics(Poco::JSON_PRESERVE_KEY_ORDER);
+    AssociationUsage out;
     for (const char* metric : {"disk_gib", "memory_mib", "vcpus", "services"}) {
-        Poco::JSON::Object m(Poco::JSON_PRESERVE_KEY_ORDER);
+        MetricUsage m;
+        m.metric = metric;
         const double used = usage.count(metric) ? usage.at(metric) : 0.0;
         const bool disk = std::string(metric) == "disk_gib";
-        m.set("used", disk ? Poco::Dynamic::Var(rounded(used, 3))
-                           : Poco::Dynamic::Var(static_cast<Poco::Int64>(used)));
+        m.used = disk ? rounded(used, 3) : static_cast<double>(static_cast<int64_t>(used));
         const auto quota = plan ? plan->quotas.find(metric) : decltype(plan->quotas.end()){};
-        const bool limited = plan && quota != plan->quotas.end();
-        m.set("included", limited ? Poco::Dynamic::Var(quota->second.included) : Poco::Dynamic::Var());
-        m.set("limit", limited ? Poco::Dynamic::Var(quota->second.limit) : Poco::Dynamic::Var());
-        if (disk) {
-            m.set("peak",
-                  stored.peakGib ? Poco::Dynamic::Var(rounded(*stored.peakGib, 3)) : Poco::Dynamic::Var());
-            m.set("average", stored.averageGib ? Poco::Dynamic::Var(rounded(*stored.averageGib, 3))
-                                               : Poco::Dynamic::Var());
+        if (plan && quota != plan->quotas.end()) {
+            m.included = quota->second.included;
+            m.limit = quota->second.limit;
         }
-        metrics.set(metric, m);
+        if (disk) {
+            if (stored.peakGib) {
+                m.peak = rounded(*stored.peakGib, 3);
+            }
+            if (stored.averageGib) {
+                m.average = rounded(*stored.averageGib, 3);
+            }
+        }
+        out.metrics.push_back(std::move(m));
     }
 
-    Poco::JSON::Object quota(Poco::JSON_PRESERVE_KEY_ORDER);
     Poco::Nullable<std::string> atLimitSince;
     int enforced = 0;
     s << "SELECT MIN(at_limit_since), MAX(enforced) FROM quota_levels WHERE association_id = ?",
@@ -205,23 +203,20 @@ Poco::JSON::Object UsageService::associationUsage(const Actor& actor, const std:
     const std::string at = formatTime(clock_.now());
     s << "SELECT MAX(until) FROM quota_exceptions WHERE association_id = ? AND until > ?",
         useRef(associationId), useRef(at), into(exceptionUntil), now;
-    quota.set("websites_suspended", enforced != 0);
-    quota.set("at_limit_since",
-              atLimitSince.isNull() ? Poco::Dynamic::Var() : Poco::Dynamic::Var(atLimitSince.value()));
-    quota.set("exception_until",
-              exceptionUntil.isNull() ? Poco::Dynamic::Var() : Poco::Dynamic::Var(exceptionUntil.value()));
-
-    Poco::JSON::Object period(Poco::JSON_PRESERVE_KEY_ORDER);
-    period.set("start", start);
-    period.set("end", end);
-    Poco::JSON::Object out(Poco::JSON_PRESERVE_KEY_ORDER);
-    out.set("association_id", associationId);
-    out.set("plan", optionalValue(association.planSlug));
-    out.set("period", period);
-    out.set("measured_at",
-            measuredAt.isNull() ? Poco::Dynamic::Var() : Poco::Dynamic::Var(measuredAt.value()));
-    out.set("metrics", metrics);
-    out.set("quota", quota);
+    out.websitesSuspended = enforced != 0;
+    if (!atLimitSince.isNull()) {
+        out.atLimitSince = atLimitSince.value();
+    }
+    if (!exceptionUntil.isNull()) {
+        out.exceptionUntil = exceptionUntil.value();
+    }
+    out.associationId = associationId;
+    out.plan = association.planSlug;
+    out.periodStart = start;
+    out.periodEnd = end;
+    if (!measuredAt.isNull()) {
+        out.measuredAt = measuredAt.value();
+    }
     return out;
 }
 
@@ -254,8 +249,8 @@ std::vector<DiskDay> UsageService::diskHistory(const Actor& actor, const std::st
     return out;
 }
 
-Poco::JSON::Object UsageService::uptime(const Actor& actor, const std::string& serviceId,
-                                        const std::optional<std::string>& month) {
+UptimeMonth UsageService::uptime(const Actor& actor, const std::string& serviceId,
+                                 const std::optional<std::string>& month) {
     const Service service = services_.get(actor, serviceId);
     const std::string first = month ? *month + "-01" : Calendar::monthStart(calendar_.dateOf(clock_.now()));
     if (month && (month->size() != 7 || !Calendar::isDate(first))) {
@@ -271,67 +266,40 @@ Poco::JSON::Object UsageService::uptime(const Actor& actor, const std::string& s
     s << "SELECT day, checks, ok FROM service_uptime_daily WHERE service_id = ? AND day >= ? AND day < ? "
          "ORDER BY day",
         useRef(id), bind(first), bind(end), into(days), into(checks), into(ok), now;
-    const auto percent = [](Poco::Int64 passed, Poco::Int64 total) {
-        return total > 0 ? Poco::Dynamic::Var(
-                               rounded(100.0 * static_cast<double>(passed) / static_cast<double>(total), 3))
-                         : Poco::Dynamic::Var();
+    const auto percent = [](Poco::Int64 passed, Poco::Int64 total) -> std::optional<double> {
+        if (total <= 0) {
+            return std::nullopt;
+        }
+        return rounded(100.0 * static_cast<double>(passed) / static_cast<double>(total), 3);
     };
-    Poco::JSON::Array items;
-    Poco::Int64 totalChecks = 0;
-    Poco::Int64 totalOk = 0;
+    UptimeMonth out;
     for (std::size_t i = 0; i < days.size(); ++i) {
-        Poco::JSON::Object d(Poco::JSON_PRESERVE_KEY_ORDER);
-        d.set("day", days[i]);
-        d.set("checks", checks[i]);
-        d.set("ok", ok[i]);
-        d.set("uptime_percent", percent(ok[i], checks[i]));
-        items.add(d);
-        totalChecks += checks[i];
-        totalOk += ok[i];
+        out.days.push_back({days[i], checks[i], ok[i], percent(ok[i], checks[i])});
+        out.checks += checks[i];
+        out.ok += ok[i];
     }
-    Poco::JSON::Object out(Poco::JSON_PRESERVE_KEY_ORDER);
-    out.set("service_id", service.id);
-    out.set("month", first.substr(0, 7));
-    out.set("checks", totalChecks);
-    out.set("ok", totalOk);
-    out.set("uptime_percent", percent(totalOk, totalChecks));
-    out.set("days", items);
+    out.serviceId = service.id;
+    out.month = first.substr(0, 7);
+    out.uptimePercent = percent(out.ok, out.checks);
     return out;
 }
 
-Poco::JSON::Object UsageService::alerts(const Actor& actor, bool includeClosed, int limit) {
+std::vector<Alert> UsageService::alerts(const Actor& actor, bool includeClosed, int limit) {
     associations_.authorizeGlobal(actor, Permission::ViewMonitoring);
     auto s = db_.session();
-    Poco::JSON::Array items;
-    for (const auto& a : AlertBook(s).list(includeClosed, limit)) {
-        Poco::JSON::Object o(Poco::JSON_PRESERVE_KEY_ORDER);
-        o.set("id", a.id);
-        o.set("key", a.key);
-        o.set("kind", a.kind);
-        o.set("severity", a.severity);
-        o.set("association_id", optionalValue(a.associationId));
-        o.set("service_id", optionalValue(a.serviceId));
-        o.set("message", a.message);
-        o.set("opened_at", a.openedAt);
-        o.set("updated_at", a.updatedAt);
-        o.set("closed_at", optionalValue(a.closedAt));
-        items.add(o);
-    }
-    Poco::JSON::Object out;
-    out.set("items", items);
-    return out;
+    return AlertBook(s).list(includeClosed, limit);
 }
 
-Poco::JSON::Object UsageService::grantException(const Actor& actor, const std::string& associationId,
-                                                const Poco::JSON::Object::Ptr& body) {
+QuotaException UsageService::grantException(const Actor& actor, const std::string& associationId,
+                                            const GrantException& command) {
     associations_.authorize(actor, associationId, Permission::GrantQuotaExceptions);
     const auto nowPoint = std::chrono::time_point_cast<std::chrono::seconds>(clock_.now());
     const auto latest = nowPoint + std::chrono::hours(24) * settings_.quotaMaxExceptionDays;
     FieldErrors errors;
-    JsonFields fields(body, errors);
-    const auto untilText = fields.string("until", false, 40);
-    const auto days = fields.integer("days", false);
-    const auto reason = fields.string("reason", true, 500);
+    CommandFields fields(errors);
+    const auto untilText = fields.text("until", command.until.value_or(""), false, 40);
+    const auto& days = command.days;
+    const auto reason = fields.text("reason", command.reason, true, 500);
     if (reason && reason->empty()) {
         errors.add("reason", "missing", "Say why the exception is granted.");
     }
@@ -356,7 +324,7 @@ Poco::JSON::Object UsageService::grantException(const Actor& actor, const std::s
         } else {
             until = nowPoint + std::chrono::hours(24) * *days;
         }
-    } else if (!body || !body->has("days")) {
+    } else {
         errors.add("until", "missing", "Give until (a time) or days (a number of days).");
     }
     errors.throwIfAny();
@@ -376,14 +344,7 @@ Poco::JSON::Object UsageService::grantException(const Actor& actor, const std::s
     AuditLog::record(s, actor, at, "quota.exception", "association", associationId, associationId, details);
     tx.commit();
     quotasChanged_();
-    Poco::JSON::Object out(Poco::JSON_PRESERVE_KEY_ORDER);
-    out.set("id", id);
-    out.set("association_id", associationId);
-    out.set("until", untilValue);
-    out.set("reason", *reason);
-    out.set("created_by", by);
-    out.set("created_at", at);
-    return out;
+    return {id, associationId, untilValue, *reason, by, at};
 }
 
 }  // namespace chatiere::manager

@@ -118,11 +118,37 @@ std::vector<Subscription> SubscriptionRepository::due(const std::string& asOf) {
 void SubscriptionRepository::recordChange(const SubscriptionChange& c) {
     session_.execute(
         "INSERT INTO subscription_changes (id, subscription_id, kind, effective_date, from_plan, "
-        "from_version, "
-        "from_price_cents, to_plan, to_version, to_price_cents, to_interval, created_by, created_at) VALUES "
-        "(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        "from_version, from_price_cents, to_plan, to_version, to_price_cents, to_interval, created_by, "
+        "created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
         c.id, c.subscriptionId, c.kind, c.effectiveDate, c.fromPlan, c.fromVersion, c.fromPriceCents,
         c.toPlan, c.toVersion, c.toPriceCents, c.toInterval, c.createdBy, c.createdAt);
+}
+
+std::vector<SubscriptionChange> SubscriptionRepository::changes(const std::string& subscriptionId) {
+    return session_.query(
+        "SELECT id, subscription_id, kind, effective_date, from_plan, from_version, from_price_cents, "
+        "to_plan, to_version, to_price_cents, to_interval, created_by, created_at "
+        "FROM subscription_changes WHERE subscription_id = ? ORDER BY created_at, rowid",
+        [](const Row& r) {
+            SubscriptionChange c;
+            c.id = r.text(0);
+            c.subscriptionId = r.text(1);
+            c.kind = r.text(2);
+            c.effectiveDate = r.text(3);
+            c.fromPlan = r.text(4);
+            c.fromVersion = static_cast<int>(r.integer(5));
+            c.fromPriceCents = r.integer(6);
+            c.toPlan = r.optText(7);
+            if (!r.isNull(8)) {
+                c.toVersion = static_cast<int>(r.integer(8));
+                c.toPriceCents = r.integer(9);
+            }
+            c.toInterval = r.optText(10);
+            c.createdBy = r.text(11);
+            c.createdAt = r.text(12);
+            return c;
+        },
+        subscriptionId);
 }
 
 bool SubscriptionRepository::claimEvent(const std::string& subscriptionId, const std::string& periodStart,
@@ -172,11 +198,14 @@ std::optional<SubscriptionGraceRow> SubscriptionRepository::findGrace(const std:
     return session_.first(
         "SELECT since, start_mailed, reminder_mailed FROM subscription_grace WHERE association_id = ?",
         [](const Row& r) {
-            auto since = r.optText(0);
-            if (since && since->empty()) {
-                since.reset();
+            SubscriptionGraceRow g;
+            // An empty `since` reads as none (GCC 12 warns, wrongly, on resetting an optional string).
+            if (!r.isNull(0) && !r.text(0).empty()) {
+                g.since = r.text(0);
             }
-            return SubscriptionGraceRow{since, r.integer(1) != 0, r.integer(2) != 0};
+            g.startMailed = r.integer(1) != 0;
+            g.reminderMailed = r.integer(2) != 0;
+            return g;
         },
         associationId);
 }

@@ -44,19 +44,20 @@ struct Subscription {
     std::string updatedAt;
 };
 
-// One row of a subscription's change history.
+// One entry of a subscription's change history: what it was on (plan, version, price) and what it
+// becomes on `effectiveDate` (nothing for a cancellation).
 struct SubscriptionChange {
     std::string id;
     std::string subscriptionId;
-    std::string kind;  // upgrade | downgrade
+    std::string kind;  // upgrade | downgrade | cancel
     std::string effectiveDate;
     std::string fromPlan;
     int fromVersion = 0;
     int64_t fromPriceCents = 0;
-    std::string toPlan;
-    int toVersion = 0;
-    int64_t toPriceCents = 0;
-    std::string toInterval;
+    std::optional<std::string> toPlan;
+    std::optional<int> toVersion;
+    std::optional<int64_t> toPriceCents;
+    std::optional<std::string> toInterval;
     std::string createdBy;
     std::string createdAt;
 };
@@ -83,6 +84,8 @@ public:
     std::vector<Subscription> due(const std::string& asOf);
 
     void recordChange(const SubscriptionChange& change);
+    // The subscription's change history, oldest first.
+    std::vector<SubscriptionChange> changes(const std::string& subscriptionId);
 
     // Billing events. Inserts the event; false when it was there already.
     bool claimEvent(const std::string& subscriptionId, const std::string& periodStart,
