@@ -4,9 +4,9 @@
 
 #include "Eventually.h"
 #include "TestDaemon.h"
-#include "billing/Subscriptions.h"
 #include "chatiere/manager/Calendar.h"
 #include "chatiere/manager/Time.h"
+#include "store/Subscriptions.h"
 
 #include <Poco/Data/Statement.h>
 #include <gtest/gtest.h>

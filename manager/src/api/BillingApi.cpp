@@ -1,5 +1,6 @@
 #include "api/Api.h"
 #include "api/Commands.h"
+#include "billing/BillingJson.h"
 #include "billing/InvoiceDocument.h"
 
 #include <Poco/JSON/Array.h>

@@ -4,7 +4,7 @@
 
 #include "api/Api.h"
 #include "app/ExportService.h"
-#include "billing/Subscriptions.h"
+#include "billing/BillingJson.h"
 
 #include <Poco/DateTime.h>
 #include <Poco/JSON/Array.h>

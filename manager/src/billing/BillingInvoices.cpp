@@ -1,5 +1,6 @@
 #include "core/Csv.h"
 #include "billing/BillingErrors.h"
+#include "billing/BillingJson.h"
 #include "billing/BillingService.h"
 #include "billing/Money.h"
 #include "chatiere/manager/Error.h"
@@ -7,15 +8,9 @@
 #include "domain/AuditLog.h"
 #include "domain/CommandFields.h"
 #include "store/Plans.h"
-#include "domain/Rows.h"
-
-#include <Poco/Data/RecordSet.h>
-#include <Poco/Data/Statement.h>
 
 #include <set>
 #include <sstream>
-
-using namespace Poco::Data::Keywords;
 
 // The invoice side of BillingService: documents, payments, credit notes, exports.
 
@@ -176,10 +171,8 @@ InvoiceDetails BillingService::recordPayment(const Actor& actor, const std::stri
     const Association a = *AssociationRepository(s).find(target.associationId);
     const std::string at = nowText();
     const std::string paymentId = newId("pay");
-    s << "INSERT INTO payments (id, association_id, invoice_id, amount_cents, method, reference, date, "
-         "recorded_by, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
-        bind(paymentId), bind(a.id), bind(target.id), bind(*amount), bind(*method),
-        bind(reference.value_or("")), bind(date.value_or(day)), bind(actor.label), bind(at), now;
+    InvoiceRepository(s).insertPayment({paymentId, a.id, target.id, *amount, *method, reference.value_or(""),
+                                        date.value_or(day), actor.label, at});
     Poco::JSON::Object details;
     details.set("amount_cents", *amount);
     details.set("method", *method);
@@ -277,44 +270,24 @@ std::string BillingService::exportCsv(const Actor& actor, const std::string& wha
     }
     auto s = db_.session();
     std::ostringstream out;
-    Poco::Data::Statement stmt(s);
-    std::string a = from;
-    std::string b = to;
+    InvoiceRepository repo(s);
     if (what == "invoices") {
         out << "number,kind,issue_date,due_date,association_id,buyer,period_start,period_end,"
                "total_excl_tax,vat,total,currency,status,credited_invoice\r\n";
-        stmt << "SELECT i.number, i.kind, i.issue_date, i.due_date, i.association_id, i.buyer, "
-                "i.period_start, i.period_end, i.total_cents, i.vat_cents, i.total_incl_cents, i.status, "
-                "c.number AS credited FROM invoices i LEFT JOIN invoices c ON c.id = i.credited_invoice_id "
-                "WHERE i.number IS NOT NULL AND i.issue_date >= ? AND i.issue_date < ? ORDER BY i.kind DESC, "
-                "i.number_year, i.number_seq",
-            use(a), use(b);
-        stmt.execute();
-        Poco::Data::RecordSet rs(stmt);
         // Text cells through csv::text (neutralised), amounts through csv::cents (numbers).
-        for (bool more = rs.moveFirst(); more; more = rs.moveNext()) {
-            out << csv::row({csv::text(text(rs, "number")), csv::text(text(rs, "kind")),
-                             csv::text(text(rs, "issue_date")), csv::text(text(rs, "due_date")),
-                             csv::text(text(rs, "association_id")),
-                             csv::text(partyFromText(text(rs, "buyer")).name),
-                             csv::text(text(rs, "period_start")), csv::text(text(rs, "period_end")),
-                             csv::cents(integer(rs, "total_cents")), csv::cents(integer(rs, "vat_cents")),
-                             csv::cents(integer(rs, "total_incl_cents")), csv::text("EUR"),
-                             csv::text(text(rs, "status")), csv::text(text(rs, "credited"))});
+        for (const auto& r : repo.exportInvoices(from, to)) {
+            out << csv::row({csv::text(r.number), csv::text(r.kind), csv::text(r.issueDate),
+                             csv::text(r.dueDate), csv::text(r.associationId), csv::text(r.buyerName),
+                             csv::text(r.periodStart), csv::text(r.periodEnd), csv::cents(r.totalCents),
+                             csv::cents(r.vatCents), csv::cents(r.totalInclCents), csv::text("EUR"),
+                             csv::text(r.status), csv::text(r.creditedNumber)});
         }
     } else if (what == "payments") {
         out << "date,association_id,invoice,amount,currency,method,reference,recorded_by\r\n";
-        stmt << "SELECT p.date, p.association_id, i.number, p.amount_cents, p.method, p.reference, "
-                "p.recorded_by FROM payments p LEFT JOIN invoices i ON i.id = p.invoice_id "
-                "WHERE p.date >= ? AND p.date < ? ORDER BY p.date, p.created_at",
-            use(a), use(b);
-        stmt.execute();
-        Poco::Data::RecordSet rs(stmt);
-        for (bool more = rs.moveFirst(); more; more = rs.moveNext()) {
-            out << csv::row({csv::text(text(rs, "date")), csv::text(text(rs, "association_id")),
-                             csv::text(text(rs, "number")), csv::cents(integer(rs, "amount_cents")),
-                             csv::text("EUR"), csv::text(text(rs, "method")),
-                             csv::text(text(rs, "reference")), csv::text(text(rs, "recorded_by"))});
+        for (const auto& r : repo.exportPayments(from, to)) {
+            out << csv::row({csv::text(r.date), csv::text(r.associationId), csv::text(r.invoiceNumber),
+                             csv::cents(r.amountCents), csv::text("EUR"), csv::text(r.method),
+                             csv::text(r.reference), csv::text(r.recordedBy)});
         }
     } else {
         throw invalidField("what", "invalid_export", "Export invoices or payments, not '" + what + "'.");

@@ -9,25 +9,12 @@
 #include "monitoring/CurrentUsage.h"
 #include "hosting/ServiceManager.h"
 
-#include <Poco/Data/Statement.h>
-
 #include <cmath>
 #include <set>
-
-using namespace Poco::Data::Keywords;
 
 namespace chatiere::manager {
 
 namespace {
-
-Plan planOf(Session& s, const std::string& slug, int version) {
-    auto plan = PlanRepository(s).findVersion(slug, version);
-    if (!plan) {
-        throw Error(ErrorKind::Internal, "plan_missing",
-                    "plan " + slug + " version " + std::to_string(version) + " is missing");
-    }
-    return *plan;
-}
 
 // "du 31/01/2027 au 27/02/2027" / "31 January 2027 to 27 February 2027": `end` is exclusive.
 std::string span(const std::string& start, const std::string& end, const std::string& lang) {
@@ -100,33 +87,34 @@ std::optional<InvoiceLine> SubscriptionBiller::overageLine(Session& s, const Sub
     return line;
 }
 
-bool SubscriptionBiller::claim(Session& s, const Subscription& sub,
-                               const std::string& periodStart, const std::string& kind,
-                               const std::string& ref) {
-    s << "INSERT INTO billing_events (subscription_id, period_start, kind, ref, created_at) VALUES (?, ?, ?, "
-         "?, ?) ON CONFLICT DO NOTHING",
-        bind(sub.id), bind(periodStart), bind(kind), bind(ref), bind(at_), now;
-    int changed = 0;
-    s << "SELECT changes()", into(changed), now;
-    return changed == 1;
+const Plan& SubscriptionBiller::planOf(Session& s, const std::string& slug, int version) {
+    auto key = std::make_pair(slug, version);
+    if (const auto it = plans_.find(key); it != plans_.end()) {
+        return it->second;
+    }
+    auto plan = PlanRepository(s).findVersion(slug, version);
+    if (!plan) {
+        throw Error(ErrorKind::Internal, "plan_missing",
+                    "plan " + slug + " version " + std::to_string(version) + " is missing");
+    }
+    return plans_.emplace(std::move(key), std::move(*plan)).first->second;
 }
 
-void SubscriptionBiller::attach(Session& s, const Subscription& sub,
-                                const std::string& periodStart, const std::string& kind,
-                                const std::string& ref, const std::string& invoiceId) {
-    s << "UPDATE billing_events SET invoice_id = ? WHERE subscription_id = ? AND period_start = ? AND kind = "
-         "? AND ref = ?",
-        bind(invoiceId), bind(sub.id), bind(periodStart), bind(kind), bind(ref), now;
+bool SubscriptionBiller::claim(Session& s, const Subscription& sub, const std::string& periodStart,
+                               const std::string& kind, const std::string& ref) {
+    return SubscriptionRepository(s).claimEvent(sub.id, periodStart, kind, ref, at_);
+}
+
+void SubscriptionBiller::attach(Session& s, const Subscription& sub, const std::string& periodStart,
+                                const std::string& kind, const std::string& ref,
+                                const std::string& invoiceId) {
+    SubscriptionRepository(s).attachEvent(sub.id, periodStart, kind, ref, invoiceId);
 }
 
 std::optional<std::string> SubscriptionBiller::previousPeriodStart(Session& s,
                                                                    const Subscription& sub,
                                                                    const std::string& before) {
-    Poco::Nullable<std::string> start;
-    s << "SELECT MAX(period_start) FROM billing_events WHERE subscription_id = ? AND kind = 'fee' AND "
-         "period_start < ?",
-        bind(sub.id), bind(before), into(start), now;
-    return start.isNull() ? std::nullopt : std::optional<std::string>(start.value());
+    return SubscriptionRepository(s).previousFeeStart(sub.id, before);
 }
 
 void SubscriptionBiller::bring(Session& s, const Association& a, Subscription& sub,
@@ -153,7 +141,7 @@ void SubscriptionBiller::bring(Session& s, const Association& a, Subscription& s
     for (const DuePeriod& due : dueToday(sub, asOf)) {
         const std::string& start = due.start;
         const auto previous = previousPeriodStart(s, sub, start);
-        const Plan current = planOf(s, sub.planSlug, sub.planVersion);
+        const Plan& current = planOf(s, sub.planSlug, sub.planVersion);
         // The period that just ended: its overage, in arrears, under the plan it ended with.
         std::vector<InvoiceLine> lines;
         std::vector<std::tuple<std::string, std::string>> events;
@@ -185,7 +173,7 @@ void SubscriptionBiller::bring(Session& s, const Association& a, Subscription& s
                              sub.id, a.id, details);
         }
         const Period& period = due.period;
-        const Plan plan = planOf(s, sub.planSlug, sub.planVersion);
+        const Plan& plan = planOf(s, sub.planSlug, sub.planVersion);
         if (claim(s, sub, start, "fee", "")) {
             events.emplace_back(start, "fee");
             for (auto& line : feeLines(sub, plan, seller, period.start, period.end)) {
@@ -271,20 +259,11 @@ bool Dunning::run(Session& s, const std::string& date, const std::string& at,
         const DunningSteps steps = dunningStepsAt(late, b.reminderDays, b.suspendDays);
         bool remind = false;
         for (const std::string& step : steps.reminders) {
-            s << "INSERT INTO dunning_steps (invoice_id, step, at) VALUES (?, ?, ?) ON CONFLICT DO NOTHING",
-                bind(invoice.id), bind(step), bind(at), now;
-            int changed = 0;
-            s << "SELECT changes()", into(changed), now;
-            remind |= changed == 1;
+            remind |= repo.recordDunningStep(invoice.id, step, at);
         }
         bool suspend = false;
         if (steps.suspend) {
-            s << "INSERT INTO dunning_steps (invoice_id, step, at) VALUES (?, 'suspend', ?) ON CONFLICT DO "
-                 "NOTHING",
-                bind(invoice.id), bind(at), now;
-            int changed = 0;
-            s << "SELECT changes()", into(changed), now;
-            suspend = changed == 1;
+            suspend = repo.recordDunningStep(invoice.id, "suspend", at);
         }
         Poco::JSON::Object details;
         details.set("number", invoice.number.value_or(""));

@@ -1,13 +1,14 @@
 #pragma once
 
 #include "billing/InvoiceIssuer.h"
-#include "billing/Subscriptions.h"
 #include "chatiere/manager/Calendar.h"
 #include "store/Plans.h"
+#include "store/Subscriptions.h"
 
 #include "chatiere/manager/Database.h"
 
 #include <functional>
+#include <map>
 #include <string>
 
 namespace chatiere::manager {
@@ -53,8 +54,11 @@ private:
                 const std::string& kind, const std::string& ref, const std::string& invoiceId);
     std::optional<std::string> previousPeriodStart(Session& s, const Subscription& sub,
                                                    const std::string& before);
+    // A version of a plan, read once per biller (a version never changes once written).
+    const Plan& planOf(Session& s, const std::string& slug, int version);
 
     InvoiceIssuer& issuer_;
+    std::map<std::pair<std::string, int>, Plan> plans_;
     std::string today_;
     std::string at_;
 };

@@ -1,6 +1,7 @@
 #include "billing/BillingService.h"
 
 #include "billing/BillingErrors.h"
+#include "billing/BillingJson.h"
 #include "billing/SubscriptionGrace.h"
 
 #include "billing/Money.h"
@@ -10,17 +11,12 @@
 #include "domain/AuditLog.h"
 #include "domain/CommandFields.h"
 #include "store/Plans.h"
-#include "domain/Rows.h"
 
-#include <Poco/Data/RecordSet.h>
-#include <Poco/Data/Statement.h>
 #include <Poco/JSON/Array.h>
 
 #include <algorithm>
 #include <set>
 #include <sstream>
-
-using namespace Poco::Data::Keywords;
 
 namespace chatiere::manager {
 
@@ -352,9 +348,7 @@ SubscriptionChanged BillingService::change(const Actor& actor, const std::string
         std::optional<Invoice> issued;
         if (c.upgrade) {
             if (c.amountCents > 0) {
-                s << "INSERT INTO billing_events (subscription_id, period_start, kind, ref, created_at) "
-                     "VALUES (?, ?, 'proration', ?, ?)",
-                    bind(sub.id), bind(c.period.start), bind(changeId), bind(at), now;
+                SubscriptionRepository(s).insertProration(sub.id, c.period.start, changeId, at);
                 InvoiceLine line;
                 line.kind = "proration";
                 line.descriptionFr = "Passage à la formule « " + c.offer.plan.name.fr +
@@ -375,9 +369,7 @@ SubscriptionChanged BillingService::change(const Actor& actor, const std::string
                 invoice.periodEnd = c.period.end;
                 invoice.lines.push_back(line);
                 issued = issuer_.issue(s, a, invoice, day, at);
-                s << "UPDATE billing_events SET invoice_id = ? WHERE subscription_id = ? AND kind = "
-                     "'proration' AND ref = ?",
-                    bind(issued->id), bind(sub.id), bind(changeId), now;
+                SubscriptionRepository(s).attachProration(sub.id, changeId, issued->id);
             }
             sub.planSlug = c.offer.plan.slug;
             sub.planVersion = c.offer.plan.version;
@@ -467,28 +459,25 @@ RunSummary BillingService::bringUpToDate(const Actor& actor, const std::optional
     RunSummary summary;
     summary.asOf = asOf.value_or(day);
     const std::string at = nowText();
-    std::vector<Subscription> due;
-    {
-        auto s = db_.session();
-        due = SubscriptionRepository(s).due(summary.asOf);
-    }
+    // One connection for the whole run.
+    auto s = db_.session();
+    // Read with the run lock held, which every change of a subscription takes too: the rows stay
+    // as read until the run reaches them.
+    std::vector<Subscription> due = SubscriptionRepository(s).due(summary.asOf);
     SubscriptionBiller biller(issuer_, day, at);
     for (auto& sub : due) {
         // One transaction per subscription: a crash keeps what was done and loses nothing else.
-        auto s = db_.session();
         Transaction tx = Transaction::durable(s);
-        auto fresh = SubscriptionRepository(s).find(sub.id);
         const auto a = AssociationRepository(s).find(sub.associationId);
-        if (!fresh || !a) {
+        if (!a) {
             continue;
         }
-        biller.bring(s, *a, *fresh, summary.asOf, summary);
+        biller.bring(s, *a, sub, summary.asOf, summary);
         tx.commit();
         ++summary.subscriptions;
     }
     bool queued = false;
     {
-        auto s = db_.session();
         Transaction tx = Transaction::durable(s);
         for (auto& draft : InvoiceRepository(s).draftsToFinalize(day)) {
             issuer_.finalize(s, *AssociationRepository(s).find(draft.associationId), draft, day, at);
@@ -496,11 +485,7 @@ RunSummary BillingService::bringUpToDate(const Actor& actor, const std::optional
         }
         Dunning dunning(issuer_, associations_);
         queued |= dunning.run(s, summary.asOf, at, summary);
-        std::vector<std::string> suspended;
-        s << "SELECT DISTINCT association_id FROM services WHERE (',' || suspended_for || ',') LIKE "
-             "'%,unpaid,%'",
-            into(suspended), now;
-        for (const auto& id : suspended) {
+        for (const auto& id : InvoiceRepository(s).associationsSuspendedFor("unpaid")) {
             queued |= dunning.release(s, *AssociationRepository(s).find(id), summary.asOf, at);
         }
         queued |= SubscriptionGrace(settings_, associations_).run(s, summary.asOf, at, summary);

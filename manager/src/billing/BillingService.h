@@ -1,16 +1,17 @@
 #pragma once
 
 #include "billing/BillingRun.h"
+#include "billing/InvoiceDocument.h"
 #include "billing/InvoiceIssuer.h"
-#include "billing/Invoices.h"
 #include "billing/Periods.h"
-#include "billing/Subscriptions.h"
 #include "chatiere/manager/Calendar.h"
 #include "chatiere/manager/Database.h"
 #include "chatiere/manager/Settings.h"
 #include "chatiere/base/Clock.h"
 #include "domain/Actor.h"
 #include "domain/AssociationService.h"
+#include "store/Invoices.h"
+#include "store/Subscriptions.h"
 
 #include <functional>
 #include <mutex>

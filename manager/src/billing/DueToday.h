@@ -1,7 +1,7 @@
 #pragma once
 
 #include "billing/Periods.h"
-#include "billing/Subscriptions.h"
+#include "store/Subscriptions.h"
 
 #include <string>
 #include <vector>

@@ -1,5 +1,7 @@
 #pragma once
 
+#include "store/Invoices.h"
+
 #include <cstdint>
 #include <string>
 #include <utility>
@@ -9,15 +11,6 @@ namespace chatiere::manager {
 
 // Everything printed on an invoice or a credit note (avoir), already computed and rounded: the
 // renderers only lay it out. Money in int64 cents (EUR); dates "YYYY-MM-DD".
-struct DocumentParty {
-    std::string name;
-    std::vector<std::string> addressLines;  // street, postal code and city, country
-    std::string siren;                      // or SIRET (14 digits), may be empty
-    std::string rna;                        // répertoire national des associations (W…), may be empty
-    std::string vatNumber;                  // may be empty
-    std::string email;
-};
-
 struct DocumentLine {
     std::string description;       // already in the document's language
     int64_t quantityMilli = 1000;  // thousandths of a unit (2.345 GiB → 2345)

@@ -5,14 +5,19 @@
 #include "chatiere/manager/Ids.h"
 #include "domain/AuditLog.h"
 
-#include <Poco/Data/RecordSet.h>
-#include <Poco/Data/Statement.h>
-
 #include <algorithm>
 
-using namespace Poco::Data::Keywords;
-
 namespace chatiere::manager {
+
+void computeTotals(Invoice& invoice) {
+    invoice.totalCents = 0;
+    invoice.vatCents = 0;
+    for (const auto& line : invoice.lines) {
+        invoice.totalCents += line.amountCents;
+        invoice.vatCents += divideRounded(line.amountCents * line.vatRateBasisPoints, 10'000);
+    }
+    invoice.totalInclCents = invoice.totalCents + invoice.vatCents;
+}
 
 InvoiceIssuer::InvoiceIssuer(const Settings& settings, AssociationService& associations)
     : settings_(settings), associations_(associations) {}
@@ -107,11 +112,12 @@ void InvoiceIssuer::finalize(Session& s, const Association& a, Invoice& invoice,
             }
         }
     }
-    settle(s, a.id, at);
+    const bool settled = settle(s, a.id, at);
     if (invoice.kind != "invoice") {
         return;
     }
-    const int64_t remaining = dueOf(s, invoice);
+    // Nothing allocated: a draft just numbered has no allocation yet, it is due in full.
+    const int64_t remaining = settled ? dueOf(s, invoice) : invoice.totalInclCents;
     const int64_t fromCredit = invoice.totalInclCents - remaining;
     associations_.notifyManagers(
         s, a, "invoice_issued",
@@ -137,43 +143,13 @@ int64_t InvoiceIssuer::dueOf(Session& s, const Invoice& invoice) {
     return std::max<int64_t>(0, invoice.totalInclCents - InvoiceRepository(s).allocated(invoice.id));
 }
 
-void InvoiceIssuer::settle(Session& s, const std::string& associationId, const std::string& at,
+bool InvoiceIssuer::settle(Session& s, const std::string& associationId, const std::string& at,
                            const std::optional<std::string>& first) {
     InvoiceRepository repo(s);
     // What each payment and credit note still holds, oldest first.
-    struct Source {
-        std::optional<std::string> payment;
-        std::optional<std::string> creditNote;
-        int64_t left = 0;
-    };
-    std::vector<Source> sources;
-    {
-        Poco::Data::Statement stmt(s);
-        std::string id = associationId;
-        stmt << "SELECT 'p' AS type, p.id, p.amount_cents - COALESCE((SELECT SUM(amount_cents) FROM "
-                "allocations WHERE payment_id = p.id), 0) AS left, p.date AS d, p.created_at AS c FROM "
-                "payments p WHERE p.association_id = ?1 UNION ALL SELECT 'c', i.id, i.total_incl_cents - "
-                "COALESCE((SELECT SUM(amount_cents) FROM allocations WHERE credit_note_id = i.id), 0), "
-                "i.issue_date, i.created_at FROM invoices i WHERE i.association_id = ?1 AND i.kind = "
-                "'credit_note' AND i.status != 'draft' ORDER BY d, c",
-            use(id);
-        stmt.execute();
-        Poco::Data::RecordSet rs(stmt);
-        for (bool more = rs.moveFirst(); more; more = rs.moveNext()) {
-            const int64_t left = rs.value("left").convert<Poco::Int64>();
-            if (left <= 0) {
-                continue;
-            }
-            const std::string sourceId = rs.value("id").convert<std::string>();
-            if (rs.value("type").convert<std::string>() == "p") {
-                sources.push_back({sourceId, std::nullopt, left});
-            } else {
-                sources.push_back({std::nullopt, sourceId, left});
-            }
-        }
-    }
+    std::vector<CreditSource> sources = repo.creditSources(associationId);
     if (sources.empty()) {
-        return;
+        return false;
     }
     auto open = repo.open(associationId);
     std::stable_partition(open.begin(), open.end(),
@@ -200,6 +176,7 @@ void InvoiceIssuer::settle(Session& s, const std::string& associationId, const s
                              associationId, details);
         }
     }
+    return true;
 }
 
 }  // namespace chatiere::manager

@@ -1,9 +1,9 @@
 #pragma once
 
-#include "billing/Invoices.h"
 #include "chatiere/manager/Settings.h"
 #include "domain/AssociationService.h"
 #include "store/Associations.h"
+#include "store/Invoices.h"
 
 #include "chatiere/manager/Database.h"
 
@@ -11,6 +11,10 @@
 #include <string>
 
 namespace chatiere::manager {
+
+// The totals of `lines`: HT is the sum of the rounded lines; VAT is computed per line (rounded
+// once) and summed; TTC = HT + VAT.
+void computeTotals(Invoice& invoice);
 
 // Issues invoices and credit notes and settles them, always in the caller's transaction: the
 // seller and buyer printed, draft or finalized (with its number and due date) as the settings
@@ -30,8 +34,9 @@ public:
     void finalize(Session& s, const Association& a, Invoice& invoice, const std::string& today,
                   const std::string& at);
     // Allocates the association's unallocated payments and credit notes to its open invoices, the
-    // oldest first (`first` before the others), and marks those settled as paid.
-    void settle(Session& s, const std::string& associationId, const std::string& at,
+    // oldest first (`first` before the others), and marks those settled as paid. Returns whether
+    // there was anything to allocate.
+    bool settle(Session& s, const std::string& associationId, const std::string& at,
                 const std::optional<std::string>& first = std::nullopt);
     // What the invoice still asks for (0 for a cancelled one or a credit note).
     static int64_t dueOf(Session& s, const Invoice& invoice);

@@ -1,18 +1,14 @@
 #include "billing/SubscriptionGrace.h"
 
 #include "billing/Money.h"
-#include "billing/Subscriptions.h"
 #include "chatiere/manager/Calendar.h"
 #include "chatiere/manager/Error.h"
 #include "domain/AuditLog.h"
 #include "store/Plans.h"
 #include "hosting/ServiceManager.h"
-
-#include <Poco/Data/Statement.h>
+#include "store/Subscriptions.h"
 
 #include <set>
-
-using namespace Poco::Data::Keywords;
 
 namespace chatiere::manager {
 
@@ -25,29 +21,6 @@ bool live(const Service& service) {
     return service.state != "deleting" && service.state != "deleted";
 }
 
-struct GraceRow {
-    std::optional<std::string> since;  // nullopt: from the next pass (an upgraded installation)
-    bool startMailed = false;
-    bool reminderMailed = false;
-};
-
-std::optional<GraceRow> findGrace(Session& s, const std::string& associationId) {
-    std::vector<std::string> since;
-    std::vector<int> startMailed, reminderMailed;
-    s << "SELECT COALESCE(since, ''), start_mailed, reminder_mailed FROM subscription_grace WHERE "
-         "association_id = ?",
-        bind(associationId), into(since), into(startMailed), into(reminderMailed), now;
-    if (since.empty()) {
-        return std::nullopt;
-    }
-    return GraceRow{since.front().empty() ? std::nullopt : std::optional<std::string>(since.front()),
-                    startMailed.front() != 0, reminderMailed.front() != 0};
-}
-
-void deleteGrace(Session& s, const std::string& associationId) {
-    s << "DELETE FROM subscription_grace WHERE association_id = ?", bind(associationId), now;
-}
-
 }  // namespace
 
 bool SubscriptionGrace::onFreePlan(Session& s, const Association& a) {
@@ -58,9 +31,8 @@ bool SubscriptionGrace::onFreePlan(Session& s, const Association& a) {
     return plan && plan->free;
 }
 
-bool SubscriptionGrace::cover(Session& s, const std::string& associationId,
-                              const std::string& at) {
-    deleteGrace(s, associationId);
+bool SubscriptionGrace::cover(Session& s, const std::string& associationId, const std::string& at) {
+    SubscriptionRepository(s).deleteGrace(associationId);
     bool queued = false;
     for (auto& service : ServiceRepository(s).ofAssociation(associationId)) {
         if (live(service) && service.suspendedFor.count(kReason)) {
@@ -73,12 +45,9 @@ bool SubscriptionGrace::cover(Session& s, const std::string& associationId,
 bool SubscriptionGrace::run(Session& s, const std::string& date, const std::string& at,
                             RunSummary& summary) {
     // Every association that has services, a grace under way, or services stopped for this reason.
-    std::vector<std::string> ids;
-    s << "SELECT DISTINCT association_id FROM services WHERE state NOT IN ('deleting', 'deleted') "
-         "UNION SELECT association_id FROM subscription_grace",
-        into(ids), now;
+    // (Those with live services all covered by an active subscription have nothing to do.)
     bool queued = false;
-    for (const auto& id : ids) {
+    for (const auto& id : SubscriptionRepository(s).graceCandidates(kReason)) {
         const auto a = AssociationRepository(s).find(id);
         if (a) {
             queued |= pass(s, *a, date, at, summary);
@@ -87,9 +56,10 @@ bool SubscriptionGrace::run(Session& s, const std::string& date, const std::stri
     return queued;
 }
 
-bool SubscriptionGrace::pass(Session& s, const Association& a, const std::string& date,
-                             const std::string& at, RunSummary& summary) {
-    if (SubscriptionRepository(s).activeOf(a.id) || onFreePlan(s, a)) {
+bool SubscriptionGrace::pass(Session& s, const Association& a, const std::string& date, const std::string& at,
+                             RunSummary& summary) {
+    SubscriptionRepository repo(s);
+    if (repo.activeOf(a.id) || onFreePlan(s, a)) {
         return cover(s, a.id, at);
     }
     std::vector<Service> services;
@@ -99,18 +69,16 @@ bool SubscriptionGrace::pass(Session& s, const Association& a, const std::string
         }
     }
     if (services.empty()) {
-        deleteGrace(s, a.id);  // nothing runs unpaid: nothing to wait for
+        repo.deleteGrace(a.id);  // nothing runs unpaid: nothing to wait for
         return false;
     }
-    auto grace = findGrace(s, a.id);
+    auto grace = repo.findGrace(a.id);
     if (!grace || !grace->since) {
         if (!grace) {
-            grace = GraceRow{};
-            s << "INSERT INTO subscription_grace (association_id, since, created_at) VALUES (?, ?, ?)",
-                bind(a.id), bind(date), bind(at), now;
+            grace = SubscriptionGraceRow{};
+            repo.startGrace(a.id, date, at);
         } else {
-            s << "UPDATE subscription_grace SET since = ? WHERE association_id = ?", bind(date), bind(a.id),
-                now;
+            repo.setGraceSince(a.id, date);
         }
         grace->since = date;
         Poco::JSON::Object details;
@@ -128,12 +96,12 @@ bool SubscriptionGrace::pass(Session& s, const Association& a, const std::string
     bool mailed = false;
     if (!grace->startMailed && date < ends) {
         associations_.notifyManagers(s, a, "unsubscribed_grace", vars);
-        s << "UPDATE subscription_grace SET start_mailed = 1 WHERE association_id = ?", bind(a.id), now;
+        repo.markGraceStartMailed(a.id);
         mailed = true;
     } else if (!grace->reminderMailed && date >= Calendar::addDays(ends, -kReminderDaysBefore) &&
                date < ends) {
         associations_.notifyManagers(s, a, "unsubscribed_reminder", vars);
-        s << "UPDATE subscription_grace SET reminder_mailed = 1 WHERE association_id = ?", bind(a.id), now;
+        repo.markGraceReminderMailed(a.id);
         mailed = true;
     }
     if (mailed) {

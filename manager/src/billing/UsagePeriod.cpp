@@ -1,7 +1,7 @@
 #include "billing/UsagePeriod.h"
 
-#include "billing/Subscriptions.h"
 #include "chatiere/manager/Calendar.h"
+#include "store/Subscriptions.h"
 
 namespace chatiere::manager {
 

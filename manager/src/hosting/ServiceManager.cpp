@@ -1,6 +1,5 @@
 #include "hosting/ServiceManager.h"
 
-#include "billing/Subscriptions.h"
 #include "chatiere/manager/Error.h"
 #include "chatiere/manager/Ids.h"
 #include "chatiere/manager/Time.h"
@@ -9,6 +8,7 @@
 #include "domain/AuditLog.h"
 #include "domain/CommandFields.h"
 #include "store/Plans.h"
+#include "store/Subscriptions.h"
 
 #include <filesystem>
 #include <fstream>

@@ -1,7 +1,6 @@
 #pragma once
 
 #include "chatiere/manager/Database.h"
-#include <Poco/JSON/Object.h>
 
 #include <cstdint>
 #include <optional>
@@ -22,9 +21,9 @@ struct PendingChange {
 };
 
 // An association's subscription to a version of a plan. Periods are computed from `anchorDate`
-// (see Periods.h); `billedThrough` is the start of the first period whose fee is not invoiced
-// yet — a hint that spares a billing run from walking old periods; the billing events table is
-// what makes a run idempotent.
+// (see billing/Periods.h); `billedThrough` is the start of the first period whose fee is not
+// invoiced yet — a hint that spares a billing run from walking old periods; the billing events
+// table is what makes a run idempotent.
 struct Subscription {
     std::string id;
     std::string associationId;
@@ -45,8 +44,6 @@ struct Subscription {
     std::string updatedAt;
 };
 
-Poco::JSON::Object subscriptionToJson(const Subscription& s);
-
 // One entry of a subscription's change history: what it was on (plan, version, price) and what it
 // becomes on `effectiveDate` (nothing for a cancellation).
 struct SubscriptionChange {
@@ -65,6 +62,15 @@ struct SubscriptionChange {
     std::string createdAt;
 };
 
+// The grace of an association whose services run without a subscription.
+struct SubscriptionGraceRow {
+    std::optional<std::string> since;  // nullopt: from the next pass (an upgraded installation)
+    bool startMailed = false;
+    bool reminderMailed = false;
+};
+
+// Subscriptions, their change history, their billing events (what a billing run has claimed, so
+// that it never bills twice) and the grace of associations without one.
 class SubscriptionRepository {
 public:
     explicit SubscriptionRepository(Session& session) : session_(session) {}
@@ -81,9 +87,32 @@ public:
     // The subscription's change history, oldest first.
     std::vector<SubscriptionChange> changes(const std::string& subscriptionId);
 
+    // Billing events. Inserts the event; false when it was there already.
+    bool claimEvent(const std::string& subscriptionId, const std::string& periodStart,
+                    const std::string& kind, const std::string& ref, const std::string& at);
+    void attachEvent(const std::string& subscriptionId, const std::string& periodStart,
+                     const std::string& kind, const std::string& ref, const std::string& invoiceId);
+    // The start of the last fee period claimed before `before`.
+    std::optional<std::string> previousFeeStart(const std::string& subscriptionId, const std::string& before);
+    // The event of an upgrade's prorated invoice (ref: the change's id), then its invoice.
+    void insertProration(const std::string& subscriptionId, const std::string& periodStart,
+                         const std::string& changeId, const std::string& at);
+    void attachProration(const std::string& subscriptionId, const std::string& changeId,
+                         const std::string& invoiceId);
+
+    // Grace without a subscription.
+    std::optional<SubscriptionGraceRow> findGrace(const std::string& associationId);
+    void startGrace(const std::string& associationId, const std::string& since, const std::string& at);
+    void setGraceSince(const std::string& associationId, const std::string& since);
+    void markGraceStartMailed(const std::string& associationId);
+    void markGraceReminderMailed(const std::string& associationId);
+    void deleteGrace(const std::string& associationId);
+    // The associations a grace pass has something to do for: those with a grace row, those whose
+    // live services run without an active subscription, and those with services suspended for
+    // `reason` (the others have nothing to start, mail, suspend or lift).
+    std::vector<std::string> graceCandidates(const std::string& reason);
+
 private:
-    std::vector<Subscription> select(const std::string& where, const std::string& a,
-                                     const std::string& b = "");
     Session& session_;
 };
 

@@ -1,9 +1,6 @@
 #pragma once
 
-#include "billing/InvoiceDocument.h"
-
 #include "chatiere/manager/Database.h"
-#include <Poco/JSON/Object.h>
 
 #include <cstdint>
 #include <optional>
@@ -11,6 +8,16 @@
 #include <vector>
 
 namespace chatiere::manager {
+
+// The seller or the buyer, as printed on an invoice (a copy kept with it, never the live row).
+struct DocumentParty {
+    std::string name;
+    std::vector<std::string> addressLines;  // street, postal code and city, country
+    std::string siren;                      // or SIRET (14 digits), may be empty
+    std::string rna;                        // répertoire national des associations (W…), may be empty
+    std::string vatNumber;                  // may be empty
+    std::string email;
+};
 
 struct InvoiceLine {
     std::string kind;  // fee | membership | proration | overage | credit
@@ -53,22 +60,53 @@ struct Invoice {
     std::vector<InvoiceLine> lines;
 };
 
-// The totals of `lines`: HT is the sum of the rounded lines; VAT is computed per line (rounded
-// once) and summed; TTC = HT + VAT.
-void computeTotals(Invoice& invoice);
+struct Payment {
+    std::string id;
+    std::string associationId;
+    std::optional<std::string> invoiceId;
+    int64_t amountCents = 0;
+    std::string method;  // transfer | cheque | cash | card | helloasso | credit
+    std::string reference;
+    std::string date;
+    std::string recordedBy;
+    std::string createdAt;
+};
 
+// What a payment or a credit note of an association still holds, not allocated yet.
+struct CreditSource {
+    std::optional<std::string> payment;
+    std::optional<std::string> creditNote;
+    int64_t left = 0;
+};
+
+// A row of the accountant's exports.
+struct InvoiceExportRow {
+    std::string number, kind, issueDate, dueDate, associationId, buyerName, periodStart, periodEnd;
+    int64_t totalCents = 0, vatCents = 0, totalInclCents = 0;
+    std::string status, creditedNumber;
+};
+struct PaymentExportRow {
+    std::string date, associationId, invoiceNumber;
+    int64_t amountCents = 0;
+    std::string method, reference, recordedBy;
+};
+
+// Invoices and credit notes with their lines, their numbering sequences, payments, allocations
+// and dunning steps.
 class InvoiceRepository {
 public:
     explicit InvoiceRepository(Session& session) : session_(session) {}
 
+    // Inserted as a draft: the number comes only at finalization.
     void insert(const Invoice& invoice);
     std::optional<Invoice> find(const std::string& id);
     // Newest first; both filters optional.
     std::vector<Invoice> list(const std::optional<std::string>& associationId,
                               const std::optional<std::string>& kind, int limit);
-    // Finalized invoices with money still due whose due date is before `date`, oldest first.
+    // Finalized invoices with money still due whose due date is before `date`, oldest first;
+    // without their lines.
     std::vector<Invoice> overdue(const std::string& date);
-    // Finalized, still due, oldest first (where a credit balance goes).
+    // Finalized, still due, oldest first (where a credit balance goes); without their lines.
     std::vector<Invoice> open(const std::string& associationId);
     std::vector<Invoice> draftsToFinalize(const std::string& date);
 
@@ -89,15 +127,25 @@ public:
     int64_t credited(const std::string& invoiceId);
     // Payments and credit notes of the association not yet allocated to an invoice.
     int64_t creditBalance(const std::string& associationId);
+    // The same, each payment and credit note with what it still holds (> 0), oldest first.
+    std::vector<CreditSource> creditSources(const std::string& associationId);
+
+    void insertPayment(const Payment& payment);
+
+    // Records a dunning step of an invoice; false when it was recorded already.
+    bool recordDunningStep(const std::string& invoiceId, const std::string& step, const std::string& at);
+    // Associations with a service suspended for `reason` (dunning's `unpaid`).
+    std::vector<std::string> associationsSuspendedFor(const std::string& reason);
+
+    // The invoices and credit notes numbered, or the payments received, in [from, to).
+    std::vector<InvoiceExportRow> exportInvoices(const std::string& from, const std::string& to);
+    std::vector<PaymentExportRow> exportPayments(const std::string& from, const std::string& to);
 
 private:
-    std::vector<Invoice> select(const std::string& where, const std::vector<std::string>& params, int limit);
+    void readLines(Invoice& invoice);
     Session& session_;
 };
 
-Poco::JSON::Object invoiceSummaryToJson(const Invoice& invoice);
-// Every field and line, with what is paid and due.
-Poco::JSON::Object invoiceToJson(const Invoice& invoice, int64_t allocatedCents);
 std::string partyToText(const DocumentParty& party);
 DocumentParty partyFromText(const std::string& text);
 
