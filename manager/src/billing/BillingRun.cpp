@@ -4,7 +4,7 @@
 #include "billing/Periods.h"
 #include "chatiere/manager/Error.h"
 #include "domain/AuditLog.h"
-#include "monitoring/CurrentUsage.h"
+#include "store/Usage.h"
 #include "services/ServiceManager.h"
 
 #include <Poco/Data/Statement.h>

@@ -3,23 +3,16 @@
 #include "billing/UsagePeriod.h"
 #include "chatiere/manager/Time.h"
 #include "domain/AuditLog.h"
-#include "domain/Rows.h"
-#include "monitoring/Alerts.h"
-#include "monitoring/CurrentUsage.h"
 #include "services/ServiceManager.h"
 #include "services/Services.h"
-
-#include <Poco/Data/RecordSet.h>
-#include <Poco/Data/Statement.h>
-#include <Poco/Nullable.h>
+#include "store/Alerts.h"
+#include "store/Usage.h"
 
 #include <algorithm>
 #include <cstdio>
 #include <map>
 
 namespace chatiere::manager {
-
-using namespace Poco::Data::Keywords;
 
 namespace {
 
@@ -50,46 +43,7 @@ std::string number(double value, bool french) {
     return out;
 }
 
-struct LevelRow {
-    std::string level = "none";
-    std::optional<std::string> atLimitSince;
-    bool enforced = false;
-    std::optional<std::string> periodStart;  // the usage period `level` was reached in
-};
-
-LevelRow loadLevel(Session& s, const std::string& associationId, const std::string& metric) {
-    Poco::Data::Statement stmt(s);
-    std::string a = associationId;
-    std::string m = metric;
-    stmt << "SELECT level, at_limit_since, enforced, period_start FROM quota_levels WHERE association_id = ? "
-            "AND metric = ?",
-        useRef(a), useRef(m);
-    stmt.execute();
-    Poco::Data::RecordSet rs(stmt);
-    LevelRow row;
-    if (rs.moveFirst()) {
-        row.level = text(rs, "level");
-        row.atLimitSince = optText(rs, "at_limit_since");
-        row.enforced = integer(rs, "enforced") != 0;
-        row.periodStart = optText(rs, "period_start");
-    }
-    return row;
-}
-
-void storeLevel(Session& s, const std::string& associationId, const std::string& metric,
-                const LevelRow& row, const std::string& at) {
-    const auto since = nullable(row.atLimitSince);
-    const int enforced = row.enforced ? 1 : 0;
-    const auto period = nullable(row.periodStart);
-    s << "INSERT INTO quota_levels (association_id, metric, level, at_limit_since, enforced, updated_at, "
-         "period_start) VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT (association_id, metric) DO UPDATE SET "
-         "level = "
-         "excluded.level, "
-         "at_limit_since = excluded.at_limit_since, enforced = excluded.enforced, updated_at = "
-         "excluded.updated_at, period_start = excluded.period_start",
-        useRef(associationId), useRef(metric), useRef(row.level), bind(since), bind(enforced), useRef(at),
-        bind(period), now;
-}
+using LevelRow = QuotaLevel;
 
 std::string stepText(const QuotaStep& step, bool measured, bool french) {
     const std::string p = std::to_string(step.percent) + (french ? "\u202f%" : " %");
@@ -161,10 +115,12 @@ LadderReport QuotaLadder::evaluate() {
     const std::string today = calendar_.dateOf(nowPoint);
     const Actor system = Actor::system("quota");
     auto s = db_.session();
-    const auto usage = currentUsage(s);
+    UsageRepository repository(s);
+    const auto usage = repository.current();
     std::vector<std::string> ids;
-    s << "SELECT id FROM associations WHERE status = 'active' AND plan_slug IS NOT NULL ORDER BY id",
-        into(ids), now;
+    for (auto& association : repository.associationsWithPlans()) {
+        ids.push_back(std::move(association.first));
+    }
     bool mailed = false;
     bool queued = false;
 
@@ -175,14 +131,11 @@ LadderReport QuotaLadder::evaluate() {
         if (!plan) {
             continue;
         }
-        Poco::Nullable<std::string> exceptionUntil;
-        s << "SELECT MAX(until) FROM quota_exceptions WHERE association_id = ? AND until > ?", useRef(id),
-            useRef(at), into(exceptionUntil), now;
+        const auto exceptionUntil = repository.exceptionUntil(id, at);
         const auto used = usage.find(id);
         const Period period = usagePeriod(s, id, today);
 
-        std::vector<std::string> tracked;
-        s << "SELECT metric FROM quota_levels WHERE association_id = ?", useRef(id), into(tracked), now;
+        const std::vector<std::string> tracked = repository.trackedMetrics(id);
         std::map<std::string, QuotaLimit> quotas = plan->quotas;
         for (const auto& metric : tracked) {
             // A metric the plan no longer limits: its ladder is reset (and any enforcement lifted).
@@ -196,7 +149,7 @@ LadderReport QuotaLadder::evaluate() {
             const auto label = kLabels.count(metric) ? kLabels.at(metric) : MetricLabel{"", "", ""};
             const bool measured = metric == "disk_gib";
             const auto steps = ladderSteps(quota, settings_.includedPercents, settings_.limitPercents);
-            LevelRow row = loadLevel(s, id, metric);
+            LevelRow row = repository.level(id, metric);
             const LevelRow before = row;
 
             // A new usage period starts the ladder again (a level of no known period too, from
@@ -253,7 +206,7 @@ LadderReport QuotaLadder::evaluate() {
             const bool atLimit = measured && quota.limit > 0 && value >= static_cast<double>(quota.limit);
             row.atLimitSince =
                 atLimit ? std::optional<std::string>(before.atLimitSince.value_or(at)) : std::nullopt;
-            const bool excepted = !exceptionUntil.isNull();
+            const bool excepted = exceptionUntil.has_value();
             const auto since = row.atLimitSince ? parseTime(*row.atLimitSince) : std::nullopt;
             row.enforced = atLimit && !excepted && since && nowPoint - *since >= settings_.grace;
 
@@ -267,7 +220,7 @@ LadderReport QuotaLadder::evaluate() {
                 message +=
                     row.enforced
                         ? "Its websites are suspended (the `quota` reason) until it is under the limit. "
-                    : excepted ? "An exception until " + exceptionUntil.value() + " keeps its websites up. "
+                    : excepted ? "An exception until " + *exceptionUntil + " keeps its websites up. "
                                : "Its websites are suspended when the grace period ends. ";
                 message +=
                     "Stored data cannot be throttled; CPU and memory are capped by each guest's allocation.";
@@ -299,7 +252,7 @@ LadderReport QuotaLadder::evaluate() {
             }
             if (row.level != before.level || row.atLimitSince != before.atLimitSince ||
                 row.enforced != before.enforced || row.periodStart != before.periodStart) {
-                storeLevel(s, id, metric, row, at);
+                repository.storeLevel(id, metric, row, at);
             }
         }
         // Every website service follows the enforcement (new ones too); mail keeps running.

@@ -1,9 +1,9 @@
 #include "monitoring/ServerOverview.h"
 
 #include "chatiere/manager/Time.h"
+#include "store/Alerts.h"
+#include "store/Overview.h"
 
-#include <Poco/Data/RecordSet.h>
-#include <Poco/Data/Statement.h>
 #include <Poco/JSON/Array.h>
 
 #include <fstream>
@@ -11,37 +11,21 @@
 
 namespace chatiere::manager {
 
-using namespace Poco::Data::Keywords;
-
 namespace {
 
 constexpr double kGib = 1024.0 * 1024.0 * 1024.0;
 
-// "name count" rows of `sql` into {name: count}, with every name of `names` present (0 when absent).
-Poco::JSON::Object counts(Session& s, const std::string& sql,
+// {name: count} with every name of `names` present (0 when absent), then the others counted.
+Poco::JSON::Object counts(const std::map<std::string, int64_t>& counted,
                           const std::vector<std::string>& names) {
     Poco::JSON::Object out(Poco::JSON_PRESERVE_KEY_ORDER);
     for (const auto& name : names) {
         out.set(name, 0);
     }
-    Poco::Data::Statement stmt(s);
-    stmt << sql;
-    stmt.execute();
-    Poco::Data::RecordSet rs(stmt);
-    for (bool more = rs.moveFirst(); more; more = rs.moveNext()) {
-        out.set(rs[0].convert<std::string>(), rs[1].convert<Poco::Int64>());
+    for (const auto& [name, n] : counted) {
+        out.set(name, n);
     }
     return out;
-}
-
-int64_t single(Session& s, const std::string& sql, const std::string& value = "") {
-    Poco::Int64 n = 0;
-    if (value.empty()) {
-        s << sql, into(n), now;
-    } else {
-        s << sql, bind(value), into(n), now;
-    }
-    return n;
 }
 
 double gib(uint64_t bytes) {
@@ -93,48 +77,36 @@ Poco::JSON::Object ServerOverview::overview() {
     out.set("host", host);
 
     auto s = db_.session();
+    OverviewRepository read(s);
     // What the services were given (every one still holding resources).
     Poco::JSON::Object allocated(Poco::JSON_PRESERVE_KEY_ORDER);
-    Poco::Int64 vcpus = 0, memoryMib = 0, diskGib = 0;
-    s << "SELECT COALESCE(SUM(vcpus), 0), COALESCE(SUM(memory_mib), 0), COALESCE(SUM(disk_gib), 0) FROM "
-         "services "
-         "WHERE state != 'deleted'",
-        into(vcpus), into(memoryMib), into(diskGib), now;
-    allocated.set("vcpus", vcpus);
-    allocated.set("memory_mib", memoryMib);
-    allocated.set("disk_gib", diskGib);
+    const Allocated given = read.allocated();
+    allocated.set("vcpus", given.vcpus);
+    allocated.set("memory_mib", given.memoryMib);
+    allocated.set("disk_gib", given.diskGib);
     out.set("allocated", allocated);
 
     Poco::JSON::Object services =
-        counts(s, "SELECT state, COUNT(*) FROM services WHERE state != 'deleted' GROUP BY state",
-               {"requested", "provisioning", "active", "failed", "deleting"});
-    services.set("suspended",
-                 single(s, "SELECT COUNT(*) FROM services WHERE state != 'deleted' AND suspended_for != ''"));
+        counts(read.servicesByState(), {"requested", "provisioning", "active", "failed", "deleting"});
+    services.set("suspended", read.suspendedServices());
     out.set("services", services);
 
     Poco::JSON::Object jobs(Poco::JSON_PRESERVE_KEY_ORDER);
-    jobs.set("pending", single(s, "SELECT COUNT(*) FROM jobs WHERE status = 'pending'"));
-    jobs.set("failed_24h", single(s, "SELECT COUNT(*) FROM jobs WHERE status = 'failed' AND finished_at > ?",
-                                  formatTime(nowPoint - std::chrono::hours(24))));
-    std::vector<std::string> oldest;
-    s << "SELECT MIN(created_at) FROM jobs WHERE status = 'pending' HAVING COUNT(*) > 0", into(oldest), now;
-    jobs.set("oldest_pending_at", oldest.empty() ? Poco::Dynamic::Var() : Poco::Dynamic::Var(oldest.front()));
+    jobs.set("pending", read.pendingJobs());
+    jobs.set("failed_24h", read.failedJobsSince(formatTime(nowPoint - std::chrono::hours(24))));
+    const auto oldest = read.oldestPendingJob();
+    jobs.set("oldest_pending_at", oldest ? Poco::Dynamic::Var(*oldest) : Poco::Dynamic::Var());
     out.set("jobs", jobs);
 
-    out.set("outbox", counts(s, "SELECT status, COUNT(*) FROM outbox WHERE status != 'sent' GROUP BY status",
-                             {"pending", "failed"}));
-    out.set("associations", counts(s, "SELECT status, COUNT(*) FROM associations GROUP BY status",
-                                   {"pending", "active", "suspended", "closed", "rejected"}));
+    out.set("outbox", counts(read.unsentMailByStatus(), {"pending", "failed"}));
+    out.set("associations",
+            counts(read.associationsByStatus(), {"pending", "active", "suspended", "closed", "rejected"}));
 
     Poco::JSON::Object invoices(Poco::JSON_PRESERVE_KEY_ORDER);
-    const std::string today = calendar_.dateOf(nowPoint);
-    invoices.set("drafts", single(s, "SELECT COUNT(*) FROM invoices WHERE status = 'draft'"));
-    invoices.set("overdue", single(s,
-                                   "SELECT COUNT(*) FROM invoices WHERE kind = 'invoice' AND status = "
-                                   "'finalized' AND due_date < ?",
-                                   today));
+    invoices.set("drafts", read.draftInvoices());
+    invoices.set("overdue", read.overdueInvoices(calendar_.dateOf(nowPoint)));
     out.set("invoices", invoices);
-    out.set("open_alerts", single(s, "SELECT COUNT(*) FROM alerts WHERE closed_at IS NULL"));
+    out.set("open_alerts", AlertBook(s).openCount());
     return out;
 }
 

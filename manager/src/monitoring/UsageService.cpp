@@ -7,12 +7,10 @@
 #include "domain/AuditLog.h"
 #include "domain/JsonFields.h"
 #include "domain/Plans.h"
-#include "domain/Rows.h"
-#include "monitoring/Alerts.h"
-#include "monitoring/CurrentUsage.h"
+#include "store/Alerts.h"
+#include "store/ServiceHealth.h"
+#include "store/Usage.h"
 
-#include <Poco/Data/RecordSet.h>
-#include <Poco/Data/Statement.h>
 #include <Poco/JSON/Array.h>
 #include <Poco/NumberParser.h>
 
@@ -20,8 +18,6 @@
 #include <map>
 
 namespace chatiere::manager {
-
-using namespace Poco::Data::Keywords;
 
 namespace {
 
@@ -99,56 +95,28 @@ Poco::JSON::Object UsageService::serviceSeries(const Actor& actor, const std::st
     const bool hourly = step % 3600 == 0;
     const std::string fromText = formatTime(from);
     const std::string toText = formatTime(to);
-    const Poco::Int64 fromEpoch =
+    const int64_t fromEpoch =
         std::chrono::duration_cast<std::chrono::seconds>(from.time_since_epoch()).count();
-    const Poco::Int64 stepValue = step;
     auto s = db_.session();
-    Poco::Data::Statement stmt(s);
-    std::string id = serviceId;
-    if (hourly) {
-        stmt << "SELECT (CAST(strftime('%s', hour) AS INTEGER) - ?) / ? AS bucket, SUM(samples) AS samples, "
-                "SUM(cpu_ns) AS cpu_ns, SUM(measured_seconds) AS measured, "
-                "SUM(memory_kib_avg * samples) * 1.0 / SUM(CASE WHEN memory_kib_avg IS NOT NULL THEN samples "
-                "END) AS "
-                "memory_kib, MAX(memory_kib_max) AS memory_kib_max, MAX(stored_bytes_max) AS stored_bytes "
-                "FROM usage_hourly WHERE service_id = ? AND hour >= ? AND hour < ? GROUP BY bucket ORDER BY "
-                "bucket",
-            bind(fromEpoch), bind(stepValue), useRef(id), useRef(fromText), useRef(toText);
-    } else {
-        stmt << "SELECT (CAST(strftime('%s', at) AS INTEGER) - ?) / ? AS bucket, COUNT(*) AS samples, "
-                "SUM(cpu_ns) AS cpu_ns, SUM(CASE WHEN cpu_time_ns IS NOT NULL THEN interval_seconds ELSE 0 "
-                "END) AS "
-                "measured, AVG(memory_kib) AS memory_kib, MAX(memory_kib) AS memory_kib_max, "
-                "MAX(stored_bytes) AS stored_bytes FROM usage_samples WHERE service_id = ? AND at >= ? AND "
-                "at < ? "
-                "GROUP BY bucket ORDER BY bucket",
-            bind(fromEpoch), bind(stepValue), useRef(id), useRef(fromText), useRef(toText);
-    }
-    stmt.execute();
-    Poco::Data::RecordSet rs(stmt);
     Poco::JSON::Array series;
-    for (bool more = rs.moveFirst(); more; more = rs.moveNext()) {
+    for (const auto& point :
+         UsageRepository(s).series(hourly, serviceId, fromEpoch, step, fromText, toText)) {
         Poco::JSON::Object p(Poco::JSON_PRESERVE_KEY_ORDER);
-        const int64_t bucket = integer(rs, "bucket");
-        p.set("at", formatTime(from + std::chrono::seconds(bucket * step)));
-        p.set("samples", integer(rs, "samples"));
-        const double cpuSeconds = static_cast<double>(integer(rs, "cpu_ns")) / 1e9;
-        const int64_t measured = integer(rs, "measured");
+        p.set("at", formatTime(from + std::chrono::seconds(point.bucket * step)));
+        p.set("samples", point.samples);
+        const double cpuSeconds = static_cast<double>(point.cpuNs) / 1e9;
+        const int64_t measured = point.measuredSeconds;
         p.set("cpu_seconds", rounded(cpuSeconds, 3));
         // Share of one vCPU over the time measured (100 = one vCPU busy all along).
         p.set("cpu_percent", measured > 0 ? Poco::Dynamic::Var(rounded(cpuSeconds * 100.0 / measured, 2))
                                           : Poco::Dynamic::Var());
-        const Poco::Dynamic::Var memory = rs.value("memory_kib");
-        p.set("memory_mib", memory.isEmpty()
-                                ? Poco::Dynamic::Var()
-                                : Poco::Dynamic::Var(rounded(memory.convert<double>() / 1024.0, 1)));
-        const Poco::Dynamic::Var memoryMax = rs.value("memory_kib_max");
-        p.set("memory_mib_max", memoryMax.isEmpty()
-                                    ? Poco::Dynamic::Var()
-                                    : Poco::Dynamic::Var(rounded(memoryMax.convert<double>() / 1024.0, 1)));
-        const Poco::Dynamic::Var stored = rs.value("stored_bytes");
+        p.set("memory_mib", point.memoryKib ? Poco::Dynamic::Var(rounded(*point.memoryKib / 1024.0, 1))
+                                            : Poco::Dynamic::Var());
+        p.set("memory_mib_max", point.memoryKibMax
+                                    ? Poco::Dynamic::Var(rounded(*point.memoryKibMax / 1024.0, 1))
+                                    : Poco::Dynamic::Var());
         p.set("stored_bytes",
-              stored.isEmpty() ? Poco::Dynamic::Var() : Poco::Dynamic::Var(stored.convert<Poco::Int64>()));
+              point.storedBytes ? Poco::Dynamic::Var(*point.storedBytes) : Poco::Dynamic::Var());
         series.add(p);
     }
     Poco::JSON::Object out(Poco::JSON_PRESERVE_KEY_ORDER);
@@ -165,16 +133,14 @@ Poco::JSON::Object UsageService::associationUsage(const Actor& actor, const std:
     const Association association = associations_.authorize(actor, associationId, Permission::ViewServices);
     auto s = db_.session();
     const auto plan = association.planSlug ? PlanRepository(s).find(*association.planSlug) : std::nullopt;
-    const auto usage = currentUsage(s, associationId).at(associationId);
-    const std::string today = calendar_.dateOf(clock_.now());
-    const Period current = usagePeriod(s, associationId, today);
+    const auto nowPoint = clock_.now();
+    const Period current = usagePeriod(s, associationId, calendar_.dateOf(nowPoint));
     const std::string& start = current.start;
     const std::string& end = current.end;
-
-    const StoredFigures stored = storedOver(s, associationId, start, end);
-    Poco::Nullable<std::string> measuredAt;
-    s << "SELECT MAX(at) FROM usage_latest WHERE association_id = ?", useRef(associationId), into(measuredAt),
-        now;
+    // One statement for the figures: this answer is read on every dashboard.
+    const UsageSummary summary = UsageRepository(s).summary(associationId, start, end, formatTime(nowPoint));
+    const MetricUse& usage = summary.use;
+    const StoredFigures& stored = summary.stored;
 
     Poco::JSON::Object metrics(Poco::JSON_PRESERVE_KEY_ORDER);
     for (const char* metric : {"disk_gib", "memory_mib", "vcpus", "services"}) {
@@ -197,19 +163,9 @@ Poco::JSON::Object UsageService::associationUsage(const Actor& actor, const std:
     }
 
     Poco::JSON::Object quota(Poco::JSON_PRESERVE_KEY_ORDER);
-    Poco::Nullable<std::string> atLimitSince;
-    int enforced = 0;
-    s << "SELECT MIN(at_limit_since), MAX(enforced) FROM quota_levels WHERE association_id = ?",
-        useRef(associationId), into(atLimitSince), into(enforced), now;
-    Poco::Nullable<std::string> exceptionUntil;
-    const std::string at = formatTime(clock_.now());
-    s << "SELECT MAX(until) FROM quota_exceptions WHERE association_id = ? AND until > ?",
-        useRef(associationId), useRef(at), into(exceptionUntil), now;
-    quota.set("websites_suspended", enforced != 0);
-    quota.set("at_limit_since",
-              atLimitSince.isNull() ? Poco::Dynamic::Var() : Poco::Dynamic::Var(atLimitSince.value()));
-    quota.set("exception_until",
-              exceptionUntil.isNull() ? Poco::Dynamic::Var() : Poco::Dynamic::Var(exceptionUntil.value()));
+    quota.set("websites_suspended", summary.quota.enforced);
+    quota.set("at_limit_since", optionalValue(summary.quota.atLimitSince));
+    quota.set("exception_until", optionalValue(summary.exceptionUntil));
 
     Poco::JSON::Object period(Poco::JSON_PRESERVE_KEY_ORDER);
     period.set("start", start);
@@ -218,8 +174,7 @@ Poco::JSON::Object UsageService::associationUsage(const Actor& actor, const std:
     out.set("association_id", associationId);
     out.set("plan", optionalValue(association.planSlug));
     out.set("period", period);
-    out.set("measured_at",
-            measuredAt.isNull() ? Poco::Dynamic::Var() : Poco::Dynamic::Var(measuredAt.value()));
+    out.set("measured_at", optionalValue(summary.measuredAt));
     out.set("metrics", metrics);
     out.set("quota", quota);
     return out;
@@ -237,18 +192,10 @@ std::vector<DiskDay> UsageService::diskHistory(const Actor& actor, const std::st
         index.emplace(out.back().day, out.size() - 1);
     }
     auto s = db_.session();
-    Poco::Data::Statement stmt(s);
-    std::string id = associationId;
-    stmt << "SELECT day, stored_bytes_avg FROM association_usage_daily WHERE association_id = ? AND day >= ? "
-            "AND day <= ?",
-        useRef(id), bind(first), bind(last);
-    stmt.execute();
-    Poco::Data::RecordSet rs(stmt);
-    for (bool more = rs.moveFirst(); more; more = rs.moveNext()) {
-        const auto day = index.find(text(rs, "day"));
-        const Poco::Dynamic::Var stored = rs.value("stored_bytes_avg");
-        if (day != index.end() && !stored.isEmpty()) {
-            out[day->second].storedBytes = stored.convert<Poco::Int64>();
+    for (const auto& d : UsageRepository(s).dailyStored(associationId, first, last)) {
+        const auto day = index.find(d.day);
+        if (day != index.end() && d.storedBytes) {
+            out[day->second].storedBytes = d.storedBytes;
         }
     }
     return out;
@@ -264,30 +211,24 @@ Poco::JSON::Object UsageService::uptime(const Actor& actor, const std::string& s
     }
     const std::string end = Calendar::nextMonthStart(first);
     auto s = db_.session();
-    std::vector<std::string> days;
-    std::vector<Poco::Int64> checks;
-    std::vector<Poco::Int64> ok;
-    std::string id = serviceId;
-    s << "SELECT day, checks, ok FROM service_uptime_daily WHERE service_id = ? AND day >= ? AND day < ? "
-         "ORDER BY day",
-        useRef(id), bind(first), bind(end), into(days), into(checks), into(ok), now;
-    const auto percent = [](Poco::Int64 passed, Poco::Int64 total) {
+    const auto days = ServiceHealthRepository(s).uptime(serviceId, first, end);
+    const auto percent = [](int64_t passed, int64_t total) {
         return total > 0 ? Poco::Dynamic::Var(
                                rounded(100.0 * static_cast<double>(passed) / static_cast<double>(total), 3))
                          : Poco::Dynamic::Var();
     };
     Poco::JSON::Array items;
-    Poco::Int64 totalChecks = 0;
-    Poco::Int64 totalOk = 0;
-    for (std::size_t i = 0; i < days.size(); ++i) {
+    int64_t totalChecks = 0;
+    int64_t totalOk = 0;
+    for (const auto& day : days) {
         Poco::JSON::Object d(Poco::JSON_PRESERVE_KEY_ORDER);
-        d.set("day", days[i]);
-        d.set("checks", checks[i]);
-        d.set("ok", ok[i]);
-        d.set("uptime_percent", percent(ok[i], checks[i]));
+        d.set("day", day.day);
+        d.set("checks", day.checks);
+        d.set("ok", day.ok);
+        d.set("uptime_percent", percent(day.ok, day.checks));
         items.add(d);
-        totalChecks += checks[i];
-        totalOk += ok[i];
+        totalChecks += day.checks;
+        totalOk += day.ok;
     }
     Poco::JSON::Object out(Poco::JSON_PRESERVE_KEY_ORDER);
     out.set("service_id", service.id);
@@ -367,9 +308,7 @@ Poco::JSON::Object UsageService::grantException(const Actor& actor, const std::s
     const std::string by = actor.label;
     auto s = db_.session();
     Transaction tx(s);
-    s << "INSERT INTO quota_exceptions (id, association_id, until, reason, created_by, created_at) "
-         "VALUES (?, ?, ?, ?, ?, ?)",
-        useRef(id), useRef(associationId), useRef(untilValue), useRef(*reason), useRef(by), useRef(at), now;
+    UsageRepository(s).addException(id, associationId, untilValue, *reason, by, at);
     Poco::JSON::Object details;
     details.set("until", untilValue);
     details.set("reason", *reason);
