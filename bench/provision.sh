@@ -2,6 +2,7 @@
 # bench/provision: median time from `POST …/services` to a healthy website guest, as a ratio to
 # doing the same by hand in the same run (virsh define + virsh start of the same domain XML, then
 # polling the same health check). Chatière's own overhead should be small next to the boot.
+# Last line: RESULT provision-website ratio=<Chatière / by hand> chatiere_s=… by_hand_s=… runs=…
 # Usage (as root, after packaging/scripts/test.sh has built and libvirtd runs): bash bench/provision.sh [RUNS]
 set -euo pipefail
 src=$(cd "$(dirname "$0")/.." && pwd)
@@ -24,7 +25,7 @@ cleanup() {
 instance=none
 trap cleanup EXIT
 mkdir -p /var/tmp/chatiere-test-images && ln -s /var/tmp/chatiere-test-images "$work/images"
-port=18499
+port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
 cat > "$work/c.properties" <<CONF
 http.port = $port
 db.path = $work/c.db
@@ -89,4 +90,6 @@ m_ours=$(printf '%s\n' "${ours[@]}" | median)
 m_hand=$(printf '%s\n' "${byhand[@]}" | median)
 printf 'provision: %d runs; median create→healthy %.2f s with Chatière, %.2f s by hand (virsh define+start, same XML)\n' \
   "$runs" "$m_ours" "$m_hand"
-printf 'provision: ratio %.2f (Chatière / by hand)\n' "$(echo "$m_ours / $m_hand" | bc -l)"
+ratio=$(echo "$m_ours / $m_hand" | bc -l)
+printf 'provision: ratio %.2f (Chatière / by hand)\n' "$ratio"
+printf 'RESULT provision-website ratio=%.3f chatiere_s=%.2f by_hand_s=%.2f runs=%d\n' "$ratio" "$m_ours" "$m_hand" "$runs"

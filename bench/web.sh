@@ -2,7 +2,10 @@
 # bench/web: requests per second and p99 latency of the association's dashboard page and of
 # GET /api/v1/associations/{id}/usage at 50 concurrent connections on loopback (wrk), as ratios to
 # nginx serving a static file of the dashboard's size, measured in the same run.
-# Usage (as root, after a build): bash bench/web.sh [SECONDS]   — installs wrk and nginx-light if missing.
+# Last two lines: RESULT web-dashboard ratio=<req/s / nginx's> …, then RESULT web-usage-api ratio=…
+# (figures as key=value).
+# Usage (as root, after a build): bash bench/web.sh [SECONDS]   — installs wrk and nginx-light if
+# missing (packaging/scripts/deps.sh bench).
 set -euo pipefail
 src=$(cd "$(dirname "$0")/.." && pwd)
 seconds=${1:-10}
@@ -10,10 +13,7 @@ bin=$src/build/manager/chatiere
 if [ ! -x "$bin" ]; then
   (cd "$src" && cmake --preset default >/dev/null && cmake --build --preset default --target chatiere)
 fi
-for p in wrk nginx-light curl; do
-  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" ||
-    DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends "$p" >/dev/null
-done
+bash "$src/packaging/scripts/deps.sh" bench >/dev/null
 
 source "$src/tests/support/daemon.sh"
 nginx_pid=
@@ -86,12 +86,23 @@ measure() {
 }
 
 echo "bench/web: 50 connections, ${seconds} s each, 2 wrk threads, $(nproc) cores; dashboard $size bytes"
-read -r n_rps n_p99 < <(measure "http://127.0.0.1:$nginx_port/page.html")
-read -r d_rps d_p99 < <(measure "$daemon_url$dashboard" -H "Cookie: chatiere_session=$token")
-read -r u_rps u_p99 < <(measure "$daemon_url/api/v1/associations/$association/usage" -H "Authorization: Bearer $token")
+# (Assignments, not `read < <(…)`, so that a failed measurement stops the bench.)
+nginx=$(measure "http://127.0.0.1:$nginx_port/page.html")
+dash=$(measure "$daemon_url$dashboard" -H "Cookie: chatiere_session=$token")
+usage=$(measure "$daemon_url/api/v1/associations/$association/usage" -H "Authorization: Bearer $token")
+read -r n_rps n_p99 <<<"$nginx"
+read -r d_rps d_p99 <<<"$dash"
+read -r u_rps u_p99 <<<"$usage"
+u_size=$(curl -fsS -H "Authorization: Bearer $token" "$daemon_url/api/v1/associations/$association/usage" | wc -c)
+ratio() { echo "scale=6; $1 / $2" | bc -l; }
 printf '%-34s %10s %10s %14s %12s\n' "" "req/s" "p99 (ms)" "req/s ratio" "p99 ratio"
 printf '%-34s %10.0f %10.2f %14s %12s\n' "nginx, static file (reference)" "$n_rps" "$n_p99" "1" "1"
 printf '%-34s %10.0f %10.2f %14.3f %12.1f\n' "dashboard page" "$d_rps" "$d_p99" \
-  "$(echo "$d_rps / $n_rps" | bc -l)" "$(echo "$d_p99 / $n_p99" | bc -l)"
+  "$(ratio "$d_rps" "$n_rps")" "$(ratio "$d_p99" "$n_p99")"
 printf '%-34s %10.0f %10.2f %14.3f %12.1f\n' "GET /api/v1/associations/{id}/usage" "$u_rps" "$u_p99" \
-  "$(echo "$u_rps / $n_rps" | bc -l)" "$(echo "$u_p99 / $n_p99" | bc -l)"
+  "$(ratio "$u_rps" "$n_rps")" "$(ratio "$u_p99" "$n_p99")"
+common="nginx_rps=$(printf '%.0f' "$n_rps") nginx_p99_ms=$(printf '%.2f' "$n_p99") connections=50 seconds=$seconds"
+printf 'RESULT web-dashboard ratio=%.4f rps=%.0f p99_ms=%.2f bytes=%d %s\n' \
+  "$(ratio "$d_rps" "$n_rps")" "$d_rps" "$d_p99" "$size" "$common"
+printf 'RESULT web-usage-api ratio=%.4f rps=%.0f p99_ms=%.2f bytes=%d %s\n' \
+  "$(ratio "$u_rps" "$n_rps")" "$u_rps" "$u_p99" "$u_size" "$common"

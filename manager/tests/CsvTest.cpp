@@ -1,7 +1,7 @@
 // The CSV cells every export is made of: RFC 4180 quoting, and OWASP's neutralisation of cells a
 // spreadsheet would read as a formula; amounts written as numbers.
 
-#include "Csv.h"
+#include "core/Csv.h"
 
 #include <gtest/gtest.h>
 

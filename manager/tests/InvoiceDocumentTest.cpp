@@ -6,6 +6,7 @@
 //
 // The PDF test extracts the text with `pdftotext` (poppler-utils, installed by
 // packaging/scripts/deps.sh test) and fails, rather than skips, when it is missing.
+#include "Golden.h"
 #include "billing/InvoiceDocument.h"
 #include "billing/Money.h"
 
@@ -148,20 +149,9 @@ std::string joined(const std::vector<std::string>& lines) {
 }
 
 void expectMatchesGolden(const InvoiceDocument& doc, const std::string& name) {
-    const std::filesystem::path path =
-        std::filesystem::path(CHATIERE_SOURCE_DIR) / "manager/tests/golden" / name;
-    const std::string actual = joined(invoiceTextLines(doc));
-    const char* regenerate = std::getenv("CHATIERE_REGENERATE_GOLDEN");
-    if (regenerate != nullptr && std::string(regenerate) == "1") {
-        std::filesystem::create_directories(path.parent_path());
-        std::ofstream(path, std::ios::binary) << actual;
-        return;
-    }
-    std::ifstream in(path, std::ios::binary);
-    ASSERT_TRUE(in) << "missing golden file " << path << " (CHATIERE_REGENERATE_GOLDEN=1 writes it)";
-    std::stringstream expected;
-    expected << in.rdbuf();
-    EXPECT_EQ(expected.str(), actual) << "golden file " << path << " differs";
+    chatiere::testing::expectGolden(
+        joined(invoiceTextLines(doc)),
+        std::filesystem::path(CHATIERE_SOURCE_DIR) / "manager/tests/golden" / name);
 }
 
 bool contains(const std::string& haystack, const std::string& needle) {
@@ -177,21 +167,21 @@ std::string replaceAll(std::string text, const std::string& from, const std::str
 }
 
 // `pdftotext -layout` of the PDF bytes, or a failure when poppler-utils is missing.
-testing::AssertionResult extractPdfText(const std::string& pdf, std::string& text) {
+::testing::AssertionResult extractPdfText(const std::string& pdf, std::string& text) {
     if (std::system("command -v pdftotext >/dev/null 2>&1") != 0) {
-        return testing::AssertionFailure() << "pdftotext not found: install poppler-utils "
-                                              "(packaging/scripts/deps.sh test installs it)";
+        return ::testing::AssertionFailure() << "pdftotext not found: install poppler-utils "
+                                                "(packaging/scripts/deps.sh test installs it)";
     }
     std::string path = (std::filesystem::temp_directory_path() / "chatiere-invoice-XXXXXX").string();
     const int fd = mkstemp(path.data());
     if (fd < 0) {
-        return testing::AssertionFailure() << "cannot create a temporary file";
+        return ::testing::AssertionFailure() << "cannot create a temporary file";
     }
     const bool written = ::write(fd, pdf.data(), pdf.size()) == static_cast<ssize_t>(pdf.size());
     ::close(fd);
     if (!written) {
         std::filesystem::remove(path);
-        return testing::AssertionFailure() << "cannot write " << path;
+        return ::testing::AssertionFailure() << "cannot write " << path;
     }
     FILE* pipe = popen(("pdftotext -layout '" + path + "' - 2>/dev/null").c_str(), "r");
     text.clear();
@@ -203,9 +193,9 @@ testing::AssertionResult extractPdfText(const std::string& pdf, std::string& tex
     const int status = pipe != nullptr ? pclose(pipe) : -1;
     std::filesystem::remove(path);
     if (status != 0) {
-        return testing::AssertionFailure() << "pdftotext failed (status " << status << ")";
+        return ::testing::AssertionFailure() << "pdftotext failed (status " << status << ")";
     }
-    return testing::AssertionSuccess();
+    return ::testing::AssertionSuccess();
 }
 
 TEST(InvoiceDocument, FrenchInvoiceMatchesGolden) {

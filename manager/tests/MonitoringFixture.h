@@ -15,7 +15,7 @@
 #include "chatiere/provisioning/GuestBuilder.h"
 #include "domain/AssociationService.h"
 #include "domain/Plans.h"
-#include "services/Services.h"
+#include "hosting/Services.h"
 
 #include <Poco/Data/Statement.h>
 #include <gtest/gtest.h>
@@ -128,7 +128,7 @@ protected:
 
     std::filesystem::path dir_;
     manager::Database db_;
-    provisioning::ManualClock clock_{manager::parseTime("2026-12-01T08:00:00Z").value()};
+    base::ManualClock clock_{manager::parseTime("2026-12-01T08:00:00Z").value()};
     provisioning::FakeHypervisor hypervisor_;
     templates::Catalogue catalogue_;
     templates::ImageCache images_;

@@ -9,7 +9,7 @@
 #include "monitoring/Counters.h"
 #include "monitoring/UsageCollector.h"
 #include "monitoring/UsageRollup.h"
-#include "services/Services.h"
+#include "hosting/Services.h"
 
 #include <Poco/Data/Statement.h>
 #include <Poco/Logger.h>

@@ -1,7 +1,7 @@
 // The monitoring's repositories over a temp SQLite file: the usage summary the usage API reads in
 // one statement agrees with the separate reads, the quota levels round-trip, a health check of a
 // service no longer active counts in its uptime without touching its health, and the public
-// incidents leave out quota alerts.
+// incidents leave out quota alerts; the export reads the daily figures.
 
 #include "MonitoringFixture.h"
 #include "store/Alerts.h"
@@ -91,6 +91,27 @@ TEST_F(UsageStoreTest, QuotaLevelsRoundTrip) {
     EXPECT_TRUE(level.enforced);
     EXPECT_FALSE(level.periodStart);
     EXPECT_EQ(usage.trackedMetrics("asso1"), std::vector<std::string>{"disk_gib"});
+}
+
+TEST_F(UsageStoreTest, TheExportReadsEveryDayInOrderWithUnmeasuredFiguresNull) {
+    addDaily("2026-12-02", int64_t{3} << 30, int64_t{4} << 30, 30);
+    addDaily("2026-12-01", int64_t{1} << 30, int64_t{2} << 30, 10);
+    auto s = db_.session();
+    s << "INSERT INTO association_usage_daily (association_id, day, samples, cpu_ns, memory_kib_avg, "
+         "memory_kib_max, stored_bytes_avg, stored_bytes_max) VALUES ('asso1', '2026-12-03', 5, 7000000000, "
+         "NULL, NULL, NULL, NULL)",
+        now;
+    const auto days = UsageRepository(s).associationDays("asso1");
+    ASSERT_EQ(days.size(), 3u);
+    EXPECT_EQ(days[0].day, "2026-12-01");
+    EXPECT_EQ(days[0].samples, 10);
+    EXPECT_EQ(days[0].storedBytesAvg, int64_t{1} << 30);
+    EXPECT_EQ(days[0].storedBytesMax, int64_t{2} << 30);
+    EXPECT_EQ(days[1].day, "2026-12-02");
+    EXPECT_EQ(days[2].cpuNs, 7000000000);
+    EXPECT_FALSE(days[2].storedBytesAvg);
+    EXPECT_FALSE(days[2].storedBytesMax);
+    EXPECT_TRUE(UsageRepository(s).associationDays("asso2").empty());
 }
 
 TEST_F(UsageStoreTest, ACheckOfAServiceNoLongerActiveCountsInItsUptimeOnly) {

@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Installs, from Debian 12's packages, what building and testing Chatière needs and is missing.
-# Usage: packaging/scripts/deps.sh [build|test|run]   (default: test, which includes build)
+# Usage: packaging/scripts/deps.sh [build|test|run|bench]   (default: test, which includes build)
 # Safe to re-run: installs only what is missing.
 set -euo pipefail
 what=${1:-test}
@@ -15,6 +15,8 @@ test_pkgs=(python3 python3-aiosmtpd sqlite3 file adduser dpkg-dev prometheus pop
 # What the main job runs against: libvirtd with QEMU.
 run_pkgs=(curl cpio xz-utils bc sqlite3 python3 python3-aiosmtpd libvirt-daemon libvirt-daemon-driver-qemu libvirt-clients qemu-system-x86 qemu-utils
           fonts-dejavu-core)
+# What bench/web.sh measures with and against (bench/run.sh).
+bench_pkgs=(wrk nginx-light curl bc python3)
 
 case "$what" in
   build) want=("${build_pkgs[@]}") ;;
@@ -23,7 +25,8 @@ case "$what" in
          # already (installing Debian's npm beside another Node conflicts).
          command -v npm >/dev/null 2>&1 || want+=(nodejs npm) ;;
   run)   want=("${build_pkgs[@]}" "${run_pkgs[@]}") ;;
-  *) echo "deps.sh: unknown set '$what' (build, test or run)" >&2; exit 64 ;;
+  bench) want=("${bench_pkgs[@]}") ;;
+  *) echo "deps.sh: unknown set '$what' (build, test, run or bench)" >&2; exit 64 ;;
 esac
 
 missing=()

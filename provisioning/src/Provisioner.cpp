@@ -15,17 +15,6 @@ namespace {
 
 using Code = HypervisorError::Code;
 
-// ReplaceContent's steps: the new volume written beside the current one, the guest moved onto it,
-// healthy, the new volume recorded as current, then the old one deleted.
-constexpr int kReplaceWrite = 0;
-constexpr int kReplaceCommit = 3;
-// A replacement that failed before its guest moved: only the new volume goes.
-constexpr int kUndoVolume = 100;
-// After: the guest goes back to the current (old) volume, then the new volume goes.
-constexpr int kUndoSwitch = 101;
-// A resize that failed: the guest goes back to its old memory and vCPUs (a grown volume stays).
-constexpr int kUndoResize = 100;
-
 // Not a failure: the step has to be tried again shortly (a guest still booting).
 struct NotYet {
     std::string detail;
@@ -97,7 +86,7 @@ std::optional<JobKind> jobKindFrom(const std::string& text) {
 }
 
 Provisioner::Provisioner(GuestBuilder& builder, HealthProbe& probe, JobStore& jobs, ServiceRegistry& services,
-                         Clock& clock, Poco::Logger& logger, ProvisionerSettings settings)
+                         base::Clock& clock, Poco::Logger& logger, ProvisionerSettings settings)
     : builder_(builder),
       probe_(probe),
       jobs_(jobs),
@@ -109,7 +98,8 @@ Provisioner::Provisioner(GuestBuilder& builder, HealthProbe& probe, JobStore& jo
           std::chrono::seconds(1), [this] { return runOnce(); },
           [this](const std::exception& e) { logger_.error("provisioner: %s", std::string(e.what())); }) {
     // Test hook, for crash tests only: CHATIERE_TEST_KILL_AT=<job kind>:<step> (e.g.
-    // replace_content:2) makes the daemon exit at once, as if killed, before it runs that step.
+    // replace_content:wait_healthy, or schema v12's number of the step: replace_content:2) makes
+    // the daemon exit at once, as if killed, before it runs that step.
     if (const char* killAt = std::getenv("CHATIERE_TEST_KILL_AT")) {
         killAt_ = killAt;
     }
@@ -117,6 +107,28 @@ Provisioner::Provisioner(GuestBuilder& builder, HealthProbe& probe, JobStore& jo
 
 Provisioner::~Provisioner() {
     stop();
+}
+
+bool Provisioner::killAtStep(const Job& job) const {
+    if (killAt_.empty()) {
+        return false;
+    }
+    const std::string kind = toString(job.kind) + ":";
+    if (killAt_.rfind(kind, 0) != 0) {
+        return false;
+    }
+    const std::string step = killAt_.substr(kind.size());
+    if (step == toString(job.step)) {
+        return true;
+    }
+    int number = -1;
+    std::size_t used = 0;
+    try {
+        number = std::stoi(step, &used);
+    } catch (const std::exception&) {
+        return false;
+    }
+    return used == step.size() && stepOfV12Number(job.kind, number) == job.step;
 }
 
 Provisioner::StepResult Provisioner::runStep(Job& job, const ServiceSpec& spec) {
@@ -152,27 +164,33 @@ Provisioner::StepResult Provisioner::runStep(Job& job, const ServiceSpec& spec) 
     switch (job.kind) {
         case JobKind::Create:
             switch (job.step) {
-                case 0:
+                case JobStep::EnsurePool:
                     builder_.ensurePool();
                     return StepResult::Next;
-                case 1:
+                case JobStep::EnsureImage:
                     builder_.ensureImage(spec);
                     return StepResult::Next;
-                case 2:
+                case JobStep::EnsureVolume:
                     builder_.ensureVolume(spec);
                     return StepResult::Next;
-                case 3:
+                case JobStep::Define:
                     builder_.define(spec);
                     return StepResult::Next;
-                case 4:
+                case JobStep::Start:
                     if (spec.shouldRun) {
                         builder_.ensureRunning(spec);
                     }
                     return StepResult::Next;
-                default:
+                case JobStep::BecomeActive:
                     return becomeActive();
+                default:
+                    break;
             }
+            break;
         case JobKind::Apply:
+            if (job.step != JobStep::ApplyState) {
+                break;
+            }
             if (spec.shouldRun) {
                 builder_.ensureRunning(spec);
             } else {
@@ -186,55 +204,67 @@ Provisioner::StepResult Provisioner::runStep(Job& job, const ServiceSpec& spec) 
             ServiceSpec next = spec;
             next.volumeGeneration = job.id;
             switch (job.step) {
-                case kReplaceWrite:
+                case JobStep::WriteVolume:
                     builder_.writeVolume(spec, job.id, readFile(job.payload));
                     return StepResult::Next;
-                case 1:
+                case JobStep::SwitchVolume:
                     builder_.ensureOff(spec, settings_.shutdownTimeout);
                     builder_.define(next);
                     if (spec.shouldRun) {
                         builder_.ensureRunning(next);
                     }
                     return StepResult::Next;
-                case 2:
+                case JobStep::WaitHealthy:
                     if (spec.shouldRun) {
                         healthy();
                     }
                     return StepResult::Next;
-                case kReplaceCommit:
+                case JobStep::CommitVolume:
                     services_.setVolumeGeneration(spec.id, job.id);
                     return StepResult::Next;
-                case 4:
+                case JobStep::DeleteOldVolumes:
                     builder_.deleteOtherVolumes(next);
                     services_.reportActive(spec.id, endpointOf(spec.hostPort));
                     return StepResult::Finished;
-                default:
+                case JobStep::UndoNewVolume:
+                case JobStep::UndoSwitch:
                     return undoReplace(job, spec);
+                default:
+                    break;
             }
+            break;
         }
         case JobKind::Resize:
             // The spec already holds the new resources: the guest is stopped, its volume grown,
             // and it is defined and started again with the new memory and vCPUs.
             switch (job.step) {
-                case 0:
+                case JobStep::StopGuest:
                     builder_.ensureOff(spec, settings_.shutdownTimeout);
                     return StepResult::Next;
-                case 1:
+                case JobStep::GrowVolume:
                     builder_.growVolume(spec);
                     return StepResult::Next;
-                case 2:
+                case JobStep::DefineAndStart:
                     return defineAndRun();
-                case 3:
+                case JobStep::BecomeActive:
                     return becomeActive();
-                default:
+                case JobStep::UndoResize:
                     return undoResize(job, spec);
+                default:
+                    break;
             }
+            break;
         case JobKind::Delete:
+            if (job.step != JobStep::Remove) {
+                break;
+            }
             builder_.remove(spec);
             services_.reportDeleted(spec.id);
             return StepResult::Finished;
     }
-    return StepResult::Finished;
+    // Only a store that holds a step of another kind gets here: nothing is done, the job fails.
+    throw HypervisorError(Code::InvalidInput,
+                          "'" + toString(job.step) + "' is not a step of a " + toString(job.kind) + " job");
 }
 
 Provisioner::StepResult Provisioner::undoReplace(const Job& job, const ServiceSpec& spec) {
@@ -253,7 +283,7 @@ Provisioner::StepResult Provisioner::undoReplace(const Job& job, const ServiceSp
         services_.reportActive(spec.id, endpointOf(spec.hostPort));
         return StepResult::Finished;
     }
-    if (job.step == kUndoSwitch) {
+    if (job.step == JobStep::UndoSwitch) {
         builder_.ensureOff(spec, settings_.shutdownTimeout);
         builder_.define(spec);  // the current volume, which still holds the old content
         if (spec.shouldRun) {
@@ -293,10 +323,11 @@ bool Provisioner::rollBack(Job& job, const std::string& error) {
     if (!job.rollbackReason.empty() || (job.kind != JobKind::ReplaceContent && job.kind != JobKind::Resize)) {
         return false;
     }
-    const int undo =
-        job.kind == JobKind::Resize ? kUndoResize : (job.step == kReplaceWrite ? kUndoVolume : kUndoSwitch);
-    logger_.warning("job %d (%s of %s) failed at step %d: %s; undoing it", static_cast<int>(job.id),
-                    toString(job.kind), job.serviceId, job.step, error);
+    const JobStep undo = job.kind == JobKind::Resize        ? JobStep::UndoResize
+                         : job.step == JobStep::WriteVolume ? JobStep::UndoNewVolume
+                                                            : JobStep::UndoSwitch;
+    logger_.warning("job %d (%s of %s) failed at step %s: %s; undoing it", static_cast<int>(job.id),
+                    toString(job.kind), job.serviceId, toString(job.step), error);
     job.rollbackReason = error;
     job.step = undo;
     job.attempts = 0;
@@ -334,8 +365,8 @@ void Provisioner::retryOrGiveUp(Job& job, const std::optional<ServiceSpec>& spec
         giveUp(job, spec, error);
         return;
     }
-    logger_.warning("job %d (%s of %s), step %d, attempt %d: %s", static_cast<int>(job.id),
-                    toString(job.kind), job.serviceId, job.step, job.attempts, error);
+    logger_.warning("job %d (%s of %s), step %s, attempt %d: %s", static_cast<int>(job.id),
+                    toString(job.kind), job.serviceId, toString(job.step), job.attempts, error);
     jobs_.retryAt(job.id, job.attempts, clock_.now() + backoff(job.attempts, settings_.backoffCap), error);
 }
 
@@ -351,7 +382,7 @@ bool Provisioner::runOnce() {
         return true;
     }
     while (true) {
-        if (!killAt_.empty() && killAt_ == toString(job.kind) + ":" + std::to_string(job.step)) {
+        if (killAtStep(job)) {
             std::fprintf(stderr, "CHATIERE_TEST_KILL_AT=%s: exiting before the step\n", killAt_.c_str());
             std::_Exit(137);
         }
@@ -371,7 +402,12 @@ bool Provisioner::runOnce() {
                 discardPayload(job);
                 return true;
             }
-            ++job.step;
+            const auto next = nextStep(job.kind, job.step);
+            if (!next) {
+                throw HypervisorError(Code::InvalidInput, "'" + toString(job.step) + "' of a " +
+                                                              toString(job.kind) + " job has no next step");
+            }
+            job.step = *next;
             job.attempts = 0;
             job.stepStartedAt = clock_.now();
             jobs_.stepDone(job.id, job.step, job.stepStartedAt);

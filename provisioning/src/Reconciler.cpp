@@ -6,7 +6,7 @@
 
 namespace chatiere::provisioning {
 
-Reconciler::Reconciler(Hypervisor& hypervisor, GuestBuilder& builder, ReconcileSource& source, Clock& clock,
+Reconciler::Reconciler(Hypervisor& hypervisor, GuestBuilder& builder, ReconcileSource& source, base::Clock& clock,
                        Poco::Logger& logger, std::chrono::seconds orphanGrace)
     : hypervisor_(hypervisor),
       builder_(builder),

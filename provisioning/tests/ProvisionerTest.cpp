@@ -4,11 +4,14 @@
 #include <Poco/Logger.h>
 #include <gtest/gtest.h>
 
+#include <algorithm>
+#include <cstdlib>
 #include <filesystem>
 #include <fstream>
 #include <map>
 
 using namespace chatiere::provisioning;
+using namespace chatiere::base;
 using namespace std::chrono_literals;
 
 namespace {
@@ -20,6 +23,7 @@ public:
         j.id = ++last_;
         j.serviceId = serviceId;
         j.kind = kind;
+        j.step = firstStep(kind);
         j.stepStartedAt = now;
         j.payload = std::move(payload);
         jobs_[j.id] = {j, now, "", ""};
@@ -34,8 +38,8 @@ public:
         }
         return std::nullopt;
     }
-    void stepDone(int64_t id, int nextStep, Clock::TimePoint now) override {
-        crashIf(nextStep);
+    void stepDone(int64_t id, JobStep nextStep, Clock::TimePoint now) override {
+        crashIf(position(jobs_[id].job.kind, nextStep));
         jobs_[id].job.step = nextStep;
         jobs_[id].job.attempts = 0;
         jobs_[id].job.stepStartedAt = now;
@@ -45,7 +49,7 @@ public:
         jobs_[id].due = at;
         jobs_[id].error = error;
     }
-    void rollBack(int64_t id, int step, const std::string& reason, Clock::TimePoint now) override {
+    void rollBack(int64_t id, JobStep step, const std::string& reason, Clock::TimePoint now) override {
         jobs_[id].job.step = step;
         jobs_[id].job.attempts = 0;
         jobs_[id].job.stepStartedAt = now;
@@ -53,16 +57,21 @@ public:
         jobs_[id].due = now;
     }
     void finish(int64_t id, const std::string& outcome, const std::string& error) override {
-        crashIf(jobs_[id].job.step + 1);
+        crashIf(position(jobs_[id].job.kind, jobs_[id].job.step) + 1);
         jobs_[id].outcome = outcome;
         jobs_[id].error = error;
     }
     std::string outcome(int64_t id) { return jobs_[id].outcome; }
-    // Once: recording that a job reached this step (or, past its last step, that it finished)
-    // fails, as when the daemon dies right after the step before it.
+    // Once: recording that a job reached this step (its position in forwardSteps; or, past its
+    // last step, that it finished) fails, as when the daemon dies right after the step before it.
     int crashBeforeRecording = -1;
 
 private:
+    static int position(JobKind kind, JobStep step) {
+        const auto& steps = forwardSteps(kind);
+        const auto it = std::find(steps.begin(), steps.end(), step);
+        return it == steps.end() ? 1000 : static_cast<int>(it - steps.begin());
+    }
     void crashIf(int step) {
         if (step == crashBeforeRecording) {
             crashBeforeRecording = -1;
@@ -511,4 +520,22 @@ TEST_F(ProvisionerTest, AJobForAVanishedServiceFails) {
     const auto id = jobs_.add("ghost", JobKind::Delete, clock_.now());
     drain();
     EXPECT_EQ(jobs_.outcome(id), "failed");
+}
+
+TEST_F(ProvisionerTest, TheCrashTestHookStopsBeforeTheStepItNamesByNameOrByItsV12Number) {
+    const auto runHooked = [this](const std::string& hook) {
+        setenv("CHATIERE_TEST_KILL_AT", hook.c_str(), 1);
+        Provisioner hooked(builder_, probe_, jobs_, registry_, clock_, Poco::Logger::get("test"), settings());
+        while (hooked.runOnce()) {
+        }
+        std::exit(0);
+    };
+    jobs_.add("svc1", JobKind::Create, clock_.now());
+    for (const std::string hook : {"create:ensure_volume", "create:2", "create:become_active", "create:5"}) {
+        EXPECT_EXIT(runHooked(hook), ::testing::ExitedWithCode(137),
+                    "CHATIERE_TEST_KILL_AT=" + hook + ": exiting before the step");
+    }
+    for (const std::string other : {"resize:2", "create:undo_resize", "create:6", "create:2x", "create"}) {
+        EXPECT_EXIT(runHooked(other), ::testing::ExitedWithCode(0), "") << other << " names no step of it";
+    }
 }

@@ -8,6 +8,7 @@
 #include <fstream>
 
 using namespace chatiere::provisioning;
+using namespace chatiere::base;
 using namespace std::chrono_literals;
 
 namespace {

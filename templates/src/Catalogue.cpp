@@ -1,4 +1,5 @@
 #include "chatiere/templates/Catalogue.h"
+#include "chatiere/templates/Substitution.h"
 
 #include <Poco/Exception.h>
 #include <Poco/JSON/Array.h>
@@ -410,39 +411,29 @@ std::string guestNetwork(const Manifest& manifest, const std::map<std::string, s
 }
 
 std::string renderDomainXml(const Manifest& manifest, const std::map<std::string, std::string>& values) {
-    const std::string& text = manifest.domainXml;
     std::string out;
-    std::size_t pos = 0;
-    while (true) {
-        const std::size_t open = text.find("{{", pos);
-        if (open == std::string::npos) {
-            out.append(text, pos, std::string::npos);
-            const std::size_t end = out.rfind("</domain>");
-            if (end == std::string::npos) {
-                throw TemplateError(manifest.name + " domain XML: no </domain>");
+    try {
+        out = substitute(manifest.domainXml, values, [&](const std::string& name, const std::string& value) {
+            for (const char c : value) {
+                if (static_cast<unsigned char>(c) < 0x20 && c != '\t') {
+                    throw TemplateError(manifest.name + " domain XML: value of {{" + name +
+                                        "}} has a control character");
+                }
             }
-            out.insert(end, guestNetwork(manifest, values));
-            return out;
+            return escapeXml(value);
+        });
+    } catch (const SubstitutionError& e) {
+        if (e.kind() == SubstitutionError::Kind::Unclosed) {
+            throw TemplateError((manifest.folder / "domain.xml").string() + ": " + e.what());
         }
-        const std::size_t close = text.find("}}", open + 2);
-        if (close == std::string::npos) {
-            throw TemplateError((manifest.folder / "domain.xml").string() + ": unclosed {{");
-        }
-        out.append(text, pos, open - pos);
-        const std::string name = text.substr(open + 2, close - open - 2);
-        const auto it = values.find(name);
-        if (it == values.end()) {
-            throw TemplateError(manifest.name + " domain XML: no value for {{" + name + "}}");
-        }
-        for (const char c : it->second) {
-            if (static_cast<unsigned char>(c) < 0x20 && c != '\t') {
-                throw TemplateError(manifest.name + " domain XML: value of {{" + name +
-                                    "}} has a control character");
-            }
-        }
-        out += escapeXml(it->second);
-        pos = close + 2;
+        throw TemplateError(manifest.name + " domain XML: " + e.what());
     }
+    const std::size_t end = out.rfind("</domain>");
+    if (end == std::string::npos) {
+        throw TemplateError(manifest.name + " domain XML: no </domain>");
+    }
+    out.insert(end, guestNetwork(manifest, values));
+    return out;
 }
 
 }  // namespace chatiere::templates

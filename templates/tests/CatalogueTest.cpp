@@ -1,3 +1,4 @@
+#include "Golden.h"
 #include "chatiere/templates/Catalogue.h"
 
 #include <gtest/gtest.h>
@@ -21,16 +22,8 @@ std::string read(const std::filesystem::path& file) {
     return text.str();
 }
 
-// Compares with a golden file; CHATIERE_REGENERATE_GOLDEN=1 rewrites it instead (review the diff).
 void expectGolden(const std::string& actual, const std::string& name) {
-    const auto file = kGolden / name;
-    if (std::getenv("CHATIERE_REGENERATE_GOLDEN")) {
-        std::ofstream(file) << actual;
-        return;
-    }
-    ASSERT_TRUE(std::filesystem::exists(file))
-        << file << " is missing: run with CHATIERE_REGENERATE_GOLDEN=1";
-    EXPECT_EQ(actual, read(file)) << "differs from " << file;
+    chatiere::testing::expectGolden(actual, kGolden / name);
 }
 
 std::map<std::string, std::string> websiteValues(const std::string& associationName) {

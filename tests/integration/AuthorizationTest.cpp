@@ -1,5 +1,4 @@
 #include "TestDaemon.h"
-#include "http/Router.h"
 
 #include <gtest/gtest.h>
 
@@ -74,7 +73,7 @@ TEST_F(Authorization, AnotherAssociationsIdsAreNotFound) {
         // Every API route that names an association, read from the router's own table (the list above
         // is the first few): another association's id is 404 before any body is read.
         std::size_t named = 0;
-        for (const auto& route : d_->daemon().router().routes()) {
+        for (const auto& route : d_->daemon().routes()) {
             if (route.pattern.rfind("/api/v1/associations/{id}", 0) != 0) {
                 continue;
             }

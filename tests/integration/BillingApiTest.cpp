@@ -4,6 +4,7 @@
 
 #include "Eventually.h"
 #include "TestDaemon.h"
+#include "billing/Subscriptions.h"
 #include "chatiere/manager/Calendar.h"
 #include "chatiere/manager/Time.h"
 
@@ -297,6 +298,61 @@ TEST_F(BillingApi, ANewSubscriptionIsPreviewedWithItsFirstInvoice) {
     expectRefused(managerA_->get(preview + "?plan=nope&interval=year"), 400, "unknown_plan", "plan");
     expectRefused(managerB_->get(preview + "?plan=libre&interval=year"), 404, "not_found");
     EXPECT_EQ(snapshot(), before);
+}
+
+TEST_F(BillingApi, EveryChangeIsInTheHistoryWithWhatItChangedFrom) {
+    // asso-web gets a second version (12 €) after the subscription took the first (10 €): the
+    // history says what the subscription was on, not what the plan is now.
+    const std::string sub = subscribe(*managerA_, a_, R"({"plan": "asso-web", "interval": "month"})");
+    std::string webV2 = kWeb;
+    webV2.replace(webV2.find("1000"), 4, "1200");
+    ASSERT_EQ(admin_->put("/api/v1/plans/asso-web", webV2).status, 200);
+    const std::string kPlus = R"({"slug": "asso-plus", "name": {"fr": "Site plus", "en": "Website plus"},
+        "templates": ["website"],
+        "prices": [{"interval": "month", "kind": "association", "amount_cents": 2500}],
+        "quotas": {"services": {"included": 3, "limit": 4}, "disk_gib": {"included": 2, "limit": 6}}})";
+    ASSERT_EQ(admin_->post("/api/v1/plans", kPlus).status, 201);
+
+    d_.clock().set(at("2027-01-20T09:00:00Z"));
+    auto r = managerA_->post("/api/v1/subscriptions/" + sub + "/change", R"({"plan": "asso-plus"})");
+    ASSERT_EQ(r.status, 200) << r.body;  // an upgrade, at once
+    r = managerA_->post("/api/v1/subscriptions/" + sub + "/change", R"({"plan": "asso-web"})");
+    ASSERT_EQ(r.status, 200) << r.body;  // a downgrade, at the end of the period
+    r = managerA_->post("/api/v1/subscriptions/" + sub + "/cancel", "{}");
+    ASSERT_EQ(r.status, 200) << r.body;
+
+    auto s = d_.daemon().database().session();
+    const auto history = SubscriptionRepository(s).changes(sub);
+    ASSERT_EQ(history.size(), 3u);
+    EXPECT_EQ(history[0].kind, "upgrade");
+    EXPECT_EQ(history[0].effectiveDate, "2027-01-20");
+    EXPECT_EQ(history[0].fromPlan, "asso-web");
+    EXPECT_EQ(history[0].fromVersion, 1);
+    EXPECT_EQ(history[0].fromPriceCents, 1000);
+    EXPECT_EQ(history[0].toPlan, "asso-plus");
+    EXPECT_EQ(history[0].toVersion, 1);
+    EXPECT_EQ(history[0].toPriceCents, 2500);
+
+    EXPECT_EQ(history[1].kind, "downgrade");
+    EXPECT_EQ(history[1].effectiveDate, "2027-02-10");
+    EXPECT_EQ(history[1].fromPlan, "asso-plus");
+    EXPECT_EQ(history[1].fromVersion, 1);
+    EXPECT_EQ(history[1].fromPriceCents, 2500);
+    EXPECT_EQ(history[1].toPlan, "asso-web");
+    EXPECT_EQ(history[1].toVersion, 2);
+    EXPECT_EQ(history[1].toPriceCents, 1200);
+
+    EXPECT_EQ(history[2].kind, "cancel");
+    EXPECT_EQ(history[2].effectiveDate, "2027-02-10");
+    EXPECT_EQ(history[2].fromPlan, "asso-plus");
+    EXPECT_EQ(history[2].fromVersion, 1);
+    EXPECT_EQ(history[2].fromPriceCents, 2500);
+    EXPECT_FALSE(history[2].toPlan.has_value());
+    EXPECT_FALSE(history[2].toPriceCents.has_value());
+    for (const auto& change : history) {
+        EXPECT_FALSE(change.createdBy.empty());
+        EXPECT_EQ(change.subscriptionId, sub);
+    }
 }
 
 TEST_F(BillingApi, AnAssociationSeesOnlyItsOwnAndOnlyStaffHandleMoney) {

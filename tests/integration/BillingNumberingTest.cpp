@@ -173,7 +173,7 @@ struct LocalBilling {
           associations(db, clock, settings, hasher, outbox, [] {}),
           billing(db, clock, calendar, settings, associations, [] {}) {}
     Database db;
-    chatiere::provisioning::ManualClock clock;
+    chatiere::base::ManualClock clock;
     Calendar calendar;
     MailTemplates templates;
     Outbox outbox;

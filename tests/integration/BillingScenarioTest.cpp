@@ -5,6 +5,7 @@
 // the reminders, the `unpaid` suspension and the automatic resumption are checked as they happen.
 
 #include "Eventually.h"
+#include "Golden.h"
 #include "TestDaemon.h"
 #include "chatiere/manager/Calendar.h"
 #include "chatiere/manager/Time.h"
@@ -215,16 +216,8 @@ TEST_F(BillingScenario, SubscribeUpgradeOverageLatePaymentSuspensionAndResumptio
     // Running again bills nothing twice.
     EXPECT_EQ(run()->getValue<int>("invoices"), 0);
 
-    const std::string golden =
-        std::string(CHATIERE_SOURCE_DIR) + "/tests/integration/golden/billing_scenario.txt";
-    const std::string actual = describeAll();
-    if (std::getenv("CHATIERE_REGENERATE_GOLDEN")) {
-        std::ofstream(golden) << actual;
-    }
-    std::ifstream in(golden);
-    std::stringstream expected;
-    expected << in.rdbuf();
-    EXPECT_EQ(actual, expected.str());
+    expectGolden(describeAll(), std::filesystem::path(CHATIERE_SOURCE_DIR) /
+                                    "tests/integration/golden/billing_scenario.txt");
 }
 
 }  // namespace

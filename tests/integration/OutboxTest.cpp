@@ -49,7 +49,7 @@ protected:
 
     std::string refuse_;
     TempDir dir_;
-    chatiere::provisioning::ManualClock clock_{std::chrono::sys_days{std::chrono::year{2026} / 11 / 24}};
+    chatiere::base::ManualClock clock_{std::chrono::sys_days{std::chrono::year{2026} / 11 / 24}};
     std::unique_ptr<SmtpSink> sink_;
     std::unique_ptr<Database> db_;
     std::unique_ptr<SmtpMailer> mailer_;

@@ -13,7 +13,6 @@
 #include "Eventually.h"
 #include "TestDaemon.h"
 #include "chatiere/provisioning/TarWriter.h"
-#include "http/Router.h"
 
 #include <Poco/Data/Statement.h>
 #include <Poco/URI.h>
@@ -650,7 +649,7 @@ std::string fill(std::string pattern, const std::map<std::string, std::string>& 
 TEST(RoleMatrix, EveryRouteAnswersEachRoleAsTheTableSays) {
     World w;
     const auto table = expectations();
-    const auto routes = w.daemon().daemon().router().routes();
+    const auto routes = w.daemon().daemon().routes();
     ASSERT_GT(routes.size(), 100u);
     const std::string origin = w.daemon().settings().publicUrl;
     // The page's form token for a cookie: read from a page, as a browser does.

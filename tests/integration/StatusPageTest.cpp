@@ -6,7 +6,6 @@
 #include "Browser.h"
 #include "TestDaemon.h"
 #include "chatiere/manager/Time.h"
-#include "domain/Rows.h"
 
 #include <Poco/Data/Statement.h>
 #include <Poco/JSON/Array.h>
@@ -65,10 +64,9 @@ protected:
                const std::string& message, const std::string& opened,
                const std::optional<std::string>& closed) {
         auto s = d_.daemon().database().session();
-        s << "INSERT INTO alerts (key, kind, severity, association_id, service_id, message, opened_at, "
-             "updated_at, closed_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
-            bind(key), bind(kind), bind(severity), bind(nullable(association)), bind(nullable(service)),
-            bind(message), bind(opened), bind(opened), bind(nullable(closed)), now;
+        s.execute("INSERT INTO alerts (key, kind, severity, association_id, service_id, message, opened_at, "
+                  "updated_at, closed_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                  key, kind, severity, association, service, message, opened, opened, closed);
     }
 
     // Two websites of two associations, checks on some days, and alerts of every kind.

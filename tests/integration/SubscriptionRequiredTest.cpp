@@ -265,8 +265,8 @@ TEST_F(SubscriptionRequired, AfterASubscriptionEndsServicesRunThroughAGraceThenS
 }
 
 TEST_F(SubscriptionRequired, AnInstallationFromBeforeTheRuleGivesTheGraceNeverASuspension) {
-    // Services that ran without a subscription under the old code: as the database was at the
-    // previous schema version, its subscription ended and nothing of the grace recorded.
+    // Services that ran without a subscription under the old code: as the database was at schema
+    // v11 (before v12 brought the rule), its subscription ended and nothing of the grace recorded.
     subscribe();
     const std::string site = createService(*manager_, a_, "site");
     d_.stop();
@@ -275,7 +275,7 @@ TEST_F(SubscriptionRequired, AnInstallationFromBeforeTheRuleGivesTheGraceNeverAS
         auto s = db.session();
         s << "UPDATE subscriptions SET status = 'ended'", now;
         s << "DROP TABLE subscription_grace", now;
-        s << "PRAGMA user_version = " + std::to_string(Database::latestSchemaVersion() - 1), now;
+        s << "PRAGMA user_version = 11", now;
     }
     d_.clock().set(at("2027-02-20T09:00:00Z"));  // after anything that would have been due
     d_.start();

@@ -12,7 +12,7 @@
 #include "chatiere/manager/Outbox.h"
 #include "chatiere/manager/Settings.h"
 #include "chatiere/manager/SmtpMailer.h"
-#include "chatiere/provisioning/Clock.h"
+#include "chatiere/base/Clock.h"
 #include "chatiere/provisioning/HealthProbe.h"
 #include "chatiere/provisioning/LibvirtHypervisor.h"
 
@@ -122,10 +122,10 @@ public:
 
     ApiClient client() const { return ApiClient(daemon_->port()); }
     manager::Daemon& daemon() { return *daemon_; }
-    provisioning::ManualClock& clock() { return clock_; }
+    base::ManualClock& clock() { return clock_; }
     provisioning::Hypervisor& hypervisor() { return *hypervisor_; }
     manager::Externals externals() {
-        provisioning::Clock& clock = realClock_ ? static_cast<provisioning::Clock&>(systemClock_) : clock_;
+        base::Clock& clock = realClock_ ? static_cast<base::Clock&>(systemClock_) : clock_;
         return {clock, *mailer_, *hypervisor_, probe_, Poco::Logger::get("test")};
     }
     SmtpSink& sink() { return *sink_; }
@@ -211,8 +211,8 @@ private:
 
     TempDir dir_;
     bool realClock_;
-    provisioning::SystemClock systemClock_;
-    provisioning::ManualClock clock_;
+    base::SystemClock systemClock_;
+    base::ManualClock clock_;
     std::unique_ptr<SmtpSink> sink_;
     manager::Settings settings_;
     std::unique_ptr<manager::SmtpMailer> mailer_;

@@ -1,21 +1,9 @@
 #pragma once
 
-#include "billing/BillingService.h"
-#include "chatiere/manager/Database.h"
-#include "chatiere/manager/Settings.h"
-#include "chatiere/provisioning/Clock.h"
-#include "chatiere/templates/Catalogue.h"
-#include "domain/Actor.h"
-#include "domain/AssociationService.h"
-#include "domain/AuthService.h"
-#include "domain/Invitations.h"
-#include "domain/PasswordResets.h"
-#include "domain/PlanService.h"
+#include "app/Services.h"
 #include "http/Router.h"
-#include "monitoring/ServerOverview.h"
-#include "monitoring/StatusReport.h"
-#include "monitoring/UsageService.h"
-#include "services/ServiceManager.h"
+
+#include <Poco/JSON/Array.h>
 
 #include <functional>
 #include <optional>
@@ -23,32 +11,13 @@
 
 namespace chatiere::manager::api {
 
-// The session cookie's name; `__Host-chatiere_session` when the public URL is HTTPS.
-inline constexpr const char* kSessionCookie = "chatiere_session";
+using app::kSessionCookie;
+using http::languageOf;
 
 // What the JSON API handlers reach: the services, never the database or libvirt directly.
-struct ApiContext {
-    const Settings& settings;
-    AuthService& auth;
-    AssociationService& associations;
-    PlanService& plans;
-    ServiceManager& services;
-    const templates::Catalogue& catalogue;
-    Database& db;  // read-only views (audit log, health)
-    UsageService& usage;
-    BillingService& billing;
-    std::function<std::string()> metrics;  // the Prometheus text
-    // A website service's content as a tar (read from its data volume); empty when it has none.
-    std::function<std::string(const Service&)> siteArchive;
-    provisioning::Clock& clock;
-    const Calendar& calendar;  // the installation's days (billing periods, usage days)
-    PasswordResets& passwordResets;
-    Invitations& invitations;
-    ServerOverview& overview;
-    const StatusReport& status;  // the public status page's figures
+struct ApiContext : app::Services {
+    explicit ApiContext(const app::Services& services) : app::Services(services) {}
 
-    // The session cookie's name here (see http::cookieName).
-    std::string sessionCookie() const { return http::cookieName(kSessionCookie, settings.secureCookies()); }
     // The caller from `Authorization: Bearer …` or the session cookie; nullopt when anonymous. A
     // request with the cookie that may change something has passed http::SameOriginGuard first.
     std::optional<Actor> currentActor(http::Request& request) const;
@@ -62,15 +31,13 @@ struct Page {
     std::string cursor;
 };
 Page pageOf(http::Request& request);
-// "fr" unless the request prefers English (Accept-Language) or names a language.
-std::string languageOf(http::Request& request);
 
 Poco::JSON::Object associationJson(const Association& a);
 Poco::JSON::Object serviceJson(const Service& s);
 Poco::JSON::Object memberJson(const Membership& m);
-
-// The terms of service in `language` (terms.file, or web.dir/terms.<language>.md); 503 when unreadable.
-std::string readTerms(const Settings& settings, const std::string& language);
+Poco::JSON::Array alertsJson(const std::vector<Alert>& alerts);
+// An invoice with its lines, what was paid, the credit balance (and the payment's id after one).
+Poco::JSON::Object invoiceDetailsJson(const InvoiceDetails& details);
 
 void registerAuthRoutes(http::Router& router, ApiContext& ctx);
 void registerAssociationRoutes(http::Router& router, ApiContext& ctx);

@@ -6,26 +6,7 @@
 namespace chatiere::manager::api {
 
 std::optional<Actor> ApiContext::currentActor(http::Request& request) const {
-    std::string token;
-    if (const auto header = request.header("Authorization")) {
-        static const std::string kBearer = "Bearer ";
-        if (header->size() <= kBearer.size() ||
-            Poco::icompare(header->substr(0, kBearer.size()), kBearer) != 0) {
-            throw Error(ErrorKind::Unauthenticated, "unauthenticated",
-                        "Use `Authorization: Bearer <token>`.");
-        }
-        token = header->substr(kBearer.size());
-    } else if (const auto cookie = request.cookie(sessionCookie())) {
-        token = *cookie;
-    } else {
-        return std::nullopt;
-    }
-    auto actor = auth.authenticate(token, request.clientAddress());
-    if (!actor) {
-        throw Error(ErrorKind::Unauthenticated, "invalid_token",
-                    "The session or token is unknown or expired.");
-    }
-    return actor;
+    return app::currentActor(*this, request);
 }
 
 Actor ApiContext::requireActor(http::Request& request) const {
@@ -49,20 +30,6 @@ Page pageOf(http::Request& request) {
     }
     page.cursor = request.query("cursor").value_or("");
     return page;
-}
-
-std::string languageOf(http::Request& request) {
-    if (const auto lang = request.query("lang")) {
-        return *lang == "en" ? "en" : "fr";
-    }
-    const std::string accept = Poco::toLower(request.header("Accept-Language").value_or(""));
-    // The first language named wins; French unless it is English.
-    const auto en = accept.find("en");
-    const auto fr = accept.find("fr");
-    if (en != std::string::npos && (fr == std::string::npos || en < fr)) {
-        return "en";
-    }
-    return "fr";
 }
 
 }  // namespace chatiere::manager::api

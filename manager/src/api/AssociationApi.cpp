@@ -1,4 +1,5 @@
 #include "api/Api.h"
+#include "api/Commands.h"
 #include "domain/JsonFields.h"
 
 #include <Poco/JSON/Array.h>
@@ -137,14 +138,18 @@ void registerAssociationRoutes(http::Router& router, ApiContext& ctx) {
     router.add("POST", "/api/v1/associations/{id}/members", [&ctx](http::Request& r) {
         const Actor actor = ctx.requireActor(r);
         ctx.associations.authorize(actor, r.param("id"), Permission::ManageMembers);
-        auto body = r.jsonBody();
-        r.sendJson(201, memberJson(ctx.associations.addMember(actor, r.param("id"), body)));
+        const AddMember command = parseAddMember(r.jsonBody());
+        r.sendJson(201, memberJson(ctx.associations.addMember(actor, r.param("id"), command)));
     });
 
     router.add("POST", "/api/v1/associations/{id}/invitations", [&ctx](http::Request& r) {
         const Actor actor = ctx.requireActor(r);
-        r.sendJson(
-            201, invitationToJson(ctx.invitations.invite(actor, r.param("id"), r.jsonBody(), languageOf(r))));
+        const auto body = r.jsonBody();
+        // 404 for a stranger before the fields are looked at.
+        ctx.associations.authorize(actor, r.param("id"), Permission::ManageMembers);
+        const Invite command = parseInvite(body);
+        r.sendJson(201,
+                   invitationToJson(ctx.invitations.invite(actor, r.param("id"), command, languageOf(r))));
     });
     router.add("GET", "/api/v1/associations/{id}/invitations", [&ctx](http::Request& r) {
         const Actor actor = ctx.requireActor(r);
@@ -165,7 +170,13 @@ void registerAssociationRoutes(http::Router& router, ApiContext& ctx) {
     router.add("POST", "/api/v1/invitations/accept", [&ctx](http::Request& r) {
         const auto body = r.jsonBody();
         const std::string token = body->optValue<std::string>("token", "");
-        const Membership m = ctx.invitations.accept(token, ctx.currentActor(r), body, r.clientAddress());
+        const auto signedIn = ctx.currentActor(r);
+        // The new account's fields matter only when no account has the address (400 for a bad link first).
+        NewAccount account;
+        if (!ctx.invitations.accountExists(ctx.invitations.find(token))) {
+            account = parseNewAccount(body);
+        }
+        const Membership m = ctx.invitations.accept(token, signedIn, account, r.clientAddress());
         r.sendJson(200, memberJson(m));
     });
     router.add("DELETE", "/api/v1/associations/{id}/members/{userId}", [&ctx](http::Request& r) {

@@ -79,15 +79,12 @@ void registerAuthRoutes(http::Router& router, ApiContext& ctx) {
         Poco::JSON::Object out(Poco::JSON_PRESERVE_KEY_ORDER);
         const auto memberships = ctx.associations.membershipsOf(*actor.userId);
         std::string name;
-        {
-            auto s = ctx.db.session();
-            if (auto user = UserRepository(s).findById(*actor.userId)) {
-                name = user->name;
-                auto json = userJson(user->id, user->email, user->name, user->staffRole);
-                json.set("email_verified", user->emailVerified);
-                json.set("language", user->language);
-                out.set("user", json);
-            }
+        if (const auto user = ctx.auth.currentUser(actor)) {
+            name = user->name;
+            auto json = userJson(user->id, user->email, user->name, user->staffRole);
+            json.set("email_verified", user->emailVerified);
+            json.set("language", user->language);
+            out.set("user", json);
         }
         Poco::JSON::Array associations;
         for (const auto& m : memberships) {

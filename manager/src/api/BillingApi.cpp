@@ -1,4 +1,5 @@
 #include "api/Api.h"
+#include "api/Commands.h"
 #include "billing/InvoiceDocument.h"
 
 #include <Poco/JSON/Array.h>
@@ -44,12 +45,85 @@ std::optional<int64_t> priceQuery(http::Request& r) {
     return value;
 }
 
+Poco::JSON::Object periodJson(const Period& p) {
+    Poco::JSON::Object period;
+    period.set("start", p.start);
+    period.set("end", p.end);
+    return period;
+}
+
+Poco::JSON::Object quoteJson(const SubscriptionQuote& q) {
+    Poco::JSON::Object out(Poco::JSON_PRESERVE_KEY_ORDER);
+    out.set("association_id", q.associationId);
+    out.set("plan", q.plan);
+    out.set("interval", q.interval);
+    out.set("kind", "new");
+    out.set("price_cents", q.priceCents);
+    out.set("membership_cents", q.membershipCents);
+    out.set("new_price_cents", q.newPriceCents);
+    if (q.trialEnd) {
+        out.set("trial_end", *q.trialEnd);
+    }
+    out.set("invoice_date", q.invoiceDate);
+    out.set("amount_cents", q.amountCents);
+    out.set("currency", "EUR");
+    out.set("period", periodJson(q.period));
+    Poco::JSON::Array invoiced;
+    for (const auto& p : q.periods) {
+        Poco::JSON::Object item(Poco::JSON_PRESERVE_KEY_ORDER);
+        item.set("start", p.start);
+        item.set("end", p.end);
+        item.set("amount_cents", p.amountCents);
+        invoiced.add(item);
+    }
+    out.set("periods", invoiced);
+    return out;
+}
+
+Poco::JSON::Object changeQuoteJson(const ChangeQuote& q) {
+    Poco::JSON::Object out(Poco::JSON_PRESERVE_KEY_ORDER);
+    out.set("subscription_id", q.subscriptionId);
+    out.set("plan", q.plan);
+    out.set("interval", q.interval);
+    out.set("kind", q.upgrade ? "upgrade" : "downgrade");
+    out.set("effective_date", q.effectiveDate);
+    out.set("current_price_cents", q.currentPriceCents);
+    out.set("new_price_cents", q.newPriceCents);
+    out.set("amount_cents", q.amountCents);
+    out.set("currency", "EUR");
+    out.set("period", periodJson(q.period));
+    out.set("days", q.days);
+    out.set("period_days", q.periodDays);
+    return out;
+}
+
+Poco::JSON::Object changedJson(const SubscriptionChanged& c) {
+    Poco::JSON::Object out(Poco::JSON_PRESERVE_KEY_ORDER);
+    out.set("subscription", subscriptionToJson(c.subscription));
+    out.set("invoice",
+            c.invoice ? Poco::Dynamic::Var(invoiceSummaryToJson(*c.invoice)) : Poco::Dynamic::Var());
+    return out;
+}
+
 }  // namespace
+
+Poco::JSON::Object invoiceDetailsJson(const InvoiceDetails& d) {
+    Poco::JSON::Object out = invoiceToJson(d.invoice, d.allocatedCents);
+    if (d.paymentId) {
+        out.set("payment_id", *d.paymentId);
+    }
+    out.set("credit_balance_cents", d.creditBalanceCents);
+    return out;
+}
 
 void registerBillingRoutes(http::Router& router, ApiContext& ctx) {
     router.add("POST", "/api/v1/associations/{id}/subscriptions", [&ctx](http::Request& r) {
         const Actor actor = ctx.requireActor(r);
-        r.sendJson(201, subscriptionToJson(ctx.billing.subscribe(actor, r.param("id"), r.jsonBody())));
+        const auto body = r.jsonBody();
+        // 404 or 403 before the fields are looked at.
+        ctx.associations.authorize(actor, r.param("id"), Permission::ManageSubscription);
+        const Subscribe command = parseSubscribe(body);
+        r.sendJson(201, subscriptionToJson(ctx.billing.subscribe(actor, r.param("id"), command)));
     });
     router.add("GET", "/api/v1/associations/{id}/subscriptions", [&ctx](http::Request& r) {
         const Actor actor = ctx.requireActor(r);
@@ -74,8 +148,9 @@ void registerBillingRoutes(http::Router& router, ApiContext& ctx) {
             }
             errors.throwIfAny();
         }
-        r.sendJson(200, ctx.billing.previewSubscription(actor, r.param("id"), *plan, *interval, priceQuery(r),
-                                                        r.query("start_date"), r.query("paid_through")));
+        r.sendJson(200, quoteJson(ctx.billing.previewSubscription(actor, r.param("id"), *plan, *interval,
+                                                                  priceQuery(r), r.query("start_date"),
+                                                                  r.query("paid_through"))));
     });
     router.add("GET", "/api/v1/subscriptions/{id}/preview", [&ctx](http::Request& r) {
         const Actor actor = ctx.requireActor(r);
@@ -84,11 +159,15 @@ void registerBillingRoutes(http::Router& router, ApiContext& ctx) {
             throw Error(ErrorKind::Validation, "invalid_fields", "Name the plan to preview: ?plan=SLUG.",
                         {{"plan", "missing", "This parameter is required."}});
         }
-        r.sendJson(200, ctx.billing.preview(actor, r.param("id"), *plan, r.query("interval"), priceQuery(r)));
+        r.sendJson(200, changeQuoteJson(ctx.billing.preview(actor, r.param("id"), *plan, r.query("interval"),
+                                                            priceQuery(r))));
     });
     router.add("POST", "/api/v1/subscriptions/{id}/change", [&ctx](http::Request& r) {
         const Actor actor = ctx.requireActor(r);
-        r.sendJson(200, ctx.billing.change(actor, r.param("id"), r.jsonBody()));
+        const auto body = r.jsonBody();
+        ctx.billing.authorizeSubscription(actor, r.param("id"), Permission::ManageSubscription);
+        const ChangeSubscription command = parseChangeSubscription(body);
+        r.sendJson(200, changedJson(ctx.billing.change(actor, r.param("id"), command)));
     });
     router.add("POST", "/api/v1/subscriptions/{id}/cancel", [&ctx](http::Request& r) {
         const Actor actor = ctx.requireActor(r);
@@ -131,17 +210,15 @@ void registerBillingRoutes(http::Router& router, ApiContext& ctx) {
     });
     router.add("GET", "/api/v1/invoices/{id}", [&ctx](http::Request& r) {
         const Actor actor = ctx.requireActor(r);
-        r.sendJson(200, ctx.billing.invoice(actor, r.param("id")));
+        r.sendJson(200, invoiceDetailsJson(ctx.billing.invoice(actor, r.param("id"))));
     });
     router.add("GET", "/api/v1/invoices/{id}/pdf", [&ctx](http::Request& r) {
         const Actor actor = ctx.requireActor(r);
         const std::string pdf = ctx.billing.document(actor, r.param("id"), "pdf", languageOf(r));
         // Saved under its number (a draft, which has none yet, under its id).
-        const auto invoice = ctx.billing.invoice(actor, r.param("id"));
-        const auto number = invoice.get("number");
-        r.response().set(
-            "Content-Disposition",
-            "attachment; filename=\"" + (number.isEmpty() ? r.param("id") : number.toString()) + ".pdf\"");
+        const auto number = ctx.billing.invoice(actor, r.param("id")).invoice.number;
+        r.response().set("Content-Disposition",
+                         "attachment; filename=\"" + number.value_or(r.param("id")) + ".pdf\"");
         r.sendText(200, "application/pdf", pdf);
     });
     router.add("GET", "/api/v1/invoices/{id}/html", [&ctx](http::Request& r) {
@@ -159,11 +236,16 @@ void registerBillingRoutes(http::Router& router, ApiContext& ctx) {
     });
     router.add("POST", "/api/v1/invoices/{id}/payments", [&ctx](http::Request& r) {
         const Actor actor = ctx.requireActor(r);
-        r.sendJson(201, ctx.billing.recordPayment(actor, r.param("id"), r.jsonBody()));
+        const auto body = r.jsonBody();
+        ctx.billing.authorizeInvoice(actor, r.param("id"), Permission::RecordPayments);
+        const RecordPayment command = parseRecordPayment(body);
+        r.sendJson(201, invoiceDetailsJson(ctx.billing.recordPayment(actor, r.param("id"), command)));
     });
     router.add("POST", "/api/v1/invoices/{id}/credit-notes", [&ctx](http::Request& r) {
         const Actor actor = ctx.requireActor(r);
-        const Invoice note = ctx.billing.creditNote(actor, r.param("id"), optionalBody(r));
+        const auto body = optionalBody(r);
+        ctx.billing.authorizeInvoice(actor, r.param("id"), Permission::RecordPayments);
+        const Invoice note = ctx.billing.creditNote(actor, r.param("id"), parseIssueCreditNote(body));
         r.sendJson(201, invoiceSummaryToJson(note));
     });
 }

@@ -3,19 +3,14 @@
 // PDF, its websites' content as the tar archives they serve. Managers and the admin; audited.
 
 #include "api/Api.h"
+#include "app/ExportService.h"
 #include "billing/Subscriptions.h"
-#include "chatiere/manager/Time.h"
-#include "domain/AuditLog.h"
 
-#include <Poco/Data/RecordSet.h>
-#include <Poco/Data/Statement.h>
 #include <Poco/DateTime.h>
 #include <Poco/JSON/Array.h>
 #include <Poco/Zip/Compress.h>
 
 #include <sstream>
-
-using namespace Poco::Data::Keywords;
 
 namespace chatiere::manager::api {
 
@@ -41,29 +36,20 @@ void add(Poco::Zip::Compress& zip, const std::string& name, const std::string& b
     zip.addFile(in, Poco::DateTime(), Poco::Path(name, Poco::Path::PATH_UNIX));
 }
 
-// A figure that was never measured (NULL: the volume could not be read that day) is exported as
-// JSON null, neither 0 nor an error.
-Poco::Dynamic::Var orNull(const Poco::Dynamic::Var& value) {
-    return value.isEmpty() ? Poco::Dynamic::Var() : Poco::Dynamic::Var(value.convert<Poco::Int64>());
+template <typename T>
+Poco::Dynamic::Var orNull(const std::optional<T>& value) {
+    return value ? Poco::Dynamic::Var(*value) : Poco::Dynamic::Var();
 }
 
-Poco::JSON::Array usageDays(Database& db, const std::string& associationId) {
-    auto s = db.session();
-    Poco::Data::Statement stmt(s);
-    std::string id = associationId;
-    stmt << "SELECT day, samples, cpu_ns, stored_bytes_avg, stored_bytes_max FROM association_usage_daily "
-            "WHERE association_id = ? ORDER BY day",
-        use(id);
-    stmt.execute();
-    Poco::Data::RecordSet rs(stmt);
+Poco::JSON::Array usageDays(const std::vector<ExportedUsageDay>& days) {
     Poco::JSON::Array out;
-    for (bool more = rs.moveFirst(); more; more = rs.moveNext()) {
+    for (const auto& d : days) {
         Poco::JSON::Object day(Poco::JSON_PRESERVE_KEY_ORDER);
-        day.set("day", rs["day"].convert<std::string>());
-        day.set("samples", rs["samples"].convert<Poco::Int64>());
-        day.set("cpu_seconds", rs["cpu_ns"].convert<double>() / 1e9);
-        day.set("stored_bytes_avg", orNull(rs["stored_bytes_avg"]));
-        day.set("stored_bytes_max", orNull(rs["stored_bytes_max"]));
+        day.set("day", d.day);
+        day.set("samples", d.samples);
+        day.set("cpu_seconds", d.cpuSeconds);
+        day.set("stored_bytes_avg", orNull(d.storedBytesAvg));
+        day.set("stored_bytes_max", orNull(d.storedBytesMax));
         out.add(day);
     }
     return out;
@@ -84,58 +70,44 @@ std::string fileName(std::string text) {
 void registerExportRoutes(http::Router& router, ApiContext& ctx) {
     router.add("GET", "/api/v1/associations/{id}/export", [&ctx](http::Request& r) {
         const Actor actor = ctx.requireActor(r);
-        const Association a = ctx.associations.authorize(actor, r.param("id"), Permission::ManageMembers);
         const std::string language = languageOf(r);
+        const AssociationExport e = ctx.exports.gather(actor, r.param("id"), language);
+        const Association& a = e.association;
 
         Poco::JSON::Object record(Poco::JSON_PRESERVE_KEY_ORDER);
         record.set("format", "chatiere-export/1");
-        const std::string at = formatTime(ctx.clock.now());
-        record.set("exported_at", at);
+        record.set("exported_at", e.exportedAt);
         record.set("association", associationJson(a));
         Poco::JSON::Array members, services, subscriptions, invoices;
-        for (const auto& m : ctx.associations.members(a.id)) {
+        for (const auto& m : e.members) {
             members.add(memberJson(m));
         }
         std::ostringstream bytes;
         Poco::Zip::Compress zip(bytes, true);
         add(zip, "README.txt", kReadme);
-        for (const auto& s : ctx.services.list(actor, a.id)) {
+        for (const auto& s : e.services) {
             services.add(serviceJson(s));
-            if (s.state == "deleted") {
-                continue;
-            }
-            const std::string site = ctx.siteArchive ? ctx.siteArchive(s) : std::string();
-            if (!site.empty()) {
-                add(zip, "services/" + fileName(s.name) + "/site.tar", site);
-            }
         }
-        for (const auto& sub : ctx.billing.subscriptions(actor, a.id)) {
+        for (const auto& site : e.sites) {
+            add(zip, "services/" + fileName(site.serviceName) + "/site.tar", site.tar);
+        }
+        for (const auto& sub : e.subscriptions) {
             subscriptions.add(subscriptionToJson(sub));
         }
-        for (const auto& i : ctx.billing.invoices(actor, a.id, 10000)) {
-            if (!i.number) {
-                continue;  // a draft is not the association's yet
-            }
-            invoices.add(ctx.billing.invoice(actor, i.id));
-            add(zip, "invoices/" + fileName(*i.number) + ".pdf",
-                ctx.billing.document(actor, i.id, "pdf", language));
+        for (const auto& i : e.invoices) {
+            invoices.add(invoiceDetailsJson(ctx.billing.invoice(actor, i.invoice.id)));
+            add(zip, "invoices/" + fileName(*i.invoice.number) + ".pdf", i.pdf);
         }
         record.set("members", members);
         record.set("services", services);
         record.set("subscriptions", subscriptions);
         record.set("invoices", invoices);
-        record.set("usage_daily", usageDays(ctx.db, a.id));
+        record.set("usage_daily", usageDays(e.usageDaily));
         std::ostringstream json;
         record.stringify(json, 2);
         add(zip, "association.json", json.str());
         zip.close();
-
-        {
-            auto s = ctx.db.session();
-            Poco::JSON::Object details;
-            details.set("bytes", static_cast<Poco::Int64>(bytes.str().size()));
-            AuditLog::record(s, actor, at, "association.export", "association", a.id, a.id, details);
-        }
+        ctx.exports.recordExport(actor, e, static_cast<int64_t>(bytes.str().size()));
         r.response().set("Content-Disposition",
                          "attachment; filename=\"chatiere-" + fileName(a.id) + ".zip\"");
         r.sendText(200, "application/zip", bytes.str());

@@ -1,4 +1,5 @@
 #include "api/Api.h"
+#include "api/Commands.h"
 
 #include <Poco/JSON/Array.h>
 
@@ -78,7 +79,7 @@ void registerServiceRoutes(http::Router& router, ApiContext& ctx) {
         const Actor actor = ctx.requireActor(r);
         ctx.associations.authorize(actor, r.param("id"), Permission::ManageServices);
         auto body = r.jsonBody();
-        r.sendJson(202, accepted(ctx.services.create(actor, r.param("id"), body)));
+        r.sendJson(202, accepted(ctx.services.create(actor, r.param("id"), parseCreateService(body))));
     });
 
     router.add("GET", "/api/v1/associations/{id}/services", [&ctx](http::Request& r) {
@@ -110,9 +111,11 @@ void registerServiceRoutes(http::Router& router, ApiContext& ctx) {
 
     router.add("PATCH", "/api/v1/services/{id}", [&ctx](http::Request& r) {
         const Actor actor = ctx.requireActor(r);
-        ctx.services.get(actor, r.param("id"));  // 404 for another association's service, before the body
+        // 404 for another association's service, before the body; 403 before its fields.
+        const Service service = ctx.services.get(actor, r.param("id"));
         auto body = r.jsonBody();
-        r.sendJson(202, serviceJson(ctx.services.resize(actor, r.param("id"), body)));
+        ctx.associations.authorize(actor, service.associationId, Permission::ManageServices);
+        r.sendJson(202, serviceJson(ctx.services.resize(actor, r.param("id"), parseResizeService(body))));
     });
 
     router.add("PUT", "/api/v1/services/{id}/content", [&ctx](http::Request& r) {

@@ -1,7 +1,7 @@
 #include "api/Api.h"
+#include "app/Terms.h"
 #include "domain/AuditLog.h"
 
-#include <Poco/Data/Statement.h>
 #include <Poco/JSON/Array.h>
 #include <Poco/JSON/Parser.h>
 #include <Poco/NumberParser.h>
@@ -10,34 +10,73 @@
 #include <fstream>
 #include <sstream>
 
-using namespace Poco::Data::Keywords;
-
 namespace chatiere::manager::api {
 
-std::string readTerms(const Settings& settings, const std::string& language) {
-    std::filesystem::path file = settings.termsFile;
-    if (file.empty()) {
-        file = std::filesystem::path(settings.webDir) / ("terms." + language + ".md");
+namespace {
+
+Poco::JSON::Object countsJson(const Counts& counts) {
+    Poco::JSON::Object out(Poco::JSON_PRESERVE_KEY_ORDER);
+    for (const auto& [name, count] : counts) {
+        out.set(name, count);
     }
-    std::ifstream in(file);
-    if (!in) {
-        throw Error(ErrorKind::Unavailable, "terms_unavailable",
-                    "The terms of service cannot be read from " + file.string() + ".");
-    }
-    std::ostringstream text;
-    text << in.rdbuf();
-    return text.str();
+    return out;
 }
+
+Poco::JSON::Object overviewJson(const Overview& o) {
+    Poco::JSON::Object out(Poco::JSON_PRESERVE_KEY_ORDER);
+    out.set("at", o.at);
+    Poco::JSON::Object host(Poco::JSON_PRESERVE_KEY_ORDER);
+    host.set("checked_at", o.host.checkedAt ? Poco::Dynamic::Var(*o.host.checkedAt) : Poco::Dynamic::Var());
+    host.set("libvirt_reachable", o.host.libvirtReachable);
+    host.set("cpus", o.host.cpus);
+    Poco::JSON::Array load;
+    for (const double l : o.host.load) {
+        load.add(l);
+    }
+    host.set("load", load);
+    Poco::JSON::Object memory(Poco::JSON_PRESERVE_KEY_ORDER);
+    memory.set("total_mib", o.host.memoryTotalMib);
+    memory.set("available_mib", o.host.memoryAvailableMib);
+    host.set("memory", memory);
+    if (o.host.disk) {
+        Poco::JSON::Object disk(Poco::JSON_PRESERVE_KEY_ORDER);
+        disk.set("capacity_gib", o.host.disk->capacityGib);
+        disk.set("used_gib", o.host.disk->usedGib);
+        disk.set("available_gib", o.host.disk->availableGib);
+        host.set("disk", disk);
+    }
+    out.set("host", host);
+    Poco::JSON::Object allocated(Poco::JSON_PRESERVE_KEY_ORDER);
+    allocated.set("vcpus", o.allocatedVcpus);
+    allocated.set("memory_mib", o.allocatedMemoryMib);
+    allocated.set("disk_gib", o.allocatedDiskGib);
+    out.set("allocated", allocated);
+    out.set("services", countsJson(o.services));
+    Poco::JSON::Object jobs(Poco::JSON_PRESERVE_KEY_ORDER);
+    jobs.set("pending", o.jobsPending);
+    jobs.set("failed_24h", o.jobsFailed24h);
+    jobs.set("oldest_pending_at",
+             o.oldestPendingJobAt ? Poco::Dynamic::Var(*o.oldestPendingJobAt) : Poco::Dynamic::Var());
+    out.set("jobs", jobs);
+    out.set("outbox", countsJson(o.outbox));
+    out.set("associations", countsJson(o.associations));
+    Poco::JSON::Object invoices(Poco::JSON_PRESERVE_KEY_ORDER);
+    invoices.set("drafts", o.invoiceDrafts);
+    invoices.set("overdue", o.invoicesOverdue);
+    out.set("invoices", invoices);
+    out.set("open_alerts", o.openAlerts);
+    return out;
+}
+
+}  // namespace
 
 void registerSystemRoutes(http::Router& router, ApiContext& ctx) {
     router.add("GET", "/healthz", [&ctx](http::Request& r) {
         Poco::JSON::Object out;
-        int one = 0;
-        auto s = ctx.db.session();
-        s << "SELECT 1", into(one), now;
-        out.set("status", one == 1 ? "ok" : "degraded");
-        out.set("database", one == 1 ? "ok" : "error");
-        r.sendJson(one == 1 ? 200 : 503, out);
+        const bool answers = ctx.databaseAnswers();
+        out.set("status", answers ? "ok" : "degraded");
+        out.set("database", answers ? "ok" : "error");
+        r.sendJson(answers ? 200 : 503, out);
     });
 
     router.add("GET", "/api/v1/terms", [&ctx](http::Request& r) {
@@ -45,15 +84,15 @@ void registerSystemRoutes(http::Router& router, ApiContext& ctx) {
         Poco::JSON::Object out(Poco::JSON_PRESERVE_KEY_ORDER);
         out.set("version", ctx.settings.termsVersion);
         out.set("language", language);
-        out.set("text", readTerms(ctx.settings, language));
+        out.set("text", app::readTerms(ctx.settings, language));
         r.sendJson(200, out);
     });
 
     router.add("GET", "/api/v1/system/overview", [&ctx](http::Request& r) {
         const Actor actor = ctx.requireActor(r);
         ctx.associations.authorizeGlobal(actor, Permission::ViewMonitoring);
-        Poco::JSON::Object out = ctx.overview.overview();
-        out.set("alerts", ctx.usage.alerts(actor, false, 20).get("items"));
+        Poco::JSON::Object out = overviewJson(ctx.overview.overview());
+        out.set("alerts", alertsJson(ctx.usage.alerts(actor, false, 20)));
         r.sendJson(200, out);
     });
     router.add("GET", "/api/v1/audit", [&ctx](http::Request& r) {
@@ -85,8 +124,7 @@ void registerSystemRoutes(http::Router& router, ApiContext& ctx) {
             }
             filter.before = before;
         }
-        auto s = ctx.db.session();
-        auto entries = AuditLog::list(s, filter);
+        auto entries = ctx.audit.list(actor, filter);
         const bool more = static_cast<int>(entries.size()) > page.limit;
         if (more) {
             entries.pop_back();

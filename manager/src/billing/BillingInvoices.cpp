@@ -1,11 +1,11 @@
-#include "Csv.h"
+#include "core/Csv.h"
 #include "billing/BillingErrors.h"
 #include "billing/BillingService.h"
 #include "billing/Money.h"
 #include "chatiere/manager/Error.h"
 #include "chatiere/manager/Ids.h"
 #include "domain/AuditLog.h"
-#include "domain/JsonFields.h"
+#include "domain/CommandFields.h"
 #include "domain/Plans.h"
 #include "domain/Rows.h"
 
@@ -58,12 +58,14 @@ std::vector<Invoice> BillingService::invoices(const Actor& actor,
     return all;
 }
 
-Poco::JSON::Object BillingService::invoice(const Actor& actor, const std::string& invoiceId) {
+InvoiceDetails BillingService::invoice(const Actor& actor, const std::string& invoiceId) {
     const Invoice i = authorizedInvoice(actor, invoiceId, Permission::ViewBilling);
     auto s = db_.session();
     InvoiceRepository repo(s);
-    Poco::JSON::Object out = invoiceToJson(i, repo.allocated(i.id));
-    out.set("credit_balance_cents", repo.creditBalance(i.associationId));
+    InvoiceDetails out;
+    out.invoice = i;
+    out.allocatedCents = repo.allocated(i.id);
+    out.creditBalanceCents = repo.creditBalance(i.associationId);
     return out;
 }
 
@@ -140,15 +142,15 @@ Invoice BillingService::finalizeDraft(const Actor& actor, const std::string& inv
     return i;
 }
 
-Poco::JSON::Object BillingService::recordPayment(const Actor& actor, const std::string& invoiceId,
-                                                 const Poco::JSON::Object::Ptr& body) {
+InvoiceDetails BillingService::recordPayment(const Actor& actor, const std::string& invoiceId,
+                                             const RecordPayment& command) {
     const Invoice target = authorizedInvoice(actor, invoiceId, Permission::RecordPayments);
     FieldErrors errors;
-    JsonFields fields(body, errors);
-    const auto amount = fields.integer("amount_cents", true);
-    const auto method = fields.string("method", true, 20);
-    const auto reference = fields.string("reference", false, 200);
-    const auto date = fields.string("date", false, 10);
+    CommandFields fields(errors);
+    const auto amount = fields.required("amount_cents", command.amountCents);
+    const auto method = fields.text("method", command.method, true, 20);
+    const auto reference = fields.text("reference", command.reference, false, 200);
+    const auto date = fields.text("date", command.date, false, 10);
     const std::string day = today();
     if (amount && (*amount <= 0 || *amount > 10 * kMaxPriceCents)) {
         errors.add("amount_cents", "invalid_amount",
@@ -186,10 +188,11 @@ Poco::JSON::Object BillingService::recordPayment(const Actor& actor, const std::
     issuer_.settle(s, a.id, at, target.id);
     const bool queued = Dunning(issuer_, associations_).release(s, a, day, at);
     InvoiceRepository repo(s);
-    const Invoice after = *repo.find(target.id);
-    Poco::JSON::Object out = invoiceToJson(after, repo.allocated(after.id));
-    out.set("payment_id", paymentId);
-    out.set("credit_balance_cents", repo.creditBalance(a.id));
+    InvoiceDetails out;
+    out.invoice = *repo.find(target.id);
+    out.allocatedCents = repo.allocated(target.id);
+    out.paymentId = paymentId;
+    out.creditBalanceCents = repo.creditBalance(a.id);
     tx.commit();
     if (queued) {
         jobQueued_();
@@ -198,12 +201,12 @@ Poco::JSON::Object BillingService::recordPayment(const Actor& actor, const std::
 }
 
 Invoice BillingService::creditNote(const Actor& actor, const std::string& invoiceId,
-                                   const Poco::JSON::Object::Ptr& body) {
+                                   const IssueCreditNote& command) {
     const Invoice target = authorizedInvoice(actor, invoiceId, Permission::RecordPayments);
     FieldErrors errors;
-    JsonFields fields(body, errors);
-    const auto amount = fields.integer("amount_cents", false);
-    const auto reason = fields.string("reason", true, 500);
+    CommandFields fields(errors);
+    const auto& amount = command.amountCents;
+    const auto reason = fields.text("reason", command.reason, true, 500);
     errors.throwIfAny();
     if (target.kind != "invoice") {
         throw Error(ErrorKind::Conflict, "not_an_invoice",

@@ -1,11 +1,13 @@
 #include "billing/BillingRun.h"
 
+#include "billing/DueToday.h"
+#include "billing/DunningDecision.h"
 #include "billing/Money.h"
 #include "billing/Periods.h"
 #include "chatiere/manager/Error.h"
 #include "domain/AuditLog.h"
 #include "store/Usage.h"
-#include "services/ServiceManager.h"
+#include "hosting/ServiceManager.h"
 
 #include <Poco/Data/Statement.h>
 
@@ -148,22 +150,21 @@ void SubscriptionBiller::bring(Session& s, const Association& a, Subscription& s
         summary.totalCents += issued.totalInclCents;
     };
 
-    while (sub.status == "active" && sub.billedThrough <= asOf) {
-        const std::string start = sub.billedThrough;
+    for (const DuePeriod& due : dueToday(sub, asOf)) {
+        const std::string& start = due.start;
         const auto previous = previousPeriodStart(s, sub, start);
         const Plan current = planOf(s, sub.planSlug, sub.planVersion);
         // The period that just ended: its overage, in arrears, under the plan it ended with.
         std::vector<InvoiceLine> lines;
         std::vector<std::tuple<std::string, std::string>> events;
-        const bool ending = sub.cancelAt && start >= *sub.cancelAt;
-        const std::string arrears = ending ? "final" : "overage";
+        const std::string& arrears = due.arrearsKind;
         if (previous && claim(s, sub, *previous, arrears, "")) {
             events.emplace_back(*previous, arrears);
             if (auto line = overageLine(s, sub, current, *previous, start)) {
                 lines.push_back(*line);
             }
         }
-        if (ending) {
+        if (due.ending) {
             // Cancelled: no new period; the last one's overage goes on a final invoice.
             issue(lines, previous.value_or(start), start, events);
             sub.status = "ended";
@@ -173,18 +174,9 @@ void SubscriptionBiller::bring(Session& s, const Association& a, Subscription& s
             ++summary.ended;
             break;
         }
-        if (sub.pending) {
+        if (due.applyPending) {
             // A downgrade or a change of interval, asked for during the period that ends here.
-            const PendingChange change = *sub.pending;
-            if (change.interval != sub.interval) {
-                sub.anchorDate = start;
-            }
-            sub.planSlug = change.plan;
-            sub.planVersion = change.version;
-            sub.interval = change.interval;
-            sub.priceCents = change.priceCents;
-            sub.membershipCents = change.membershipCents;
-            sub.pending.reset();
+            applyPendingChange(sub, start);
             s << "UPDATE associations SET plan_slug = ?, updated_at = ? WHERE id = ?", bind(sub.planSlug),
                 bind(at_), bind(a.id), now;
             Poco::JSON::Object details;
@@ -193,8 +185,7 @@ void SubscriptionBiller::bring(Session& s, const Association& a, Subscription& s
             AuditLog::record(s, Actor::system("billing"), at_, "subscription.change_applied", "subscription",
                              sub.id, a.id, details);
         }
-        const Interval interval = intervalFromString(sub.interval);
-        const Period period = periodContaining(sub.anchorDate, interval, start);
+        const Period& period = due.period;
         const Plan plan = planOf(s, sub.planSlug, sub.planVersion);
         if (claim(s, sub, start, "fee", "")) {
             events.emplace_back(start, "fee");
@@ -278,19 +269,17 @@ bool Dunning::run(Session& s, const std::string& date, const std::string& at,
             {"suspend_days", std::to_string(b.suspendDays)},
             {"link", issuer_.settings().publicUrl + "/associations/" + a->id + "/invoices/" + invoice.id}};
         // Every step reached is recorded; a run that catches up on several mails only the last.
+        const DunningSteps steps = dunningStepsAt(late, b.reminderDays, b.suspendDays);
         bool remind = false;
-        for (const int day : b.reminderDays) {
-            if (late < day) {
-                continue;
-            }
+        for (const std::string& step : steps.reminders) {
             s << "INSERT INTO dunning_steps (invoice_id, step, at) VALUES (?, ?, ?) ON CONFLICT DO NOTHING",
-                bind(invoice.id), bind("reminder_" + std::to_string(day)), bind(at), now;
+                bind(invoice.id), bind(step), bind(at), now;
             int changed = 0;
             s << "SELECT changes()", into(changed), now;
             remind |= changed == 1;
         }
         bool suspend = false;
-        if (late >= b.suspendDays) {
+        if (steps.suspend) {
             s << "INSERT INTO dunning_steps (invoice_id, step, at) VALUES (?, 'suspend', ?) ON CONFLICT DO "
                  "NOTHING",
                 bind(invoice.id), bind(at), now;
@@ -302,20 +291,21 @@ bool Dunning::run(Session& s, const std::string& date, const std::string& at,
         details.set("number", invoice.number.value_or(""));
         details.set("days_late", late);
         details.set("due_cents", due);
-        if (suspend) {
+        const DunningMail mail = dunningMail(remind, suspend);
+        if (mail == DunningMail::Suspension) {
             AuditLog::record(s, Actor::system("billing"), at, "dunning.suspend", "invoice", invoice.id, a->id,
                              details);
             if (suspendedNow.insert(a->id).second) {
                 associations_.notifyManagers(s, *a, "unpaid_suspended", vars);
                 ++summary.suspended;
             }
-        } else if (remind) {
+        } else if (mail == DunningMail::Reminder) {
             AuditLog::record(s, Actor::system("billing"), at, "dunning.reminder", "invoice", invoice.id,
                              a->id, details);
             associations_.notifyManagers(s, *a, "invoice_reminder", vars);
             ++summary.reminders;
         }
-        if (late >= b.suspendDays) {
+        if (steps.suspend) {
             // Services created since keep following the reason too.
             queued |= setUnpaid(s, a->id, true, at);
         }

@@ -8,7 +8,7 @@
 #include "chatiere/manager/Error.h"
 #include "chatiere/manager/Ids.h"
 #include "domain/AuditLog.h"
-#include "domain/JsonFields.h"
+#include "domain/CommandFields.h"
 #include "domain/Plans.h"
 #include "domain/Rows.h"
 
@@ -109,15 +109,9 @@ void checkImportDates(const Actor& actor, const ImportDates& d, const std::strin
     }
 }
 
-std::optional<int64_t> optionalPrice(JsonFields& fields) {
-    const auto price = fields.integer("price_cents", false);
-    fields.errors().throwIfAny();
-    return price;
-}
-
 }  // namespace
 
-BillingService::BillingService(Database& db, provisioning::Clock& clock, const Calendar& calendar,
+BillingService::BillingService(Database& db, base::Clock& clock, const Calendar& calendar,
                                const Settings& settings, AssociationService& associations,
                                std::function<void()> jobQueued)
     : db_(db),
@@ -137,15 +131,15 @@ std::string BillingService::nowText() const {
 }
 
 Subscription BillingService::subscribe(const Actor& actor, const std::string& associationId,
-                                       const Poco::JSON::Object::Ptr& body) {
+                                       const Subscribe& command) {
     const Association a = associations_.authorize(actor, associationId, Permission::ManageSubscription);
     FieldErrors errors;
-    JsonFields fields(body, errors);
-    const auto planSlug = fields.string("plan", true, 40);
-    const auto interval = fields.string("interval", true, 10);
-    const auto startDate = fields.string("start_date", false, 10);
-    const auto paidThrough = fields.string("paid_through", false, 10);
-    const auto price = fields.integer("price_cents", false);
+    CommandFields fields(errors);
+    const auto planSlug = fields.text("plan", command.plan, true, 40);
+    const auto interval = fields.text("interval", command.interval, true, 10);
+    const auto startDate = fields.text("start_date", command.startDate, false, 10);
+    const auto paidThrough = fields.text("paid_through", command.paidThrough, false, 10);
+    const auto& price = command.priceCents;
     checkImportDates(actor, {startDate, paidThrough}, today(), errors);
     errors.throwIfAny();
     if (a.status != "active") {
@@ -202,11 +196,11 @@ Subscription BillingService::subscribe(const Actor& actor, const std::string& as
     return sub;
 }
 
-Poco::JSON::Object BillingService::previewSubscription(const Actor& actor, const std::string& associationId,
-                                                       const std::string& plan, const std::string& interval,
-                                                       const std::optional<int64_t>& priceCents,
-                                                       const std::optional<std::string>& startDate,
-                                                       const std::optional<std::string>& paidThrough) {
+SubscriptionQuote BillingService::previewSubscription(const Actor& actor, const std::string& associationId,
+                                                      const std::string& plan, const std::string& interval,
+                                                      const std::optional<int64_t>& priceCents,
+                                                      const std::optional<std::string>& startDate,
+                                                      const std::optional<std::string>& paidThrough) {
     const Association a = associations_.authorize(actor, associationId, Permission::ViewBilling);
     const std::string day = today();
     FieldErrors errors;
@@ -226,34 +220,23 @@ Poco::JSON::Object BillingService::previewSubscription(const Actor& actor, const
     }
     const Period first = periods.front();
     const int64_t each = offer.priceCents + offer.price.membershipCents;
-    Poco::JSON::Object out(Poco::JSON_PRESERVE_KEY_ORDER);
-    out.set("association_id", a.id);
-    out.set("plan", offer.plan.slug);
-    out.set("interval", interval);
-    out.set("kind", "new");
-    out.set("price_cents", offer.priceCents);
-    out.set("membership_cents", offer.price.membershipCents);
-    out.set("new_price_cents", offer.priceCents + offer.price.membershipCents);
+    SubscriptionQuote out;
+    out.associationId = a.id;
+    out.plan = offer.plan.slug;
+    out.interval = interval;
+    out.priceCents = offer.priceCents;
+    out.membershipCents = offer.price.membershipCents;
+    out.newPriceCents = offer.priceCents + offer.price.membershipCents;
     if (offer.plan.trialDays > 0) {
-        out.set("trial_end", anchor);
+        out.trialEnd = anchor;
     }
-    out.set("invoice_date", std::max(from, day));
-    out.set("amount_cents", each * static_cast<int64_t>(periods.size()));
-    out.set("currency", "EUR");
-    Poco::JSON::Object period;
-    period.set("start", first.start);
-    period.set("end", first.end);
-    out.set("period", period);
+    out.invoiceDate = std::max(from, day);
+    out.amountCents = each * static_cast<int64_t>(periods.size());
+    out.period = first;
     // Each period invoiced, one invoice each: more than one is an imported member's catch-up.
-    Poco::JSON::Array invoiced;
     for (const auto& p : periods) {
-        Poco::JSON::Object item(Poco::JSON_PRESERVE_KEY_ORDER);
-        item.set("start", p.start);
-        item.set("end", p.end);
-        item.set("amount_cents", each);
-        invoiced.add(item);
+        out.periods.push_back({p.start, p.end, each});
     }
-    out.set("periods", invoiced);
     return out;
 }
 
@@ -330,46 +313,43 @@ ChangePlan planChange(Session& s, const Association& a, const Subscription& sub,
 
 }  // namespace
 
-Poco::JSON::Object BillingService::preview(const Actor& actor, const std::string& subscriptionId,
-                                           const std::string& plan,
-                                           const std::optional<std::string>& interval,
-                                           const std::optional<int64_t>& priceCents) {
+ChangeQuote BillingService::preview(const Actor& actor, const std::string& subscriptionId,
+                                    const std::string& plan, const std::optional<std::string>& interval,
+                                    const std::optional<int64_t>& priceCents) {
     const Subscription sub = authorizedSubscription(actor, subscriptionId, Permission::ViewBilling);
     auto s = db_.session();
     const Association a = *AssociationRepository(s).find(sub.associationId);
     const ChangePlan c = planChange(s, a, sub, plan, interval, priceCents, today());
-    Poco::JSON::Object out(Poco::JSON_PRESERVE_KEY_ORDER);
-    out.set("subscription_id", sub.id);
-    out.set("plan", c.offer.plan.slug);
-    out.set("interval", c.interval);
-    out.set("kind", c.upgrade ? "upgrade" : "downgrade");
-    out.set("effective_date", c.effective);
-    out.set("current_price_cents", sub.priceCents + sub.membershipCents);
-    out.set("new_price_cents", c.offer.priceCents + c.offer.price.membershipCents);
-    out.set("amount_cents", c.amountCents);
-    out.set("currency", "EUR");
-    Poco::JSON::Object period;
-    period.set("start", c.period.start);
-    period.set("end", c.period.end);
-    out.set("period", period);
-    out.set("days", c.days);
-    out.set("period_days", c.periodDays);
+    ChangeQuote out;
+    out.subscriptionId = sub.id;
+    out.plan = c.offer.plan.slug;
+    out.interval = c.interval;
+    out.upgrade = c.upgrade;
+    out.effectiveDate = c.effective;
+    out.currentPriceCents = sub.priceCents + sub.membershipCents;
+    out.newPriceCents = c.offer.priceCents + c.offer.price.membershipCents;
+    out.amountCents = c.amountCents;
+    out.period = c.period;
+    out.days = c.days;
+    out.periodDays = c.periodDays;
     return out;
 }
 
-Poco::JSON::Object BillingService::change(const Actor& actor, const std::string& subscriptionId,
-                                          const Poco::JSON::Object::Ptr& body) {
+SubscriptionChanged BillingService::change(const Actor& actor, const std::string& subscriptionId,
+                                           const ChangeSubscription& command) {
     Subscription sub = authorizedSubscription(actor, subscriptionId, Permission::ManageSubscription);
     FieldErrors errors;
-    JsonFields fields(body, errors);
-    const auto plan = fields.string("plan", true, 40);
-    const auto interval = fields.string("interval", false, 10);
-    const auto price = optionalPrice(fields);
-    Poco::JSON::Object out(Poco::JSON_PRESERVE_KEY_ORDER);
+    CommandFields fields(errors);
+    const auto plan = fields.text("plan", command.plan, true, 40);
+    const auto interval = fields.text("interval", command.interval, false, 10);
+    const auto& price = command.priceCents;
+    errors.throwIfAny();
+    SubscriptionChanged out;
     onLiveSubscription(sub, [&](Session& s, const Association& a, Subscription& sub,
                                 const std::string& day, const std::string& at) {
         const ChangePlan c = planChange(s, a, sub, *plan, interval, price, day);
         const std::string changeId = newId("chg");
+        const Subscription before = sub;  // what the history says it changed from
         std::optional<Invoice> issued;
         if (c.upgrade) {
             if (c.amountCents > 0) {
@@ -414,13 +394,9 @@ Poco::JSON::Object BillingService::change(const Actor& actor, const std::string&
         sub.updatedAt = at;
         SubscriptionRepository(s).update(sub);
         const std::string kind = c.upgrade ? "upgrade" : "downgrade";
-        s << "INSERT INTO subscription_changes (id, subscription_id, kind, effective_date, from_plan, "
-             "from_version, from_price_cents, to_plan, to_version, to_price_cents, to_interval, created_by, "
-             "created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-            bind(changeId), bind(sub.id), bind(kind), bind(c.effective), bind(a.planSlug.value_or("")),
-            bind(c.upgrade ? 0 : sub.planVersion), bind(c.upgrade ? 0 : sub.priceCents),
-            bind(c.offer.plan.slug), bind(c.offer.plan.version), bind(c.offer.priceCents), bind(c.interval),
-            bind(actor.label), bind(at), now;
+        SubscriptionRepository(s).recordChange(
+            {changeId, sub.id, kind, c.effective, before.planSlug, before.planVersion, before.priceCents,
+             c.offer.plan.slug, c.offer.plan.version, c.offer.priceCents, c.interval, actor.label, at});
         Poco::JSON::Object details;
         details.set("kind", kind);
         details.set("plan", c.offer.plan.slug);
@@ -428,8 +404,8 @@ Poco::JSON::Object BillingService::change(const Actor& actor, const std::string&
         details.set("effective_date", c.effective);
         details.set("prorated_cents", c.amountCents);
         AuditLog::record(s, actor, at, "subscription.change", "subscription", sub.id, a.id, details);
-        out.set("subscription", subscriptionToJson(sub));
-        out.set("invoice", issued ? Poco::Dynamic::Var(invoiceSummaryToJson(*issued)) : Poco::Dynamic::Var());
+        out.subscription = sub;
+        out.invoice = issued;
     });
     return out;
 }
@@ -442,6 +418,9 @@ Subscription BillingService::cancel(const Actor& actor, const std::string& subsc
         sub.pending.reset();
         sub.updatedAt = at;
         SubscriptionRepository(s).update(sub);
+        SubscriptionRepository(s).recordChange({newId("chg"), sub.id, "cancel", *sub.cancelAt, sub.planSlug,
+                                                sub.planVersion, sub.priceCents, std::nullopt, std::nullopt,
+                                                std::nullopt, std::nullopt, actor.label, at});
         Poco::JSON::Object details;
         details.set("ends_on", *sub.cancelAt);
         AuditLog::record(s, actor, at, "subscription.cancel", "subscription", sub.id, a.id, details);

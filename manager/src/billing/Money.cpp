@@ -1,6 +1,6 @@
 #include "billing/Money.h"
 
-#include "IsoDate.h"
+#include "core/IsoDate.h"
 
 #include <date/date.h>
 

@@ -6,7 +6,7 @@
 #include "chatiere/manager/Error.h"
 #include "domain/AuditLog.h"
 #include "domain/Plans.h"
-#include "services/ServiceManager.h"
+#include "hosting/ServiceManager.h"
 
 #include <Poco/Data/Statement.h>
 

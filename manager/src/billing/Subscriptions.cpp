@@ -166,4 +166,55 @@ std::vector<Subscription> SubscriptionRepository::select(const std::string& wher
     return out;
 }
 
+void SubscriptionRepository::recordChange(const SubscriptionChange& c) {
+    Poco::Nullable<Poco::Int64> toVersion;
+    if (c.toVersion) {
+        toVersion = *c.toVersion;
+    }
+    Poco::Nullable<Poco::Int64> toPrice;
+    if (c.toPriceCents) {
+        toPrice = *c.toPriceCents;
+    }
+    session_
+        << "INSERT INTO subscription_changes (id, subscription_id, kind, effective_date, from_plan, "
+           "from_version, from_price_cents, to_plan, to_version, to_price_cents, to_interval, created_by, "
+           "created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        bind(c.id), bind(c.subscriptionId), bind(c.kind), bind(c.effectiveDate), bind(c.fromPlan),
+        bind(c.fromVersion), bind(static_cast<Poco::Int64>(c.fromPriceCents)), bind(nullable(c.toPlan)),
+        bind(toVersion), bind(toPrice), bind(nullable(c.toInterval)), bind(c.createdBy), bind(c.createdAt),
+        now;
+}
+
+std::vector<SubscriptionChange> SubscriptionRepository::changes(const std::string& subscriptionId) {
+    Poco::Data::Statement stmt(session_);
+    std::string id = subscriptionId;
+    stmt << "SELECT id, subscription_id, kind, effective_date, from_plan, from_version, from_price_cents, "
+            "to_plan, to_version, to_price_cents, to_interval, created_by, created_at "
+            "FROM subscription_changes WHERE subscription_id = ? ORDER BY created_at, rowid",
+        use(id);
+    stmt.execute();
+    Poco::Data::RecordSet rs(stmt);
+    std::vector<SubscriptionChange> out;
+    for (bool more = rs.moveFirst(); more; more = rs.moveNext()) {
+        SubscriptionChange c;
+        c.id = text(rs, "id");
+        c.subscriptionId = text(rs, "subscription_id");
+        c.kind = text(rs, "kind");
+        c.effectiveDate = text(rs, "effective_date");
+        c.fromPlan = text(rs, "from_plan");
+        c.fromVersion = static_cast<int>(integer(rs, "from_version"));
+        c.fromPriceCents = integer(rs, "from_price_cents");
+        c.toPlan = optText(rs, "to_plan");
+        if (optText(rs, "to_version")) {
+            c.toVersion = static_cast<int>(integer(rs, "to_version"));
+            c.toPriceCents = integer(rs, "to_price_cents");
+        }
+        c.toInterval = optText(rs, "to_interval");
+        c.createdBy = text(rs, "created_by");
+        c.createdAt = text(rs, "created_at");
+        out.push_back(std::move(c));
+    }
+    return out;
+}
+
 }  // namespace chatiere::manager

@@ -47,6 +47,24 @@ struct Subscription {
 
 Poco::JSON::Object subscriptionToJson(const Subscription& s);
 
+// One entry of a subscription's change history: what it was on (plan, version, price) and what it
+// becomes on `effectiveDate` (nothing for a cancellation).
+struct SubscriptionChange {
+    std::string id;
+    std::string subscriptionId;
+    std::string kind;  // upgrade | downgrade | cancel
+    std::string effectiveDate;
+    std::string fromPlan;
+    int fromVersion = 0;
+    int64_t fromPriceCents = 0;
+    std::optional<std::string> toPlan;
+    std::optional<int> toVersion;
+    std::optional<int64_t> toPriceCents;
+    std::optional<std::string> toInterval;
+    std::string createdBy;
+    std::string createdAt;
+};
+
 class SubscriptionRepository {
 public:
     explicit SubscriptionRepository(Session& session) : session_(session) {}
@@ -58,6 +76,10 @@ public:
     std::vector<Subscription> ofAssociation(const std::string& associationId);
     // Active subscriptions with a fee period starting on or before `asOf`, or a pending end.
     std::vector<Subscription> due(const std::string& asOf);
+
+    void recordChange(const SubscriptionChange& change);
+    // The subscription's change history, oldest first.
+    std::vector<SubscriptionChange> changes(const std::string& subscriptionId);
 
 private:
     std::vector<Subscription> select(const std::string& where, const std::string& a,

@@ -6,6 +6,7 @@
 #include "chatiere/manager/Time.h"
 #include "chatiere/manager/Validation.h"
 #include "domain/AuditLog.h"
+#include "domain/CommandFields.h"
 #include "domain/JsonFields.h"
 #include "domain/Plans.h"
 #include "domain/Rows.h"
@@ -114,7 +115,7 @@ struct AssociationService::Draft {
     std::string password;
 };
 
-AssociationService::AssociationService(Database& db, provisioning::Clock& clock, const Settings& settings,
+AssociationService::AssociationService(Database& db, base::Clock& clock, const Settings& settings,
                                        const PasswordHasher& hasher, Outbox& outbox,
                                        std::function<void()> mailQueued)
     : db_(db),
@@ -505,15 +506,15 @@ std::vector<Membership> AssociationService::membershipsOf(const std::string& use
 }
 
 Membership AssociationService::addMember(const Actor& actor, const std::string& associationId,
-                                         const Poco::JSON::Object::Ptr& body) {
+                                         const AddMember& command) {
     authorize(actor, associationId, Permission::ManageMembers);
     FieldErrors errors;
-    JsonFields f(body, errors);
-    const auto email = f.string("email", true, 254);
+    CommandFields f(errors);
+    const auto email = f.text("email", command.email, true, 254);
     if (email && !isValidEmail(*email)) {
         errors.add("email", "invalid_email", "This is not a valid e-mail address.");
     }
-    const auto roleText = f.string("role", false, 20).value_or("member");
+    const auto roleText = f.text("role", command.role, false, 20).value_or("member");
     const auto role = memberRoleFrom(roleText);
     if (!role) {
         errors.add("role", "invalid_role", "Expected manager or member.");

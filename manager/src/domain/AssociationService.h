@@ -4,7 +4,7 @@
 #include "chatiere/manager/Outbox.h"
 #include "chatiere/manager/PasswordHasher.h"
 #include "chatiere/manager/Settings.h"
-#include "chatiere/provisioning/Clock.h"
+#include "chatiere/base/Clock.h"
 #include "domain/Actor.h"
 #include "domain/Associations.h"
 #include "domain/Users.h"
@@ -18,6 +18,13 @@
 
 namespace chatiere::manager {
 
+// A person made a member of an association by the address of their account, or invited by it:
+// `role` manager or member ("" for member).
+struct AddMember {
+    std::string email;
+    std::string role;
+};
+
 struct SignupResult {
     Association association;
     User manager;
@@ -27,7 +34,7 @@ struct SignupResult {
 // one transaction with its audit entry and the mails it causes (through the outbox).
 class AssociationService {
 public:
-    AssociationService(Database& db, provisioning::Clock& clock, const Settings& settings,
+    AssociationService(Database& db, base::Clock& clock, const Settings& settings,
                        const PasswordHasher& hasher, Outbox& outbox, std::function<void()> mailQueued);
 
     // The body of POST /api/v1/signup; `language` is the manager's ("fr" or "en").
@@ -54,8 +61,8 @@ public:
                                const Poco::JSON::Object::Ptr& body);
     std::vector<Membership> members(const std::string& associationId);
     std::vector<Membership> membershipsOf(const std::string& userId);
-    Membership addMember(const Actor& actor, const std::string& associationId,
-                         const Poco::JSON::Object::Ptr& body);
+    // 400 "unknown_user" (field email) when no account uses the address.
+    Membership addMember(const Actor& actor, const std::string& associationId, const AddMember& command);
     void removeMember(const Actor& actor, const std::string& associationId, const std::string& userId);
 
     // Mails each manager of the association, in their language (in the caller's transaction;
@@ -80,7 +87,7 @@ private:
     std::string nowText() const;
 
     Database& db_;
-    provisioning::Clock& clock_;
+    base::Clock& clock_;
     const Settings& settings_;
     const PasswordHasher& hasher_;
     Outbox& outbox_;

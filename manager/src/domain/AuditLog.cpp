@@ -1,5 +1,7 @@
 #include "domain/AuditLog.h"
 
+#include "chatiere/manager/Error.h"
+#include "domain/Access.h"
 #include "domain/Rows.h"
 
 #include <Poco/Data/RecordSet.h>
@@ -60,6 +62,17 @@ std::vector<AuditEntry> AuditLog::list(Session& session, const AuditFilter& filt
         out.push_back(std::move(e));
     }
     return out;
+}
+
+std::vector<AuditEntry> AuditQuery::list(const Actor& actor, const AuditFilter& filter) {
+    if (!actor.userId) {
+        throw Error::unauthenticated();
+    }
+    if (decide(actor.staffRole, std::nullopt, Permission::ViewAudit) != Decision::Allow) {
+        throw Error::forbidden("This is reserved to the host's staff.");
+    }
+    auto s = db_.session();
+    return AuditLog::list(s, filter);
 }
 
 }  // namespace chatiere::manager

@@ -1,5 +1,6 @@
 #pragma once
 
+#include "chatiere/manager/Database.h"
 #include "domain/Actor.h"
 
 #include "chatiere/manager/Database.h"
@@ -45,6 +46,18 @@ public:
                        const Poco::JSON::Object& details = Poco::JSON::Object());
     // Newest first.
     static std::vector<AuditEntry> list(Session& session, const AuditFilter& filter);
+};
+
+// The audit log as the staff reads it (the API and the admin console): the entries of a filter,
+// newest first, for who may see them (401 for anyone anonymous, 403 for anyone but the staff
+// with Permission::ViewAudit).
+class AuditQuery {
+public:
+    explicit AuditQuery(Database& db) : db_(db) {}
+    std::vector<AuditEntry> list(const Actor& actor, const AuditFilter& filter);
+
+private:
+    Database& db_;
 };
 
 }  // namespace chatiere::manager

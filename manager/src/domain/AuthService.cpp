@@ -15,7 +15,7 @@ using namespace Poco::Data::Keywords;
 
 namespace chatiere::manager {
 
-AuthService::AuthService(Database& db, provisioning::Clock& clock, const Settings& settings,
+AuthService::AuthService(Database& db, base::Clock& clock, const Settings& settings,
                          const PasswordHasher& hasher)
     : db_(db),
       clock_(clock),
@@ -186,6 +186,14 @@ void AuthService::revokeApiToken(const Actor& actor, const std::string& tokenId)
     }
     AuditLog::record(s, actor, at, "token.revoke", "api_token", tokenId, std::nullopt);
     tx.commit();
+}
+
+std::optional<User> AuthService::currentUser(const Actor& actor) {
+    if (!actor.userId) {
+        return std::nullopt;
+    }
+    auto s = db_.session();
+    return UserRepository(s).findById(*actor.userId);
 }
 
 }  // namespace chatiere::manager

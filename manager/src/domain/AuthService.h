@@ -3,7 +3,7 @@
 #include "chatiere/manager/Database.h"
 #include "chatiere/manager/PasswordHasher.h"
 #include "chatiere/manager/Settings.h"
-#include "chatiere/provisioning/Clock.h"
+#include "chatiere/base/Clock.h"
 #include "domain/Actor.h"
 #include "domain/Users.h"
 
@@ -25,7 +25,7 @@ struct ApiTokenInfo {
 // once and stored only as their SHA-256.
 class AuthService {
 public:
-    AuthService(Database& db, provisioning::Clock& clock, const Settings& settings,
+    AuthService(Database& db, base::Clock& clock, const Settings& settings,
                 const PasswordHasher& hasher);
 
     struct Login {
@@ -37,6 +37,8 @@ public:
     // after auth.max_failures failures in a row for the account or for the client address.
     Login login(const std::string& email, const std::string& password, const std::string& clientAddress);
     void logout(const std::string& token);
+    // The signed-in user's account; nullopt for the system or a user since removed.
+    std::optional<User> currentUser(const Actor& actor);
     // A session or API token → who it is; nullopt when unknown, expired or revoked.
     std::optional<Actor> authenticate(const std::string& token, const std::string& clientAddress);
 
@@ -52,7 +54,7 @@ private:
     std::string nowText() const;
 
     Database& db_;
-    provisioning::Clock& clock_;
+    base::Clock& clock_;
     const Settings& settings_;
     const PasswordHasher& hasher_;
     std::string dummyHash_;  // verified against when the account does not exist, to take the same time

@@ -7,7 +7,7 @@
 #include "chatiere/manager/Validation.h"
 #include "domain/Associations.h"
 #include "domain/AuditLog.h"
-#include "domain/JsonFields.h"
+#include "domain/CommandFields.h"
 #include "domain/Rows.h"
 #include "domain/Users.h"
 
@@ -67,7 +67,7 @@ Poco::JSON::Object invitationToJson(const Invitation& i) {
     return o;
 }
 
-Invitations::Invitations(Database& db, provisioning::Clock& clock, const Settings& settings,
+Invitations::Invitations(Database& db, base::Clock& clock, const Settings& settings,
                          const PasswordHasher& hasher, Outbox& outbox, AssociationService& associations,
                          std::function<void()> mailQueued)
     : db_(db),
@@ -82,20 +82,36 @@ std::string Invitations::nowText() const {
     return formatTime(clock_.now());
 }
 
-Invitation Invitations::invite(const Actor& actor, const std::string& associationId,
-                               const Poco::JSON::Object::Ptr& body, const std::string& language) {
+MemberAdded Invitations::addOrInvite(const Actor& actor, const std::string& associationId,
+                                     const AddMember& command, const std::string& language) {
+    try {
+        associations_.addMember(actor, associationId, command);
+        return MemberAdded::Added;
+    } catch (const Error& e) {
+        const bool noAccount = !e.fields().empty() && e.fields().front().code == "unknown_user";
+        if (!noAccount) {
+            throw;
+        }
+    }
+    // No account with this address yet: an invitation by mail.
+    invite(actor, associationId, Invite{command.email, command.role}, language);
+    return MemberAdded::Invited;
+}
+
+Invitation Invitations::invite(const Actor& actor, const std::string& associationId, const Invite& command,
+                               const std::string& language) {
     const Association a = associations_.authorize(actor, associationId, Permission::ManageMembers);
     if (a.status != "active") {
         throw Error(ErrorKind::Conflict, "association_not_active",
                     "Only an approved, active association can invite people.");
     }
     FieldErrors errors;
-    JsonFields f(body, errors);
-    const auto email = f.string("email", true, 254);
+    CommandFields f(errors);
+    const auto email = f.text("email", command.email, true, 254);
     if (email && !isValidEmail(*email)) {
         errors.add("email", "invalid_email", "This is not a valid e-mail address.");
     }
-    const auto role = memberRoleFrom(f.string("role", false, 20).value_or("member"));
+    const auto role = memberRoleFrom(f.text("role", command.role, false, 20).value_or("member"));
     if (!role) {
         errors.add("role", "invalid_role", "Expected manager or member.");
     }
@@ -196,7 +212,7 @@ bool Invitations::accountExists(const Invitation& invitation) {
 }
 
 Membership Invitations::accept(const std::string& token, const std::optional<Actor>& signedIn,
-                               const Poco::JSON::Object::Ptr& newAccount, const std::string& clientAddress) {
+                               const NewAccount& newAccount, const std::string& clientAddress) {
     const Invitation invitation = find(token);
     std::optional<User> account;
     {
@@ -213,16 +229,15 @@ Membership Invitations::accept(const std::string& token, const std::optional<Act
         joining = *account;
     } else {
         FieldErrors errors;
-        JsonFields f(newAccount, errors);
-        const auto name = f.string("name", true, 200);
-        const auto password = f.string("password", true, 1024);
+        CommandFields f(errors);
+        const auto name = f.text("name", newAccount.name, true, 200);
+        const auto password = f.text("password", newAccount.password, true, 1024);
         if (password) {
             if (const auto problem = passwordProblem(*password)) {
                 errors.add("password", "weak_password", *problem);
             }
         }
-        const auto terms = f.boolean("accept_terms", false);
-        if (!terms || !*terms) {
+        if (!newAccount.acceptTerms.value_or(false)) {
             errors.add("accept_terms", "terms_not_accepted", "Accept the terms of service.");
         }
         errors.throwIfAny();

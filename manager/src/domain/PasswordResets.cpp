@@ -14,7 +14,7 @@ namespace chatiere::manager {
 
 using namespace Poco::Data::Keywords;
 
-PasswordResets::PasswordResets(Database& db, provisioning::Clock& clock, const Settings& settings,
+PasswordResets::PasswordResets(Database& db, base::Clock& clock, const Settings& settings,
                                const PasswordHasher& hasher, Outbox& outbox, std::function<void()> mailQueued)
     : db_(db),
       clock_(clock),

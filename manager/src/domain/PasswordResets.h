@@ -4,7 +4,7 @@
 #include "chatiere/manager/Outbox.h"
 #include "chatiere/manager/PasswordHasher.h"
 #include "chatiere/manager/Settings.h"
-#include "chatiere/provisioning/Clock.h"
+#include "chatiere/base/Clock.h"
 
 #include <chrono>
 #include <functional>
@@ -20,7 +20,7 @@ public:
     static constexpr std::chrono::minutes kValidity{60};
     static constexpr int kMaxPerHour = 3;
 
-    PasswordResets(Database& db, provisioning::Clock& clock, const Settings& settings,
+    PasswordResets(Database& db, base::Clock& clock, const Settings& settings,
                    const PasswordHasher& hasher, Outbox& outbox, std::function<void()> mailQueued);
 
     // Mails a reset link to the account of `email`, if there is one (in its language).
@@ -31,7 +31,7 @@ public:
 
 private:
     Database& db_;
-    provisioning::Clock& clock_;
+    base::Clock& clock_;
     const Settings& settings_;
     const PasswordHasher& hasher_;
     Outbox& outbox_;

@@ -1,7 +1,7 @@
 #pragma once
 
 #include "chatiere/manager/Database.h"
-#include "chatiere/provisioning/Clock.h"
+#include "chatiere/base/Clock.h"
 #include "domain/Actor.h"
 #include "domain/Plans.h"
 
@@ -10,7 +10,7 @@ namespace chatiere::manager {
 // The catalogue of plans: anyone reads it, the admin writes it (each change is a new version).
 class PlanService {
 public:
-    PlanService(Database& db, provisioning::Clock& clock) : db_(db), clock_(clock) {}
+    PlanService(Database& db, base::Clock& clock) : db_(db), clock_(clock) {}
     std::vector<Plan> list();
     Plan get(const std::string& slug);
     Plan create(const Actor& actor, const Poco::JSON::Object::Ptr& body);
@@ -18,7 +18,7 @@ public:
 
 private:
     Database& db_;
-    provisioning::Clock& clock_;
+    base::Clock& clock_;
 };
 
 }  // namespace chatiere::manager

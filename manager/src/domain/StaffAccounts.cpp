@@ -9,7 +9,7 @@
 
 namespace chatiere::manager {
 
-User createStaffUser(Database& db, provisioning::Clock& clock, const PasswordHasher& hasher,
+User createStaffUser(Database& db, base::Clock& clock, const PasswordHasher& hasher,
                      const std::string& email, const std::string& name, const std::string& password,
                      StaffRole role) {
     FieldErrors errors;

@@ -2,7 +2,7 @@
 
 #include "chatiere/manager/Database.h"
 #include "chatiere/manager/PasswordHasher.h"
-#include "chatiere/provisioning/Clock.h"
+#include "chatiere/base/Clock.h"
 #include "domain/Users.h"
 
 #include <vector>
@@ -11,7 +11,7 @@ namespace chatiere::manager {
 
 // The host's staff (admins, treasurers), managed from the command line on the database itself:
 // `chatiere admin create|list`. Validation errors name the field; a taken address is a Conflict.
-User createStaffUser(Database& db, provisioning::Clock& clock, const PasswordHasher& hasher,
+User createStaffUser(Database& db, base::Clock& clock, const PasswordHasher& hasher,
                      const std::string& email, const std::string& name, const std::string& password,
                      StaffRole role);
 std::vector<User> listStaffUsers(Database& db);

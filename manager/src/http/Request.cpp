@@ -2,6 +2,8 @@
 
 #include "chatiere/manager/Secrets.h"
 
+#include <Poco/String.h>
+
 #include <Poco/JSON/Array.h>
 #include <Poco/JSON/JSONException.h>
 #include <Poco/JSON/Parser.h>
@@ -205,6 +207,20 @@ void sendError(Poco::Net::HTTPServerResponse& response, const Error& error) {
     response.set("Cache-Control", "no-store");
     response.setContentLength(static_cast<std::streamsize>(body.size()));
     response.send() << body << std::flush;
+}
+
+std::string languageOf(Request& request) {
+    if (const auto lang = request.query("lang")) {
+        return *lang == "en" ? "en" : "fr";
+    }
+    const std::string accept = Poco::toLower(request.header("Accept-Language").value_or(""));
+    // The first language named wins; French unless it is English.
+    const auto en = accept.find("en");
+    const auto fr = accept.find("fr");
+    if (en != std::string::npos && (fr == std::string::npos || en < fr)) {
+        return "en";
+    }
+    return "fr";
 }
 
 }  // namespace chatiere::manager::http

@@ -63,6 +63,8 @@ private:
 // `name` with the __Host- prefix when `secure`: the browser then keeps it only when it came over
 // TLS, for Path=/ and without Domain, so that no sibling host can set or shadow it.
 std::string cookieName(const std::string& name, bool secure);
+// "fr" unless the request prefers English (Accept-Language) or names a language (?lang=).
+std::string languageOf(Request& request);
 
 // The headers of every HTML answer: a Content-Security-Policy without inline script or style
 // (everything from this origin, no frames) but the `inlineStyles` named by their hash (a page

@@ -43,7 +43,7 @@ std::string percentText(double share) {
 
 HealthMonitor::HealthMonitor(Database& db, provisioning::Hypervisor& hypervisor,
                              provisioning::HealthProbe& probe, const templates::Catalogue& catalogue,
-                             const Calendar& calendar, provisioning::Clock& clock, Poco::Logger& logger,
+                             const Calendar& calendar, base::Clock& clock, Poco::Logger& logger,
                              HealthSettings settings)
     : db_(db),
       hypervisor_(hypervisor),

@@ -2,7 +2,7 @@
 
 #include "chatiere/manager/Calendar.h"
 #include "chatiere/manager/Database.h"
-#include "chatiere/provisioning/Clock.h"
+#include "chatiere/base/Clock.h"
 #include "chatiere/provisioning/HealthProbe.h"
 #include "chatiere/provisioning/Hypervisor.h"
 #include "chatiere/templates/Catalogue.h"
@@ -49,7 +49,7 @@ struct HostHealth {
 class HealthMonitor {
 public:
     HealthMonitor(Database& db, provisioning::Hypervisor& hypervisor, provisioning::HealthProbe& probe,
-                  const templates::Catalogue& catalogue, const Calendar& calendar, provisioning::Clock& clock,
+                  const templates::Catalogue& catalogue, const Calendar& calendar, base::Clock& clock,
                   Poco::Logger& logger, HealthSettings settings);
 
     // Checks the services whose check is due.
@@ -63,7 +63,7 @@ private:
     provisioning::HealthProbe& probe_;
     const templates::Catalogue& catalogue_;
     const Calendar& calendar_;
-    provisioning::Clock& clock_;
+    base::Clock& clock_;
     Poco::Logger& logger_;
     HealthSettings settings_;
     std::mutex mutex_;

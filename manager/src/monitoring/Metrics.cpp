@@ -2,7 +2,7 @@
 
 #include "billing/UsagePeriod.h"
 #include "domain/Plans.h"
-#include "services/Services.h"
+#include "hosting/Services.h"
 #include "store/Alerts.h"
 #include "store/Overview.h"
 #include "store/Usage.h"

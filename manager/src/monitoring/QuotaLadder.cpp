@@ -3,8 +3,9 @@
 #include "billing/UsagePeriod.h"
 #include "chatiere/manager/Time.h"
 #include "domain/AuditLog.h"
-#include "services/ServiceManager.h"
-#include "services/Services.h"
+#include "hosting/ServiceManager.h"
+#include "hosting/Services.h"
+#include "monitoring/QuotaDecision.h"
 #include "store/Alerts.h"
 #include "store/Usage.h"
 
@@ -43,7 +44,8 @@ std::string number(double value, bool french) {
     return out;
 }
 
-using LevelRow = QuotaLevel;
+// A quota_levels row: the ladder's state of one metric (QuotaState is the store's QuotaLevel).
+using LevelRow = QuotaState;
 
 std::string stepText(const QuotaStep& step, bool measured, bool french) {
     const std::string p = std::to_string(step.percent) + (french ? "\u202f%" : " %");
@@ -74,30 +76,7 @@ std::string stepText(const QuotaStep& step, bool measured, bool french) {
 
 }  // namespace
 
-std::vector<QuotaStep> ladderSteps(const QuotaLimit& quota, const std::vector<int>& includedPercents,
-                                   const std::vector<int>& limitPercents) {
-    std::vector<QuotaStep> steps;
-    auto add = [&steps](const std::string& bound, int percent, int64_t base) {
-        const double threshold = static_cast<double>(base) * percent / 100.0;
-        if (threshold > 0) {
-            steps.push_back({bound + "_" + std::to_string(percent), bound, percent, threshold});
-        }
-    };
-    for (int p : includedPercents) {
-        add("included", p, quota.included);
-    }
-    for (int p : limitPercents) {
-        if (p < 100) {
-            add("limit", p, quota.limit);
-        }
-    }
-    std::stable_sort(steps.begin(), steps.end(),
-                     [](const QuotaStep& a, const QuotaStep& b) { return a.threshold < b.threshold; });
-    add("limit", 100, quota.limit);
-    return steps;
-}
-
-QuotaLadder::QuotaLadder(Database& db, provisioning::Clock& clock, const templates::Catalogue& catalogue,
+QuotaLadder::QuotaLadder(Database& db, base::Clock& clock, const templates::Catalogue& catalogue,
                          AssociationService& associations, LadderSettings settings,
                          std::function<void()> jobQueued)
     : db_(db),
@@ -147,41 +126,21 @@ LadderReport QuotaLadder::evaluate() {
                                  : used->second.count(metric) ? used->second.at(metric)
                                                               : 0.0;
             const auto label = kLabels.count(metric) ? kLabels.at(metric) : MetricLabel{"", "", ""};
-            const bool measured = metric == "disk_gib";
-            const auto steps = ladderSteps(quota, settings_.includedPercents, settings_.limitPercents);
-            LevelRow row = repository.level(id, metric);
-            const LevelRow before = row;
-
-            // A new usage period starts the ladder again (a level of no known period too, from
-            // before periods: it is kept, then dated).
-            const bool newPeriod = row.periodStart && *row.periodStart != period.start;
-            row.periodStart = period.start;
-            int previous = -1;
-            for (std::size_t i = 0; i < steps.size() && !newPeriod; ++i) {
-                if (steps[i].name == row.level) {
-                    previous = static_cast<int>(i);
-                }
-            }
-            int reached = -1;
-            int kept = -1;
-            for (std::size_t i = 0; i < steps.size(); ++i) {
-                if (value >= steps[i].threshold) {
-                    reached = static_cast<int>(i);
-                }
-                if (value >= steps[i].threshold * (settings_.hysteresisPercent / 100.0)) {
-                    kept = static_cast<int>(i);
-                }
-            }
-            const int level = reached > previous ? reached : std::min(previous, kept);
-            row.level = level < 0 ? "none" : steps[static_cast<std::size_t>(level)].name;
+            const bool measured = enforcedMetric(metric);
+            const LevelRow before = repository.level(id, metric);
+            const QuotaDecision decision =
+                decideQuota(metric, value, quota, before, period.start, exceptionUntil.has_value(), nowPoint,
+                            {settings_.includedPercents, settings_.limitPercents, settings_.grace,
+                             settings_.hysteresisPercent});
+            const LevelRow& row = decision.next;
 
             Poco::JSON::Object details;
             details.set("metric", metric);
             details.set("used", value);
             details.set("included", quota.included);
             details.set("limit", quota.limit);
-            if (level > previous) {
-                const QuotaStep& step = steps[static_cast<std::size_t>(level)];
+            if (decision.reached) {
+                const QuotaStep& step = *decision.reached;
                 details.set("step", step.name);
                 AuditLog::record(s, system, at, "quota.step", "association", id, id, details);
                 associations_.notifyManagers(s, *association, "quota_step",
@@ -197,19 +156,13 @@ LadderReport QuotaLadder::evaluate() {
                                               {"link", settings_.publicUrl + "/associations/" + id}});
                 ++report.notices;
                 mailed = true;
-            } else if (level < previous) {
+            } else if (decision.cleared) {
                 details.set("step", row.level);
                 AuditLog::record(s, system, at, "quota.step_cleared", "association", id, id, details);
             }
 
-            // Enforcement: stored data (the only measured metric) at the limit past the grace period.
-            const bool atLimit = measured && quota.limit > 0 && value >= static_cast<double>(quota.limit);
-            row.atLimitSince =
-                atLimit ? std::optional<std::string>(before.atLimitSince.value_or(at)) : std::nullopt;
+            const bool atLimit = decision.atLimit;
             const bool excepted = exceptionUntil.has_value();
-            const auto since = row.atLimitSince ? parseTime(*row.atLimitSince) : std::nullopt;
-            row.enforced = atLimit && !excepted && since && nowPoint - *since >= settings_.grace;
-
             const std::string alertKey = "quota:" + id + ":" + metric;
             AlertBook alerts(s);
             if (atLimit) {
@@ -232,10 +185,8 @@ LadderReport QuotaLadder::evaluate() {
             }
 
             enforceAny |= row.enforced;
-            if (row.enforced != before.enforced) {
-                details.set("reason", row.enforced ? "limit_reached"
-                                      : !atLimit   ? "under_limit"
-                                                   : "exception");
+            if (decision.enforcementChange) {
+                details.set("reason", *decision.enforcementChange);
                 AuditLog::record(s, system, at, row.enforced ? "quota.enforce" : "quota.release",
                                  "association", id, id, details);
                 associations_.notifyManagers(s, *association,
@@ -250,8 +201,7 @@ LadderReport QuotaLadder::evaluate() {
                 mailed = true;
                 ++(row.enforced ? report.enforced : report.released);
             }
-            if (row.level != before.level || row.atLimitSince != before.atLimitSince ||
-                row.enforced != before.enforced || row.periodStart != before.periodStart) {
+            if (decision.store) {
                 repository.storeLevel(id, metric, row, at);
             }
         }
@@ -259,10 +209,10 @@ LadderReport QuotaLadder::evaluate() {
         for (auto& service : ServiceRepository(s).ofAssociation(id)) {
             const auto* manifest = catalogue_.find(service.templateName);
             const bool website = manifest && manifest->kind == "website";
-            if (enforceAny && website && service.state != "deleting") {
-                queued |= ServiceManager::changeReason(s, system, service, "quota", true, at);
-            } else if (!enforceAny && service.suspendedFor.count("quota")) {
-                queued |= ServiceManager::changeReason(s, system, service, "quota", false, at);
+            const auto change = quotaReasonChange(enforceAny, website, service.state,
+                                                  service.suspendedFor.count("quota") > 0);
+            if (change) {
+                queued |= ServiceManager::changeReason(s, system, service, "quota", *change, at);
             }
         }
         tx.commit();

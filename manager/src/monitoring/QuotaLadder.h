@@ -2,10 +2,11 @@
 
 #include "chatiere/manager/Calendar.h"
 #include "chatiere/manager/Database.h"
-#include "chatiere/provisioning/Clock.h"
+#include "chatiere/base/Clock.h"
 #include "chatiere/templates/Catalogue.h"
 #include "domain/AssociationService.h"
 #include "domain/Plans.h"
+#include "monitoring/QuotaDecision.h"
 
 #include <chrono>
 #include <functional>
@@ -13,19 +14,6 @@
 #include <vector>
 
 namespace chatiere::manager {
-
-// One rung of the ladder: a share of a quota's `included` or `limit`.
-struct QuotaStep {
-    std::string name;   // "included_80", "limit_100"…
-    std::string bound;  // included | limit
-    int percent = 0;
-    double threshold = 0;  // in the metric's unit
-};
-
-// The rungs of a quota, lowest first: each share of `included`, each of `limit`, and the limit
-// itself (always last). Rungs at zero (a quota of 0) are left out.
-std::vector<QuotaStep> ladderSteps(const QuotaLimit& quota, const std::vector<int>& includedPercents,
-                                   const std::vector<int>& limitPercents);
 
 struct LadderSettings {
     std::vector<int> includedPercents{80, 100};
@@ -53,14 +41,14 @@ struct LadderReport {
 // step is audited, mailed through the outbox and, at the limit, an alert for the admin.
 class QuotaLadder {
 public:
-    QuotaLadder(Database& db, provisioning::Clock& clock, const templates::Catalogue& catalogue,
+    QuotaLadder(Database& db, base::Clock& clock, const templates::Catalogue& catalogue,
                 AssociationService& associations, LadderSettings settings, std::function<void()> jobQueued);
 
     LadderReport evaluate();
 
 private:
     Database& db_;
-    provisioning::Clock& clock_;
+    base::Clock& clock_;
     const templates::Catalogue& catalogue_;
     AssociationService& associations_;
     LadderSettings settings_;

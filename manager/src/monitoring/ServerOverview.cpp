@@ -4,9 +4,10 @@
 #include "store/Alerts.h"
 #include "store/Overview.h"
 
-#include <Poco/JSON/Array.h>
-
+#include <algorithm>
+#include <chrono>
 #include <fstream>
+#include <map>
 #include <thread>
 
 namespace chatiere::manager {
@@ -16,14 +17,19 @@ namespace {
 constexpr double kGib = 1024.0 * 1024.0 * 1024.0;
 
 // {name: count} with every name of `names` present (0 when absent), then the others counted.
-Poco::JSON::Object counts(const std::map<std::string, int64_t>& counted,
-                          const std::vector<std::string>& names) {
-    Poco::JSON::Object out(Poco::JSON_PRESERVE_KEY_ORDER);
+Counts counts(const std::map<std::string, int64_t>& counted, const std::vector<std::string>& names) {
+    Counts out;
     for (const auto& name : names) {
-        out.set(name, 0);
+        out.emplace_back(name, 0);
     }
     for (const auto& [name, n] : counted) {
-        out.set(name, n);
+        const auto known =
+            std::find_if(out.begin(), out.end(), [&](const auto& c) { return c.first == name; });
+        if (known != out.end()) {
+            known->second = n;
+        } else {
+            out.emplace_back(name, n);
+        }
     }
     return out;
 }
@@ -34,7 +40,7 @@ double gib(uint64_t bytes) {
 
 }  // namespace
 
-ServerOverview::ServerOverview(Database& db, provisioning::Clock& clock, const Calendar& calendar,
+ServerOverview::ServerOverview(Database& db, base::Clock& clock, const Calendar& calendar,
                                std::function<HostHealth()> host, std::string loadavgPath)
     : db_(db),
       clock_(clock),
@@ -42,71 +48,54 @@ ServerOverview::ServerOverview(Database& db, provisioning::Clock& clock, const C
       host_(std::move(host)),
       loadavgPath_(std::move(loadavgPath)) {}
 
-Poco::JSON::Object ServerOverview::overview() {
+Overview ServerOverview::overview() {
     const auto nowPoint = clock_.now();
     const std::string at = formatTime(nowPoint);
-    Poco::JSON::Object out(Poco::JSON_PRESERVE_KEY_ORDER);
-    out.set("at", at);
+    Overview out;
+    out.at = at;
 
     const HostHealth h = host_();
-    Poco::JSON::Object host(Poco::JSON_PRESERVE_KEY_ORDER);
-    host.set("checked_at", h.checkedAt.empty() ? Poco::Dynamic::Var() : Poco::Dynamic::Var(h.checkedAt));
-    host.set("libvirt_reachable", h.libvirtReachable);
-    host.set("cpus", static_cast<int>(std::thread::hardware_concurrency()));
-    Poco::JSON::Array load;
+    HostOverview& host = out.host;
+    if (!h.checkedAt.empty()) {
+        host.checkedAt = h.checkedAt;
+    }
+    host.libvirtReachable = h.libvirtReachable;
+    host.cpus = static_cast<int>(std::thread::hardware_concurrency());
     if (std::ifstream in(loadavgPath_); in) {
         double one = 0, five = 0, fifteen = 0;
         if (in >> one >> five >> fifteen) {
-            load.add(one);
-            load.add(five);
-            load.add(fifteen);
+            host.load = {one, five, fifteen};
         }
     }
-    host.set("load", load);
-    Poco::JSON::Object memory(Poco::JSON_PRESERVE_KEY_ORDER);
-    memory.set("total_mib", static_cast<Poco::Int64>(h.memoryTotalKib / 1024));
-    memory.set("available_mib", static_cast<Poco::Int64>(h.memoryAvailableKib / 1024));
-    host.set("memory", memory);
+    host.memoryTotalMib = static_cast<int64_t>(h.memoryTotalKib / 1024);
+    host.memoryAvailableMib = static_cast<int64_t>(h.memoryAvailableKib / 1024);
     if (h.pool) {
-        Poco::JSON::Object disk(Poco::JSON_PRESERVE_KEY_ORDER);
-        disk.set("capacity_gib", gib(h.pool->capacityBytes));
-        disk.set("used_gib", gib(h.pool->allocationBytes));
-        disk.set("available_gib", gib(h.pool->availableBytes));
-        host.set("disk", disk);
+        host.disk =
+            PoolSpace{gib(h.pool->capacityBytes), gib(h.pool->allocationBytes), gib(h.pool->availableBytes)};
     }
-    out.set("host", host);
 
     auto s = db_.session();
     OverviewRepository read(s);
     // What the services were given (every one still holding resources).
-    Poco::JSON::Object allocated(Poco::JSON_PRESERVE_KEY_ORDER);
     const Allocated given = read.allocated();
-    allocated.set("vcpus", given.vcpus);
-    allocated.set("memory_mib", given.memoryMib);
-    allocated.set("disk_gib", given.diskGib);
-    out.set("allocated", allocated);
+    out.allocatedVcpus = given.vcpus;
+    out.allocatedMemoryMib = given.memoryMib;
+    out.allocatedDiskGib = given.diskGib;
 
-    Poco::JSON::Object services =
-        counts(read.servicesByState(), {"requested", "provisioning", "active", "failed", "deleting"});
-    services.set("suspended", read.suspendedServices());
-    out.set("services", services);
+    out.services = counts(read.servicesByState(), {"requested", "provisioning", "active", "failed", "deleting"});
+    out.services.emplace_back("suspended", read.suspendedServices());
 
-    Poco::JSON::Object jobs(Poco::JSON_PRESERVE_KEY_ORDER);
-    jobs.set("pending", read.pendingJobs());
-    jobs.set("failed_24h", read.failedJobsSince(formatTime(nowPoint - std::chrono::hours(24))));
-    const auto oldest = read.oldestPendingJob();
-    jobs.set("oldest_pending_at", oldest ? Poco::Dynamic::Var(*oldest) : Poco::Dynamic::Var());
-    out.set("jobs", jobs);
+    out.jobsPending = read.pendingJobs();
+    out.jobsFailed24h = read.failedJobsSince(formatTime(nowPoint - std::chrono::hours(24)));
+    out.oldestPendingJobAt = read.oldestPendingJob();
 
-    out.set("outbox", counts(read.unsentMailByStatus(), {"pending", "failed"}));
-    out.set("associations",
-            counts(read.associationsByStatus(), {"pending", "active", "suspended", "closed", "rejected"}));
+    out.outbox = counts(read.unsentMailByStatus(), {"pending", "failed"});
+    out.associations =
+        counts(read.associationsByStatus(), {"pending", "active", "suspended", "closed", "rejected"});
 
-    Poco::JSON::Object invoices(Poco::JSON_PRESERVE_KEY_ORDER);
-    invoices.set("drafts", read.draftInvoices());
-    invoices.set("overdue", read.overdueInvoices(calendar_.dateOf(nowPoint)));
-    out.set("invoices", invoices);
-    out.set("open_alerts", AlertBook(s).openCount());
+    out.invoiceDrafts = read.draftInvoices();
+    out.invoicesOverdue = read.overdueInvoices(calendar_.dateOf(nowPoint));
+    out.openAlerts = AlertBook(s).openCount();
     return out;
 }
 

@@ -4,14 +4,12 @@
 #include "store/Alerts.h"
 #include "store/ServiceHealth.h"
 
-#include <Poco/JSON/Array.h>
-
 #include <cmath>
 #include <map>
 
 namespace chatiere::manager {
 
-StatusReport::StatusReport(Database& db, provisioning::Clock& clock, const Calendar& calendar,
+StatusReport::StatusReport(Database& db, base::Clock& clock, const Calendar& calendar,
                            const templates::Catalogue& catalogue)
     : db_(db), clock_(clock), calendar_(calendar), catalogue_(catalogue) {}
 
@@ -89,54 +87,6 @@ Status StatusReport::build() const {
             out.incidents.push_back(std::move(i));
         }
     }
-    return out;
-}
-
-Poco::JSON::Object StatusReport::toJson(const Status& status) {
-    const auto percentValue = [](int64_t ok, int64_t checks) {
-        const auto p = percent(ok, checks);
-        return p ? Poco::Dynamic::Var(*p) : Poco::Dynamic::Var();
-    };
-    Poco::JSON::Array kinds;
-    for (const auto& k : status.kinds) {
-        Poco::JSON::Array days;
-        for (const auto& d : k.days) {
-            Poco::JSON::Object day(Poco::JSON_PRESERVE_KEY_ORDER);
-            day.set("day", d.day);
-            day.set("checks", d.checks);
-            day.set("ok", d.ok);
-            day.set("uptime_percent", percentValue(d.ok, d.checks));
-            days.add(day);
-        }
-        Poco::JSON::Object title(Poco::JSON_PRESERVE_KEY_ORDER);
-        title.set("fr", k.title.fr);
-        title.set("en", k.title.en);
-        Poco::JSON::Object kind(Poco::JSON_PRESERVE_KEY_ORDER);
-        kind.set("kind", k.kind);
-        kind.set("title", title);
-        kind.set("checks", k.checks);
-        kind.set("ok", k.ok);
-        kind.set("uptime_percent", percentValue(k.ok, k.checks));
-        kind.set("days", days);
-        kinds.add(kind);
-    }
-    Poco::JSON::Array incidents;
-    for (const auto& i : status.incidents) {
-        Poco::JSON::Object incident(Poco::JSON_PRESERVE_KEY_ORDER);
-        incident.set("kind", i.kind);
-        incident.set("service_kind",
-                     i.serviceKind ? Poco::Dynamic::Var(*i.serviceKind) : Poco::Dynamic::Var());
-        incident.set("severity", i.severity);
-        incident.set("started_at", i.startedAt);
-        incident.set("ended_at", i.endedAt ? Poco::Dynamic::Var(*i.endedAt) : Poco::Dynamic::Var());
-        incidents.add(incident);
-    }
-    Poco::JSON::Object out(Poco::JSON_PRESERVE_KEY_ORDER);
-    out.set("from", status.from);
-    out.set("to", status.to);
-    out.set("days", StatusReport::kDays);
-    out.set("kinds", kinds);
-    out.set("incidents", incidents);
     return out;
 }
 

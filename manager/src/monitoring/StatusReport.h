@@ -2,10 +2,8 @@
 
 #include "chatiere/manager/Calendar.h"
 #include "chatiere/manager/Database.h"
-#include "chatiere/provisioning/Clock.h"
+#include "chatiere/base/Clock.h"
 #include "chatiere/templates/Catalogue.h"
-
-#include <Poco/JSON/Object.h>
 
 #include <cstdint>
 #include <optional>
@@ -52,11 +50,10 @@ struct Status {
 // (and any still ongoing). Quota alerts are an association's business, never shown.
 class StatusReport {
 public:
-    StatusReport(Database& db, provisioning::Clock& clock, const Calendar& calendar,
+    StatusReport(Database& db, base::Clock& clock, const Calendar& calendar,
                  const templates::Catalogue& catalogue);
 
     Status build() const;
-    static Poco::JSON::Object toJson(const Status& status);
     // The share that passed, in percent rounded to 3 decimals; nullopt without checks.
     static std::optional<double> percent(int64_t ok, int64_t checks);
 
@@ -65,7 +62,7 @@ public:
 
 private:
     Database& db_;
-    provisioning::Clock& clock_;
+    base::Clock& clock_;
     const Calendar& calendar_;
     const templates::Catalogue& catalogue_;
 };

@@ -13,7 +13,7 @@ namespace chatiere::manager {
 using provisioning::HypervisorError;
 
 UsageCollector::UsageCollector(Database& db, provisioning::Hypervisor& hypervisor,
-                               const provisioning::GuestBuilder& builder, provisioning::Clock& clock,
+                               const provisioning::GuestBuilder& builder, base::Clock& clock,
                                Poco::Logger& logger, int rawRetentionDays)
     : db_(db),
       hypervisor_(hypervisor),
@@ -141,7 +141,7 @@ CollectionReport UsageCollector::collectOnce() {
     return report;
 }
 
-std::optional<std::pair<CollectionReport, provisioning::Clock::TimePoint>> UsageCollector::lastReport() {
+std::optional<std::pair<CollectionReport, base::Clock::TimePoint>> UsageCollector::lastReport() {
     std::lock_guard lock(reportMutex_);
     return lastReport_;
 }

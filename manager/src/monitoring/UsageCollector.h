@@ -1,7 +1,7 @@
 #pragma once
 
 #include "chatiere/manager/Database.h"
-#include "chatiere/provisioning/Clock.h"
+#include "chatiere/base/Clock.h"
 #include "chatiere/provisioning/GuestBuilder.h"
 #include "chatiere/provisioning/Hypervisor.h"
 
@@ -33,31 +33,31 @@ struct CollectionReport {
 class UsageCollector {
 public:
     UsageCollector(Database& db, provisioning::Hypervisor& hypervisor,
-                   const provisioning::GuestBuilder& builder, provisioning::Clock& clock,
+                   const provisioning::GuestBuilder& builder, base::Clock& clock,
                    Poco::Logger& logger, int rawRetentionDays);
 
     CollectionReport collectOnce();
     // The last cycle's report and when it ended (nullopt before the first).
-    std::optional<std::pair<CollectionReport, provisioning::Clock::TimePoint>> lastReport();
+    std::optional<std::pair<CollectionReport, base::Clock::TimePoint>> lastReport();
 
 private:
     struct Reading {
         uint64_t cpuTimeNs = 0;
-        provisioning::Clock::TimePoint at;
+        base::Clock::TimePoint at;
     };
     void loadLastReadings();
 
     Database& db_;
     provisioning::Hypervisor& hypervisor_;
     const provisioning::GuestBuilder& builder_;
-    provisioning::Clock& clock_;
+    base::Clock& clock_;
     Poco::Logger& logger_;
     int rawRetentionDays_;
     std::mutex mutex_;  // one collection at a time
     bool loaded_ = false;
     std::map<std::string, Reading> last_;  // by service id
     std::mutex reportMutex_;
-    std::optional<std::pair<CollectionReport, provisioning::Clock::TimePoint>> lastReport_;
+    std::optional<std::pair<CollectionReport, base::Clock::TimePoint>> lastReport_;
 };
 
 }  // namespace chatiere::manager

@@ -5,13 +5,13 @@
 #include "chatiere/manager/Ids.h"
 #include "chatiere/manager/Time.h"
 #include "domain/AuditLog.h"
-#include "domain/JsonFields.h"
+#include "domain/CommandFields.h"
 #include "domain/Plans.h"
 #include "store/Alerts.h"
 #include "store/ServiceHealth.h"
 #include "store/Usage.h"
 
-#include <Poco/JSON/Array.h>
+#include <Poco/JSON/Object.h>
 #include <Poco/NumberParser.h>
 
 #include <cmath>
@@ -20,10 +20,6 @@
 namespace chatiere::manager {
 
 namespace {
-
-Poco::Dynamic::Var optionalValue(const std::optional<std::string>& v) {
-    return v ? Poco::Dynamic::Var(*v) : Poco::Dynamic::Var();
-}
 
 double rounded(double value, int decimals) {
     const double scale = std::pow(10.0, decimals);
@@ -36,7 +32,7 @@ Error badQuery(const std::string& code, const std::string& field, const std::str
 
 }  // namespace
 
-UsageService::UsageService(Database& db, provisioning::Clock& clock, const Calendar& calendar,
+UsageService::UsageService(Database& db, base::Clock& clock, const Calendar& calendar,
                            const Settings& settings, ServiceManager& services,
                            AssociationService& associations, std::function<void()> quotasChanged)
     : db_(db),
@@ -47,8 +43,8 @@ UsageService::UsageService(Database& db, provisioning::Clock& clock, const Calen
       associations_(associations),
       quotasChanged_(std::move(quotasChanged)) {}
 
-Poco::JSON::Object UsageService::serviceSeries(const Actor& actor, const std::string& serviceId,
-                                               const SeriesQuery& query) {
+UsageSeries UsageService::serviceSeries(const Actor& actor, const std::string& serviceId,
+                                        const SeriesQuery& query) {
     // Checked first: a bad query is a 400 only for whoever may see the service.
     const Service service = services_.get(actor, serviceId);
     const auto parseBound = [](const std::optional<std::string>& text,
@@ -98,38 +94,37 @@ Poco::JSON::Object UsageService::serviceSeries(const Actor& actor, const std::st
     const int64_t fromEpoch =
         std::chrono::duration_cast<std::chrono::seconds>(from.time_since_epoch()).count();
     auto s = db_.session();
-    Poco::JSON::Array series;
+    UsageSeries out;
     for (const auto& point :
          UsageRepository(s).series(hourly, serviceId, fromEpoch, step, fromText, toText)) {
-        Poco::JSON::Object p(Poco::JSON_PRESERVE_KEY_ORDER);
-        p.set("at", formatTime(from + std::chrono::seconds(point.bucket * step)));
-        p.set("samples", point.samples);
+        UsagePoint p;
+        p.at = formatTime(from + std::chrono::seconds(point.bucket * step));
+        p.samples = point.samples;
         const double cpuSeconds = static_cast<double>(point.cpuNs) / 1e9;
         const int64_t measured = point.measuredSeconds;
-        p.set("cpu_seconds", rounded(cpuSeconds, 3));
+        p.cpuSeconds = rounded(cpuSeconds, 3);
         // Share of one vCPU over the time measured (100 = one vCPU busy all along).
-        p.set("cpu_percent", measured > 0 ? Poco::Dynamic::Var(rounded(cpuSeconds * 100.0 / measured, 2))
-                                          : Poco::Dynamic::Var());
-        p.set("memory_mib", point.memoryKib ? Poco::Dynamic::Var(rounded(*point.memoryKib / 1024.0, 1))
-                                            : Poco::Dynamic::Var());
-        p.set("memory_mib_max", point.memoryKibMax
-                                    ? Poco::Dynamic::Var(rounded(*point.memoryKibMax / 1024.0, 1))
-                                    : Poco::Dynamic::Var());
-        p.set("stored_bytes",
-              point.storedBytes ? Poco::Dynamic::Var(*point.storedBytes) : Poco::Dynamic::Var());
-        series.add(p);
+        if (measured > 0) {
+            p.cpuPercent = rounded(cpuSeconds * 100.0 / measured, 2);
+        }
+        if (point.memoryKib) {
+            p.memoryMib = rounded(*point.memoryKib / 1024.0, 1);
+        }
+        if (point.memoryKibMax) {
+            p.memoryMibMax = rounded(*point.memoryKibMax / 1024.0, 1);
+        }
+        p.storedBytes = point.storedBytes;
+        out.points.push_back(std::move(p));
     }
-    Poco::JSON::Object out(Poco::JSON_PRESERVE_KEY_ORDER);
-    out.set("service_id", service.id);
-    out.set("from", fromText);
-    out.set("to", toText);
-    out.set("step", step);
-    out.set("source", hourly ? "hourly" : "raw");
-    out.set("points", series);
+    out.serviceId = service.id;
+    out.from = fromText;
+    out.to = toText;
+    out.step = step;
+    out.hourly = hourly;
     return out;
 }
 
-Poco::JSON::Object UsageService::associationUsage(const Actor& actor, const std::string& associationId) {
+AssociationUsage UsageService::associationUsage(const Actor& actor, const std::string& associationId) {
     const Association association = associations_.authorize(actor, associationId, Permission::ViewServices);
     auto s = db_.session();
     const auto plan = association.planSlug ? PlanRepository(s).find(*association.planSlug) : std::nullopt;
@@ -142,41 +137,37 @@ Poco::JSON::Object UsageService::associationUsage(const Actor& actor, const std:
     const MetricUse& usage = summary.use;
     const StoredFigures& stored = summary.stored;
 
-    Poco::JSON::Object metrics(Poco::JSON_PRESERVE_KEY_ORDER);
+    AssociationUsage out;
     for (const char* metric : {"disk_gib", "memory_mib", "vcpus", "services"}) {
-        Poco::JSON::Object m(Poco::JSON_PRESERVE_KEY_ORDER);
+        MetricUsage m;
+        m.metric = metric;
         const double used = usage.count(metric) ? usage.at(metric) : 0.0;
         const bool disk = std::string(metric) == "disk_gib";
-        m.set("used", disk ? Poco::Dynamic::Var(rounded(used, 3))
-                           : Poco::Dynamic::Var(static_cast<Poco::Int64>(used)));
+        m.used = disk ? rounded(used, 3) : static_cast<double>(static_cast<int64_t>(used));
         const auto quota = plan ? plan->quotas.find(metric) : decltype(plan->quotas.end()){};
-        const bool limited = plan && quota != plan->quotas.end();
-        m.set("included", limited ? Poco::Dynamic::Var(quota->second.included) : Poco::Dynamic::Var());
-        m.set("limit", limited ? Poco::Dynamic::Var(quota->second.limit) : Poco::Dynamic::Var());
-        if (disk) {
-            m.set("peak",
-                  stored.peakGib ? Poco::Dynamic::Var(rounded(*stored.peakGib, 3)) : Poco::Dynamic::Var());
-            m.set("average", stored.averageGib ? Poco::Dynamic::Var(rounded(*stored.averageGib, 3))
-                                               : Poco::Dynamic::Var());
+        if (plan && quota != plan->quotas.end()) {
+            m.included = quota->second.included;
+            m.limit = quota->second.limit;
         }
-        metrics.set(metric, m);
+        if (disk) {
+            if (stored.peakGib) {
+                m.peak = rounded(*stored.peakGib, 3);
+            }
+            if (stored.averageGib) {
+                m.average = rounded(*stored.averageGib, 3);
+            }
+        }
+        out.metrics.push_back(std::move(m));
     }
 
-    Poco::JSON::Object quota(Poco::JSON_PRESERVE_KEY_ORDER);
-    quota.set("websites_suspended", summary.quota.enforced);
-    quota.set("at_limit_since", optionalValue(summary.quota.atLimitSince));
-    quota.set("exception_until", optionalValue(summary.exceptionUntil));
-
-    Poco::JSON::Object period(Poco::JSON_PRESERVE_KEY_ORDER);
-    period.set("start", start);
-    period.set("end", end);
-    Poco::JSON::Object out(Poco::JSON_PRESERVE_KEY_ORDER);
-    out.set("association_id", associationId);
-    out.set("plan", optionalValue(association.planSlug));
-    out.set("period", period);
-    out.set("measured_at", optionalValue(summary.measuredAt));
-    out.set("metrics", metrics);
-    out.set("quota", quota);
+    out.websitesSuspended = summary.quota.enforced;
+    out.atLimitSince = summary.quota.atLimitSince;
+    out.exceptionUntil = summary.exceptionUntil;
+    out.associationId = associationId;
+    out.plan = association.planSlug;
+    out.periodStart = start;
+    out.periodEnd = end;
+    out.measuredAt = summary.measuredAt;
     return out;
 }
 
@@ -201,8 +192,8 @@ std::vector<DiskDay> UsageService::diskHistory(const Actor& actor, const std::st
     return out;
 }
 
-Poco::JSON::Object UsageService::uptime(const Actor& actor, const std::string& serviceId,
-                                        const std::optional<std::string>& month) {
+UptimeMonth UsageService::uptime(const Actor& actor, const std::string& serviceId,
+                                 const std::optional<std::string>& month) {
     const Service service = services_.get(actor, serviceId);
     const std::string first = month ? *month + "-01" : Calendar::monthStart(calendar_.dateOf(clock_.now()));
     if (month && (month->size() != 7 || !Calendar::isDate(first))) {
@@ -211,68 +202,40 @@ Poco::JSON::Object UsageService::uptime(const Actor& actor, const std::string& s
     }
     const std::string end = Calendar::nextMonthStart(first);
     auto s = db_.session();
-    const auto days = ServiceHealthRepository(s).uptime(serviceId, first, end);
-    const auto percent = [](int64_t passed, int64_t total) {
-        return total > 0 ? Poco::Dynamic::Var(
-                               rounded(100.0 * static_cast<double>(passed) / static_cast<double>(total), 3))
-                         : Poco::Dynamic::Var();
+    const auto percent = [](int64_t passed, int64_t total) -> std::optional<double> {
+        if (total <= 0) {
+            return std::nullopt;
+        }
+        return rounded(100.0 * static_cast<double>(passed) / static_cast<double>(total), 3);
     };
-    Poco::JSON::Array items;
-    int64_t totalChecks = 0;
-    int64_t totalOk = 0;
-    for (const auto& day : days) {
-        Poco::JSON::Object d(Poco::JSON_PRESERVE_KEY_ORDER);
-        d.set("day", day.day);
-        d.set("checks", day.checks);
-        d.set("ok", day.ok);
-        d.set("uptime_percent", percent(day.ok, day.checks));
-        items.add(d);
-        totalChecks += day.checks;
-        totalOk += day.ok;
+    UptimeMonth out;
+    for (const auto& day : ServiceHealthRepository(s).uptime(serviceId, first, end)) {
+        out.days.push_back({day.day, day.checks, day.ok, percent(day.ok, day.checks)});
+        out.checks += day.checks;
+        out.ok += day.ok;
     }
-    Poco::JSON::Object out(Poco::JSON_PRESERVE_KEY_ORDER);
-    out.set("service_id", service.id);
-    out.set("month", first.substr(0, 7));
-    out.set("checks", totalChecks);
-    out.set("ok", totalOk);
-    out.set("uptime_percent", percent(totalOk, totalChecks));
-    out.set("days", items);
+    out.serviceId = service.id;
+    out.month = first.substr(0, 7);
+    out.uptimePercent = percent(out.ok, out.checks);
     return out;
 }
 
-Poco::JSON::Object UsageService::alerts(const Actor& actor, bool includeClosed, int limit) {
+std::vector<Alert> UsageService::alerts(const Actor& actor, bool includeClosed, int limit) {
     associations_.authorizeGlobal(actor, Permission::ViewMonitoring);
     auto s = db_.session();
-    Poco::JSON::Array items;
-    for (const auto& a : AlertBook(s).list(includeClosed, limit)) {
-        Poco::JSON::Object o(Poco::JSON_PRESERVE_KEY_ORDER);
-        o.set("id", a.id);
-        o.set("key", a.key);
-        o.set("kind", a.kind);
-        o.set("severity", a.severity);
-        o.set("association_id", optionalValue(a.associationId));
-        o.set("service_id", optionalValue(a.serviceId));
-        o.set("message", a.message);
-        o.set("opened_at", a.openedAt);
-        o.set("updated_at", a.updatedAt);
-        o.set("closed_at", optionalValue(a.closedAt));
-        items.add(o);
-    }
-    Poco::JSON::Object out;
-    out.set("items", items);
-    return out;
+    return AlertBook(s).list(includeClosed, limit);
 }
 
-Poco::JSON::Object UsageService::grantException(const Actor& actor, const std::string& associationId,
-                                                const Poco::JSON::Object::Ptr& body) {
+QuotaException UsageService::grantException(const Actor& actor, const std::string& associationId,
+                                            const GrantException& command) {
     associations_.authorize(actor, associationId, Permission::GrantQuotaExceptions);
     const auto nowPoint = std::chrono::time_point_cast<std::chrono::seconds>(clock_.now());
     const auto latest = nowPoint + std::chrono::hours(24) * settings_.quotaMaxExceptionDays;
     FieldErrors errors;
-    JsonFields fields(body, errors);
-    const auto untilText = fields.string("until", false, 40);
-    const auto days = fields.integer("days", false);
-    const auto reason = fields.string("reason", true, 500);
+    CommandFields fields(errors);
+    const auto untilText = fields.text("until", command.until.value_or(""), false, 40);
+    const auto& days = command.days;
+    const auto reason = fields.text("reason", command.reason, true, 500);
     if (reason && reason->empty()) {
         errors.add("reason", "missing", "Say why the exception is granted.");
     }
@@ -297,7 +260,7 @@ Poco::JSON::Object UsageService::grantException(const Actor& actor, const std::s
         } else {
             until = nowPoint + std::chrono::hours(24) * *days;
         }
-    } else if (!body || !body->has("days")) {
+    } else {
         errors.add("until", "missing", "Give until (a time) or days (a number of days).");
     }
     errors.throwIfAny();
@@ -315,14 +278,7 @@ Poco::JSON::Object UsageService::grantException(const Actor& actor, const std::s
     AuditLog::record(s, actor, at, "quota.exception", "association", associationId, associationId, details);
     tx.commit();
     quotasChanged_();
-    Poco::JSON::Object out(Poco::JSON_PRESERVE_KEY_ORDER);
-    out.set("id", id);
-    out.set("association_id", associationId);
-    out.set("until", untilValue);
-    out.set("reason", *reason);
-    out.set("created_by", by);
-    out.set("created_at", at);
-    return out;
+    return {id, associationId, untilValue, *reason, by, at};
 }
 
 }  // namespace chatiere::manager

@@ -3,12 +3,11 @@
 #include "chatiere/manager/Calendar.h"
 #include "chatiere/manager/Database.h"
 #include "chatiere/manager/Settings.h"
-#include "chatiere/provisioning/Clock.h"
+#include "chatiere/base/Clock.h"
 #include "domain/Actor.h"
 #include "domain/AssociationService.h"
-#include "services/ServiceManager.h"
-
-#include <Poco/JSON/Object.h>
+#include "store/Alerts.h"
+#include "hosting/ServiceManager.h"
 
 #include <functional>
 #include <optional>
@@ -31,41 +30,116 @@ struct DiskDay {
     std::optional<int64_t> storedBytes;
 };
 
+// One point of a service's usage series: the samples of `step` seconds from `at`.
+struct UsagePoint {
+    std::string at;
+    int64_t samples = 0;
+    double cpuSeconds = 0;
+    std::optional<double> cpuPercent;  // share of one vCPU over the time measured; nullopt: none measured
+    std::optional<double> memoryMib;
+    std::optional<double> memoryMibMax;
+    std::optional<int64_t> storedBytes;
+};
+
+// A service's usage over time (UsageService::serviceSeries).
+struct UsageSeries {
+    std::string serviceId;
+    std::string from;
+    std::string to;
+    int64_t step = 0;
+    bool hourly = false;  // from the hourly figures; the raw samples otherwise
+    std::vector<UsagePoint> points;
+};
+
+// One metric of an association's usage against its plan; `disk_gib` in GiB (with its peak and
+// average over the period), the others whole numbers.
+struct MetricUsage {
+    std::string metric;  // disk_gib | memory_mib | vcpus | services
+    double used = 0;
+    std::optional<int64_t> included;  // nullopt: the plan does not limit it
+    std::optional<int64_t> limit;
+    std::optional<double> peak;  // disk_gib only
+    std::optional<double> average;
+};
+
+// An association's usage this period against its plan (UsageService::associationUsage).
+struct AssociationUsage {
+    std::string associationId;
+    std::optional<std::string> plan;
+    std::string periodStart;
+    std::string periodEnd;  // excluded
+    std::optional<std::string> measuredAt;
+    std::vector<MetricUsage> metrics;  // disk_gib, memory_mib, vcpus, services
+    bool websitesSuspended = false;
+    std::optional<std::string> atLimitSince;
+    std::optional<std::string> exceptionUntil;
+};
+
+// The share of a service's health checks that passed on one day, or over a month.
+struct UptimeDay {
+    std::string day;
+    int64_t checks = 0;
+    int64_t ok = 0;
+    std::optional<double> uptimePercent;  // nullopt without checks
+};
+
+struct UptimeMonth {
+    std::string serviceId;
+    std::string month;  // YYYY-MM
+    int64_t checks = 0;
+    int64_t ok = 0;
+    std::optional<double> uptimePercent;
+    std::vector<UptimeDay> days;
+};
+
+// An exception to the quota enforcement: until a time, or for a number of days (one of the two),
+// with a reason.
+struct GrantException {
+    std::optional<std::string> until;  // RFC 3339
+    std::optional<int64_t> days;
+    std::string reason;
+};
+
+struct QuotaException {
+    std::string id;
+    std::string associationId;
+    std::string until;
+    std::string reason;
+    std::string createdBy;
+    std::string createdAt;
+};
+
 // What the usage API and CLI answer: a service's usage over time, an association's usage this
 // period against its plan, the admin's alerts and quota exceptions.
 class UsageService {
 public:
-    UsageService(Database& db, provisioning::Clock& clock, const Calendar& calendar, const Settings& settings,
+    UsageService(Database& db, base::Clock& clock, const Calendar& calendar, const Settings& settings,
                  ServiceManager& services, AssociationService& associations,
                  std::function<void()> quotasChanged);
 
     // Points of `step` seconds from `from`, only those with samples; from the raw samples, or the
     // hourly figures when the step is whole hours. 400 for a bad range or step, or more than
     // kMaxPoints points; 404 for a service the caller cannot see.
-    Poco::JSON::Object serviceSeries(const Actor& actor, const std::string& serviceId,
-                                     const SeriesQuery& query);
-    // {"period": {"start", "end"}, "metrics": {"disk_gib": {"used", "included", "limit", "peak",
-    // "average"}, "memory_mib": {…}, "vcpus": {…}, "services": {…}}, "quota": {…}}. The period is
-    // the calendar month (local days; `end` excluded) until subscriptions give their own.
-    Poco::JSON::Object associationUsage(const Actor& actor, const std::string& associationId);
+    UsageSeries serviceSeries(const Actor& actor, const std::string& serviceId, const SeriesQuery& query);
+    // The period is the subscription's (else the calendar month, local days; `end` excluded).
+    AssociationUsage associationUsage(const Actor& actor, const std::string& associationId);
     // Every local day of the last `days` up to today, oldest first, with the association's disk
     // use (the dashboard's chart). 404 for an association the caller cannot see.
     std::vector<DiskDay> diskHistory(const Actor& actor, const std::string& associationId, int days);
     // The share of the service's health checks that passed, per local day of `month` ("YYYY-MM",
     // default: this month) and over the month. 400 for a month not written YYYY-MM.
-    Poco::JSON::Object uptime(const Actor& actor, const std::string& serviceId,
-                              const std::optional<std::string>& month);
-    Poco::JSON::Object alerts(const Actor& actor, bool includeClosed, int limit);
-    // {"until": RFC 3339 | "days": N, "reason": text}: no quota enforcement for the association
-    // until then (at most quota.max_exception_days).
-    Poco::JSON::Object grantException(const Actor& actor, const std::string& associationId,
-                                      const Poco::JSON::Object::Ptr& body);
+    UptimeMonth uptime(const Actor& actor, const std::string& serviceId,
+                       const std::optional<std::string>& month);
+    std::vector<Alert> alerts(const Actor& actor, bool includeClosed, int limit);
+    // No quota enforcement for the association until then (at most quota.max_exception_days).
+    QuotaException grantException(const Actor& actor, const std::string& associationId,
+                                  const GrantException& command);
 
     static constexpr int kMaxPoints = 1000;
 
 private:
     Database& db_;
-    provisioning::Clock& clock_;
+    base::Clock& clock_;
     const Calendar& calendar_;
     const Settings& settings_;
     ServiceManager& services_;

@@ -6,6 +6,7 @@
 
 #include <Poco/Data/SQLite/Connector.h>
 #include <Poco/Data/SQLite/Utility.h>
+#include <sqlite3.h>
 
 #include <algorithm>
 #include <cstring>
@@ -59,10 +60,67 @@ int Row::column(std::string_view name) const {
     throw Error(ErrorKind::Internal, "database", "no column named " + std::string(name) + " in the result");
 }
 
-void sql::check(sqlite3_stmt* statement, int rc) {
+namespace {
+
+void check(sqlite3_stmt* statement, int rc) {
     if (rc != SQLITE_OK) {
         throwSqlite(sqlite3_db_handle(statement), rc);
     }
+}
+
+}  // namespace
+
+int Row::columns() const {
+    return sqlite3_column_count(statement_);
+}
+
+bool Row::isNull(int i) const {
+    return sqlite3_column_type(statement_, i) == SQLITE_NULL;
+}
+
+std::string Row::text(int i) const {
+    const auto* p = sqlite3_column_text(statement_, i);
+    return p ? std::string(reinterpret_cast<const char*>(p),
+                           static_cast<std::size_t>(sqlite3_column_bytes(statement_, i)))
+             : std::string();
+}
+
+std::optional<std::string> Row::optText(int i) const {
+    if (isNull(i)) {
+        return std::nullopt;
+    }
+    return text(i);
+}
+
+int64_t Row::integer(int i) const {
+    return sqlite3_column_int64(statement_, i);
+}
+
+std::optional<int64_t> Row::optInteger(int i) const {
+    if (isNull(i)) {
+        return std::nullopt;
+    }
+    return integer(i);
+}
+
+double Row::real(int i) const {
+    return sqlite3_column_double(statement_, i);
+}
+
+void sql::bindNull(sqlite3_stmt* s, int i) {
+    check(s, sqlite3_bind_null(s, i));
+}
+
+void sql::bindInteger(sqlite3_stmt* s, int i, int64_t v) {
+    check(s, sqlite3_bind_int64(s, i, static_cast<sqlite3_int64>(v)));
+}
+
+void sql::bindReal(sqlite3_stmt* s, int i, double v) {
+    check(s, sqlite3_bind_double(s, i, v));
+}
+
+void sql::bindText(sqlite3_stmt* s, int i, std::string_view v) {
+    check(s, sqlite3_bind_text(s, i, v.data(), static_cast<int>(v.size()), SQLITE_STATIC));
 }
 
 // ---- Connection ----
@@ -269,6 +327,11 @@ int Database::schemaVersion() {
 }
 
 int Database::migrate() {
+    return migrateTo(latestSchemaVersion());
+}
+
+int Database::migrateTo(int target) {
+    target = std::min(target, latestSchemaVersion());
     auto s = session();
     Transaction t(s);
     const int version = static_cast<int>(s.integer("PRAGMA user_version").value_or(0));
@@ -279,7 +342,7 @@ int Database::migrate() {
                         "): upgrade chatiere");
     }
     int applied = 0;
-    for (int v = version; v < latestSchemaVersion(); ++v) {
+    for (int v = version; v < target; ++v) {
         s.script(migrations()[static_cast<std::size_t>(v)]);
         s.script("PRAGMA user_version=" + std::to_string(v + 1));
         ++applied;

@@ -579,9 +579,58 @@ INSERT INTO subscription_grace (association_id, since, created_at)
 )SQL";
 // ---- end of v12
 
+// ---- v13 (issue 16): a job's step is stored by name, not by number, so that steps can be added or
+// reordered without breaking a job in flight (provisioning/src/JobSteps.cpp names them). The rows
+// are converted with v12's numbering, frozen here; a number v12 ran as an undo (its `default:`)
+// gets that undo's name; a step already named is kept (the migration can run again). SQLite cannot
+// change a column's type: the table is rebuilt.
+constexpr std::string_view kV13 = R"SQL(
+CREATE TABLE jobs_v13 (
+    id INTEGER PRIMARY KEY AUTOINCREMENT,
+    service_id TEXT NOT NULL REFERENCES services(id),
+    kind TEXT NOT NULL CHECK (kind IN ('create', 'apply', 'replace_content', 'resize', 'delete')),
+    step TEXT NOT NULL,
+    attempts INTEGER NOT NULL DEFAULT 0,
+    status TEXT NOT NULL DEFAULT 'pending' CHECK (status IN ('pending', 'done', 'failed')),
+    next_attempt_at TEXT NOT NULL,
+    step_started_at TEXT NOT NULL,
+    payload TEXT NOT NULL DEFAULT '',
+    last_error TEXT,
+    created_at TEXT NOT NULL,
+    finished_at TEXT,
+    leased INTEGER NOT NULL DEFAULT 0,
+    rollback_reason TEXT
+);
+INSERT INTO jobs_v13 (id, service_id, kind, step, attempts, status, next_attempt_at, step_started_at,
+                      payload, last_error, created_at, finished_at, leased, rollback_reason)
+    SELECT id, service_id, kind,
+           CASE WHEN typeof(step) != 'integer' THEN step ELSE CASE kind
+               WHEN 'create' THEN CASE
+                   WHEN step <= 0 THEN 'ensure_pool' WHEN step = 1 THEN 'ensure_image'
+                   WHEN step = 2 THEN 'ensure_volume' WHEN step = 3 THEN 'define'
+                   WHEN step = 4 THEN 'start' ELSE 'become_active' END
+               WHEN 'apply' THEN 'apply_state'
+               WHEN 'replace_content' THEN CASE step
+                   WHEN 0 THEN 'write_volume' WHEN 1 THEN 'switch_volume' WHEN 2 THEN 'wait_healthy'
+                   WHEN 3 THEN 'commit_volume' WHEN 4 THEN 'delete_old_volumes'
+                   WHEN 101 THEN 'undo_switch' ELSE 'undo_new_volume' END
+               WHEN 'resize' THEN CASE step
+                   WHEN 0 THEN 'stop_guest' WHEN 1 THEN 'grow_volume' WHEN 2 THEN 'define_and_start'
+                   WHEN 3 THEN 'become_active' ELSE 'undo_resize' END
+               ELSE 'remove' END END,
+           attempts, status, next_attempt_at, step_started_at, payload, last_error, created_at,
+           finished_at, leased, rollback_reason
+    FROM jobs;
+DROP TABLE jobs;
+ALTER TABLE jobs_v13 RENAME TO jobs;
+CREATE INDEX jobs_due ON jobs(status, next_attempt_at);
+CREATE INDEX jobs_service ON jobs(service_id, status);
+)SQL";
+// ---- end of v13
+
 const std::vector<std::string_view>& migrations() {
-    static const std::vector<std::string_view> all = {kV1, kV2, kV3, kV4,  kV5,  kV6,
-                                                      kV7, kV8, kV9, kV10, kV11, kV12};
+    static const std::vector<std::string_view> all = {kV1, kV2, kV3,  kV4,  kV5,  kV6, kV7,
+                                                      kV8, kV9, kV10, kV11, kV12, kV13};
     return all;
 }
 

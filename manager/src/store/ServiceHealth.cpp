@@ -54,13 +54,13 @@ void ServiceHealthRepository::recordCheck(const std::string& serviceId, const st
     session_.execute(kRecordUptime, serviceId, day, ok ? 1 : 0);
 }
 
-std::vector<UptimeDay> ServiceHealthRepository::uptime(const std::string& serviceId,
+std::vector<ServiceUptimeDay> ServiceHealthRepository::uptime(const std::string& serviceId,
                                                        const std::string& firstDay,
                                                        const std::string& endDay) {
     return session_.query(
         kUptime,
         [](const Row& r) {
-            return UptimeDay{r.text(0), r.integer(1), r.integer(2)};
+            return ServiceUptimeDay{r.text(0), r.integer(1), r.integer(2)};
         },
         serviceId, firstDay, endDay);
 }

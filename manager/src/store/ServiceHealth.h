@@ -22,7 +22,7 @@ struct HealthCandidate {
 };
 
 // The checks of one local day, and how many passed.
-struct UptimeDay {
+struct ServiceUptimeDay {
     std::string day;
     int64_t checks = 0;
     int64_t ok = 0;
@@ -52,7 +52,7 @@ public:
                      const std::string& at, const std::optional<std::string>& detail, const std::string& day,
                      bool ok);
     // The service's days of [firstDay, endDay), oldest first.
-    std::vector<UptimeDay> uptime(const std::string& serviceId, const std::string& firstDay,
+    std::vector<ServiceUptimeDay> uptime(const std::string& serviceId, const std::string& firstDay,
                                   const std::string& endDay);
     // Per template and day over [firstDay, lastDay].
     std::vector<TemplateUptimeDay> uptimeByTemplate(const std::string& firstDay, const std::string& lastDay);

@@ -60,6 +60,9 @@ constexpr const char* kRawSeries =
 constexpr const char* kDailyStored =
     "SELECT day, stored_bytes_avg FROM association_usage_daily WHERE association_id = ? AND day >= ? "
     "AND day <= ?";
+constexpr const char* kAssociationDays =
+    "SELECT day, samples, cpu_ns, stored_bytes_avg, stored_bytes_max FROM association_usage_daily "
+    "WHERE association_id = ? ORDER BY day";
 
 constexpr const char* kRolledUpThrough = "SELECT through FROM rollup_state WHERE name = 'hourly'";
 constexpr const char* kFirstSampleAt = "SELECT MIN(at) FROM usage_samples";
@@ -252,6 +255,15 @@ std::vector<DailyStored> UsageRepository::dailyStored(const std::string& associa
             return DailyStored{r.text(0), r.optInteger(1)};
         },
         associationId, firstDay, lastDay);
+}
+
+std::vector<AssociationUsageDay> UsageRepository::associationDays(const std::string& associationId) {
+    return session_.query(
+        kAssociationDays,
+        [](const Row& r) {
+            return AssociationUsageDay{r.text(0), r.integer(1), r.integer(2), r.optInteger(3), r.optInteger(4)};
+        },
+        associationId);
 }
 
 std::optional<std::string> UsageRepository::rolledUpThrough() {

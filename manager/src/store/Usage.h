@@ -69,17 +69,29 @@ struct DailyStored {
     std::optional<int64_t> storedBytes;
 };
 
-// Where an association stands on the quota ladder of one metric.
+// An association's figures of one local day (association_usage_daily), as its export gives them.
+// A figure never measured is nullopt.
+struct AssociationUsageDay {
+    std::string day;
+    int64_t samples = 0;
+    int64_t cpuNs = 0;
+    std::optional<int64_t> storedBytesAvg;
+    std::optional<int64_t> storedBytesMax;
+};
+
+// Where an association stands on the quota ladder of one metric (a quota_levels row); the quota
+// ladder's decision (monitoring/QuotaDecision.h) works on it as its QuotaState.
 struct QuotaLevel {
-    std::string level = "none";
-    std::optional<std::string> atLimitSince;
-    bool enforced = false;
-    std::optional<std::string> periodStart;  // the usage period `level` was reached in
+    std::string level = "none";               // the rung reached, by name
+    std::optional<std::string> atLimitSince;  // RFC 3339, while at the limit
+    bool enforced = false;                    // websites suspended for it
+    std::optional<std::string> periodStart;   // the usage period `level` was reached in
+    bool operator==(const QuotaLevel&) const = default;
 };
 
 // Over every metric of an association: since when it is at a limit, and whether its websites are
 // suspended for it.
-struct QuotaState {
+struct QuotaStanding {
     std::optional<std::string> atLimitSince;
     bool enforced = false;
 };
@@ -89,7 +101,7 @@ struct UsageSummary {
     MetricUse use;  // as UsageRepository::current
     std::optional<std::string> measuredAt;
     StoredFigures stored;  // over the period asked
-    QuotaState quota;
+    QuotaStanding quota;
     std::optional<std::string> exceptionUntil;
 };
 
@@ -127,6 +139,8 @@ public:
     // The days of [firstDay, lastDay] with a figure.
     std::vector<DailyStored> dailyStored(const std::string& associationId, const std::string& firstDay,
                                          const std::string& lastDay);
+    // Every day of the association's daily figures, oldest first.
+    std::vector<AssociationUsageDay> associationDays(const std::string& associationId);
 
     // Roll-ups.
     std::optional<std::string> rolledUpThrough();

@@ -102,7 +102,7 @@ void renderSignup(Pages& pages, http::Request& r, int status, const Poco::Net::N
     }
     mstch::array plans;
     const std::string chosen = form ? value("plan") : r.query("plan").value_or("");
-    for (const auto& plan : pages.api().plans.list()) {
+    for (const auto& plan : pages.app().plans.list()) {
         mstch::map option;
         option.emplace("value", plan.slug);
         option.emplace("label", lang == "en" ? plan.name.en : plan.name.fr);
@@ -188,7 +188,7 @@ void registerAccountPages(http::Router& router, Pages& pages) {
         }
         const std::string lang = pages.language(r);
         try {
-            const auto result = pages.api().associations.signup(signupBody(*form), r.clientAddress(), lang);
+            const auto result = pages.app().associations.signup(signupBody(*form), r.clientAddress(), lang);
             pages.sendMessage(
                 r, 201, "signup_done_title",
                 result.association.status == "active" ? "signup_done_active" : "signup_done_pending", false);
@@ -210,7 +210,7 @@ void registerAccountPages(http::Router& router, Pages& pages) {
     }));
     router.add("GET", "/verify-email", pages.page([&pages](http::Request& r) {
         try {
-            pages.api().associations.verifyEmail(r.query("token").value_or(""), r.clientAddress());
+            pages.app().associations.verifyEmail(r.query("token").value_or(""), r.clientAddress());
             pages.sendMessage(r, 200, "verify_title", "verify_ok", false);
         } catch (const Error&) {
             pages.sendMessage(r, 400, "verify_title", "verify_failed", true);
@@ -227,8 +227,8 @@ void registerAccountPages(http::Router& router, Pages& pages) {
         }
         const std::string email = form->get("email", "");
         try {
-            const auto login = pages.api().auth.login(email, form->get("password", ""), r.clientAddress());
-            r.setCookie(pages.api().sessionCookie(), login.token, pages.api().auth.sessionTtlSeconds(),
+            const auto login = pages.app().auth.login(email, form->get("password", ""), r.clientAddress());
+            r.setCookie(pages.app().sessionCookie(), login.token, pages.app().auth.sessionTtlSeconds(),
                         pages.secure());
             pages.redirect(r, "/space");
         } catch (const Error& e) {
@@ -246,10 +246,10 @@ void registerAccountPages(http::Router& router, Pages& pages) {
         if (!form) {
             return;
         }
-        if (const auto token = r.cookie(pages.api().sessionCookie()); token && !token->empty()) {
-            pages.api().auth.logout(*token);
+        if (const auto token = r.cookie(pages.app().sessionCookie()); token && !token->empty()) {
+            pages.app().auth.logout(*token);
         }
-        r.setCookie(pages.api().sessionCookie(), "", 0, pages.secure());
+        r.setCookie(pages.app().sessionCookie(), "", 0, pages.secure());
         renderLogin(pages, r, 200, "", "", "logged_out");
     }));
 }

@@ -28,7 +28,7 @@ void registerAdminAuditPages(http::Router& router, Pages& pages) {
         if (!actor) {
             return;
         }
-        auto& api = pages.api();
+        auto& api = pages.app();
         api.associations.authorizeGlobal(*actor, Permission::ViewAudit);
         const std::string lang = pages.language(r);
         mstch::map data;
@@ -66,8 +66,7 @@ void registerAdminAuditPages(http::Router& router, Pages& pages) {
         }
         std::vector<AuditEntry> entries;
         if (status == 200) {
-            auto s = api.db.session();
-            entries = AuditLog::list(s, filter);
+            entries = api.audit.list(*actor, filter);
         }
         const bool more = static_cast<int>(entries.size()) > kPageSize;
         if (more) {

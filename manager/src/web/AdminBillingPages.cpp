@@ -6,8 +6,6 @@
 #include "billing/Money.h"
 #include "web/Web.h"
 
-#include <Poco/JSON/Array.h>
-
 #include <map>
 
 namespace chatiere::manager::web {
@@ -19,7 +17,7 @@ const std::vector<std::string> kMethods = {"transfer", "cheque", "cash", "card",
 
 std::map<std::string, std::string> associationNames(Pages& pages, const Actor& actor) {
     std::map<std::string, std::string> names;
-    for (const auto& a : pages.api().associations.list(actor, "", 1000, std::nullopt)) {
+    for (const auto& a : pages.app().associations.list(actor, "", 1000, std::nullopt)) {
         names[a.id] = a.name;
     }
     return names;
@@ -44,7 +42,7 @@ void renderInvoices(Pages& pages, http::Request& r, const Actor& actor, int stat
     const std::string day = pages.today();
     const auto names = associationNames(pages, actor);
     mstch::array rows;
-    for (const auto& i : pages.api().billing.invoices(actor, std::nullopt, 200)) {
+    for (const auto& i : pages.app().billing.invoices(actor, std::nullopt, 200)) {
         const bool overdue = i.kind == "invoice" && i.status == "finalized" && i.dueDate && *i.dueDate < day;
         if (!filter.empty() && filter != i.status && !(filter == "overdue" && overdue)) {
             continue;
@@ -74,13 +72,13 @@ void renderInvoice(Pages& pages, http::Request& r, const Actor& actor, const std
                    mstch::map data) {
     const std::string lang = pages.language(r);
     const auto& words = pages.words();
-    const Poco::JSON::Object i = pages.api().billing.invoice(actor, id);
+    const InvoiceDetails i = pages.app().billing.invoice(actor, id);
     for (auto& [key, value] : invoiceView(pages, i, lang)) {
         data.emplace(key, std::move(value));
     }
-    const std::string invoiceStatus = i.getValue<std::string>("status");
-    const bool isInvoice = i.getValue<std::string>("kind") == "invoice";
-    const int64_t due = i.getValue<int64_t>("due_cents");
+    const std::string& invoiceStatus = i.invoice.status;
+    const bool isInvoice = i.invoice.kind == "invoice";
+    const int64_t due = i.dueCents();
     data.emplace("can_finalize", invoiceStatus == "draft");
     data.emplace("can_pay", isInvoice && invoiceStatus == "finalized" && due > 0);
     data.emplace("can_credit", isInvoice && (invoiceStatus == "finalized" || invoiceStatus == "paid"));
@@ -112,17 +110,17 @@ void renderRefusal(Pages& pages, http::Request& r, const Actor& actor, const std
     renderInvoice(pages, r, actor, id, httpStatusOf(e.kind()), std::move(data));
 }
 
-// An amount field in euros as cents for a JSON body; a Validation error naming `field` otherwise.
-void setAmount(Poco::JSON::Object& body, const std::string& text, const std::string& field, bool required) {
+// An amount field in euros as cents; a Validation error naming `field` otherwise.
+std::optional<int64_t> amountOf(const std::string& text, const std::string& field, bool required) {
     if (text.empty() && !required) {
-        return;
+        return std::nullopt;
     }
     const auto cents = parseEuros(text);
     if (!cents || *cents <= 0) {
         throw Error(ErrorKind::Validation, "invalid_fields", "An amount in euros.",
                     {{field, "invalid_amount", "An amount in euros."}});
     }
-    body.set(field, *cents);
+    return *cents;
 }
 
 // A form posted on one invoice's page: `act` runs, then back to the page saying `done`; a refusal
@@ -151,39 +149,32 @@ void invoiceAction(
 
 }  // namespace
 
-mstch::map invoiceView(Pages& pages, const Poco::JSON::Object& i, const std::string& lang) {
+mstch::map invoiceView(Pages& pages, const InvoiceDetails& details, const std::string& lang) {
     const auto& words = pages.words();
-    const auto text = [&](const std::string& key) {
-        return i.get(key).isEmpty() ? std::string() : i.getValue<std::string>(key);
-    };
+    const Invoice& i = details.invoice;
     mstch::map data;
-    const std::string id = text("id");
-    data.emplace("id", id);
-    data.emplace("number",
-                 text("number").empty() ? words.text(lang, "invoice_status_draft") : text("number"));
-    data.emplace("kind", words.text(lang, "invoice_kind_" + text("kind")));
-    data.emplace("status", words.text(lang, "invoice_status_" + text("status")));
-    data.emplace("association_id", text("association_id"));
-    data.emplace("buyer", jsonMember(i, "buyer")->getValue<std::string>("name"));
-    if (!text("issue_date").empty()) {
-        data.emplace("issue_date", formatDate(text("issue_date"), lang));
+    data.emplace("id", i.id);
+    data.emplace("number", i.number ? *i.number : words.text(lang, "invoice_status_draft"));
+    data.emplace("kind", words.text(lang, "invoice_kind_" + i.kind));
+    data.emplace("status", words.text(lang, "invoice_status_" + i.status));
+    data.emplace("association_id", i.associationId);
+    data.emplace("buyer", i.buyer.name);
+    if (i.issueDate && !i.issueDate->empty()) {
+        data.emplace("issue_date", formatDate(*i.issueDate, lang));
     }
-    if (!text("due_date").empty()) {
-        data.emplace("due_date", formatDate(text("due_date"), lang));
+    if (i.dueDate && !i.dueDate->empty()) {
+        data.emplace("due_date", formatDate(*i.dueDate, lang));
     }
-    data.emplace("total", formatMoney(i.getValue<int64_t>("total_cents"), lang));
-    data.emplace("paid", formatMoney(i.getValue<int64_t>("paid_cents"), lang));
-    data.emplace("due", formatMoney(i.getValue<int64_t>("due_cents"), lang));
+    data.emplace("total", formatMoney(i.totalInclCents, lang));
+    data.emplace("paid", formatMoney(details.allocatedCents, lang));
+    data.emplace("due", formatMoney(details.dueCents(), lang));
     mstch::array lines;
-    const auto items = jsonArrayMember(i, "lines");
-    for (unsigned n = 0; items && n < items->size(); ++n) {
-        const auto l = jsonElement(*items, n);
+    for (const auto& l : i.lines) {
         mstch::map line;
-        line.emplace("description",
-                     jsonMember(*l, "description")->getValue<std::string>(lang == "en" ? "en" : "fr"));
-        line.emplace("quantity", formatQuantity(l->getValue<int64_t>("quantity_milli"), lang));
-        line.emplace("unit_price", formatMoney(l->getValue<int64_t>("unit_price_cents"), lang));
-        line.emplace("amount", formatMoney(l->getValue<int64_t>("amount_cents"), lang));
+        line.emplace("description", lang == "en" ? l.descriptionEn : l.descriptionFr);
+        line.emplace("quantity", formatQuantity(l.quantityMilli, lang));
+        line.emplace("unit_price", formatMoney(l.unitPriceCents, lang));
+        line.emplace("amount", formatMoney(l.amountCents, lang));
         lines.push_back(std::move(line));
     }
     data.emplace("lines", std::move(lines));
@@ -215,7 +206,7 @@ void registerAdminBillingPages(http::Router& router, Pages& pages) {
         const auto& form = post->form;
         const std::string asOf = form.get("as_of", "");
         try {
-            const RunSummary summary = pages.api().billing.run(
+            const RunSummary summary = pages.app().billing.run(
                 actor, asOf.empty() ? std::nullopt : std::optional<std::string>(asOf));
             pages.redirect(r, "/admin/invoices?done=run&invoices=" + std::to_string(summary.invoices) +
                                   "&total=" + std::to_string(summary.totalCents));
@@ -243,32 +234,29 @@ void registerAdminBillingPages(http::Router& router, Pages& pages) {
     router.add("POST", "/admin/invoices/{id}/finalize", pages.page([&pages](http::Request& r) {
         invoiceAction(pages, r, "", {}, "finalized",
                       [&pages](const Actor& actor, const std::string& id, auto&) {
-                          pages.api().billing.finalizeDraft(actor, id);
+                          pages.app().billing.finalizeDraft(actor, id);
                       });
     }));
     router.add("POST", "/admin/invoices/{id}/payments", pages.page([&pages](http::Request& r) {
         invoiceAction(
             pages, r, "pay_", {"amount", "reference"}, "paid",
             [&pages](const Actor& actor, const std::string& id, const Poco::Net::NameValueCollection& form) {
-                Poco::JSON::Object::Ptr body = new Poco::JSON::Object;
-                setAmount(*body, form.get("amount", ""), "amount_cents", true);
-                body->set("method", form.get("method", ""));
-                for (const char* optional : {"reference", "date"}) {
-                    if (const std::string v = form.get(optional, ""); !v.empty()) {
-                        body->set(optional, v);
-                    }
-                }
-                pages.api().billing.recordPayment(actor, id, body);
+                RecordPayment command;
+                command.amountCents = amountOf(form.get("amount", ""), "amount_cents", true);
+                command.method = form.get("method", "");
+                command.reference = form.get("reference", "");
+                command.date = form.get("date", "");
+                pages.app().billing.recordPayment(actor, id, command);
             });
     }));
     router.add("POST", "/admin/invoices/{id}/credit-notes", pages.page([&pages](http::Request& r) {
         invoiceAction(
             pages, r, "credit_", {"amount", "reason"}, "credited",
             [&pages](const Actor& actor, const std::string& id, const Poco::Net::NameValueCollection& form) {
-                Poco::JSON::Object::Ptr body = new Poco::JSON::Object;
-                setAmount(*body, form.get("amount", ""), "amount_cents", false);
-                body->set("reason", form.get("reason", ""));
-                pages.api().billing.creditNote(actor, id, body);
+                IssueCreditNote command;
+                command.amountCents = amountOf(form.get("amount", ""), "amount_cents", false);
+                command.reason = form.get("reason", "");
+                pages.app().billing.creditNote(actor, id, command);
             });
     }));
 }

@@ -5,8 +5,7 @@
 #include "billing/Money.h"
 #include "web/Web.h"
 
-#include <Poco/JSON/Array.h>
-
+#include <algorithm>
 #include <cmath>
 
 namespace chatiere::manager::web {
@@ -18,56 +17,59 @@ std::string decimal(double value, const std::string& lang) {
     return formatQuantity(std::llround(value * 10) * 100, lang);
 }
 
-std::string integer(const Poco::JSON::Object& o, const std::string& key) {
-    return std::to_string(o.getValue<Poco::Int64>(key));
-}
-
-mstch::map hostView(const Poco::JSON::Object& overview, const std::string& lang) {
-    const auto host = jsonMember(overview, "host");
-    const auto allocated = jsonMember(overview, "allocated");
+mstch::map hostView(const Overview& overview, const std::string& lang) {
+    const HostOverview& host = overview.host;
     mstch::map view;
     // Before the first check of the host, nothing is known of libvirtd nor of the memory.
-    const bool checked = host->has("checked_at") && !host->get("checked_at").isEmpty();
+    const bool checked = host.checkedAt.has_value();
     view.emplace("checked", checked);
-    view.emplace("unreachable", checked && !host->getValue<bool>("libvirt_reachable"));
-    view.emplace("cpus", integer(*host, "cpus"));
-    view.emplace("vcpus", integer(*allocated, "vcpus"));
+    view.emplace("unreachable", checked && !host.libvirtReachable);
+    view.emplace("cpus", std::to_string(host.cpus));
+    view.emplace("vcpus", std::to_string(overview.allocatedVcpus));
     std::string load;
-    if (const auto loads = jsonArrayMember(*host, "load"); loads && loads->size() == 3) {
+    if (host.load.size() == 3) {
         for (unsigned i = 0; i < 3; ++i) {
-            load += (i ? " · " : "") + decimal(loads->getElement<double>(i), lang);
+            load += (i ? " · " : "") + decimal(host.load[i], lang);
         }
     }
     view.emplace("load", load);
-    const auto memory = jsonMember(*host, "memory");
-    const auto total = memory->getValue<Poco::Int64>("total_mib");
-    const auto used = total - memory->getValue<Poco::Int64>("available_mib");
+    const auto total = host.memoryTotalMib;
+    const auto used = total - host.memoryAvailableMib;
     view.emplace("memory_total", std::to_string(total));
     view.emplace("memory_used", std::to_string(used));
-    view.emplace("memory_max", std::to_string(std::max<Poco::Int64>(total, 1)));
-    view.emplace("memory_allocated", integer(*allocated, "memory_mib"));
-    if (const auto disk = jsonMember(*host, "disk")) {
+    view.emplace("memory_max", std::to_string(std::max<int64_t>(total, 1)));
+    view.emplace("memory_allocated", std::to_string(overview.allocatedMemoryMib));
+    if (const auto& disk = host.disk) {
         mstch::map d;
-        const double capacity = disk->getValue<double>("capacity_gib");
+        const double capacity = disk->capacityGib;
         d.emplace("capacity", decimal(capacity, lang));
-        d.emplace("used", decimal(disk->getValue<double>("used_gib"), lang));
-        d.emplace("used_raw", std::to_string(disk->getValue<double>("used_gib")));
+        d.emplace("used", decimal(disk->usedGib, lang));
+        d.emplace("used_raw", std::to_string(disk->usedGib));
         d.emplace("max", std::to_string(std::max(capacity, 0.001)));
-        d.emplace("available", decimal(disk->getValue<double>("available_gib"), lang));
-        d.emplace("allocated", integer(*allocated, "disk_gib"));
+        d.emplace("available", decimal(disk->availableGib, lang));
+        d.emplace("allocated", std::to_string(overview.allocatedDiskGib));
         view.emplace("disk", std::move(d));
     }
     return view;
 }
 
-// [{label, count}] of an object of counts, labelled by `prefix` + key.
-mstch::array countRows(const Poco::JSON::Object& counts, const std::string& prefix, const Translations& words,
+int64_t countOf(const Counts& counts, const std::string& name) {
+    for (const auto& [key, count] : counts) {
+        if (key == name) {
+            return count;
+        }
+    }
+    return 0;
+}
+
+// [{label, count}] of counts, labelled by `prefix` + name.
+mstch::array countRows(const Counts& counts, const std::string& prefix, const Translations& words,
                        const std::string& lang) {
     mstch::array rows;
-    for (const auto& key : counts.getNames()) {
+    for (const auto& [key, count] : counts) {
         mstch::map row;
         row.emplace("label", words.text(lang, prefix + key));
-        row.emplace("count", integer(counts, key));
+        row.emplace("count", std::to_string(count));
         rows.push_back(std::move(row));
     }
     return rows;
@@ -81,41 +83,34 @@ void registerAdminOverviewPages(http::Router& router, Pages& pages) {
         if (!actor) {
             return;
         }
-        auto& api = pages.api();
+        auto& api = pages.app();
         // The admin's: the treasurer has the sign-ups and the invoices.
         api.associations.authorizeGlobal(*actor, Permission::ViewMonitoring);
         const std::string lang = pages.language(r);
         const auto& words = pages.words();
-        const Poco::JSON::Object o = api.overview.overview();
+        const Overview o = api.overview.overview();
         mstch::map data;
         data.emplace("host", hostView(o, lang));
-        data.emplace("services", countRows(*jsonMember(o, "services"), "state_", words, lang));
-        const auto jobs = jsonMember(o, "jobs");
-        data.emplace("jobs_pending", integer(*jobs, "pending"));
-        data.emplace("jobs_failed", integer(*jobs, "failed_24h"));
-        if (!jobs->get("oldest_pending_at").isEmpty()) {
-            data.emplace("jobs_oldest",
-                         jobs->getValue<std::string>("oldest_pending_at").substr(11, 5) + " UTC");
+        data.emplace("services", countRows(o.services, "state_", words, lang));
+        data.emplace("jobs_pending", std::to_string(o.jobsPending));
+        data.emplace("jobs_failed", std::to_string(o.jobsFailed24h));
+        if (o.oldestPendingJobAt) {
+            data.emplace("jobs_oldest", o.oldestPendingJobAt->substr(11, 5) + " UTC");
         }
-        const auto outbox = jsonMember(o, "outbox");
-        data.emplace("outbox_pending", integer(*outbox, "pending"));
-        data.emplace("outbox_failed", integer(*outbox, "failed"));
-        data.emplace("outbox_trouble", outbox->getValue<Poco::Int64>("failed") > 0);
-        data.emplace("associations",
-                     countRows(*jsonMember(o, "associations"), "association_status_", words, lang));
-        const auto invoices = jsonMember(o, "invoices");
-        data.emplace("invoices_drafts", integer(*invoices, "drafts"));
-        data.emplace("invoices_overdue", integer(*invoices, "overdue"));
+        data.emplace("outbox_pending", std::to_string(countOf(o.outbox, "pending")));
+        data.emplace("outbox_failed", std::to_string(countOf(o.outbox, "failed")));
+        data.emplace("outbox_trouble", countOf(o.outbox, "failed") > 0);
+        data.emplace("associations", countRows(o.associations, "association_status_", words, lang));
+        data.emplace("invoices_drafts", std::to_string(o.invoiceDrafts));
+        data.emplace("invoices_overdue", std::to_string(o.invoicesOverdue));
         mstch::array alerts;
-        const auto items = jsonArrayMember(api.usage.alerts(*actor, false, 50), "items");
-        for (unsigned i = 0; items && i < items->size(); ++i) {
-            const auto a = jsonElement(*items, i);
+        for (const auto& a : api.usage.alerts(*actor, false, 50)) {
             mstch::map row;
-            row.emplace("severity", words.text(lang, "alert_" + a->getValue<std::string>("severity")));
-            row.emplace("critical", a->getValue<std::string>("severity") == "critical");
-            row.emplace("kind", words.text(lang, "alert_kind_" + a->getValue<std::string>("kind")));
-            row.emplace("message", a->getValue<std::string>("message"));
-            const std::string opened = a->getValue<std::string>("opened_at");
+            row.emplace("severity", words.text(lang, "alert_" + a.severity));
+            row.emplace("critical", a.severity == "critical");
+            row.emplace("kind", words.text(lang, "alert_kind_" + a.kind));
+            row.emplace("message", a.message);
+            const std::string& opened = a.openedAt;
             row.emplace("opened",
                         formatDate(opened.substr(0, 10), lang) + " " + opened.substr(11, 5) + " UTC");
             alerts.push_back(std::move(row));

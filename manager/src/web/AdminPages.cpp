@@ -15,7 +15,7 @@ void renderSignups(Pages& pages, http::Request& r, const Actor& actor, int statu
     const std::string lang = pages.language(r);
     const auto& words = pages.words();
     mstch::array rows;
-    for (const auto& a : pages.api().associations.list(actor, "", 200, std::string("pending"))) {
+    for (const auto& a : pages.app().associations.list(actor, "", 200, std::string("pending"))) {
         mstch::map row;
         row.emplace("id", a.id);
         row.emplace("name", a.name);
@@ -25,7 +25,7 @@ void renderSignups(Pages& pages, http::Request& r, const Actor& actor, int statu
             row.emplace("rna", *a.rna);
         }
         if (a.planSlug) {
-            const auto plan = pages.api().plans.get(*a.planSlug);
+            const auto plan = pages.app().plans.get(*a.planSlug);
             row.emplace("plan", lang == "en" ? plan.name.en : plan.name.fr);
         }
         row.emplace("received", formatDate(a.createdAt.substr(0, 10), lang));
@@ -47,7 +47,7 @@ void renderSignups(Pages& pages, http::Request& r, const Actor& actor, int statu
 void renderAssociations(Pages& pages, http::Request& r, const Actor& actor) {
     const std::string lang = pages.language(r);
     const auto& words = pages.words();
-    auto& api = pages.api();
+    auto& api = pages.app();
     const auto filter = r.query("status");
     const bool filtered = filter && !filter->empty();
     mstch::array rows;
@@ -88,7 +88,7 @@ void renderAssociations(Pages& pages, http::Request& r, const Actor& actor) {
 void renderServices(Pages& pages, http::Request& r, const Actor& actor) {
     const std::string lang = pages.language(r);
     const auto& words = pages.words();
-    auto& api = pages.api();
+    auto& api = pages.app();
     const std::string filter = r.query("state").value_or("");
     mstch::array rows;
     for (const auto& a : api.associations.list(actor, "", 1000, std::nullopt)) {
@@ -162,7 +162,7 @@ void registerAdminPages(http::Router& router, Pages& pages) {
         if (!actor || !pages.form(r)) {
             return;
         }
-        pages.api().associations.approve(*actor, r.param("id"));
+        pages.app().associations.approve(*actor, r.param("id"));
         pages.redirect(r, "/admin/signups?done=approved");
     }));
     router.add("POST", "/admin/signups/{id}/reject", pages.page([&pages](http::Request& r) {
@@ -173,7 +173,7 @@ void registerAdminPages(http::Router& router, Pages& pages) {
         const Actor& actor = post->actor;
         const auto& form = post->form;
         try {
-            pages.api().associations.reject(actor, r.param("id"), form.get("reason", ""));
+            pages.app().associations.reject(actor, r.param("id"), form.get("reason", ""));
         } catch (const Error& e) {
             if (e.kind() != ErrorKind::Validation) {
                 throw;

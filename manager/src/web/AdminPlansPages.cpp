@@ -217,7 +217,7 @@ void renderEditor(Pages& pages, http::Request& r, int status, const std::optiona
     data.emplace("trial", input("trial_days", t("plans_trial_days"), "number", v, errors));
     data.emplace("free", v.count("free") > 0 && v.at("free") == "yes");
     mstch::array templates;
-    for (const auto& m : pages.api().catalogue.all()) {
+    for (const auto& m : pages.app().catalogue.all()) {
         mstch::map o;
         o.emplace("id", "template_" + m.name);
         o.emplace("label", lang == "en" ? m.title.en : m.title.fr);
@@ -278,12 +278,12 @@ void save(Pages& pages, http::Request& r, const std::optional<Plan>& plan) {
     Errors errors;
     std::vector<std::string> general;
     std::vector<std::string> priceRows;
-    const auto body = bodyOf(v, !plan, pages.api().catalogue, errors,
+    const auto body = bodyOf(v, !plan, pages.app().catalogue, errors,
                              pages.words().error(lang, "invalid_amount"), priceRows);
     if (errors.empty()) {
         try {
-            const Plan saved = plan ? pages.api().plans.update(post->actor, plan->slug, body)
-                                    : pages.api().plans.create(post->actor, body);
+            const Plan saved = plan ? pages.app().plans.update(post->actor, plan->slug, body)
+                                    : pages.app().plans.create(post->actor, body);
             pages.redirect(r, "/admin/plans?done=" + saved.slug);
             return;
         } catch (const Error& e) {
@@ -317,7 +317,7 @@ void registerAdminPlansPages(http::Router& router, Pages& pages) {
         const std::string lang = pages.language(r);
         const auto& words = pages.words();
         mstch::array rows;
-        for (const auto& plan : pages.api().plans.list()) {
+        for (const auto& plan : pages.app().plans.list()) {
             mstch::map row;
             row.emplace("slug", plan.slug);
             row.emplace("name", lang == "en" ? plan.name.en : plan.name.fr);
@@ -350,12 +350,12 @@ void registerAdminPlansPages(http::Router& router, Pages& pages) {
                pages.page([&pages](http::Request& r) { save(pages, r, std::nullopt); }));
     router.add("GET", "/admin/plans/{slug}", pages.page([&pages](http::Request& r) {
         if (pages.staff(r)) {
-            const Plan plan = pages.api().plans.get(r.param("slug"));
+            const Plan plan = pages.app().plans.get(r.param("slug"));
             renderEditor(pages, r, 200, plan, valuesOf(plan), {}, {});
         }
     }));
     router.add("POST", "/admin/plans/{slug}", pages.page([&pages](http::Request& r) {
-        save(pages, r, pages.api().plans.get(r.param("slug")));
+        save(pages, r, pages.app().plans.get(r.param("slug")));
     }));
 }
 

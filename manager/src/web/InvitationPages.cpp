@@ -6,8 +6,6 @@
 
 #include "chatiere/manager/Validation.h"
 
-#include <Poco/JSON/Object.h>
-
 namespace chatiere::manager::web {
 
 namespace {
@@ -16,7 +14,7 @@ void renderAccept(Pages& pages, http::Request& r, int status, const std::string&
                   const std::map<std::string, std::string>& errors, const std::string& name) {
     const std::string lang = pages.language(r);
     const auto& words = pages.words();
-    auto& invitations = pages.api().invitations;
+    auto& invitations = pages.app().invitations;
     const Invitation i = invitations.find(token);
     mstch::map data;
     data.emplace("token", token);
@@ -56,14 +54,12 @@ void registerInvitationPages(http::Router& router, Pages& pages) {
         }
         const std::string token = form->get("token", "");
         const std::string lang = pages.language(r);
-        Poco::JSON::Object::Ptr account = new Poco::JSON::Object;
-        account->set("name", form->get("name", ""));
-        account->set("password", form->get("password", ""));
-        account->set("accept_terms", form->get("accept_terms", "") == "yes");
+        const NewAccount account{form->get("name", ""), form->get("password", ""),
+                                 form->get("accept_terms", "") == "yes"};
         const auto visitor = pages.visitor(r);
         Membership joined;
         try {
-            joined = pages.api().invitations.accept(token, visitor, account, r.clientAddress());
+            joined = pages.app().invitations.accept(token, visitor, account, r.clientAddress());
         } catch (const Error& e) {
             if (e.code() == "invalid_token") {
                 pages.sendMessage(r, 400, "invitation_title", "invitation_invalid", true);
@@ -82,8 +78,8 @@ void registerInvitationPages(http::Router& router, Pages& pages) {
         if (!visitor) {
             // A new account: signed in at once with the password just chosen.
             const auto login =
-                pages.api().auth.login(joined.userEmail, form->get("password", ""), r.clientAddress());
-            r.setCookie(pages.api().sessionCookie(), login.token, pages.api().auth.sessionTtlSeconds(),
+                pages.app().auth.login(joined.userEmail, form->get("password", ""), r.clientAddress());
+            r.setCookie(pages.app().sessionCookie(), login.token, pages.app().auth.sessionTtlSeconds(),
                         pages.secure());
         }
         pages.redirect(r, "/associations/" + joined.associationId);

@@ -6,8 +6,6 @@
 #include "domain/Access.h"
 #include "web/Web.h"
 
-#include <Poco/JSON/Object.h>
-
 namespace chatiere::manager::web {
 
 namespace {
@@ -16,11 +14,11 @@ void renderMembers(Pages& pages, http::Request& r, const Actor& actor, const std
                    int status, mstch::map data) {
     const std::string lang = pages.language(r);
     const auto& words = pages.words();
-    const Association a = pages.api().associations.authorize(actor, associationId, Permission::ViewMembers);
+    const Association a = pages.app().associations.authorize(actor, associationId, Permission::ViewMembers);
     const bool canManage =
         decide(actor.staffRole, pages.roleIn(actor, a.id), Permission::ManageMembers) == Decision::Allow;
     mstch::array members;
-    for (const auto& m : pages.api().associations.members(a.id)) {
+    for (const auto& m : pages.app().associations.members(a.id)) {
         mstch::map row;
         row.emplace("user_id", m.userId);
         row.emplace("association_id", a.id);
@@ -31,7 +29,7 @@ void renderMembers(Pages& pages, http::Request& r, const Actor& actor, const std
     }
     mstch::array invitations;
     if (canManage) {
-        for (const auto& i : pages.api().invitations.pending(actor, a.id)) {
+        for (const auto& i : pages.app().invitations.pending(actor, a.id)) {
             mstch::map row;
             row.emplace("id", i.id);
             row.emplace("association_id", a.id);
@@ -74,20 +72,11 @@ void registerMembersPages(http::Router& router, Pages& pages) {
         const Actor& actor = post->actor;
         const auto& form = post->form;
         const std::string id = r.param("id");
-        Poco::JSON::Object::Ptr body = new Poco::JSON::Object;
-        body->set("email", form.get("email", ""));
-        body->set("role", form.get("role", ""));
+        const AddMember command{form.get("email", ""), form.get("role", "")};
         std::string done = "added";
         try {
-            try {
-                pages.api().associations.addMember(actor, id, body);
-            } catch (const Error& e) {
-                const bool noAccount = !e.fields().empty() && e.fields().front().code == "unknown_user";
-                if (!noAccount) {
-                    throw;
-                }
-                // No account with this address yet: an invitation by mail.
-                pages.api().invitations.invite(actor, id, body, pages.language(r));
+            if (pages.app().invitations.addOrInvite(actor, id, command, pages.language(r)) ==
+                MemberAdded::Invited) {
                 done = "invited";
             }
         } catch (const Error& e) {
@@ -112,7 +101,7 @@ void registerMembersPages(http::Router& router, Pages& pages) {
                    if (!post) {
                        return;
                    }
-                   pages.api().invitations.revoke(post->actor, r.param("id"), r.param("invitation"));
+                   pages.app().invitations.revoke(post->actor, r.param("id"), r.param("invitation"));
                    pages.redirect(r, "/associations/" + r.param("id") + "/members?done=withdrawn");
                }));
     router.add("POST", "/associations/{id}/members/{user}/remove", pages.page([&pages](http::Request& r) {
@@ -122,7 +111,7 @@ void registerMembersPages(http::Router& router, Pages& pages) {
         }
         const std::string id = r.param("id");
         try {
-            pages.api().associations.removeMember(*actor, id, r.param("user"));
+            pages.app().associations.removeMember(*actor, id, r.param("user"));
         } catch (const Error& e) {
             if (e.kind() != ErrorKind::Conflict) {
                 throw;

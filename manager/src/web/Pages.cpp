@@ -13,11 +13,11 @@
 
 namespace chatiere::manager::web {
 
-Pages::Pages(api::ApiContext& api, const PageRenderer& renderer, std::string csrfKey)
-    : api_(api), renderer_(renderer), tokens_(std::move(csrfKey)) {}
+Pages::Pages(app::Services& app, const PageRenderer& renderer, std::string csrfKey)
+    : app_(app), renderer_(renderer), tokens_(std::move(csrfKey)) {}
 
 bool Pages::secure() const {
-    return api_.settings.secureCookies();
+    return app_.settings.secureCookies();
 }
 
 std::string Pages::language(http::Request& r) const {
@@ -28,19 +28,19 @@ std::string Pages::language(http::Request& r) const {
     if (const auto kept = r.cookie(kLanguageCookie); kept && (*kept == "fr" || *kept == "en")) {
         return *kept;
     }
-    return api::languageOf(r);
+    return http::languageOf(r);
 }
 
 std::optional<Actor> Pages::visitor(http::Request& r) const {
     try {
-        return api_.currentActor(r);
+        return app::currentActor(app_, r);
     } catch (const Error& e) {
         if (e.kind() != ErrorKind::Unauthenticated) {
             throw;
         }
         // A session that ended or expired: the page is shown as to anyone, and the cookie goes.
-        if (r.cookie(api_.sessionCookie())) {
-            r.setCookie(api_.sessionCookie(), "", 0, secure());
+        if (r.cookie(app_.sessionCookie())) {
+            r.setCookie(app_.sessionCookie(), "", 0, secure());
         }
         return std::nullopt;
     }
@@ -82,14 +82,14 @@ std::optional<Pages::SignedForm> Pages::signedForm(http::Request& r) {
 }
 
 std::string Pages::today() const {
-    return api_.calendar.dateOf(api_.clock.now());
+    return app_.calendar.dateOf(app_.clock.now());
 }
 
 std::optional<MemberRole> Pages::roleIn(const Actor& actor, const std::string& associationId) {
     if (!actor.userId) {
         return std::nullopt;
     }
-    for (const auto& m : api_.associations.membershipsOf(*actor.userId)) {
+    for (const auto& m : app_.associations.membershipsOf(*actor.userId)) {
         if (m.associationId == associationId) {
             return m.role;
         }
@@ -101,7 +101,7 @@ std::optional<std::string> Pages::sessionOf(http::Request& r, const std::optiona
     if (!actor || r.header("Authorization")) {
         return std::nullopt;
     }
-    return r.cookie(api_.sessionCookie());
+    return r.cookie(app_.sessionCookie());
 }
 
 std::string Pages::csrf(http::Request& r) const {
@@ -210,36 +210,6 @@ std::optional<Poco::Net::NameValueCollection> Pages::multipartForm(http::Request
         return std::nullopt;
     }
     return Poco::Net::NameValueCollection(form);
-}
-
-Poco::JSON::Object::Ptr jsonMember(const Poco::JSON::Object& o, const std::string& key) {
-    if (!o.has(key)) {
-        return nullptr;
-    }
-    const Poco::Dynamic::Var v = o.get(key);
-    if (v.type() == typeid(Poco::JSON::Object)) {
-        return new Poco::JSON::Object(v.extract<Poco::JSON::Object>());
-    }
-    return o.getObject(key);
-}
-
-Poco::JSON::Array::Ptr jsonArrayMember(const Poco::JSON::Object& o, const std::string& key) {
-    if (!o.has(key)) {
-        return nullptr;
-    }
-    const Poco::Dynamic::Var v = o.get(key);
-    if (v.type() == typeid(Poco::JSON::Array)) {
-        return new Poco::JSON::Array(v.extract<Poco::JSON::Array>());
-    }
-    return o.getArray(key);
-}
-
-Poco::JSON::Object::Ptr jsonElement(const Poco::JSON::Array& a, unsigned index) {
-    const Poco::Dynamic::Var v = a.get(index);
-    if (v.type() == typeid(Poco::JSON::Object)) {
-        return new Poco::JSON::Object(v.extract<Poco::JSON::Object>());
-    }
-    return a.getObject(index);
 }
 
 http::Router::Handler Pages::page(std::function<void(http::Request&)> handler) {

@@ -3,8 +3,6 @@
 
 #include "web/Web.h"
 
-#include <Poco/JSON/Object.h>
-
 namespace chatiere::manager::web {
 
 namespace {
@@ -41,7 +39,7 @@ void registerPasswordPages(http::Router& router, Pages& pages) {
         }
         const std::string email = form->get("email", "");
         try {
-            pages.api().passwordResets.request(email, r.clientAddress());
+            pages.app().passwordResets.request(email, r.clientAddress());
         } catch (const Error& e) {
             if (e.kind() != ErrorKind::Validation) {
                 throw;
@@ -61,7 +59,7 @@ void registerPasswordPages(http::Router& router, Pages& pages) {
         }
         const std::string token = form->get("token", "");
         try {
-            pages.api().passwordResets.reset(token, form->get("password", ""), r.clientAddress());
+            pages.app().passwordResets.reset(token, form->get("password", ""), r.clientAddress());
         } catch (const Error& e) {
             const std::string lang = pages.language(r);
             if (e.kind() == ErrorKind::Validation) {
@@ -75,7 +73,7 @@ void registerPasswordPages(http::Router& router, Pages& pages) {
             throw;
         }
         // The sessions ended with the old password, this browser's too.
-        r.setCookie(pages.api().sessionCookie(), "", 0, pages.secure());
+        r.setCookie(pages.app().sessionCookie(), "", 0, pages.secure());
         pages.redirect(r, "/login?done=reset");
     }));
 }

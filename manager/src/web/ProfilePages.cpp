@@ -105,7 +105,7 @@ void registerProfilePages(http::Router& router, Pages& pages) {
             return;
         }
         const Association a =
-            pages.api().associations.authorize(*actor, r.param("id"), Permission::ManageSubscription);
+            pages.app().associations.authorize(*actor, r.param("id"), Permission::ManageSubscription);
         renderProfile(pages, r, a, 200, valuesOf(a), {}, r.query("done") == "saved");
     }));
     router.add("POST", "/associations/{id}/profile", pages.page([&pages](http::Request& r) {
@@ -115,9 +115,9 @@ void registerProfilePages(http::Router& router, Pages& pages) {
         }
         const std::string id = r.param("id");
         const Association a =
-            pages.api().associations.authorize(post->actor, id, Permission::ManageSubscription);
+            pages.app().associations.authorize(post->actor, id, Permission::ManageSubscription);
         try {
-            pages.api().associations.updateIdentity(post->actor, id, profileBody(post->form));
+            pages.app().associations.updateIdentity(post->actor, id, profileBody(post->form));
         } catch (const Error& e) {
             if (e.fields().empty()) {
                 throw;

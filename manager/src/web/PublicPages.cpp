@@ -1,6 +1,7 @@
 // The public pages: home with the plans and their prices, terms of service, the host's promises,
 // the status page (availability per kind of service, incidents), and the stylesheet.
 
+#include "app/Terms.h"
 #include "billing/Money.h"
 #include "chatiere/manager/Time.h"
 #include "web/Web.h"
@@ -84,8 +85,8 @@ std::string kindTitle(const templates::Catalogue& catalogue, const std::string& 
 
 mstch::map statusView(const Status& status, Pages& pages, const std::string& lang) {
     const auto& words = pages.words();
-    const auto& catalogue = pages.api().catalogue;
-    const auto& calendar = pages.api().calendar;
+    const auto& catalogue = pages.app().catalogue;
+    const auto& calendar = pages.app().calendar;
     const std::string colon = lang == "en" ? ": " : " : ";
     mstch::array kinds;
     for (const auto& k : status.kinds) {
@@ -168,7 +169,7 @@ void registerPublicPages(http::Router& router, Pages& pages) {
     router.add("GET", "/", pages.page([&pages](http::Request& r) {
         const std::string lang = pages.language(r);
         mstch::array plans;
-        for (const auto& plan : pages.api().plans.list()) {
+        for (const auto& plan : pages.app().plans.list()) {
             plans.push_back(planView(plan, lang, pages.words()));
         }
         mstch::map data;
@@ -178,7 +179,7 @@ void registerPublicPages(http::Router& router, Pages& pages) {
     router.add("GET", "/terms", pages.page([&pages](http::Request& r) {
         const std::string lang = pages.language(r);
         mstch::array paragraphs;
-        std::istringstream text(api::readTerms(pages.api().settings, lang));
+        std::istringstream text(app::readTerms(pages.app().settings, lang));
         std::string line, paragraph;
         const auto flush = [&] {
             if (!paragraph.empty()) {
@@ -206,10 +207,10 @@ void registerPublicPages(http::Router& router, Pages& pages) {
     }));
     router.add("GET", "/status", pages.page([&pages](http::Request& r) {
         const std::string lang = pages.language(r);
-        pages.send(r, 200, "status", "status_title", statusView(pages.api().status.build(), pages, lang));
+        pages.send(r, 200, "status", "status_title", statusView(pages.app().status.build(), pages, lang));
     }));
     router.add("GET", "/assets/{name}",
-               pages.page([&pages](http::Request& r) { sendAsset(r, pages.api().settings.webDir); }));
+               pages.page([&pages](http::Request& r) { sendAsset(r, pages.app().settings.webDir); }));
 }
 
 }  // namespace chatiere::manager::web

@@ -7,8 +7,7 @@
 #include "web/UsageChart.h"
 #include "web/Web.h"
 
-#include <Poco/JSON/Object.h>
-
+#include <algorithm>
 #include <cmath>
 #include <sstream>
 
@@ -18,11 +17,11 @@ namespace {
 
 constexpr int kChartDays = 30;
 
-std::string number(const Poco::Dynamic::Var& v) {
-    if (v.isEmpty()) {
+std::string number(const std::optional<double>& v) {
+    if (!v) {
         return "";
     }
-    const double d = v.convert<double>();
+    const double d = *v;
     std::ostringstream out;
     out << (std::floor(d) == d ? static_cast<long long>(d) : d);
     return out.str();
@@ -32,14 +31,14 @@ mstch::array serviceRows(Pages& pages, const Actor& actor, const std::string& as
                          const std::string& lang, bool canManage) {
     const auto& words = pages.words();
     mstch::array rows;
-    for (const auto& s : pages.api().services.list(actor, associationId)) {
+    for (const auto& s : pages.app().services.list(actor, associationId)) {
         if (s.state == "deleted") {
             continue;
         }
         mstch::map row;
         row.emplace("id", s.id);
         row.emplace("name", s.name);
-        const auto* manifest = pages.api().catalogue.find(s.templateName);
+        const auto* manifest = pages.app().catalogue.find(s.templateName);
         row.emplace("template",
                     manifest ? (lang == "en" ? manifest->title.en : manifest->title.fr) : s.templateName);
         row.emplace("state", words.text(lang, "state_" + s.displayState()));
@@ -67,20 +66,24 @@ mstch::array serviceRows(Pages& pages, const Actor& actor, const std::string& as
     return rows;
 }
 
-mstch::array usageRows(const Poco::JSON::Object& usage, const Translations& words, const std::string& lang) {
+std::optional<double> real(const std::optional<int64_t>& v) {
+    return v ? std::optional<double>(static_cast<double>(*v)) : std::nullopt;
+}
+
+mstch::array usageRows(const AssociationUsage& usage, const Translations& words, const std::string& lang) {
     mstch::array rows;
-    const auto metrics = jsonMember(usage, "metrics");
     for (const char* metric : {"services", "disk_gib", "memory_mib", "vcpus"}) {
-        if (!metrics || !metrics->has(metric)) {
+        const auto m = std::find_if(usage.metrics.begin(), usage.metrics.end(),
+                                    [&](const MetricUsage& x) { return x.metric == metric; });
+        if (m == usage.metrics.end()) {
             continue;
         }
-        const auto m = jsonMember(*metrics, metric);
         mstch::map row;
         row.emplace("metric", std::string(metric));
         row.emplace("label", words.text(lang, std::string("metric_") + metric));
-        const std::string used = number(m->get("used"));
-        const std::string included = number(m->get("included"));
-        const std::string limit = number(m->get("limit"));
+        const std::string used = number(m->used);
+        const std::string included = number(real(m->included));
+        const std::string limit = number(real(m->limit));
         row.emplace("used", used);
         if (!included.empty()) {
             row.emplace("included", included);
@@ -98,7 +101,7 @@ mstch::array invoiceRows(Pages& pages, const Actor& actor, const std::string& as
                          const std::string& lang) {
     const auto& words = pages.words();
     mstch::array rows;
-    for (const auto& i : pages.api().billing.invoices(actor, associationId, 50)) {
+    for (const auto& i : pages.app().billing.invoices(actor, associationId, 50)) {
         if (!i.number) {
             continue;  // drafts are the treasurer's
         }
@@ -119,7 +122,7 @@ void renderDashboard(Pages& pages, http::Request& r, const Actor& actor, const s
                      int status, mstch::map extra) {
     const std::string lang = pages.language(r);
     const auto& words = pages.words();
-    auto& api = pages.api();
+    auto& api = pages.app();
     const Association a = api.associations.authorize(actor, associationId, Permission::ViewAssociation);
     const auto role = pages.roleIn(actor, a.id);
     const bool canManage = decide(actor.staffRole, role, Permission::ManageServices) == Decision::Allow;
@@ -167,14 +170,11 @@ void renderDashboard(Pages& pages, http::Request& r, const Actor& actor, const s
         }
         data.emplace("templates", std::move(templates));
     }
-    const Poco::JSON::Object usage = api.usage.associationUsage(actor, a.id);
+    const AssociationUsage usage = api.usage.associationUsage(actor, a.id);
     data.emplace("usage", usageRows(usage, words, lang));
     data.emplace("chart", usageChart(api.usage.diskHistory(actor, a.id, kChartDays), lang, words));
-    if (const auto period = jsonMember(usage, "period")) {
-        data.emplace("period",
-                     formatDate(period->getValue<std::string>("start"), lang) + " – " +
-                         formatDate(Calendar::addDays(period->getValue<std::string>("end"), -1), lang));
-    }
+    data.emplace("period", formatDate(usage.periodStart, lang) + " – " +
+                               formatDate(Calendar::addDays(usage.periodEnd, -1), lang));
     // Billing is the managers' and the staff's; a member sees the services and the usage.
     const bool seesBilling = decide(actor.staffRole, role, Permission::ViewBilling) == Decision::Allow;
     data.emplace("sees_billing", seesBilling);
@@ -233,7 +233,7 @@ void registerSpacePages(http::Router& router, Pages& pages) {
         if (!actor) {
             return;
         }
-        const auto memberships = actor->userId ? pages.api().associations.membershipsOf(*actor->userId)
+        const auto memberships = actor->userId ? pages.app().associations.membershipsOf(*actor->userId)
                                                : std::vector<Membership>{};
         if (memberships.size() == 1) {
             pages.redirect(r, "/associations/" + memberships.front().associationId);
@@ -272,9 +272,9 @@ void registerSpacePages(http::Router& router, Pages& pages) {
             return;
         }
         const Association a =
-            pages.api().associations.authorize(*actor, r.param("id"), Permission::ViewBilling);
-        const Poco::JSON::Object invoice = pages.api().billing.invoice(*actor, r.param("invoice"));
-        if (invoice.getValue<std::string>("association_id") != a.id) {
+            pages.app().associations.authorize(*actor, r.param("id"), Permission::ViewBilling);
+        const InvoiceDetails invoice = pages.app().billing.invoice(*actor, r.param("invoice"));
+        if (invoice.invoice.associationId != a.id) {
             throw Error::notFound("Invoice");
         }
         mstch::map data = invoiceView(pages, invoice, pages.language(r));
@@ -288,12 +288,12 @@ void registerSpacePages(http::Router& router, Pages& pages) {
         }
         const Actor& actor = post->actor;
         const auto& form = post->form;
-        Poco::JSON::Object::Ptr body = new Poco::JSON::Object;
-        body->set("template", form.get("template", ""));
-        body->set("name", form.get("name", ""));
+        CreateService command;
+        command.templateName = form.get("template", "");
+        command.name = form.get("name", "");
         const std::string id = r.param("id");
         try {
-            pages.api().services.create(actor, id, body);
+            pages.app().services.create(actor, id, command);
             pages.redirect(r, "/associations/" + id + "?done=created");
         } catch (const Error& e) {
             if (e.kind() != ErrorKind::Validation && e.kind() != ErrorKind::Conflict) {
@@ -317,20 +317,20 @@ void registerSpacePages(http::Router& router, Pages& pages) {
     }));
     router.add("POST", "/services/{id}/suspend", pages.page([&pages](http::Request& r) {
         serviceAction(pages, r, [&pages](const Actor& a, const std::string& id) {
-            return pages.api().services.suspend(a, id);
+            return pages.app().services.suspend(a, id);
         });
     }));
     router.add("POST", "/services/{id}/resume", pages.page([&pages](http::Request& r) {
         serviceAction(pages, r, [&pages](const Actor& a, const std::string& id) {
-            return pages.api().services.resume(a, id);
+            return pages.app().services.resume(a, id);
         });
     }));
     router.add("GET", "/services/{id}/content", pages.page([&pages](http::Request& r) {
         const auto actor = pages.signedIn(r);
         if (actor) {
             // The form is for those who may publish: 404 for a stranger, 403 for a member.
-            const Service s = pages.api().services.get(*actor, r.param("id"));
-            pages.api().associations.authorize(*actor, s.associationId, Permission::ManageServices);
+            const Service s = pages.app().services.get(*actor, r.param("id"));
+            pages.app().associations.authorize(*actor, s.associationId, Permission::ManageServices);
             renderUpload(pages, r, s, 200, "");
         }
     }));
@@ -340,9 +340,9 @@ void registerSpacePages(http::Router& router, Pages& pages) {
             return;
         }
         // 404 before reading another association's upload.
-        const Service service = pages.api().services.get(*actor, r.param("id"));
+        const Service service = pages.app().services.get(*actor, r.param("id"));
         std::string file;
-        const auto form = pages.multipartForm(r, pages.api().settings.uploadMaxBytes(), "file", file);
+        const auto form = pages.multipartForm(r, pages.app().settings.uploadMaxBytes(), "file", file);
         if (!form) {
             return;
         }
@@ -352,7 +352,7 @@ void registerSpacePages(http::Router& router, Pages& pages) {
             return;
         }
         try {
-            pages.api().services.replaceContent(*actor, service.id, file);
+            pages.app().services.replaceContent(*actor, service.id, file);
         } catch (const Error& e) {
             if (httpStatusOf(e.kind()) >= 500 || e.kind() == ErrorKind::NotFound ||
                 e.kind() == ErrorKind::Forbidden) {
@@ -368,8 +368,8 @@ void registerSpacePages(http::Router& router, Pages& pages) {
         if (!actor) {
             return;
         }
-        const Service s = pages.api().services.get(*actor, r.param("id"));
-        pages.api().associations.authorize(*actor, s.associationId, Permission::ManageServices);
+        const Service s = pages.app().services.get(*actor, r.param("id"));
+        pages.app().associations.authorize(*actor, s.associationId, Permission::ManageServices);
         mstch::map data;
         data.emplace("id", s.id);
         data.emplace("name", s.name);
@@ -378,7 +378,7 @@ void registerSpacePages(http::Router& router, Pages& pages) {
     }));
     router.add("POST", "/services/{id}/delete", pages.page([&pages](http::Request& r) {
         serviceAction(pages, r, [&pages](const Actor& a, const std::string& id) {
-            return pages.api().services.remove(a, id);
+            return pages.app().services.remove(a, id);
         });
     }));
 }

@@ -38,7 +38,7 @@ Choice choiceOf(const std::string& offer, const std::string& price, Pages& pages
                     {{"offer", "missing", "Choose an offer."}});
     }
     Choice c{offer.substr(0, colon), offer.substr(colon + 1), std::nullopt};
-    const auto plans = pages.api().plans.list();
+    const auto plans = pages.app().plans.list();
     const auto plan =
         std::find_if(plans.begin(), plans.end(), [&](const Plan& p) { return p.slug == c.plan; });
     const PlanPrice* p = plan == plans.end() ? nullptr : findPrice(*plan, c.interval, kind);
@@ -54,7 +54,7 @@ Choice choiceOf(const std::string& offer, const std::string& price, Pages& pages
 
 std::optional<Subscription> activeSubscription(Pages& pages, const Actor& actor,
                                                const std::string& associationId) {
-    for (const auto& sub : pages.api().billing.subscriptions(actor, associationId)) {
+    for (const auto& sub : pages.app().billing.subscriptions(actor, associationId)) {
         if (sub.status == "active") {
             return sub;
         }
@@ -62,16 +62,15 @@ std::optional<Subscription> activeSubscription(Pages& pages, const Actor& actor,
     return std::nullopt;
 }
 
-std::string dateRange(const Poco::JSON::Object& period, const std::string& lang) {
-    return formatDate(period.getValue<std::string>("start"), lang) + " – " +
-           formatDate(Calendar::addDays(period.getValue<std::string>("end"), -1), lang);
+std::string dateRange(const Period& period, const std::string& lang) {
+    return formatDate(period.start, lang) + " – " + formatDate(Calendar::addDays(period.end, -1), lang);
 }
 
 mstch::map currentView(Pages& pages, const Subscription& sub, const std::string& today,
                        const std::string& lang) {
     const auto& words = pages.words();
     mstch::map view;
-    view.emplace("plan", planName(pages.api().plans.get(sub.planSlug), lang));
+    view.emplace("plan", planName(pages.app().plans.get(sub.planSlug), lang));
     view.emplace("price", formatMoney(sub.priceCents + sub.membershipCents, lang));
     view.emplace("interval", words.text(lang, "plan_price_" + sub.interval));
     if (sub.trialEnd && today < *sub.trialEnd) {
@@ -84,7 +83,7 @@ mstch::map currentView(Pages& pages, const Subscription& sub, const std::string&
     }
     if (sub.pending) {
         mstch::map pending;
-        pending.emplace("plan", planName(pages.api().plans.get(sub.pending->plan), lang));
+        pending.emplace("plan", planName(pages.app().plans.get(sub.pending->plan), lang));
         pending.emplace("price", formatMoney(sub.pending->priceCents + sub.pending->membershipCents, lang));
         pending.emplace("interval", words.text(lang, "plan_price_" + sub.pending->interval));
         const Period p = periodContaining(sub.anchorDate, intervalFromString(sub.interval),
@@ -101,34 +100,38 @@ mstch::map currentView(Pages& pages, const Subscription& sub, const std::string&
 // What the choice costs, from the same previews as the API's.
 mstch::map previewView(Pages& pages, const Actor& actor, const std::string& associationId,
                        const std::optional<Subscription>& sub, const Choice& c, const std::string& lang) {
-    auto& billing = pages.api().billing;
-    const Poco::JSON::Object p =
-        sub ? billing.preview(actor, sub->id, c.plan, c.interval, c.priceCents)
-            : billing.previewSubscription(actor, associationId, c.plan, c.interval, c.priceCents);
+    auto& billing = pages.app().billing;
     const auto& words = pages.words();
-    const std::string kind = p.getValue<std::string>("kind");
     mstch::map view;
-    view.emplace("plan", planName(pages.api().plans.get(c.plan), lang));
-    view.emplace("price", formatMoney(p.getValue<int64_t>("new_price_cents"), lang));
-    view.emplace("interval", words.text(lang, "plan_price_" + p.getValue<std::string>("interval")));
-    view.emplace("explanation", words.text(lang, "sub_preview_" + kind));
-    const auto period = jsonMember(p, "period");
-    if (kind == "new") {
-        view.emplace("due_date", formatDate(p.getValue<std::string>("invoice_date"), lang));
-        view.emplace("due", formatMoney(p.getValue<int64_t>("amount_cents"), lang));
-        view.emplace("due_period", dateRange(*period, lang));
-        if (p.has("trial_end")) {
-            view.emplace("trial_end", formatDate(p.getValue<std::string>("trial_end"), lang));
+    if (!sub) {
+        const SubscriptionQuote q =
+            billing.previewSubscription(actor, associationId, c.plan, c.interval, c.priceCents);
+        view.emplace("price", formatMoney(q.newPriceCents, lang));
+        view.emplace("interval", words.text(lang, "plan_price_" + q.interval));
+        view.emplace("explanation", words.text(lang, "sub_preview_new"));
+        view.emplace("due_date", formatDate(q.invoiceDate, lang));
+        view.emplace("due", formatMoney(q.amountCents, lang));
+        view.emplace("due_period", dateRange(q.period, lang));
+        if (q.trialEnd) {
+            view.emplace("trial_end", formatDate(*q.trialEnd, lang));
         }
-    } else if (kind == "upgrade") {
-        view.emplace("due_date", formatDate(p.getValue<std::string>("effective_date"), lang));
-        view.emplace("due", formatMoney(p.getValue<int64_t>("amount_cents"), lang));
-        view.emplace("due_period",
-                     formatDate(p.getValue<std::string>("effective_date"), lang) + " – " +
-                         formatDate(Calendar::addDays(period->getValue<std::string>("end"), -1), lang));
     } else {
-        view.emplace("effective", formatDate(p.getValue<std::string>("effective_date"), lang));
+        const ChangeQuote q = billing.preview(actor, sub->id, c.plan, c.interval, c.priceCents);
+        view.emplace("price", formatMoney(q.newPriceCents, lang));
+        view.emplace("interval", words.text(lang, "plan_price_" + q.interval));
+        view.emplace("explanation",
+                     words.text(lang, std::string("sub_preview_") + (q.upgrade ? "upgrade" : "downgrade")));
+        if (q.upgrade) {
+            view.emplace("due_date", formatDate(q.effectiveDate, lang));
+            view.emplace("due", formatMoney(q.amountCents, lang));
+            view.emplace("due_period", formatDate(q.effectiveDate, lang) + " – " +
+                                           formatDate(Calendar::addDays(q.period.end, -1), lang));
+        } else {
+            view.emplace("effective", formatDate(q.effectiveDate, lang));
+        }
     }
+    // Named once the preview has refused an unknown plan (400 by its field, not a 404).
+    view.emplace("plan", planName(pages.app().plans.get(c.plan), lang));
     view.emplace("offer", c.plan + ":" + c.interval);
     view.emplace("price_cents", c.priceCents ? std::to_string(*c.priceCents) : std::string());
     return view;
@@ -138,7 +141,7 @@ void renderSubscription(Pages& pages, http::Request& r, const Actor& actor, cons
                         int status, mstch::map data, const std::optional<Choice>& chosen) {
     const std::string lang = pages.language(r);
     const auto& words = pages.words();
-    auto& api = pages.api();
+    auto& api = pages.app();
     const Association a = api.associations.authorize(actor, associationId, Permission::ViewBilling);
     const bool canManage =
         decide(actor.staffRole, pages.roleIn(actor, a.id), Permission::ManageSubscription) == Decision::Allow;
@@ -235,7 +238,7 @@ void registerSubscriptionPages(http::Router& router, Pages& pages) {
         }
         const std::string price = r.query("price").value_or("");
         try {
-            const Association a = pages.api().associations.authorize(*actor, id, Permission::ViewBilling);
+            const Association a = pages.app().associations.authorize(*actor, id, Permission::ViewBilling);
             const Choice c = choiceOf(*offer, price, pages, a.kind);
             data.emplace("new_price", price);
             renderSubscription(pages, r, *actor, id, 200, std::move(data), c);
@@ -251,27 +254,31 @@ void registerSubscriptionPages(http::Router& router, Pages& pages) {
         const Actor& actor = post->actor;
         const auto& form = post->form;
         const std::string id = r.param("id");
-        auto& billing = pages.api().billing;
+        auto& billing = pages.app().billing;
         try {
-            const Association a = pages.api().associations.authorize(actor, id, Permission::ViewBilling);
+            const Association a = pages.app().associations.authorize(actor, id, Permission::ViewBilling);
             const auto offer = form.get("offer", "");
             const auto colon = offer.find(':');
-            Poco::JSON::Object::Ptr body = new Poco::JSON::Object;
-            body->set("plan", offer.substr(0, colon));
-            body->set("interval", colon == std::string::npos ? "" : offer.substr(colon + 1));
+            const std::string plan = offer.substr(0, colon);
+            const std::string interval = colon == std::string::npos ? "" : offer.substr(colon + 1);
+            std::optional<int64_t> priceCents;
             if (const std::string cents = form.get("price_cents", ""); !cents.empty()) {
                 Poco::Int64 value = 0;
                 if (!Poco::NumberParser::tryParse64(cents, value)) {
                     throw Error(ErrorKind::Validation, "invalid_fields", "An amount in cents.",
                                 {{"price_cents", "invalid_amount", "An amount in cents."}});
                 }
-                body->set("price_cents", value);
+                priceCents = value;
             }
             const auto current = activeSubscription(pages, actor, a.id);
             if (current) {
-                billing.change(actor, current->id, body);
+                billing.change(actor, current->id, ChangeSubscription{plan, interval, priceCents});
             } else {
-                billing.subscribe(actor, a.id, body);
+                Subscribe command;
+                command.plan = plan;
+                command.interval = interval;
+                command.priceCents = priceCents;
+                billing.subscribe(actor, a.id, command);
             }
             pages.redirect(
                 r, "/associations/" + id + "/subscription?done=" + (current ? "changed" : "subscribed"));
@@ -290,7 +297,7 @@ void registerSubscriptionPages(http::Router& router, Pages& pages) {
             throw Error(ErrorKind::Conflict, "no_subscription",
                         "The association has no subscription to cancel.");
         }
-        pages.api().billing.cancel(post->actor, current->id);
+        pages.app().billing.cancel(post->actor, current->id);
         pages.redirect(r, "/associations/" + id + "/subscription?done=cancelled");
     }));
 }

@@ -1,12 +1,10 @@
 #pragma once
 
-#include "api/Api.h"
+#include "app/Services.h"
 #include "http/Router.h"
 #include "web/PageRenderer.h"
 #include "web/WebSecurity.h"
 
-#include <Poco/JSON/Array.h>
-#include <Poco/JSON/Object.h>
 #include <Poco/Net/NameValueCollection.h>
 
 #include <functional>
@@ -20,9 +18,9 @@ namespace chatiere::manager::web {
 class Pages {
 public:
     // `csrfKey`: the server's secret key, which signs the form tokens.
-    Pages(api::ApiContext& api, const PageRenderer& renderer, std::string csrfKey);
+    Pages(app::Services& app, const PageRenderer& renderer, std::string csrfKey);
 
-    api::ApiContext& api() { return api_; }
+    app::Services& app() { return app_; }
     const Translations& words() const { return renderer_.translations(); }
     bool secure() const;
 
@@ -76,20 +74,14 @@ private:
     std::optional<std::string> sessionOf(http::Request& r, const std::optional<Actor>& actor) const;
     bool csrfValid(http::Request& r, const Poco::Net::NameValueCollection& form) const;
 
-    api::ApiContext& api_;
+    app::Services& app_;
     const PageRenderer& renderer_;
     CsrfTokens tokens_;
 };
 
-// A member object of `o`, whether it was set as an object or as a pointer to one; null when absent.
-Poco::JSON::Object::Ptr jsonMember(const Poco::JSON::Object& o, const std::string& key);
-// The same for an array member, and for an object element of an array.
-Poco::JSON::Array::Ptr jsonArrayMember(const Poco::JSON::Object& o, const std::string& key);
-Poco::JSON::Object::Ptr jsonElement(const Poco::JSON::Array& a, unsigned index);
-
-// One invoice (the billing API's JSON) as the pages show it: number, kind, status, buyer, dates,
-// amounts, lines, and `id`, `association_id` and `lang` for its links.
-mstch::map invoiceView(Pages& pages, const Poco::JSON::Object& invoice, const std::string& lang);
+// One invoice as the pages show it: number, kind, status, buyer, dates, amounts, lines, and `id`,
+// `association_id` and `lang` for its links.
+mstch::map invoiceView(Pages& pages, const InvoiceDetails& invoice, const std::string& lang);
 
 void registerPublicPages(http::Router& router, Pages& pages);
 void registerAccountPages(http::Router& router, Pages& pages);

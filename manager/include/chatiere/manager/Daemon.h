@@ -1,11 +1,13 @@
 #pragma once
 
 #include "chatiere/manager/Settings.h"
-#include "chatiere/provisioning/Clock.h"
+#include "chatiere/base/Clock.h"
 #include "chatiere/provisioning/HealthProbe.h"
 #include "chatiere/provisioning/Hypervisor.h"
 
 #include <memory>
+#include <string>
+#include <vector>
 
 namespace Poco {
 class Logger;
@@ -16,13 +18,10 @@ namespace chatiere::manager {
 class Database;
 class Mailer;
 class OutboxWorker;
-namespace http {
-class Router;
-}
 
 // What the daemon talks to outside itself; `chatiere serve` gives the real ones, tests may not.
 struct Externals {
-    provisioning::Clock& clock;
+    base::Clock& clock;
     Mailer& mailer;
     provisioning::Hypervisor& hypervisor;
     provisioning::HealthProbe& probe;
@@ -51,7 +50,13 @@ public:
     Database& database();
     OutboxWorker& outboxWorker();
     // The routes it answers, once started (the role matrix test walks their table).
-    const http::Router& router() const;
+    // One route the daemon answers: "GET" and "/api/v1/services/{id}" (for the role matrix test
+    // and the documentation).
+    struct Route {
+        std::string method;
+        std::string pattern;
+    };
+    std::vector<Route> routes() const;
     std::string instanceId();
     int pendingJobs();
 

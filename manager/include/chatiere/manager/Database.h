@@ -155,6 +155,8 @@ public:
     // Applies the missing migrations in one transaction. Re-running is a no-op. Returns how many
     // were applied. Refuses a database newer than this program.
     int migrate();
+    // The same, up to schema `version` only: tests build an older database with it to test an upgrade.
+    int migrateTo(int version);
     int schemaVersion();
     static int latestSchemaVersion();
 

@@ -1,5 +1,6 @@
 #pragma once
 
+#include <optional>
 #include <stdexcept>
 #include <string>
 #include <vector>
@@ -55,7 +56,15 @@ private:
 };
 
 int httpStatusOf(ErrorKind kind);
+// The CLI's exit code for a failure of this kind (sysexits.h).
 int exitCodeOf(ErrorKind kind);
+// The kind of failure an HTTP error status says: the inverse of httpStatusOf; another 4xx is a
+// BadRequest, a 502 or 504 (a proxy in front of the daemon) Unavailable, another 5xx Internal.
+// nullopt below 400.
+std::optional<ErrorKind> errorKindOfStatus(int status);
+// The CLI's exit code for an API answer: 0 below 300, else that of its status's kind (a 3xx, which
+// the API never sends, as a BadRequest). One map for the CLI's own failures and the daemon's.
+int exitCodeOfStatus(int status);
 
 // Collects field errors while a request is validated, then throws them all at once.
 class FieldErrors {

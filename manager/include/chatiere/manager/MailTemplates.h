@@ -27,7 +27,8 @@ private:
     std::map<std::string, RenderedMail> templates_;  // key "name.lang"
 };
 
-// Replaces each {{var}}; throws Error for a placeholder with no value.
+// Replaces each {{var}} (templates::substitute, the one engine); throws Error for a placeholder
+// with no value or unclosed, naming `where`.
 std::string substitute(const std::string& text, const std::map<std::string, std::string>& vars,
                        const std::string& where);
 

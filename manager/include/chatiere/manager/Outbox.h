@@ -3,8 +3,8 @@
 #include "chatiere/manager/Database.h"
 #include "chatiere/manager/MailTemplates.h"
 #include "chatiere/manager/Mailer.h"
-#include "chatiere/provisioning/Clock.h"
-#include "chatiere/provisioning/PeriodicTask.h"
+#include "chatiere/base/Clock.h"
+#include "chatiere/base/PeriodicTask.h"
 
 #include <Poco/Data/Session.h>
 
@@ -29,13 +29,13 @@ struct OutgoingMail {
 // a mail exists if and only if the change that causes it commits.
 class Outbox {
 public:
-    Outbox(const MailTemplates& templates, provisioning::Clock& clock, std::string hostName);
+    Outbox(const MailTemplates& templates, base::Clock& clock, std::string hostName);
     // Renders and inserts; returns the outbox row id.
     int64_t enqueue(Session& session, const OutgoingMail& mail);
 
 private:
     const MailTemplates& templates_;
-    provisioning::Clock& clock_;
+    base::Clock& clock_;
     std::string hostName_;
 };
 
@@ -45,7 +45,7 @@ private:
 // Every attempt of a mail carries the same Message-ID.
 class OutboxWorker {
 public:
-    OutboxWorker(Database& db, Mailer& mailer, std::string from, provisioning::Clock& clock,
+    OutboxWorker(Database& db, Mailer& mailer, std::string from, base::Clock& clock,
                  int intervalSeconds, int maxAttempts, Poco::Logger& logger);
     ~OutboxWorker();
     OutboxWorker(const OutboxWorker&) = delete;
@@ -68,10 +68,10 @@ private:
     Database& db_;
     Mailer& mailer_;
     std::string from_;
-    provisioning::Clock& clock_;
+    base::Clock& clock_;
     int maxAttempts_;
     Poco::Logger& logger_;
-    provisioning::PeriodicTask task_;
+    base::PeriodicTask task_;
 };
 
 }  // namespace chatiere::manager

@@ -56,7 +56,7 @@ struct BillingSettings {
 };
 
 // Every setting of the daemon, read once and validated. Names in comments are the keys of the
-// properties file (see packaging/chatiere.properties and README.md).
+// properties file (see packaging/chatiere.properties and docs/configuration.md).
 struct Settings {
     std::string httpAddress = "127.0.0.1";                 // http.address
     int httpPort = 8470;                                   // http.port (0: any free port)

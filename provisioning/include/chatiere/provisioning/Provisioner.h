@@ -1,10 +1,10 @@
 #pragma once
 
-#include "chatiere/provisioning/Clock.h"
+#include "chatiere/base/Clock.h"
 #include "chatiere/provisioning/GuestBuilder.h"
 #include "chatiere/provisioning/HealthProbe.h"
 #include "chatiere/provisioning/Jobs.h"
-#include "chatiere/provisioning/PeriodicTask.h"
+#include "chatiere/base/PeriodicTask.h"
 
 #include <chrono>
 
@@ -32,7 +32,7 @@ struct ProvisionerSettings {
 class Provisioner {
 public:
     Provisioner(GuestBuilder& builder, HealthProbe& probe, JobStore& jobs, ServiceRegistry& services,
-                Clock& clock, Poco::Logger& logger, ProvisionerSettings settings = {});
+                base::Clock& clock, Poco::Logger& logger, ProvisionerSettings settings = {});
     ~Provisioner();
 
     // Claims one due job and advances it as far as it can go now. False when nothing was due.
@@ -53,6 +53,8 @@ private:
     StepResult undoResize(const Job& job, const ServiceSpec& spec);
     // A content replacement or a resize that cannot go forward turns to undoing itself.
     bool rollBack(Job& job, const std::string& error);
+    // The test hook CHATIERE_TEST_KILL_AT names this step of this job.
+    bool killAtStep(const Job& job) const;
     void giveUp(Job& job, const std::optional<ServiceSpec>& spec, const std::string& error);
     void retryOrGiveUp(Job& job, const std::optional<ServiceSpec>& spec, const std::string& error,
                        bool retryable);
@@ -61,11 +63,11 @@ private:
     HealthProbe& probe_;
     JobStore& jobs_;
     ServiceRegistry& services_;
-    Clock& clock_;
+    base::Clock& clock_;
     Poco::Logger& logger_;
     ProvisionerSettings settings_;
     std::string killAt_;  // test hook: CHATIERE_TEST_KILL_AT
-    PeriodicTask task_;   // idle: polls every second for due retries; new jobs wake it
+    base::PeriodicTask task_;   // idle: polls every second for due retries; new jobs wake it
 };
 
 }  // namespace chatiere::provisioning

@@ -1,6 +1,6 @@
 #pragma once
 
-#include "chatiere/provisioning/Clock.h"
+#include "chatiere/base/Clock.h"
 #include "chatiere/provisioning/GuestBuilder.h"
 #include "chatiere/provisioning/Jobs.h"
 
@@ -41,7 +41,7 @@ public:
 // looked at.
 class Reconciler {
 public:
-    Reconciler(Hypervisor& hypervisor, GuestBuilder& builder, ReconcileSource& source, Clock& clock,
+    Reconciler(Hypervisor& hypervisor, GuestBuilder& builder, ReconcileSource& source, base::Clock& clock,
                Poco::Logger& logger, std::chrono::seconds orphanGrace);
 
     struct Report {
@@ -56,10 +56,10 @@ private:
     Hypervisor& hypervisor_;
     GuestBuilder& builder_;
     ReconcileSource& source_;
-    Clock& clock_;
+    base::Clock& clock_;
     Poco::Logger& logger_;
     std::chrono::seconds orphanGrace_;
-    std::map<std::string, Clock::TimePoint> orphanSince_;  // guest name → first seen without a service
+    std::map<std::string, base::Clock::TimePoint> orphanSince_;  // guest name → first seen without a service
 };
 
 }  // namespace chatiere::provisioning

@@ -1,0 +1,29 @@
+#pragma once
+
+#include "billing/BillingService.h"
+#include "domain/AssociationService.h"
+#include "domain/Invitations.h"
+#include "monitoring/UsageService.h"
+#include "hosting/ServiceManager.h"
+
+#include <Poco/JSON/Object.h>
+
+namespace chatiere::manager::api {
+
+// One parser per command: the JSON body of a request into the service's typed command. A parser
+// checks the JSON types only (a field of the wrong type → 422 `wrong_type`, every one listed); the
+// service checks presence, length and meaning, alike for the API and the pages. A null body reads
+// as an empty object.
+
+CreateService parseCreateService(const Poco::JSON::Object::Ptr& body);
+ResizeService parseResizeService(const Poco::JSON::Object::Ptr& body);
+GrantException parseGrantException(const Poco::JSON::Object::Ptr& body);
+AddMember parseAddMember(const Poco::JSON::Object::Ptr& body);
+Invite parseInvite(const Poco::JSON::Object::Ptr& body);
+NewAccount parseNewAccount(const Poco::JSON::Object::Ptr& body);
+Subscribe parseSubscribe(const Poco::JSON::Object::Ptr& body);
+ChangeSubscription parseChangeSubscription(const Poco::JSON::Object::Ptr& body);
+RecordPayment parseRecordPayment(const Poco::JSON::Object::Ptr& body);
+IssueCreditNote parseIssueCreditNote(const Poco::JSON::Object::Ptr& body);
+
+}  // namespace chatiere::manager::api

@@ -1,0 +1,303 @@
+#include "chatiere/manager/Cli.h"
+
+#include "cli/ApiCommands.h"
+#include "app/ServeCommand.h"
+#include "chatiere/manager/Database.h"
+#include "chatiere/manager/Error.h"
+#include "chatiere/manager/PasswordHasher.h"
+#include "chatiere/manager/Settings.h"
+#include "chatiere/templates/Catalogue.h"
+#include "chatiere/templates/ImageCache.h"
+#include "domain/StaffAccounts.h"
+
+#include <termios.h>
+#include <unistd.h>
+
+#include <Poco/Exception.h>
+
+#include <algorithm>
+#include <iostream>
+#include <map>
+#include <string>
+#include <vector>
+
+namespace chatiere::manager {
+
+namespace {
+
+constexpr const char* kDefaultConfig = "/etc/chatiere/chatiere.properties";
+
+constexpr const char* kUsage = R"(Usage: chatiere COMMAND [OPTIONS]
+
+Chatière runs hosted services (websites, editors, mail) for associations, with sign-ups,
+subscriptions, quotas and billing.
+
+Commands:
+  serve --config FILE        run the daemon (HTTP API and web pages)
+  migrate --config FILE      create or upgrade the database schema
+  admin create --email E     create a staff account (password read from standard input)
+  admin list                 list staff accounts
+  templates list             the service catalogue, checked
+  templates build [NAME]     build the appliance image of a template (or of all)
+  service create|list|show|suspend|resume|delete|upload|resize
+                             services, through the daemon's API (CHATIERE_TOKEN)
+  usage service|association|exception
+                             usage over time, against the plan; quota exceptions (API)
+  alerts [all]               what the admin must look at (API)
+  billing run|subscribe|subscriptions|change|cancel|invoices|invoice|finalize|pay|credit-note|export
+                             subscriptions, invoices, payments, exports (API)
+  --version                  print the version
+  --help                     this text; `chatiere COMMAND --help` for a command
+
+Every command takes --config FILE (default /etc/chatiere/chatiere.properties).
+)";
+
+// Splits "--key value" and "--key=value" pairs; bare words are positional.
+struct Args {
+    std::vector<std::string> positional;
+    std::map<std::string, std::string> options;
+    bool help = false;
+
+    std::string option(const std::string& name, const std::string& fallback = "") const {
+        const auto it = options.find(name);
+        return it == options.end() ? fallback : it->second;
+    }
+};
+
+Args parseArgs(int argc, char** argv, int first, const std::vector<std::string>& flagsWithValues) {
+    Args args;
+    for (int i = first; i < argc; ++i) {
+        std::string word = argv[i];
+        if (word == "--help" || word == "-h") {
+            args.help = true;
+        } else if (word.rfind("--", 0) == 0) {
+            std::string name = word.substr(2);
+            std::string value;
+            const auto eq = name.find('=');
+            if (eq != std::string::npos) {
+                value = name.substr(eq + 1);
+                name = name.substr(0, eq);
+            } else if (std::find(flagsWithValues.begin(), flagsWithValues.end(), name) !=
+                       flagsWithValues.end()) {
+                if (i + 1 >= argc) {
+                    throw Error(ErrorKind::BadRequest, "usage", "option --" + name + " needs a value");
+                }
+                value = argv[++i];
+            } else {
+                throw Error(ErrorKind::BadRequest, "usage", "unknown option --" + name);
+            }
+            if (std::find(flagsWithValues.begin(), flagsWithValues.end(), name) == flagsWithValues.end()) {
+                throw Error(ErrorKind::BadRequest, "usage", "unknown option --" + name);
+            }
+            args.options[name] = value;
+        } else {
+            args.positional.push_back(word);
+        }
+    }
+    return args;
+}
+
+int migrateCommand(int argc, char** argv) {
+    const Args args = parseArgs(argc, argv, 2, {"config"});
+    if (args.help) {
+        std::cout << "Usage: chatiere migrate [--config FILE]\n\n"
+                     "Creates the database if needed and applies the missing schema migrations.\n"
+                     "Safe to run while the daemon runs; a no-op when the schema is current.\n";
+        return 0;
+    }
+    const Settings settings = Settings::fromFile(args.option("config", kDefaultConfig));
+    Database db(settings.dbPath, 2);
+    const int applied = db.migrate();
+    std::cout << "database " << settings.dbPath << ": schema version " << db.schemaVersion() << " ("
+              << applied << " migration(s) applied)\n";
+    return 0;
+}
+
+int serveCommand(int argc, char** argv) {
+    const Args args = parseArgs(argc, argv, 2, {"config"});
+    if (args.help) {
+        std::cout
+            << "Usage: chatiere serve [--config FILE]\n\n"
+               "Runs the daemon: the HTTP API and pages on http.address:http.port, the background\n"
+               "tasks, the SQLite database (migrated at start). Stops gracefully on SIGTERM or SIGINT.\n"
+               "A second daemon on the same database is refused.\n";
+        return 0;
+    }
+    return runServe(args.option("config", kDefaultConfig));
+}
+
+// Reads one line from standard input, without echo when it is a terminal.
+std::string readPassword() {
+    const bool tty = ::isatty(STDIN_FILENO) == 1;
+    termios saved{};
+    if (tty) {
+        std::cerr << "Password: " << std::flush;
+        ::tcgetattr(STDIN_FILENO, &saved);
+        termios quiet = saved;
+        quiet.c_lflag &= ~static_cast<tcflag_t>(ECHO);
+        ::tcsetattr(STDIN_FILENO, TCSANOW, &quiet);
+    }
+    std::string password;
+    std::getline(std::cin, password);
+    if (tty) {
+        ::tcsetattr(STDIN_FILENO, TCSANOW, &saved);
+        std::cerr << "\n";
+    }
+    if (!password.empty() && password.back() == '\r') {
+        password.pop_back();
+    }
+    return password;
+}
+
+int adminCommand(int argc, char** argv) {
+    const std::string sub = argc > 2 ? argv[2] : "--help";
+    if (sub == "create") {
+        const Args args = parseArgs(argc, argv, 3, {"config", "email", "name", "role"});
+        if (args.help) {
+            std::cout
+                << "Usage: chatiere admin create --email E [--name N] [--role admin|treasurer] [--config "
+                   "FILE]\n\n"
+                   "Creates a staff account. The password is read from standard input (one line),\n"
+                   "never from the command line. Works on the database directly, daemon running or not.\n";
+            return 0;
+        }
+        const std::string email = args.option("email");
+        if (email.empty()) {
+            throw Error(ErrorKind::BadRequest, "usage", "admin create needs --email");
+        }
+        const auto role = staffRoleFrom(args.option("role", "admin"));
+        if (!role) {
+            throw Error(ErrorKind::BadRequest, "usage", "--role must be admin or treasurer");
+        }
+        const Settings settings = Settings::fromFile(args.option("config", kDefaultConfig));
+        const std::string password = readPassword();
+        Database db(settings.dbPath, 2);
+        db.migrate();
+        base::SystemClock clock;
+        PasswordHasher hasher;
+        const std::string name = args.option("name", email.substr(0, email.find('@')));
+        const User user = createStaffUser(db, clock, hasher, email, name, password, *role);
+        std::cout << "created " << toString(*role) << " " << user.email << " (" << user.id << ")\n";
+        return 0;
+    }
+    if (sub == "list") {
+        const Args args = parseArgs(argc, argv, 3, {"config"});
+        if (args.help) {
+            std::cout << "Usage: chatiere admin list [--config FILE]\n\nLists the staff accounts.\n";
+            return 0;
+        }
+        const Settings settings = Settings::fromFile(args.option("config", kDefaultConfig));
+        Database db(settings.dbPath, 2);
+        db.migrate();
+        for (const auto& user : listStaffUsers(db)) {
+            std::cout << user.id << "\t" << toString(*user.staffRole) << "\t" << user.email << "\t"
+                      << user.name << "\n";
+        }
+        return 0;
+    }
+    std::cout << "Usage: chatiere admin create|list [OPTIONS]\n"
+                 "  create --email E [--name N] [--role admin|treasurer]   password on standard input\n"
+                 "  list                                                 the staff accounts\n";
+    return sub == "--help" || sub == "-h" ? 0 : 64;
+}
+
+int templatesCommand(int argc, char** argv) {
+    const std::string sub = argc > 2 ? argv[2] : "--help";
+    if (sub == "build" || sub == "list") {
+        const Args args = parseArgs(argc, argv, 3, {"config"});
+        if (args.help) {
+            std::cout << "Usage: chatiere templates list|build [NAME] [--config FILE]\n\n"
+                         "list: the catalogue in templates.dir, checked.\n"
+                         "build: (re)builds the appliance image of NAME, or of every template, into\n"
+                         "data.dir/images/NAME. A create job whose image is missing builds it first.\n";
+            return 0;
+        }
+        const Settings settings = Settings::fromFile(args.option("config", kDefaultConfig));
+        const auto catalogue = templates::Catalogue::load(settings.templatesDir);
+        templates::ImageCache images(settings.imagesDir());
+        if (sub == "list") {
+            for (const auto& m : catalogue.all()) {
+                std::cout << m.name << "\t" << m.kind << "\t" << m.title.fr << "\t"
+                          << (images.isBuilt(m) ? "image built" : "image not built") << "\n";
+            }
+            return 0;
+        }
+        int built = 0;
+        for (const auto& m : catalogue.all()) {
+            if (!args.positional.empty() && m.name != args.positional.front()) {
+                continue;
+            }
+            std::cout << images.build(m);
+            ++built;
+        }
+        if (built == 0) {
+            throw Error(ErrorKind::NotFound, "unknown_template",
+                        "no template named " + args.positional.front() + " in " + settings.templatesDir);
+        }
+        return 0;
+    }
+    std::cout << "Usage: chatiere templates list|build [NAME] [--config FILE]\n";
+    return sub == "--help" || sub == "-h" ? 0 : 64;
+}
+
+}  // namespace
+
+int runCli(int argc, char** argv) {
+    const std::string command = argc > 1 ? argv[1] : "--help";
+    try {
+        if (command == "--version" || command == "-V" || command == "version") {
+            std::cout << "chatiere " << CHATIERE_VERSION << "\n";
+            return 0;
+        }
+        if (command == "--help" || command == "-h" || command == "help") {
+            std::cout << kUsage;
+            return argc > 1 ? 0 : 64;
+        }
+        if (command == "migrate") {
+            return migrateCommand(argc, argv);
+        }
+        if (command == "serve") {
+            return serveCommand(argc, argv);
+        }
+        if (command == "admin") {
+            return adminCommand(argc, argv);
+        }
+        if (command == "templates") {
+            return templatesCommand(argc, argv);
+        }
+        if (command == "service") {
+            return runServiceCommand(argc, argv);
+        }
+        if (command == "usage") {
+            return runUsageCommand(argc, argv);
+        }
+        if (command == "alerts") {
+            return runAlertsCommand(argc, argv);
+        }
+        if (command == "billing") {
+            return runBillingCommand(argc, argv);
+        }
+        std::cerr << "chatiere: unknown command '" << command << "'\n\n" << kUsage;
+        return 64;
+    } catch (const SettingsError& e) {
+        std::cerr << "chatiere: configuration: " << e.what() << "\n";
+        return 78;  // EX_CONFIG
+    } catch (const Error& e) {
+        std::cerr << "chatiere: " << e.what() << "\n";
+        for (const auto& f : e.fields()) {
+            std::cerr << "  " << f.field << ": " << f.message << "\n";
+        }
+        return e.code() == "usage" ? 64 : exitCodeOf(e.kind());
+    } catch (const templates::TemplateError& e) {
+        std::cerr << "chatiere: " << e.what() << "\n";
+        return 65;
+    } catch (const Poco::Exception& e) {
+        std::cerr << "chatiere: " << e.displayText() << "\n";
+        return 70;
+    } catch (const std::exception& e) {
+        std::cerr << "chatiere: " << e.what() << "\n";
+        return 70;
+    }
+}
+
+}  // namespace chatiere::manager

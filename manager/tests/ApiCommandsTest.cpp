@@ -1,0 +1,149 @@
+#include "api/Commands.h"
+#include "chatiere/manager/Error.h"
+
+#include <Poco/JSON/Parser.h>
+#include <gtest/gtest.h>
+
+#include <map>
+
+using namespace chatiere::manager;
+
+namespace {
+
+Poco::JSON::Object::Ptr parse(const std::string& json) {
+    return Poco::JSON::Parser().parse(json).extract<Poco::JSON::Object::Ptr>();
+}
+
+// The field errors (field → code) a parser throws for `json`; empty when it accepts it.
+template <typename Parser>
+std::map<std::string, std::string> fieldErrorsOf(Parser parser, const std::string& json) {
+    try {
+        parser(parse(json));
+    } catch (const Error& e) {
+        EXPECT_EQ(e.kind(), ErrorKind::Validation);
+        std::map<std::string, std::string> out;
+        for (const auto& f : e.fields()) {
+            out[f.field] = f.code;
+        }
+        return out;
+    }
+    return {};
+}
+
+}  // namespace
+
+TEST(ApiCommands, CreateServiceReadsTemplateAndNameTrimmed) {
+    const auto c = api::parseCreateService(parse(R"({"template": " website ", "name": "site"})"));
+    EXPECT_EQ(c.templateName, "website");
+    EXPECT_EQ(c.name, "site");
+}
+
+TEST(ApiCommands, CreateServiceLeavesAbsentFieldsToTheService) {
+    const auto c = api::parseCreateService(parse("{}"));
+    EXPECT_EQ(c.templateName, "");
+    EXPECT_EQ(c.name, "");
+}
+
+TEST(ApiCommands, CreateServiceRefusesWrongTypes) {
+    const auto errors = fieldErrorsOf(api::parseCreateService, R"({"template": 3, "name": ["x"]})");
+    EXPECT_EQ(errors,
+              (std::map<std::string, std::string>{{"template", "wrong_type"}, {"name", "wrong_type"}}));
+}
+
+TEST(ApiCommands, ResizeServiceReadsTheGivenResources) {
+    const auto c = api::parseResizeService(parse(R"({"vcpus": 2, "disk_gib": 10})"));
+    EXPECT_EQ(c.vcpus, 2);
+    EXPECT_FALSE(c.memoryMib);
+    EXPECT_EQ(c.diskGib, 10);
+}
+
+TEST(ApiCommands, ResizeServiceRefusesWhatIsNotAWholeNumber) {
+    const auto errors = fieldErrorsOf(api::parseResizeService, R"({"vcpus": "2", "memory_mib": true})");
+    EXPECT_EQ(errors,
+              (std::map<std::string, std::string>{{"vcpus", "wrong_type"}, {"memory_mib", "wrong_type"}}));
+}
+
+TEST(ApiCommands, GrantExceptionReadsUntilDaysAndReason) {
+    const auto c = api::parseGrantException(parse(R"({"days": 3, "reason": " migration "})"));
+    EXPECT_EQ(c.days, 3);
+    EXPECT_FALSE(c.until);
+    EXPECT_EQ(c.reason, "migration");
+    EXPECT_EQ(api::parseGrantException(parse(R"({"until": "2026-12-31T00:00:00Z"})")).until,
+              "2026-12-31T00:00:00Z");
+}
+
+TEST(ApiCommands, GrantExceptionRefusesWrongTypes) {
+    const auto errors =
+        fieldErrorsOf(api::parseGrantException, R"({"until": 5, "days": "3", "reason": false})");
+    EXPECT_EQ(errors, (std::map<std::string, std::string>{
+                          {"until", "wrong_type"}, {"days", "wrong_type"}, {"reason", "wrong_type"}}));
+}
+
+TEST(ApiCommands, AddMemberAndInviteReadEmailAndRole) {
+    const auto member = api::parseAddMember(parse(R"({"email": "a@b.test", "role": "manager"})"));
+    EXPECT_EQ(member.email, "a@b.test");
+    EXPECT_EQ(member.role, "manager");
+    const auto invite = api::parseInvite(parse(R"({"email": "c@d.test"})"));
+    EXPECT_EQ(invite.email, "c@d.test");
+    EXPECT_EQ(invite.role, "");
+    EXPECT_EQ(fieldErrorsOf(api::parseAddMember, R"({"email": 1})"),
+              (std::map<std::string, std::string>{{"email", "wrong_type"}}));
+    EXPECT_EQ(fieldErrorsOf(api::parseInvite, R"({"email": "x@y.test", "role": 2})"),
+              (std::map<std::string, std::string>{{"role", "wrong_type"}}));
+}
+
+TEST(ApiCommands, SubscribeReadsEveryField) {
+    const auto c = api::parseSubscribe(parse(
+        R"({"plan": "asso", "interval": "year", "start_date": "2026-01-01", "paid_through": "2026-06-30",
+            "price_cents": 1200})"));
+    EXPECT_EQ(c.plan, "asso");
+    EXPECT_EQ(c.interval, "year");
+    EXPECT_EQ(c.startDate, "2026-01-01");
+    EXPECT_EQ(c.paidThrough, "2026-06-30");
+    EXPECT_EQ(c.priceCents, 1200);
+    const auto bare = api::parseSubscribe(parse("{}"));
+    EXPECT_EQ(bare.plan, "");
+    EXPECT_FALSE(bare.priceCents);
+}
+
+TEST(ApiCommands, SubscribeAndChangeRefuseWrongTypes) {
+    EXPECT_EQ(fieldErrorsOf(api::parseSubscribe, R"({"plan": 1, "price_cents": "12"})"),
+              (std::map<std::string, std::string>{{"plan", "wrong_type"}, {"price_cents", "wrong_type"}}));
+    EXPECT_EQ(
+        fieldErrorsOf(api::parseChangeSubscription, R"({"plan": "x", "interval": [], "price_cents": 1.5})"),
+        (std::map<std::string, std::string>{{"interval", "wrong_type"}, {"price_cents", "wrong_type"}}));
+    const auto c = api::parseChangeSubscription(parse(R"({"plan": "grand"})"));
+    EXPECT_EQ(c.plan, "grand");
+    EXPECT_EQ(c.interval, "");
+    EXPECT_FALSE(c.priceCents);
+}
+
+TEST(ApiCommands, RecordPaymentReadsItsFields) {
+    const auto c = api::parseRecordPayment(
+        parse(R"({"amount_cents": 500, "method": "cheque", "reference": "n°12", "date": "2026-03-01"})"));
+    EXPECT_EQ(c.amountCents, 500);
+    EXPECT_EQ(c.method, "cheque");
+    EXPECT_EQ(c.reference, "n°12");
+    EXPECT_EQ(c.date, "2026-03-01");
+    EXPECT_EQ(fieldErrorsOf(api::parseRecordPayment, R"({"amount_cents": "500", "method": 3})"),
+              (std::map<std::string, std::string>{{"amount_cents", "wrong_type"}, {"method", "wrong_type"}}));
+}
+
+TEST(ApiCommands, IssueCreditNoteReadsAmountAndReason) {
+    const auto c = api::parseIssueCreditNote(parse(R"({"reason": "erreur"})"));
+    EXPECT_FALSE(c.amountCents);
+    EXPECT_EQ(c.reason, "erreur");
+    EXPECT_EQ(fieldErrorsOf(api::parseIssueCreditNote, R"({"amount_cents": true, "reason": {}})"),
+              (std::map<std::string, std::string>{{"amount_cents", "wrong_type"}, {"reason", "wrong_type"}}));
+}
+
+TEST(ApiCommands, NewAccountReadsNamePasswordAndTerms) {
+    const auto c = api::parseNewAccount(
+        parse(R"({"token": "t", "name": "Ana", "password": "pw", "accept_terms": true})"));
+    EXPECT_EQ(c.name, "Ana");
+    EXPECT_EQ(c.password, "pw");
+    EXPECT_EQ(c.acceptTerms, true);
+    EXPECT_FALSE(api::parseNewAccount(parse("{}")).acceptTerms);
+    EXPECT_EQ(fieldErrorsOf(api::parseNewAccount, R"({"name": 1, "accept_terms": "yes"})"),
+              (std::map<std::string, std::string>{{"name", "wrong_type"}, {"accept_terms", "wrong_type"}}));
+}
