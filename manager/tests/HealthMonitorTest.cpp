@@ -3,8 +3,8 @@
 // memory raise alerts under their thresholds and libvirtd unreachable is an alert of its own.
 
 #include "MonitoringFixture.h"
-#include "monitoring/Alerts.h"
 #include "monitoring/HealthMonitor.h"
+#include "store/Alerts.h"
 
 #include <Poco/Logger.h>
 

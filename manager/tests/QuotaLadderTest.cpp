@@ -4,8 +4,8 @@
 
 #include "MonitoringFixture.h"
 #include "chatiere/manager/Mailer.h"
-#include "monitoring/Alerts.h"
 #include "monitoring/QuotaLadder.h"
+#include "store/Alerts.h"
 
 #include <Poco/Logger.h>
 

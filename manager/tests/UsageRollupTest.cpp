@@ -3,8 +3,8 @@
 // cycle or once, and after a crash that left the watermark behind.
 
 #include "MonitoringFixture.h"
-#include "monitoring/CurrentUsage.h"
 #include "monitoring/UsageRollup.h"
+#include "store/Usage.h"
 
 #include <Poco/Data/RecordSet.h>
 

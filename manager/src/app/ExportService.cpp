@@ -2,7 +2,9 @@
 
 #include "chatiere/manager/Time.h"
 #include "domain/AuditLog.h"
-#include "store/ExportReader.h"
+#include "store/Usage.h"
+
+#include <Poco/JSON/Object.h>
 
 namespace chatiere::manager {
 
@@ -55,9 +57,9 @@ void ExportService::recordExport(const Actor& actor, const AssociationExport& ex
 std::vector<ExportedUsageDay> ExportService::usageDays(const std::string& associationId) {
     auto s = db_.session();
     std::vector<ExportedUsageDay> out;
-    for (const auto& d : ExportReader(s).usageDays(associationId)) {
-        out.push_back(
-            {d.day, d.samples, static_cast<double>(d.cpuNs) / 1e9, d.storedBytesAvg, d.storedBytesMax});
+    for (auto& d : UsageRepository(s).associationDays(associationId)) {
+        out.push_back({std::move(d.day), d.samples, static_cast<double>(d.cpuNs) / 1e9, d.storedBytesAvg,
+                       d.storedBytesMax});
     }
     return out;
 }

@@ -6,7 +6,7 @@
 #include "billing/Periods.h"
 #include "chatiere/manager/Error.h"
 #include "domain/AuditLog.h"
-#include "monitoring/CurrentUsage.h"
+#include "store/Usage.h"
 #include "hosting/ServiceManager.h"
 
 #include <cmath>

@@ -2,11 +2,9 @@
 
 #include "chatiere/manager/Time.h"
 #include "domain/AuditLog.h"
-#include "domain/Rows.h"
-#include "monitoring/Alerts.h"
+#include "store/Alerts.h"
+#include "store/ServiceHealth.h"
 
-#include <Poco/Data/RecordSet.h>
-#include <Poco/Data/Statement.h>
 #include <Poco/Logger.h>
 
 #include <fstream>
@@ -15,21 +13,9 @@
 
 namespace chatiere::manager {
 
-using namespace Poco::Data::Keywords;
 using provisioning::HypervisorError;
 
 namespace {
-
-struct Candidate {
-    std::string id;
-    std::string associationId;
-    std::string name;
-    std::string templateName;
-    int hostPort = 0;
-    int failures = 0;
-    std::string health;
-    std::optional<std::string> checkedAt;
-};
 
 void readMeminfo(const std::string& path, HostHealth& host) {
     std::ifstream in(path);
@@ -72,36 +58,19 @@ HealthReport HealthMonitor::checkDue() {
     HealthReport report;
     const Actor system = Actor::system("health");
     auto s = db_.session();
+    ServiceHealthRepository services(s);
     {
         // A service that is no longer up (suspended, stopped, deleted) has no health to speak of.
         const std::string at = formatTime(clock_.now());
         Transaction tx(s);
-        std::vector<std::string> idle;
-        s << "SELECT id FROM services WHERE health != 'unknown' AND NOT (state = 'active' AND suspended_for "
-             "= '')",
-            into(idle), now;
         AlertBook alerts(s);
-        for (const auto& id : idle) {
-            s << "UPDATE services SET health = 'unknown', health_failures = 0 WHERE id = ?", useRef(id), now;
+        for (const auto& id : services.idleWithHealth()) {
+            services.forget(id);
             alerts.resolve("health:" + id, at);
         }
         tx.commit();
     }
-    std::vector<Candidate> candidates;
-    {
-        Poco::Data::Statement stmt(s);
-        stmt << "SELECT id, association_id, name, template, host_port, health, health_failures, "
-                "health_checked_at "
-                "FROM services WHERE state = 'active' AND suspended_for = '' AND host_port IS NOT NULL";
-        stmt.execute();
-        Poco::Data::RecordSet rs(stmt);
-        for (bool more = rs.moveFirst(); more; more = rs.moveNext()) {
-            candidates.push_back({text(rs, "id"), text(rs, "association_id"), text(rs, "name"),
-                                  text(rs, "template"), static_cast<int>(integer(rs, "host_port")),
-                                  static_cast<int>(integer(rs, "health_failures")), text(rs, "health"),
-                                  optText(rs, "health_checked_at")});
-        }
-    }
+    const std::vector<HealthCandidate> candidates = services.candidates();
     for (const auto& c : candidates) {
         const auto* manifest = catalogue_.find(c.templateName);
         if (!manifest) {
@@ -130,15 +99,9 @@ HealthReport HealthMonitor::checkDue() {
         } else if (health == "unknown") {
             health = "unknown";  // not yet known to be bad: degraded only after K failures
         }
-        const auto okCount = ok ? 1 : 0;
-        const auto detailValue = ok ? Poco::Nullable<std::string>() : Poco::Nullable<std::string>(detail);
         Transaction tx(s);
-        s << "UPDATE services SET health = ?, health_failures = ?, health_checked_at = ?, health_detail = ? "
-             "WHERE id = ? AND state = 'active'",
-            useRef(health), bind(failures), useRef(at), bind(detailValue), useRef(c.id), now;
-        s << "INSERT INTO service_uptime_daily (service_id, day, checks, ok) VALUES (?, ?, 1, ?) "
-             "ON CONFLICT (service_id, day) DO UPDATE SET checks = checks + 1, ok = ok + excluded.ok",
-            useRef(c.id), useRef(day), bind(okCount), now;
+        services.recordCheck(c.id, health, failures, at,
+                             ok ? std::nullopt : std::optional<std::string>(detail), day, ok);
         AlertBook alerts(s);
         Poco::JSON::Object details;
         details.set("failures", failures);

@@ -1,21 +1,17 @@
 #include "monitoring/Metrics.h"
 
 #include "billing/UsagePeriod.h"
+#include "store/Alerts.h"
+#include "store/Overview.h"
 #include "store/Plans.h"
-#include "domain/Rows.h"
-#include "monitoring/CurrentUsage.h"
 #include "store/Services.h"
-
-#include <Poco/Data/RecordSet.h>
-#include <Poco/Data/Statement.h>
+#include "store/Usage.h"
 
 #include <cstdio>
 #include <map>
 #include <vector>
 
 namespace chatiere::manager {
-
-using namespace Poco::Data::Keywords;
 
 namespace {
 
@@ -87,18 +83,12 @@ std::string renderMetrics(Session& s, const MetricsInputs& inputs) {
             byState[{state, health}] = 0;
         }
     }
-    {
-        Poco::Data::Statement stmt(s);
-        stmt << "SELECT state, suspended_for, health, COUNT(*) AS n FROM services WHERE state != 'deleted' "
-                "GROUP BY state, suspended_for != '', health";
-        stmt.execute();
-        Poco::Data::RecordSet rs(stmt);
-        for (bool more = rs.moveFirst(); more; more = rs.moveNext()) {
-            Service service;
-            service.state = text(rs, "state");
-            service.suspendedFor = splitReasons(text(rs, "suspended_for"));
-            byState[{service.displayState(), text(rs, "health")}] += static_cast<int>(integer(rs, "n"));
-        }
+    OverviewRepository read(s);
+    for (const auto& count : read.servicesByStateAndHealth()) {
+        Service service;
+        service.state = count.state;
+        service.suspendedFor = splitReasons(count.suspendedFor);
+        byState[{service.displayState(), count.health}] += static_cast<int>(count.count);
     }
     w.family("chatiere_services", "gauge", "Services by lifecycle state and health.");
     for (const auto& [key, n] : byState) {
@@ -112,34 +102,24 @@ std::string renderMetrics(Session& s, const MetricsInputs& inputs) {
              "CPU time the service's guest used since it started (resets when the guest restarts).");
     w.family("chatiere_service_stored_bytes", "gauge",
              "Data the service's volume really stores, last reading.");
-    {
-        Poco::Data::Statement stmt(s);
-        stmt << "SELECT u.service_id, u.association_id, s.name, u.cpu_time_ns, u.memory_kib, u.stored_bytes "
-                "FROM usage_latest u JOIN services s ON s.id = u.service_id WHERE s.state != 'deleted' "
-                "ORDER BY u.service_id";
-        stmt.execute();
-        Poco::Data::RecordSet rs(stmt);
-        for (bool more = rs.moveFirst(); more; more = rs.moveNext()) {
-            const std::map<std::string, std::string> labels = {{"service", text(rs, "service_id")},
-                                                               {"association", text(rs, "association_id")},
-                                                               {"name", text(rs, "name")}};
-            if (!rs.value("memory_kib").isEmpty()) {
-                w.sample("chatiere_service_memory_bytes", labels,
-                         static_cast<double>(integer(rs, "memory_kib")) * 1024);
-            }
-            if (!rs.value("cpu_time_ns").isEmpty()) {
-                w.sample("chatiere_service_cpu_seconds_total", labels,
-                         static_cast<double>(integer(rs, "cpu_time_ns")) / 1e9);
-            }
-            if (!rs.value("stored_bytes").isEmpty()) {
-                w.sample("chatiere_service_stored_bytes", labels,
-                         static_cast<double>(integer(rs, "stored_bytes")));
-            }
+    for (const auto& reading : read.latestReadings()) {
+        const std::map<std::string, std::string> labels = {
+            {"service", reading.serviceId}, {"association", reading.associationId}, {"name", reading.name}};
+        if (reading.memoryKib) {
+            w.sample("chatiere_service_memory_bytes", labels, static_cast<double>(*reading.memoryKib) * 1024);
+        }
+        if (reading.cpuTimeNs) {
+            w.sample("chatiere_service_cpu_seconds_total", labels,
+                     static_cast<double>(*reading.cpuTimeNs) / 1e9);
+        }
+        if (reading.storedBytes) {
+            w.sample("chatiere_service_stored_bytes", labels, static_cast<double>(*reading.storedBytes));
         }
     }
 
     // Associations: stored data and quota ratios.
-    const auto usage = currentUsage(s);
+    UsageRepository usageRepository(s);
+    const auto usage = usageRepository.current();
     w.family("chatiere_association_stored_bytes", "gauge",
              "Data the association's volumes store, last reading.");
     for (const auto& [id, use] : usage) {
@@ -151,9 +131,10 @@ std::string renderMetrics(Session& s, const MetricsInputs& inputs) {
     {
         std::vector<std::string> ids;
         std::vector<std::string> plans;
-        s << "SELECT id, plan_slug FROM associations WHERE status = 'active' AND plan_slug IS NOT NULL ORDER "
-             "BY id",
-            into(ids), into(plans), now;
+        for (auto& [id, slug] : usageRepository.associationsWithPlans()) {
+            ids.push_back(std::move(id));
+            plans.push_back(std::move(slug));
+        }
         PlanRepository repository(s);
         std::map<std::string, std::optional<Plan>> planCache;
         for (std::size_t i = 0; i < ids.size(); ++i) {
@@ -191,7 +172,7 @@ std::string renderMetrics(Session& s, const MetricsInputs& inputs) {
                 continue;
             }
             const Period period = usagePeriod(s, ids[i], inputs.today);
-            const StoredFigures stored = storedOver(s, ids[i], period.start, period.end);
+            const StoredFigures stored = usageRepository.storedOver(ids[i], period.start, period.end);
             if (stored.averageGib) {
                 w.sample("chatiere_quota_period_average_ratio",
                          {{"association", ids[i]}, {"metric", "disk_gib"}, {"bound", "included"}},
@@ -201,21 +182,15 @@ std::string renderMetrics(Session& s, const MetricsInputs& inputs) {
     }
 
     // Queues.
-    int pendingJobs = 0;
-    int failedJobs = 0;
-    s << "SELECT COUNT(*) FROM jobs WHERE status = 'pending'", into(pendingJobs), now;
-    s << "SELECT COUNT(*) FROM jobs WHERE status = 'failed'", into(failedJobs), now;
+    const auto pendingJobs = static_cast<double>(read.pendingJobs());
+    const auto failedJobs = static_cast<double>(read.failedJobs());
     w.family("chatiere_jobs", "gauge", "Provisioning jobs by status (pending: the queue's depth).");
     w.sample("chatiere_jobs", {{"status", "pending"}}, pendingJobs);
     w.sample("chatiere_jobs", {{"status", "failed"}}, failedJobs);
-    std::map<std::string, int> outbox = {{"pending", 0}, {"failed", 0}};
-    {
-        std::vector<std::string> statuses;
-        std::vector<int> counts;
-        s << "SELECT status, COUNT(*) FROM outbox WHERE status IN ('pending', 'failed') GROUP BY status",
-            into(statuses), into(counts), now;
-        for (std::size_t i = 0; i < statuses.size(); ++i) {
-            outbox[statuses[i]] = counts[i];
+    std::map<std::string, int64_t> outbox = {{"pending", 0}, {"failed", 0}};
+    for (const auto& [status, n] : read.unsentMailByStatus()) {
+        if (outbox.count(status)) {
+            outbox[status] = n;
         }
     }
     w.family("chatiere_outbox_messages", "gauge", "Mails in the outbox by status (pending: not yet sent).");
@@ -223,14 +198,8 @@ std::string renderMetrics(Session& s, const MetricsInputs& inputs) {
         w.sample("chatiere_outbox_messages", {{"status", status}}, n);
     }
     std::map<std::string, int> alerts = {{"health", 0}, {"quota", 0}, {"host", 0}};
-    {
-        std::vector<std::string> kinds;
-        std::vector<int> counts;
-        s << "SELECT kind, COUNT(*) FROM alerts WHERE closed_at IS NULL GROUP BY kind", into(kinds),
-            into(counts), now;
-        for (std::size_t i = 0; i < kinds.size(); ++i) {
-            alerts[kinds[i]] = counts[i];
-        }
+    for (const auto& [kind, n] : AlertBook(s).openByKind()) {
+        alerts[kind] = n;
     }
     w.family("chatiere_alerts_open", "gauge", "Open alerts by kind.");
     for (const auto& [kind, n] : alerts) {

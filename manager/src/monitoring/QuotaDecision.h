@@ -2,6 +2,7 @@
 
 #include "chatiere/manager/Time.h"
 #include "store/Plans.h"
+#include "store/Usage.h"
 
 #include <chrono>
 #include <optional>
@@ -31,14 +32,9 @@ struct QuotaRules {
     int hysteresisPercent = 95;             // a rung is left only under this % of it
 };
 
-// What the ladder remembers of one metric of one association (a quota_levels row).
-struct QuotaState {
-    std::string level = "none";               // the rung reached, by name
-    std::optional<std::string> atLimitSince;  // RFC 3339, while at the limit
-    bool enforced = false;                    // websites suspended for it
-    std::optional<std::string> periodStart;   // the usage period `level` was reached in
-    bool operator==(const QuotaState&) const = default;
-};
+// What the ladder remembers of one metric of one association: the quota_levels row, as the
+// store reads and writes it.
+using QuotaState = QuotaLevel;
 
 // What to do about one metric now. Pure: the ladder's transaction reads the inputs and carries it out.
 struct QuotaDecision {

@@ -3,23 +3,17 @@
 #include "billing/UsagePeriod.h"
 #include "chatiere/manager/Time.h"
 #include "domain/AuditLog.h"
-#include "domain/Rows.h"
-#include "monitoring/Alerts.h"
-#include "monitoring/CurrentUsage.h"
 #include "hosting/ServiceManager.h"
+#include "monitoring/QuotaDecision.h"
+#include "store/Alerts.h"
 #include "store/Services.h"
-
-#include <Poco/Data/RecordSet.h>
-#include <Poco/Data/Statement.h>
-#include <Poco/Nullable.h>
+#include "store/Usage.h"
 
 #include <algorithm>
 #include <cstdio>
 #include <map>
 
 namespace chatiere::manager {
-
-using namespace Poco::Data::Keywords;
 
 namespace {
 
@@ -50,42 +44,8 @@ std::string number(double value, bool french) {
     return out;
 }
 
-// A quota_levels row: the ladder's state of one metric (monitoring/QuotaDecision.h).
+// A quota_levels row: the ladder's state of one metric (QuotaState is the store's QuotaLevel).
 using LevelRow = QuotaState;
-
-LevelRow loadLevel(Session& s, const std::string& associationId, const std::string& metric) {
-    Poco::Data::Statement stmt(s);
-    std::string a = associationId;
-    std::string m = metric;
-    stmt << "SELECT level, at_limit_since, enforced, period_start FROM quota_levels WHERE association_id = ? "
-            "AND metric = ?",
-        useRef(a), useRef(m);
-    stmt.execute();
-    Poco::Data::RecordSet rs(stmt);
-    LevelRow row;
-    if (rs.moveFirst()) {
-        row.level = text(rs, "level");
-        row.atLimitSince = optText(rs, "at_limit_since");
-        row.enforced = integer(rs, "enforced") != 0;
-        row.periodStart = optText(rs, "period_start");
-    }
-    return row;
-}
-
-void storeLevel(Session& s, const std::string& associationId, const std::string& metric,
-                const LevelRow& row, const std::string& at) {
-    const auto since = nullable(row.atLimitSince);
-    const int enforced = row.enforced ? 1 : 0;
-    const auto period = nullable(row.periodStart);
-    s << "INSERT INTO quota_levels (association_id, metric, level, at_limit_since, enforced, updated_at, "
-         "period_start) VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT (association_id, metric) DO UPDATE SET "
-         "level = "
-         "excluded.level, "
-         "at_limit_since = excluded.at_limit_since, enforced = excluded.enforced, updated_at = "
-         "excluded.updated_at, period_start = excluded.period_start",
-        useRef(associationId), useRef(metric), useRef(row.level), bind(since), bind(enforced), useRef(at),
-        bind(period), now;
-}
 
 std::string stepText(const QuotaStep& step, bool measured, bool french) {
     const std::string p = std::to_string(step.percent) + (french ? "\u202f%" : " %");
@@ -134,10 +94,12 @@ LadderReport QuotaLadder::evaluate() {
     const std::string today = calendar_.dateOf(nowPoint);
     const Actor system = Actor::system("quota");
     auto s = db_.session();
-    const auto usage = currentUsage(s);
+    UsageRepository repository(s);
+    const auto usage = repository.current();
     std::vector<std::string> ids;
-    s << "SELECT id FROM associations WHERE status = 'active' AND plan_slug IS NOT NULL ORDER BY id",
-        into(ids), now;
+    for (auto& association : repository.associationsWithPlans()) {
+        ids.push_back(std::move(association.first));
+    }
     bool mailed = false;
     bool queued = false;
 
@@ -148,14 +110,11 @@ LadderReport QuotaLadder::evaluate() {
         if (!plan) {
             continue;
         }
-        Poco::Nullable<std::string> exceptionUntil;
-        s << "SELECT MAX(until) FROM quota_exceptions WHERE association_id = ? AND until > ?", useRef(id),
-            useRef(at), into(exceptionUntil), now;
+        const auto exceptionUntil = repository.exceptionUntil(id, at);
         const auto used = usage.find(id);
         const Period period = usagePeriod(s, id, today);
 
-        std::vector<std::string> tracked;
-        s << "SELECT metric FROM quota_levels WHERE association_id = ?", useRef(id), into(tracked), now;
+        const std::vector<std::string> tracked = repository.trackedMetrics(id);
         std::map<std::string, QuotaLimit> quotas = plan->quotas;
         for (const auto& metric : tracked) {
             // A metric the plan no longer limits: its ladder is reset (and any enforcement lifted).
@@ -168,9 +127,9 @@ LadderReport QuotaLadder::evaluate() {
                                                               : 0.0;
             const auto label = kLabels.count(metric) ? kLabels.at(metric) : MetricLabel{"", "", ""};
             const bool measured = enforcedMetric(metric);
-            const LevelRow before = loadLevel(s, id, metric);
+            const LevelRow before = repository.level(id, metric);
             const QuotaDecision decision =
-                decideQuota(metric, value, quota, before, period.start, !exceptionUntil.isNull(), nowPoint,
+                decideQuota(metric, value, quota, before, period.start, exceptionUntil.has_value(), nowPoint,
                             {settings_.includedPercents, settings_.limitPercents, settings_.grace,
                              settings_.hysteresisPercent});
             const LevelRow& row = decision.next;
@@ -203,7 +162,7 @@ LadderReport QuotaLadder::evaluate() {
             }
 
             const bool atLimit = decision.atLimit;
-            const bool excepted = !exceptionUntil.isNull();
+            const bool excepted = exceptionUntil.has_value();
             const std::string alertKey = "quota:" + id + ":" + metric;
             AlertBook alerts(s);
             if (atLimit) {
@@ -214,7 +173,7 @@ LadderReport QuotaLadder::evaluate() {
                 message +=
                     row.enforced
                         ? "Its websites are suspended (the `quota` reason) until it is under the limit. "
-                    : excepted ? "An exception until " + exceptionUntil.value() + " keeps its websites up. "
+                    : excepted ? "An exception until " + *exceptionUntil + " keeps its websites up. "
                                : "Its websites are suspended when the grace period ends. ";
                 message +=
                     "Stored data cannot be throttled; CPU and memory are capped by each guest's allocation.";
@@ -243,7 +202,7 @@ LadderReport QuotaLadder::evaluate() {
                 ++(row.enforced ? report.enforced : report.released);
             }
             if (decision.store) {
-                storeLevel(s, id, metric, row, at);
+                repository.storeLevel(id, metric, row, at);
             }
         }
         // Every website service follows the enforcement (new ones too); mail keeps running.

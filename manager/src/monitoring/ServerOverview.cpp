@@ -1,54 +1,37 @@
 #include "monitoring/ServerOverview.h"
 
 #include "chatiere/manager/Time.h"
-
-#include <Poco/Data/RecordSet.h>
-#include <Poco/Data/Statement.h>
+#include "store/Alerts.h"
+#include "store/Overview.h"
 
 #include <algorithm>
+#include <chrono>
 #include <fstream>
+#include <map>
 #include <thread>
 
 namespace chatiere::manager {
-
-using namespace Poco::Data::Keywords;
 
 namespace {
 
 constexpr double kGib = 1024.0 * 1024.0 * 1024.0;
 
-// "name count" rows of `sql` into {name: count}, with every name of `names` present (0 when absent).
-Counts counts(Session& s, const std::string& sql, const std::vector<std::string>& names) {
+// {name: count} with every name of `names` present (0 when absent), then the others counted.
+Counts counts(const std::map<std::string, int64_t>& counted, const std::vector<std::string>& names) {
     Counts out;
     for (const auto& name : names) {
         out.emplace_back(name, 0);
     }
-    Poco::Data::Statement stmt(s);
-    stmt << sql;
-    stmt.execute();
-    Poco::Data::RecordSet rs(stmt);
-    for (bool more = rs.moveFirst(); more; more = rs.moveNext()) {
-        const std::string name = rs[0].convert<std::string>();
-        const int64_t count = rs[1].convert<Poco::Int64>();
+    for (const auto& [name, n] : counted) {
         const auto known =
             std::find_if(out.begin(), out.end(), [&](const auto& c) { return c.first == name; });
         if (known != out.end()) {
-            known->second = count;
+            known->second = n;
         } else {
-            out.emplace_back(name, count);
+            out.emplace_back(name, n);
         }
     }
     return out;
-}
-
-int64_t single(Session& s, const std::string& sql, const std::string& value = "") {
-    Poco::Int64 n = 0;
-    if (value.empty()) {
-        s << sql, into(n), now;
-    } else {
-        s << sql, bind(value), into(n), now;
-    }
-    return n;
 }
 
 double gib(uint64_t bytes) {
@@ -92,43 +75,27 @@ Overview ServerOverview::overview() {
     }
 
     auto s = db_.session();
+    OverviewRepository read(s);
     // What the services were given (every one still holding resources).
-    Poco::Int64 vcpus = 0, memoryMib = 0, diskGib = 0;
-    s << "SELECT COALESCE(SUM(vcpus), 0), COALESCE(SUM(memory_mib), 0), COALESCE(SUM(disk_gib), 0) FROM "
-         "services "
-         "WHERE state != 'deleted'",
-        into(vcpus), into(memoryMib), into(diskGib), now;
-    out.allocatedVcpus = vcpus;
-    out.allocatedMemoryMib = memoryMib;
-    out.allocatedDiskGib = diskGib;
+    const Allocated given = read.allocated();
+    out.allocatedVcpus = given.vcpus;
+    out.allocatedMemoryMib = given.memoryMib;
+    out.allocatedDiskGib = given.diskGib;
 
-    out.services = counts(s, "SELECT state, COUNT(*) FROM services WHERE state != 'deleted' GROUP BY state",
-                          {"requested", "provisioning", "active", "failed", "deleting"});
-    out.services.emplace_back(
-        "suspended",
-        single(s, "SELECT COUNT(*) FROM services WHERE state != 'deleted' AND suspended_for != ''"));
+    out.services = counts(read.servicesByState(), {"requested", "provisioning", "active", "failed", "deleting"});
+    out.services.emplace_back("suspended", read.suspendedServices());
 
-    out.jobsPending = single(s, "SELECT COUNT(*) FROM jobs WHERE status = 'pending'");
-    out.jobsFailed24h = single(s, "SELECT COUNT(*) FROM jobs WHERE status = 'failed' AND finished_at > ?",
-                               formatTime(nowPoint - std::chrono::hours(24)));
-    std::vector<std::string> oldest;
-    s << "SELECT MIN(created_at) FROM jobs WHERE status = 'pending' HAVING COUNT(*) > 0", into(oldest), now;
-    if (!oldest.empty()) {
-        out.oldestPendingJobAt = oldest.front();
-    }
+    out.jobsPending = read.pendingJobs();
+    out.jobsFailed24h = read.failedJobsSince(formatTime(nowPoint - std::chrono::hours(24)));
+    out.oldestPendingJobAt = read.oldestPendingJob();
 
-    out.outbox = counts(s, "SELECT status, COUNT(*) FROM outbox WHERE status != 'sent' GROUP BY status",
-                        {"pending", "failed"});
-    out.associations = counts(s, "SELECT status, COUNT(*) FROM associations GROUP BY status",
-                              {"pending", "active", "suspended", "closed", "rejected"});
+    out.outbox = counts(read.unsentMailByStatus(), {"pending", "failed"});
+    out.associations =
+        counts(read.associationsByStatus(), {"pending", "active", "suspended", "closed", "rejected"});
 
-    const std::string today = calendar_.dateOf(nowPoint);
-    out.invoiceDrafts = single(s, "SELECT COUNT(*) FROM invoices WHERE status = 'draft'");
-    out.invoicesOverdue = single(s,
-                                 "SELECT COUNT(*) FROM invoices WHERE kind = 'invoice' AND status = "
-                                 "'finalized' AND due_date < ?",
-                                 today);
-    out.openAlerts = single(s, "SELECT COUNT(*) FROM alerts WHERE closed_at IS NULL");
+    out.invoiceDrafts = read.draftInvoices();
+    out.invoicesOverdue = read.overdueInvoices(calendar_.dateOf(nowPoint));
+    out.openAlerts = AlertBook(s).openCount();
     return out;
 }
 

@@ -1,18 +1,13 @@
 #include "monitoring/StatusReport.h"
 
 #include "chatiere/manager/Time.h"
-#include "domain/Rows.h"
-
-#include <Poco/Data/RecordSet.h>
-#include <Poco/Data/Statement.h>
-#include <Poco/JSON/Array.h>
+#include "store/Alerts.h"
+#include "store/ServiceHealth.h"
 
 #include <cmath>
 #include <map>
 
 namespace chatiere::manager {
-
-using namespace Poco::Data::Keywords;
 
 StatusReport::StatusReport(Database& db, base::Clock& clock, const Calendar& calendar,
                            const templates::Catalogue& catalogue)
@@ -52,26 +47,19 @@ Status StatusReport::build() const {
 
     auto s = db_.session();
     {
-        Poco::Data::Statement stmt(s);
-        stmt << "SELECT s.template AS template, u.day AS day, SUM(u.checks) AS checks, SUM(u.ok) AS ok "
-                "FROM service_uptime_daily u JOIN services s ON s.id = u.service_id "
-                "WHERE u.day >= ? AND u.day <= ? GROUP BY s.template, u.day",
-            bind(out.from), bind(out.to);
-        stmt.execute();
-        Poco::Data::RecordSet rs(stmt);
-        for (bool more = rs.moveFirst(); more; more = rs.moveNext()) {
-            const auto* manifest = catalogue_.find(text(rs, "template"));
+        for (const auto& u : ServiceHealthRepository(s).uptimeByTemplate(out.from, out.to)) {
+            const auto* manifest = catalogue_.find(u.templateName);
             const auto kind = manifest ? kindIndex.find(manifest->kind) : kindIndex.end();
             if (kind == kindIndex.end()) {
                 continue;  // a template no longer in the catalogue
             }
-            const auto day = dayIndex.find(text(rs, "day"));
+            const auto day = dayIndex.find(u.day);
             if (day == dayIndex.end()) {
                 continue;
             }
             auto& d = out.kinds[kind->second].days[day->second];
-            d.checks += integer(rs, "checks");
-            d.ok += integer(rs, "ok");
+            d.checks += u.checks;
+            d.ok += u.ok;
         }
         for (auto& k : out.kinds) {
             for (const auto& d : k.days) {
@@ -85,26 +73,17 @@ Status StatusReport::build() const {
         // message and the ids stay out of the query.
         const std::string since = formatTime(calendar_.startOf(out.from));
         const int limit = kMaxIncidents;
-        Poco::Data::Statement stmt(s);
-        stmt << "SELECT a.kind AS kind, a.severity AS severity, a.opened_at AS opened_at, "
-                "a.closed_at AS closed_at, s.template AS template FROM alerts a "
-                "LEFT JOIN services s ON s.id = a.service_id "
-                "WHERE a.kind IN ('health', 'host') AND (a.opened_at >= ? OR a.closed_at IS NULL) "
-                "ORDER BY a.opened_at DESC, a.id DESC LIMIT ?",
-            bind(since), bind(limit);
-        stmt.execute();
-        Poco::Data::RecordSet rs(stmt);
-        for (bool more = rs.moveFirst(); more; more = rs.moveNext()) {
+        for (auto& a : AlertBook(s).incidents(since, limit)) {
             Incident i;
-            i.kind = text(rs, "kind");
-            if (const auto templateName = optText(rs, "template")) {
-                if (const auto* manifest = catalogue_.find(*templateName)) {
+            i.kind = std::move(a.kind);
+            if (a.templateName) {
+                if (const auto* manifest = catalogue_.find(*a.templateName)) {
                     i.serviceKind = manifest->kind;
                 }
             }
-            i.severity = text(rs, "severity");
-            i.startedAt = text(rs, "opened_at");
-            i.endedAt = optText(rs, "closed_at");
+            i.severity = std::move(a.severity);
+            i.startedAt = std::move(a.openedAt);
+            i.endedAt = std::move(a.closedAt);
             out.incidents.push_back(std::move(i));
         }
     }

@@ -1,36 +1,16 @@
 #include "monitoring/UsageCollector.h"
 
 #include "chatiere/manager/Time.h"
-#include "domain/Rows.h"
 #include "monitoring/Counters.h"
+#include "store/Usage.h"
 
-#include "chatiere/manager/Error.h"
-
-#include <Poco/Data/RecordSet.h>
-#include <Poco/Data/SQLite/Utility.h>
-#include <Poco/Data/Statement.h>
 #include <Poco/Logger.h>
-#include <Poco/Nullable.h>
 
-#include <memory>
 #include <vector>
-
-#include <sqlite3.h>
 
 namespace chatiere::manager {
 
-using namespace Poco::Data::Keywords;
 using provisioning::HypervisorError;
-
-namespace {
-
-struct Watched {
-    std::string id;
-    std::string associationId;
-    int64_t volumeGeneration = 0;  // which data volume is current
-};
-
-}  // namespace
 
 UsageCollector::UsageCollector(Database& db, provisioning::Hypervisor& hypervisor,
                                const provisioning::GuestBuilder& builder, base::Clock& clock,
@@ -44,14 +24,10 @@ UsageCollector::UsageCollector(Database& db, provisioning::Hypervisor& hyperviso
 
 void UsageCollector::loadLastReadings() {
     auto s = db_.session();
-    Poco::Data::Statement stmt(s);
-    stmt << "SELECT service_id, cpu_time_ns, at FROM usage_latest WHERE cpu_time_ns IS NOT NULL";
-    stmt.execute();
-    Poco::Data::RecordSet rs(stmt);
-    for (bool more = rs.moveFirst(); more; more = rs.moveNext()) {
-        const auto at = parseTime(text(rs, "at"));
+    for (auto& reading : UsageRepository(s).lastCpuReadings()) {
+        const auto at = parseTime(reading.at);
         if (at) {
-            last_[text(rs, "service_id")] = {static_cast<uint64_t>(integer(rs, "cpu_time_ns")), *at};
+            last_[std::move(reading.serviceId)] = {reading.cpuTimeNs, *at};
         }
     }
     loaded_ = true;
@@ -68,19 +44,10 @@ CollectionReport UsageCollector::collectOnce() {
     const std::string at = formatTime(collectedAt);
 
     // Services that have (or are getting) a guest.
-    std::vector<Watched> watched;
+    std::vector<MeteredService> watched;
     {
-        std::vector<std::string> ids;
-        std::vector<std::string> associations;
-        std::vector<Poco::Int64> generations;
         auto s = db_.session();
-        s << "SELECT id, association_id, volume_generation FROM services WHERE state IN ('active', "
-             "'provisioning')",
-            into(ids), into(associations), into(generations), now;
-        watched.reserve(ids.size());
-        for (std::size_t i = 0; i < ids.size(); ++i) {
-            watched.push_back({std::move(ids[i]), std::move(associations[i]), generations[i]});
-        }
+        watched = UsageRepository(s).meteredServices();
     }
     // One bulk call: this installation's guests only.
     std::map<std::string, provisioning::GuestStats> stats;
@@ -101,7 +68,7 @@ CollectionReport UsageCollector::collectOnce() {
     }
 
     struct Row {
-        Watched service;
+        MeteredService service;
         int64_t intervalSeconds = 0;
         std::optional<uint64_t> cpuTimeNs;
         uint64_t cpuNs = 0;
@@ -139,61 +106,20 @@ CollectionReport UsageCollector::collectOnce() {
     }
 
     auto s = db_.session();
+    UsageRepository usage(s);
     Transaction tx(s);
-    Poco::Int64 before = 0;
-    s << "SELECT COALESCE(MAX(id), 0) FROM usage_samples", into(before), now;
-    {
-        // The hot path of a cycle (a row per service): one statement prepared once on the
-        // session's own SQLite handle, in the session's transaction.
-        sqlite3* handle = s.handle();
-        sqlite3_stmt* raw = nullptr;
-        if (sqlite3_prepare_v2(
-                handle,
-                "INSERT INTO usage_samples (service_id, association_id, at, interval_seconds, "
-                "cpu_time_ns, cpu_ns, memory_kib, stored_bytes) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
-                -1, &raw, nullptr) != SQLITE_OK) {
-            throw Error(ErrorKind::Internal, "usage",
-                        std::string("usage samples: ") + sqlite3_errmsg(handle));
-        }
-        const std::unique_ptr<sqlite3_stmt, int (*)(sqlite3_stmt*)> insert(raw, sqlite3_finalize);
-        const auto bindOptional = [&](int index, const std::optional<uint64_t>& v) {
-            if (v) {
-                sqlite3_bind_int64(raw, index, static_cast<sqlite3_int64>(*v));
-            } else {
-                sqlite3_bind_null(raw, index);
-            }
-        };
-        for (const auto& row : rows) {
-            sqlite3_bind_text(raw, 1, row.service.id.c_str(), -1, SQLITE_STATIC);
-            sqlite3_bind_text(raw, 2, row.service.associationId.c_str(), -1, SQLITE_STATIC);
-            sqlite3_bind_text(raw, 3, at.c_str(), -1, SQLITE_STATIC);
-            sqlite3_bind_int64(raw, 4, row.intervalSeconds);
-            bindOptional(5, row.cpuTimeNs);
-            sqlite3_bind_int64(raw, 6, static_cast<sqlite3_int64>(row.cpuNs));
-            bindOptional(7, row.memoryKib);
-            bindOptional(8, row.storedBytes);
-            if (sqlite3_step(raw) != SQLITE_DONE) {
-                throw Error(ErrorKind::Internal, "usage",
-                            std::string("usage samples: ") + sqlite3_errmsg(handle));
-            }
-            sqlite3_reset(raw);
-        }
+    const int64_t before = usage.lastSampleId();
+    // The hot path of a cycle: a row per service, one statement prepared once per connection.
+    for (const auto& row : rows) {
+        usage.addSample(at, {row.service.id, row.service.associationId, row.intervalSeconds, row.cpuTimeNs,
+                             row.cpuNs, row.memoryKib, row.storedBytes});
     }
     // The latest reading of each service, from the rows just stored: what quotas, the usage API and
     // the next deltas start from. A counter missing this cycle keeps the last one seen.
-    s << "INSERT INTO usage_latest (service_id, association_id, at, cpu_time_ns, memory_kib, stored_bytes) "
-         "SELECT service_id, association_id, at, cpu_time_ns, memory_kib, stored_bytes FROM usage_samples "
-         "WHERE id > ? ON CONFLICT (service_id) DO UPDATE SET at = excluded.at, cpu_time_ns = "
-         "COALESCE(excluded.cpu_time_ns, usage_latest.cpu_time_ns), memory_kib = excluded.memory_kib, "
-         "stored_bytes = COALESCE(excluded.stored_bytes, usage_latest.stored_bytes)",
-        bind(before), now;
+    usage.refreshLatest(before);
     // Raw samples past their retention go, but never before the hour they belong to is rolled up.
-    const std::string cutoff = formatTime(collectedAt - std::chrono::hours(24) * rawRetentionDays_);
-    s << "DELETE FROM usage_samples WHERE at < ? AND at < COALESCE((SELECT through FROM rollup_state "
-         "WHERE name = 'hourly'), '')",
-        useRef(cutoff), now;
-    int pruned = 0;
-    s << "SELECT changes()", into(pruned), now;
+    const int pruned =
+        usage.pruneSamples(formatTime(collectedAt - std::chrono::hours(24) * rawRetentionDays_));
     tx.commit();
     // Only once stored: what the next deltas are measured from.
     for (const auto& row : rows) {

@@ -6,22 +6,18 @@
 #include "chatiere/manager/Time.h"
 #include "domain/AuditLog.h"
 #include "domain/CommandFields.h"
+#include "store/Alerts.h"
 #include "store/Plans.h"
-#include "domain/Rows.h"
-#include "monitoring/Alerts.h"
-#include "monitoring/CurrentUsage.h"
+#include "store/ServiceHealth.h"
+#include "store/Usage.h"
 
-#include <Poco/Data/RecordSet.h>
-#include <Poco/Data/Statement.h>
-#include <Poco/JSON/Array.h>
+#include <Poco/JSON/Object.h>
 #include <Poco/NumberParser.h>
 
 #include <cmath>
 #include <map>
 
 namespace chatiere::manager {
-
-using namespace Poco::Data::Keywords;
 
 namespace {
 
@@ -95,58 +91,29 @@ UsageSeries UsageService::serviceSeries(const Actor& actor, const std::string& s
     const bool hourly = step % 3600 == 0;
     const std::string fromText = formatTime(from);
     const std::string toText = formatTime(to);
-    const Poco::Int64 fromEpoch =
+    const int64_t fromEpoch =
         std::chrono::duration_cast<std::chrono::seconds>(from.time_since_epoch()).count();
-    const Poco::Int64 stepValue = step;
     auto s = db_.session();
-    Poco::Data::Statement stmt(s);
-    std::string id = serviceId;
-    if (hourly) {
-        stmt << "SELECT (CAST(strftime('%s', hour) AS INTEGER) - ?) / ? AS bucket, SUM(samples) AS samples, "
-                "SUM(cpu_ns) AS cpu_ns, SUM(measured_seconds) AS measured, "
-                "SUM(memory_kib_avg * samples) * 1.0 / SUM(CASE WHEN memory_kib_avg IS NOT NULL THEN samples "
-                "END) AS "
-                "memory_kib, MAX(memory_kib_max) AS memory_kib_max, MAX(stored_bytes_max) AS stored_bytes "
-                "FROM usage_hourly WHERE service_id = ? AND hour >= ? AND hour < ? GROUP BY bucket ORDER BY "
-                "bucket",
-            bind(fromEpoch), bind(stepValue), useRef(id), useRef(fromText), useRef(toText);
-    } else {
-        stmt << "SELECT (CAST(strftime('%s', at) AS INTEGER) - ?) / ? AS bucket, COUNT(*) AS samples, "
-                "SUM(cpu_ns) AS cpu_ns, SUM(CASE WHEN cpu_time_ns IS NOT NULL THEN interval_seconds ELSE 0 "
-                "END) AS "
-                "measured, AVG(memory_kib) AS memory_kib, MAX(memory_kib) AS memory_kib_max, "
-                "MAX(stored_bytes) AS stored_bytes FROM usage_samples WHERE service_id = ? AND at >= ? AND "
-                "at < ? "
-                "GROUP BY bucket ORDER BY bucket",
-            bind(fromEpoch), bind(stepValue), useRef(id), useRef(fromText), useRef(toText);
-    }
-    stmt.execute();
-    Poco::Data::RecordSet rs(stmt);
     UsageSeries out;
-    for (bool more = rs.moveFirst(); more; more = rs.moveNext()) {
+    for (const auto& point :
+         UsageRepository(s).series(hourly, serviceId, fromEpoch, step, fromText, toText)) {
         UsagePoint p;
-        const int64_t bucket = integer(rs, "bucket");
-        p.at = formatTime(from + std::chrono::seconds(bucket * step));
-        p.samples = integer(rs, "samples");
-        const double cpuSeconds = static_cast<double>(integer(rs, "cpu_ns")) / 1e9;
-        const int64_t measured = integer(rs, "measured");
+        p.at = formatTime(from + std::chrono::seconds(point.bucket * step));
+        p.samples = point.samples;
+        const double cpuSeconds = static_cast<double>(point.cpuNs) / 1e9;
+        const int64_t measured = point.measuredSeconds;
         p.cpuSeconds = rounded(cpuSeconds, 3);
         // Share of one vCPU over the time measured (100 = one vCPU busy all along).
         if (measured > 0) {
             p.cpuPercent = rounded(cpuSeconds * 100.0 / measured, 2);
         }
-        const Poco::Dynamic::Var memory = rs.value("memory_kib");
-        if (!memory.isEmpty()) {
-            p.memoryMib = rounded(memory.convert<double>() / 1024.0, 1);
+        if (point.memoryKib) {
+            p.memoryMib = rounded(*point.memoryKib / 1024.0, 1);
         }
-        const Poco::Dynamic::Var memoryMax = rs.value("memory_kib_max");
-        if (!memoryMax.isEmpty()) {
-            p.memoryMibMax = rounded(memoryMax.convert<double>() / 1024.0, 1);
+        if (point.memoryKibMax) {
+            p.memoryMibMax = rounded(*point.memoryKibMax / 1024.0, 1);
         }
-        const Poco::Dynamic::Var stored = rs.value("stored_bytes");
-        if (!stored.isEmpty()) {
-            p.storedBytes = stored.convert<Poco::Int64>();
-        }
+        p.storedBytes = point.storedBytes;
         out.points.push_back(std::move(p));
     }
     out.serviceId = service.id;
@@ -161,16 +128,14 @@ AssociationUsage UsageService::associationUsage(const Actor& actor, const std::s
     const Association association = associations_.authorize(actor, associationId, Permission::ViewServices);
     auto s = db_.session();
     const auto plan = association.planSlug ? PlanRepository(s).find(*association.planSlug) : std::nullopt;
-    const auto usage = currentUsage(s, associationId).at(associationId);
-    const std::string today = calendar_.dateOf(clock_.now());
-    const Period current = usagePeriod(s, associationId, today);
+    const auto nowPoint = clock_.now();
+    const Period current = usagePeriod(s, associationId, calendar_.dateOf(nowPoint));
     const std::string& start = current.start;
     const std::string& end = current.end;
-
-    const StoredFigures stored = storedOver(s, associationId, start, end);
-    Poco::Nullable<std::string> measuredAt;
-    s << "SELECT MAX(at) FROM usage_latest WHERE association_id = ?", useRef(associationId), into(measuredAt),
-        now;
+    // One statement for the figures: this answer is read on every dashboard.
+    const UsageSummary summary = UsageRepository(s).summary(associationId, start, end, formatTime(nowPoint));
+    const MetricUse& usage = summary.use;
+    const StoredFigures& stored = summary.stored;
 
     AssociationUsage out;
     for (const char* metric : {"disk_gib", "memory_mib", "vcpus", "services"}) {
@@ -195,28 +160,14 @@ AssociationUsage UsageService::associationUsage(const Actor& actor, const std::s
         out.metrics.push_back(std::move(m));
     }
 
-    Poco::Nullable<std::string> atLimitSince;
-    int enforced = 0;
-    s << "SELECT MIN(at_limit_since), MAX(enforced) FROM quota_levels WHERE association_id = ?",
-        useRef(associationId), into(atLimitSince), into(enforced), now;
-    Poco::Nullable<std::string> exceptionUntil;
-    const std::string at = formatTime(clock_.now());
-    s << "SELECT MAX(until) FROM quota_exceptions WHERE association_id = ? AND until > ?",
-        useRef(associationId), useRef(at), into(exceptionUntil), now;
-    out.websitesSuspended = enforced != 0;
-    if (!atLimitSince.isNull()) {
-        out.atLimitSince = atLimitSince.value();
-    }
-    if (!exceptionUntil.isNull()) {
-        out.exceptionUntil = exceptionUntil.value();
-    }
+    out.websitesSuspended = summary.quota.enforced;
+    out.atLimitSince = summary.quota.atLimitSince;
+    out.exceptionUntil = summary.exceptionUntil;
     out.associationId = associationId;
     out.plan = association.planSlug;
     out.periodStart = start;
     out.periodEnd = end;
-    if (!measuredAt.isNull()) {
-        out.measuredAt = measuredAt.value();
-    }
+    out.measuredAt = summary.measuredAt;
     return out;
 }
 
@@ -232,18 +183,10 @@ std::vector<DiskDay> UsageService::diskHistory(const Actor& actor, const std::st
         index.emplace(out.back().day, out.size() - 1);
     }
     auto s = db_.session();
-    Poco::Data::Statement stmt(s);
-    std::string id = associationId;
-    stmt << "SELECT day, stored_bytes_avg FROM association_usage_daily WHERE association_id = ? AND day >= ? "
-            "AND day <= ?",
-        useRef(id), bind(first), bind(last);
-    stmt.execute();
-    Poco::Data::RecordSet rs(stmt);
-    for (bool more = rs.moveFirst(); more; more = rs.moveNext()) {
-        const auto day = index.find(text(rs, "day"));
-        const Poco::Dynamic::Var stored = rs.value("stored_bytes_avg");
-        if (day != index.end() && !stored.isEmpty()) {
-            out[day->second].storedBytes = stored.convert<Poco::Int64>();
+    for (const auto& d : UsageRepository(s).dailyStored(associationId, first, last)) {
+        const auto day = index.find(d.day);
+        if (day != index.end() && d.storedBytes) {
+            out[day->second].storedBytes = d.storedBytes;
         }
     }
     return out;
@@ -259,24 +202,17 @@ UptimeMonth UsageService::uptime(const Actor& actor, const std::string& serviceI
     }
     const std::string end = Calendar::nextMonthStart(first);
     auto s = db_.session();
-    std::vector<std::string> days;
-    std::vector<Poco::Int64> checks;
-    std::vector<Poco::Int64> ok;
-    std::string id = serviceId;
-    s << "SELECT day, checks, ok FROM service_uptime_daily WHERE service_id = ? AND day >= ? AND day < ? "
-         "ORDER BY day",
-        useRef(id), bind(first), bind(end), into(days), into(checks), into(ok), now;
-    const auto percent = [](Poco::Int64 passed, Poco::Int64 total) -> std::optional<double> {
+    const auto percent = [](int64_t passed, int64_t total) -> std::optional<double> {
         if (total <= 0) {
             return std::nullopt;
         }
         return rounded(100.0 * static_cast<double>(passed) / static_cast<double>(total), 3);
     };
     UptimeMonth out;
-    for (std::size_t i = 0; i < days.size(); ++i) {
-        out.days.push_back({days[i], checks[i], ok[i], percent(ok[i], checks[i])});
-        out.checks += checks[i];
-        out.ok += ok[i];
+    for (const auto& day : ServiceHealthRepository(s).uptime(serviceId, first, end)) {
+        out.days.push_back({day.day, day.checks, day.ok, percent(day.ok, day.checks)});
+        out.checks += day.checks;
+        out.ok += day.ok;
     }
     out.serviceId = service.id;
     out.month = first.substr(0, 7);
@@ -335,9 +271,7 @@ QuotaException UsageService::grantException(const Actor& actor, const std::strin
     const std::string by = actor.label;
     auto s = db_.session();
     Transaction tx(s);
-    s << "INSERT INTO quota_exceptions (id, association_id, until, reason, created_by, created_at) "
-         "VALUES (?, ?, ?, ?, ?, ?)",
-        useRef(id), useRef(associationId), useRef(untilValue), useRef(*reason), useRef(by), useRef(at), now;
+    UsageRepository(s).addException(id, associationId, untilValue, *reason, by, at);
     Poco::JSON::Object details;
     details.set("until", untilValue);
     details.set("reason", *reason);

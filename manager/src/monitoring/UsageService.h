@@ -6,7 +6,7 @@
 #include "chatiere/base/Clock.h"
 #include "domain/Actor.h"
 #include "domain/AssociationService.h"
-#include "monitoring/Alerts.h"
+#include "store/Alerts.h"
 #include "hosting/ServiceManager.h"
 
 #include <functional>

@@ -3,6 +3,7 @@
 #include "chatiere/manager/Database.h"
 
 #include <cstdint>
+#include <map>
 #include <optional>
 #include <string>
 #include <vector>
@@ -26,6 +27,15 @@ struct Alert {
     std::optional<std::string> closedAt;
 };
 
+// An alert as the public status page shows it: no message, no ids.
+struct AlertIncident {
+    std::string kind;
+    std::string severity;
+    std::string openedAt;
+    std::optional<std::string> closedAt;
+    std::optional<std::string> templateName;  // of the service, for a health alert
+};
+
 class AlertBook {
 public:
     explicit AlertBook(Session& session) : session_(session) {}
@@ -36,6 +46,11 @@ public:
     // Open alerts first, newest first; then, when asked, the closed ones, newest first.
     std::vector<Alert> list(bool includeClosed, int limit);
     int openCount();
+    // Open alerts by kind.
+    std::map<std::string, int> openByKind();
+    // The health and host alerts opened since `since` or still open, newest first, each with the
+    // template of its service (for the public status page).
+    std::vector<AlertIncident> incidents(const std::string& since, int limit);
 
 private:
     Session& session_;
