@@ -8,10 +8,10 @@
 // RESULT monitor ratio=<cycle / reference> … (figures as key=value).
 // Usage: chatiere_bench_monitor [GUESTS] [RUNS]
 
+#include "chatiere/base/Clock.h"
 #include "chatiere/manager/Daemon.h"
 #include "chatiere/manager/Database.h"
 #include "chatiere/manager/SmtpMailer.h"
-#include "chatiere/base/Clock.h"
 #include "chatiere/provisioning/GuestBuilder.h"
 #include "chatiere/provisioning/HealthProbe.h"
 #include "chatiere/provisioning/LibvirtHypervisor.h"

@@ -108,13 +108,16 @@ TEST_F(AssociationServiceTest, MembersAreAddedAndRemovedButTheLastManagerStays) 
     const auto r = active("Jardin", "camille@jardin.test");
     const auto other = active("Chorale", "dominique@chorale.test");
     const Actor manager = managerOf(r);
-    const auto m = service.addMember(manager, r.association.id, AddMember{"Dominique@Chorale.test", "member"});
+    const auto m =
+        service.addMember(manager, r.association.id, AddMember{"Dominique@Chorale.test", "member"});
     EXPECT_EQ(m.userId, other.manager.id);
     EXPECT_EQ(m.role, MemberRole::Member);
     EXPECT_EQ(service.membershipsOf(other.manager.id).size(), 2u);
 
     expectRefused(
-        [&] { service.addMember(manager, r.association.id, AddMember{"nobody@x.test", ""}); },
+        [&] {
+            service.addMember(manager, r.association.id, AddMember{"nobody@x.test", ""});
+        },
         ErrorKind::Validation, "invalid_fields");
     expectRefused(
         [&] {

@@ -68,8 +68,8 @@ TEST_F(InvitationsTest, AnAccountHolderJoinsOnlyWhenSignedInToThatAccount) {
     EXPECT_TRUE(invitations.accountExists(invitations.find(token)));
     expectRefused([&] { invitations.accept(token, std::nullopt, newAccount(), "192.0.2.5"); },
                   ErrorKind::Forbidden, "wrong_account");
-    expectRefused([&] { invitations.accept(token, manager, NewAccount{}, "192.0.2.5"); }, ErrorKind::Forbidden,
-                  "wrong_account");
+    expectRefused([&] { invitations.accept(token, manager, NewAccount{}, "192.0.2.5"); },
+                  ErrorKind::Forbidden, "wrong_account");
     const Actor dominique{other.manager.id, other.manager.email, std::nullopt, "192.0.2.5"};
     const auto m = invitations.accept(token, dominique, NewAccount{}, "192.0.2.5");
     EXPECT_EQ(m.userId, other.manager.id);
@@ -87,10 +87,14 @@ TEST_F(InvitationsTest, BadInvitationsAreRefusedAndWriteNothing) {
         associations.signup(json(signupBody("Chorale", "dominique@chorale.test")), "192.0.2.1", "fr");
     const Actor stranger{other.manager.id, other.manager.email, std::nullopt, ""};
     expectRefused(
-        [&] { invitations.invite(stranger, garden.association.id, Invite{"a@b.test", ""}, "fr"); },
+        [&] {
+            invitations.invite(stranger, garden.association.id, Invite{"a@b.test", ""}, "fr");
+        },
         ErrorKind::NotFound, "not_found");
     expectRefused(
-        [&] { invitations.invite(stranger, other.association.id, Invite{"a@b.test", ""}, "fr"); },
+        [&] {
+            invitations.invite(stranger, other.association.id, Invite{"a@b.test", ""}, "fr");
+        },
         ErrorKind::Conflict, "association_not_active");
 }
 

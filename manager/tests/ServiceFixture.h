@@ -1,5 +1,6 @@
 #pragma once
 
+#include "chatiere/base/Clock.h"
 #include "chatiere/manager/Database.h"
 #include "chatiere/manager/Error.h"
 #include "chatiere/manager/MailTemplates.h"
@@ -7,7 +8,6 @@
 #include "chatiere/manager/PasswordHasher.h"
 #include "chatiere/manager/Settings.h"
 #include "chatiere/manager/Time.h"
-#include "chatiere/base/Clock.h"
 #include "domain/Actor.h"
 #include "domain/StaffAccounts.h"
 

@@ -6,8 +6,8 @@
 #include "billing/Periods.h"
 #include "chatiere/manager/Error.h"
 #include "domain/AuditLog.h"
-#include "store/Usage.h"
 #include "hosting/ServiceManager.h"
+#include "store/Usage.h"
 
 #include <cmath>
 #include <set>
@@ -111,14 +111,13 @@ void SubscriptionBiller::attach(Session& s, const Subscription& sub, const std::
     SubscriptionRepository(s).attachEvent(sub.id, periodStart, kind, ref, invoiceId);
 }
 
-std::optional<std::string> SubscriptionBiller::previousPeriodStart(Session& s,
-                                                                   const Subscription& sub,
+std::optional<std::string> SubscriptionBiller::previousPeriodStart(Session& s, const Subscription& sub,
                                                                    const std::string& before) {
     return SubscriptionRepository(s).previousFeeStart(sub.id, before);
 }
 
-void SubscriptionBiller::bring(Session& s, const Association& a, Subscription& sub,
-                               const std::string& asOf, RunSummary& summary) {
+void SubscriptionBiller::bring(Session& s, const Association& a, Subscription& sub, const std::string& asOf,
+                               RunSummary& summary) {
     const std::string seller = issuer_.settings().billing.sellerName;
     const auto issue = [&](std::vector<InvoiceLine> lines, const std::string& start, const std::string& end,
                            const std::vector<std::tuple<std::string, std::string>>& events) {
@@ -187,8 +186,7 @@ void SubscriptionBiller::bring(Session& s, const Association& a, Subscription& s
     SubscriptionRepository(s).update(sub);
 }
 
-bool Dunning::owesPastDelay(Session& s, const std::string& associationId,
-                            const std::string& date) {
+bool Dunning::owesPastDelay(Session& s, const std::string& associationId, const std::string& date) {
     const std::string limit = Calendar::addDays(date, -issuer_.settings().billing.suspendDays);
     for (const auto& invoice : InvoiceRepository(s).open(associationId)) {
         if (invoice.dueDate && *invoice.dueDate <= limit && InvoiceIssuer::dueOf(s, invoice) > 0) {
@@ -198,8 +196,7 @@ bool Dunning::owesPastDelay(Session& s, const std::string& associationId,
     return false;
 }
 
-bool Dunning::setUnpaid(Session& s, const std::string& associationId, bool add,
-                        const std::string& at) {
+bool Dunning::setUnpaid(Session& s, const std::string& associationId, bool add, const std::string& at) {
     bool queued = false;
     for (auto& service : ServiceRepository(s).ofAssociation(associationId)) {
         if (service.state == "deleting" || service.state == "deleted") {
@@ -212,8 +209,7 @@ bool Dunning::setUnpaid(Session& s, const std::string& associationId, bool add,
     return queued;
 }
 
-bool Dunning::release(Session& s, const Association& a, const std::string& date,
-                      const std::string& at) {
+bool Dunning::release(Session& s, const Association& a, const std::string& date, const std::string& at) {
     bool suspended = false;
     for (const auto& service : ServiceRepository(s).ofAssociation(a.id)) {
         suspended |= service.suspendedFor.count("unpaid") > 0;
@@ -230,8 +226,7 @@ bool Dunning::release(Session& s, const Association& a, const std::string& date,
     return queued;
 }
 
-bool Dunning::run(Session& s, const std::string& date, const std::string& at,
-                  RunSummary& summary) {
+bool Dunning::run(Session& s, const std::string& date, const std::string& at, RunSummary& summary) {
     const BillingSettings& b = issuer_.settings().billing;
     bool queued = false;
     InvoiceRepository repo(s);

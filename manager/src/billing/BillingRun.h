@@ -38,9 +38,8 @@ public:
     void bring(Session& s, const Association& a, Subscription& sub, const std::string& asOf,
                RunSummary& summary);
     // The stored-data overage line of [start, end) under `plan` (nullopt when nothing is over).
-    static std::optional<InvoiceLine> overageLine(Session& s, const Subscription& sub,
-                                                  const Plan& plan, const std::string& start,
-                                                  const std::string& end);
+    static std::optional<InvoiceLine> overageLine(Session& s, const Subscription& sub, const Plan& plan,
+                                                  const std::string& start, const std::string& end);
     // The fee and membership lines of a period.
     static std::vector<InvoiceLine> feeLines(const Subscription& sub, const Plan& plan,
                                              const std::string& seller, const std::string& start,
@@ -48,10 +47,10 @@ public:
 
 private:
     // Inserts the event; false when it was there already.
-    bool claim(Session& s, const Subscription& sub, const std::string& periodStart,
-               const std::string& kind, const std::string& ref);
-    void attach(Session& s, const Subscription& sub, const std::string& periodStart,
-                const std::string& kind, const std::string& ref, const std::string& invoiceId);
+    bool claim(Session& s, const Subscription& sub, const std::string& periodStart, const std::string& kind,
+               const std::string& ref);
+    void attach(Session& s, const Subscription& sub, const std::string& periodStart, const std::string& kind,
+                const std::string& ref, const std::string& invoiceId);
     std::optional<std::string> previousPeriodStart(Session& s, const Subscription& sub,
                                                    const std::string& before);
     // A version of a plan, read once per biller (a version never changes once written).
@@ -73,8 +72,7 @@ public:
     // Returns whether a provisioning job was queued.
     bool run(Session& s, const std::string& date, const std::string& at, RunSummary& summary);
     // Removes `unpaid` from the association's services when nothing is overdue past the delay.
-    bool release(Session& s, const Association& a, const std::string& date,
-                 const std::string& at);
+    bool release(Session& s, const Association& a, const std::string& date, const std::string& at);
 
 private:
     bool owesPastDelay(Session& s, const std::string& associationId, const std::string& date);

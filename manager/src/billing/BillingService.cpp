@@ -29,8 +29,8 @@ struct Offer {
     int64_t priceCents = 0;
 };
 
-Offer offerOf(Session& s, const Association& a, const std::string& planSlug,
-              const std::string& interval, const std::optional<int64_t>& chosen) {
+Offer offerOf(Session& s, const Association& a, const std::string& planSlug, const std::string& interval,
+              const std::optional<int64_t>& chosen) {
     if (interval != "month" && interval != "year") {
         throw invalidField("interval", "invalid_interval", "interval is month or year.");
     }
@@ -269,9 +269,9 @@ struct ChangePlan {
     int64_t amountCents = 0;
 };
 
-ChangePlan planChange(Session& s, const Association& a, const Subscription& sub,
-                      const std::string& plan, const std::optional<std::string>& interval,
-                      const std::optional<int64_t>& price, const std::string& today) {
+ChangePlan planChange(Session& s, const Association& a, const Subscription& sub, const std::string& plan,
+                      const std::optional<std::string>& interval, const std::optional<int64_t>& price,
+                      const std::string& today) {
     ChangePlan c{offerOf(s, a, plan, interval.value_or(sub.interval), price),
                  interval.value_or(sub.interval),
                  false,
@@ -340,8 +340,8 @@ SubscriptionChanged BillingService::change(const Actor& actor, const std::string
     const auto& price = command.priceCents;
     errors.throwIfAny();
     SubscriptionChanged out;
-    onLiveSubscription(sub, [&](Session& s, const Association& a, Subscription& sub,
-                                const std::string& day, const std::string& at) {
+    onLiveSubscription(sub, [&](Session& s, const Association& a, Subscription& sub, const std::string& day,
+                                const std::string& at) {
         const ChangePlan c = planChange(s, a, sub, *plan, interval, price, day);
         const std::string changeId = newId("chg");
         const Subscription before = sub;  // what the history says it changed from
@@ -402,8 +402,8 @@ SubscriptionChanged BillingService::change(const Actor& actor, const std::string
 
 Subscription BillingService::cancel(const Actor& actor, const std::string& subscriptionId) {
     Subscription sub = authorizedSubscription(actor, subscriptionId, Permission::ManageSubscription);
-    onLiveSubscription(sub, [&](Session& s, const Association& a, Subscription& sub,
-                                const std::string&, const std::string& at) {
+    onLiveSubscription(sub, [&](Session& s, const Association& a, Subscription& sub, const std::string&,
+                                const std::string& at) {
         sub.cancelAt = sub.billedThrough;
         sub.pending.reset();
         sub.updatedAt = at;

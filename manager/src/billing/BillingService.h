@@ -4,10 +4,10 @@
 #include "billing/InvoiceDocument.h"
 #include "billing/InvoiceIssuer.h"
 #include "billing/Periods.h"
+#include "chatiere/base/Clock.h"
 #include "chatiere/manager/Calendar.h"
 #include "chatiere/manager/Database.h"
 #include "chatiere/manager/Settings.h"
-#include "chatiere/base/Clock.h"
 #include "domain/Actor.h"
 #include "domain/AssociationService.h"
 #include "store/Invoices.h"
@@ -118,9 +118,8 @@ struct InvoiceDetails {
 // Every change is one transaction with its audit entry; mails go through the outbox.
 class BillingService {
 public:
-    BillingService(Database& db, base::Clock& clock, const Calendar& calendar,
-                   const Settings& settings, AssociationService& associations,
-                   std::function<void()> jobQueued);
+    BillingService(Database& db, base::Clock& clock, const Calendar& calendar, const Settings& settings,
+                   AssociationService& associations, std::function<void()> jobQueued);
 
     // A past start without paid_through invoices every period since the start. Ends the
     // association's grace without a subscription: its services lose `no_subscription`.

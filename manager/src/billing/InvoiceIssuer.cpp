@@ -56,8 +56,8 @@ bool InvoiceIssuer::professional(const Association& a) const {
     return std::find(kinds.begin(), kinds.end(), a.kind) != kinds.end();
 }
 
-Invoice InvoiceIssuer::issue(Session& s, const Association& a, Invoice invoice,
-                             const std::string& today, const std::string& at) {
+Invoice InvoiceIssuer::issue(Session& s, const Association& a, Invoice invoice, const std::string& today,
+                             const std::string& at) {
     invoice.id = newId(invoice.kind == "invoice" ? "inv" : "crn");
     invoice.associationId = a.id;
     invoice.status = "draft";
@@ -83,8 +83,8 @@ Invoice InvoiceIssuer::issue(Session& s, const Association& a, Invoice invoice,
     return invoice;
 }
 
-void InvoiceIssuer::finalize(Session& s, const Association& a, Invoice& invoice,
-                             const std::string& today, const std::string& at) {
+void InvoiceIssuer::finalize(Session& s, const Association& a, Invoice& invoice, const std::string& today,
+                             const std::string& at) {
     InvoiceRepository repo(s);
     invoice.buyer = buyerOf(a);
     const std::optional<std::string> due =

@@ -4,8 +4,8 @@
 #include "chatiere/manager/Calendar.h"
 #include "chatiere/manager/Error.h"
 #include "domain/AuditLog.h"
-#include "store/Plans.h"
 #include "hosting/ServiceManager.h"
+#include "store/Plans.h"
 #include "store/Subscriptions.h"
 
 #include <set>
@@ -42,8 +42,7 @@ bool SubscriptionGrace::cover(Session& s, const std::string& associationId, cons
     return queued;
 }
 
-bool SubscriptionGrace::run(Session& s, const std::string& date, const std::string& at,
-                            RunSummary& summary) {
+bool SubscriptionGrace::run(Session& s, const std::string& date, const std::string& at, RunSummary& summary) {
     // Every association that has services, a grace under way, or services stopped for this reason.
     // (Those with live services all covered by an active subscription have nothing to do.)
     bool queued = false;

@@ -1,10 +1,10 @@
 #pragma once
 
+#include "chatiere/base/Clock.h"
 #include "chatiere/manager/Database.h"
 #include "chatiere/manager/Outbox.h"
 #include "chatiere/manager/PasswordHasher.h"
 #include "chatiere/manager/Settings.h"
-#include "chatiere/base/Clock.h"
 #include "domain/Actor.h"
 #include "store/Associations.h"
 #include "store/Users.h"

@@ -1,9 +1,9 @@
 #pragma once
 
+#include "chatiere/base/Clock.h"
 #include "chatiere/manager/Database.h"
 #include "chatiere/manager/PasswordHasher.h"
 #include "chatiere/manager/Settings.h"
-#include "chatiere/base/Clock.h"
 #include "domain/Actor.h"
 #include "store/Users.h"
 
@@ -17,8 +17,7 @@ namespace chatiere::manager {
 // once and stored only as their SHA-256.
 class AuthService {
 public:
-    AuthService(Database& db, base::Clock& clock, const Settings& settings,
-                const PasswordHasher& hasher);
+    AuthService(Database& db, base::Clock& clock, const Settings& settings, const PasswordHasher& hasher);
 
     struct Login {
         std::string token;

@@ -1,10 +1,10 @@
 #pragma once
 
+#include "chatiere/base/Clock.h"
 #include "chatiere/manager/Database.h"
 #include "chatiere/manager/Outbox.h"
 #include "chatiere/manager/PasswordHasher.h"
 #include "chatiere/manager/Settings.h"
-#include "chatiere/base/Clock.h"
 #include "domain/Access.h"
 #include "domain/Actor.h"
 #include "domain/AssociationService.h"
@@ -46,9 +46,8 @@ class Invitations {
 public:
     static constexpr std::chrono::hours kValidity{24 * 7};
 
-    Invitations(Database& db, base::Clock& clock, const Settings& settings,
-                const PasswordHasher& hasher, Outbox& outbox, AssociationService& associations,
-                std::function<void()> mailQueued);
+    Invitations(Database& db, base::Clock& clock, const Settings& settings, const PasswordHasher& hasher,
+                Outbox& outbox, AssociationService& associations, std::function<void()> mailQueued);
 
     // The mail in `language`. Conflict "already_member" when the address's account is already a member.
     Invitation invite(const Actor& actor, const std::string& associationId, const Invite& command,

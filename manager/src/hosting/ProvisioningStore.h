@@ -18,8 +18,7 @@ public:
     std::optional<provisioning::Job> claim(base::Clock::TimePoint now,
                                            base::Clock::TimePoint leaseUntil) override;
     void stepDone(int64_t id, provisioning::JobStep nextStep, base::Clock::TimePoint now) override;
-    void retryAt(int64_t id, int attempts, base::Clock::TimePoint at,
-                 const std::string& error) override;
+    void retryAt(int64_t id, int attempts, base::Clock::TimePoint at, const std::string& error) override;
     void rollBack(int64_t id, provisioning::JobStep step, const std::string& reason,
                   base::Clock::TimePoint now) override;
     void finish(int64_t id, const std::string& outcome, const std::string& error) override;

@@ -219,8 +219,8 @@ Service ServiceManager::changeReasons(const Actor& actor, const std::string& ser
     return *current;
 }
 
-bool ServiceManager::changeReason(Session& s, const Actor& actor, Service& service,
-                                  const std::string& reason, bool add, const std::string& at) {
+bool ServiceManager::changeReason(Session& s, const Actor& actor, Service& service, const std::string& reason,
+                                  bool add, const std::string& at) {
     std::set<std::string> reasons = service.suspendedFor;
     const bool changed = add ? reasons.insert(reason).second : reasons.erase(reason) > 0;
     if (!changed) {

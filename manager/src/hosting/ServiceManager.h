@@ -1,8 +1,8 @@
 #pragma once
 
+#include "chatiere/base/Clock.h"
 #include "chatiere/manager/Database.h"
 #include "chatiere/manager/Settings.h"
-#include "chatiere/base/Clock.h"
 #include "chatiere/templates/Catalogue.h"
 #include "domain/Actor.h"
 #include "domain/AssociationService.h"
@@ -55,8 +55,8 @@ public:
     // Adds or removes one suspension reason, in the caller's transaction: the reasons stored, an
     // `apply` job queued, the audit entry written. False when nothing changed. The caller wakes
     // the provisioner (jobQueued) once the transaction commits.
-    static bool changeReason(Session& s, const Actor& actor, Service& service,
-                             const std::string& reason, bool add, const std::string& at);
+    static bool changeReason(Session& s, const Actor& actor, Service& service, const std::string& reason,
+                             bool add, const std::string& at);
     void jobQueued() { jobQueued_(); }
 
 private:

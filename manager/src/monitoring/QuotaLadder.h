@@ -1,8 +1,8 @@
 #pragma once
 
+#include "chatiere/base/Clock.h"
 #include "chatiere/manager/Calendar.h"
 #include "chatiere/manager/Database.h"
-#include "chatiere/base/Clock.h"
 #include "chatiere/templates/Catalogue.h"
 #include "domain/AssociationService.h"
 #include "monitoring/QuotaDecision.h"

@@ -82,7 +82,8 @@ Overview ServerOverview::overview() {
     out.allocatedMemoryMib = given.memoryMib;
     out.allocatedDiskGib = given.diskGib;
 
-    out.services = counts(read.servicesByState(), {"requested", "provisioning", "active", "failed", "deleting"});
+    out.services =
+        counts(read.servicesByState(), {"requested", "provisioning", "active", "failed", "deleting"});
     out.services.emplace_back("suspended", read.suspendedServices());
 
     out.jobsPending = read.pendingJobs();

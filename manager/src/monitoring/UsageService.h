@@ -1,13 +1,13 @@
 #pragma once
 
+#include "chatiere/base/Clock.h"
 #include "chatiere/manager/Calendar.h"
 #include "chatiere/manager/Database.h"
 #include "chatiere/manager/Settings.h"
-#include "chatiere/base/Clock.h"
 #include "domain/Actor.h"
 #include "domain/AssociationService.h"
-#include "store/Alerts.h"
 #include "hosting/ServiceManager.h"
+#include "store/Alerts.h"
 
 #include <functional>
 #include <optional>

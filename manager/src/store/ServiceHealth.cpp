@@ -55,8 +55,8 @@ void ServiceHealthRepository::recordCheck(const std::string& serviceId, const st
 }
 
 std::vector<ServiceUptimeDay> ServiceHealthRepository::uptime(const std::string& serviceId,
-                                                       const std::string& firstDay,
-                                                       const std::string& endDay) {
+                                                              const std::string& firstDay,
+                                                              const std::string& endDay) {
     return session_.query(
         kUptime,
         [](const Row& r) {

@@ -53,7 +53,7 @@ public:
                      bool ok);
     // The service's days of [firstDay, endDay), oldest first.
     std::vector<ServiceUptimeDay> uptime(const std::string& serviceId, const std::string& firstDay,
-                                  const std::string& endDay);
+                                         const std::string& endDay);
     // Per template and day over [firstDay, lastDay].
     std::vector<TemplateUptimeDay> uptimeByTemplate(const std::string& firstDay, const std::string& lastDay);
 

@@ -261,7 +261,8 @@ std::vector<AssociationUsageDay> UsageRepository::associationDays(const std::str
     return session_.query(
         kAssociationDays,
         [](const Row& r) {
-            return AssociationUsageDay{r.text(0), r.integer(1), r.integer(2), r.optInteger(3), r.optInteger(4)};
+            return AssociationUsageDay{r.text(0), r.integer(1), r.integer(2), r.optInteger(3),
+                                       r.optInteger(4)};
         },
         associationId);
 }
