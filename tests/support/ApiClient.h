@@ -61,7 +61,9 @@ public:
                         const std::string& contentType = "application/json",
                         const std::map<std::string, std::string>& headers = {}) const {
         Poco::Net::HTTPClientSession session(host_, static_cast<Poco::UInt16>(port_));
-        session.setTimeout(Poco::Timespan(30, 0));
+        // 30 s, and one more per 8 MiB of body: the daemon checks an uploaded archive before it
+        // answers, and a site of ~1 GiB takes a while on a loaded machine.
+        session.setTimeout(Poco::Timespan(30 + static_cast<long>(body.size() >> 23), 0));
         Poco::Net::HTTPRequest request(method, path, Poco::Net::HTTPMessage::HTTP_1_1);
         if (!token_.empty()) {
             request.set("Authorization", "Bearer " + token_);
