@@ -1,9 +1,10 @@
 #include "chatiere/manager/Daemon.h"
 
-#include "app/InstanceLock.h"
 #include "api/Api.h"
+#include "app/InstanceLock.h"
 #include "app/Services.h"
 #include "billing/BillingService.h"
+#include "chatiere/base/PeriodicTask.h"
 #include "chatiere/manager/Calendar.h"
 #include "chatiere/manager/Database.h"
 #include "chatiere/manager/Error.h"
@@ -12,7 +13,6 @@
 #include "chatiere/manager/Outbox.h"
 #include "chatiere/manager/PasswordHasher.h"
 #include "chatiere/manager/Secrets.h"
-#include "chatiere/base/PeriodicTask.h"
 #include "chatiere/provisioning/Provisioner.h"
 #include "chatiere/provisioning/Reconciler.h"
 #include "chatiere/provisioning/SiteArchive.h"
@@ -23,6 +23,8 @@
 #include "domain/Invitations.h"
 #include "domain/PasswordResets.h"
 #include "domain/PlanService.h"
+#include "hosting/ProvisioningStore.h"
+#include "hosting/ServiceManager.h"
 #include "http/Router.h"
 #include "http/SameOriginGuard.h"
 #include "monitoring/HealthMonitor.h"
@@ -34,8 +36,6 @@
 #include "monitoring/UsageCollector.h"
 #include "monitoring/UsageRollup.h"
 #include "monitoring/UsageService.h"
-#include "hosting/ProvisioningStore.h"
-#include "hosting/ServiceManager.h"
 #include "web/Web.h"
 
 #include <Poco/Logger.h>
@@ -59,8 +59,11 @@ public:
     RouterHandler(const http::Router& router, Database& db) : router_(router), db_(db) {}
     void handleRequest(Poco::Net::HTTPServerRequest& request,
                        Poco::Net::HTTPServerResponse& response) override {
-        // One connection for the whole request.
-        const UnitOfWork unit(db_);
+        // One connection for the whole request; a GET or HEAD reads one snapshot of the database.
+        const std::string& method = request.getMethod();
+        const bool read =
+            method == Poco::Net::HTTPRequest::HTTP_GET || method == Poco::Net::HTTPRequest::HTTP_HEAD;
+        const UnitOfWork unit(db_, read ? UnitOfWork::Kind::Read : UnitOfWork::Kind::Step);
         router_.dispatch(request, response);
     }
 

@@ -28,8 +28,13 @@ public:
     void script(std::string_view sql);
     [[noreturn]] void fail(int rc) const;
 
+    // A read unit's snapshot: a deferred read transaction, open at transactionDepth 0.
+    void beginRead();
+    void endRead();
+
     int transactionDepth = 0;
     bool checkpointOnCommit = false;
+    bool readSnapshot = false;
 
 private:
     struct Hash {

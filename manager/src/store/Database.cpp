@@ -175,6 +175,17 @@ void Connection::script(std::string_view sql) {
     }
 }
 
+void Connection::beginRead() {
+    script("BEGIN");
+    readSnapshot = true;
+}
+
+void Connection::endRead() {
+    readSnapshot = false;
+    // Nothing was written in it: COMMIT only releases the snapshot.
+    script("COMMIT");
+}
+
 void Connection::fail(int rc) const {
     throwSqlite(db_, rc);
 }
@@ -226,6 +237,18 @@ Session::Cursor::Cursor(Session& session, std::string_view sql) : session_(sessi
         statement = session.connection_->prepareOnce(sql);
         owned_ = true;
     }
+    if (session.connection_->readSnapshot && !sqlite3_stmt_readonly(statement)) {
+        // A write in a read unit runs on its own (autocommit), out of the snapshot.
+        try {
+            session.connection_->endRead();
+        } catch (...) {
+            if (owned_) {
+                sqlite3_finalize(statement);
+            }
+            throw;
+        }
+        resumeRead_ = true;
+    }
 }
 
 Session::Cursor::~Cursor() {
@@ -234,6 +257,13 @@ Session::Cursor::~Cursor() {
     } else {
         sqlite3_reset(statement);
         sqlite3_clear_bindings(statement);
+    }
+    if (resumeRead_) {
+        try {
+            session_.connection_->beginRead();
+        } catch (const Error&) {
+            // Left in autocommit: each later query sees the latest data, which is never wrong.
+        }
     }
 }
 
@@ -358,11 +388,19 @@ std::string Database::instanceId() {
 
 // ---- UnitOfWork ----
 
-UnitOfWork::UnitOfWork(Database& database) : database_(&database) {
+UnitOfWork::UnitOfWork(Database& database, Kind kind) : database_(&database) {
     if (pinnedFor(database_) != nullptr) {
         return;
     }
     connection_ = database.take();
+    if (kind == Kind::Read) {
+        try {
+            connection_->beginRead();
+        } catch (...) {
+            database.giveBack(connection_);
+            throw;
+        }
+    }
     pins.push_back({database_, connection_});
 }
 
@@ -376,13 +414,15 @@ UnitOfWork::~UnitOfWork() {
             break;
         }
     }
-    if (connection_->transactionDepth > 0) {
-        // A transaction left open by a step that forgot to end it must not leak into the next user.
+    if (connection_->transactionDepth > 0 || connection_->readSnapshot) {
+        // The read snapshot, or a transaction left open by a step that forgot to end it: it must
+        // not leak into the next user.
         try {
             connection_->script("ROLLBACK");
         } catch (const Error&) {
         }
         connection_->transactionDepth = 0;
+        connection_->readSnapshot = false;
     }
     database_->giveBack(connection_);
 }
@@ -394,6 +434,11 @@ Transaction::Transaction(Session& session, Mode mode, Durability durability) : s
     depth_ = ++c.transactionDepth;
     try {
         if (depth_ == 1) {
+            if (c.readSnapshot) {
+                // A write in a read unit: out of the snapshot, which begins again after it.
+                c.endRead();
+                resumeRead_ = true;
+            }
             // SQLite refuses to change the level inside a transaction: before BEGIN, and back after.
             if (durability == Durability::Durable) {
                 durable_ = true;
@@ -409,6 +454,7 @@ Transaction::Transaction(Session& session, Mode mode, Durability durability) : s
     } catch (...) {
         --c.transactionDepth;
         endDurable();
+        resumeRead();
         throw;
     }
 }
@@ -431,6 +477,7 @@ Transaction::~Transaction() {
         }
     }
     endDurable();
+    resumeRead();
 }
 
 void Transaction::commit() {
@@ -448,6 +495,19 @@ void Transaction::commit() {
         sqlite3_wal_checkpoint_v2(c.handle(), nullptr, SQLITE_CHECKPOINT_PASSIVE, nullptr, nullptr);
     }
     endDurable();
+    resumeRead();
+}
+
+void Transaction::resumeRead() noexcept {
+    if (!resumeRead_) {
+        return;
+    }
+    resumeRead_ = false;
+    try {
+        session_.connection_->beginRead();
+    } catch (const Error&) {
+        // Left in autocommit: each later query sees the latest data, which is never wrong.
+    }
 }
 
 void Transaction::endDurable() noexcept {

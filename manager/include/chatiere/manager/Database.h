@@ -129,7 +129,8 @@ private:
 
     private:
         Session& session_;
-        bool owned_ = false;  // a copy prepared because the cached one is in use (a nested run)
+        bool owned_ = false;       // a copy prepared because the cached one is in use (a nested run)
+        bool resumeRead_ = false;  // a write that ended the unit's read snapshot, begun again after
     };
 
     Database* database_;
@@ -182,10 +183,18 @@ private:
 
 // One connection for the whole of a request or a background step: while it lives, every
 // Database::session() of this thread on this database is that connection, so a page reads its
-// data with one connection, not one per query, and what a step writes it reads back. Nests.
+// data with one connection, not one per query, and what a step writes it reads back. Nests (an
+// inner unit uses the outer one's connection and kind).
+//
+// A Read unit (a GET or HEAD request) also holds one read transaction, so that every query of the
+// page sees the same snapshot of the database. A write inside it (a Transaction, or a statement that
+// is not read-only) ends the snapshot, runs in its own transaction as anywhere else, and a new
+// snapshot begins after it: a read unit never holds the write lock, and never fails a write
+// because its snapshot is old.
 class UnitOfWork {
 public:
-    explicit UnitOfWork(Database& database);
+    enum class Kind { Step, Read };
+    explicit UnitOfWork(Database& database, Kind kind = Kind::Step);
     ~UnitOfWork();
     UnitOfWork(const UnitOfWork&) = delete;
     UnitOfWork& operator=(const UnitOfWork&) = delete;
@@ -223,10 +232,13 @@ public:
 private:
     void endDurable() noexcept;
 
+    void resumeRead() noexcept;
+
     Session& session_;
     int depth_ = 0;  // 1: the outermost (BEGIN); more: a savepoint
     bool open_ = true;
     bool durable_ = false;
+    bool resumeRead_ = false;  // it ended a read unit's snapshot, to begin again when it ends
 };
 
 }  // namespace chatiere::manager
