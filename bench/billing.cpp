@@ -1,4 +1,4 @@
-// bench/billing: a billing run for 10,000 subscriptions (BillingService::run: each subscription's
+// bench/billing: a billing run for 10,000 subscriptions (Daemon::runBilling: each subscription's
 // first period invoiced, numbered, mailed through the outbox, one durable transaction per
 // subscription) against the least work it can do, measured in the same run: the same rows (copied
 // from what the run wrote) inserted with raw SQLite into a copy of the same database, statements
@@ -9,20 +9,16 @@
 // Last line: RESULT billing ratio=<run / reference> and the other figures as key=value.
 // Usage: chatiere_bench_billing [SUBSCRIPTIONS] [RUNS]
 
-#include "billing/BillingService.h"
-#include "chatiere/manager/Calendar.h"
+#include "chatiere/base/Clock.h"
+#include "chatiere/manager/Daemon.h"
 #include "chatiere/manager/Database.h"
-#include "chatiere/manager/MailTemplates.h"
-#include "chatiere/manager/Outbox.h"
-#include "chatiere/manager/PasswordHasher.h"
+#include "chatiere/manager/Mailer.h"
 #include "chatiere/manager/Settings.h"
 #include "chatiere/manager/Time.h"
-#include "chatiere/base/Clock.h"
-#include "domain/AssociationService.h"
-#include "domain/PlanService.h"
+#include "chatiere/provisioning/FakeHypervisor.h"
+#include "chatiere/provisioning/HealthProbe.h"
 
 #include <Poco/Data/Statement.h>
-#include <Poco/JSON/Parser.h>
 #include <Poco/Logger.h>
 #include <sqlite3.h>
 
@@ -336,23 +332,30 @@ double referenceInsert(const std::string& path, const Written& w) {
     return ms;
 }
 
+// The mail goes to the outbox; nothing is sent during a bench.
+class NoMailer final : public Mailer {
+public:
+    void send(const MailMessage&) override {}
+};
+
 // A database with a plan and `count` active associations, each with a manager and a monthly
 // subscription starting on 10 January 2027 whose first period is not billed yet.
-void prepare(const std::string& path, int count, base::Clock& clock, const Actor& admin) {
+void prepare(const std::string& path, int count) {
     Database db(path, 2);
     db.migrate();
-    PlanService plans(db, clock);
-    plans.create(admin, Poco::JSON::Parser()
-                            .parse(R"({"slug": "asso-web", "name": {"fr": "Site web", "en": "Website"},
-                "templates": ["website"],
-                "prices": [{"interval": "month", "kind": "association", "amount_cents": 1000,
-                            "membership_cents": 200}],
-                "quotas": {"services": {"included": 2, "limit": 3}, "disk_gib": {"included": 1, "limit": 5}},
-                "overage": {"disk_gib": {"unit_cents": 50}}})")
-                            .extract<Poco::JSON::Object::Ptr>());
     auto s = db.session();
     Transaction tx(s);
     const std::string at = "2027-01-01T00:00:00Z";
+    // The plan as POST /api/v1/plans stores it: its first version's body is the plan's JSON.
+    const std::string plan = R"({"slug": "asso-web", "name": {"fr": "Site web", "en": "Website"},
+        "templates": ["website"],
+        "prices": [{"interval": "month", "kind": "association", "amount_cents": 1000, "membership_cents": 200}],
+        "quotas": {"services": {"included": 2, "limit": 3}, "disk_gib": {"included": 1, "limit": 5}},
+        "overage": {"disk_gib": {"unit_cents": 50}}})";
+    s << "INSERT INTO plans (slug, version, created_at, updated_at) VALUES ('asso-web', 1, ?, ?)", useRef(at),
+        useRef(at), now;
+    s << "INSERT INTO plan_versions (slug, version, body, created_at) VALUES ('asso-web', 1, ?, ?)",
+        useRef(plan), useRef(at), now;
     for (int i = 0; i < count; ++i) {
         const std::string n = std::to_string(100000 + i);
         const std::string a = "asso_" + n, u = "usr_" + n, sub = "sub_" + n;
@@ -390,13 +393,14 @@ int main(int argc, char** argv) {
 
     const TimePoint day = parseTime("2027-01-10T09:00:00Z").value();
     base::ManualClock clock(day);
-    const Actor admin{std::string("usr_bench_admin"), "bench@chatons.test", StaffRole::Admin, ""};
     const auto base = dir / "base.db";
-    const double setup = millis([&] { prepare(base.string(), count, clock, admin); });
+    const double setup = millis([&] { prepare(base.string(), count); });
     std::printf("bench/billing: %d subscriptions (set up in %.0f ms), %d runs\n", count, setup, runs);
 
     Settings settings;
+    settings.dataDir = dir.string();
     settings.webDir = std::string(CHATIERE_SOURCE_DIR) + "/web-admin";
+    settings.templatesDir = std::string(CHATIERE_SOURCE_DIR) + "/templates";
     settings.billing.sellerName = "Fab'Lab du Pays";
     settings.billing.sellerAddress = {"1 rue de la Fabrique", "35000 Rennes"};
     std::vector<double> ours, reference, rerun;
@@ -418,20 +422,20 @@ int main(int argc, char** argv) {
         }
         Written written;
         {
-            Database db(work.string());
-            Calendar calendar;
-            MailTemplates templates(std::filesystem::path(settings.webDir) / "mail");
-            Outbox outbox(templates, clock, "chatons.test");
-            PasswordHasher hasher;
-            AssociationService associations(db, clock, settings, hasher, outbox, [] {});
-            BillingService billing(db, clock, calendar, settings, associations, [] {});
-            RunSummary summary;
-            ours.push_back(millis([&] { summary = billing.run(admin, std::nullopt); }));
+            // The daemon on the copy, opened but not serving: only the run works on the database.
+            settings.dbPath = work.string();
+            NoMailer mailer;
+            provisioning::FakeHypervisor hypervisor;
+            provisioning::NetworkHealthProbe probe;
+            Daemon daemon(settings, {clock, mailer, hypervisor, probe, Poco::Logger::get("bench")});
+            daemon.open();
+            Daemon::BillingRunSummary summary;
+            ours.push_back(millis([&] { summary = daemon.runBilling(); }));
             invoices = summary.invoices;
             // What the first run wrote (read before the rerun, which only adds its audit entry).
             written = capture(work.string(), before);
-            RunSummary again;
-            rerun.push_back(millis([&] { again = billing.run(admin, std::nullopt); }));
+            Daemon::BillingRunSummary again;
+            rerun.push_back(millis([&] { again = daemon.runBilling(); }));
             if (summary.invoices != count || again.invoices != 0) {
                 std::fprintf(stderr, "bench/billing: expected %d invoices then none, got %d then %d\n", count,
                              summary.invoices, again.invoices);

@@ -1,4 +1,4 @@
-// bench/monitor: one usage collection cycle (UsageCollector::collectOnce) for 1,000 running guests
+// bench/monitor: one usage collection cycle (Daemon::collectUsageOnce) for 1,000 running guests
 // on libvirt's test:///default driver, samples stored, against the least work that cycle can do,
 // measured in the same run: the bare bulk statistics call (virConnectGetAllDomainStats, same
 // groups, NOWAIT) plus inserting the same 1,000 rows with raw SQLite in one transaction. Then the
@@ -15,8 +15,6 @@
 #include "chatiere/provisioning/GuestBuilder.h"
 #include "chatiere/provisioning/HealthProbe.h"
 #include "chatiere/provisioning/LibvirtHypervisor.h"
-#include "monitoring/UsageCollector.h"
-#include "store/Services.h"
 
 #include <Poco/Data/Statement.h>
 #include <Poco/Logger.h>
@@ -122,6 +120,22 @@ int main(int argc, char** argv) {
         templates::Catalogue::load(std::filesystem::path(CHATIERE_SOURCE_DIR) / "templates");
     templates::ImageCache images(dir / "images");
     base::SystemClock clock;
+    manager::Settings settings;
+    settings.httpPort = 0;
+    settings.dbPath = dbPath;
+    settings.dataDir = dir.string();
+    settings.webDir = std::string(CHATIERE_SOURCE_DIR) + "/web-admin";
+    settings.templatesDir = std::string(CHATIERE_SOURCE_DIR) + "/templates";
+    settings.libvirtUri = "test:///default";
+    settings.libvirtDomainType = "qemu";
+    settings.libvirtPool = "default-pool";
+    settings.portsFirst = 30000;
+    settings.portsLast = 31999;
+    settings.monitoringIntervalSeconds = 5;
+    settings.smtp.port = 1;
+    settings.smtp.tls = manager::SmtpSettings::Tls::Never;
+    manager::SmtpMailer mailer(settings.smtp);
+    provisioning::NetworkHealthProbe probe;
     std::vector<double> ours;
     std::vector<double> bulk;
     std::vector<double> inserts;
@@ -138,22 +152,20 @@ int main(int argc, char** argv) {
             useRef(association), now;
         const double setup = millis([&] {
             for (int i = 0; i < guests; ++i) {
-                manager::Service service;
-                service.id = "svc" + std::to_string(100000 + i);
-                service.associationId = association;
-                service.name = "s" + std::to_string(i);
-                service.templateName = "website";
-                service.state = "active";
-                service.hostPort = 30000 + i;
-                service.endpoint = "http://127.0.0.1:" + std::to_string(30000 + i);
-                service.createdAt = service.updatedAt = "2026-01-01T00:00:00Z";
-                manager::ServiceRepository(s).insert(service);
-                const provisioning::ServiceSpec spec{
-                    service.id, association, "Bench", service.name, "website", 1, 128, 1, 30000 + i, true};
-                hypervisor.createVolume("default-pool", builder.volumeName(service.id), uint64_t{1} << 30);
+                std::string id = "svc" + std::to_string(100000 + i);
+                std::string name = "s" + std::to_string(i);
+                int port = 30000 + i;
+                // An active website service, as the service manager records one.
+                s << "INSERT INTO services (id, association_id, name, template, state, suspended_for, vcpus, "
+                     "memory_mib, disk_gib, host_port, created_at, updated_at) VALUES (?, ?, ?, 'website', "
+                     "'active', '', 1, 128, 1, ?, '2026-01-01T00:00:00Z', '2026-01-01T00:00:00Z')",
+                    useRef(id), useRef(association), useRef(name), useRef(port), now;
+                const provisioning::ServiceSpec spec{id, association, "Bench", name, "website",
+                                                     1,  128,         1,       port, true};
+                hypervisor.createVolume("default-pool", builder.volumeName(id), uint64_t{1} << 30);
                 builder.define(spec);
                 builder.ensureRunning(spec);
-                ids.push_back(service.id);
+                ids.push_back(id);
             }
         });
         std::cerr << "bench/monitor: " << guests << " running guests on test:///default in " << setup / 1000
@@ -174,8 +186,10 @@ int main(int argc, char** argv) {
         }
         std::printf("parts: bulkStats() %.1f ms, one pool listing %.1f ms (%d lookups by name %.1f ms)\n",
                     median(wrapped), median(listing), guests, median(volumes));
-        manager::UsageCollector collector(db, hypervisor, builder, clock, logger, 14);
-        collector.collectOnce();  // warm-up: the last readings loaded
+        // The daemon on these services, opened but not serving: its collector is the only one at work.
+        manager::Daemon collector(settings, {clock, mailer, hypervisor, probe, logger});
+        collector.open();
+        collector.collectUsageOnce();  // warm-up: the last readings loaded
 
         // The reference, interleaved with the cycles so that both see the same machine and the same
         // table: the bare bulk call on its own connection (test:///default is one driver per
@@ -191,7 +205,7 @@ int main(int argc, char** argv) {
         for (int r = 0; r < runs; ++r) {
             std::this_thread::sleep_for(std::chrono::milliseconds(1100));  // a new second: new sample times
             ours.push_back(millis([&] {
-                const auto report = collector.collectOnce();
+                const auto report = collector.collectUsageOnce();
                 if (report.samples != guests || report.missingGuests != 0) {
                     std::cerr << "bench/monitor: " << report.samples << " samples, " << report.missingGuests
                               << " missing guests\n";
@@ -225,22 +239,6 @@ int main(int argc, char** argv) {
     const long before = residentKib();
     long during = 0;
     {
-        manager::Settings settings;
-        settings.httpPort = 0;
-        settings.dbPath = dbPath;
-        settings.dataDir = dir.string();
-        settings.webDir = std::string(CHATIERE_SOURCE_DIR) + "/web-admin";
-        settings.templatesDir = std::string(CHATIERE_SOURCE_DIR) + "/templates";
-        settings.libvirtUri = "test:///default";
-        settings.libvirtDomainType = "qemu";
-        settings.libvirtPool = "default-pool";
-        settings.portsFirst = 30000;
-        settings.portsLast = 31999;
-        settings.monitoringIntervalSeconds = 5;
-        settings.smtp.port = 1;
-        settings.smtp.tls = manager::SmtpSettings::Tls::Never;
-        manager::SmtpMailer mailer(settings.smtp);
-        provisioning::NetworkHealthProbe probe;
         manager::Daemon daemon(settings, {clock, mailer, hypervisor, probe, logger});
         daemon.start();
         std::this_thread::sleep_for(std::chrono::seconds(12));  // two collection cycles

@@ -28,6 +28,8 @@ bash packaging/scripts/libvirtd.sh
 mark "install"
 # Only the store writes SQL (docs/architecture.md): fail before spending time on the build.
 bash packaging/scripts/check-store.sh
+# Tests and benches use the public headers only (docs/testing.md).
+bash packaging/scripts/check-public-headers.sh
 # ccache (installed by deps.sh) makes a rebuild of an unchanged file free, also from another clone
 # of the repository on the same machine: paths are taken relative to the source folder.
 export CCACHE_BASEDIR="$src" CCACHE_NOHASHDIR=1

@@ -5,8 +5,8 @@
 #include "Eventually.h"
 #include "TestDaemon.h"
 #include "chatiere/manager/Calendar.h"
+#include "chatiere/manager/Database.h"
 #include "chatiere/manager/Time.h"
-#include "store/Subscriptions.h"
 
 #include <Poco/Data/Statement.h>
 #include <gtest/gtest.h>
@@ -35,6 +35,35 @@ const std::string kFree = R"({"slug": "libre", "name": {"fr": "Prix libre", "en"
 
 TimePoint at(const std::string& text) {
     return parseTime(text).value();
+}
+
+// One row of a subscription's change history, as stored.
+struct Change {
+    std::string subscriptionId;
+    std::string kind;
+    std::string effectiveDate;
+    std::string fromPlan;
+    int64_t fromVersion = 0;
+    int64_t fromPriceCents = 0;
+    std::optional<std::string> toPlan;
+    std::optional<int64_t> toVersion;
+    std::optional<int64_t> toPriceCents;
+    std::string createdBy;
+};
+
+// A subscription's change history in the order of the changes (no endpoint shows it: read from the
+// database file).
+std::vector<Change> changesOf(Database& db, const std::string& subscriptionId) {
+    auto s = db.session();
+    return s.query(
+        "SELECT subscription_id, kind, effective_date, from_plan, from_version, from_price_cents, to_plan, "
+        "to_version, to_price_cents, created_by FROM subscription_changes WHERE subscription_id = ? "
+        "ORDER BY created_at, rowid",
+        [](const Row& r) {
+            return Change{r.text(0),    r.text(1),    r.text(2),       r.text(3),       r.integer(4),
+                          r.integer(5), r.optText(6), r.optInteger(7), r.optInteger(8), r.text(9)};
+        },
+        subscriptionId);
 }
 
 // The cells of an RFC 4180 CSV text, line by line (quoted cells unquoted, "" → ").
@@ -321,8 +350,7 @@ TEST_F(BillingApi, EveryChangeIsInTheHistoryWithWhatItChangedFrom) {
     r = managerA_->post("/api/v1/subscriptions/" + sub + "/cancel", "{}");
     ASSERT_EQ(r.status, 200) << r.body;
 
-    auto s = d_.daemon().database().session();
-    const auto history = SubscriptionRepository(s).changes(sub);
+    const auto history = changesOf(d_.daemon().database(), sub);
     ASSERT_EQ(history.size(), 3u);
     EXPECT_EQ(history[0].kind, "upgrade");
     EXPECT_EQ(history[0].effectiveDate, "2027-01-20");

@@ -4,13 +4,11 @@
 // by SQLite when it is opened again). Each check lists every number.
 
 #include "TestDaemon.h"
-#include "billing/BillingService.h"
-#include "chatiere/manager/Calendar.h"
-#include "chatiere/manager/MailTemplates.h"
-#include "chatiere/manager/Outbox.h"
-#include "chatiere/manager/PasswordHasher.h"
+#include "chatiere/manager/Daemon.h"
+#include "chatiere/manager/Database.h"
+#include "chatiere/manager/Mailer.h"
 #include "chatiere/manager/Time.h"
-#include "domain/AssociationService.h"
+#include "chatiere/provisioning/FakeHypervisor.h"
 
 #include <Poco/Data/RecordSet.h>
 #include <Poco/Data/Statement.h>
@@ -163,23 +161,35 @@ int traceEveryConnection(sqlite3* db, const char**, const sqlite3_api_routines*)
     return SQLITE_OK;
 }
 
-// What the daemon puts together for billing, on a database file, with its own clock.
-struct LocalBilling {
-    LocalBilling(const std::string& path, const Settings& settings, TimePoint t)
-        : db(path),
-          clock(t),
-          templates(std::filesystem::path(settings.webDir) / "mail"),
-          outbox(templates, clock, "chatons.test"),
-          associations(db, clock, settings, hasher, outbox, [] {}),
-          billing(db, clock, calendar, settings, associations, [] {}) {}
-    Database db;
+class NoMailer final : public Mailer {
+public:
+    void send(const MailMessage&) override {}
+};
+
+// The daemon on a database file, with its own clock, opened but not serving: no background task
+// and no HTTP server, so that the statements of its billing run are the only ones (counted alike in
+// every process).
+struct OpenedDaemon {
+    OpenedDaemon(const std::string& path, Settings settings, const std::filesystem::path& dataDir,
+                 TimePoint t)
+        : clock(t),
+          daemon(withFiles(std::move(settings), path, dataDir),
+                 {clock, mailer, hypervisor, probe, Poco::Logger::get("test")}) {
+        daemon.open();
+    }
+    static Settings withFiles(Settings settings, const std::string& path,
+                              const std::filesystem::path& dataDir) {
+        settings.dbPath = path;
+        settings.dataDir = dataDir.string();
+        return settings;
+    }
+    Database& db() { return daemon.database(); }
+
     chatiere::base::ManualClock clock;
-    Calendar calendar;
-    MailTemplates templates;
-    Outbox outbox;
-    PasswordHasher hasher;  // declared before the services that use it
-    AssociationService associations;
-    BillingService billing;
+    NoMailer mailer;
+    chatiere::provisioning::FakeHypervisor hypervisor;
+    chatiere::provisioning::NetworkHealthProbe probe;
+    Daemon daemon;  // declared after what it uses
 };
 
 void copyDatabase(const std::filesystem::path& from, const std::filesystem::path& to) {
@@ -229,10 +239,10 @@ TEST(BillingNumbering, ARunKilledAtAnyStatementResumesWithoutGapsOrDoubles) {
     const std::string countDunning =
         "SELECT COUNT(*) FROM outbox WHERE template IN ('invoice_reminder', 'unpaid_suspended')";
     {
-        LocalBilling b(reference.string(), settings, runAt);
+        OpenedDaemon b(reference.string(), settings, dir.path(), runAt);
         statements = 0;
         armed = true;
-        const auto summary = b.billing.scheduledRun();
+        const auto summary = b.daemon.runBilling();
         armed = false;
         total = statements;
         EXPECT_EQ(summary.invoices, 6);  // February, March and April for each monthly subscription
@@ -241,8 +251,8 @@ TEST(BillingNumbering, ARunKilledAtAnyStatementResumesWithoutGapsOrDoubles) {
         // reminders it missed are not sent after that.
         EXPECT_EQ(summary.suspended, 3);
         EXPECT_EQ(summary.reminders, 0);
-        expected = numbered(b.db);
-        dunningMails = count(b.db, countDunning);
+        expected = numbered(b.db());
+        dunningMails = count(b.db(), countDunning);
         EXPECT_EQ(dunningMails, 3);
     }
     ASSERT_EQ(expected.size(), 9u);
@@ -256,11 +266,11 @@ TEST(BillingNumbering, ARunKilledAtAnyStatementResumesWithoutGapsOrDoubles) {
         const pid_t child = fork();
         ASSERT_NE(child, -1);
         if (child == 0) {
-            LocalBilling b(work.string(), settings, runAt);
+            OpenedDaemon b(work.string(), settings, dir.path(), runAt);
             statements = 0;
             crashAt = n;
             armed = true;
-            b.billing.scheduledRun();
+            b.daemon.runBilling();
             _exit(0);
         }
         int status = 0;
@@ -270,15 +280,15 @@ TEST(BillingNumbering, ARunKilledAtAnyStatementResumesWithoutGapsOrDoubles) {
 
         // Started again, the run finishes the job: the same invoices, the same numbers, no gap,
         // one mail for each, one reminder for each overdue invoice.
-        LocalBilling b(work.string(), settings, runAt);
-        b.billing.scheduledRun();
-        EXPECT_EQ(numbered(b.db), expected) << "after a crash at statement " << n;
-        EXPECT_EQ(count(b.db, "SELECT COUNT(*) FROM billing_events"),
-                  count(b.db, "SELECT COUNT(*) FROM billing_events WHERE invoice_id IS NOT NULL"))
+        OpenedDaemon b(work.string(), settings, dir.path(), runAt);
+        b.daemon.runBilling();
+        EXPECT_EQ(numbered(b.db()), expected) << "after a crash at statement " << n;
+        EXPECT_EQ(count(b.db(), "SELECT COUNT(*) FROM billing_events"),
+                  count(b.db(), "SELECT COUNT(*) FROM billing_events WHERE invoice_id IS NOT NULL"))
             << "an event without its invoice after a crash at statement " << n;
-        EXPECT_EQ(count(b.db, "SELECT COUNT(*) FROM outbox WHERE template = 'invoice_issued'"), 9)
+        EXPECT_EQ(count(b.db(), "SELECT COUNT(*) FROM outbox WHERE template = 'invoice_issued'"), 9)
             << "after a crash at statement " << n;
-        EXPECT_EQ(count(b.db, countDunning), dunningMails) << "after a crash at statement " << n;
+        EXPECT_EQ(count(b.db(), countDunning), dunningMails) << "after a crash at statement " << n;
         if (HasFailure()) {
             break;  // one crash point is enough to read
         }

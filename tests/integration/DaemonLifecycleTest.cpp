@@ -2,6 +2,7 @@
 #include "TestDaemon.h"
 #include "chatiere/manager/Database.h"
 #include "chatiere/manager/Error.h"
+#include "chatiere/manager/Time.h"
 
 #include <Poco/Net/ServerSocket.h>
 #include <gtest/gtest.h>
@@ -37,6 +38,86 @@ TEST(DaemonLifecycle, RestartKeepsAllData) {
     ApiClient sameSession = d.client();
     sameSession.setToken(token);
     EXPECT_EQ(sameSession.get("/api/v1/me").status, 200);
+}
+
+// Daemon::open() builds the services without serving or starting anything in the background; one
+// billing run or one usage collection then runs in-process, as the daemon's periodic tasks do (the
+// billing crash test and the benches use this instead of the private headers).
+TEST(DaemonLifecycle, AnOpenedDaemonRunsOneBillingRunOrCollectionWithoutServing) {
+    using chatiere::manager::Daemon;
+    using chatiere::manager::Error;
+    using chatiere::manager::ErrorKind;
+    TestDaemon d([](chatiere::manager::Settings& s) {
+        s.sessionTtlHours = 24 * 365;
+        s.billing.runIntervalSeconds = 86400;
+    });
+    d.clock().set(chatiere::manager::parseTime("2027-01-10T09:00:00Z").value());
+    ApiClient admin = d.staffClient("admin@chatons.test");
+    ASSERT_EQ(admin
+                  .post("/api/v1/plans", R"({"slug": "asso-web", "name": "Site", "templates": ["website"],
+        "prices": [{"interval": "month", "kind": "association", "amount_cents": 1000}],
+        "quotas": {"services": {"included": 1, "limit": 1}, "disk_gib": {"included": 1, "limit": 1}}})")
+                  .status,
+              201);
+    const std::string a = d.approvedAssociation(admin, "Jardin", "m@jardin.test", "asso-web");
+    const auto subscribed = admin.post("/api/v1/associations/" + a + "/subscriptions",
+                                       R"({"plan": "asso-web", "interval": "month"})");
+    ASSERT_EQ(subscribed.status, 201) << subscribed.body;
+    const auto invoices = [&] {
+        return admin.get("/api/v1/invoices?association=" + a).json()->getArray("invoices")->size();
+    };
+    ASSERT_EQ(invoices(), 1u);  // January's, at the subscription
+    d.stop();
+
+    Daemon opened(d.settings(), d.externals());
+    EXPECT_THROW(opened.runBilling(), Error);  // not open yet
+    opened.open();
+    opened.open();                // idempotent
+    EXPECT_EQ(opened.port(), 0);  // not listening
+    // It holds the database as a started daemon does.
+    Daemon second(d.settings(), d.externals());
+    EXPECT_THROW(second.open(), Error);
+
+    // A month later: February's invoice, once.
+    d.clock().set(chatiere::manager::parseTime("2027-02-10T09:00:00Z").value());
+    const auto run = opened.runBilling();
+    EXPECT_EQ(run.asOf, "2027-02-10");
+    EXPECT_EQ(run.invoices, 1);
+    EXPECT_EQ(run.totalCents, 1000);
+    EXPECT_EQ(opened.runBilling().invoices, 0);
+    EXPECT_EQ(opened.runBilling("2027-01-31").asOf, "2027-01-31");
+    try {
+        opened.runBilling("2027-03-01");  // after today: refused as POST /api/v1/billing/run refuses it
+        FAIL() << "a run ahead of today must be refused";
+    } catch (const Error& e) {
+        EXPECT_EQ(e.kind(), ErrorKind::Validation);
+    }
+
+    // One collection: an active service (planted: guests of the test driver do not boot) gets its
+    // sample, without the figures of its guest, which is missing.
+    {
+        auto s = opened.database().session();
+        s.execute(
+            "INSERT INTO services (id, association_id, name, template, state, suspended_for, vcpus, "
+            "memory_mib, disk_gib, host_port, created_at, updated_at) VALUES ('svc_planted', ?, 'site', "
+            "'website', 'active', '', 1, 128, 1, 21050, '2027-01-10T09:00:00Z', '2027-01-10T09:00:00Z')",
+            a);
+    }
+    const auto collected = opened.collectUsageOnce();
+    EXPECT_EQ(collected.samples, 1);
+    EXPECT_EQ(collected.missingGuests, 1);
+    {
+        auto s = opened.database().session();
+        EXPECT_EQ(s.integer("SELECT COUNT(*) FROM usage_samples WHERE service_id = 'svc_planted' AND "
+                            "memory_kib IS NULL"),
+                  1);
+    }
+    opened.stop();
+
+    // Served again, the daemon shows what the opened one did.
+    d.start();
+    admin = d.login("admin@chatons.test", "correct horse battery");
+    EXPECT_EQ(invoices(), 2u);
 }
 
 TEST(DaemonLifecycle, SecondDaemonOnTheSameDatabaseIsRefused) {

@@ -144,7 +144,8 @@ struct Daemon::Parts {
     std::unique_ptr<Poco::ThreadPool> threads;
     std::unique_ptr<Poco::Net::HTTPServer> server;
     int port = 0;
-    bool running = false;
+    bool opened = false;   // the services are built (open())
+    bool running = false;  // and serving (start())
 
     Parts(Settings s, Externals e)
         : settings(std::move(s)),
@@ -166,8 +167,11 @@ Daemon::~Daemon() {
     }
 }
 
-void Daemon::start() {
+void Daemon::open() {
     Parts& p = *parts_;
+    if (p.opened) {
+        return;
+    }
     const Settings& s = p.settings;
     const auto dbDir = std::filesystem::path(s.dbPath).parent_path();
     if (!dbDir.empty()) {
@@ -380,7 +384,13 @@ void Daemon::start() {
     web::registerAdminAuditPages(*p.router, *p.pages);
     web::registerAdminPlansPages(*p.router, *p.pages);
     web::registerInvitationPages(*p.router, *p.pages);
+    p.opened = true;
+}
 
+void Daemon::start() {
+    open();
+    Parts& p = *parts_;
+    const Settings& s = p.settings;
     p.outboxWorker->start();
     p.provisioner->start();
     p.reconcileTask->start();  // a first pass at once: repairs what changed while the daemon was down
@@ -421,20 +431,23 @@ void Daemon::start() {
 
 void Daemon::stop() {
     Parts& p = *parts_;
-    if (!p.running) {
+    if (p.running) {
+        p.running = false;
+        // 1. stop accepting; requests in flight finish.
+        p.server->stopAll(false);
+        p.threads->joinAll();
+        // 2. background tasks (a provisioning job stops between two steps).
+        p.billingTask->stop();
+        p.healthTask->stop();
+        p.collectTask->stop();
+        p.reconcileTask->stop();
+        p.provisioner->stop();
+        p.outboxWorker->stop();
+    }
+    if (!p.opened) {
         return;
     }
-    p.running = false;
-    // 1. stop accepting; requests in flight finish.
-    p.server->stopAll(false);
-    p.threads->joinAll();
-    // 2. background tasks (a provisioning job stops between two steps).
-    p.billingTask->stop();
-    p.healthTask->stop();
-    p.collectTask->stop();
-    p.reconcileTask->stop();
-    p.provisioner->stop();
-    p.outboxWorker->stop();
+    p.opened = false;
     // 3. the database, then the lock.
     p.server.reset();
     p.db.reset();
@@ -466,6 +479,27 @@ std::string Daemon::instanceId() {
 }
 int Daemon::pendingJobs() {
     return parts_->provisioningStore->pendingJobs();
+}
+
+Daemon::BillingRunSummary Daemon::runBilling(const std::optional<std::string>& asOf) {
+    Parts& p = *parts_;
+    if (!p.opened) {
+        throw Error(ErrorKind::Internal, "not_open", "runBilling() before open() or start()");
+    }
+    const UnitOfWork unit(*p.db);
+    const RunSummary r = p.billing->scheduledRun(asOf);
+    return {r.asOf,      r.subscriptions, r.invoices, r.totalCents,  r.finalized,
+            r.reminders, r.suspended,     r.ended,    r.unsubscribed};
+}
+
+Daemon::UsageCollectionSummary Daemon::collectUsageOnce() {
+    Parts& p = *parts_;
+    if (!p.opened) {
+        throw Error(ErrorKind::Internal, "not_open", "collectUsageOnce() before open() or start()");
+    }
+    const UnitOfWork unit(*p.db);
+    const CollectionReport r = p.collector->collectOnce();
+    return {r.samples, r.missingGuests, r.pruned, r.duration};
 }
 
 }  // namespace chatiere::manager

@@ -441,8 +441,8 @@ RunSummary BillingService::run(const Actor& actor, const std::optional<std::stri
     return bringUpToDate(actor, asOf);
 }
 
-RunSummary BillingService::scheduledRun() {
-    return bringUpToDate(Actor::system("billing"), std::nullopt);
+RunSummary BillingService::scheduledRun(const std::optional<std::string>& asOf) {
+    return bringUpToDate(Actor::system("billing"), asOf);
 }
 
 RunSummary BillingService::bringUpToDate(const Actor& actor, const std::optional<std::string>& asOf) {

@@ -153,8 +153,8 @@ public:
 
     // Brings billing up to date as of `asOf` (default: today), then dunning and drafts due.
     RunSummary run(const Actor& actor, const std::optional<std::string>& asOf);
-    // The daemon's own run, as of today, in the audit log as "billing".
-    RunSummary scheduledRun();
+    // The daemon's own run, as of today (or of an earlier day), in the audit log as "billing".
+    RunSummary scheduledRun(const std::optional<std::string>& asOf = std::nullopt);
 
     std::vector<Invoice> invoices(const Actor& actor, const std::optional<std::string>& associationId,
                                   int limit);

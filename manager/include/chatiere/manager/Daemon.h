@@ -1,11 +1,14 @@
 #pragma once
 
-#include "chatiere/manager/Settings.h"
 #include "chatiere/base/Clock.h"
+#include "chatiere/manager/Settings.h"
 #include "chatiere/provisioning/HealthProbe.h"
 #include "chatiere/provisioning/Hypervisor.h"
 
+#include <chrono>
+#include <cstdint>
 #include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -39,7 +42,11 @@ public:
     Daemon& operator=(const Daemon&) = delete;
 
     // Takes the database lock (throws Error(Conflict) if another daemon holds it), migrates, loads
-    // the template catalogue, starts the outbox worker and the provisioner, then listens.
+    // the template catalogue and builds the services, without starting anything in the background
+    // nor listening: for one-shot work in a process that does not serve (runBilling(),
+    // collectUsageOnce() in a bench or a test). Idempotent; start() does it first.
+    void open();
+    // Opens, starts the outbox worker, the provisioner and the periodic tasks, then listens.
     void start();
     // Stops listening, lets in-flight requests finish, stops background tasks, closes the database.
     // Idempotent; also done by the destructor.
@@ -59,6 +66,34 @@ public:
     std::vector<Route> routes() const;
     std::string instanceId();
     int pendingJobs();
+
+    // What one billing run did (the figures of its `billing.run` audit entry).
+    struct BillingRunSummary {
+        std::string asOf;
+        int subscriptions = 0;   // looked at
+        int invoices = 0;        // issued (finalized or kept as drafts)
+        int64_t totalCents = 0;  // what they ask for
+        int finalized = 0;       // drafts finalized at the end of their review
+        int reminders = 0;       // reminder mails
+        int suspended = 0;       // associations whose services got the `unpaid` reason
+        int ended = 0;           // subscriptions that ended (cancelled at period end)
+        int unsubscribed = 0;    // associations whose services got `no_subscription`
+    };
+    // The daily billing run, now, in one unit of work, as the daemon's periodic task does it (in the
+    // audit log as "billing"): as of today by the clock, or of an earlier day `asOf` (YYYY-MM-DD).
+    // After open() or start().
+    BillingRunSummary runBilling(const std::optional<std::string>& asOf = std::nullopt);
+
+    // What one usage collection did.
+    struct UsageCollectionSummary {
+        int samples = 0;        // usage samples stored, one per service
+        int missingGuests = 0;  // services whose guest was not in the bulk statistics
+        int pruned = 0;         // raw samples past their retention, deleted
+        std::chrono::milliseconds duration{0};
+    };
+    // One usage collection (the first step of the monitoring cycle: measure every guest, store the
+    // samples), now, in one unit of work. After open() or start().
+    UsageCollectionSummary collectUsageOnce();
 
     struct Parts;
 
