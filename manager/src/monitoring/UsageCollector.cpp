@@ -6,6 +6,7 @@
 
 #include <Poco/Logger.h>
 
+#include <unordered_map>
 #include <vector>
 
 namespace chatiere::manager {
@@ -14,13 +15,14 @@ using provisioning::HypervisorError;
 
 UsageCollector::UsageCollector(Database& db, provisioning::Hypervisor& hypervisor,
                                const provisioning::GuestBuilder& builder, base::Clock& clock,
-                               Poco::Logger& logger, int rawRetentionDays)
+                               Poco::Logger& logger, int rawRetentionDays, std::chrono::seconds volumeRefresh)
     : db_(db),
       hypervisor_(hypervisor),
       builder_(builder),
       clock_(clock),
       logger_(logger),
-      rawRetentionDays_(rawRetentionDays) {}
+      rawRetentionDays_(rawRetentionDays),
+      volumeRefresh_(volumeRefresh) {}
 
 void UsageCollector::loadLastReadings() {
     auto s = db_.session();
@@ -31,6 +33,39 @@ void UsageCollector::loadLastReadings() {
         }
     }
     loaded_ = true;
+}
+
+void UsageCollector::listVolumes(base::Clock::TimePoint now) {
+    std::unordered_map<std::string, uint64_t> listed;
+    try {
+        const auto volumes = hypervisor_.volumes(builder_.settings().pool);
+        listed.reserve(volumes.size());
+        for (const auto& v : volumes) {
+            listed.emplace(v.name, v.allocationBytes);
+        }
+    } catch (const HypervisorError& e) {
+        if (e.code() != HypervisorError::Code::NotFound) {
+            throw;
+        }
+    }
+    allocations_ = std::move(listed);
+    listedAt_ = now;
+}
+
+void UsageCollector::readVolume(const std::string& name) {
+    std::optional<provisioning::VolumeInfo> volume;
+    try {
+        volume = hypervisor_.volume(builder_.settings().pool, name);
+    } catch (const HypervisorError& e) {
+        if (e.code() != HypervisorError::Code::NotFound) {
+            throw;
+        }
+    }
+    if (volume) {
+        allocations_[name] = volume->allocationBytes;
+    } else {
+        allocations_.erase(name);
+    }
 }
 
 CollectionReport UsageCollector::collectOnce() {
@@ -50,20 +85,53 @@ CollectionReport UsageCollector::collectOnce() {
         watched = UsageRepository(s).meteredServices();
     }
     // One bulk call: this installation's guests only.
-    std::map<std::string, provisioning::GuestStats> stats;
-    for (auto& g : hypervisor_.bulkStats(builder_.settings().instanceId)) {
-        stats.emplace(g.name, std::move(g));
+    std::unordered_map<std::string, provisioning::GuestStats> stats;
+    {
+        auto all = hypervisor_.bulkStats(builder_.settings().instanceId);
+        stats.reserve(all.size());
+        for (auto& g : all) {
+            auto name = g.name;
+            stats.emplace(std::move(name), std::move(g));
+        }
     }
 
-    // One listing of the pool: each data volume's allocation.
-    std::map<std::string, uint64_t> volumes;
-    try {
-        for (const auto& v : hypervisor_.volumes(builder_.settings().pool)) {
-            volumes.emplace(v.name, v.allocationBytes);
+    // Each data volume's allocation: one listing of the pool when the kept figures are due, else
+    // only the volumes not kept yet or whose guest has just started (see the class comment).
+    std::vector<std::string> domainNames;
+    std::vector<std::string> volumeNames;
+    domainNames.reserve(watched.size());
+    volumeNames.reserve(watched.size());
+    for (const auto& service : watched) {
+        domainNames.push_back(builder_.domainName(service.id));
+        volumeNames.push_back(builder_.volumeName(service.id, service.volumeGeneration));
+    }
+    if (!listedAt_ || collectedAt < *listedAt_ || collectedAt - *listedAt_ >= volumeRefresh_) {
+        listVolumes(collectedAt);
+    } else {
+        std::vector<std::size_t> unread;
+        for (std::size_t i = 0; i < watched.size(); ++i) {
+            const auto guest = stats.find(domainNames[i]);
+            const bool started = guest != stats.end() &&
+                                 guest->second.state == provisioning::GuestState::Running &&
+                                 !running_.count(domainNames[i]);
+            if (started || !allocations_.count(volumeNames[i])) {
+                unread.push_back(i);
+            }
         }
-    } catch (const HypervisorError& e) {
-        if (e.code() != HypervisorError::Code::NotFound) {
-            throw;
+        // Many to read (a pool restored, the daemon's first cycles): one listing costs less.
+        if (unread.size() > 32 && unread.size() * 8 > watched.size()) {
+            listVolumes(collectedAt);
+        } else {
+            for (const auto i : unread) {
+                readVolume(volumeNames[i]);
+            }
+        }
+    }
+    running_.clear();
+    running_.reserve(stats.size());
+    for (const auto& [name, guest] : stats) {
+        if (guest.state == provisioning::GuestState::Running) {
+            running_.insert(name);
         }
     }
 
@@ -85,7 +153,7 @@ CollectionReport UsageCollector::collectOnce() {
             row.intervalSeconds =
                 std::chrono::duration_cast<std::chrono::seconds>(collectedAt - previous->second.at).count();
         }
-        const auto guest = stats.find(builder_.domainName(service.id));
+        const auto guest = stats.find(domainNames[rows.size()]);
         if (guest == stats.end()) {
             ++report.missingGuests;
         } else {
@@ -98,8 +166,8 @@ CollectionReport UsageCollector::collectOnce() {
                                          *cpu);
             }
         }
-        const auto volume = volumes.find(builder_.volumeName(service.id, service.volumeGeneration));
-        if (volume != volumes.end()) {
+        const auto volume = allocations_.find(volumeNames[rows.size()]);
+        if (volume != allocations_.end()) {
             row.storedBytes = volume->second;
         }
         rows.push_back(std::move(row));
