@@ -6,6 +6,7 @@
 
 #include <Poco/Logger.h>
 
+#include <string_view>
 #include <unordered_map>
 #include <vector>
 
@@ -84,16 +85,16 @@ CollectionReport UsageCollector::collectOnce() {
         auto s = db_.session();
         watched = UsageRepository(s).meteredServices();
     }
-    // One bulk call: this installation's guests only.
-    std::unordered_map<std::string, provisioning::GuestStats> stats;
-    {
-        auto all = hypervisor_.bulkStats(builder_.settings().instanceId);
-        stats.reserve(all.size());
-        for (auto& g : all) {
-            auto name = g.name;
-            stats.emplace(std::move(name), std::move(g));
-        }
+    // One bulk call: this installation's guests only, found by name without copying the names.
+    auto guests = hypervisor_.bulkStats(builder_.settings().instanceId);
+    std::unordered_map<std::string_view, const provisioning::GuestStats*> stats;
+    stats.reserve(guests.size());
+    for (const auto& g : guests) {
+        stats.emplace(g.name, &g);
     }
+    const auto running = [](const provisioning::GuestStats* g) {
+        return g->state == provisioning::GuestState::Running;
+    };
 
     // Each data volume's allocation: one listing of the pool when the kept figures are due, else
     // only the volumes not kept yet or whose guest has just started (see the class comment).
@@ -111,9 +112,9 @@ CollectionReport UsageCollector::collectOnce() {
         std::vector<std::size_t> unread;
         for (std::size_t i = 0; i < watched.size(); ++i) {
             const auto guest = stats.find(domainNames[i]);
-            const bool started = guest != stats.end() &&
-                                 guest->second.state == provisioning::GuestState::Running &&
-                                 !running_.count(domainNames[i]);
+            const auto before = lastStats_.find(domainNames[i]);
+            const bool started = guest != stats.end() && running(guest->second) &&
+                                 (before == lastStats_.end() || !running(before->second));
             if (started || !allocations_.count(volumeNames[i])) {
                 unread.push_back(i);
             }
@@ -127,14 +128,6 @@ CollectionReport UsageCollector::collectOnce() {
             }
         }
     }
-    running_.clear();
-    running_.reserve(stats.size());
-    for (const auto& [name, guest] : stats) {
-        if (guest.state == provisioning::GuestState::Running) {
-            running_.insert(name);
-        }
-    }
-
     struct Row {
         MeteredService service;
         int64_t intervalSeconds = 0;
@@ -157,8 +150,8 @@ CollectionReport UsageCollector::collectOnce() {
         if (guest == stats.end()) {
             ++report.missingGuests;
         } else {
-            row.memoryKib = guest->second.memoryRssKib;
-            if (const auto cpu = guest->second.cpuTimeNs) {
+            row.memoryKib = guest->second->memoryRssKib;
+            if (const auto cpu = guest->second->cpuTimeNs) {
                 row.cpuTimeNs = cpu;
                 row.cpuNs = counterDelta(previous == last_.end()
                                              ? std::nullopt
@@ -195,6 +188,10 @@ CollectionReport UsageCollector::collectOnce() {
             last_[row.service.id] = {*row.cpuTimeNs, collectedAt};
         }
     }
+    // What the next cycle tells a guest that has just started from (moving the vector keeps its
+    // elements, so the names the map points into stay where they are).
+    lastGuests_ = std::move(guests);
+    lastStats_ = std::move(stats);
     report.samples = static_cast<int>(rows.size());
     report.pruned = pruned;
     report.duration =

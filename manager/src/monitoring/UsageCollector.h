@@ -10,9 +10,10 @@
 #include <mutex>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <unordered_map>
-#include <unordered_set>
 #include <utility>
+#include <vector>
 
 namespace Poco {
 class Logger;
@@ -69,7 +70,9 @@ private:
     std::map<std::string, Reading> last_;                    // by service id
     std::unordered_map<std::string, uint64_t> allocations_;  // by volume name, as last read
     std::optional<base::Clock::TimePoint> listedAt_;         // the last listing of the pool
-    std::unordered_set<std::string> running_;                // guests running in the last cycle
+    // The last cycle's guest statistics, by name (the names are those of lastGuests_).
+    std::vector<provisioning::GuestStats> lastGuests_;
+    std::unordered_map<std::string_view, const provisioning::GuestStats*> lastStats_;
     std::mutex reportMutex_;
     std::optional<std::pair<CollectionReport, base::Clock::TimePoint>> lastReport_;
 };
