@@ -187,9 +187,11 @@ int main(int argc, char** argv) {
         std::printf("parts: bulkStats() %.1f ms, one pool listing %.1f ms (%d lookups by name %.1f ms)\n",
                     median(wrapped), median(listing), guests, median(volumes));
         // The daemon on these services, opened but not serving: its collector is the only one at work.
+        // As it runs: the pool listed again every monitoring.volume_refresh_seconds (its default, 5
+        // minutes), so the timed cycles read the allocations kept by the warm-up's listing.
         manager::Daemon collector(settings, {clock, mailer, hypervisor, probe, logger});
         collector.open();
-        collector.collectUsageOnce();  // warm-up: the last readings loaded
+        collector.collectUsageOnce();  // warm-up: the last readings loaded, the pool listed
 
         // The reference, interleaved with the cycles so that both see the same machine and the same
         // table: the bare bulk call on its own connection (test:///default is one driver per

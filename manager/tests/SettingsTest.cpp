@@ -127,6 +127,16 @@ TEST(Settings, TheShippedConfigurationIsValid) {
     EXPECT_EQ(s.uploadMaxMib, defaults.uploadMaxMib);
     EXPECT_EQ(s.healthTimeoutSeconds, defaults.healthTimeoutSeconds);
     EXPECT_EQ(s.quotaHysteresisPercent, defaults.quotaHysteresisPercent);
+    EXPECT_EQ(s.volumeRefreshSeconds, defaults.volumeRefreshSeconds);
+}
+
+TEST(Settings, VolumeRefreshIsFiveMinutesZeroMeansEveryCycle) {
+    EXPECT_EQ(Settings::fromConfiguration(*config({})).volumeRefreshSeconds, 300);
+    EXPECT_EQ(Settings::fromConfiguration(*config({{"monitoring.volume_refresh_seconds", "0"}}))
+                  .volumeRefreshSeconds,
+              0);
+    EXPECT_THROW(Settings::fromConfiguration(*config({{"monitoring.volume_refresh_seconds", "-1"}})),
+                 SettingsError);
 }
 
 // What was hard-coded is a setting now, its old value the default.

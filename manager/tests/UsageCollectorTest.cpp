@@ -145,3 +145,63 @@ TEST_F(UsageCollectorTest, OnlyLiveServicesOfThisInstallationAreSampledAndOldSam
     EXPECT_EQ(report.pruned, 2);
     EXPECT_EQ(samples("svc1").size(), 2u);
 }
+
+// With a refresh period, volume allocations are kept between cycles: the pool is listed again once
+// the period has passed; in between a new volume, a new volume generation and the volume of a guest
+// that has just started are read at once, and nothing else is.
+TEST_F(UsageCollectorTest, VolumeAllocationsAreKeptAndListedAgainOnSchedule) {
+    const auto spec = addGuest("svc1");
+    const std::string volume = builder_.volumeName("svc1");
+    const auto stored = [&](const std::string& id) { return samples(id).back().stored.value(); };
+    UsageCollector c(db_, hypervisor_, builder_, clock_, Poco::Logger::get("test"), 14, 300s);
+    c.collectOnce();
+    const auto first = stored("svc1");
+    ASSERT_GT(first, 0);
+
+    // The guest writes more: not seen before the refresh is due (and no volume is read)...
+    hypervisor_.uploadVolume("chatiere", volume, std::string(static_cast<std::size_t>(first) + 4096, 'x'));
+    clock_.advance(60s);
+    const int before = hypervisor_.calls();
+    c.collectOnce();
+    EXPECT_EQ(stored("svc1"), first) << "kept from the last listing";
+    EXPECT_EQ(hypervisor_.calls() - before, 1) << "the bulk statistics call only";
+    clock_.advance(180s);
+    c.collectOnce();
+    EXPECT_EQ(stored("svc1"), first);
+    // ...and seen once the period has passed since the last listing.
+    clock_.advance(60s);
+    c.collectOnce();
+    EXPECT_EQ(stored("svc1"), first + 4096);
+
+    // A new service's volume is read on its first cycle, not at the next listing.
+    addGuest("svc2");
+    clock_.advance(60s);
+    c.collectOnce();
+    ASSERT_FALSE(samples("svc2").back().stored.isNull());
+    EXPECT_EQ(static_cast<uint64_t>(stored("svc2")),
+              hypervisor_.volume("chatiere", builder_.volumeName("svc2"))->allocationBytes);
+
+    // A guest that has just started (its content written while it was off) is read again at once.
+    hypervisor_.destroy(builder_.domainName("svc1"));
+    hypervisor_.uploadVolume("chatiere", volume, std::string(static_cast<std::size_t>(first) + 8192, 'y'));
+    clock_.advance(60s);
+    c.collectOnce();
+    EXPECT_EQ(stored("svc1"), first + 4096) << "off: still the kept figure";
+    builder_.ensureRunning(spec);
+    clock_.advance(60s);
+    c.collectOnce();
+    EXPECT_EQ(stored("svc1"), first + 8192);
+}
+
+// Without a refresh period (the default of the class), every cycle lists the pool.
+TEST_F(UsageCollectorTest, WithoutARefreshPeriodEveryCycleListsThePool) {
+    addGuest("svc1");
+    const std::string volume = builder_.volumeName("svc1");
+    auto c = collector();
+    c.collectOnce();
+    const auto first = samples("svc1").back().stored.value();
+    hypervisor_.uploadVolume("chatiere", volume, std::string(static_cast<std::size_t>(first) + 4096, 'x'));
+    clock_.advance(60s);
+    c.collectOnce();
+    EXPECT_EQ(samples("svc1").back().stored.value(), first + 4096);
+}

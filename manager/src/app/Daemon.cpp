@@ -245,8 +245,9 @@ void Daemon::open() {
                                                   [provisioner] { provisioner->wake(); });
     p.calendar = std::make_unique<Calendar>(s.timeZone);
     Poco::Logger& monitorLogger = Poco::Logger::get("chatiere.monitor");
-    p.collector = std::make_unique<UsageCollector>(*p.db, p.hypervisor, *p.builder, p.clock, monitorLogger,
-                                                   s.rawRetentionDays);
+    p.collector =
+        std::make_unique<UsageCollector>(*p.db, p.hypervisor, *p.builder, p.clock, monitorLogger,
+                                         s.rawRetentionDays, std::chrono::seconds(s.volumeRefreshSeconds));
     p.rollup = std::make_unique<UsageRollup>(*p.db, *p.calendar, s.hourlyRetentionDays);
     LadderSettings ladderSettings;
     ladderSettings.includedPercents = s.quotaIncludedSteps;

@@ -210,6 +210,8 @@ Settings Settings::fromConfiguration(const Poco::Util::AbstractConfiguration& co
          [&](auto& k, auto& v) { s.monitoringIntervalSeconds = parseInt(k, v, 5, 3600); }},
         {"monitoring.raw_retention_days",
          [&](auto& k, auto& v) { s.rawRetentionDays = parseInt(k, v, 1, 3650); }},
+        {"monitoring.volume_refresh_seconds",
+         [&](auto& k, auto& v) { s.volumeRefreshSeconds = parseInt(k, v, 0, 86400); }},
         {"monitoring.hourly_retention_days",
          [&](auto& k, auto& v) { s.hourlyRetentionDays = parseInt(k, v, 1, 3650); }},
         {"monitoring.health_failures", [&](auto& k, auto& v) { s.healthFailures = parseInt(k, v, 1, 100); }},

@@ -6,6 +6,8 @@
 
 #include <Poco/Logger.h>
 
+#include <string_view>
+#include <unordered_map>
 #include <vector>
 
 namespace chatiere::manager {
@@ -14,13 +16,14 @@ using provisioning::HypervisorError;
 
 UsageCollector::UsageCollector(Database& db, provisioning::Hypervisor& hypervisor,
                                const provisioning::GuestBuilder& builder, base::Clock& clock,
-                               Poco::Logger& logger, int rawRetentionDays)
+                               Poco::Logger& logger, int rawRetentionDays, std::chrono::seconds volumeRefresh)
     : db_(db),
       hypervisor_(hypervisor),
       builder_(builder),
       clock_(clock),
       logger_(logger),
-      rawRetentionDays_(rawRetentionDays) {}
+      rawRetentionDays_(rawRetentionDays),
+      volumeRefresh_(volumeRefresh) {}
 
 void UsageCollector::loadLastReadings() {
     auto s = db_.session();
@@ -31,6 +34,39 @@ void UsageCollector::loadLastReadings() {
         }
     }
     loaded_ = true;
+}
+
+void UsageCollector::listVolumes(base::Clock::TimePoint now) {
+    std::unordered_map<std::string, uint64_t> listed;
+    try {
+        const auto volumes = hypervisor_.volumes(builder_.settings().pool);
+        listed.reserve(volumes.size());
+        for (const auto& v : volumes) {
+            listed.emplace(v.name, v.allocationBytes);
+        }
+    } catch (const HypervisorError& e) {
+        if (e.code() != HypervisorError::Code::NotFound) {
+            throw;
+        }
+    }
+    allocations_ = std::move(listed);
+    listedAt_ = now;
+}
+
+void UsageCollector::readVolume(const std::string& name) {
+    std::optional<provisioning::VolumeInfo> volume;
+    try {
+        volume = hypervisor_.volume(builder_.settings().pool, name);
+    } catch (const HypervisorError& e) {
+        if (e.code() != HypervisorError::Code::NotFound) {
+            throw;
+        }
+    }
+    if (volume) {
+        allocations_[name] = volume->allocationBytes;
+    } else {
+        allocations_.erase(name);
+    }
 }
 
 CollectionReport UsageCollector::collectOnce() {
@@ -49,24 +85,49 @@ CollectionReport UsageCollector::collectOnce() {
         auto s = db_.session();
         watched = UsageRepository(s).meteredServices();
     }
-    // One bulk call: this installation's guests only.
-    std::map<std::string, provisioning::GuestStats> stats;
-    for (auto& g : hypervisor_.bulkStats(builder_.settings().instanceId)) {
-        stats.emplace(g.name, std::move(g));
+    // One bulk call: this installation's guests only, found by name without copying the names.
+    auto guests = hypervisor_.bulkStats(builder_.settings().instanceId);
+    std::unordered_map<std::string_view, const provisioning::GuestStats*> stats;
+    stats.reserve(guests.size());
+    for (const auto& g : guests) {
+        stats.emplace(g.name, &g);
     }
+    const auto running = [](const provisioning::GuestStats* g) {
+        return g->state == provisioning::GuestState::Running;
+    };
 
-    // One listing of the pool: each data volume's allocation.
-    std::map<std::string, uint64_t> volumes;
-    try {
-        for (const auto& v : hypervisor_.volumes(builder_.settings().pool)) {
-            volumes.emplace(v.name, v.allocationBytes);
+    // Each data volume's allocation: one listing of the pool when the kept figures are due, else
+    // only the volumes not kept yet or whose guest has just started (see the class comment).
+    std::vector<std::string> domainNames;
+    std::vector<std::string> volumeNames;
+    domainNames.reserve(watched.size());
+    volumeNames.reserve(watched.size());
+    for (const auto& service : watched) {
+        domainNames.push_back(builder_.domainName(service.id));
+        volumeNames.push_back(builder_.volumeName(service.id, service.volumeGeneration));
+    }
+    if (!listedAt_ || collectedAt < *listedAt_ || collectedAt - *listedAt_ >= volumeRefresh_) {
+        listVolumes(collectedAt);
+    } else {
+        std::vector<std::size_t> unread;
+        for (std::size_t i = 0; i < watched.size(); ++i) {
+            const auto guest = stats.find(domainNames[i]);
+            const auto before = lastStats_.find(domainNames[i]);
+            const bool started = guest != stats.end() && running(guest->second) &&
+                                 (before == lastStats_.end() || !running(before->second));
+            if (started || !allocations_.count(volumeNames[i])) {
+                unread.push_back(i);
+            }
         }
-    } catch (const HypervisorError& e) {
-        if (e.code() != HypervisorError::Code::NotFound) {
-            throw;
+        // Many to read (a pool restored, the daemon's first cycles): one listing costs less.
+        if (unread.size() > 32 && unread.size() * 8 > watched.size()) {
+            listVolumes(collectedAt);
+        } else {
+            for (const auto i : unread) {
+                readVolume(volumeNames[i]);
+            }
         }
     }
-
     struct Row {
         MeteredService service;
         int64_t intervalSeconds = 0;
@@ -85,12 +146,12 @@ CollectionReport UsageCollector::collectOnce() {
             row.intervalSeconds =
                 std::chrono::duration_cast<std::chrono::seconds>(collectedAt - previous->second.at).count();
         }
-        const auto guest = stats.find(builder_.domainName(service.id));
+        const auto guest = stats.find(domainNames[rows.size()]);
         if (guest == stats.end()) {
             ++report.missingGuests;
         } else {
-            row.memoryKib = guest->second.memoryRssKib;
-            if (const auto cpu = guest->second.cpuTimeNs) {
+            row.memoryKib = guest->second->memoryRssKib;
+            if (const auto cpu = guest->second->cpuTimeNs) {
                 row.cpuTimeNs = cpu;
                 row.cpuNs = counterDelta(previous == last_.end()
                                              ? std::nullopt
@@ -98,8 +159,8 @@ CollectionReport UsageCollector::collectOnce() {
                                          *cpu);
             }
         }
-        const auto volume = volumes.find(builder_.volumeName(service.id, service.volumeGeneration));
-        if (volume != volumes.end()) {
+        const auto volume = allocations_.find(volumeNames[rows.size()]);
+        if (volume != allocations_.end()) {
             row.storedBytes = volume->second;
         }
         rows.push_back(std::move(row));
@@ -127,6 +188,10 @@ CollectionReport UsageCollector::collectOnce() {
             last_[row.service.id] = {*row.cpuTimeNs, collectedAt};
         }
     }
+    // What the next cycle tells a guest that has just started from (moving the vector keeps its
+    // elements, so the names the map points into stay where they are).
+    lastGuests_ = std::move(guests);
+    lastStats_ = std::move(stats);
     report.samples = static_cast<int>(rows.size());
     report.pruned = pruned;
     report.duration =

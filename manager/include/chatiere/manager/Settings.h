@@ -89,6 +89,7 @@ struct Settings {
     int outboxMaxAttempts = 20;                              // outbox.max_attempts
     int monitoringIntervalSeconds = 60;     // monitoring.interval_seconds: one usage collection
     int rawRetentionDays = 14;              // monitoring.raw_retention_days: raw usage samples kept
+    int volumeRefreshSeconds = 300;         // monitoring.volume_refresh_seconds (0: every cycle)
     int hourlyRetentionDays = 90;           // monitoring.hourly_retention_days: hourly figures kept
     int healthFailures = 3;                 // monitoring.health_failures: failed checks in a row → degraded
     int healthIntervalSeconds = 0;          // monitoring.health_interval_seconds (0: the template's)
