@@ -104,6 +104,57 @@ TEST_F(AssociationServiceTest, StrangersDoNotSeeAnAssociation) {
     EXPECT_TRUE(service.list(admin(), "", 50, std::string("pending")).empty());
 }
 
+// What a page reads its association's data with: one check, then each permission decided
+// against the role read with it (no query), as authorize() decides it.
+TEST_F(AssociationServiceTest, AnAccessAnswersEachPermissionAsAuthorizeDoes) {
+    const auto r = active("Jardin", "camille@jardin.test");
+    const auto other = active("Chorale", "dominique@chorale.test");
+    // A stranger: 404, as authorize() answers.
+    expectRefused([&] { service.access(managerOf(other), r.association.id, Permission::ViewAssociation); },
+                  ErrorKind::NotFound, "not_found");
+    service.addMember(managerOf(r), r.association.id, AddMember{"dominique@chorale.test", "member"});
+
+    const AssociationAccess manager =
+        service.access(managerOf(r), r.association.id, Permission::ViewAssociation);
+    EXPECT_EQ(manager.association().name, "Jardin");
+    EXPECT_EQ(manager.id(), r.association.id);
+    EXPECT_EQ(manager.role(), MemberRole::Manager);
+    EXPECT_EQ(manager.actor().userId, r.manager.id);
+
+    const AssociationAccess member =
+        service.access(managerOf(other), r.association.id, Permission::ViewServices);
+    EXPECT_EQ(member.role(), MemberRole::Member);
+    const AssociationAccess staff = service.access(admin(), r.association.id, Permission::ViewBilling);
+    EXPECT_FALSE(staff.role().has_value());
+    for (const auto permission :
+         {Permission::ViewAssociation, Permission::ViewMembers, Permission::ManageMembers,
+          Permission::ViewServices, Permission::ManageServices, Permission::ViewBilling,
+          Permission::ManageSubscription}) {
+        for (const auto* access : {&manager, &member, &staff}) {
+            bool authorized = true;
+            try {
+                service.authorize(access->actor(), r.association.id, permission);
+            } catch (const Error&) {
+                authorized = false;
+            }
+            EXPECT_EQ(access->allows(permission), authorized) << static_cast<int>(permission);
+            bool required = true;
+            try {
+                access->require(permission);
+            } catch (const Error& e) {
+                required = false;
+                EXPECT_EQ(e.kind(), ErrorKind::Forbidden);
+            }
+            EXPECT_EQ(required, authorized) << static_cast<int>(permission);
+        }
+    }
+    EXPECT_FALSE(member.allows(Permission::ViewBilling));
+    expectRefused([&] { service.access(managerOf(other), r.association.id, Permission::ViewBilling); },
+                  ErrorKind::Forbidden, "forbidden");
+    expectRefused([&] { service.access(managerOf(r), "asso_nope", Permission::ViewAssociation); },
+                  ErrorKind::NotFound, "not_found");
+}
+
 TEST_F(AssociationServiceTest, MembersAreAddedAndRemovedButTheLastManagerStays) {
     const auto r = active("Jardin", "camille@jardin.test");
     const auto other = active("Chorale", "dominique@chorale.test");

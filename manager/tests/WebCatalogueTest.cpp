@@ -242,4 +242,77 @@ TEST(WebCatalogue, TheRendererEscapesWhatItIsGiven) {
     EXPECT_NE(html.find("Aller au contenu"), std::string::npos);
 }
 
+// What the renderer did before the words were compiled in: the catalogue under `t` in both
+// contexts, every template handed as a partial.
+std::string renderWithWordsInContext(const std::string& page, const std::string& lang,
+                                     const Translations& words, mstch::map data, mstch::map frame) {
+    std::map<std::string, std::string> templates;
+    for (const auto& entry : std::filesystem::directory_iterator(kWeb / "templates")) {
+        std::ifstream in(entry.path());
+        std::stringstream text;
+        text << in.rdbuf();
+        templates[entry.path().stem().string()] = text.str();
+    }
+    mstch::map t;
+    for (const auto& [key, value] : words.of(lang)) {
+        t.emplace(key, value);
+    }
+    data.emplace("t", t);
+    frame.emplace("t", t);
+    frame.emplace("lang", lang);
+    frame.emplace("content", mstch::render(templates.at(page), data, templates));
+    return mstch::render(templates.at("layout"), frame, templates);
+}
+
+TEST(WebCatalogue, TheWordsCompiledInRenderEveryPageAsInTheContext) {
+    const Translations words(kWeb / "i18n");
+    const PageRenderer renderer(kWeb / "templates", words);
+    const std::regex section(R"(\{\{#([a-z0-9_]+)\}\})");
+    int pages = 0;
+    for (const auto& entry : std::filesystem::directory_iterator(kWeb / "templates")) {
+        const std::string page = entry.path().stem().string();
+        std::ifstream in(entry.path());
+        std::stringstream text;
+        text << in.rdbuf();
+        const std::string s = text.str();
+        // Once with every section of the page shown, once with none.
+        mstch::map shown;
+        for (std::sregex_iterator it(s.begin(), s.end(), section), end; it != end; ++it) {
+            shown.emplace((*it)[1].str(), true);
+        }
+        for (const auto& data : {shown, mstch::map{}}) {
+            for (const char* lang : {"fr", "en"}) {
+                mstch::map frame;
+                frame.emplace("title", std::string("Titre"));
+                frame.emplace("signed_in", !data.empty());
+                frame.emplace("staff", !data.empty());
+                EXPECT_EQ(renderer.render(page, lang, data, frame),
+                          renderWithWordsInContext(page, lang, words, data, frame))
+                    << page << " " << lang;
+                EXPECT_EQ(renderer.compiled(page, lang).find("{{t."), std::string::npos) << page;
+            }
+        }
+        ++pages;
+    }
+    EXPECT_GT(pages, 20);
+    // The words are escaped as Mustache escapes a value.
+    EXPECT_NE(renderer.compiled("layout", "fr").find("Aller au contenu"), std::string::npos);
+}
+
+TEST(WebCatalogue, AWordThatWouldBecomeATagStopsTheStart) {
+    const auto dir = std::filesystem::temp_directory_path() / "chatiere-i18n-tag-test";
+    std::filesystem::create_directories(dir / "templates");
+    std::ofstream(dir / "fr.json") << R"({"a": "un {{b}}"})";
+    std::ofstream(dir / "en.json") << R"({"a": "one"})";
+    std::ofstream(dir / "templates" / "layout.mustache") << "{{t.a}} {{{content}}}";
+    const Translations words(dir);
+    try {
+        PageRenderer renderer(dir / "templates", words);
+        FAIL() << "accepted a word holding {{";
+    } catch (const std::runtime_error& e) {
+        EXPECT_NE(std::string(e.what()).find("fr 'a' holds {{"), std::string::npos) << e.what();
+    }
+    std::filesystem::remove_all(dir);
+}
+
 }  // namespace

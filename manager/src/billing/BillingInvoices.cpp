@@ -38,13 +38,22 @@ Invoice BillingService::authorizedInvoice(const Actor& actor, const std::string&
     return *invoice;
 }
 
+std::vector<Invoice> BillingService::invoices(const AssociationAccess& access, int limit) {
+    access.require(Permission::ViewBilling);
+    auto s = db_.session();
+    auto all = InvoiceRepository(s).list(access.id(), std::nullopt, limit);
+    if (!access.actor().isStaff()) {
+        std::erase_if(all, [](const Invoice& i) { return i.status == "draft"; });
+    }
+    return all;
+}
+
 std::vector<Invoice> BillingService::invoices(const Actor& actor,
                                               const std::optional<std::string>& associationId, int limit) {
     if (associationId) {
-        associations_.authorize(actor, *associationId, Permission::ViewBilling);
-    } else {
-        associations_.authorizeGlobal(actor, Permission::RecordPayments);
+        return invoices(associations_.access(actor, *associationId, Permission::ViewBilling), limit);
     }
+    associations_.authorizeGlobal(actor, Permission::RecordPayments);
     auto s = db_.session();
     auto all = InvoiceRepository(s).list(associationId, std::nullopt, limit);
     if (!actor.isStaff()) {
@@ -65,9 +74,13 @@ InvoiceDetails BillingService::invoice(const Actor& actor, const std::string& in
 }
 
 int64_t BillingService::creditBalance(const Actor& actor, const std::string& associationId) {
-    associations_.authorize(actor, associationId, Permission::ViewBilling);
+    return creditBalance(associations_.access(actor, associationId, Permission::ViewBilling));
+}
+
+int64_t BillingService::creditBalance(const AssociationAccess& access) {
+    access.require(Permission::ViewBilling);
     auto s = db_.session();
-    return InvoiceRepository(s).creditBalance(associationId);
+    return InvoiceRepository(s).creditBalance(access.id());
 }
 
 InvoiceDocument BillingService::documentOf(const Invoice& i, const std::string& language) {

@@ -237,9 +237,13 @@ SubscriptionQuote BillingService::previewSubscription(const Actor& actor, const 
 
 std::vector<Subscription> BillingService::subscriptions(const Actor& actor,
                                                         const std::string& associationId) {
-    associations_.authorize(actor, associationId, Permission::ViewBilling);
+    return subscriptions(associations_.access(actor, associationId, Permission::ViewBilling));
+}
+
+std::vector<Subscription> BillingService::subscriptions(const AssociationAccess& access) {
+    access.require(Permission::ViewBilling);
     auto s = db_.session();
-    return SubscriptionRepository(s).ofAssociation(associationId);
+    return SubscriptionRepository(s).ofAssociation(access.id());
 }
 
 Subscription BillingService::authorizedSubscription(const Actor& actor, const std::string& id,

@@ -133,6 +133,7 @@ public:
                                           const std::optional<std::string>& startDate = std::nullopt,
                                           const std::optional<std::string>& paidThrough = std::nullopt);
     std::vector<Subscription> subscriptions(const Actor& actor, const std::string& associationId);
+    std::vector<Subscription> subscriptions(const AssociationAccess& access);
     // What changing to `plan` (and `interval`, default the same) would cost now.
     ChangeQuote preview(const Actor& actor, const std::string& subscriptionId, const std::string& plan,
                         const std::optional<std::string>& interval, const std::optional<int64_t>& priceCents);
@@ -158,10 +159,13 @@ public:
 
     std::vector<Invoice> invoices(const Actor& actor, const std::optional<std::string>& associationId,
                                   int limit);
+    // The association's invoices (its drafts to the staff only).
+    std::vector<Invoice> invoices(const AssociationAccess& access, int limit);
     // One invoice with its lines and allocations, and the association's credit balance.
     InvoiceDetails invoice(const Actor& actor, const std::string& invoiceId);
     // What the association has paid or been credited beyond its invoices, for the next ones.
     int64_t creditBalance(const Actor& actor, const std::string& associationId);
+    int64_t creditBalance(const AssociationAccess& access);
     // The document: "pdf" or "html", in `language`.
     std::string document(const Actor& actor, const std::string& invoiceId, const std::string& format,
                          const std::string& language);

@@ -421,21 +421,34 @@ User AssociationService::verifyEmail(const std::string& token, const std::string
 
 Association AssociationService::authorize(const Actor& actor, const std::string& associationId,
                                           Permission permission) {
+    return access(actor, associationId, permission).association();
+}
+
+AssociationAccess AssociationService::access(const Actor& actor, const std::string& associationId,
+                                             Permission permission) {
     if (!actor.userId) {
         throw Error::unauthenticated();
     }
     auto s = db_.session();
     AssociationRepository repo(s);
     auto a = repo.find(associationId);
-    const auto role = a ? repo.roleOf(associationId, *actor.userId) : std::nullopt;
-    const Decision decision = a ? decide(actor.staffRole, role, permission) : Decision::NotFound;
+    if (!a) {
+        throw Error::notFound("Association");
+    }
+    const auto role = repo.roleOf(associationId, *actor.userId);
+    AssociationAccess out(actor, std::move(*a), role);
+    out.require(permission);
+    return out;
+}
+
+void AssociationAccess::require(Permission permission) const {
+    const Decision decision = decide(actor_.staffRole, role_, permission);
     if (decision == Decision::NotFound) {
         throw Error::notFound("Association");
     }
     if (decision == Decision::Forbidden) {
         throw Error::forbidden("Your role in this association does not allow this.");
     }
-    return *a;
 }
 
 void AssociationService::authorizeGlobal(const Actor& actor, Permission permission) {

@@ -6,6 +6,7 @@
 #include "chatiere/manager/PasswordHasher.h"
 #include "chatiere/manager/Settings.h"
 #include "domain/Actor.h"
+#include "domain/AssociationAccess.h"
 #include "store/Associations.h"
 #include "store/Users.h"
 
@@ -48,6 +49,9 @@ public:
     // Checks that `actor` may do `permission` on the association: 404 for strangers, 403 for roles
     // that may not. Returns the association.
     Association authorize(const Actor& actor, const std::string& associationId, Permission permission);
+    // The same check, kept: the association and the actor's role in it, for the services that read
+    // its data (see AssociationAccess).
+    AssociationAccess access(const Actor& actor, const std::string& associationId, Permission permission);
     void authorizeGlobal(const Actor& actor, Permission permission);
 
     std::vector<Association> list(const Actor& actor, const std::string& cursor, int limit,

@@ -169,9 +169,13 @@ Service ServiceManager::create(const Actor& actor, const std::string& associatio
 }
 
 std::vector<Service> ServiceManager::list(const Actor& actor, const std::string& associationId) {
-    associations_.authorize(actor, associationId, Permission::ViewServices);
+    return list(associations_.access(actor, associationId, Permission::ViewServices));
+}
+
+std::vector<Service> ServiceManager::list(const AssociationAccess& access) {
+    access.require(Permission::ViewServices);
     auto s = db_.session();
-    return ServiceRepository(s).ofAssociation(associationId);
+    return ServiceRepository(s).ofAssociation(access.id());
 }
 
 Service ServiceManager::authorized(const Actor& actor, const std::string& serviceId, Permission permission) {

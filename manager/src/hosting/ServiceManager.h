@@ -39,6 +39,7 @@ public:
 
     Service create(const Actor& actor, const std::string& associationId, const CreateService& command);
     std::vector<Service> list(const Actor& actor, const std::string& associationId);
+    std::vector<Service> list(const AssociationAccess& access);
     Service get(const Actor& actor, const std::string& serviceId);
     // The admin suspends for `admin`, a manager for `association`; each resumes only its own reason.
     Service suspend(const Actor& actor, const std::string& serviceId);

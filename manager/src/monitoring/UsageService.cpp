@@ -125,7 +125,13 @@ UsageSeries UsageService::serviceSeries(const Actor& actor, const std::string& s
 }
 
 AssociationUsage UsageService::associationUsage(const Actor& actor, const std::string& associationId) {
-    const Association association = associations_.authorize(actor, associationId, Permission::ViewServices);
+    return associationUsage(associations_.access(actor, associationId, Permission::ViewServices));
+}
+
+AssociationUsage UsageService::associationUsage(const AssociationAccess& access) {
+    access.require(Permission::ViewServices);
+    const Association& association = access.association();
+    const std::string& associationId = association.id;
     auto s = db_.session();
     const auto plan = association.planSlug ? PlanRepository(s).find(*association.planSlug) : std::nullopt;
     const auto nowPoint = clock_.now();
@@ -173,7 +179,12 @@ AssociationUsage UsageService::associationUsage(const Actor& actor, const std::s
 
 std::vector<DiskDay> UsageService::diskHistory(const Actor& actor, const std::string& associationId,
                                                int days) {
-    associations_.authorize(actor, associationId, Permission::ViewServices);
+    return diskHistory(associations_.access(actor, associationId, Permission::ViewServices), days);
+}
+
+std::vector<DiskDay> UsageService::diskHistory(const AssociationAccess& access, int days) {
+    access.require(Permission::ViewServices);
+    const std::string& associationId = access.id();
     const std::string last = calendar_.dateOf(clock_.now());
     const std::string first = Calendar::addDays(last, -(days - 1));
     std::vector<DiskDay> out;

@@ -123,9 +123,11 @@ public:
     UsageSeries serviceSeries(const Actor& actor, const std::string& serviceId, const SeriesQuery& query);
     // The period is the subscription's (else the calendar month, local days; `end` excluded).
     AssociationUsage associationUsage(const Actor& actor, const std::string& associationId);
+    AssociationUsage associationUsage(const AssociationAccess& access);
     // Every local day of the last `days` up to today, oldest first, with the association's disk
     // use (the dashboard's chart). 404 for an association the caller cannot see.
     std::vector<DiskDay> diskHistory(const Actor& actor, const std::string& associationId, int days);
+    std::vector<DiskDay> diskHistory(const AssociationAccess& access, int days);
     // The share of the service's health checks that passed, per local day of `month` ("YYYY-MM",
     // default: this month) and over the month. 400 for a month not written YYYY-MM.
     UptimeMonth uptime(const Actor& actor, const std::string& serviceId,

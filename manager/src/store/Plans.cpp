@@ -4,8 +4,10 @@
 #include "chatiere/manager/Error.h"
 #include "domain/JsonFields.h"
 
+#include <mutex>
 #include <set>
 #include <sstream>
+#include <unordered_map>
 
 namespace chatiere::manager {
 
@@ -281,8 +283,7 @@ std::string serialize(const Plan& plan) {
     return out.str();
 }
 
-Plan deserialize(const std::string& json, int version, const std::string& createdAt,
-                 const std::string& updatedAt) {
+Plan parseBody(const std::string& json) {
     Poco::JSON::Parser parser;
     auto object = parser.parse(json).extract<Poco::JSON::Object::Ptr>();
     const std::string slug = object->getValue<std::string>("slug");
@@ -293,7 +294,41 @@ Plan deserialize(const std::string& json, int version, const std::string& create
     for (std::size_t i = 0; prices && i < prices->size(); ++i) {
         prices->getObject(static_cast<unsigned>(i))->remove("currency");
     }
-    Plan plan = parsePlan(object, slug);
+    return parsePlan(object, slug);
+}
+
+// A plan version's body, parsed, by its text: parsing is a pure function of the text, and a
+// version's body is never rewritten (a change is a new version), so nothing here can go stale.
+// The pages and GET …/usage read a plan on every request; its JSON is parsed once per body. The
+// lock is held only to look up or keep a result, never while SQL runs or JSON is parsed.
+class ParsedBodies {
+public:
+    Plan get(const std::string& json) {
+        {
+            const std::lock_guard lock(mutex_);
+            if (const auto it = plans_.find(json); it != plans_.end()) {
+                return it->second;
+            }
+        }
+        Plan plan = parseBody(json);
+        const std::lock_guard lock(mutex_);
+        if (plans_.size() >= kMaxBodies) {
+            plans_.clear();
+        }
+        plans_.emplace(json, plan);
+        return plan;
+    }
+
+private:
+    static constexpr std::size_t kMaxBodies = 256;
+    std::mutex mutex_;
+    std::unordered_map<std::string, Plan> plans_;
+};
+
+Plan deserialize(const std::string& json, int version, const std::string& createdAt,
+                 const std::string& updatedAt) {
+    static ParsedBodies bodies;
+    Plan plan = bodies.get(json);
     plan.version = version;
     plan.createdAt = createdAt;
     plan.updatedAt = updatedAt;

@@ -11,8 +11,14 @@
 namespace chatiere::manager::web {
 
 // Renders the pages: web.dir/templates/NAME.mustache into layout.mustache, with the language's
-// words under `t`. Mustache escapes every {{value}}; only the page body goes in unescaped
+// words for {{t.key}}. Mustache escapes every {{value}}; only the page body goes in unescaped
 // ({{{content}}}), and it is itself rendered from a template.
+//
+// The words are compiled into the templates when the renderer is built: each template is kept
+// once per language with every {{t.key}} replaced by the key's text, escaped as Mustache escapes
+// it, so that a render neither copies the catalogue into its context nor looks the words up. Each
+// template is given only the partials it includes (mstch parses every partial it is handed on
+// each render).
 class PageRenderer {
 public:
     PageRenderer(const std::filesystem::path& templatesDir, const Translations& translations);
@@ -23,10 +29,19 @@ public:
                        mstch::map frame) const;
     const Translations& translations() const { return translations_; }
 
+    // The template `page` as rendered in `language` ("fr" or "en"), its words compiled in.
+    const std::string& compiled(const std::string& page, const std::string& language) const;
+
 private:
-    std::map<std::string, std::string> templates_;  // name → text (loaded once)
-    std::map<std::string, std::string> partials_;   // the templates others include
-    std::map<std::string, mstch::map> words_;       // language → its words, for {{t.key}}
+    struct Template {
+        std::string text;                             // the words compiled in
+        std::map<std::string, std::string> partials;  // those it includes, transitively
+    };
+    using Compiled = std::map<std::string, Template>;  // name → template
+
+    const Template& find(const std::string& page, const std::string& language) const;
+
+    std::map<std::string, Compiled> languages_;  // "fr", "en" → its templates
     const Translations& translations_;
 };
 

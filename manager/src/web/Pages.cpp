@@ -119,10 +119,14 @@ void Pages::send(http::Request& r, int status, const std::string& page, const st
 
 void Pages::sendTitled(http::Request& r, int status, const std::string& page, const std::string& title,
                        mstch::map data) {
+    sendTitled(r, status, page, title, std::move(data), visitor(r));
+}
+
+void Pages::sendTitled(http::Request& r, int status, const std::string& page, const std::string& title,
+                       mstch::map data, const std::optional<Actor>& actor) {
     const std::string lang = language(r);
     mstch::map frame;
     frame.emplace("title", title);
-    const auto actor = visitor(r);
     const std::string token = tokens_.token(r, sessionOf(r, actor), secure());
     frame.emplace("csrf_token", token);
     data.emplace("csrf_token", token);

@@ -27,11 +27,12 @@ std::string number(const std::optional<double>& v) {
     return out.str();
 }
 
-mstch::array serviceRows(Pages& pages, const Actor& actor, const std::string& associationId,
-                         const std::string& lang, bool canManage) {
+mstch::array serviceRows(Pages& pages, const AssociationAccess& access, const std::string& lang,
+                         bool canManage) {
     const auto& words = pages.words();
+    const Actor& actor = access.actor();
     mstch::array rows;
-    for (const auto& s : pages.app().services.list(actor, associationId)) {
+    for (const auto& s : pages.app().services.list(access)) {
         if (s.state == "deleted") {
             continue;
         }
@@ -97,11 +98,11 @@ mstch::array usageRows(const AssociationUsage& usage, const Translations& words,
     return rows;
 }
 
-mstch::array invoiceRows(Pages& pages, const Actor& actor, const std::string& associationId,
-                         const std::string& lang) {
+mstch::array invoiceRows(Pages& pages, const AssociationAccess& access, const std::string& lang) {
     const auto& words = pages.words();
+    const std::string& associationId = access.id();
     mstch::array rows;
-    for (const auto& i : pages.app().billing.invoices(actor, associationId, 50)) {
+    for (const auto& i : pages.app().billing.invoices(access, 50)) {
         if (!i.number) {
             continue;  // drafts are the treasurer's
         }
@@ -123,26 +124,30 @@ void renderDashboard(Pages& pages, http::Request& r, const Actor& actor, const s
     const std::string lang = pages.language(r);
     const auto& words = pages.words();
     auto& api = pages.app();
-    const Association a = api.associations.authorize(actor, associationId, Permission::ViewAssociation);
-    const auto role = pages.roleIn(actor, a.id);
-    const bool canManage = decide(actor.staffRole, role, Permission::ManageServices) == Decision::Allow;
+    // One authorization for the page: each read below checks its permission against it.
+    const AssociationAccess access =
+        api.associations.access(actor, associationId, Permission::ViewAssociation);
+    const Association& a = access.association();
+    const bool canManage = access.allows(Permission::ManageServices);
+    // Billing is the managers' and the staff's; a member sees the services and the usage.
+    const bool seesBilling = access.allows(Permission::ViewBilling);
+    const auto subscriptions = seesBilling ? api.billing.subscriptions(access) : std::vector<Subscription>{};
     mstch::map data = std::move(extra);
     data.emplace("id", a.id);
     data.emplace("name", a.name);
     data.emplace("lang", lang);
     data.emplace("pending", a.status == "pending");
-    auto services = serviceRows(pages, actor, a.id, lang, canManage);
+    auto services = serviceRows(pages, access, lang, canManage);
     data.emplace("has_services", !services.empty());
     data.emplace("services", std::move(services));
-    data.emplace("can_export", decide(actor.staffRole, role, Permission::ManageMembers) == Decision::Allow);
-    data.emplace("can_bill",
-                 decide(actor.staffRole, role, Permission::ManageSubscription) == Decision::Allow);
+    data.emplace("can_export", access.allows(Permission::ManageMembers));
+    data.emplace("can_bill", access.allows(Permission::ManageSubscription));
     bool canCreate = canManage && a.status == "active";
-    if (canCreate && decide(actor.staffRole, role, Permission::ViewBilling) == Decision::Allow) {
+    if (canCreate && seesBilling) {
         // Services need a subscription, unless the association's plan is free: the page says so
         // and leads to the subscription page instead of offering a form that would be refused.
         bool covered = false;
-        for (const auto& sub : api.billing.subscriptions(actor, a.id)) {
+        for (const auto& sub : subscriptions) {
             covered |= sub.status == "active";
         }
         if (!covered && a.planSlug) {
@@ -170,16 +175,14 @@ void renderDashboard(Pages& pages, http::Request& r, const Actor& actor, const s
         }
         data.emplace("templates", std::move(templates));
     }
-    const AssociationUsage usage = api.usage.associationUsage(actor, a.id);
+    const AssociationUsage usage = api.usage.associationUsage(access);
     data.emplace("usage", usageRows(usage, words, lang));
-    data.emplace("chart", usageChart(api.usage.diskHistory(actor, a.id, kChartDays), lang, words));
+    data.emplace("chart", usageChart(api.usage.diskHistory(access, kChartDays), lang, words));
     data.emplace("period", formatDate(usage.periodStart, lang) + " – " +
                                formatDate(Calendar::addDays(usage.periodEnd, -1), lang));
-    // Billing is the managers' and the staff's; a member sees the services and the usage.
-    const bool seesBilling = decide(actor.staffRole, role, Permission::ViewBilling) == Decision::Allow;
     data.emplace("sees_billing", seesBilling);
     if (seesBilling) {
-        for (const auto& sub : api.billing.subscriptions(actor, a.id)) {
+        for (const auto& sub : subscriptions) {
             if (sub.status != "active") {
                 continue;
             }
@@ -191,15 +194,15 @@ void renderDashboard(Pages& pages, http::Request& r, const Actor& actor, const s
             data.emplace("subscription", std::move(s));
             break;
         }
-        const int64_t credit = api.billing.creditBalance(actor, a.id);
+        const int64_t credit = api.billing.creditBalance(access);
         if (credit > 0) {
             data.emplace("credit", formatMoney(credit, lang));
         }
-        auto invoices = invoiceRows(pages, actor, a.id, lang);
+        auto invoices = invoiceRows(pages, access, lang);
         data.emplace("has_invoices", !invoices.empty());
         data.emplace("invoices", std::move(invoices));
     }
-    pages.sendTitled(r, status, "dashboard", a.name, std::move(data));
+    pages.sendTitled(r, status, "dashboard", a.name, std::move(data), actor);
 }
 
 void renderUpload(Pages& pages, http::Request& r, const Service& s, int status, const std::string& error) {

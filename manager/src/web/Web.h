@@ -32,6 +32,10 @@ public:
     // The same with a title that is not a translation (an association's name).
     void sendTitled(http::Request& r, int status, const std::string& page, const std::string& title,
                     mstch::map data);
+    // The same for a handler that already knows who is signed in (`actor`, from signedIn or
+    // visitor on this request): the session is not looked up again.
+    void sendTitled(http::Request& r, int status, const std::string& page, const std::string& title,
+                    mstch::map data, const std::optional<Actor>& actor);
     // A page with one message (errors, confirmations).
     void sendMessage(http::Request& r, int status, const std::string& titleKey, const std::string& messageKey,
                      bool alert);
