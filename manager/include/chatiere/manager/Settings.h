@@ -60,7 +60,7 @@ struct BillingSettings {
 struct Settings {
     std::string httpAddress = "127.0.0.1";                 // http.address
     int httpPort = 8470;                                   // http.port (0: any free port)
-    int httpThreads = 32;                                  // http.threads
+    int httpThreads = 64;                                  // http.threads
     int httpQueue = 256;                                   // http.queue
     int httpKeepAliveSeconds = 15;                         // http.keep_alive_seconds
     std::string dbPath = "/var/lib/chatiere/chatiere.db";  // db.path
