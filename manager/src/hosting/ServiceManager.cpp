@@ -111,9 +111,10 @@ Service ServiceManager::create(const Actor& actor, const std::string& associatio
         errors.add("name", "invalid_name", "1 to 40 characters: lower-case letters, digits and hyphens.");
     }
     errors.throwIfAny();
-    if (association.status != "active") {
-        throw Error(ErrorKind::Conflict, "association_not_active",
-                    "The association is " + association.status + ": services come once it is active.");
+    if (association.status != AssociationStatus::Active) {
+        throw Error(
+            ErrorKind::Conflict, "association_not_active",
+            "The association is " + wireName(association.status) + ": services come once it is active.");
     }
 
     auto s = db_.session();

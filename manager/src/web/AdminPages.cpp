@@ -15,7 +15,7 @@ void renderSignups(Pages& pages, http::Request& r, const Actor& actor, int statu
     const std::string lang = pages.language(r);
     const auto& words = pages.words();
     mstch::array rows;
-    for (const auto& a : pages.app().associations.list(actor, "", 200, std::string("pending"))) {
+    for (const auto& a : pages.app().associations.list(actor, "", 200, AssociationStatus::Pending)) {
         mstch::map row;
         row.emplace("id", a.id);
         row.emplace("name", a.name);
@@ -50,13 +50,15 @@ void renderAssociations(Pages& pages, http::Request& r, const Actor& actor) {
     auto& api = pages.app();
     const auto filter = r.query("status");
     const bool filtered = filter && !filter->empty();
+    const std::optional<AssociationStatus> wanted =
+        filtered ? std::optional(requestedState<AssociationStatus>(*filter, "status")) : std::nullopt;
     mstch::array rows;
-    for (const auto& a : api.associations.list(actor, "", 1000, filtered ? filter : std::nullopt)) {
+    for (const auto& a : api.associations.list(actor, "", 1000, wanted)) {
         mstch::map row;
         row.emplace("id", a.id);
         row.emplace("name", a.name);
         row.emplace("kind", words.text(lang, "signup_kind_" + a.kind));
-        row.emplace("status", words.text(lang, "association_status_" + a.status));
+        row.emplace("status", words.text(lang, "association_status_" + wireName(a.status)));
         row.emplace("email", a.email);
         if (a.planSlug) {
             const auto plan = api.plans.get(*a.planSlug);
@@ -71,11 +73,11 @@ void renderAssociations(Pages& pages, http::Request& r, const Actor& actor) {
         rows.push_back(std::move(row));
     }
     mstch::array statuses;
-    for (const char* s : {"pending", "active", "suspended", "closed", "rejected"}) {
+    for (const AssociationStatus s : allStates<AssociationStatus>()) {
         mstch::map o;
-        o.emplace("value", std::string(s));
-        o.emplace("label", words.text(lang, std::string("association_status_") + s));
-        o.emplace("selected", filter == s);
+        o.emplace("value", wireName(s));
+        o.emplace("label", words.text(lang, "association_status_" + wireName(s)));
+        o.emplace("selected", wanted == s);
         statuses.push_back(std::move(o));
     }
     mstch::map data;

@@ -112,7 +112,7 @@ mstch::array invoiceRows(Pages& pages, const Actor& actor, const std::string& as
         row.emplace("credit_note", i.kind == "credit_note");
         row.emplace("date", i.issueDate ? formatDate(*i.issueDate, lang) : std::string());
         row.emplace("amount", formatMoney(i.totalInclCents, lang));
-        row.emplace("status", words.text(lang, "invoice_status_" + i.status));
+        row.emplace("status", words.text(lang, "invoice_status_" + wireName(i.status)));
         rows.push_back(std::move(row));
     }
     return rows;
@@ -130,20 +130,20 @@ void renderDashboard(Pages& pages, http::Request& r, const Actor& actor, const s
     data.emplace("id", a.id);
     data.emplace("name", a.name);
     data.emplace("lang", lang);
-    data.emplace("pending", a.status == "pending");
+    data.emplace("pending", a.status == AssociationStatus::Pending);
     auto services = serviceRows(pages, actor, a.id, lang, canManage);
     data.emplace("has_services", !services.empty());
     data.emplace("services", std::move(services));
     data.emplace("can_export", decide(actor.staffRole, role, Permission::ManageMembers) == Decision::Allow);
     data.emplace("can_bill",
                  decide(actor.staffRole, role, Permission::ManageSubscription) == Decision::Allow);
-    bool canCreate = canManage && a.status == "active";
+    bool canCreate = canManage && a.status == AssociationStatus::Active;
     if (canCreate && decide(actor.staffRole, role, Permission::ViewBilling) == Decision::Allow) {
         // Services need a subscription, unless the association's plan is free: the page says so
         // and leads to the subscription page instead of offering a form that would be refused.
         bool covered = false;
         for (const auto& sub : api.billing.subscriptions(actor, a.id)) {
-            covered |= sub.status == "active";
+            covered |= sub.status == SubscriptionStatus::Active;
         }
         if (!covered && a.planSlug) {
             try {
@@ -180,7 +180,7 @@ void renderDashboard(Pages& pages, http::Request& r, const Actor& actor, const s
     data.emplace("sees_billing", seesBilling);
     if (seesBilling) {
         for (const auto& sub : api.billing.subscriptions(actor, a.id)) {
-            if (sub.status != "active") {
+            if (sub.status != SubscriptionStatus::Active) {
                 continue;
             }
             mstch::map s;
