@@ -143,7 +143,7 @@ int main(int argc, char** argv) {
                 service.associationId = association;
                 service.name = "s" + std::to_string(i);
                 service.templateName = "website";
-                service.state = "active";
+                service.state = manager::ServiceState::Active;
                 service.hostPort = 30000 + i;
                 service.endpoint = "http://127.0.0.1:" + std::to_string(30000 + i);
                 service.createdAt = service.updatedAt = "2026-01-01T00:00:00Z";

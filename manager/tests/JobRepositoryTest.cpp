@@ -52,12 +52,12 @@ TEST_F(JobRepositoryTest, AServicesJobsRunInOrderAndALeasedJobWaitsForItsLease) 
     next = jobs.nextDue("2026-12-01T09:03:00Z");
     EXPECT_EQ(next->step, "undo_switch");
     EXPECT_EQ(next->rollbackReason, "disk full");
-    jobs.finish(a, "failed", "disk full", "2026-12-01T09:04:00Z");
+    jobs.finish(a, manager::JobStatus::Failed, "disk full", "2026-12-01T09:04:00Z");
     next = jobs.nextDue("2026-12-01T09:04:00Z");
     ASSERT_TRUE(next.has_value());
     EXPECT_EQ(next->id, b);
     EXPECT_EQ(next->payload, "p");
-    jobs.finish(b, "done", std::nullopt, "2026-12-01T09:05:00Z");
+    jobs.finish(b, manager::JobStatus::Done, std::nullopt, "2026-12-01T09:05:00Z");
     EXPECT_EQ(jobs.pending(), 1);
     EXPECT_EQ(jobs.servicesWithPendingJob(), std::set<std::string>{"svc2"});
     EXPECT_EQ(s.text("SELECT last_error FROM jobs WHERE id = ?", b), std::nullopt);
@@ -96,13 +96,13 @@ TEST_F(JobRepositoryTest, TheServiceRepositoryReadsWhatItWrites) {
     EXPECT_EQ(svc.memoryMib, 256);
     EXPECT_EQ(svc.diskGib, 3);
     EXPECT_EQ(svc.volumeGeneration, 4);
-    EXPECT_EQ(svc.state, "failed");
+    EXPECT_EQ(svc.state, manager::ServiceState::Failed);
     EXPECT_EQ(svc.lastError, "boom");
     EXPECT_EQ(svc.updatedAt, "2026-12-01T09:01:00Z");
 
     services.setActive("svc1", "http://127.0.0.1:20001", "2026-12-01T09:02:00Z");
     svc = *services.find("svc1");
-    EXPECT_EQ(svc.state, "active");
+    EXPECT_EQ(svc.state, manager::ServiceState::Active);
     EXPECT_EQ(svc.endpoint, "http://127.0.0.1:20001");
     EXPECT_FALSE(svc.lastError.has_value());
     services.markProvisioning("svc1", "2026-12-01T09:03:00Z");  // only from requested
@@ -112,7 +112,7 @@ TEST_F(JobRepositoryTest, TheServiceRepositoryReadsWhatItWrites) {
     EXPECT_TRUE(services.portsInUse().count(port));
     services.release("svc1", "2026-12-01T09:04:00Z");
     svc = *services.find("svc1");
-    EXPECT_EQ(svc.state, "deleted");
+    EXPECT_EQ(svc.state, manager::ServiceState::Deleted);
     EXPECT_FALSE(svc.hostPort.has_value());
     EXPECT_FALSE(svc.endpoint.has_value());
     EXPECT_FALSE(services.portsInUse().count(port));

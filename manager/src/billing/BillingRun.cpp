@@ -199,7 +199,7 @@ bool Dunning::owesPastDelay(Session& s, const std::string& associationId, const 
 bool Dunning::setUnpaid(Session& s, const std::string& associationId, bool add, const std::string& at) {
     bool queued = false;
     for (auto& service : ServiceRepository(s).ofAssociation(associationId)) {
-        if (service.state == "deleting" || service.state == "deleted") {
+        if (service.state == ServiceState::Deleting || service.state == ServiceState::Deleted) {
             continue;
         }
         if (add || service.suspendedFor.count("unpaid")) {

@@ -66,7 +66,7 @@ void renderAssociations(Pages& pages, http::Request& r, const Actor& actor) {
         }
         int live = 0;
         for (const auto& s : api.services.list(actor, a.id)) {
-            live += s.state != "deleted";
+            live += s.state != ServiceState::Deleted;
         }
         row.emplace("services", std::to_string(live));
         row.emplace("since", formatDate(a.createdAt.substr(0, 10), lang));
@@ -91,11 +91,15 @@ void renderServices(Pages& pages, http::Request& r, const Actor& actor) {
     const std::string lang = pages.language(r);
     const auto& words = pages.words();
     auto& api = pages.app();
+    // A state as the API shows it (`suspended` too); an unknown word is a 400.
     const std::string filter = r.query("state").value_or("");
+    if (!filter.empty() && filter != "suspended") {
+        requestedState<ServiceState>(filter, "state");
+    }
     mstch::array rows;
     for (const auto& a : api.associations.list(actor, "", 1000, std::nullopt)) {
         for (const auto& s : api.services.list(actor, a.id)) {
-            if (s.state == "deleted" || (!filter.empty() && s.displayState() != filter)) {
+            if (s.state == ServiceState::Deleted || (!filter.empty() && s.displayState() != filter)) {
                 continue;
             }
             mstch::map row;
@@ -110,8 +114,8 @@ void renderServices(Pages& pages, http::Request& r, const Actor& actor) {
                 state += " · " + words.text(lang, "reason_" + reason);
             }
             row.emplace("state", state);
-            row.emplace("health", words.text(lang, "health_" + s.health));
-            row.emplace("degraded", s.health == "degraded" || s.state == "failed");
+            row.emplace("health", words.text(lang, "health_" + wireName(s.health)));
+            row.emplace("degraded", s.health == ServiceHealth::Degraded || s.state == ServiceState::Failed);
             if (s.endpoint) {
                 row.emplace("endpoint", *s.endpoint);
             }

@@ -32,7 +32,7 @@ mstch::array serviceRows(Pages& pages, const Actor& actor, const std::string& as
     const auto& words = pages.words();
     mstch::array rows;
     for (const auto& s : pages.app().services.list(actor, associationId)) {
-        if (s.state == "deleted") {
+        if (s.state == ServiceState::Deleted) {
             continue;
         }
         mstch::map row;
@@ -49,18 +49,18 @@ mstch::array serviceRows(Pages& pages, const Actor& actor, const std::string& as
         if (!reasons.empty()) {
             row.emplace("reasons", reasons);
         }
-        row.emplace("health", words.text(lang, "health_" + s.health));
-        if (s.endpoint && s.state == "active" && s.suspendedFor.empty()) {
+        row.emplace("health", words.text(lang, "health_" + wireName(s.health)));
+        if (s.endpoint && s.state == ServiceState::Active && s.suspendedFor.empty()) {
             row.emplace("endpoint", *s.endpoint);
         }
-        const bool live = s.state == "active" || s.state == "provisioning";
+        const bool live = s.state == ServiceState::Active || s.state == ServiceState::Provisioning;
         row.emplace("can_suspend",
                     canManage && live && !s.suspendedFor.count(actor.isAdmin() ? "admin" : "association"));
         row.emplace("can_resume",
                     canManage && live && s.suspendedFor.count(actor.isAdmin() ? "admin" : "association") > 0);
-        row.emplace("can_delete", canManage && s.state != "deleting");
+        row.emplace("can_delete", canManage && s.state != ServiceState::Deleting);
         row.emplace("can_upload",
-                    canManage && s.state == "active" && manifest && manifest->kind == "website");
+                    canManage && s.state == ServiceState::Active && manifest && manifest->kind == "website");
         rows.push_back(std::move(row));
     }
     return rows;
