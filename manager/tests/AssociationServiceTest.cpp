@@ -100,8 +100,8 @@ TEST_F(AssociationServiceTest, StrangersDoNotSeeAnAssociation) {
     ASSERT_EQ(mine.size(), 1u);
     EXPECT_EQ(mine[0].id, r.association.id);
     EXPECT_EQ(service.list(admin(), "", 50, std::nullopt).size(), 2u);
-    EXPECT_EQ(service.list(admin(), "", 50, std::string("active")).size(), 2u);
-    EXPECT_TRUE(service.list(admin(), "", 50, std::string("pending")).empty());
+    EXPECT_EQ(service.list(admin(), "", 50, AssociationStatus::Active).size(), 2u);
+    EXPECT_TRUE(service.list(admin(), "", 50, AssociationStatus::Pending).empty());
 }
 
 TEST_F(AssociationServiceTest, MembersAreAddedAndRemovedButTheLastManagerStays) {

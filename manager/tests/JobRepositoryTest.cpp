@@ -89,7 +89,7 @@ TEST_F(JobRepositoryTest, TheServiceRepositoryReadsWhatItWrites) {
     services.setSuspendedFor("svc1", {"quota", "admin"}, "2026-12-01T09:00:00Z");
     services.setResources("svc1", 2, 256, 3, "2026-12-01T09:00:00Z");
     services.setVolumeGeneration("svc1", 4, "2026-12-01T09:00:00Z");
-    services.setState("svc1", "failed", std::string("boom"), "2026-12-01T09:01:00Z");
+    services.setState("svc1", manager::ServiceState::Failed, std::string("boom"), "2026-12-01T09:01:00Z");
     auto svc = *services.find("svc1");
     EXPECT_EQ(svc.suspendedFor, (std::set<std::string>{"admin", "quota"}));
     EXPECT_EQ(svc.vcpus, 2);
@@ -106,7 +106,7 @@ TEST_F(JobRepositoryTest, TheServiceRepositoryReadsWhatItWrites) {
     EXPECT_EQ(svc.endpoint, "http://127.0.0.1:20001");
     EXPECT_FALSE(svc.lastError.has_value());
     services.markProvisioning("svc1", "2026-12-01T09:03:00Z");  // only from requested
-    EXPECT_EQ(services.find("svc1")->state, "active");
+    EXPECT_EQ(services.find("svc1")->state, manager::ServiceState::Active);
 
     const int port = *svc.hostPort;
     EXPECT_TRUE(services.portsInUse().count(port));
