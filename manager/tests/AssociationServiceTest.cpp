@@ -34,7 +34,7 @@ protected:
 TEST_F(AssociationServiceTest, SignupStoresAPendingAssociationWithItsManagerAndMailsTheLink) {
     admin();
     const auto r = signup();
-    EXPECT_EQ(r.association.status, "pending");
+    EXPECT_EQ(r.association.status, AssociationStatus::Pending);
     const auto stored = service.authorize(admin(), r.association.id, Permission::ViewAssociation);
     EXPECT_EQ(stored.name, "Jardin");
     const auto members = service.members(r.association.id);
@@ -78,7 +78,7 @@ TEST_F(AssociationServiceTest, ApproveAndRejectDecideAPendingSignupOnlyOnce) {
     const auto r = signup();
     const auto other = signup("Chorale", "dominique@chorale.test");
     const auto a = service.approve(admin(), r.association.id);
-    EXPECT_EQ(a.status, "active");
+    EXPECT_EQ(a.status, AssociationStatus::Active);
     EXPECT_EQ(count("SELECT COUNT(*) FROM outbox WHERE template = 'signup_approved'"), 1);
     expectRefused([&] { service.approve(admin(), r.association.id); }, ErrorKind::Conflict, "invalid_state");
     expectRefused([&] { service.reject(admin(), r.association.id, "no"); }, ErrorKind::Conflict,
@@ -87,7 +87,7 @@ TEST_F(AssociationServiceTest, ApproveAndRejectDecideAPendingSignupOnlyOnce) {
     expectRefused([&] { service.approve(managerOf(other), other.association.id); }, ErrorKind::Forbidden,
                   "forbidden");
     const auto rejected = service.reject(admin(), other.association.id, "Hors sujet");
-    EXPECT_EQ(rejected.status, "rejected");
+    EXPECT_EQ(rejected.status, AssociationStatus::Rejected);
     EXPECT_EQ(rejected.rejectionReason, "Hors sujet");
 }
 
@@ -100,8 +100,8 @@ TEST_F(AssociationServiceTest, StrangersDoNotSeeAnAssociation) {
     ASSERT_EQ(mine.size(), 1u);
     EXPECT_EQ(mine[0].id, r.association.id);
     EXPECT_EQ(service.list(admin(), "", 50, std::nullopt).size(), 2u);
-    EXPECT_EQ(service.list(admin(), "", 50, std::string("active")).size(), 2u);
-    EXPECT_TRUE(service.list(admin(), "", 50, std::string("pending")).empty());
+    EXPECT_EQ(service.list(admin(), "", 50, AssociationStatus::Active).size(), 2u);
+    EXPECT_TRUE(service.list(admin(), "", 50, AssociationStatus::Pending).empty());
 }
 
 // What a page reads its association's data with: one check, then each permission decided

@@ -20,7 +20,7 @@ class BillingServiceTest : public BillingFixture {};
 TEST_F(BillingServiceTest, SubscribeInvoicesTheFirstPeriodNumberedAndMailed) {
     const Subscription sub =
         billing_->subscribe(manager(), association_, Subscribe{.plan = "asso-web", .interval = "month"});
-    EXPECT_EQ(sub.status, "active");
+    EXPECT_EQ(sub.status, SubscriptionStatus::Active);
     EXPECT_EQ(sub.planSlug, "asso-web");
     EXPECT_EQ(sub.priceCents, 1000);
     EXPECT_EQ(sub.membershipCents, 200);
@@ -30,7 +30,7 @@ TEST_F(BillingServiceTest, SubscribeInvoicesTheFirstPeriodNumberedAndMailed) {
     const auto invoices = billing_->invoices(manager(), association_, 10);
     ASSERT_EQ(invoices.size(), 1u);
     EXPECT_EQ(invoices[0].number.value_or(""), "F-2027-000001");
-    EXPECT_EQ(invoices[0].status, "finalized");
+    EXPECT_EQ(invoices[0].status, InvoiceStatus::Finalized);
     EXPECT_EQ(invoices[0].totalInclCents, 1200);
     EXPECT_EQ(invoices[0].dueDate.value_or(""), "2027-02-09");
     ASSERT_EQ(invoices[0].lines.size(), 2u);
@@ -205,11 +205,11 @@ TEST_F(BillingServiceTest, PaymentSettlesTheInvoiceAndBadPaymentsChangeNothing) 
 
     auto out =
         billing_->recordPayment(admin_, invoice.id, RecordPayment{.amountCents = 500, .method = "cheque"});
-    EXPECT_EQ(out.invoice.status, "finalized");
+    EXPECT_EQ(out.invoice.status, InvoiceStatus::Finalized);
     EXPECT_EQ(out.dueCents(), 700);
     out = billing_->recordPayment(
         admin_, invoice.id, RecordPayment{.amountCents = 1000, .method = "transfer", .reference = "VIR 42"});
-    EXPECT_EQ(out.invoice.status, "paid");
+    EXPECT_EQ(out.invoice.status, InvoiceStatus::Paid);
     EXPECT_EQ(out.dueCents(), 0);
     EXPECT_EQ(out.creditBalanceCents, 300);  // paid 300 too much: credit
     EXPECT_EQ(billing_->creditBalance(manager(), association_), 300);

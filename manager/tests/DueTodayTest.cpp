@@ -18,7 +18,7 @@ Subscription monthly(const std::string& billedThrough) {
     s.interval = "month";
     s.priceCents = 1000;
     s.anchorDate = "2027-01-31";
-    s.status = "active";
+    s.status = SubscriptionStatus::Active;
     s.billedThrough = billedThrough;
     return s;
 }
@@ -37,7 +37,7 @@ TEST(DueToday, Table) {
     Subscription cancelled = monthly("2027-01-31");
     cancelled.cancelAt = "2027-02-28";
     Subscription ended = monthly("2027-01-31");
-    ended.status = "ended";
+    ended.status = SubscriptionStatus::Ended;
     Subscription toYearly = monthly("2027-02-28");
     toYearly.pending = PendingChange{"chg1", "web", 1, "year", 10000, 0};
     Subscription downgraded = monthly("2027-02-28");

@@ -53,7 +53,7 @@ TEST_F(InvoiceIssuerTest, IssueFinalizesNumbersComputesVatAndMails) {
     second.unitPriceCents = second.amountCents = 333;
     invoice.lines.push_back(second);
     const Invoice issued = issue(issuer, invoice);
-    EXPECT_EQ(issued.status, "finalized");
+    EXPECT_EQ(issued.status, InvoiceStatus::Finalized);
     EXPECT_EQ(issued.number.value_or(""), "F-2027-000001");
     EXPECT_EQ(issued.totalCents, 1334);
     EXPECT_EQ(issued.vatCents, 200 + 67);  // per line, rounded once: 200.2 and 66.6
@@ -84,7 +84,7 @@ TEST_F(InvoiceIssuerTest, DraftWaitsForReviewThenFinalizingTwiceIsRefused) {
     settings_.billing.draftDays = 5;
     InvoiceIssuer issuer(settings_, *associations_);
     Invoice draft = issue(issuer, feeInvoice(1000));
-    EXPECT_EQ(draft.status, "draft");
+    EXPECT_EQ(draft.status, InvoiceStatus::Draft);
     EXPECT_FALSE(draft.number);
     EXPECT_EQ(draft.finalizeOn.value_or(""), "2027-01-15");
     EXPECT_EQ(count("SELECT COUNT(*) FROM outbox"), 0);
@@ -120,9 +120,9 @@ TEST_F(InvoiceIssuerTest, CreditBalancePaysTheNextInvoice) {
     const Invoice first = issue(issuer, feeInvoice(1000));
     const Invoice second = issue(issuer, feeInvoice(1000));
     auto s = db_->session();
-    EXPECT_EQ(InvoiceRepository(s).find(first.id)->status, "paid");
+    EXPECT_EQ(InvoiceRepository(s).find(first.id)->status, InvoiceStatus::Paid);
     EXPECT_EQ(InvoiceIssuer::dueOf(s, *InvoiceRepository(s).find(first.id)), 0);
-    EXPECT_EQ(InvoiceRepository(s).find(second.id)->status, "finalized");
+    EXPECT_EQ(InvoiceRepository(s).find(second.id)->status, InvoiceStatus::Finalized);
     EXPECT_EQ(InvoiceIssuer::dueOf(s, *InvoiceRepository(s).find(second.id)), 500);
     EXPECT_EQ(InvoiceRepository(s).creditBalance(association_), 0);
     EXPECT_TRUE(InvoiceRepository(s).creditSources(association_).empty());
@@ -151,7 +151,7 @@ TEST_F(InvoiceIssuerTest, CreditNoteCancelsTheInvoiceItCreditsInFull) {
     note.lines.front().unitPriceCents = note.lines.front().amountCents = 600;
     issue(issuer, note);
     auto s = db_->session();
-    EXPECT_EQ(InvoiceRepository(s).find(invoice.id)->status, "cancelled");
+    EXPECT_EQ(InvoiceRepository(s).find(invoice.id)->status, InvoiceStatus::Cancelled);
     EXPECT_EQ(InvoiceIssuer::dueOf(s, *InvoiceRepository(s).find(invoice.id)), 0);
     EXPECT_EQ(count("SELECT COUNT(*) FROM outbox WHERE template = 'invoice_issued'"), 1);  // notes: no mail
 }

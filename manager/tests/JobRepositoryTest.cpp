@@ -52,12 +52,12 @@ TEST_F(JobRepositoryTest, AServicesJobsRunInOrderAndALeasedJobWaitsForItsLease) 
     next = jobs.nextDue("2026-12-01T09:03:00Z");
     EXPECT_EQ(next->step, "undo_switch");
     EXPECT_EQ(next->rollbackReason, "disk full");
-    jobs.finish(a, "failed", "disk full", "2026-12-01T09:04:00Z");
+    jobs.finish(a, manager::JobStatus::Failed, "disk full", "2026-12-01T09:04:00Z");
     next = jobs.nextDue("2026-12-01T09:04:00Z");
     ASSERT_TRUE(next.has_value());
     EXPECT_EQ(next->id, b);
     EXPECT_EQ(next->payload, "p");
-    jobs.finish(b, "done", std::nullopt, "2026-12-01T09:05:00Z");
+    jobs.finish(b, manager::JobStatus::Done, std::nullopt, "2026-12-01T09:05:00Z");
     EXPECT_EQ(jobs.pending(), 1);
     EXPECT_EQ(jobs.servicesWithPendingJob(), std::set<std::string>{"svc2"});
     EXPECT_EQ(s.text("SELECT last_error FROM jobs WHERE id = ?", b), std::nullopt);
@@ -89,30 +89,30 @@ TEST_F(JobRepositoryTest, TheServiceRepositoryReadsWhatItWrites) {
     services.setSuspendedFor("svc1", {"quota", "admin"}, "2026-12-01T09:00:00Z");
     services.setResources("svc1", 2, 256, 3, "2026-12-01T09:00:00Z");
     services.setVolumeGeneration("svc1", 4, "2026-12-01T09:00:00Z");
-    services.setState("svc1", "failed", std::string("boom"), "2026-12-01T09:01:00Z");
+    services.setState("svc1", manager::ServiceState::Failed, std::string("boom"), "2026-12-01T09:01:00Z");
     auto svc = *services.find("svc1");
     EXPECT_EQ(svc.suspendedFor, (std::set<std::string>{"admin", "quota"}));
     EXPECT_EQ(svc.vcpus, 2);
     EXPECT_EQ(svc.memoryMib, 256);
     EXPECT_EQ(svc.diskGib, 3);
     EXPECT_EQ(svc.volumeGeneration, 4);
-    EXPECT_EQ(svc.state, "failed");
+    EXPECT_EQ(svc.state, manager::ServiceState::Failed);
     EXPECT_EQ(svc.lastError, "boom");
     EXPECT_EQ(svc.updatedAt, "2026-12-01T09:01:00Z");
 
     services.setActive("svc1", "http://127.0.0.1:20001", "2026-12-01T09:02:00Z");
     svc = *services.find("svc1");
-    EXPECT_EQ(svc.state, "active");
+    EXPECT_EQ(svc.state, manager::ServiceState::Active);
     EXPECT_EQ(svc.endpoint, "http://127.0.0.1:20001");
     EXPECT_FALSE(svc.lastError.has_value());
     services.markProvisioning("svc1", "2026-12-01T09:03:00Z");  // only from requested
-    EXPECT_EQ(services.find("svc1")->state, "active");
+    EXPECT_EQ(services.find("svc1")->state, manager::ServiceState::Active);
 
     const int port = *svc.hostPort;
     EXPECT_TRUE(services.portsInUse().count(port));
     services.release("svc1", "2026-12-01T09:04:00Z");
     svc = *services.find("svc1");
-    EXPECT_EQ(svc.state, "deleted");
+    EXPECT_EQ(svc.state, manager::ServiceState::Deleted);
     EXPECT_FALSE(svc.hostPort.has_value());
     EXPECT_FALSE(svc.endpoint.has_value());
     EXPECT_FALSE(services.portsInUse().count(port));

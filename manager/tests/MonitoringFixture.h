@@ -89,7 +89,7 @@ protected:
         service.associationId = "asso1";
         service.name = id;
         service.templateName = templateName;
-        service.state = state;
+        service.state = manager::storedState<manager::ServiceState>(state, "addService");
         service.hostPort = 20000 + static_cast<int>(std::hash<std::string>{}(id) % 900);
         service.createdAt = service.updatedAt = "2026-01-01T00:00:00Z";
         auto s = db_.session();

@@ -39,7 +39,7 @@ TEST_F(OutboxRepositoryTest, AMailRoundTrips) {
     EXPECT_EQ(mail->subject, "Votre site est prêt");
     EXPECT_EQ(mail->body, body);
     EXPECT_EQ(mail->templateName, "service-ready");
-    EXPECT_EQ(mail->status, "pending");
+    EXPECT_EQ(mail->status, manager::MailStatus::Pending);
     EXPECT_EQ(mail->attempts, 0);
     EXPECT_EQ(mail->nextAttemptAt, "2026-12-01T08:00:00Z");
     EXPECT_EQ(mail->createdAt, "2026-12-01T08:00:00Z");
@@ -69,18 +69,18 @@ TEST_F(OutboxRepositoryTest, AMailIsDueClaimedRetriedThenSent) {
 
     outbox.markAttemptFailed(first, false, "2026-12-01T08:31:00Z", "421 try later");
     auto mail = outbox.find(first);
-    EXPECT_EQ(mail->status, "pending");
+    EXPECT_EQ(mail->status, manager::MailStatus::Pending);
     EXPECT_EQ(mail->lastError, "421 try later");
     EXPECT_EQ(mail->nextAttemptAt, "2026-12-01T08:31:00Z");
 
     outbox.markSent(first, "2026-12-01T08:32:00Z");
     mail = outbox.find(first);
-    EXPECT_EQ(mail->status, "sent");
+    EXPECT_EQ(mail->status, manager::MailStatus::Sent);
     EXPECT_EQ(mail->sentAt, "2026-12-01T08:32:00Z");
     EXPECT_FALSE(mail->lastError.has_value());
 
     outbox.markAttemptFailed(second, true, "2026-12-01T09:01:00Z", "550 no such user");
-    EXPECT_EQ(outbox.find(second)->status, "failed");
+    EXPECT_EQ(outbox.find(second)->status, manager::MailStatus::Failed);
     EXPECT_EQ(outbox.countByStatus(), (std::map<std::string, int>{{"failed", 1}, {"sent", 1}}));
 }
 

@@ -126,7 +126,7 @@ TEST_F(ServiceManagerTest, CreateStoresTheServiceItsCreateJobAndItsAuditEntry) {
     const auto stored = service(created.id);
     EXPECT_EQ(stored.name, "site");
     EXPECT_EQ(stored.templateName, "website");
-    EXPECT_EQ(stored.state, "requested");
+    EXPECT_EQ(stored.state, manager::ServiceState::Requested);
     EXPECT_EQ(stored.vcpus, manifest->vcpus);
     EXPECT_EQ(stored.memoryMib, manifest->memoryMib);
     EXPECT_EQ(stored.diskGib, manifest->diskGib);
@@ -190,9 +190,9 @@ TEST_F(ServiceManagerTest, CreateRefusesStrangersAndAnInactiveAssociation) {
 TEST_F(ServiceManagerTest, ResizeStoresTheNewResourcesAndQueuesAResizeJobWithTheOldOnes) {
     const auto before = addService("svc1");
     const auto resized = services_.resize(manager_, "svc1", resizeCommand(std::nullopt, 512, 3));
-    EXPECT_EQ(resized.state, "provisioning");
+    EXPECT_EQ(resized.state, manager::ServiceState::Provisioning);
     const auto stored = service("svc1");
-    EXPECT_EQ(stored.state, "provisioning");
+    EXPECT_EQ(stored.state, manager::ServiceState::Provisioning);
     EXPECT_EQ(stored.vcpus, before.vcpus);
     EXPECT_EQ(stored.memoryMib, 512);
     EXPECT_EQ(stored.diskGib, 3);
@@ -234,10 +234,10 @@ TEST_F(ServiceManagerTest, ResizeRefusesBadValuesLimitsAndStatesAndChangesNothin
 
 TEST_F(ServiceManagerTest, RemoveMarksTheServiceDeletingOnceAndQueuesItsDeleteJob) {
     addService("svc1");
-    EXPECT_EQ(services_.remove(manager_, "svc1").state, "deleting");
-    EXPECT_EQ(service("svc1").state, "deleting");
+    EXPECT_EQ(services_.remove(manager_, "svc1").state, manager::ServiceState::Deleting);
+    EXPECT_EQ(service("svc1").state, manager::ServiceState::Deleting);
     // Asked again while it is being deleted: no second job, no second audit entry.
-    EXPECT_EQ(services_.remove(manager_, "svc1").state, "deleting");
+    EXPECT_EQ(services_.remove(manager_, "svc1").state, manager::ServiceState::Deleting);
     const auto jobs = jobsOf("svc1");
     ASSERT_EQ(jobs.size(), 1U);
     EXPECT_EQ(jobs[0].kind, "delete");

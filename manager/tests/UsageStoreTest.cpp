@@ -119,12 +119,14 @@ TEST_F(UsageStoreTest, ACheckOfAServiceNoLongerActiveCountsInItsUptimeOnly) {
     addService("svc2", "failed");
     auto s = db_.session();
     ServiceHealthRepository health(s);
-    health.recordCheck("svc1", "degraded", 3, "2026-12-01T08:00:00Z", std::string("timeout"), "2026-12-01",
-                       false);
-    health.recordCheck("svc2", "ok", 0, "2026-12-01T08:00:00Z", std::nullopt, "2026-12-01", true);
-    health.recordCheck("svc2", "ok", 0, "2026-12-01T08:01:00Z", std::nullopt, "2026-12-01", true);
-    EXPECT_EQ(service("svc1").health, "degraded");
-    EXPECT_EQ(service("svc2").health, "unknown");
+    health.recordCheck("svc1", ServiceHealth::Degraded, 3, "2026-12-01T08:00:00Z", std::string("timeout"),
+                       "2026-12-01", false);
+    health.recordCheck("svc2", ServiceHealth::Ok, 0, "2026-12-01T08:00:00Z", std::nullopt, "2026-12-01",
+                       true);
+    health.recordCheck("svc2", ServiceHealth::Ok, 0, "2026-12-01T08:01:00Z", std::nullopt, "2026-12-01",
+                       true);
+    EXPECT_EQ(service("svc1").health, ServiceHealth::Degraded);
+    EXPECT_EQ(service("svc2").health, ServiceHealth::Unknown);
     const auto days = health.uptime("svc2", "2026-12-01", "2027-01-01");
     ASSERT_EQ(days.size(), 1u);
     EXPECT_EQ(days[0].checks, 2);
@@ -139,7 +141,7 @@ TEST_F(UsageStoreTest, ACheckOfAServiceNoLongerActiveCountsInItsUptimeOnly) {
     s << "UPDATE services SET suspended_for = 'quota' WHERE id = 'svc1'", now;
     EXPECT_EQ(health.idleWithHealth(), std::vector<std::string>{"svc1"});
     health.forget("svc1");
-    EXPECT_EQ(service("svc1").health, "unknown");
+    EXPECT_EQ(service("svc1").health, ServiceHealth::Unknown);
     EXPECT_TRUE(health.idleWithHealth().empty());
 }
 

@@ -129,6 +129,27 @@ TEST_F(AdminConsole, ServicesAreListedWithTheirAssociationAndAStateFilter) {
     EXPECT_EQ(signedIn("camille@jardin.test").get("/admin/services").status, 404);
 }
 
+// A state filter from outside is one of the lifecycle's names (core/States.h): an unknown word is a
+// 400 naming it, not an empty list.
+TEST_F(AdminConsole, AnUnknownStateFilterIsRefused) {
+    const auto api = admin_->get("/api/v1/associations?status=bogus");
+    ASSERT_EQ(api.status, 400) << api.body;
+    const auto error = api.json()->getObject("error");
+    EXPECT_EQ(error->getValue<std::string>("code"), "invalid_status");
+    EXPECT_NE(error->getValue<std::string>("message").find("'bogus'"), std::string::npos) << api.body;
+    EXPECT_EQ(admin_->get("/api/v1/associations?status=Active").status, 400);
+    EXPECT_EQ(admin_->get("/api/v1/associations?status=active").status, 200);
+    EXPECT_EQ(admin_->get("/api/v1/associations?status=").status, 200) << "an empty filter filters nothing";
+
+    Browser admin = signedIn("admin@chatons.test");
+    EXPECT_EQ(admin.get("/admin/associations?status=bogus").status, 400);
+    EXPECT_EQ(admin.get("/admin/services?state=bogus").status, 400);
+    EXPECT_EQ(admin.get("/admin/services?state=suspended").status, 200);
+    Browser treasurer = signedIn("tresorier@chatons.test");
+    EXPECT_EQ(treasurer.get("/admin/invoices?status=bogus").status, 400);
+    EXPECT_EQ(treasurer.get("/admin/invoices?status=overdue").status, 200);
+}
+
 TEST_F(AdminConsole, TheTreasurerRecordsAPaymentAndIssuesACreditNote) {
     Browser treasurer = signedIn("tresorier@chatons.test");
     auto r = treasurer.get("/admin/invoices");

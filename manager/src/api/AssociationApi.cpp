@@ -11,7 +11,7 @@ Poco::JSON::Object associationJson(const Association& a) {
     o.set("id", a.id);
     o.set("name", a.name);
     o.set("kind", a.kind);
-    o.set("status", a.status);
+    o.set("status", wireName(a.status));
     o.set("email", a.email);
     o.set("rna", a.rna ? Poco::Dynamic::Var(*a.rna) : Poco::Dynamic::Var());
     o.set("siren", a.siren ? Poco::Dynamic::Var(*a.siren) : Poco::Dynamic::Var());
@@ -57,7 +57,7 @@ void registerAssociationRoutes(http::Router& router, ApiContext& ctx) {
         Poco::JSON::Object out(Poco::JSON_PRESERVE_KEY_ORDER);
         Poco::JSON::Object association(Poco::JSON_PRESERVE_KEY_ORDER);
         association.set("id", result.association.id);
-        association.set("status", result.association.status);
+        association.set("status", wireName(result.association.status));
         out.set("association", association);
         Poco::JSON::Object user;
         user.set("id", result.manager.id);
@@ -68,7 +68,11 @@ void registerAssociationRoutes(http::Router& router, ApiContext& ctx) {
     router.add("GET", "/api/v1/associations", [&ctx](http::Request& r) {
         const Actor actor = ctx.requireActor(r);
         const Page page = pageOf(r);
-        const auto status = r.query("status");
+        // An empty filter filters nothing; an unknown state is a 400 naming it.
+        const auto filter = r.query("status");
+        const std::optional<AssociationStatus> status =
+            filter && !filter->empty() ? std::optional(requestedState<AssociationStatus>(*filter, "status"))
+                                       : std::nullopt;
         auto list = ctx.associations.list(actor, page.cursor, page.limit + 1, status);
         Poco::JSON::Array items;
         const bool more = static_cast<int>(list.size()) > page.limit;

@@ -17,8 +17,8 @@ Poco::JSON::Object serviceJson(const Service& s) {
         reasons.add(r);
     }
     o.set("suspended_for", reasons);
-    o.set("endpoint",
-          s.endpoint && s.state == "active" ? Poco::Dynamic::Var(*s.endpoint) : Poco::Dynamic::Var());
+    o.set("endpoint", s.endpoint && s.state == ServiceState::Active ? Poco::Dynamic::Var(*s.endpoint)
+                                                                    : Poco::Dynamic::Var());
     Poco::JSON::Object resources(Poco::JSON_PRESERVE_KEY_ORDER);
     resources.set("vcpus", s.vcpus);
     resources.set("memory_mib", s.memoryMib);
@@ -26,7 +26,7 @@ Poco::JSON::Object serviceJson(const Service& s) {
     o.set("resources", resources);
     o.set("last_error", s.lastError ? Poco::Dynamic::Var(*s.lastError) : Poco::Dynamic::Var());
     Poco::JSON::Object health(Poco::JSON_PRESERVE_KEY_ORDER);
-    health.set("status", s.health);
+    health.set("status", wireName(s.health));
     health.set("checked_at",
                s.healthCheckedAt ? Poco::Dynamic::Var(*s.healthCheckedAt) : Poco::Dynamic::Var());
     health.set("detail", s.healthDetail ? Poco::Dynamic::Var(*s.healthDetail) : Poco::Dynamic::Var());

@@ -27,7 +27,7 @@ AssociationExport ExportService::gather(const Actor& actor, const std::string& a
     out.members = associations_.members(id);
     for (const auto& s : services_.list(actor, id)) {
         out.services.push_back(s);
-        if (s.state == "deleted") {
+        if (s.state == ServiceState::Deleted) {
             continue;
         }
         std::string site = siteArchive_ ? siteArchive_(s) : std::string();

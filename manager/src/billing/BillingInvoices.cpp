@@ -32,7 +32,7 @@ Invoice BillingService::authorizedInvoice(const Actor& actor, const std::string&
         throw Error::notFound("Invoice " + id);
     }
     associations_.authorize(actor, invoice->associationId, permission);
-    if (invoice->status == "draft" && !actor.isStaff()) {
+    if (invoice->status == InvoiceStatus::Draft && !actor.isStaff()) {
         throw Error::notFound("Invoice " + id);  // drafts are the treasurer's, until finalized
     }
     return *invoice;
@@ -57,7 +57,7 @@ std::vector<Invoice> BillingService::invoices(const Actor& actor,
     auto s = db_.session();
     auto all = InvoiceRepository(s).list(associationId, std::nullopt, limit);
     if (!actor.isStaff()) {
-        std::erase_if(all, [](const Invoice& i) { return i.status == "draft"; });
+        std::erase_if(all, [](const Invoice& i) { return i.status == InvoiceStatus::Draft; });
     }
     return all;
 }
@@ -90,7 +90,7 @@ InvoiceDocument BillingService::documentOf(const Invoice& i, const std::string& 
     InvoiceDocument d;
     d.kind = i.kind == "invoice" ? InvoiceDocument::Kind::Invoice : InvoiceDocument::Kind::CreditNote;
     d.language = language;
-    d.draft = i.status == "draft";
+    d.draft = i.status == InvoiceStatus::Draft;
     d.number = i.number.value_or("");
     d.issueDate = i.issueDate.value_or(today());
     d.dueDate = i.dueDate.value_or("");
@@ -139,7 +139,7 @@ std::string BillingService::document(const Actor& actor, const std::string& invo
 
 Invoice BillingService::finalizeDraft(const Actor& actor, const std::string& invoiceId) {
     Invoice i = authorizedInvoice(actor, invoiceId, Permission::RecordPayments);
-    if (i.status != "draft") {
+    if (i.status != InvoiceStatus::Draft) {
         throw Error(ErrorKind::Conflict, "already_finalized", "This invoice is already finalized.");
     }
     auto s = db_.session();
@@ -174,9 +174,10 @@ InvoiceDetails BillingService::recordPayment(const Actor& actor, const std::stri
     if (target.kind != "invoice") {
         throw Error(ErrorKind::Conflict, "not_an_invoice", "Payments go to invoices, not to credit notes.");
     }
-    if (target.status == "draft" || target.status == "cancelled" || target.status == "paid") {
-        throw Error(ErrorKind::Conflict, "invoice_" + target.status,
-                    "This invoice is " + target.status + ": it takes no payment.");
+    if (target.status == InvoiceStatus::Draft || target.status == InvoiceStatus::Cancelled ||
+        target.status == InvoiceStatus::Paid) {
+        throw Error(ErrorKind::Conflict, "invoice_" + wireName(target.status),
+                    "This invoice is " + wireName(target.status) + ": it takes no payment.");
     }
     std::lock_guard lock(runMutex_);
     auto s = db_.session();
@@ -218,11 +219,11 @@ Invoice BillingService::creditNote(const Actor& actor, const std::string& invoic
         throw Error(ErrorKind::Conflict, "not_an_invoice",
                     "A credit note corrects an invoice, not a credit note.");
     }
-    if (target.status == "draft" || target.status == "cancelled") {
-        throw Error(
-            ErrorKind::Conflict, "invoice_" + target.status,
-            "This invoice is " + target.status + ": " +
-                (target.status == "draft" ? "delete or finalize it instead." : "it was credited in full."));
+    if (target.status == InvoiceStatus::Draft || target.status == InvoiceStatus::Cancelled) {
+        throw Error(ErrorKind::Conflict, "invoice_" + wireName(target.status),
+                    "This invoice is " + wireName(target.status) + ": " +
+                        (target.status == InvoiceStatus::Draft ? "delete or finalize it instead."
+                                                               : "it was credited in full."));
     }
     std::lock_guard lock(runMutex_);
     auto s = db_.session();

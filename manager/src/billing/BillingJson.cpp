@@ -30,7 +30,7 @@ Poco::JSON::Object subscriptionToJson(const Subscription& s) {
     out.set("price_cents", s.priceCents);
     out.set("membership_cents", s.membershipCents);
     out.set("currency", "EUR");
-    out.set("status", s.status);
+    out.set("status", wireName(s.status));
     out.set("start_date", s.startDate);
     out.set("anchor_date", s.anchorDate);
     out.set("billed_through", s.billedThrough);  // the start of the first period not invoiced yet
@@ -55,7 +55,7 @@ Poco::JSON::Object invoiceSummaryToJson(const Invoice& i) {
     out.set("id", i.id);
     out.set("kind", i.kind);
     out.set("number", orNull(i.number));
-    out.set("status", i.status);
+    out.set("status", wireName(i.status));
     out.set("total_cents", i.totalInclCents);
     out.set("currency", "EUR");
     out.set("period_start", orNull(i.periodStart));
@@ -73,8 +73,9 @@ Poco::JSON::Object invoiceToJson(const Invoice& i, int64_t allocatedCents) {
     out.set("total_excl_tax_cents", i.totalCents);
     out.set("vat_cents", i.vatCents);
     out.set("paid_cents", allocatedCents);
-    out.set("due_cents",
-            i.kind == "invoice" && i.status != "cancelled" ? i.totalInclCents - allocatedCents : 0);
+    out.set("due_cents", i.kind == "invoice" && i.status != InvoiceStatus::Cancelled
+                             ? i.totalInclCents - allocatedCents
+                             : 0);
     out.set("reason", orNull(i.reason));
     out.set("finalize_on", orNull(i.finalizeOn));
     out.set("created_at", i.createdAt);

@@ -154,7 +154,7 @@ void SubscriptionBiller::bring(Session& s, const Association& a, Subscription& s
         if (due.ending) {
             // Cancelled: no new period; the last one's overage goes on a final invoice.
             issue(lines, previous.value_or(start), start, events);
-            sub.status = "ended";
+            sub.status = SubscriptionStatus::Ended;
             sub.endedAt = at_;
             AuditLog::record(s, Actor::system("billing"), at_, "subscription.end", "subscription", sub.id,
                              a.id);
@@ -199,7 +199,7 @@ bool Dunning::owesPastDelay(Session& s, const std::string& associationId, const 
 bool Dunning::setUnpaid(Session& s, const std::string& associationId, bool add, const std::string& at) {
     bool queued = false;
     for (auto& service : ServiceRepository(s).ofAssociation(associationId)) {
-        if (service.state == "deleting" || service.state == "deleted") {
+        if (service.state == ServiceState::Deleting || service.state == ServiceState::Deleted) {
             continue;
         }
         if (add || service.suspendedFor.count("unpaid")) {

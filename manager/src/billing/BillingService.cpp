@@ -138,9 +138,9 @@ Subscription BillingService::subscribe(const Actor& actor, const std::string& as
     const auto& price = command.priceCents;
     checkImportDates(actor, {startDate, paidThrough}, today(), errors);
     errors.throwIfAny();
-    if (a.status != "active") {
+    if (a.status != AssociationStatus::Active) {
         throw Error(ErrorKind::Conflict, "association_not_active",
-                    "The association is not active (" + a.status + ").");
+                    "The association is not active (" + wireName(a.status) + ").");
     }
     auto s = db_.session();
     Transaction tx = Transaction::durable(s);
@@ -168,7 +168,7 @@ Subscription BillingService::subscribe(const Actor& actor, const std::string& as
     // A past start (an imported member) invoices every period since, unless the admin says through
     // which date the member has paid: the periods before the one that contains it are not invoiced.
     sub.billedThrough = firstUnbilled(sub.anchorDate, sub.interval, paidThrough);
-    sub.status = "active";
+    sub.status = SubscriptionStatus::Active;
     sub.createdAt = sub.updatedAt = at;
     repo.insert(sub);
     AssociationRepository(s).setPlan(a.id, sub.planSlug, at);
@@ -423,7 +423,7 @@ Subscription BillingService::cancel(const Actor& actor, const std::string& subsc
 }
 
 void BillingService::onLiveSubscription(Subscription& sub, const LiveChange& change) {
-    if (sub.status != "active" || sub.cancelAt) {
+    if (sub.status != SubscriptionStatus::Active || sub.cancelAt) {
         throw Error(ErrorKind::Conflict, "subscription_ended",
                     "This subscription is ended or cancelled: subscribe again instead.");
     }

@@ -108,7 +108,7 @@ struct InvoiceDetails {
 
     // What remains to pay (0 for a credit note or a cancelled invoice).
     int64_t dueCents() const {
-        return invoice.kind == "invoice" && invoice.status != "cancelled"
+        return invoice.kind == "invoice" && invoice.status != InvoiceStatus::Cancelled
                    ? invoice.totalInclCents - allocatedCents
                    : 0;
     }

@@ -21,7 +21,7 @@ void applyPendingChange(Subscription& sub, const std::string& start) {
 std::vector<DuePeriod> dueToday(const Subscription& subscription, const std::string& asOf) {
     std::vector<DuePeriod> due;
     Subscription sub = subscription;
-    while (sub.status == "active" && sub.billedThrough <= asOf) {
+    while (sub.status == SubscriptionStatus::Active && sub.billedThrough <= asOf) {
         DuePeriod d;
         d.start = sub.billedThrough;
         d.ending = sub.cancelAt && d.start >= *sub.cancelAt;

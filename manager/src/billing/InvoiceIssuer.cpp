@@ -60,7 +60,7 @@ Invoice InvoiceIssuer::issue(Session& s, const Association& a, Invoice invoice, 
                              const std::string& at) {
     invoice.id = newId(invoice.kind == "invoice" ? "inv" : "crn");
     invoice.associationId = a.id;
-    invoice.status = "draft";
+    invoice.status = InvoiceStatus::Draft;
     invoice.buyer = buyerOf(a);
     invoice.seller = seller();
     invoice.createdAt = at;
@@ -106,9 +106,9 @@ void InvoiceIssuer::finalize(Session& s, const Association& a, Invoice& invoice,
                 repo.allocate(a.id, credited->id, std::nullopt, invoice.id, take, at);
             }
             if (repo.credited(credited->id) >= credited->totalInclCents) {
-                repo.setStatus(credited->id, "cancelled", credited->paidAt);
-            } else if (credited->status == "finalized" && dueOf(s, *credited) == 0) {
-                repo.setStatus(credited->id, "paid", at);
+                repo.setStatus(credited->id, InvoiceStatus::Cancelled, credited->paidAt);
+            } else if (credited->status == InvoiceStatus::Finalized && dueOf(s, *credited) == 0) {
+                repo.setStatus(credited->id, InvoiceStatus::Paid, at);
             }
         }
     }
@@ -137,7 +137,8 @@ void InvoiceIssuer::finalize(Session& s, const Association& a, Invoice& invoice,
 }
 
 int64_t InvoiceIssuer::dueOf(Session& s, const Invoice& invoice) {
-    if (invoice.kind != "invoice" || invoice.status == "cancelled" || invoice.status == "draft") {
+    if (invoice.kind != "invoice" || invoice.status == InvoiceStatus::Cancelled ||
+        invoice.status == InvoiceStatus::Draft) {
         return 0;
     }
     return std::max<int64_t>(0, invoice.totalInclCents - InvoiceRepository(s).allocated(invoice.id));
@@ -169,7 +170,7 @@ bool InvoiceIssuer::settle(Session& s, const std::string& associationId, const s
             due -= take;
         }
         if (due <= 0) {
-            repo.setStatus(invoice.id, "paid", at);
+            repo.setStatus(invoice.id, InvoiceStatus::Paid, at);
             Poco::JSON::Object details;
             details.set("number", invoice.number.value_or(""));
             AuditLog::record(s, Actor::system("billing"), at, "invoice.paid", "invoice", invoice.id,

@@ -18,7 +18,7 @@ constexpr const char* kReason = "no_subscription";
 constexpr int kReminderDaysBefore = 3;
 
 bool live(const Service& service) {
-    return service.state != "deleting" && service.state != "deleted";
+    return service.state != ServiceState::Deleting && service.state != ServiceState::Deleted;
 }
 
 }  // namespace

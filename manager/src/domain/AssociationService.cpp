@@ -184,7 +184,7 @@ std::string AssociationService::issueVerification(Session& s, const User& user) 
 }
 
 SignupResult AssociationService::insertSignup(Session& s, Draft& d, const Actor& actor,
-                                              const std::string& status) {
+                                              AssociationStatus status) {
     const std::string at = nowText();
     d.association.id = newId("asso");
     d.association.status = status;
@@ -211,7 +211,7 @@ SignupResult AssociationService::insertSignup(Session& s, Draft& d, const Actor&
     Poco::JSON::Object details;
     details.set("name", d.association.name);
     details.set("kind", d.association.kind);
-    details.set("status", status);
+    details.set("status", wireName(status));
     details.set("manager", d.manager.id);
     details.set("terms_version", settings_.termsVersion);
     AuditLog::record(s, actor, at, "association.signup", "association", d.association.id, d.association.id,
@@ -227,7 +227,8 @@ SignupResult AssociationService::signup(const Poco::JSON::Object::Ptr& body, con
     // Hash before taking the write lock: it is slow on purpose.
     draft.manager.passwordHash = hasher_.hash(draft.password);
     Transaction tx(s);
-    const std::string status = settings_.signupAutoApprove ? "active" : "pending";
+    const AssociationStatus status =
+        settings_.signupAutoApprove ? AssociationStatus::Active : AssociationStatus::Pending;
     Actor actor = Actor::anonymous(clientAddress);
     actor.label = draft.manager.email;
     SignupResult result = insertSignup(s, draft, actor, status);
@@ -238,7 +239,7 @@ SignupResult AssociationService::signup(const Poco::JSON::Object::Ptr& body, con
             "verify_email",
             result.manager.language,
             {{"name", result.manager.name}, {"association", result.association.name}, {"link", link}}});
-    if (status == "pending") {
+    if (status == AssociationStatus::Pending) {
         for (const auto& admin : UserRepository(s).listStaff()) {
             if (admin.staffRole != StaffRole::Admin) {
                 continue;
@@ -270,7 +271,7 @@ SignupResult AssociationService::createActive(const Poco::JSON::Object::Ptr& bod
     draft.manager.emailVerified = true;
     draft.manager.passwordHash = hasher_.hash(draft.password);
     Transaction tx(s);
-    SignupResult result = insertSignup(s, draft, actor, "active");
+    SignupResult result = insertSignup(s, draft, actor, AssociationStatus::Active);
     tx.commit();
     return result;
 }
@@ -290,7 +291,7 @@ void AssociationService::notifyManagers(Session& s, const Association& a, const 
 }
 
 Association AssociationService::decideSignup(const Actor& actor, const std::string& associationId,
-                                             const std::string& newStatus,
+                                             AssociationStatus newStatus,
                                              const std::optional<std::string>& reason,
                                              const std::string& templateName,
                                              const std::map<std::string, std::string>& vars) {
@@ -302,9 +303,10 @@ Association AssociationService::decideSignup(const Actor& actor, const std::stri
     if (!a) {
         throw Error::notFound("Association");
     }
-    if (a->status != "pending") {
-        throw Error(ErrorKind::Conflict, "invalid_state",
-                    "Only a pending sign-up can be decided; this association is " + a->status + ".");
+    if (a->status != AssociationStatus::Pending) {
+        throw Error(
+            ErrorKind::Conflict, "invalid_state",
+            "Only a pending sign-up can be decided; this association is " + wireName(a->status) + ".");
     }
     const std::string at = nowText();
     repo.setStatus(a->id, newStatus, reason, at);
@@ -315,7 +317,8 @@ Association AssociationService::decideSignup(const Actor& actor, const std::stri
     if (reason) {
         details.set("reason", *reason);
     }
-    AuditLog::record(s, actor, at, newStatus == "active" ? "association.approve" : "association.reject",
+    AuditLog::record(s, actor, at,
+                     newStatus == AssociationStatus::Active ? "association.approve" : "association.reject",
                      "association", a->id, a->id, details);
     notifyManagers(s, *a, templateName, vars);
     tx.commit();
@@ -384,7 +387,7 @@ Association AssociationService::updateIdentity(const Actor& actor, const std::st
 }
 
 Association AssociationService::approve(const Actor& actor, const std::string& associationId) {
-    return decideSignup(actor, associationId, "active", std::nullopt, "signup_approved",
+    return decideSignup(actor, associationId, AssociationStatus::Active, std::nullopt, "signup_approved",
                         {{"link", settings_.publicUrl + "/login"}});
 }
 
@@ -396,7 +399,8 @@ Association AssociationService::reject(const Actor& actor, const std::string& as
                     "Give the reason for the rejection (at most 2000 bytes).",
                     {{"reason", "missing", "Give the reason for the rejection."}});
     }
-    return decideSignup(actor, associationId, "rejected", reason, "signup_rejected", {{"reason", reason}});
+    return decideSignup(actor, associationId, AssociationStatus::Rejected, reason, "signup_rejected",
+                        {{"reason", reason}});
 }
 
 User AssociationService::verifyEmail(const std::string& token, const std::string& clientAddress) {
@@ -461,7 +465,7 @@ void AssociationService::authorizeGlobal(const Actor& actor, Permission permissi
 }
 
 std::vector<Association> AssociationService::list(const Actor& actor, const std::string& cursor, int limit,
-                                                  const std::optional<std::string>& status) {
+                                                  const std::optional<AssociationStatus>& status) {
     if (!actor.userId) {
         throw Error::unauthenticated();
     }

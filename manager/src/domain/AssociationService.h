@@ -55,7 +55,7 @@ public:
     void authorizeGlobal(const Actor& actor, Permission permission);
 
     std::vector<Association> list(const Actor& actor, const std::string& cursor, int limit,
-                                  const std::optional<std::string>& status);
+                                  const std::optional<AssociationStatus>& status);
     // The admin gives an association a plan (until subscriptions, which the billing work adds).
     Association setPlan(const Actor& actor, const std::string& associationId, const std::string& planSlug);
     // PATCH /api/v1/associations/{id}: the billing identity (legal_name, billing_email, siren, siret,
@@ -81,10 +81,10 @@ public:
 private:
     struct Draft;
     Draft parseSignup(const Poco::JSON::Object::Ptr& body, Session& s);
-    SignupResult insertSignup(Session& s, Draft& draft, const Actor& actor, const std::string& status);
+    SignupResult insertSignup(Session& s, Draft& draft, const Actor& actor, AssociationStatus status);
     // pending → active or rejected, audited, the managers told.
     Association decideSignup(const Actor& actor, const std::string& associationId,
-                             const std::string& newStatus, const std::optional<std::string>& reason,
+                             AssociationStatus newStatus, const std::optional<std::string>& reason,
                              const std::string& templateName, const std::map<std::string, std::string>& vars);
     std::string issueVerification(Session& s, const User& user);
     std::string nowText() const;

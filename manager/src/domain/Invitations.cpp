@@ -67,7 +67,7 @@ MemberAdded Invitations::addOrInvite(const Actor& actor, const std::string& asso
 Invitation Invitations::invite(const Actor& actor, const std::string& associationId, const Invite& command,
                                const std::string& language) {
     const Association a = associations_.authorize(actor, associationId, Permission::ManageMembers);
-    if (a.status != "active") {
+    if (a.status != AssociationStatus::Active) {
         throw Error(ErrorKind::Conflict, "association_not_active",
                     "Only an approved, active association can invite people.");
     }

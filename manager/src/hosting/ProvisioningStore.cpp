@@ -40,7 +40,8 @@ std::optional<provisioning::Job> ProvisioningStore::claim(base::Clock::TimePoint
     tx.commit();
     if (!step) {
         // A step this program does not know (one a newer version wrote): never guessed, the job fails.
-        finish(job.id, "failed", "the job is at a step this version does not know: '" + row->step + "'");
+        finish(job.id, wireName(JobStatus::Failed),
+               "the job is at a step this version does not know: '" + row->step + "'");
         return claim(at, leaseUntil);
     }
     return job;
@@ -65,8 +66,9 @@ void ProvisioningStore::rollBack(int64_t id, provisioning::JobStep step, const s
 
 void ProvisioningStore::finish(int64_t id, const std::string& outcome, const std::string& error) {
     auto s = db_.session();
-    JobRepository(s).finish(id, outcome, error.empty() ? std::nullopt : std::optional<std::string>(error),
-                            nowText());
+    // The provisioner names its outcome with the words of the jobs table.
+    JobRepository(s).finish(id, storedState<JobStatus>(outcome, "the provisioner's outcome"),
+                            error.empty() ? std::nullopt : std::optional<std::string>(error), nowText());
 }
 
 provisioning::ServiceSpec ProvisioningStore::specOf(Session& s, const Service& service) {
@@ -81,8 +83,8 @@ provisioning::ServiceSpec ProvisioningStore::specOf(Session& s, const Service& s
     spec.diskGib = service.diskGib;
     spec.hostPort = service.hostPort.value_or(0);
     spec.volumeGeneration = service.volumeGeneration;
-    spec.shouldRun =
-        service.suspendedFor.empty() && service.state != "deleting" && service.state != "deleted";
+    spec.shouldRun = service.suspendedFor.empty() && service.state != ServiceState::Deleting &&
+                     service.state != ServiceState::Deleted;
     return spec;
 }
 
@@ -104,7 +106,7 @@ std::vector<provisioning::DesiredService> ProvisioningStore::desiredServices() {
     std::vector<provisioning::DesiredService> out;
     out.reserve(live.size());
     for (const auto& service : live) {
-        out.push_back({specOf(s, service), service.state, withJob.count(service.id) > 0});
+        out.push_back({specOf(s, service), wireName(service.state), withJob.count(service.id) > 0});
     }
     return out;
 }
@@ -142,10 +144,10 @@ void ProvisioningStore::reportActive(const std::string& serviceId, const std::st
     Transaction tx(s);
     ServiceRepository services(s);
     const auto service = services.find(serviceId);
-    if (service && (service->state != "active" || service->lastError)) {
+    if (service && (service->state != ServiceState::Active || service->lastError)) {
         // Active again, or still: an error a previous change left is over.
         services.setActive(serviceId, endpoint, nowText());
-        if (service->state != "active") {
+        if (service->state != ServiceState::Active) {
             AuditLog::record(s, Actor::system("provisioner"), nowText(), "service.active", "service",
                              serviceId, service->associationId);
         }
@@ -160,9 +162,9 @@ void ProvisioningStore::reportRolledBack(const std::string& serviceId, const std
     Transaction tx(s);
     ServiceRepository services(s);
     const auto service = services.find(serviceId);
-    if (service && service->state != "deleting" && service->state != "deleted") {
+    if (service && service->state != ServiceState::Deleting && service->state != ServiceState::Deleted) {
         services.setActive(serviceId, endpoint, nowText());
-        services.setState(serviceId, "active", error, nowText());
+        services.setState(serviceId, ServiceState::Active, error, nowText());
     }
     tx.commit();
 }
@@ -183,12 +185,12 @@ void ProvisioningStore::reportFailed(const std::string& serviceId, const std::st
     Transaction tx(s);
     ServiceRepository services(s);
     const auto service = services.find(serviceId);
-    if (service && service->state != "deleted") {
+    if (service && service->state != ServiceState::Deleted) {
         // A failed delete keeps its state (deleting) so that it is retried; anything else fails.
-        if (service->state != "deleting") {
-            services.setState(serviceId, "failed", reason, nowText());
+        if (service->state != ServiceState::Deleting) {
+            services.setState(serviceId, ServiceState::Failed, reason, nowText());
         } else {
-            services.setState(serviceId, "deleting", reason, nowText());
+            services.setState(serviceId, ServiceState::Deleting, reason, nowText());
         }
     }
     tx.commit();

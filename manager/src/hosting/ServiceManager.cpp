@@ -111,9 +111,10 @@ Service ServiceManager::create(const Actor& actor, const std::string& associatio
         errors.add("name", "invalid_name", "1 to 40 characters: lower-case letters, digits and hyphens.");
     }
     errors.throwIfAny();
-    if (association.status != "active") {
-        throw Error(ErrorKind::Conflict, "association_not_active",
-                    "The association is " + association.status + ": services come once it is active.");
+    if (association.status != AssociationStatus::Active) {
+        throw Error(
+            ErrorKind::Conflict, "association_not_active",
+            "The association is " + wireName(association.status) + ": services come once it is active.");
     }
 
     auto s = db_.session();
@@ -147,7 +148,7 @@ Service ServiceManager::create(const Actor& actor, const std::string& associatio
     service.associationId = associationId;
     service.name = *name;
     service.templateName = manifest->name;
-    service.state = "requested";
+    service.state = ServiceState::Requested;
     service.vcpus = manifest->vcpus;
     service.memoryMib = manifest->memoryMib;
     service.diskGib = manifest->diskGib;
@@ -184,7 +185,7 @@ Service ServiceManager::authorized(const Actor& actor, const std::string& servic
         auto s = db_.session();
         service = ServiceRepository(s).find(serviceId);
     }
-    if (!service || service->state == "deleted") {
+    if (!service || service->state == ServiceState::Deleted) {
         if (!actor.userId) {
             throw Error::unauthenticated();
         }
@@ -212,7 +213,7 @@ Service ServiceManager::changeReasons(const Actor& actor, const std::string& ser
     Transaction tx(s);
     ServiceRepository services(s);
     auto current = services.find(serviceId);
-    if (!current || current->state == "deleting" || current->state == "deleted") {
+    if (!current || current->state == ServiceState::Deleting || current->state == ServiceState::Deleted) {
         throw Error(ErrorKind::Conflict, "invalid_state", "The service is being deleted.");
     }
     const bool changed = changeReason(s, actor, *current, reason, add, nowText());
@@ -255,12 +256,12 @@ Service ServiceManager::remove(const Actor& actor, const std::string& serviceId)
     Transaction tx(s);
     ServiceRepository services(s);
     auto current = services.find(serviceId);
-    if (current->state != "deleting") {
+    if (current->state != ServiceState::Deleting) {
         const std::string at = nowText();
-        services.setState(serviceId, "deleting", std::nullopt, at);
+        services.setState(serviceId, ServiceState::Deleting, std::nullopt, at);
         services.enqueueJob(serviceId, "delete", at);
         AuditLog::record(s, actor, at, "service.delete", "service", serviceId, current->associationId);
-        current->state = "deleting";
+        current->state = ServiceState::Deleting;
     }
     tx.commit();
     jobQueued_();
@@ -301,10 +302,10 @@ Service ServiceManager::resize(const Actor& actor, const std::string& serviceId,
     auto s = db_.session();
     Transaction tx(s);
     ServiceRepository services(s);
-    const std::string state = services.find(serviceId)->state;
-    if (state != "active") {
+    const ServiceState state = services.find(serviceId)->state;
+    if (state != ServiceState::Active) {
         throw Error(ErrorKind::Conflict, "invalid_state",
-                    "The service is " + state + ": it can be resized once it is active.");
+                    "The service is " + wireName(state) + ": it can be resized once it is active.");
     }
     const auto plan = association.planSlug ? PlanRepository(s).find(*association.planSlug) : std::nullopt;
     if (!plan) {
@@ -313,7 +314,7 @@ Service ServiceManager::resize(const Actor& actor, const std::string& serviceId,
     checkPlanLimits(*plan, services.ofAssociation(service.associationId), wanted);
     const std::string at = nowText();
     services.setResources(serviceId, wanted.vcpus, wanted.memoryMib, wanted.diskGib, at);
-    services.setState(serviceId, "provisioning", std::nullopt, at);
+    services.setState(serviceId, ServiceState::Provisioning, std::nullopt, at);
     // The resources before: the job restores them if the guest cannot run with the new ones.
     services.enqueueJob(serviceId, "resize", at,
                         provisioning::formatResources({service.vcpus, service.memoryMib, service.diskGib}));
@@ -330,7 +331,7 @@ Service ServiceManager::resize(const Actor& actor, const std::string& serviceId,
     AuditLog::record(s, actor, at, "service.resize", "service", serviceId, service.associationId, details);
     tx.commit();
     jobQueued_();
-    wanted.state = "provisioning";
+    wanted.state = ServiceState::Provisioning;
     wanted.updatedAt = at;
     return wanted;
 }
@@ -342,9 +343,10 @@ Service ServiceManager::replaceContent(const Actor& actor, const std::string& se
     if (!manifest || manifest->kind != "website") {
         throw Error(ErrorKind::Conflict, "not_a_website", "Only a website's content is uploaded this way.");
     }
-    if (service.state != "active") {
-        throw Error(ErrorKind::Conflict, "invalid_state",
-                    "The service is " + service.state + ": content can be replaced once it is active.");
+    if (service.state != ServiceState::Active) {
+        throw Error(
+            ErrorKind::Conflict, "invalid_state",
+            "The service is " + wireName(service.state) + ": content can be replaced once it is active.");
     }
     std::string archive;
     try {

@@ -91,13 +91,12 @@ HealthReport HealthMonitor::checkDue() {
         const std::string at = formatTime(clock_.now());
         const std::string day = calendar_.dateOf(clock_.now());
         const int failures = ok ? 0 : c.failures + 1;
-        std::string health = c.health;
+        // Not yet known to be bad (unknown) stays so: degraded only after K failures.
+        ServiceHealth health = c.health;
         if (ok) {
-            health = "ok";
+            health = ServiceHealth::Ok;
         } else if (failures >= settings_.failuresForDegraded) {
-            health = "degraded";
-        } else if (health == "unknown") {
-            health = "unknown";  // not yet known to be bad: degraded only after K failures
+            health = ServiceHealth::Degraded;
         }
         Transaction tx(s);
         services.recordCheck(c.id, health, failures, at,
@@ -109,7 +108,7 @@ HealthReport HealthMonitor::checkDue() {
             details.set("detail", detail);
             ++report.failed;
         }
-        if (health == "degraded" && c.health != "degraded") {
+        if (health == ServiceHealth::Degraded && c.health != ServiceHealth::Degraded) {
             alerts.raise({0, "health:" + c.id, "health", "critical", c.associationId, c.id,
                           "Service " + c.name + " failed its health check " + std::to_string(failures) +
                               " times in a row: " + detail,
@@ -119,7 +118,7 @@ HealthReport HealthMonitor::checkDue() {
                              details);
             ++report.degraded;
             logger_.warning("service %s is degraded: %s", c.id, detail);
-        } else if (ok && c.health == "degraded") {
+        } else if (ok && c.health == ServiceHealth::Degraded) {
             alerts.resolve("health:" + c.id, at);
             AuditLog::record(s, system, at, "service.health_recovered", "service", c.id, c.associationId,
                              details);

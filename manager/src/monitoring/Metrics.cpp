@@ -88,7 +88,7 @@ std::string renderMetrics(Session& s, const MetricsInputs& inputs) {
         Service service;
         service.state = count.state;
         service.suspendedFor = splitReasons(count.suspendedFor);
-        byState[{service.displayState(), count.health}] += static_cast<int>(count.count);
+        byState[{service.displayState(), wireName(count.health)}] += static_cast<int>(count.count);
     }
     w.family("chatiere_services", "gauge", "Services by lifecycle state and health.");
     for (const auto& [key, n] : byState) {

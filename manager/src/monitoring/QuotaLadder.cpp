@@ -209,7 +209,7 @@ LadderReport QuotaLadder::evaluate() {
         for (auto& service : ServiceRepository(s).ofAssociation(id)) {
             const auto* manifest = catalogue_.find(service.templateName);
             const bool website = manifest && manifest->kind == "website";
-            const auto change = quotaReasonChange(enforceAny, website, service.state,
+            const auto change = quotaReasonChange(enforceAny, website, wireName(service.state),
                                                   service.suspendedFor.count("quota") > 0);
             if (change) {
                 queued |= ServiceManager::changeReason(s, system, service, "quota", *change, at);

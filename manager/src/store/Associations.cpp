@@ -25,7 +25,7 @@ Association associationFrom(const Row& r) {
     a.address.city = r.text(8);
     a.address.country = r.text(9);
     a.email = r.text(10);
-    a.status = r.text(11);
+    a.status = storedState<AssociationStatus>(r.text(11), "associations.status");
     a.rejectionReason = r.optText(12);
     a.planSlug = r.optText(13);
     a.createdAt = r.text(14);
@@ -78,8 +78,8 @@ void AssociationRepository::insert(const Association& a) {
         "country, email, status, rejection_reason, plan_slug, created_at, updated_at, legal_name, siret, "
         "billing_email) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
         a.id, a.name, a.kind, a.rna, a.siren, a.address.line1, a.address.line2, a.address.postalCode,
-        a.address.city, a.address.country, a.email, a.status, a.rejectionReason, a.planSlug, a.createdAt,
-        a.updatedAt, a.legalName, a.siret, a.billingEmail);
+        a.address.city, a.address.country, a.email, wireName(a.status), a.rejectionReason, a.planSlug,
+        a.createdAt, a.updatedAt, a.legalName, a.siret, a.billingEmail);
 }
 
 void AssociationRepository::updateIdentity(const Association& a, const std::string& at) {
@@ -97,19 +97,18 @@ std::optional<Association> AssociationRepository::find(const std::string& id) {
 
 std::vector<Association> AssociationRepository::list(const std::optional<std::string>& memberUserId,
                                                      const std::string& afterId, int limit,
-                                                     const std::optional<std::string>& status) {
-    // An empty status filters nothing, as before.
-    const std::optional<std::string> wanted = status && !status->empty() ? status : std::nullopt;
+                                                     const std::optional<AssociationStatus>& status) {
+    const std::optional<std::string> wanted = status ? std::optional(wireName(*status)) : std::nullopt;
     if (memberUserId) {
         return session_.query(kListOfMember, associationFrom, *memberUserId, afterId, wanted, wanted, limit);
     }
     return session_.query(kList, associationFrom, afterId, wanted, wanted, limit);
 }
 
-void AssociationRepository::setStatus(const std::string& id, const std::string& status,
+void AssociationRepository::setStatus(const std::string& id, AssociationStatus status,
                                       const std::optional<std::string>& reason, const std::string& at) {
     session_.execute("UPDATE associations SET status = ?, rejection_reason = ?, updated_at = ? WHERE id = ?",
-                     status, reason, at, id);
+                     wireName(status), reason, at, id);
 }
 
 void AssociationRepository::setPlan(const std::string& id, const std::optional<std::string>& planSlug,

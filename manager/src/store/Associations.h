@@ -3,6 +3,7 @@
 #include "store/Roles.h"
 
 #include "chatiere/manager/Database.h"
+#include "core/States.h"
 
 #include <optional>
 #include <string>
@@ -29,7 +30,7 @@ struct Association {
     std::string email;
     std::string legalName;     // printed on invoices; the name when empty
     std::string billingEmail;  // printed on invoices; `email` when empty
-    std::string status;        // pending | active | suspended | closed | rejected
+    AssociationStatus status = AssociationStatus::Pending;
     std::optional<std::string> rejectionReason;
     std::optional<std::string> planSlug;
     std::string createdAt;
@@ -54,8 +55,8 @@ public:
     std::optional<Association> find(const std::string& id);
     // Every association (staff) or those the user belongs to; ordered by id, after `cursor`.
     std::vector<Association> list(const std::optional<std::string>& memberUserId, const std::string& afterId,
-                                  int limit, const std::optional<std::string>& status);
-    void setStatus(const std::string& id, const std::string& status, const std::optional<std::string>& reason,
+                                  int limit, const std::optional<AssociationStatus>& status);
+    void setStatus(const std::string& id, AssociationStatus status, const std::optional<std::string>& reason,
                    const std::string& at);
     // Writes the billing identity (legal name, address, SIREN, SIRET, RNA, e-mails) of `a`.
     void updateIdentity(const Association& a, const std::string& at);

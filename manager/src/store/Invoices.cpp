@@ -26,7 +26,7 @@ Invoice invoiceFrom(const Row& r) {
     i.associationId = r.text(2);
     i.subscriptionId = r.optText(3);
     i.creditedInvoiceId = r.optText(4);
-    i.status = r.text(5);
+    i.status = storedState<InvoiceStatus>(r.text(5), "invoices.status");
     i.number = r.optText(6);
     i.periodStart = r.optText(7);
     i.periodEnd = r.optText(8);
@@ -145,7 +145,7 @@ void InvoiceRepository::insert(const Invoice& v) {
 
 std::string InvoiceRepository::finalize(Invoice& invoice, const std::string& issueDate,
                                         const std::optional<std::string>& dueDate, const std::string& at) {
-    if (invoice.status != "draft") {
+    if (invoice.status != InvoiceStatus::Draft) {
         throw Error(ErrorKind::Conflict, "already_finalized", "This document is already finalized.");
     }
     const int year = std::stoi(issueDate.substr(0, 4));
@@ -164,7 +164,7 @@ std::string InvoiceRepository::finalize(Invoice& invoice, const std::string& iss
         "issue_date = ?, due_date = ?, buyer = ?, finalize_on = NULL, finalized_at = ? WHERE id = "
         "? AND status = 'draft'",
         text, year, seq, issueDate, dueDate, partyToText(invoice.buyer), at, invoice.id);
-    invoice.status = "finalized";
+    invoice.status = InvoiceStatus::Finalized;
     invoice.number = text;
     invoice.issueDate = issueDate;
     invoice.dueDate = dueDate;
@@ -173,10 +173,10 @@ std::string InvoiceRepository::finalize(Invoice& invoice, const std::string& iss
     return text;
 }
 
-void InvoiceRepository::setStatus(const std::string& id, const std::string& status,
+void InvoiceRepository::setStatus(const std::string& id, InvoiceStatus status,
                                   const std::optional<std::string>& paidAt) {
-    session_.execute("UPDATE invoices SET status = ?, paid_at = ? WHERE id = ? AND status != 'draft'", status,
-                     paidAt, id);
+    session_.execute("UPDATE invoices SET status = ?, paid_at = ? WHERE id = ? AND status != 'draft'",
+                     wireName(status), paidAt, id);
 }
 
 void InvoiceRepository::removeDraft(const std::string& id) {

@@ -1,6 +1,7 @@
 #pragma once
 
 #include "chatiere/manager/Database.h"
+#include "core/States.h"
 
 #include <cstdint>
 #include <optional>
@@ -41,7 +42,7 @@ struct Invoice {
     std::string associationId;
     std::optional<std::string> subscriptionId;
     std::optional<std::string> creditedInvoiceId;  // credit notes
-    std::string status = "draft";                  // draft | finalized | paid | cancelled
+    InvoiceStatus status = InvoiceStatus::Draft;
     std::optional<std::string> number;
     std::optional<std::string> periodStart;
     std::optional<std::string> periodEnd;  // exclusive
@@ -114,8 +115,7 @@ public:
     // in the caller's BEGIN IMMEDIATE transaction, so that numbers are gapless and unique.
     std::string finalize(Invoice& invoice, const std::string& issueDate,
                          const std::optional<std::string>& dueDate, const std::string& at);
-    void setStatus(const std::string& id, const std::string& status,
-                   const std::optional<std::string>& paidAt);
+    void setStatus(const std::string& id, InvoiceStatus status, const std::optional<std::string>& paidAt);
     void removeDraft(const std::string& id);
 
     // What settles invoices: part of a payment or of a credit note.

@@ -32,7 +32,7 @@ OutboxMail outboxMailFrom(const Row& r) {
     m.subject = r.text(3);
     m.body = r.text(4);
     m.templateName = r.text(5);
-    m.status = r.text(6);
+    m.status = storedState<MailStatus>(r.text(6), "outbox.status");
     m.attempts = static_cast<int>(r.integer(7));
     m.nextAttemptAt = r.text(8);
     m.lastError = r.optText(9);
@@ -68,7 +68,8 @@ void OutboxRepository::markSent(int64_t id, const std::string& at) {
 
 void OutboxRepository::markAttemptFailed(int64_t id, bool giveUp, const std::string& retryAt,
                                          const std::string& error) {
-    session_.execute(kMarkAttemptFailed, giveUp ? "failed" : "pending", retryAt, error, id);
+    session_.execute(kMarkAttemptFailed, wireName(giveUp ? MailStatus::Failed : MailStatus::Pending), retryAt,
+                     error, id);
 }
 
 std::map<std::string, int> OutboxRepository::countByStatus() {

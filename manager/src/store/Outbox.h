@@ -1,6 +1,7 @@
 #pragma once
 
 #include "chatiere/manager/Database.h"
+#include "core/States.h"
 
 #include <cstdint>
 #include <map>
@@ -18,7 +19,7 @@ struct OutboxMail {
     std::string subject;
     std::string body;
     std::string templateName;
-    std::string status;  // pending | sent | failed
+    MailStatus status = MailStatus::Pending;
     int attempts = 0;
     std::string nextAttemptAt;
     std::optional<std::string> lastError;

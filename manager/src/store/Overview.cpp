@@ -57,7 +57,8 @@ int64_t OverviewRepository::suspendedServices() {
 
 std::vector<ServiceCount> OverviewRepository::servicesByStateAndHealth() {
     return session_.query(kServicesByStateAndHealth, [](const Row& r) {
-        return ServiceCount{r.text(0), r.text(1), r.text(2), r.integer(3)};
+        return ServiceCount{storedState<ServiceState>(r.text(0), "services.state"), r.text(1),
+                            storedState<ServiceHealth>(r.text(2), "services.health"), r.integer(3)};
     });
 }
 

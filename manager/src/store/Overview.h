@@ -1,6 +1,7 @@
 #pragma once
 
 #include "chatiere/manager/Database.h"
+#include "core/States.h"
 
 #include <cstdint>
 #include <map>
@@ -19,9 +20,9 @@ struct Allocated {
 
 // Services not deleted, counted by lifecycle state, whether suspended, and health.
 struct ServiceCount {
-    std::string state;
+    ServiceState state = ServiceState::Active;
     std::string suspendedFor;  // one of the group's reasons ('' when not suspended)
-    std::string health;
+    ServiceHealth health = ServiceHealth::Unknown;
     int64_t count = 0;
 };
 

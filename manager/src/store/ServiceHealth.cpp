@@ -41,16 +41,15 @@ std::vector<HealthCandidate> ServiceHealthRepository::candidates() {
                                r.text(3),
                                static_cast<int>(r.integer(4)),
                                static_cast<int>(r.integer(5)),
-                               r.text(6),
+                               storedState<ServiceHealth>(r.text(6), "services.health"),
                                r.optText(7)};
     });
 }
 
-void ServiceHealthRepository::recordCheck(const std::string& serviceId, const std::string& health,
-                                          int failures, const std::string& at,
-                                          const std::optional<std::string>& detail, const std::string& day,
-                                          bool ok) {
-    session_.execute(kRecordHealth, health, failures, at, detail, serviceId);
+void ServiceHealthRepository::recordCheck(const std::string& serviceId, ServiceHealth health, int failures,
+                                          const std::string& at, const std::optional<std::string>& detail,
+                                          const std::string& day, bool ok) {
+    session_.execute(kRecordHealth, wireName(health), failures, at, detail, serviceId);
     session_.execute(kRecordUptime, serviceId, day, ok ? 1 : 0);
 }
 

@@ -1,6 +1,7 @@
 #pragma once
 
 #include "chatiere/manager/Database.h"
+#include "core/States.h"
 
 #include <cstdint>
 #include <optional>
@@ -17,7 +18,7 @@ struct HealthCandidate {
     std::string templateName;
     int hostPort = 0;
     int failures = 0;
-    std::string health;
+    ServiceHealth health = ServiceHealth::Unknown;
     std::optional<std::string> checkedAt;
 };
 
@@ -48,9 +49,8 @@ public:
     void forget(const std::string& serviceId);
     std::vector<HealthCandidate> candidates();
     // One check's outcome: the service's health (if it is still active) and its day's uptime.
-    void recordCheck(const std::string& serviceId, const std::string& health, int failures,
-                     const std::string& at, const std::optional<std::string>& detail, const std::string& day,
-                     bool ok);
+    void recordCheck(const std::string& serviceId, ServiceHealth health, int failures, const std::string& at,
+                     const std::optional<std::string>& detail, const std::string& day, bool ok);
     // The service's days of [firstDay, endDay), oldest first.
     std::vector<ServiceUptimeDay> uptime(const std::string& serviceId, const std::string& firstDay,
                                          const std::string& endDay);

@@ -101,7 +101,7 @@ Service serviceFrom(const Row& r) {
     s.associationId = r.text(1);
     s.name = r.text(2);
     s.templateName = r.text(3);
-    s.state = r.text(4);
+    s.state = storedState<ServiceState>(r.text(4), "services.state");
     s.suspendedFor = splitReasons(r.text(5));
     s.vcpus = static_cast<int>(r.integer(6));
     s.memoryMib = static_cast<int>(r.integer(7));
@@ -112,7 +112,7 @@ Service serviceFrom(const Row& r) {
     s.volumeGeneration = r.integer(10);
     s.endpoint = r.optText(11);
     s.lastError = r.optText(12);
-    s.health = r.text(13);
+    s.health = storedState<ServiceHealth>(r.text(13), "services.health");
     s.healthCheckedAt = r.optText(14);
     s.healthDetail = r.optText(15);
     s.createdAt = r.text(16);
@@ -121,7 +121,7 @@ Service serviceFrom(const Row& r) {
 }
 
 void ServiceRepository::insert(const Service& s) {
-    session_.execute(kInsert, s.id, s.associationId, s.name, s.templateName, s.state,
+    session_.execute(kInsert, s.id, s.associationId, s.name, s.templateName, wireName(s.state),
                      joinReasons(s.suspendedFor), s.vcpus, s.memoryMib, s.diskGib, s.hostPort, s.createdAt,
                      s.createdAt);
 }
@@ -150,9 +150,9 @@ std::optional<std::string> ServiceRepository::associationNameOf(const std::strin
     return session_.text(kAssociationNameOf, id);
 }
 
-void ServiceRepository::setState(const std::string& id, const std::string& state,
+void ServiceRepository::setState(const std::string& id, ServiceState state,
                                  const std::optional<std::string>& error, const std::string& at) {
-    session_.execute(kSetState, state, error, at, id);
+    session_.execute(kSetState, wireName(state), error, at, id);
 }
 
 void ServiceRepository::setActive(const std::string& id, const std::string& endpoint, const std::string& at) {
@@ -234,9 +234,9 @@ void JobRepository::rollBack(int64_t id, provisioning::JobStep step, const std::
     session_.execute(kRollBack, provisioning::toString(step), at, at, reason, reason, id);
 }
 
-void JobRepository::finish(int64_t id, const std::string& outcome, const std::optional<std::string>& error,
+void JobRepository::finish(int64_t id, JobStatus outcome, const std::optional<std::string>& error,
                            const std::string& at) {
-    session_.execute(kFinish, outcome, error, at, id);
+    session_.execute(kFinish, wireName(outcome), error, at, id);
 }
 
 std::set<std::string> JobRepository::servicesWithPendingJob() {

@@ -2,6 +2,7 @@
 
 #include "chatiere/manager/Database.h"
 #include "chatiere/provisioning/Jobs.h"
+#include "core/States.h"
 
 #include <cstdint>
 #include <optional>
@@ -23,7 +24,7 @@ struct Service {
     std::string associationId;
     std::string name;
     std::string templateName;
-    std::string state;  // requested | provisioning | active | failed | deleting | deleted
+    ServiceState state = ServiceState::Requested;
     std::set<std::string> suspendedFor;
     int vcpus = 1;
     int memoryMib = 128;
@@ -32,7 +33,7 @@ struct Service {
     int64_t volumeGeneration = 0;  // which data volume is current (provisioning::ServiceSpec)
     std::optional<std::string> endpoint;
     std::optional<std::string> lastError;
-    std::string health = "unknown";  // unknown | ok | degraded: its own field, apart from the state
+    ServiceHealth health = ServiceHealth::Unknown;  // its own field, apart from the state
     std::optional<std::string> healthCheckedAt;
     std::optional<std::string> healthDetail;  // what the last failed check saw
     std::string createdAt;
@@ -40,7 +41,9 @@ struct Service {
 
     // What the API shows: `suspended` while there are reasons and the service is otherwise up.
     std::string displayState() const {
-        return !suspendedFor.empty() && (state == "active" || state == "provisioning") ? "suspended" : state;
+        return !suspendedFor.empty() && (state == ServiceState::Active || state == ServiceState::Provisioning)
+                   ? "suspended"
+                   : wireName(state);
     }
 };
 
@@ -63,7 +66,7 @@ public:
     // The association a service belongs to (nullopt: no such service), and that association's name.
     std::optional<std::string> associationOf(const std::string& id);
     std::optional<std::string> associationNameOf(const std::string& id);
-    void setState(const std::string& id, const std::string& state, const std::optional<std::string>& error,
+    void setState(const std::string& id, ServiceState state, const std::optional<std::string>& error,
                   const std::string& at);
     void setActive(const std::string& id, const std::string& endpoint, const std::string& at);
     // requested → provisioning, when its create job is first claimed; other states stay.
@@ -106,8 +109,8 @@ public:
     void stepDone(int64_t id, provisioning::JobStep nextStep, const std::string& at);
     void retryAt(int64_t id, int attempts, const std::string& at, const std::string& error);
     void rollBack(int64_t id, provisioning::JobStep step, const std::string& reason, const std::string& at);
-    // outcome: done | failed; no error → NULL.
-    void finish(int64_t id, const std::string& outcome, const std::optional<std::string>& error,
+    // outcome: done or failed; no error → NULL.
+    void finish(int64_t id, JobStatus outcome, const std::optional<std::string>& error,
                 const std::string& at);
     // The services that have a pending job.
     std::set<std::string> servicesWithPendingJob();

@@ -58,7 +58,7 @@ Subscription subscriptionFrom(const Row& r) {
     s.anchorDate = r.text(7);
     s.startDate = r.text(8);
     s.trialEnd = r.optText(9);
-    s.status = r.text(10);
+    s.status = storedState<SubscriptionStatus>(r.text(10), "subscriptions.status");
     s.billedThrough = r.text(11);
     s.cancelAt = r.optText(12);
     s.pending = pendingFrom(r.optText(13));
@@ -89,14 +89,15 @@ constexpr const char* kDue = "SELECT " SUBSCRIPTION_COLUMNS
 
 void SubscriptionRepository::insert(const Subscription& v) {
     session_.execute(kInsert, v.id, v.associationId, v.planSlug, v.planVersion, v.interval, v.priceCents,
-                     v.membershipCents, v.anchorDate, v.startDate, v.trialEnd, v.status, v.billedThrough,
-                     v.cancelAt, pendingText(v.pending), v.endedAt, v.createdAt, v.updatedAt);
+                     v.membershipCents, v.anchorDate, v.startDate, v.trialEnd, wireName(v.status),
+                     v.billedThrough, v.cancelAt, pendingText(v.pending), v.endedAt, v.createdAt,
+                     v.updatedAt);
 }
 
 void SubscriptionRepository::update(const Subscription& v) {
     session_.execute(kUpdate, v.planSlug, v.planVersion, v.interval, v.priceCents, v.membershipCents,
-                     v.anchorDate, v.trialEnd, v.status, v.billedThrough, v.cancelAt, pendingText(v.pending),
-                     v.endedAt, v.updatedAt, v.id);
+                     v.anchorDate, v.trialEnd, wireName(v.status), v.billedThrough, v.cancelAt,
+                     pendingText(v.pending), v.endedAt, v.updatedAt, v.id);
 }
 
 std::optional<Subscription> SubscriptionRepository::find(const std::string& id) {

@@ -1,6 +1,7 @@
 #pragma once
 
 #include "chatiere/manager/Database.h"
+#include "core/States.h"
 
 #include <cstdint>
 #include <optional>
@@ -35,7 +36,7 @@ struct Subscription {
     std::string anchorDate;
     std::string startDate;
     std::optional<std::string> trialEnd;  // exclusive; the first period starts there
-    std::string status;                   // active | ended
+    SubscriptionStatus status = SubscriptionStatus::Active;
     std::string billedThrough;
     std::optional<std::string> cancelAt;  // the end of the last period, when cancelled
     std::optional<PendingChange> pending;

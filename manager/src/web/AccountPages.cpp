@@ -189,9 +189,10 @@ void registerAccountPages(http::Router& router, Pages& pages) {
         const std::string lang = pages.language(r);
         try {
             const auto result = pages.app().associations.signup(signupBody(*form), r.clientAddress(), lang);
-            pages.sendMessage(
-                r, 201, "signup_done_title",
-                result.association.status == "active" ? "signup_done_active" : "signup_done_pending", false);
+            pages.sendMessage(r, 201, "signup_done_title",
+                              result.association.status == AssociationStatus::Active ? "signup_done_active"
+                                                                                     : "signup_done_pending",
+                              false);
         } catch (const Error& e) {
             if (e.fields().empty()) {
                 throw;

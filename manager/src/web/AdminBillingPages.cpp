@@ -38,13 +38,18 @@ mstch::array statusOptions(const std::string& chosen, const Translations& words,
 void renderInvoices(Pages& pages, http::Request& r, const Actor& actor, int status, mstch::map data) {
     const std::string lang = pages.language(r);
     const auto& words = pages.words();
+    // An invoice's status, or `overdue` (finalized and past its due date); an unknown word is a 400.
     const std::string filter = r.query("status").value_or("");
+    const bool byStatus = !filter.empty() && filter != "overdue";
+    const InvoiceStatus wanted =
+        byStatus ? requestedState<InvoiceStatus>(filter, "status") : InvoiceStatus::Draft;
     const std::string day = pages.today();
     const auto names = associationNames(pages, actor);
     mstch::array rows;
     for (const auto& i : pages.app().billing.invoices(actor, std::nullopt, 200)) {
-        const bool overdue = i.kind == "invoice" && i.status == "finalized" && i.dueDate && *i.dueDate < day;
-        if (!filter.empty() && filter != i.status && !(filter == "overdue" && overdue)) {
+        const bool overdue =
+            i.kind == "invoice" && i.status == InvoiceStatus::Finalized && i.dueDate && *i.dueDate < day;
+        if ((byStatus && wanted != i.status) || (filter == "overdue" && !overdue)) {
             continue;
         }
         mstch::map row;
@@ -55,8 +60,8 @@ void renderInvoices(Pages& pages, http::Request& r, const Actor& actor, int stat
         row.emplace("association_id", i.associationId);
         row.emplace("date", i.issueDate ? formatDate(*i.issueDate, lang) : std::string());
         row.emplace("amount", formatMoney(i.totalInclCents, lang));
-        row.emplace("status",
-                    words.text(lang, "invoice_status_" + (overdue ? std::string("overdue") : i.status)));
+        row.emplace("status", words.text(lang, "invoice_status_" +
+                                                   (overdue ? std::string("overdue") : wireName(i.status))));
         row.emplace("overdue", overdue);
         rows.push_back(std::move(row));
     }
@@ -76,12 +81,13 @@ void renderInvoice(Pages& pages, http::Request& r, const Actor& actor, const std
     for (auto& [key, value] : invoiceView(pages, i, lang)) {
         data.emplace(key, std::move(value));
     }
-    const std::string& invoiceStatus = i.invoice.status;
+    const InvoiceStatus invoiceStatus = i.invoice.status;
     const bool isInvoice = i.invoice.kind == "invoice";
     const int64_t due = i.dueCents();
-    data.emplace("can_finalize", invoiceStatus == "draft");
-    data.emplace("can_pay", isInvoice && invoiceStatus == "finalized" && due > 0);
-    data.emplace("can_credit", isInvoice && (invoiceStatus == "finalized" || invoiceStatus == "paid"));
+    data.emplace("can_finalize", invoiceStatus == InvoiceStatus::Draft);
+    data.emplace("can_pay", isInvoice && invoiceStatus == InvoiceStatus::Finalized && due > 0);
+    data.emplace("can_credit", isInvoice && (invoiceStatus == InvoiceStatus::Finalized ||
+                                             invoiceStatus == InvoiceStatus::Paid));
     mstch::array methods;
     for (const auto& m : kMethods) {
         mstch::map o;
@@ -156,7 +162,7 @@ mstch::map invoiceView(Pages& pages, const InvoiceDetails& details, const std::s
     data.emplace("id", i.id);
     data.emplace("number", i.number ? *i.number : words.text(lang, "invoice_status_draft"));
     data.emplace("kind", words.text(lang, "invoice_kind_" + i.kind));
-    data.emplace("status", words.text(lang, "invoice_status_" + i.status));
+    data.emplace("status", words.text(lang, "invoice_status_" + wireName(i.status)));
     data.emplace("association_id", i.associationId);
     data.emplace("buyer", i.buyer.name);
     if (i.issueDate && !i.issueDate->empty()) {

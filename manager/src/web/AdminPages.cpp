@@ -15,7 +15,7 @@ void renderSignups(Pages& pages, http::Request& r, const Actor& actor, int statu
     const std::string lang = pages.language(r);
     const auto& words = pages.words();
     mstch::array rows;
-    for (const auto& a : pages.app().associations.list(actor, "", 200, std::string("pending"))) {
+    for (const auto& a : pages.app().associations.list(actor, "", 200, AssociationStatus::Pending)) {
         mstch::map row;
         row.emplace("id", a.id);
         row.emplace("name", a.name);
@@ -50,13 +50,15 @@ void renderAssociations(Pages& pages, http::Request& r, const Actor& actor) {
     auto& api = pages.app();
     const auto filter = r.query("status");
     const bool filtered = filter && !filter->empty();
+    const std::optional<AssociationStatus> wanted =
+        filtered ? std::optional(requestedState<AssociationStatus>(*filter, "status")) : std::nullopt;
     mstch::array rows;
-    for (const auto& a : api.associations.list(actor, "", 1000, filtered ? filter : std::nullopt)) {
+    for (const auto& a : api.associations.list(actor, "", 1000, wanted)) {
         mstch::map row;
         row.emplace("id", a.id);
         row.emplace("name", a.name);
         row.emplace("kind", words.text(lang, "signup_kind_" + a.kind));
-        row.emplace("status", words.text(lang, "association_status_" + a.status));
+        row.emplace("status", words.text(lang, "association_status_" + wireName(a.status)));
         row.emplace("email", a.email);
         if (a.planSlug) {
             const auto plan = api.plans.get(*a.planSlug);
@@ -64,18 +66,18 @@ void renderAssociations(Pages& pages, http::Request& r, const Actor& actor) {
         }
         int live = 0;
         for (const auto& s : api.services.list(actor, a.id)) {
-            live += s.state != "deleted";
+            live += s.state != ServiceState::Deleted;
         }
         row.emplace("services", std::to_string(live));
         row.emplace("since", formatDate(a.createdAt.substr(0, 10), lang));
         rows.push_back(std::move(row));
     }
     mstch::array statuses;
-    for (const char* s : {"pending", "active", "suspended", "closed", "rejected"}) {
+    for (const AssociationStatus s : allStates<AssociationStatus>()) {
         mstch::map o;
-        o.emplace("value", std::string(s));
-        o.emplace("label", words.text(lang, std::string("association_status_") + s));
-        o.emplace("selected", filter == s);
+        o.emplace("value", wireName(s));
+        o.emplace("label", words.text(lang, "association_status_" + wireName(s)));
+        o.emplace("selected", wanted == s);
         statuses.push_back(std::move(o));
     }
     mstch::map data;
@@ -89,11 +91,15 @@ void renderServices(Pages& pages, http::Request& r, const Actor& actor) {
     const std::string lang = pages.language(r);
     const auto& words = pages.words();
     auto& api = pages.app();
+    // A state as the API shows it (`suspended` too); an unknown word is a 400.
     const std::string filter = r.query("state").value_or("");
+    if (!filter.empty() && filter != "suspended") {
+        requestedState<ServiceState>(filter, "state");
+    }
     mstch::array rows;
     for (const auto& a : api.associations.list(actor, "", 1000, std::nullopt)) {
         for (const auto& s : api.services.list(actor, a.id)) {
-            if (s.state == "deleted" || (!filter.empty() && s.displayState() != filter)) {
+            if (s.state == ServiceState::Deleted || (!filter.empty() && s.displayState() != filter)) {
                 continue;
             }
             mstch::map row;
@@ -108,8 +114,8 @@ void renderServices(Pages& pages, http::Request& r, const Actor& actor) {
                 state += " · " + words.text(lang, "reason_" + reason);
             }
             row.emplace("state", state);
-            row.emplace("health", words.text(lang, "health_" + s.health));
-            row.emplace("degraded", s.health == "degraded" || s.state == "failed");
+            row.emplace("health", words.text(lang, "health_" + wireName(s.health)));
+            row.emplace("degraded", s.health == ServiceHealth::Degraded || s.state == ServiceState::Failed);
             if (s.endpoint) {
                 row.emplace("endpoint", *s.endpoint);
             }

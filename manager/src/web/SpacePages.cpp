@@ -33,7 +33,7 @@ mstch::array serviceRows(Pages& pages, const AssociationAccess& access, const st
     const Actor& actor = access.actor();
     mstch::array rows;
     for (const auto& s : pages.app().services.list(access)) {
-        if (s.state == "deleted") {
+        if (s.state == ServiceState::Deleted) {
             continue;
         }
         mstch::map row;
@@ -50,18 +50,18 @@ mstch::array serviceRows(Pages& pages, const AssociationAccess& access, const st
         if (!reasons.empty()) {
             row.emplace("reasons", reasons);
         }
-        row.emplace("health", words.text(lang, "health_" + s.health));
-        if (s.endpoint && s.state == "active" && s.suspendedFor.empty()) {
+        row.emplace("health", words.text(lang, "health_" + wireName(s.health)));
+        if (s.endpoint && s.state == ServiceState::Active && s.suspendedFor.empty()) {
             row.emplace("endpoint", *s.endpoint);
         }
-        const bool live = s.state == "active" || s.state == "provisioning";
+        const bool live = s.state == ServiceState::Active || s.state == ServiceState::Provisioning;
         row.emplace("can_suspend",
                     canManage && live && !s.suspendedFor.count(actor.isAdmin() ? "admin" : "association"));
         row.emplace("can_resume",
                     canManage && live && s.suspendedFor.count(actor.isAdmin() ? "admin" : "association") > 0);
-        row.emplace("can_delete", canManage && s.state != "deleting");
+        row.emplace("can_delete", canManage && s.state != ServiceState::Deleting);
         row.emplace("can_upload",
-                    canManage && s.state == "active" && manifest && manifest->kind == "website");
+                    canManage && s.state == ServiceState::Active && manifest && manifest->kind == "website");
         rows.push_back(std::move(row));
     }
     return rows;
@@ -113,7 +113,7 @@ mstch::array invoiceRows(Pages& pages, const AssociationAccess& access, const st
         row.emplace("credit_note", i.kind == "credit_note");
         row.emplace("date", i.issueDate ? formatDate(*i.issueDate, lang) : std::string());
         row.emplace("amount", formatMoney(i.totalInclCents, lang));
-        row.emplace("status", words.text(lang, "invoice_status_" + i.status));
+        row.emplace("status", words.text(lang, "invoice_status_" + wireName(i.status)));
         rows.push_back(std::move(row));
     }
     return rows;
@@ -136,19 +136,19 @@ void renderDashboard(Pages& pages, http::Request& r, const Actor& actor, const s
     data.emplace("id", a.id);
     data.emplace("name", a.name);
     data.emplace("lang", lang);
-    data.emplace("pending", a.status == "pending");
+    data.emplace("pending", a.status == AssociationStatus::Pending);
     auto services = serviceRows(pages, access, lang, canManage);
     data.emplace("has_services", !services.empty());
     data.emplace("services", std::move(services));
     data.emplace("can_export", access.allows(Permission::ManageMembers));
     data.emplace("can_bill", access.allows(Permission::ManageSubscription));
-    bool canCreate = canManage && a.status == "active";
+    bool canCreate = canManage && a.status == AssociationStatus::Active;
     if (canCreate && seesBilling) {
         // Services need a subscription, unless the association's plan is free: the page says so
         // and leads to the subscription page instead of offering a form that would be refused.
         bool covered = false;
         for (const auto& sub : subscriptions) {
-            covered |= sub.status == "active";
+            covered |= sub.status == SubscriptionStatus::Active;
         }
         if (!covered && a.planSlug) {
             try {
@@ -183,7 +183,7 @@ void renderDashboard(Pages& pages, http::Request& r, const Actor& actor, const s
     data.emplace("sees_billing", seesBilling);
     if (seesBilling) {
         for (const auto& sub : subscriptions) {
-            if (sub.status != "active") {
+            if (sub.status != SubscriptionStatus::Active) {
                 continue;
             }
             mstch::map s;

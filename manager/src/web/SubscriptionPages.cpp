@@ -55,7 +55,7 @@ Choice choiceOf(const std::string& offer, const std::string& price, Pages& pages
 std::optional<Subscription> activeSubscription(Pages& pages, const Actor& actor,
                                                const std::string& associationId) {
     for (const auto& sub : pages.app().billing.subscriptions(actor, associationId)) {
-        if (sub.status == "active") {
+        if (sub.status == SubscriptionStatus::Active) {
             return sub;
         }
     }
@@ -152,7 +152,8 @@ void renderSubscription(Pages& pages, http::Request& r, const Actor& actor, cons
     if (current) {
         data.emplace("subscription", currentView(pages, *current, today, lang));
     }
-    data.emplace("can_manage", canManage && a.status == "active" && !(current && current->cancelAt));
+    data.emplace("can_manage",
+                 canManage && a.status == AssociationStatus::Active && !(current && current->cancelAt));
     data.emplace("can_cancel", canManage && current && !current->cancelAt);
     mstch::array offers;
     bool payWhatYouCan = false;
