@@ -43,7 +43,7 @@ std::vector<Invoice> BillingService::invoices(const AssociationAccess& access, i
     auto s = db_.session();
     auto all = InvoiceRepository(s).list(access.id(), std::nullopt, limit);
     if (!access.actor().isStaff()) {
-        std::erase_if(all, [](const Invoice& i) { return i.status == "draft"; });
+        std::erase_if(all, [](const Invoice& i) { return i.status == InvoiceStatus::Draft; });
     }
     return all;
 }
