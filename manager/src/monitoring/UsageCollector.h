@@ -1,7 +1,7 @@
 #pragma once
 
-#include "chatiere/manager/Database.h"
 #include "chatiere/base/Clock.h"
+#include "chatiere/manager/Database.h"
 #include "chatiere/provisioning/GuestBuilder.h"
 #include "chatiere/provisioning/Hypervisor.h"
 
