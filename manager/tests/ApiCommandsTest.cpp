@@ -147,3 +147,98 @@ TEST(ApiCommands, NewAccountReadsNamePasswordAndTerms) {
     EXPECT_EQ(fieldErrorsOf(api::parseNewAccount, R"({"name": 1, "accept_terms": "yes"})"),
               (std::map<std::string, std::string>{{"name", "wrong_type"}, {"accept_terms", "wrong_type"}}));
 }
+
+TEST(ApiCommands, SignupReadsAssociationManagerPlanAndTerms) {
+    const auto c = api::parseSignup(parse(R"({
+        "association": {"kind": "association", "name": " Jardin ", "email": "a@j.test", "rna": "W351234567",
+                        "siren": "552100554", "legal_name": "Jardin partagé", "billing_email": "b@j.test",
+                        "address": {"line1": "2 rue Haute", "postal_code": "35000", "city": "Rennes"}},
+        "manager": {"name": "Camille", "email": "c@j.test", "password": " secret "},
+        "plan": "asso", "accept_terms": true, "language": "en"})"));
+    ASSERT_TRUE(c.association);
+    EXPECT_EQ(c.association->kind, "association");
+    EXPECT_EQ(c.association->name, "Jardin");
+    EXPECT_EQ(c.association->email, "a@j.test");
+    EXPECT_EQ(c.association->identity.rna, "W351234567");
+    EXPECT_EQ(c.association->identity.siren, "552100554");
+    EXPECT_FALSE(c.association->identity.siret);
+    EXPECT_EQ(c.association->identity.legalName, "Jardin partagé");
+    EXPECT_EQ(c.association->identity.billingEmail, "b@j.test");
+    const AddressInput& address = c.association->identity.address;
+    EXPECT_EQ(address.form, AddressInput::Form::Whole);
+    EXPECT_EQ(address.line1, "2 rue Haute");
+    EXPECT_EQ(address.postalCode, "35000");
+    EXPECT_EQ(address.city, "Rennes");
+    EXPECT_EQ(address.country, "");
+    ASSERT_TRUE(c.manager);
+    EXPECT_EQ(c.manager->name, "Camille");
+    EXPECT_EQ(c.manager->password, " secret ");  // as typed
+    EXPECT_EQ(c.plan, "asso");
+    EXPECT_EQ(c.acceptTerms, true);
+}
+
+TEST(ApiCommands, SignupLeavesAbsentPartsToTheService) {
+    const auto c = api::parseSignup(parse(R"({"association": null, "manager": {}})"));
+    EXPECT_FALSE(c.association);
+    ASSERT_TRUE(c.manager);
+    EXPECT_FALSE(c.manager->password);
+    EXPECT_EQ(c.plan, "");
+    EXPECT_FALSE(c.acceptTerms);
+    const auto line = api::parseSignup(parse(R"({"association": {"address": "2 rue Haute, Rennes"}})"));
+    EXPECT_EQ(line.association->identity.address.form, AddressInput::Form::Line);
+    EXPECT_EQ(line.association->identity.address.line1, "2 rue Haute, Rennes");
+    EXPECT_EQ(api::parseSignup(parse(R"({"association": {}})")).association->identity.address.form,
+              AddressInput::Form::Absent);
+}
+
+TEST(ApiCommands, SignupRefusesWrongTypesByTheirPath) {
+    EXPECT_EQ(fieldErrorsOf(api::parseSignup, R"({"association": "Jardin", "manager": [], "plan": 1,
+                                                  "accept_terms": "yes"})"),
+              (std::map<std::string, std::string>{{"association", "wrong_type"},
+                                                  {"manager", "wrong_type"},
+                                                  {"plan", "wrong_type"},
+                                                  {"accept_terms", "wrong_type"}}));
+    EXPECT_EQ(fieldErrorsOf(api::parseSignup, R"({"association": {"name": 1, "siren": 552100554,
+                                                  "address": {"city": 35}},
+                                                  "manager": {"email": true, "password": 12345678}})"),
+              (std::map<std::string, std::string>{{"association.name", "wrong_type"},
+                                                  {"association.siren", "wrong_type"},
+                                                  {"association.address.city", "wrong_type"},
+                                                  {"manager.email", "wrong_type"},
+                                                  {"manager.password", "wrong_type"}}));
+    EXPECT_EQ(fieldErrorsOf(api::parseSignup, R"({"association": {"address": 3}})"),
+              (std::map<std::string, std::string>{{"association.address", "wrong_type"}}));
+}
+
+TEST(ApiCommands, UpdateIdentityGivesOnlyThePresentFields) {
+    const auto c = api::parseUpdateIdentity(parse(R"({"legal_name": " Jardin ", "siren": null, "rna": ""})"));
+    EXPECT_EQ(c.identity.legalName, "Jardin");
+    EXPECT_EQ(c.identity.siren, "");  // null clears
+    EXPECT_EQ(c.identity.rna, "");
+    EXPECT_FALSE(c.identity.siret);
+    EXPECT_FALSE(c.identity.billingEmail);
+    EXPECT_EQ(c.identity.address.form, AddressInput::Form::Absent);
+    EXPECT_TRUE(c.unknownFields.empty());
+    EXPECT_EQ(api::parseUpdateIdentity(parse(R"({"address": null})")).identity.address.form,
+              AddressInput::Form::Null);
+    const auto whole = api::parseUpdateIdentity(parse(
+        R"({"address": {"line1": "2 rue Haute", "postal_code": "35000", "city": "Rennes", "country": "BE"}})"));
+    EXPECT_EQ(whole.identity.address.form, AddressInput::Form::Whole);
+    EXPECT_EQ(whole.identity.address.country, "BE");
+}
+
+TEST(ApiCommands, UpdateIdentityListsUnknownFieldsAndRefusesWrongTypes) {
+    const auto c =
+        api::parseUpdateIdentity(parse(R"({"name": "Autre", "siren": "552100554", "status": "x"})"));
+    EXPECT_EQ(c.unknownFields, (std::vector<std::string>{"name", "status"}));
+    EXPECT_EQ(c.identity.siren, "552100554");
+    EXPECT_EQ(fieldErrorsOf(api::parseUpdateIdentity, R"({"billing_email": 1, "address": {"line1": []}})"),
+              (std::map<std::string, std::string>{{"billing_email", "wrong_type"},
+                                                  {"address.line1", "wrong_type"}}));
+    try {
+        api::parseUpdateIdentity(nullptr);
+        ADD_FAILURE() << "a null body was accepted";
+    } catch (const Error& e) {
+        EXPECT_EQ(e.code(), "invalid_body");
+    }
+}

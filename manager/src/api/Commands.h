@@ -3,8 +3,8 @@
 #include "billing/BillingService.h"
 #include "domain/AssociationService.h"
 #include "domain/Invitations.h"
-#include "monitoring/UsageService.h"
 #include "hosting/ServiceManager.h"
+#include "monitoring/UsageService.h"
 
 #include <Poco/JSON/Object.h>
 
@@ -25,5 +25,11 @@ Subscribe parseSubscribe(const Poco::JSON::Object::Ptr& body);
 ChangeSubscription parseChangeSubscription(const Poco::JSON::Object::Ptr& body);
 RecordPayment parseRecordPayment(const Poco::JSON::Object::Ptr& body);
 IssueCreditNote parseIssueCreditNote(const Poco::JSON::Object::Ptr& body);
+// POST /api/v1/signup: "association" and "manager" objects (each nullopt when absent or null), the
+// identity fields and the address as given; the password as typed.
+Signup parseSignup(const Poco::JSON::Object::Ptr& body);
+// PATCH /api/v1/associations/{id}: only the fields present are given, null or "" to clear one;
+// any other member is listed in unknownFields. A null body is "invalid_body".
+UpdateIdentity parseUpdateIdentity(const Poco::JSON::Object::Ptr& body);
 
 }  // namespace chatiere::manager::api

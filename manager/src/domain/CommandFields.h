@@ -37,4 +37,7 @@ private:
     std::string prefix_;
 };
 
+// `s` without its leading and trailing blanks (spaces, tabs, line ends).
+std::string trim(const std::string& s);
+
 }  // namespace chatiere::manager

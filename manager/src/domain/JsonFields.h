@@ -1,6 +1,7 @@
 #pragma once
 
 #include "chatiere/manager/Error.h"
+#include "domain/CommandFields.h"
 
 #include <Poco/JSON/Array.h>
 #include <Poco/JSON/Object.h>
@@ -37,7 +38,5 @@ private:
     FieldErrors& errors_;
     std::string prefix_;
 };
-
-std::string trim(const std::string& s);
 
 }  // namespace chatiere::manager
