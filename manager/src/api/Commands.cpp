@@ -51,6 +51,35 @@ IdentityInput identityOf(const Poco::JSON::Object::Ptr& o, FieldErrors& errors, 
     return in;
 }
 
+// A name or description: absent (or null), one text, or {"fr", "en"}.
+LocalizedInput localizedOf(const Poco::JSON::Object::Ptr& o, JsonFields& f, const std::string& key) {
+    LocalizedInput in;
+    if (!f.has(key)) {
+        return in;
+    }
+    if (o->get(key).isString()) {
+        in.form = LocalizedInput::Form::OneText;
+        in.text = text(f, key);
+    } else if (const auto object = f.object(key, false)) {
+        JsonFields inner(object, f.errors(), f.path(key));
+        in.form = LocalizedInput::Form::PerLanguage;
+        in.fr = text(inner, "fr");
+        in.en = text(inner, "en");
+    }
+    return in;
+}
+
+PriceInput priceOf(const Poco::JSON::Object::Ptr& item, FieldErrors& errors, const std::string& path) {
+    JsonFields f(item, errors, path);
+    PriceInput p;
+    p.interval = text(f, "interval");
+    p.kind = text(f, "kind");
+    p.amountCents = f.integer("amount_cents", false);
+    p.membershipCents = f.integer("membership_cents", false);
+    p.floorCents = f.integer("floor_cents", false);
+    return p;
+}
+
 }  // namespace
 
 CreateService parseCreateService(const Poco::JSON::Object::Ptr& body) {
@@ -207,6 +236,74 @@ UpdateIdentity parseUpdateIdentity(const Poco::JSON::Object::Ptr& body) {
         }
     }
     c.identity = identityOf(body, errors, "");
+    errors.throwIfAny();
+    return c;
+}
+
+PlanDefinition parsePlanDefinition(const Poco::JSON::Object::Ptr& body) {
+    FieldErrors errors;
+    JsonFields f(body, errors);
+    PlanDefinition c;
+    c.slug = text(f, "slug");
+    c.name = localizedOf(body, f, "name");
+    c.description = localizedOf(body, f, "description");
+    if (const auto templates = f.array("templates", false)) {
+        for (std::size_t i = 0; i < templates->size(); ++i) {
+            const Poco::Dynamic::Var v = templates->get(static_cast<unsigned>(i));
+            if (!v.isString()) {
+                errors.add("templates." + std::to_string(i), "invalid_template",
+                           "A template name: lower-case letters, digits and hyphens.");
+                continue;
+            }
+            c.templates.push_back(v.extract<std::string>());
+        }
+    }
+    c.free = f.boolean("free", false);
+    if (const auto prices = f.array("prices", false)) {
+        c.prices.emplace();
+        for (std::size_t i = 0; i < prices->size(); ++i) {
+            const std::string path = "prices." + std::to_string(i);
+            const auto item = prices->getObject(static_cast<unsigned>(i));
+            if (!item) {
+                errors.add(path, "wrong_type", "Expected an object.");
+                continue;
+            }
+            c.prices->push_back(priceOf(item, errors, path));
+        }
+    }
+    if (const auto quotas = f.object("quotas", false)) {
+        for (const auto& [metric, value] : *quotas) {
+            const std::string path = "quotas." + metric;
+            QuotaInput q;
+            if (isQuotaMetric(metric)) {  // an unknown one is refused by its name, whatever its value
+                const auto object = quotas->getObject(metric);
+                if (!object) {
+                    errors.add(path, "wrong_type", "Expected {\"included\", \"limit\"}.");
+                    continue;
+                }
+                JsonFields qf(object, errors, path);
+                q.included = qf.integer("included", false);
+                q.limit = qf.integer("limit", false);
+            }
+            c.quotas[metric] = q;
+        }
+    }
+    if (const auto overage = f.object("overage", false)) {
+        for (const auto& [metric, value] : *overage) {
+            const std::string path = "overage." + metric;
+            std::optional<int64_t> unit;
+            if (isOverageMetric(metric)) {
+                const auto object = overage->getObject(metric);
+                if (!object) {
+                    errors.add(path, "wrong_type", "Expected {\"unit_cents\"}.");
+                    continue;
+                }
+                unit = JsonFields(object, errors, path).integer("unit_cents", false);
+            }
+            c.overageUnitCents[metric] = unit;
+        }
+    }
+    c.trialDays = f.integer("trial_days", false);
     errors.throwIfAny();
     return c;
 }
