@@ -1,6 +1,6 @@
 #include "api/Api.h"
 #include "api/Commands.h"
-#include "domain/JsonFields.h"
+#include "api/JsonFields.h"
 
 #include <Poco/JSON/Array.h>
 

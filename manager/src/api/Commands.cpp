@@ -1,6 +1,6 @@
 #include "api/Commands.h"
 
-#include "domain/JsonFields.h"
+#include "api/JsonFields.h"
 
 #include <limits>
 #include <set>

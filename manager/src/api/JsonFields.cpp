@@ -1,9 +1,9 @@
-#include "domain/JsonFields.h"
+#include "api/JsonFields.h"
 
 #include <cmath>
 #include <limits>
 
-namespace chatiere::manager {
+namespace chatiere::manager::api {
 
 void JsonFields::missing(const std::string& key) {
     errors_.add(path(key), "missing", "This field is required.");
@@ -104,4 +104,4 @@ Poco::JSON::Array::Ptr JsonFields::array(const std::string& key, bool required) 
     return v.extract<Poco::JSON::Array::Ptr>();
 }
 
-}  // namespace chatiere::manager
+}  // namespace chatiere::manager::api

@@ -9,7 +9,7 @@
 #include <optional>
 #include <string>
 
-namespace chatiere::manager {
+namespace chatiere::manager::api {
 
 // Reads typed fields out of a request's JSON object, recording a FieldError (with the dotted
 // path) for each missing or mistyped one instead of failing at the first.
@@ -39,4 +39,4 @@ private:
     std::string prefix_;
 };
 
-}  // namespace chatiere::manager
+}  // namespace chatiere::manager::api
