@@ -1,6 +1,7 @@
 #include "domain/AssociationService.h"
 
 #include "ServiceFixture.h"
+#include "api/Commands.h"
 
 using namespace chatiere::manager;
 using chatiere::manager::testing::ServiceFixture;
@@ -19,7 +20,7 @@ protected:
 
     SignupResult signup(const std::string& name = "Jardin",
                         const std::string& email = "camille@jardin.test") {
-        return service.signup(json(signupBody(name, email)), "192.0.2.1", "fr");
+        return service.signup(api::parseSignup(json(signupBody(name, email))), "192.0.2.1", "fr");
     }
     Actor managerOf(const SignupResult& r) {
         return Actor{r.manager.id, r.manager.email, std::nullopt, "192.0.2.1"};
@@ -49,13 +50,18 @@ TEST_F(AssociationServiceTest, SignupStoresAPendingAssociationWithItsManagerAndM
 
 TEST_F(AssociationServiceTest, BadSignupsAreRefusedByFieldAndWriteNothing) {
     signup();
-    expectRefused([&] { service.signup(json(R"({"association": {}})"), "192.0.2.1", "fr"); },
-                  ErrorKind::Validation, "invalid_fields");
-    expectRefused([&] { service.signup(json(signupBody("Autre", "not-an-address")), "192.0.2.1", "fr"); },
-                  ErrorKind::Validation, "invalid_fields");
+    expectRefused(
+        [&] { service.signup(api::parseSignup(json(R"({"association": {}})")), "192.0.2.1", "fr"); },
+        ErrorKind::Validation, "invalid_fields");
     expectRefused(
         [&] {
-            service.signup(json(signupBody("Autre", "x@y.test", R"(, "plan": "nope")")), "192.0.2.1", "fr");
+            service.signup(api::parseSignup(json(signupBody("Autre", "not-an-address"))), "192.0.2.1", "fr");
+        },
+        ErrorKind::Validation, "invalid_fields");
+    expectRefused(
+        [&] {
+            service.signup(api::parseSignup(json(signupBody("Autre", "x@y.test", R"(, "plan": "nope")"))),
+                           "192.0.2.1", "fr");
         },
         ErrorKind::Validation, "invalid_fields");
     // The address is taken, in any case.
@@ -206,11 +212,145 @@ TEST_F(AssociationServiceTest, SetPlanNeedsAnExistingPlan) {
 TEST_F(AssociationServiceTest, UpdateIdentityRefusesABadSirenAndWritesNothing) {
     const auto r = active("Jardin", "camille@jardin.test");
     expectRefused(
-        [&] { service.updateIdentity(managerOf(r), r.association.id, json(R"({"siren": "123"})")); },
+        [&] {
+            service.updateIdentity(managerOf(r), r.association.id,
+                                   api::parseUpdateIdentity(json(R"({"siren": "123"})")));
+        },
         ErrorKind::Validation, "invalid_fields");
-    const auto a = service.updateIdentity(managerOf(r), r.association.id,
-                                          json(R"({"legal_name": "Jardin partagé du quartier"})"));
+    const auto a = service.updateIdentity(
+        managerOf(r), r.association.id,
+        api::parseUpdateIdentity(json(R"({"legal_name": "Jardin partagé du quartier"})")));
     EXPECT_EQ(a.legalName, "Jardin partagé du quartier");
 }
 
 }  // namespace
+
+namespace {
+
+// A typed sign-up that the service accepts.
+Signup goodSignup(const std::string& email = "camille@jardin.test") {
+    Signup c;
+    c.association = SignupAssociation{"association", "Jardin", email, {}};
+    c.manager = SignupManager{"Camille", email, std::string("correct horse battery staple")};
+    c.acceptTerms = true;
+    return c;
+}
+
+// The field errors (field → code) the service refuses `f` with; empty when it accepts.
+template <typename F>
+std::map<std::string, std::string> fieldErrorsOf(F&& f) {
+    try {
+        f();
+    } catch (const Error& e) {
+        std::map<std::string, std::string> out;
+        for (const auto& field : e.fields()) {
+            out[field.field] = field.code;
+        }
+        return out;
+    }
+    return {};
+}
+
+}  // namespace
+
+TEST_F(AssociationServiceTest, TypedSignupIsCheckedFieldByField) {
+    const auto refused = [&](const Signup& c) {
+        return fieldErrorsOf([&] { service.signup(c, "192.0.2.1", "fr"); });
+    };
+    EXPECT_EQ(
+        refused(Signup{}),
+        (std::map<std::string, std::string>{
+            {"association", "missing"}, {"manager", "missing"}, {"accept_terms", "terms_not_accepted"}}));
+    Signup c = goodSignup();
+    c.association->name = "  ";
+    c.association->kind = "club";
+    c.association->email = "nope";
+    c.association->identity.billingEmail = "nope";
+    c.association->identity.siren = "123";
+    c.association->identity.siret = "123";
+    c.association->identity.rna = "X1";
+    c.association->identity.legalName = std::string(201, 'x');
+    c.manager->name = "";
+    c.manager->email = "nope";
+    c.manager->password = "short";
+    c.plan = "nope";
+    c.acceptTerms = false;
+    EXPECT_EQ(refused(c), (std::map<std::string, std::string>{{"association.name", "missing"},
+                                                              {"association.kind", "invalid_kind"},
+                                                              {"association.email", "invalid_email"},
+                                                              {"association.billing_email", "invalid_email"},
+                                                              {"association.siren", "invalid_siren"},
+                                                              {"association.siret", "invalid_siret"},
+                                                              {"association.rna", "invalid_rna"},
+                                                              {"association.legal_name", "too_long"},
+                                                              {"manager.name", "missing"},
+                                                              {"manager.email", "invalid_email"},
+                                                              {"manager.password", "weak_password"},
+                                                              {"plan", "unknown_plan"},
+                                                              {"accept_terms", "terms_not_accepted"}}));
+    c = goodSignup();
+    c.manager->password.reset();
+    c.association->identity.siren = "552100554";
+    c.association->identity.siret = "73282932000074";
+    c.association->identity.address.form = AddressInput::Form::Whole;
+    c.association->identity.address.postalCode = "3500";
+    EXPECT_EQ(refused(c), (std::map<std::string, std::string>{
+                              {"manager.password", "missing"},
+                              {"association.siret", "siret_siren_mismatch"},
+                              {"association.address.line1", "missing"},
+                              {"association.address.city", "missing"},
+                              {"association.address.postal_code", "invalid_postal_code"}}));
+    EXPECT_EQ(count("SELECT COUNT(*) FROM associations"), 0);
+}
+
+TEST_F(AssociationServiceTest, TypedSignupStoresTheIdentityAndAddress) {
+    Signup c = goodSignup();
+    IdentityInput& identity = c.association->identity;
+    identity.legalName = " Jardin partagé ";
+    identity.siren = "552 100 554";
+    identity.address = {AddressInput::Form::Whole, "2 rue Haute", "", "35000", "Rennes", ""};
+    const auto r = service.signup(c, "192.0.2.1", "fr");
+    EXPECT_EQ(r.association.legalName, "Jardin partagé");
+    EXPECT_EQ(r.association.siren, "552100554");
+    EXPECT_FALSE(r.association.siret);
+    EXPECT_EQ(r.association.address.line1, "2 rue Haute");
+    EXPECT_EQ(r.association.address.country, "FR");
+}
+
+TEST_F(AssociationServiceTest, CreateActiveTakesATypedSignup) {
+    const auto r = service.createActive(goodSignup(), admin());
+    EXPECT_EQ(r.association.status, "active");
+    EXPECT_TRUE(r.manager.emailVerified);
+}
+
+TEST_F(AssociationServiceTest, UpdateIdentityChangesOnlyTheGivenFields) {
+    const auto r = active("Jardin", "camille@jardin.test");
+    UpdateIdentity c;
+    c.identity.legalName = "Jardin partagé";
+    c.identity.siren = "552100554";
+    c.identity.address = {AddressInput::Form::Line, "2 rue Haute, Rennes", "", "", "", ""};
+    auto a = service.updateIdentity(managerOf(r), r.association.id, c);
+    EXPECT_EQ(a.legalName, "Jardin partagé");
+    EXPECT_EQ(a.address.line1, "2 rue Haute, Rennes");
+
+    UpdateIdentity clear;  // absent: unchanged; "": cleared; a null address: none
+    clear.identity.siren = "";
+    clear.identity.address.form = AddressInput::Form::Null;
+    a = service.updateIdentity(managerOf(r), r.association.id, clear);
+    EXPECT_EQ(a.legalName, "Jardin partagé");
+    EXPECT_FALSE(a.siren);
+    EXPECT_EQ(a.address.line1, "");
+
+    UpdateIdentity bad;
+    bad.unknownFields = {"name"};
+    bad.identity.billingEmail = "nope";
+    bad.identity.address = {AddressInput::Form::Whole, "", "", "", "", "BE"};
+    EXPECT_EQ(fieldErrorsOf([&] { service.updateIdentity(managerOf(r), r.association.id, bad); }),
+              (std::map<std::string, std::string>{{"name", "unknown_field"},
+                                                  {"billing_email", "invalid_email"},
+                                                  {"address.line1", "missing"},
+                                                  {"address.postal_code", "missing"},
+                                                  {"address.city", "missing"}}));
+    EXPECT_EQ(service.authorize(admin(), r.association.id, Permission::ViewAssociation).legalName,
+              "Jardin partagé");
+}

@@ -4,6 +4,7 @@
 // 2 € of membership; pay-what-you-can from 5 € a year), an active association with one manager,
 // the clock at 2027-01-10 09:00 UTC. Mails only go to the outbox (a table): no mailer runs.
 
+#include "api/Commands.h"
 #include "billing/BillingService.h"
 #include "chatiere/base/Clock.h"
 #include "chatiere/manager/Calendar.h"
@@ -49,18 +50,20 @@ protected:
         billing_ = std::make_unique<BillingService>(*db_, clock_, calendar_, settings_, *associations_,
                                                     [this] { ++jobsQueued_; });
         PlanService(*db_, clock_)
-            .create(admin_, json(R"({"slug": "asso-web", "name": {"fr": "Site web", "en": "Website"},
+            .create(admin_, api::parsePlanDefinition(
+                                json(R"({"slug": "asso-web", "name": {"fr": "Site web", "en": "Website"},
                 "templates": ["website"],
                 "prices": [{"interval": "month", "kind": "association", "amount_cents": 1000,
                             "membership_cents": 200},
                            {"interval": "year", "kind": "association", "amount_cents": 10000,
                             "floor_cents": 500}],
-                "quotas": {"services": {"included": 2, "limit": 3}, "disk_gib": {"included": 1, "limit": 5}}})"));
+                "quotas": {"services": {"included": 2, "limit": 3}, "disk_gib": {"included": 1, "limit": 5}}})")));
         PlanService(*db_, clock_)
-            .create(admin_, json(R"({"slug": "asso-plus", "name": {"fr": "Site plus", "en": "Website plus"},
+            .create(admin_, api::parsePlanDefinition(json(
+                                R"({"slug": "asso-plus", "name": {"fr": "Site plus", "en": "Website plus"},
                 "templates": ["website"],
                 "prices": [{"interval": "month", "kind": "association", "amount_cents": 3000}],
-                "quotas": {"services": {"included": 4, "limit": 5}, "disk_gib": {"included": 5, "limit": 10}}})"));
+                "quotas": {"services": {"included": 4, "limit": 5}, "disk_gib": {"included": 5, "limit": 10}}})")));
         association_ = plantAssociation("asso_1", "camille@asso.test");
     }
     void TearDown() override {

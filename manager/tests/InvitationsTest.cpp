@@ -1,6 +1,7 @@
 #include "domain/Invitations.h"
 
 #include "ServiceFixture.h"
+#include "api/Commands.h"
 
 using namespace chatiere::manager;
 using chatiere::manager::testing::ServiceFixture;
@@ -11,7 +12,8 @@ class InvitationsTest : public ServiceFixture {
 protected:
     InvitationsTest() {
         settings.invitationsMaxPerDay = 3;
-        garden = associations.signup(json(signupBody("Jardin", "camille@jardin.test")), "192.0.2.1", "fr");
+        garden = associations.signup(api::parseSignup(json(signupBody("Jardin", "camille@jardin.test"))),
+                                     "192.0.2.1", "fr");
         associations.approve(admin(), garden.association.id);
         manager = Actor{garden.manager.id, garden.manager.email, std::nullopt, "192.0.2.1"};
     }
@@ -61,8 +63,8 @@ TEST_F(InvitationsTest, AnInvitedPersonWithoutAnAccountJoinsWithANewOne) {
 }
 
 TEST_F(InvitationsTest, AnAccountHolderJoinsOnlyWhenSignedInToThatAccount) {
-    const auto other =
-        associations.signup(json(signupBody("Chorale", "dominique@chorale.test")), "192.0.2.1", "fr");
+    const auto other = associations.signup(
+        api::parseSignup(json(signupBody("Chorale", "dominique@chorale.test"))), "192.0.2.1", "fr");
     invite("dominique@chorale.test");
     const std::string token = tokenMailedTo("dominique@chorale.test", "invitation");
     EXPECT_TRUE(invitations.accountExists(invitations.find(token)));
@@ -83,8 +85,8 @@ TEST_F(InvitationsTest, BadInvitationsAreRefusedAndWriteNothing) {
     expectRefused([&] { invite("sacha@example.test", "boss"); }, ErrorKind::Validation, "invalid_fields");
     expectRefused([&] { invite("camille@jardin.test"); }, ErrorKind::Conflict, "already_member");
     // A stranger does not see the association; a pending association cannot invite.
-    const auto other =
-        associations.signup(json(signupBody("Chorale", "dominique@chorale.test")), "192.0.2.1", "fr");
+    const auto other = associations.signup(
+        api::parseSignup(json(signupBody("Chorale", "dominique@chorale.test"))), "192.0.2.1", "fr");
     const Actor stranger{other.manager.id, other.manager.email, std::nullopt, ""};
     expectRefused(
         [&] {

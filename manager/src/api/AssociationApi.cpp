@@ -1,6 +1,6 @@
 #include "api/Api.h"
 #include "api/Commands.h"
-#include "domain/JsonFields.h"
+#include "api/JsonFields.h"
 
 #include <Poco/JSON/Array.h>
 
@@ -53,7 +53,7 @@ void registerAssociationRoutes(http::Router& router, ApiContext& ctx) {
         if (body->has("language") && body->get("language").isString()) {
             language = body->getValue<std::string>("language") == "en" ? "en" : "fr";
         }
-        const SignupResult result = ctx.associations.signup(body, r.clientAddress(), language);
+        const SignupResult result = ctx.associations.signup(parseSignup(body), r.clientAddress(), language);
         Poco::JSON::Object out(Poco::JSON_PRESERVE_KEY_ORDER);
         Poco::JSON::Object association(Poco::JSON_PRESERVE_KEY_ORDER);
         association.set("id", result.association.id);
@@ -96,7 +96,8 @@ void registerAssociationRoutes(http::Router& router, ApiContext& ctx) {
 
     router.add("PATCH", "/api/v1/associations/{id}", [&ctx](http::Request& r) {
         const Actor actor = ctx.requireActor(r);
-        r.sendJson(200, associationJson(ctx.associations.updateIdentity(actor, r.param("id"), r.jsonBody())));
+        const UpdateIdentity command = parseUpdateIdentity(r.jsonBody());
+        r.sendJson(200, associationJson(ctx.associations.updateIdentity(actor, r.param("id"), command)));
     });
 
     router.add("POST", "/api/v1/associations/{id}/approve", [&ctx](http::Request& r) {

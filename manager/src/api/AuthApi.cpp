@@ -1,5 +1,5 @@
 #include "api/Api.h"
-#include "domain/JsonFields.h"
+#include "api/JsonFields.h"
 
 #include <Poco/JSON/Array.h>
 

@@ -1,8 +1,9 @@
 #include "api/Commands.h"
 
-#include "domain/JsonFields.h"
+#include "api/JsonFields.h"
 
 #include <limits>
+#include <set>
 
 namespace chatiere::manager::api {
 
@@ -13,6 +14,70 @@ constexpr std::size_t kAnyLength = std::numeric_limits<std::size_t>::max();
 // A string member as given (trimmed), "" when absent; a wrong type is recorded.
 std::string text(JsonFields& f, const std::string& key) {
     return f.string(key, false, kAnyLength).value_or("");
+}
+
+// A member present in `o` as its text, "" when null (a PATCH's "clear"); nullopt when absent.
+std::optional<std::string> given(JsonFields& f, const Poco::JSON::Object::Ptr& o, const std::string& key) {
+    if (!o || !o->has(key)) {
+        return std::nullopt;
+    }
+    return text(f, key);
+}
+
+IdentityInput identityOf(const Poco::JSON::Object::Ptr& o, FieldErrors& errors, const std::string& prefix) {
+    JsonFields f(o, errors, prefix);
+    IdentityInput in;
+    in.legalName = given(f, o, "legal_name");
+    in.billingEmail = given(f, o, "billing_email");
+    in.siren = given(f, o, "siren");
+    in.siret = given(f, o, "siret");
+    in.rna = given(f, o, "rna");
+    if (f.has("address")) {
+        if (o->get("address").isString()) {
+            in.address.form = AddressInput::Form::Line;
+            in.address.line1 = text(f, "address");
+        } else if (auto address = f.object("address", false)) {
+            JsonFields af(address, errors, f.path("address"));
+            in.address.form = AddressInput::Form::Whole;
+            in.address.line1 = text(af, "line1");
+            in.address.line2 = text(af, "line2");
+            in.address.postalCode = text(af, "postal_code");
+            in.address.city = text(af, "city");
+            in.address.country = text(af, "country");
+        }
+    } else if (o && o->has("address")) {
+        in.address.form = AddressInput::Form::Null;
+    }
+    return in;
+}
+
+// A name or description: absent (or null), one text, or {"fr", "en"}.
+LocalizedInput localizedOf(const Poco::JSON::Object::Ptr& o, JsonFields& f, const std::string& key) {
+    LocalizedInput in;
+    if (!f.has(key)) {
+        return in;
+    }
+    if (o->get(key).isString()) {
+        in.form = LocalizedInput::Form::OneText;
+        in.text = text(f, key);
+    } else if (const auto object = f.object(key, false)) {
+        JsonFields inner(object, f.errors(), f.path(key));
+        in.form = LocalizedInput::Form::PerLanguage;
+        in.fr = text(inner, "fr");
+        in.en = text(inner, "en");
+    }
+    return in;
+}
+
+PriceInput priceOf(const Poco::JSON::Object::Ptr& item, FieldErrors& errors, const std::string& path) {
+    JsonFields f(item, errors, path);
+    PriceInput p;
+    p.interval = text(f, "interval");
+    p.kind = text(f, "kind");
+    p.amountCents = f.integer("amount_cents", false);
+    p.membershipCents = f.integer("membership_cents", false);
+    p.floorCents = f.integer("floor_cents", false);
+    return p;
 }
 
 }  // namespace
@@ -122,6 +187,123 @@ NewAccount parseNewAccount(const Poco::JSON::Object::Ptr& body) {
     c.name = text(f, "name");
     c.password = text(f, "password");
     c.acceptTerms = f.boolean("accept_terms", false);
+    errors.throwIfAny();
+    return c;
+}
+
+Signup parseSignup(const Poco::JSON::Object::Ptr& body) {
+    FieldErrors errors;
+    JsonFields top(body, errors);
+    Signup c;
+    if (const auto assoc = top.object("association", false)) {
+        JsonFields f(assoc, errors, "association");
+        SignupAssociation a;
+        a.name = text(f, "name");
+        a.kind = text(f, "kind");
+        a.email = text(f, "email");
+        a.identity = identityOf(assoc, errors, "association");
+        c.association = std::move(a);
+    }
+    if (const auto manager = top.object("manager", false)) {
+        JsonFields f(manager, errors, "manager");
+        SignupManager m;
+        m.name = text(f, "name");
+        m.email = text(f, "email");
+        if (manager->has("password") && manager->get("password").isString()) {
+            m.password = manager->getValue<std::string>("password");  // as typed: never trimmed
+        } else {
+            f.string("password", false, kAnyLength);  // records a wrong type
+        }
+        c.manager = std::move(m);
+    }
+    c.plan = text(top, "plan");
+    c.acceptTerms = top.boolean("accept_terms", false);
+    errors.throwIfAny();
+    return c;
+}
+
+UpdateIdentity parseUpdateIdentity(const Poco::JSON::Object::Ptr& body) {
+    if (!body) {
+        throw Error(ErrorKind::Validation, "invalid_body", "Expected a JSON object.");
+    }
+    static const std::set<std::string> kEditable = {"legal_name", "billing_email", "siren",
+                                                    "siret",      "rna",           "address"};
+    FieldErrors errors;
+    UpdateIdentity c;
+    for (const auto& [key, value] : *body) {
+        if (!kEditable.count(key)) {
+            c.unknownFields.push_back(key);
+        }
+    }
+    c.identity = identityOf(body, errors, "");
+    errors.throwIfAny();
+    return c;
+}
+
+PlanDefinition parsePlanDefinition(const Poco::JSON::Object::Ptr& body) {
+    FieldErrors errors;
+    JsonFields f(body, errors);
+    PlanDefinition c;
+    c.slug = text(f, "slug");
+    c.name = localizedOf(body, f, "name");
+    c.description = localizedOf(body, f, "description");
+    if (const auto templates = f.array("templates", false)) {
+        for (std::size_t i = 0; i < templates->size(); ++i) {
+            const Poco::Dynamic::Var v = templates->get(static_cast<unsigned>(i));
+            if (!v.isString()) {
+                errors.add("templates." + std::to_string(i), "invalid_template",
+                           "A template name: lower-case letters, digits and hyphens.");
+                continue;
+            }
+            c.templates.push_back(v.extract<std::string>());
+        }
+    }
+    c.free = f.boolean("free", false);
+    if (const auto prices = f.array("prices", false)) {
+        c.prices.emplace();
+        for (std::size_t i = 0; i < prices->size(); ++i) {
+            const std::string path = "prices." + std::to_string(i);
+            const auto item = prices->getObject(static_cast<unsigned>(i));
+            if (!item) {
+                errors.add(path, "wrong_type", "Expected an object.");
+                continue;
+            }
+            c.prices->push_back(priceOf(item, errors, path));
+        }
+    }
+    if (const auto quotas = f.object("quotas", false)) {
+        for (const auto& [metric, value] : *quotas) {
+            const std::string path = "quotas." + metric;
+            QuotaInput q;
+            if (isQuotaMetric(metric)) {  // an unknown one is refused by its name, whatever its value
+                const auto object = quotas->getObject(metric);
+                if (!object) {
+                    errors.add(path, "wrong_type", "Expected {\"included\", \"limit\"}.");
+                    continue;
+                }
+                JsonFields qf(object, errors, path);
+                q.included = qf.integer("included", false);
+                q.limit = qf.integer("limit", false);
+            }
+            c.quotas[metric] = q;
+        }
+    }
+    if (const auto overage = f.object("overage", false)) {
+        for (const auto& [metric, value] : *overage) {
+            const std::string path = "overage." + metric;
+            std::optional<int64_t> unit;
+            if (isOverageMetric(metric)) {
+                const auto object = overage->getObject(metric);
+                if (!object) {
+                    errors.add(path, "wrong_type", "Expected {\"unit_cents\"}.");
+                    continue;
+                }
+                unit = JsonFields(object, errors, path).integer("unit_cents", false);
+            }
+            c.overageUnitCents[metric] = unit;
+        }
+    }
+    c.trialDays = f.integer("trial_days", false);
     errors.throwIfAny();
     return c;
 }

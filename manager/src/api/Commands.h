@@ -3,8 +3,9 @@
 #include "billing/BillingService.h"
 #include "domain/AssociationService.h"
 #include "domain/Invitations.h"
-#include "monitoring/UsageService.h"
+#include "domain/PlanService.h"
 #include "hosting/ServiceManager.h"
+#include "monitoring/UsageService.h"
 
 #include <Poco/JSON/Object.h>
 
@@ -25,5 +26,16 @@ Subscribe parseSubscribe(const Poco::JSON::Object::Ptr& body);
 ChangeSubscription parseChangeSubscription(const Poco::JSON::Object::Ptr& body);
 RecordPayment parseRecordPayment(const Poco::JSON::Object::Ptr& body);
 IssueCreditNote parseIssueCreditNote(const Poco::JSON::Object::Ptr& body);
+// POST /api/v1/signup: "association" and "manager" objects (each nullopt when absent or null), the
+// identity fields and the address as given; the password as typed.
+Signup parseSignup(const Poco::JSON::Object::Ptr& body);
+// PATCH /api/v1/associations/{id}: only the fields present are given, null or "" to clear one;
+// any other member is listed in unknownFields. A null body is "invalid_body".
+UpdateIdentity parseUpdateIdentity(const Poco::JSON::Object::Ptr& body);
+// POST /api/v1/plans and PUT /api/v1/plans/{slug}: a name or description as one text or as
+// {"fr", "en"}; a template that is not text is "invalid_template", a price or a quota of a known
+// metric that is not an object "wrong_type"; a member of an unknown metric is passed on, for the
+// domain to refuse by name.
+PlanDefinition parsePlanDefinition(const Poco::JSON::Object::Ptr& body);
 
 }  // namespace chatiere::manager::api

@@ -1,4 +1,5 @@
 #include "api/Api.h"
+#include "api/Commands.h"
 
 #include <Poco/JSON/Array.h>
 
@@ -24,8 +25,7 @@ void registerPlanRoutes(http::Router& router, ApiContext& ctx) {
         if (decide(actor.staffRole, std::nullopt, Permission::ManagePlans) != Decision::Allow) {
             throw Error::forbidden("Only an admin may change the plans.");
         }
-        auto body = r.jsonBody();
-        r.sendJson(201, planToJson(ctx.plans.create(actor, body)));
+        r.sendJson(201, planToJson(ctx.plans.create(actor, parsePlanDefinition(r.jsonBody()))));
     });
 
     router.add("PUT", "/api/v1/plans/{slug}", [&ctx](http::Request& r) {
@@ -33,8 +33,8 @@ void registerPlanRoutes(http::Router& router, ApiContext& ctx) {
         if (decide(actor.staffRole, std::nullopt, Permission::ManagePlans) != Decision::Allow) {
             throw Error::forbidden("Only an admin may change the plans.");
         }
-        auto body = r.jsonBody();
-        r.sendJson(200, planToJson(ctx.plans.update(actor, r.param("slug"), body)));
+        const PlanDefinition definition = parsePlanDefinition(r.jsonBody());
+        r.sendJson(200, planToJson(ctx.plans.update(actor, r.param("slug"), definition)));
     });
 }
 

@@ -7,7 +7,6 @@
 #include "chatiere/manager/Validation.h"
 #include "domain/AuditLog.h"
 #include "domain/CommandFields.h"
-#include "domain/JsonFields.h"
 #include "store/Plans.h"
 
 #include <set>
@@ -23,26 +22,25 @@ bool isDigits(const std::string& s) {
     return !s.empty() && std::all_of(s.begin(), s.end(), [](char c) { return c >= '0' && c <= '9'; });
 }
 
-// The billing identity fields of `o` (legal_name, billing_email, siren, siret, rna, address) into
-// `a`, each bad one a field error under `prefix`. `partial` (a PATCH): only the fields present are
-// written, and null or "" clears one; the address object is always whole.
-void readIdentity(const Poco::JSON::Object::Ptr& o, FieldErrors& errors, const std::string& prefix,
-                  Association& a, bool partial) {
-    JsonFields f(o, errors, prefix);
-    const auto given = [&](const char* key) { return !partial || o->has(key); };
-    if (given("legal_name")) {
-        a.legalName = f.string("legal_name", false, 200).value_or("");
+// The billing identity `in` into `a`, each bad field an error under `prefix`. `partial` (a PATCH):
+// only the fields given are written, and "" clears one; an address is always whole.
+void readIdentity(const IdentityInput& in, FieldErrors& errors, const std::string& prefix, Association& a,
+                  bool partial) {
+    CommandFields f(errors, prefix);
+    const auto given = [&](const std::optional<std::string>& v) { return !partial || v.has_value(); };
+    if (given(in.legalName)) {
+        a.legalName = f.text("legal_name", in.legalName.value_or(""), false, 200).value_or("");
     }
-    if (given("billing_email")) {
-        const auto email = f.string("billing_email", false, 254);
+    if (given(in.billingEmail)) {
+        const auto email = f.text("billing_email", in.billingEmail.value_or(""), false, 254);
         if (email && !isValidEmail(*email)) {
             errors.add(f.path("billing_email"), "invalid_email", "This is not a valid e-mail address.");
         }
         a.billingEmail = email.value_or("");
     }
-    if (given("siren")) {
+    if (given(in.siren)) {
         a.siren.reset();
-        if (const auto siren = f.string("siren", false, 20)) {
+        if (const auto siren = f.text("siren", in.siren.value_or(""), false, 20)) {
             const std::string normalized = normalizeSiren(*siren);
             if (!isValidSiren(normalized)) {
                 errors.add(f.path("siren"), "invalid_siren",
@@ -51,9 +49,9 @@ void readIdentity(const Poco::JSON::Object::Ptr& o, FieldErrors& errors, const s
             a.siren = normalized;
         }
     }
-    if (given("siret")) {
+    if (given(in.siret)) {
         a.siret.reset();
-        if (const auto siret = f.string("siret", false, 30)) {
+        if (const auto siret = f.text("siret", in.siret.value_or(""), false, 30)) {
             const std::string normalized = normalizeSiren(*siret);
             if (!isValidSiret(normalized)) {
                 errors.add(f.path("siret"), "invalid_siret",
@@ -66,9 +64,9 @@ void readIdentity(const Poco::JSON::Object::Ptr& o, FieldErrors& errors, const s
             a.siret = normalized;
         }
     }
-    if (given("rna")) {
+    if (given(in.rna)) {
         a.rna.reset();
-        if (const auto rna = f.string("rna", false, 20)) {
+        if (const auto rna = f.text("rna", in.rna.value_or(""), false, 20)) {
             const std::string normalized = normalizeRna(*rna);
             if (!isValidRna(normalized)) {
                 errors.add(f.path("rna"), "invalid_rna",
@@ -77,25 +75,32 @@ void readIdentity(const Poco::JSON::Object::Ptr& o, FieldErrors& errors, const s
             a.rna = normalized;
         }
     }
-    if (f.has("address")) {
-        a.address = PostalAddress{};
-        if (o->get("address").isString()) {
-            a.address.line1 = f.string("address", false, 500).value_or("");
-        } else if (auto address = f.object("address", false)) {
-            JsonFields af(address, errors, f.path("address"));
-            a.address.line1 = af.string("line1", true, 200).value_or("");
-            a.address.line2 = af.string("line2", false, 200).value_or("");
-            a.address.postalCode = af.string("postal_code", true, 20).value_or("");
-            a.address.city = af.string("city", true, 100).value_or("");
-            a.address.country = af.string("country", false, 2).value_or("FR");
+    const AddressInput& address = in.address;
+    switch (address.form) {
+        case AddressInput::Form::Absent:
+            break;
+        case AddressInput::Form::Null:
+            a.address = PostalAddress{};  // no address
+            break;
+        case AddressInput::Form::Line:
+            a.address = PostalAddress{};
+            a.address.line1 = f.text("address", address.line1, false, 500).value_or("");
+            break;
+        case AddressInput::Form::Whole: {
+            a.address = PostalAddress{};
+            CommandFields af(errors, f.path("address"));
+            a.address.line1 = af.text("line1", address.line1, true, 200).value_or("");
+            a.address.line2 = af.text("line2", address.line2, false, 200).value_or("");
+            a.address.postalCode = af.text("postal_code", address.postalCode, true, 20).value_or("");
+            a.address.city = af.text("city", address.city, true, 100).value_or("");
+            a.address.country = af.text("country", address.country, false, 2).value_or("FR");
             if (a.address.country == "FR" && !a.address.postalCode.empty() &&
                 !(a.address.postalCode.size() == 5 && isDigits(a.address.postalCode))) {
                 errors.add(af.path("postal_code"), "invalid_postal_code",
                            "A French postal code has 5 digits.");
             }
+            break;
         }
-    } else if (partial && o->has("address")) {
-        a.address = PostalAddress{};  // null: no address
     }
 }
 
@@ -121,54 +126,51 @@ std::string AssociationService::nowText() const {
     return formatTime(clock_.now());
 }
 
-AssociationService::Draft AssociationService::parseSignup(const Poco::JSON::Object::Ptr& body, Session& s) {
+AssociationService::Draft AssociationService::checkSignup(const Signup& command, Session& s) {
     FieldErrors errors;
-    JsonFields top(body, errors);
+    CommandFields top(errors);
     Draft d;
 
-    if (auto assoc = top.object("association", true)) {
-        JsonFields f(assoc, errors, "association");
-        d.association.name = f.string("name", true, 200).value_or("");
-        const auto kind = f.string("kind", true, 20);
+    if (const auto& assoc = top.required("association", command.association)) {
+        CommandFields f(errors, "association");
+        d.association.name = f.text("name", assoc->name, true, 200).value_or("");
+        const auto kind = f.text("kind", assoc->kind, true, 20);
         if (kind && !kKinds.count(*kind)) {
             errors.add("association.kind", "invalid_kind", "Expected association, individual or other.");
         }
         d.association.kind = kind.value_or("");
-        const auto email = f.string("email", true, 254);
+        const auto email = f.text("email", assoc->email, true, 254);
         if (email && !isValidEmail(*email)) {
             errors.add("association.email", "invalid_email", "This is not a valid e-mail address.");
         }
         d.association.email = email.value_or("");
-        readIdentity(assoc, errors, "association", d.association, false);
+        readIdentity(assoc->identity, errors, "association", d.association, false);
     }
 
-    if (auto manager = top.object("manager", true)) {
-        JsonFields f(manager, errors, "manager");
-        d.manager.name = f.string("name", true, 200).value_or("");
-        const auto email = f.string("email", true, 254);
+    if (const auto& manager = top.required("manager", command.manager)) {
+        CommandFields f(errors, "manager");
+        d.manager.name = f.text("name", manager->name, true, 200).value_or("");
+        const auto email = f.text("email", manager->email, true, 254);
         if (email && !isValidEmail(*email)) {
             errors.add("manager.email", "invalid_email", "This is not a valid e-mail address.");
         }
         d.manager.email = email.value_or("");
-        if (manager->has("password") && manager->get("password").isString()) {
-            d.password = manager->getValue<std::string>("password");
+        if (f.required("password", manager->password)) {
+            d.password = *manager->password;
             if (const auto problem = passwordProblem(d.password)) {
                 errors.add("manager.password", "weak_password", *problem);
             }
-        } else {
-            f.string("password", true, 1024);
         }
     }
 
-    if (const auto plan = top.string("plan", false, 40)) {
+    if (const auto plan = top.text("plan", command.plan, false, 40)) {
         if (!PlanRepository(s).find(*plan)) {
             errors.add("plan", "unknown_plan", "There is no plan with this name.");
         }
         d.association.planSlug = plan;
     }
 
-    const auto accepted = top.boolean("accept_terms", false);
-    if (accepted != true) {
+    if (command.acceptTerms != true) {
         errors.add("accept_terms", "terms_not_accepted", "The terms of service must be accepted.");
     }
     errors.throwIfAny();
@@ -219,10 +221,10 @@ SignupResult AssociationService::insertSignup(Session& s, Draft& d, const Actor&
     return {d.association, d.manager};
 }
 
-SignupResult AssociationService::signup(const Poco::JSON::Object::Ptr& body, const std::string& clientAddress,
+SignupResult AssociationService::signup(const Signup& command, const std::string& clientAddress,
                                         const std::string& language) {
     auto s = db_.session();
-    Draft draft = parseSignup(body, s);
+    Draft draft = checkSignup(command, s);
     draft.manager.language = language == "en" ? "en" : "fr";
     // Hash before taking the write lock: it is slow on purpose.
     draft.manager.passwordHash = hasher_.hash(draft.password);
@@ -265,9 +267,9 @@ SignupResult AssociationService::signup(const Poco::JSON::Object::Ptr& body, con
     return result;
 }
 
-SignupResult AssociationService::createActive(const Poco::JSON::Object::Ptr& body, const Actor& actor) {
+SignupResult AssociationService::createActive(const Signup& command, const Actor& actor) {
     auto s = db_.session();
-    Draft draft = parseSignup(body, s);
+    Draft draft = checkSignup(command, s);
     draft.manager.emailVerified = true;
     draft.manager.passwordHash = hasher_.hash(draft.password);
     Transaction tx(s);
@@ -327,21 +329,13 @@ Association AssociationService::decideSignup(const Actor& actor, const std::stri
 }
 
 Association AssociationService::updateIdentity(const Actor& actor, const std::string& associationId,
-                                               const Poco::JSON::Object::Ptr& body) {
+                                               const UpdateIdentity& command) {
     // Billing is the managers' (and the admin's): the same rule as the subscription's.
     Association a = authorize(actor, associationId, Permission::ManageSubscription);
     FieldErrors errors;
-    static const std::set<std::string> kEditable = {"legal_name", "billing_email", "siren",
-                                                    "siret",      "rna",           "address"};
-    if (!body) {
-        throw Error(ErrorKind::Validation, "invalid_body", "Expected a JSON object.");
-    }
-    for (const auto& [key, value] : *body) {
-        if (!kEditable.count(key)) {
-            errors.add(
-                key, "unknown_field",
-                "Not a billing identity field (legal_name, billing_email, siren, siret, rna, address).");
-        }
+    for (const auto& key : command.unknownFields) {
+        errors.add(key, "unknown_field",
+                   "Not a billing identity field (legal_name, billing_email, siren, siret, rna, address).");
     }
     auto s = db_.session();
     Transaction tx(s);
@@ -351,7 +345,7 @@ Association AssociationService::updateIdentity(const Actor& actor, const std::st
         throw Error::notFound("Association");
     }
     a = *before;
-    readIdentity(body, errors, "", a, true);
+    readIdentity(command.identity, errors, "", a, true);
     errors.throwIfAny();
     const std::string at = nowText();
     const auto show = [](const Association& x) {

@@ -10,8 +10,6 @@
 #include "store/Associations.h"
 #include "store/Users.h"
 
-#include <Poco/JSON/Object.h>
-
 #include <functional>
 #include <optional>
 #include <string>
@@ -26,6 +24,58 @@ struct AddMember {
     std::string role;
 };
 
+// A postal address as given: absent (a PATCH leaves it), null (none), one line of text, or whole.
+struct AddressInput {
+    enum class Form { Absent, Null, Line, Whole };
+    Form form = Form::Absent;
+    std::string line1;  // the one line of a Line
+    std::string line2;
+    std::string postalCode;
+    std::string city;
+    std::string country;  // "" reads as FR
+};
+
+// The billing identity: each field nullopt when not given (a PATCH leaves it), "" to clear it.
+struct IdentityInput {
+    std::optional<std::string> legalName;
+    std::optional<std::string> billingEmail;
+    std::optional<std::string> siren;
+    std::optional<std::string> siret;
+    std::optional<std::string> rna;
+    AddressInput address;
+};
+
+// The association of a sign-up: its kind (association, individual or other), name, contact
+// address and billing identity.
+struct SignupAssociation {
+    std::string kind;
+    std::string name;
+    std::string email;
+    IdentityInput identity;
+};
+
+struct SignupManager {
+    std::string name;
+    std::string email;
+    std::optional<std::string> password;  // as typed (never trimmed); nullopt when not given
+};
+
+// A sign-up: the association and its first manager (each nullopt when not given at all), the plan
+// chosen ("" for none) and the acceptance of the terms.
+struct Signup {
+    std::optional<SignupAssociation> association;
+    std::optional<SignupManager> manager;
+    std::string plan;
+    std::optional<bool> acceptTerms;
+};
+
+// PATCH of the billing identity; `unknownFields` are the other fields the request named, each
+// refused as "unknown_field" along with the identity's own errors.
+struct UpdateIdentity {
+    IdentityInput identity;
+    std::vector<std::string> unknownFields;
+};
+
 struct SignupResult {
     Association association;
     User manager;
@@ -38,9 +88,8 @@ public:
     AssociationService(Database& db, base::Clock& clock, const Settings& settings,
                        const PasswordHasher& hasher, Outbox& outbox, std::function<void()> mailQueued);
 
-    // The body of POST /api/v1/signup; `language` is the manager's ("fr" or "en").
-    SignupResult signup(const Poco::JSON::Object::Ptr& body, const std::string& clientAddress,
-                        const std::string& language);
+    // POST /api/v1/signup and the sign-up form; `language` is the manager's ("fr" or "en").
+    SignupResult signup(const Signup& command, const std::string& clientAddress, const std::string& language);
     Association approve(const Actor& actor, const std::string& associationId);
     Association reject(const Actor& actor, const std::string& associationId, const std::string& reason);
     // Marks the address of the token's user as verified; throws on an unknown or expired token.
@@ -62,7 +111,7 @@ public:
     // rna, address), managers and the admin; audited (what changed, before and after). Every bad
     // field is a 400 by field and nothing is written.
     Association updateIdentity(const Actor& actor, const std::string& associationId,
-                               const Poco::JSON::Object::Ptr& body);
+                               const UpdateIdentity& command);
     std::vector<Membership> members(const std::string& associationId);
     std::vector<Membership> membershipsOf(const std::string& userId);
     // 400 "unknown_user" (field email) when no account uses the address.
@@ -76,11 +125,11 @@ public:
     void mailQueued() { mailQueued_(); }
 
     // The demo and imports: an association created directly, active, with its manager.
-    SignupResult createActive(const Poco::JSON::Object::Ptr& signupBody, const Actor& actor);
+    SignupResult createActive(const Signup& command, const Actor& actor);
 
 private:
     struct Draft;
-    Draft parseSignup(const Poco::JSON::Object::Ptr& body, Session& s);
+    Draft checkSignup(const Signup& command, Session& s);
     SignupResult insertSignup(Session& s, Draft& draft, const Actor& actor, AssociationStatus status);
     // pending → active or rejected, audited, the managers told.
     Association decideSignup(const Actor& actor, const std::string& associationId,

@@ -1,8 +1,15 @@
 #include "domain/CommandFields.h"
 
-#include "domain/JsonFields.h"
-
 namespace chatiere::manager {
+
+std::string trim(const std::string& s) {
+    const auto first = s.find_first_not_of(" \t\r\n");
+    if (first == std::string::npos) {
+        return "";
+    }
+    const auto last = s.find_last_not_of(" \t\r\n");
+    return s.substr(first, last - first + 1);
+}
 
 void CommandFields::missing(const std::string& key) {
     errors_.add(path(key), "missing", "This field is required.");

@@ -7,7 +7,7 @@
 
 namespace chatiere::manager {
 
-// Checks the fields of a typed command as a JSON body's fields were checked (see JsonFields), so
+// Checks the fields of a typed command as api/JsonFields checks a JSON body's fields, so
 // that a command from the API and one from a form are refused alike: text trimmed, "missing"
 // when required and empty, "too_long" past maxLength. The API's parsers check only the JSON
 // types; presence, length and meaning are the service's, with these.
@@ -36,5 +36,8 @@ private:
     FieldErrors& errors_;
     std::string prefix_;
 };
+
+// `s` without its leading and trailing blanks (spaces, tabs, line ends).
+std::string trim(const std::string& s);
 
 }  // namespace chatiere::manager

@@ -5,7 +5,7 @@
 #include "chatiere/manager/Time.h"
 #include "chatiere/manager/Validation.h"
 #include "domain/AuditLog.h"
-#include "domain/JsonFields.h"
+#include "domain/CommandFields.h"
 
 namespace chatiere::manager {
 

@@ -2,210 +2,12 @@
 
 #include <Poco/JSON/Parser.h>
 #include "chatiere/manager/Error.h"
-#include "domain/JsonFields.h"
 
 #include <mutex>
-#include <set>
 #include <sstream>
 #include <unordered_map>
 
 namespace chatiere::manager {
-
-namespace {
-
-const std::set<std::string> kIntervals = {"month", "year"};
-const std::set<std::string> kKinds = {"association", "individual", "other"};
-const std::set<std::string> kMetrics = {"disk_gib", "memory_mib", "vcpus", "services"};
-constexpr int64_t kMaxQuota = 1'000'000;
-
-bool isSlug(const std::string& s) {
-    if (s.size() < 2 || s.size() > 40 || s.front() == '-' || s.back() == '-') {
-        return false;
-    }
-    for (const char c : s) {
-        if (!((c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '-')) {
-            return false;
-        }
-    }
-    return true;
-}
-
-// "name": "Site web" serves both languages.
-LocalizedText localizedFromString(JsonFields& fields, const std::string& key, bool required,
-                                  std::size_t maxLength) {
-    LocalizedText out;
-    if (auto text = fields.string(key, required, maxLength)) {
-        out.fr = out.en = *text;
-    }
-    return out;
-}
-
-}  // namespace
-
-Plan parsePlan(const Poco::JSON::Object::Ptr& body, const std::optional<std::string>& slugInPath) {
-    FieldErrors errors;
-    JsonFields fields(body, errors);
-    Plan plan;
-
-    const auto slug = fields.string("slug", !slugInPath.has_value(), 40);
-    if (slug && !isSlug(*slug)) {
-        errors.add("slug", "invalid_slug", "2 to 40 characters: lower-case letters, digits and hyphens.");
-    }
-    if (slug && slugInPath && *slug != *slugInPath) {
-        errors.add("slug", "slug_mismatch", "The slug cannot be changed; it must match the address.");
-    }
-    plan.slug = slugInPath.value_or(slug.value_or(""));
-
-    for (const auto& [key, target, maxLength] :
-         {std::tuple<std::string, LocalizedText*, std::size_t>{"name", &plan.name, 120},
-          std::tuple<std::string, LocalizedText*, std::size_t>{"description", &plan.description, 2000}}) {
-        const bool required = key == "name";
-        if (!fields.has(key)) {
-            if (required) {
-                errors.add(key, "missing", "This field is required.");
-            }
-            continue;
-        }
-        if (body->get(key).isString()) {
-            *target = localizedFromString(fields, key, required, maxLength);
-            continue;
-        }
-        auto object = fields.object(key, required);
-        if (!object) {
-            continue;
-        }
-        JsonFields inner(object, errors, key);
-        const auto fr = inner.string("fr", required, maxLength);
-        const auto en = inner.string("en", false, maxLength);
-        target->fr = fr.value_or(en.value_or(""));
-        target->en = en.value_or(target->fr);
-    }
-
-    if (auto templates = fields.array("templates", false)) {
-        for (std::size_t i = 0; i < templates->size(); ++i) {
-            const Poco::Dynamic::Var v = templates->get(static_cast<unsigned>(i));
-            const std::string path = "templates." + std::to_string(i);
-            if (!v.isString() || !isSlug(v.extract<std::string>())) {
-                errors.add(path, "invalid_template",
-                           "A template name: lower-case letters, digits and hyphens.");
-                continue;
-            }
-            plan.templates.push_back(v.extract<std::string>());
-        }
-    }
-
-    // A free plan (the host's own association, a partner): no price, no invoice, and its
-    // associations need no subscription for their services.
-    plan.free = fields.boolean("free", false).value_or(false);
-    if (auto prices = fields.array("prices", !plan.free)) {
-        if (plan.free && prices->size() > 0) {
-            errors.add("prices", "free_with_prices", "A free plan has no price: leave prices empty.");
-        }
-        std::set<std::pair<std::string, std::string>> seen;
-        for (std::size_t i = 0; i < prices->size(); ++i) {
-            const std::string path = "prices." + std::to_string(i);
-            auto item = prices->getObject(static_cast<unsigned>(i));
-            if (!item) {
-                errors.add(path, "wrong_type", "Expected an object.");
-                continue;
-            }
-            JsonFields price(item, errors, path);
-            PlanPrice p;
-            const auto interval = price.string("interval", true, 10);
-            const auto kind = price.string("kind", true, 20);
-            const auto amount = price.integer("amount_cents", true);
-            const auto membership = price.integer("membership_cents", false);
-            const auto floor = price.integer("floor_cents", false);
-            if (interval && !kIntervals.count(*interval)) {
-                errors.add(path + ".interval", "invalid_interval", "Expected month or year.");
-            }
-            if (kind && !kKinds.count(*kind)) {
-                errors.add(path + ".kind", "invalid_kind", "Expected association, individual or other.");
-            }
-            if (amount && (*amount < 0 || *amount > kMaxPriceCents)) {
-                errors.add(path + ".amount_cents", "invalid_amount",
-                           "A price in cents from 0 to " + std::to_string(kMaxPriceCents) + ".");
-            }
-            if (membership && (*membership < 0 || *membership > kMaxPriceCents)) {
-                errors.add(path + ".membership_cents", "invalid_amount",
-                           "A membership fee in cents from 0 to " + std::to_string(kMaxPriceCents) + ".");
-            }
-            if (floor && (*floor < 0 || (amount && *floor > *amount))) {
-                errors.add(path + ".floor_cents", "invalid_floor",
-                           "The pay-what-you-can floor is from 0 to the suggested amount_cents.");
-            }
-            if (interval && kind && !seen.insert({*interval, *kind}).second) {
-                errors.add(path, "duplicate_price", "Only one price per interval and kind.");
-            }
-            p.interval = interval.value_or("");
-            p.kind = kind.value_or("");
-            p.amountCents = amount.value_or(0);
-            p.membershipCents = membership.value_or(0);
-            p.floorCents = floor;
-            plan.prices.push_back(p);
-        }
-    }
-
-    if (auto quotas = fields.object("quotas", false)) {
-        for (const auto& [metric, value] : *quotas) {
-            const std::string path = "quotas." + metric;
-            if (!kMetrics.count(metric)) {
-                errors.add(path, "unknown_metric", "Known metrics: disk_gib, memory_mib, vcpus, services.");
-                continue;
-            }
-            auto object = quotas->getObject(metric);
-            if (!object) {
-                errors.add(path, "wrong_type", "Expected {\"included\", \"limit\"}.");
-                continue;
-            }
-            JsonFields q(object, errors, path);
-            const auto included = q.integer("included", true);
-            const auto limit = q.integer("limit", true);
-            if (included && (*included < 0 || *included > kMaxQuota)) {
-                errors.add(path + ".included", "invalid_quota", "A whole number from 0 to 1000000.");
-            }
-            if (limit && (*limit < 0 || *limit > kMaxQuota)) {
-                errors.add(path + ".limit", "invalid_quota", "A whole number from 0 to 1000000.");
-            }
-            if (included && limit && *included > *limit) {
-                errors.add(path, "included_above_limit", "`included` cannot be above `limit`.");
-            }
-            plan.quotas[metric] = {included.value_or(0), limit.value_or(0)};
-        }
-    }
-
-    if (auto overage = fields.object("overage", false)) {
-        for (const auto& [metric, value] : *overage) {
-            const std::string path = "overage." + metric;
-            if (metric != "disk_gib") {
-                errors.add(path, "unknown_metric",
-                           "Only disk_gib (stored data) is measured and billed above included.");
-                continue;
-            }
-            auto object = overage->getObject(metric);
-            if (!object) {
-                errors.add(path, "wrong_type", "Expected {\"unit_cents\"}.");
-                continue;
-            }
-            JsonFields o(object, errors, path);
-            const auto unit = o.integer("unit_cents", true);
-            if (unit && (*unit < 0 || *unit > kMaxPriceCents)) {
-                errors.add(path + ".unit_cents", "invalid_amount",
-                           "A price per unit in cents from 0 to " + std::to_string(kMaxPriceCents) + ".");
-            }
-            plan.overageCents[metric] = unit.value_or(0);
-        }
-    }
-    if (const auto trial = fields.integer("trial_days", false)) {
-        if (*trial < 0 || *trial > 366) {
-            errors.add("trial_days", "invalid_trial", "A number of days from 0 to 366.");
-        }
-        plan.trialDays = static_cast<int>(*trial);
-    }
-
-    errors.throwIfAny();
-    return plan;
-}
 
 const PlanPrice* findPrice(const Plan& plan, const std::string& interval, const std::string& kind) {
     for (const auto& p : plan.prices) {
@@ -283,18 +85,70 @@ std::string serialize(const Plan& plan) {
     return out.str();
 }
 
+// Reads a plan version's body as serialize() wrote it (and as earlier versions did: members
+// added since — free, overage, trial_days, membership_cents, floor_cents, description — may be
+// absent). The body was checked before it was saved: nothing is checked again here.
+LocalizedText localizedOf(const Poco::JSON::Object::Ptr& object, const std::string& key) {
+    LocalizedText out;
+    if (!object->has(key) || object->isNull(key)) {
+        return out;
+    }
+    if (object->get(key).isString()) {
+        out.fr = out.en = object->getValue<std::string>(key);
+        return out;
+    }
+    const auto text = object->getObject(key);
+    out.fr = text->optValue<std::string>("fr", "");
+    out.en = text->optValue<std::string>("en", "");
+    if (out.fr.empty()) {
+        out.fr = out.en;
+    }
+    if (out.en.empty()) {
+        out.en = out.fr;
+    }
+    return out;
+}
+
 Plan parseBody(const std::string& json) {
     Poco::JSON::Parser parser;
-    auto object = parser.parse(json).extract<Poco::JSON::Object::Ptr>();
-    const std::string slug = object->getValue<std::string>("slug");
-    object->remove("version");
-    object->remove("created_at");
-    object->remove("updated_at");
-    auto prices = object->getArray("prices");
-    for (std::size_t i = 0; prices && i < prices->size(); ++i) {
-        prices->getObject(static_cast<unsigned>(i))->remove("currency");
+    const auto object = parser.parse(json).extract<Poco::JSON::Object::Ptr>();
+    Plan plan;
+    plan.slug = object->getValue<std::string>("slug");
+    plan.name = localizedOf(object, "name");
+    plan.description = localizedOf(object, "description");
+    if (const auto templates = object->getArray("templates")) {
+        for (std::size_t i = 0; i < templates->size(); ++i) {
+            plan.templates.push_back(templates->getElement<std::string>(static_cast<unsigned>(i)));
+        }
     }
-    return parsePlan(object, slug);
+    plan.free = object->optValue<bool>("free", false);
+    if (const auto prices = object->getArray("prices")) {
+        for (std::size_t i = 0; i < prices->size(); ++i) {
+            const auto item = prices->getObject(static_cast<unsigned>(i));
+            PlanPrice p;
+            p.interval = item->getValue<std::string>("interval");
+            p.kind = item->getValue<std::string>("kind");
+            p.amountCents = item->getValue<int64_t>("amount_cents");
+            p.membershipCents = item->optValue<int64_t>("membership_cents", 0);
+            if (item->has("floor_cents") && !item->isNull("floor_cents")) {
+                p.floorCents = item->getValue<int64_t>("floor_cents");
+            }
+            plan.prices.push_back(p);
+        }
+    }
+    if (const auto quotas = object->getObject("quotas")) {
+        for (const auto& [metric, value] : *quotas) {
+            const auto q = quotas->getObject(metric);
+            plan.quotas[metric] = {q->getValue<int64_t>("included"), q->getValue<int64_t>("limit")};
+        }
+    }
+    if (const auto overage = object->getObject("overage")) {
+        for (const auto& [metric, value] : *overage) {
+            plan.overageCents[metric] = overage->getObject(metric)->getValue<int64_t>("unit_cents");
+        }
+    }
+    plan.trialDays = object->optValue<int>("trial_days", 0);
+    return plan;
 }
 
 // A plan version's body, parsed, by its text: parsing is a pure function of the text, and a

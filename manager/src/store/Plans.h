@@ -49,9 +49,8 @@ struct Plan {
 
 inline constexpr int64_t kMaxPriceCents = 10'000'000;  // 100 000 € a period: anything above is a typo
 
-// Reads and validates a plan from its JSON shape; throws a Validation error listing every bad
-// field. `slugInPath` (for PUT) must agree with the body's slug when the body has one.
-Plan parsePlan(const Poco::JSON::Object::Ptr& body, const std::optional<std::string>& slugInPath);
+// The plan's JSON shape: what the API sends, and (without its dates) the body a plan
+// version is saved as. A plan is checked by the domain (PlanService) before it is saved.
 Poco::JSON::Object planToJson(const Plan& plan);
 // The price of `interval` for an association of `kind`; nullopt when the plan has none.
 const PlanPrice* findPrice(const Plan& plan, const std::string& interval, const std::string& kind);

@@ -4,9 +4,7 @@
 #include "web/Web.h"
 
 #include "chatiere/manager/Validation.h"
-#include "domain/JsonFields.h"
-
-#include <Poco/JSON/Object.h>
+#include "domain/CommandFields.h"
 
 namespace chatiere::manager::web {
 
@@ -118,22 +116,21 @@ void renderSignup(Pages& pages, http::Request& r, int status, const Poco::Net::N
     pages.send(r, status, "signup", "signup_title", std::move(data));
 }
 
-Poco::JSON::Object::Ptr signupBody(const Poco::Net::NameValueCollection& form) {
-    auto association = new Poco::JSON::Object;
-    auto manager = new Poco::JSON::Object;
-    Poco::JSON::Object::Ptr address = new Poco::JSON::Object;
+// The form as a sign-up: an optional field left empty is not given; the address is whole (each
+// missing part named) unless an individual left it all empty.
+Signup signupOf(const Poco::Net::NameValueCollection& form) {
+    SignupAssociation association;
+    SignupManager manager;
+    AddressInput& address = association.identity.address;
+    address.form = AddressInput::Form::Whole;
     bool anyAddress = false;
-    const std::string addressPrefix = "association.address.";
     for (const auto& f : kSignupFields) {
         const std::string v = form.get(f.id, "");
         const std::string api = f.apiField;
-        if (api.rfind(addressPrefix, 0) == 0) {
-            // The whole object is sent, so that each missing part is named.
+        if (api.rfind("association.address.", 0) == 0) {
             if (api != "association.address.country") {
                 anyAddress |= !trim(v).empty();
             }
-            address->set(api.substr(addressPrefix.size()),
-                         trim(v).empty() && api == "association.address.country" ? std::string("FR") : v);
             continue;
         }
         if (v.empty() && !f.required) {
@@ -144,22 +141,48 @@ Poco::JSON::Object::Ptr signupBody(const Poco::Net::NameValueCollection& form) {
         if (field == "siren" && normalizeSiren(v).size() == 14) {
             field = "siret";
         }
-        (api.rfind("association.", 0) == 0 ? association : manager)->set(field, v);
+        IdentityInput& identity = association.identity;
+        if (api.rfind("association.", 0) == 0) {
+            if (field == "name") {
+                association.name = v;
+            } else if (field == "email") {
+                association.email = v;
+            } else if (field == "rna") {
+                identity.rna = v;
+            } else if (field == "siren") {
+                identity.siren = v;
+            } else if (field == "siret") {
+                identity.siret = v;
+            } else if (field == "legal_name") {
+                identity.legalName = v;
+            } else if (field == "billing_email") {
+                identity.billingEmail = v;
+            }
+        } else if (field == "name") {
+            manager.name = v;
+        } else if (field == "email") {
+            manager.email = v;
+        } else if (field == "password") {
+            manager.password = v;
+        }
     }
-    const std::string kind = form.get("association_kind", "");
-    association->set("kind", kind);
+    address.line1 = form.get("association_address_line1", "");
+    address.line2 = form.get("association_address_line2", "");
+    address.postalCode = form.get("association_address_postal_code", "");
+    address.city = form.get("association_address_city", "");
+    const std::string country = form.get("association_address_country", "");
+    address.country = trim(country).empty() ? std::string("FR") : country;
+    association.kind = form.get("association_kind", "");
     // The address is asked of every kind but an individual (who may still give one).
-    if (kind != "individual" || anyAddress) {
-        association->set("address", address);
+    if (association.kind == "individual" && !anyAddress) {
+        address = AddressInput{};
     }
-    Poco::JSON::Object::Ptr body = new Poco::JSON::Object;
-    body->set("association", Poco::JSON::Object::Ptr(association));
-    body->set("manager", Poco::JSON::Object::Ptr(manager));
-    if (const std::string plan = form.get("plan", ""); !plan.empty()) {
-        body->set("plan", plan);
-    }
-    body->set("accept_terms", form.get("accept_terms", "") == "yes");
-    return body;
+    Signup signup;
+    signup.association = std::move(association);
+    signup.manager = std::move(manager);
+    signup.plan = form.get("plan", "");
+    signup.acceptTerms = form.get("accept_terms", "") == "yes";
+    return signup;
 }
 
 void renderLogin(Pages& pages, http::Request& r, int status, const std::string& email,
@@ -188,7 +211,7 @@ void registerAccountPages(http::Router& router, Pages& pages) {
         }
         const std::string lang = pages.language(r);
         try {
-            const auto result = pages.app().associations.signup(signupBody(*form), r.clientAddress(), lang);
+            const auto result = pages.app().associations.signup(signupOf(*form), r.clientAddress(), lang);
             pages.sendMessage(r, 201, "signup_done_title",
                               result.association.status == AssociationStatus::Active ? "signup_done_active"
                                                                                      : "signup_done_pending",

@@ -7,7 +7,6 @@
 #include "billing/Money.h"
 #include "web/Web.h"
 
-#include <Poco/JSON/Array.h>
 #include <Poco/NumberParser.h>
 
 #include <algorithm>
@@ -80,39 +79,36 @@ std::optional<int64_t> cents(const Values& v, const std::string& id, Errors& err
     return c;
 }
 
-// The plan's JSON from the form; `priceRows` gets the form row of each price, in order.
-Poco::JSON::Object::Ptr bodyOf(const Values& v, bool isNew, const templates::Catalogue& catalogue,
-                               Errors& errors, const std::string& amountMessage,
-                               std::vector<std::string>& priceRows) {
+// The plan's definition from the form; `priceRows` gets the form row of each price, in order.
+PlanDefinition definitionOf(const Values& v, bool isNew, const templates::Catalogue& catalogue,
+                            Errors& errors, const std::string& amountMessage,
+                            std::vector<std::string>& priceRows) {
     const auto get = [&](const std::string& id) {
         const auto it = v.find(id);
         return it == v.end() ? std::string() : it->second;
     };
-    Poco::JSON::Object::Ptr body = new Poco::JSON::Object;
+    PlanDefinition d;
     if (isNew) {
-        body->set("slug", get("slug"));
+        d.slug = get("slug");
     }
-    for (const char* field : {"name", "description"}) {
-        Poco::JSON::Object::Ptr text = new Poco::JSON::Object;
-        text->set("fr", get(std::string(field) + "_fr"));
-        text->set("en", get(std::string(field) + "_en"));
-        body->set(field, text);
+    using Text = std::pair<std::string, LocalizedInput*>;
+    for (const auto& [field, target] : {Text{"name", &d.name}, Text{"description", &d.description}}) {
+        target->form = LocalizedInput::Form::PerLanguage;
+        target->fr = get(field + "_fr");
+        target->en = get(field + "_en");
     }
-    // Members as pointers: that is how the plan's parser reads a parsed JSON body.
-    Poco::JSON::Array::Ptr templates = new Poco::JSON::Array;
     for (const auto& m : catalogue.all()) {
         if (get("template_" + m.name) == "yes") {
-            templates->add(m.name);
+            d.templates.push_back(m.name);
         }
     }
-    body->set("templates", templates);
     Poco::Int64 trial = 0;
     if (!get("trial_days").empty() && !Poco::NumberParser::tryParse64(get("trial_days"), trial)) {
         trial = -1;  // said by the plan's own check
     }
-    body->set("trial_days", trial);
-    body->set("free", get("free") == "yes");
-    Poco::JSON::Array::Ptr prices = new Poco::JSON::Array;
+    d.trialDays = trial;
+    d.free = get("free") == "yes";
+    d.prices.emplace();
     for (const auto& interval : kIntervals) {
         for (const auto& kind : kKinds) {
             const std::string row = "price_" + interval + "_" + kind + "_";
@@ -122,41 +118,25 @@ Poco::JSON::Object::Ptr bodyOf(const Values& v, bool isNew, const templates::Cat
             if (!amount) {
                 continue;  // not offered
             }
-            Poco::JSON::Object::Ptr price = new Poco::JSON::Object;
-            price->set("interval", interval);
-            price->set("kind", kind);
-            price->set("amount_cents", *amount);
-            price->set("membership_cents", membership.value_or(0));
-            if (floor) {
-                price->set("floor_cents", *floor);
-            }
-            prices->add(price);
+            d.prices->push_back({interval, kind, amount, membership.value_or(0), floor});
             priceRows.push_back(row);
         }
     }
-    body->set("prices", prices);
-    Poco::JSON::Object::Ptr quotas = new Poco::JSON::Object;
     for (const auto& metric : kMetrics) {
         const std::string included = get("quota_" + metric + "_included");
         const std::string limit = get("quota_" + metric + "_limit");
         if (included.empty() && limit.empty()) {
             continue;
         }
-        Poco::JSON::Object::Ptr q = new Poco::JSON::Object;
         Poco::Int64 n = 0;
-        q->set("included", Poco::NumberParser::tryParse64(included, n) ? n : -1);
-        q->set("limit", Poco::NumberParser::tryParse64(limit.empty() ? included : limit, n) ? n : -1);
-        quotas->set(metric, q);
+        QuotaInput& q = d.quotas[metric];
+        q.included = Poco::NumberParser::tryParse64(included, n) ? n : -1;
+        q.limit = Poco::NumberParser::tryParse64(limit.empty() ? included : limit, n) ? n : -1;
     }
-    body->set("quotas", quotas);
-    Poco::JSON::Object::Ptr overage = new Poco::JSON::Object;
     if (const auto unit = cents(v, "overage_disk_gib", errors, amountMessage)) {
-        Poco::JSON::Object::Ptr o = new Poco::JSON::Object;
-        o->set("unit_cents", *unit);
-        overage->set("disk_gib", o);
+        d.overageUnitCents["disk_gib"] = unit;
     }
-    body->set("overage", overage);
-    return body;
+    return d;
 }
 
 // The form field of an error path of the plan's check ("prices.2.floor_cents", "quotas.vcpus.limit").
@@ -278,12 +258,12 @@ void save(Pages& pages, http::Request& r, const std::optional<Plan>& plan) {
     Errors errors;
     std::vector<std::string> general;
     std::vector<std::string> priceRows;
-    const auto body = bodyOf(v, !plan, pages.app().catalogue, errors,
-                             pages.words().error(lang, "invalid_amount"), priceRows);
+    const PlanDefinition definition = definitionOf(v, !plan, pages.app().catalogue, errors,
+                                                   pages.words().error(lang, "invalid_amount"), priceRows);
     if (errors.empty()) {
         try {
-            const Plan saved = plan ? pages.app().plans.update(post->actor, plan->slug, body)
-                                    : pages.app().plans.create(post->actor, body);
+            const Plan saved = plan ? pages.app().plans.update(post->actor, plan->slug, definition)
+                                    : pages.app().plans.create(post->actor, definition);
             pages.redirect(r, "/admin/plans?done=" + saved.slug);
             return;
         } catch (const Error& e) {

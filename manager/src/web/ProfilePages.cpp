@@ -3,10 +3,8 @@
 // It calls the same service as PATCH /api/v1/associations/{id}.
 
 #include "domain/Access.h"
-#include "domain/JsonFields.h"
+#include "domain/CommandFields.h"
 #include "web/Web.h"
-
-#include <Poco/JSON/Object.h>
 
 #include <algorithm>
 #include <map>
@@ -77,23 +75,28 @@ void renderProfile(Pages& pages, http::Request& r, const Association& a, int sta
     pages.send(r, status, "profile", "profile_title", std::move(data));
 }
 
-// The form as the PATCH body: every field (empty clears it), the address whole when any part is given.
-Poco::JSON::Object::Ptr profileBody(const Poco::Net::NameValueCollection& form) {
-    Poco::JSON::Object::Ptr body = new Poco::JSON::Object;
-    for (const char* key : {"legal_name", "siren", "siret", "rna", "billing_email"}) {
-        body->set(key, form.get(key, ""));
-    }
-    Poco::JSON::Object::Ptr address = new Poco::JSON::Object;
-    bool any = false;
-    for (const char* part : {"line1", "line2", "postal_code", "city"}) {
-        const std::string v = form.get(std::string("address_") + part, "");
-        any |= !trim(v).empty();
-        address->set(part, v);
-    }
+// The form as the PATCH: every field (empty clears it), the address whole when any part is given.
+UpdateIdentity identityOf(const Poco::Net::NameValueCollection& form) {
+    UpdateIdentity c;
+    IdentityInput& in = c.identity;
+    in.legalName = form.get("legal_name", "");
+    in.siren = form.get("siren", "");
+    in.siret = form.get("siret", "");
+    in.rna = form.get("rna", "");
+    in.billingEmail = form.get("billing_email", "");
+    AddressInput& address = in.address;
+    address.line1 = form.get("address_line1", "");
+    address.line2 = form.get("address_line2", "");
+    address.postalCode = form.get("address_postal_code", "");
+    address.city = form.get("address_city", "");
     const std::string country = trim(form.get("address_country", ""));
-    address->set("country", country.empty() ? std::string("FR") : country);
-    body->set("address", any ? Poco::Dynamic::Var(address) : Poco::Dynamic::Var());
-    return body;
+    address.country = country.empty() ? std::string("FR") : country;
+    bool any = false;
+    for (const std::string* part : {&address.line1, &address.line2, &address.postalCode, &address.city}) {
+        any |= !trim(*part).empty();
+    }
+    address.form = any ? AddressInput::Form::Whole : AddressInput::Form::Null;
+    return c;
 }
 
 }  // namespace
@@ -117,7 +120,7 @@ void registerProfilePages(http::Router& router, Pages& pages) {
         const Association a =
             pages.app().associations.authorize(post->actor, id, Permission::ManageSubscription);
         try {
-            pages.app().associations.updateIdentity(post->actor, id, profileBody(post->form));
+            pages.app().associations.updateIdentity(post->actor, id, identityOf(post->form));
         } catch (const Error& e) {
             if (e.fields().empty()) {
                 throw;

@@ -8,7 +8,7 @@
 #include "web/Web.h"
 
 #include "billing/Periods.h"
-#include "domain/JsonFields.h"
+#include "domain/CommandFields.h"
 
 #include <Poco/NumberParser.h>
 

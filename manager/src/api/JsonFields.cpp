@@ -1,18 +1,9 @@
-#include "domain/JsonFields.h"
+#include "api/JsonFields.h"
 
 #include <cmath>
 #include <limits>
 
-namespace chatiere::manager {
-
-std::string trim(const std::string& s) {
-    const auto first = s.find_first_not_of(" \t\r\n");
-    if (first == std::string::npos) {
-        return "";
-    }
-    const auto last = s.find_last_not_of(" \t\r\n");
-    return s.substr(first, last - first + 1);
-}
+namespace chatiere::manager::api {
 
 void JsonFields::missing(const std::string& key) {
     errors_.add(path(key), "missing", "This field is required.");
@@ -113,4 +104,4 @@ Poco::JSON::Array::Ptr JsonFields::array(const std::string& key, bool required) 
     return v.extract<Poco::JSON::Array::Ptr>();
 }
 
-}  // namespace chatiere::manager
+}  // namespace chatiere::manager::api

@@ -1,6 +1,7 @@
 #pragma once
 
 #include "chatiere/manager/Error.h"
+#include "domain/CommandFields.h"
 
 #include <Poco/JSON/Array.h>
 #include <Poco/JSON/Object.h>
@@ -8,7 +9,7 @@
 #include <optional>
 #include <string>
 
-namespace chatiere::manager {
+namespace chatiere::manager::api {
 
 // Reads typed fields out of a request's JSON object, recording a FieldError (with the dotted
 // path) for each missing or mistyped one instead of failing at the first.
@@ -38,6 +39,4 @@ private:
     std::string prefix_;
 };
 
-std::string trim(const std::string& s);
-
-}  // namespace chatiere::manager
+}  // namespace chatiere::manager::api
