@@ -319,7 +319,7 @@ TEST_F(AssociationServiceTest, TypedSignupStoresTheIdentityAndAddress) {
 
 TEST_F(AssociationServiceTest, CreateActiveTakesATypedSignup) {
     const auto r = service.createActive(goodSignup(), admin());
-    EXPECT_EQ(r.association.status, "active");
+    EXPECT_EQ(r.association.status, AssociationStatus::Active);
     EXPECT_TRUE(r.manager.emailVerified);
 }
 
