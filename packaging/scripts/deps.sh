@@ -11,7 +11,10 @@ build_pkgs=(build-essential cmake ninja-build pkg-config git ccache
             libhpdf-dev fonts-dejavu-core libmstch-dev)
 # Real parts the tests start: a loopback SMTP server, libvirt's test driver (in libvirt itself);
 # the system tests also need what the main job runs (libvirtd, QEMU, the appliance tools).
-test_pkgs=(python3 python3-aiosmtpd sqlite3 file adduser dpkg-dev prometheus poppler-utils chromium curl)
+# The asan build (CMakePresets.json): clang, its sanitizer and libFuzzer runtimes, and llvm's
+# llvm-symbolizer for readable reports.
+test_pkgs=(python3 python3-aiosmtpd sqlite3 file adduser dpkg-dev prometheus poppler-utils chromium curl
+           clang libclang-rt-14-dev llvm)
 # What the main job runs against: libvirtd with QEMU.
 run_pkgs=(curl cpio xz-utils bc sqlite3 python3 python3-aiosmtpd libvirt-daemon libvirt-daemon-driver-qemu libvirt-clients qemu-system-x86 qemu-utils
           fonts-dejavu-core)

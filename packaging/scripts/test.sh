@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # The README's test command: installs what is missing, builds, runs the whole test suite, tier by
-# tier (unit, integration, system, e2e, then anything unlabelled), and prints the time of each.
+# tier (unit, integration, the two again under ASan+UBSan, the fuzz harnesses, system, e2e, then
+# anything unlabelled), and prints the time of each.
 # Usage (as root on Debian 12): bash packaging/scripts/test.sh
 set -euo pipefail
 cd "$(dirname "$0")/../.."
@@ -40,9 +41,9 @@ status=0
 passed=0
 failed=0
 log=$(mktemp)
-# Runs ctest with the label filter "$@", adds its counts to the totals.
+# Runs ctest with the test preset $1 and the filter "${@:2}", adds its counts to the totals.
 run_tier() {
-  ctest --preset default "$@" 2>&1 | tee "$log" || status=1
+  ctest --preset "$@" 2>&1 | tee "$log" || status=1
   local line
   line=$(grep -E 'tests passed, [0-9]+ tests? failed out of [0-9]+' "$log" | tail -1 || true)
   if [ -n "$line" ]; then
@@ -53,13 +54,36 @@ run_tier() {
     failed=$((failed + bad))
   fi
 }
-for tier in unit integration system e2e; do
-  run_tier -L "^${tier}\$"
+for tier in unit integration; do
+  run_tier default -L "^${tier}\$"
+  mark "$tier"
+done
+# The unit and integration tiers again, built with clang under ASan+UBSan (the asan preset,
+# build-asan/: no bench, system or e2e targets; the sanitizers' options and suppressions are set by
+# CTest itself, docs/testing.md), through the same ccache; then the libFuzzer harnesses of
+# tests/fuzz, built with it, a few seconds each. A failed asan build fails the run but the system
+# and e2e tiers still run.
+if cmake --preset asan -DCMAKE_CXX_COMPILER_LAUNCHER=ccache -DCMAKE_C_COMPILER_LAUNCHER=ccache &&
+   cmake --build --preset asan; then
+  mark "asan build"
+  run_tier asan
+  mark "asan tiers"
+  if [ -f tests/fuzz/run.sh ]; then
+    bash tests/fuzz/run.sh 10 || status=1
+    mark "fuzz"
+  fi
+else
+  echo "test.sh: the asan build failed" >&2
+  status=1
+  mark "asan build"
+fi
+for tier in system e2e; do
+  run_tier default -L "^${tier}\$"
   mark "$tier"
 done
 # Whatever carries none of the tiers' labels.
 if ctest --test-dir build -N -LE '^(unit|integration|system|e2e)$' | grep -q 'Total Tests: [1-9]'; then
-  run_tier -LE '^(unit|integration|system|e2e)$'
+  run_tier default -LE '^(unit|integration|system|e2e)$'
   mark "other"
 fi
 rm -f "$log"
