@@ -232,7 +232,7 @@ TEST_F(JobStepMigrationTest, JobsAtEveryNumberedStepOfV12ResumeAtTheirNamedStepA
         jobIds[serviceOf(job)] = addV12Job(job, ++port);
     }
 
-    ASSERT_EQ(db_.migrate(), 1);
+    ASSERT_EQ(db_.migrateTo(13), 1);
     ASSERT_EQ(db_.schemaVersion(), 13);
     for (const auto& job : v12Jobs()) {
         SCOPED_TRACE(serviceOf(job));
@@ -253,7 +253,7 @@ TEST_F(JobStepMigrationTest, JobsAtEveryNumberedStepOfV12ResumeAtTheirNamedStepA
         auto s = db_.session();
         s << "PRAGMA user_version = 12", now;
     }
-    ASSERT_EQ(db_.migrate(), 1);
+    ASSERT_EQ(db_.migrateTo(13), 1);
     for (const auto& job : v12Jobs()) {
         std::string step;
         auto s = db_.session();

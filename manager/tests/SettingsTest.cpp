@@ -183,3 +183,11 @@ TEST(Settings, TheLeaseMustOutlastAShutdown) {
         EXPECT_NE(std::string(e.what()).find("provisioning.shutdown_timeout_seconds"), std::string::npos);
     }
 }
+
+TEST(Settings, StaffNeedASecondFactorUnlessTurnedOff) {
+    EXPECT_TRUE(Settings::fromConfiguration(*config({})).requireTotpForStaff);
+    EXPECT_FALSE(
+        Settings::fromConfiguration(*config({{"auth.require_totp_for_staff", "false"}})).requireTotpForStaff);
+    EXPECT_THROW(Settings::fromConfiguration(*config({{"auth.require_totp_for_staff", "sometimes"}})),
+                 SettingsError);
+}

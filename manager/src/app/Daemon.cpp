@@ -23,6 +23,7 @@
 #include "domain/Invitations.h"
 #include "domain/PasswordResets.h"
 #include "domain/PlanService.h"
+#include "domain/TotpService.h"
 #include "hosting/ProvisioningStore.h"
 #include "hosting/ServiceManager.h"
 #include "http/Router.h"
@@ -109,6 +110,7 @@ struct Daemon::Parts {
     std::unique_ptr<Outbox> outbox;
     std::unique_ptr<OutboxWorker> outboxWorker;
     std::unique_ptr<AuthService> auth;
+    std::unique_ptr<TotpService> totp;
     std::unique_ptr<AssociationService> associations;
     std::unique_ptr<PasswordResets> passwordResets;
     std::unique_ptr<Invitations> invitations;
@@ -192,6 +194,7 @@ void Daemon::open() {
         std::make_unique<OutboxWorker>(*p.db, p.mailer, s.mailFrom, p.clock, s.outboxIntervalSeconds,
                                        s.outboxMaxAttempts, Poco::Logger::get("chatiere.outbox"));
     p.auth = std::make_unique<AuthService>(*p.db, p.clock, p.settings, p.hasher);
+    p.totp = std::make_unique<TotpService>(*p.db, p.clock, p.settings, p.hasher);
     OutboxWorker* worker = p.outboxWorker.get();
     p.associations = std::make_unique<AssociationService>(*p.db, p.clock, p.settings, p.hasher, *p.outbox,
                                                           [worker] { worker->wake(); });
@@ -355,7 +358,7 @@ void Daemon::open() {
                           return renderMetrics(session, inputs);
                       },
                       [db] { return app::databaseAnswers(*db); }, *p.exports, p.clock, *p.calendar,
-                      *p.passwordResets, *p.invitations, *p.overview, *p.status});
+                      *p.passwordResets, *p.invitations, *p.overview, *p.status, *p.totp});
     p.api = std::make_unique<api::ApiContext>(*p.app);
     p.router = std::make_unique<http::Router>(Poco::Logger::get("chatiere.http"));
     p.router->setGuard(http::SameOriginGuard(s.publicUrl, p.api->sessionCookie()));

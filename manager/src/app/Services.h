@@ -2,9 +2,9 @@
 
 #include "app/ExportService.h"
 #include "billing/BillingService.h"
+#include "chatiere/base/Clock.h"
 #include "chatiere/manager/Database.h"
 #include "chatiere/manager/Settings.h"
-#include "chatiere/base/Clock.h"
 #include "chatiere/templates/Catalogue.h"
 #include "domain/Actor.h"
 #include "domain/AssociationService.h"
@@ -13,11 +13,12 @@
 #include "domain/Invitations.h"
 #include "domain/PasswordResets.h"
 #include "domain/PlanService.h"
+#include "domain/TotpService.h"
+#include "hosting/ServiceManager.h"
 #include "http/Request.h"
 #include "monitoring/ServerOverview.h"
 #include "monitoring/StatusReport.h"
 #include "monitoring/UsageService.h"
-#include "hosting/ServiceManager.h"
 
 #include <functional>
 #include <optional>
@@ -49,6 +50,7 @@ struct Services {
     Invitations& invitations;
     ServerOverview& overview;
     const StatusReport& status;  // the public status page's figures
+    TotpService& totp;           // the second factor of one's own account
 
     // The session cookie's name here (see http::cookieName).
     std::string sessionCookie() const { return http::cookieName(kSessionCookie, settings.secureCookies()); }

@@ -203,6 +203,7 @@ Settings Settings::fromConfiguration(const Poco::Util::AbstractConfiguration& co
          [&](auto& k, auto& v) { s.sessionTtlHours = parseInt(k, v, 1, 24 * 365); }},
         {"auth.max_failures", [&](auto& k, auto& v) { s.loginMaxFailures = parseInt(k, v, 1, 1000); }},
         {"auth.lock_seconds", [&](auto& k, auto& v) { s.loginLockSeconds = parseInt(k, v, 1, 86400 * 7); }},
+        {"auth.require_totp_for_staff", [&](auto& k, auto& v) { s.requireTotpForStaff = parseBool(k, v); }},
         {"outbox.interval_seconds",
          [&](auto& k, auto& v) { s.outboxIntervalSeconds = parseInt(k, v, 1, 3600); }},
         {"outbox.max_attempts", [&](auto& k, auto& v) { s.outboxMaxAttempts = parseInt(k, v, 1, 1000); }},

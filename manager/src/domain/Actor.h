@@ -14,6 +14,9 @@ struct Actor {
     std::string label;  // e-mail of the user, or "system", "cli"
     std::optional<StaffRole> staffRole;
     std::string clientAddress;
+    // A staff account without its required second factor (auth.require_totp_for_staff): it may only
+    // enrol one, read who it is, or log out; everything else answers 403 totp_enrolment_required.
+    bool totpEnrolmentRequired = false;
 
     static Actor system(std::string label = "system") {
         return Actor{std::nullopt, std::move(label), std::nullopt, ""};

@@ -6,6 +6,7 @@
 #include "chatiere/manager/Time.h"
 #include "chatiere/manager/Validation.h"
 #include "domain/AuditLog.h"
+#include "store/SecondFactors.h"
 
 namespace chatiere::manager {
 
@@ -15,43 +16,21 @@ AuthService::AuthService(Database& db, base::Clock& clock, const Settings& setti
       clock_(clock),
       settings_(settings),
       hasher_(hasher),
+      throttle_(clock, settings),
       dummyHash_(hasher.hash(newSecretToken())) {}
 
 std::string AuthService::nowText() const {
     return formatTime(clock_.now());
 }
 
-void AuthService::checkNotLocked(Session& s, const std::string& key) {
-    const auto locked = UserRepository(s).lockedUntil(key);
-    if (!locked) {
-        return;
-    }
-    const auto until = parseTime(*locked);
-    const auto current = clock_.now();
-    if (until && *until > current) {
-        const auto seconds = std::chrono::duration_cast<std::chrono::seconds>(*until - current).count() + 1;
-        throw Error(ErrorKind::TooManyRequests, "too_many_attempts",
-                    "Too many failed logins. Try again in " + std::to_string(seconds) + " seconds.")
-            .withRetryAfter(static_cast<int>(seconds));
-    }
-}
-
-void AuthService::recordFailure(Session& s, const std::string& key) {
-    const std::string at = nowText();
-    UserRepository users(s);
-    if (users.recordLoginFailure(key, at) >= settings_.loginMaxFailures) {
-        users.lockLogin(key, formatTime(clock_.now() + std::chrono::seconds(settings_.loginLockSeconds)));
-    }
-}
-
-AuthService::Login AuthService::login(const std::string& email, const std::string& password,
-                                      const std::string& clientAddress) {
-    const std::string accountKey = "account:" + emailKey(email);
-    const std::string addressKey = "address:" + clientAddress;
+User AuthService::checkPassword(const std::string& email, const std::string& password,
+                                const std::string& clientAddress) {
+    const std::string accountKey = LoginThrottle::accountKey(email);
+    const std::string addressKey = LoginThrottle::addressKey(clientAddress);
     {
         auto s = db_.session();
-        checkNotLocked(s, accountKey);
-        checkNotLocked(s, addressKey);
+        throttle_.check(s, accountKey);
+        throttle_.check(s, addressKey);
     }
     std::optional<User> user;
     {
@@ -66,8 +45,8 @@ AuthService::Login AuthService::login(const std::string& email, const std::strin
     Transaction tx(s);
     const std::string at = nowText();
     if (!ok) {
-        recordFailure(s, accountKey);
-        recordFailure(s, addressKey);
+        throttle_.recordFailure(s, accountKey);
+        throttle_.recordFailure(s, addressKey);
         Poco::JSON::Object details;
         details.set("email", email);
         AuditLog::record(s, Actor::anonymous(clientAddress), at, "user.login_failed", "user",
@@ -75,19 +54,123 @@ AuthService::Login AuthService::login(const std::string& email, const std::strin
         tx.commit();
         throw Error(ErrorKind::Unauthenticated, "invalid_credentials", "Wrong e-mail address or password.");
     }
-    UserRepository users(s);
-    users.clearLoginFailures(accountKey);
-    users.clearLoginFailures(addressKey);
     if (hasher_.needsRehash(user->passwordHash)) {
-        users.setPasswordHash(user->id, hasher_.hash(password), at);
+        UserRepository(s).setPasswordHash(user->id, hasher_.hash(password), at);
+        tx.commit();
     }
+    return *user;
+}
+
+void AuthService::refuseFactor(Session& s, Transaction& tx, const User& user,
+                               const std::string& clientAddress) {
+    throttle_.recordFailure(s, LoginThrottle::accountKey(user.email));
+    throttle_.recordFailure(s, LoginThrottle::addressKey(clientAddress));
+    Poco::JSON::Object details;
+    details.set("email", user.email);
+    details.set("reason", "invalid_totp");
+    AuditLog::record(s, Actor::anonymous(clientAddress), nowText(), "user.login_failed", "user", user.id,
+                     std::nullopt, details);
+    tx.commit();
+    throw Error(ErrorKind::Unauthenticated, "invalid_totp", "The code is wrong or was already used.");
+}
+
+AuthService::Login AuthService::openSession(Session& s, const User& user, const std::string& clientAddress) {
+    const std::string at = nowText();
+    throttle_.clear(s, LoginThrottle::accountKey(user.email));
+    throttle_.clear(s, LoginThrottle::addressKey(clientAddress));
     Login result;
     result.token = newSecretToken();
-    result.user = *user;
+    result.user = user;
     result.expiresAt = formatTime(clock_.now() + std::chrono::hours(settings_.sessionTtlHours));
-    users.openSession(hashToken(result.token), user->id, at, result.expiresAt, clientAddress);
-    Actor actor{user->id, user->email, user->staffRole, clientAddress};
-    AuditLog::record(s, actor, at, "user.login", "user", user->id, std::nullopt);
+    UserRepository(s).openSession(hashToken(result.token), user.id, at, result.expiresAt, clientAddress);
+    Actor actor{user.id, user.email, user.staffRole, clientAddress};
+    AuditLog::record(s, actor, at, "user.login", "user", user.id, std::nullopt);
+    return result;
+}
+
+namespace {
+
+Error totpRequired() {
+    return Error(ErrorKind::Unauthenticated, "totp_required",
+                 "This account has a second factor: send the code of the authenticator app (\"totp\") or a "
+                 "recovery code (\"recovery_code\").");
+}
+
+}  // namespace
+
+AuthService::Login AuthService::login(const std::string& email, const std::string& password,
+                                      const SecondFactor& factor, const std::string& clientAddress) {
+    const User user = checkPassword(email, password, clientAddress);
+    auto s = db_.session();
+    Transaction tx(s);
+    const auto state = SecondFactorRepository(s).totpOf(user.id);
+    if (state && state->enabled()) {
+        if (factor.empty()) {
+            throw totpRequired();
+        }
+        const Actor actor{user.id, user.email, user.staffRole, clientAddress};
+        if (!useSecondFactor(s, user.id, *state, factor, clock_.now(), actor)) {
+            refuseFactor(s, tx, user, clientAddress);
+        }
+    }
+    Login result = openSession(s, user, clientAddress);
+    tx.commit();
+    return result;
+}
+
+AuthService::PasswordStep AuthService::loginStep(const std::string& email, const std::string& password,
+                                                 const std::string& clientAddress) {
+    const User user = checkPassword(email, password, clientAddress);
+    auto s = db_.session();
+    Transaction tx(s);
+    PasswordStep step;
+    const auto state = SecondFactorRepository(s).totpOf(user.id);
+    if (state && state->enabled()) {
+        const std::string challenge = newSecretToken();
+        const std::string at = nowText();
+        SecondFactorRepository(s).insertChallenge(
+            hashToken(challenge), user.id, at,
+            formatTime(clock_.now() + std::chrono::seconds(kChallengeSeconds)), clientAddress);
+        step.challenge = challenge;
+    } else {
+        step.login = openSession(s, user, clientAddress);
+    }
+    tx.commit();
+    return step;
+}
+
+AuthService::Login AuthService::finishLogin(const std::string& challenge, const SecondFactor& factor,
+                                            const std::string& clientAddress) {
+    const auto expired = [] {
+        return Error(ErrorKind::Unauthenticated, "challenge_expired",
+                     "The login took too long or was already finished: enter the password again.");
+    };
+    if (challenge.empty() || challenge.size() > 200) {
+        throw expired();
+    }
+    const std::string hash = hashToken(challenge);
+    auto s = db_.session();
+    Transaction tx(s);
+    SecondFactorRepository factors(s);
+    const auto userId = factors.challengeUser(hash, nowText());
+    const auto user = userId ? UserRepository(s).findById(*userId) : std::nullopt;
+    if (!user) {
+        throw expired();
+    }
+    throttle_.check(s, LoginThrottle::accountKey(user->email));
+    throttle_.check(s, LoginThrottle::addressKey(clientAddress));
+    const auto state = factors.totpOf(user->id);
+    if (state && state->enabled()) {
+        if (factor.empty()) {
+            throw totpRequired();
+        }
+        const Actor actor{user->id, user->email, user->staffRole, clientAddress};
+        if (!useSecondFactor(s, user->id, *state, factor, clock_.now(), actor)) {
+            refuseFactor(s, tx, *user, clientAddress);
+        }
+    }
+    factors.deleteChallenge(hash);
+    Login result = openSession(s, *user, clientAddress);
     tx.commit();
     return result;
 }
@@ -116,7 +199,12 @@ std::optional<Actor> AuthService::authenticate(const std::string& token, const s
     if (!user) {
         return std::nullopt;
     }
-    return Actor{user->id, user->email, user->staffRole, clientAddress};
+    Actor actor{user->id, user->email, user->staffRole, clientAddress};
+    if (settings_.requireTotpForStaff && user->staffRole) {
+        const auto state = SecondFactorRepository(s).totpOf(user->id);
+        actor.totpEnrolmentRequired = !state || !state->enabled();
+    }
+    return actor;
 }
 
 std::pair<std::string, ApiTokenInfo> AuthService::createApiToken(const Actor& actor,

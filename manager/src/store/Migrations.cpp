@@ -628,9 +628,36 @@ CREATE INDEX jobs_service ON jobs(service_id, status);
 )SQL";
 // ---- end of v13
 
+// ---- v14 (issue 15, a second factor): TOTP (RFC 6238) on an account. totp_secret is the base32
+// secret (NULL: none); totp_enabled_at is NULL while an enrolment waits for its first code;
+// totp_last_step is the last time step whose code was accepted (a code is accepted once). Recovery
+// codes are stored as their SHA-256 and used once. A login challenge is the second step of a login
+// on the pages: the password was right, the code is still to come (its token's SHA-256, short-lived).
+constexpr std::string_view kV14 = R"SQL(
+ALTER TABLE users ADD COLUMN totp_secret TEXT;
+ALTER TABLE users ADD COLUMN totp_enabled_at TEXT;
+ALTER TABLE users ADD COLUMN totp_last_step INTEGER NOT NULL DEFAULT 0;
+CREATE TABLE recovery_codes (
+    user_id TEXT NOT NULL REFERENCES users(id) ON DELETE CASCADE,
+    code_hash TEXT NOT NULL,
+    created_at TEXT NOT NULL,
+    used_at TEXT,
+    PRIMARY KEY (user_id, code_hash)
+);
+CREATE TABLE login_challenges (
+    token_hash TEXT PRIMARY KEY,
+    user_id TEXT NOT NULL REFERENCES users(id) ON DELETE CASCADE,
+    created_at TEXT NOT NULL,
+    expires_at TEXT NOT NULL,
+    client_address TEXT NOT NULL
+);
+CREATE INDEX login_challenges_user ON login_challenges(user_id);
+)SQL";
+// ---- end of v14
+
 const std::vector<std::string_view>& migrations() {
     static const std::vector<std::string_view> all = {kV1, kV2, kV3,  kV4,  kV5,  kV6, kV7,
-                                                      kV8, kV9, kV10, kV11, kV12, kV13};
+                                                      kV8, kV9, kV10, kV11, kV12, kV13, kV14};
     return all;
 }
 

@@ -251,7 +251,13 @@ void registerAccountPages(http::Router& router, Pages& pages) {
         }
         const std::string email = form->get("email", "");
         try {
-            const auto login = pages.app().auth.login(email, form->get("password", ""), r.clientAddress());
+            // Until the login has its own second step: the code may come with the password.
+            SecondFactor factor;
+            if (const std::string code = form->get("totp", ""); !code.empty()) {
+                factor.totp = code;
+            }
+            const auto login =
+                pages.app().auth.login(email, form->get("password", ""), factor, r.clientAddress());
             r.setCookie(pages.app().sessionCookie(), login.token, pages.app().auth.sessionTtlSeconds(),
                         pages.secure());
             pages.redirect(r, "/space");

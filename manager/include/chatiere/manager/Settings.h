@@ -85,6 +85,7 @@ struct Settings {
     int sessionTtlHours = 24 * 7;                            // auth.session_ttl_hours
     int loginMaxFailures = 5;                                // auth.max_failures
     int loginLockSeconds = 15 * 60;                          // auth.lock_seconds
+    bool requireTotpForStaff = true;                         // auth.require_totp_for_staff
     int outboxIntervalSeconds = 10;                          // outbox.interval_seconds
     int outboxMaxAttempts = 20;                              // outbox.max_attempts
     int monitoringIntervalSeconds = 60;     // monitoring.interval_seconds: one usage collection
