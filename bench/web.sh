@@ -30,6 +30,9 @@ api() {  # METHOD PATH [BODY] [TOKEN]
     ${3:+--data "$3"}
 }
 admin=$(api POST /api/v1/sessions '{"email": "admin@chatons.test", "password": "correct horse battery"}' | json "['token']")
+# Staff need a second factor before anything else: enrol the admin, the code from Debian's oathtool.
+secret=$(api POST /api/v1/me/totp '{}' "$admin" | json "['secret']")
+api POST /api/v1/me/totp/confirm "{\"code\": \"$(oathtool --totp -b "$secret")\"}" "$admin" >/dev/null
 api POST /api/v1/plans '{"slug": "asso-web", "name": {"fr": "Site web", "en": "Website"}, "templates": ["website"],
   "prices": [{"interval": "month", "kind": "association", "amount_cents": 500}],
   "quotas": {"services": {"included": 2, "limit": 3}, "disk_gib": {"included": 1, "limit": 5}}}' "$admin" >/dev/null

@@ -78,7 +78,24 @@ api() { # METHOD PATH [JSON] → prints the body; fails on HTTP >= 400
 }
 json() { "$py" -c "import json,sys; d=json.load(sys.stdin); print($1)"; }
 
-token=$(api POST /api/v1/sessions "{\"email\": \"admin@demo.chatiere.test\", \"password\": \"$admin_pw\"}" | json 'd["token"]')
+# The admin needs a second factor (TOTP): enrolled once through the API, its secret kept beside the
+# password; the codes come from Debian's oathtool, as an authenticator app computes them.
+admin_login() { # [CODE] → prints the session token
+  api POST /api/v1/sessions "{\"email\": \"admin@demo.chatiere.test\", \"password\": \"$admin_pw\"${1:+, \"totp\": \"$1\"}}" |
+    json 'd["token"]'
+}
+if [ -z "${admin_totp:-}" ]; then
+  token=$(admin_login)
+  enrolment=$(api POST /api/v1/me/totp '{}')
+  admin_totp=$(echo "$enrolment" | json 'd["secret"]')
+  admin_otpauth=$(echo "$enrolment" | json 'd["otpauth_uri"]')
+  api POST /api/v1/me/totp/confirm "{\"code\": \"$(oathtool --totp -b "$admin_totp")\"}" >/dev/null
+  printf 'admin_totp=%s\nadmin_otpauth=%q\n' "$admin_totp" "$admin_otpauth" >> "$creds"
+else
+  # A code is accepted once: when this step's was used (a run moments ago), the next step's.
+  token=$(admin_login "$(oathtool --totp -b "$admin_totp")" 2>/dev/null) ||
+    token=$(admin_login "$(oathtool --totp -b -N 'now + 30 seconds' "$admin_totp")")
+fi
 if ! api GET /api/v1/plans/asso-web >/dev/null 2>&1; then
   api POST /api/v1/plans '{"slug": "asso-web", "name": {"fr": "Site associatif", "en": "Association website"},
     "description": {"fr": "Un site web statique pour votre association", "en": "A static website for your association"},
@@ -129,6 +146,9 @@ cat <<MSG
   The demo association's website (a QEMU guest): ${site:-not running, see above}
 
   Admin:    admin@demo.chatiere.test / $admin_pw
+            second factor (TOTP): secret $admin_totp
+            (add it to an authenticator app, or: oathtool --totp -b $admin_totp)
+            $admin_otpauth
   Manager:  camille@jardin.demo.chatiere.test / $manager_pw   (association "Les Amis du Jardin Partagé")
 
   Data in $dir; the demo's mails are saved in $dir/mail. Ctrl-C stops the daemon.

@@ -11,12 +11,12 @@ build_pkgs=(build-essential cmake ninja-build pkg-config git ccache
             libhpdf-dev fonts-dejavu-core libmstch-dev)
 # Real parts the tests start: a loopback SMTP server, libvirt's test driver (in libvirt itself);
 # the system tests also need what the main job runs (libvirtd, QEMU, the appliance tools).
-test_pkgs=(python3 python3-aiosmtpd sqlite3 file adduser dpkg-dev prometheus poppler-utils chromium curl)
+test_pkgs=(python3 python3-aiosmtpd sqlite3 file adduser dpkg-dev prometheus poppler-utils chromium curl oathtool)
 # What the main job runs against: libvirtd with QEMU.
-run_pkgs=(curl cpio xz-utils bc sqlite3 python3 python3-aiosmtpd libvirt-daemon libvirt-daemon-driver-qemu libvirt-clients qemu-system-x86 qemu-utils
+run_pkgs=(curl cpio xz-utils bc sqlite3 python3 python3-aiosmtpd oathtool libvirt-daemon libvirt-daemon-driver-qemu libvirt-clients qemu-system-x86 qemu-utils
           fonts-dejavu-core)
 # What bench/web.sh measures with and against (bench/run.sh).
-bench_pkgs=(wrk nginx-light curl bc python3)
+bench_pkgs=(wrk nginx-light curl bc python3 oathtool)
 
 case "$what" in
   build) want=("${build_pkgs[@]}") ;;

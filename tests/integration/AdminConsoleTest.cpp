@@ -41,7 +41,9 @@ protected:
         invoice_ = invoices.json()->getArray("invoices")->getObject(0)->getValue<std::string>("id");
     }
 
-    Browser signedIn(const std::string& email) { return signedInBrowser(d_.daemon().port(), email); }
+    Browser signedIn(const std::string& email) {
+        return signedInBrowser(d_.daemon().port(), email, "correct horse battery", d_.nextTotpCode(email));
+    }
 
     std::string money() {
         auto s = d_.daemon().database().session();

@@ -23,7 +23,9 @@ protected:
         other_ = d_.signup("Chorale", "dominique@chorale.test").first;
     }
 
-    Browser signedIn(const std::string& email) { return signedInBrowser(d_.daemon().port(), email); }
+    Browser signedIn(const std::string& email) {
+        return signedInBrowser(d_.daemon().port(), email, "correct horse battery", d_.nextTotpCode(email));
+    }
 
     std::string status(const std::string& id) {
         auto s = d_.daemon().database().session();

@@ -62,7 +62,8 @@ protected:
 
 TEST_F(AdminPlans, TheAdminCreatesAPlanFromTheFormThenANewVersion) {
     d_.staffClient("admin@chatons.test");
-    Browser admin = signedInBrowser(d_.daemon().port(), "admin@chatons.test");
+    Browser admin = signedInBrowser(d_.daemon().port(), "admin@chatons.test", "correct horse battery",
+                                    d_.nextTotpCode("admin@chatons.test"));
     ASSERT_EQ(admin.get("/admin/plans").status, 200);
     ASSERT_EQ(admin.get("/admin/plans/new").status, 200);
     auto r = admin.post("/admin/plans", planForm());
@@ -101,7 +102,8 @@ TEST_F(AdminPlans, EachRefusalIsSaidByItsFieldAndTheCatalogueIsUnchanged) {
     ApiClient api = d_.staffClient("admin@chatons.test");
     d_.staffClient("tresorier@chatons.test", "treasurer");
     ASSERT_EQ(api.post("/api/v1/plans", R"({"slug": "pris", "name": "Pris", "prices": []})").status, 201);
-    Browser admin = signedInBrowser(d_.daemon().port(), "admin@chatons.test");
+    Browser admin = signedInBrowser(d_.daemon().port(), "admin@chatons.test", "correct horse battery",
+                                    d_.nextTotpCode("admin@chatons.test"));
     const std::string before = plans();
     struct Case {
         Fields form;
@@ -127,7 +129,8 @@ TEST_F(AdminPlans, EachRefusalIsSaidByItsFieldAndTheCatalogueIsUnchanged) {
     EXPECT_EQ(admin.post("/admin/plans", planForm(), false).status, 403);
     EXPECT_EQ(plans(), before);
 
-    Browser treasurer = signedInBrowser(d_.daemon().port(), "tresorier@chatons.test");
+    Browser treasurer = signedInBrowser(d_.daemon().port(), "tresorier@chatons.test", "correct horse battery",
+                                        d_.nextTotpCode("tresorier@chatons.test"));
     EXPECT_EQ(treasurer.post("/admin/plans", planForm()).status, 403);
     EXPECT_EQ(plans(), before);
     const auto s = d_.signup("Chorale", "dominique@chorale.test");

@@ -232,7 +232,8 @@ TEST_F(Csrf, APagesTokenIsBoundToItsSession) {
         camille.post("/login", {{"email", "camille@jardin.test"}, {"password", "correct horse battery"}})
             .status,
         303);
-    Browser admin = signedInBrowser(d_.daemon().port(), "admin@chatons.test");
+    Browser admin = signedInBrowser(d_.daemon().port(), "admin@chatons.test", "correct horse battery",
+                                    d_.nextTotpCode("admin@chatons.test"));
     const auto signedIn = [&] { return camille.get("/api/v1/me").status == 200; };
     ASSERT_TRUE(signedIn());
 
@@ -275,7 +276,9 @@ protected:
 
 TEST_F(CsrfBehindHttps, CookiesGetTheHostPrefixAndTheOriginIsHttps) {
     const auto login = d_.client().post(
-        "/api/v1/sessions", R"({"email": "admin@chatons.test", "password": "correct horse battery"})");
+        "/api/v1/sessions", R"({"email": "admin@chatons.test", "password": "correct horse battery", )"
+                            R"("totp": ")" +
+                                d_.nextTotpCode("admin@chatons.test") + "\"}");
     ASSERT_EQ(login.status, 201);
     ASSERT_EQ(login.cookies.size(), 1u);
     const auto& cookie = login.cookies.front();
@@ -303,9 +306,11 @@ TEST_F(CsrfBehindHttps, CookiesGetTheHostPrefixAndTheOriginIsHttps) {
     ASSERT_EQ(b.get("/login").status, 200);
     EXPECT_FALSE(b.cookie("__Host-chatiere_csrf").empty());
     EXPECT_TRUE(b.cookie("chatiere_csrf").empty());
-    EXPECT_EQ(
-        b.post("/login", {{"email", "admin@chatons.test"}, {"password", "correct horse battery"}}).status,
-        303);
+    EXPECT_EQ(b.post("/login", {{"email", "admin@chatons.test"},
+                                {"password", "correct horse battery"},
+                                {"totp", d_.nextTotpCode("admin@chatons.test")}})
+                  .status,
+              303);
     EXPECT_FALSE(b.cookie("__Host-chatiere_session").empty());
     EXPECT_EQ(b.get("/admin").status, 200);
 }

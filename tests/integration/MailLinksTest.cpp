@@ -144,7 +144,9 @@ protected:
                 if (r.status == 303 && r.headers["Location"] == "/login") {
                     auto it = readers.find(reader);
                     if (it == readers.end()) {
-                        it = readers.emplace(reader, signedInBrowser(d.daemon().port(), reader, kPassword))
+                        it = readers
+                                 .emplace(reader, signedInBrowser(d.daemon().port(), reader, kPassword,
+                                                                  d.nextTotpCode(reader)))
                                  .first;
                     }
                     r = it->second.get(path);

@@ -12,6 +12,7 @@
 
 #include "Eventually.h"
 #include "TestDaemon.h"
+#include "chatiere/manager/Totp.h"
 #include "chatiere/provisioning/TarWriter.h"
 
 #include <Poco/Data/Statement.h>
@@ -83,7 +84,8 @@ class World;
 using Prepare = std::function<Call(World&, Who)>;
 
 // What a route must answer, one letter per caller in Who's order: '+' done (2xx, or a 3xx
-// elsewhere than the login page), 'L' a redirect to the login page, 'U' 401, 'F' 403, 'N' 404.
+// elsewhere than the login page), 'L' a redirect to the login page, 'U' 401, 'F' 403, 'N' 404,
+// 'C' 409 (allowed to ask, refused by the state).
 struct Expectation {
     std::string outcomes;
     Prepare prepare;
@@ -163,6 +165,27 @@ public:
     }
     std::string newSession(Who who) {
         return who == kAnonymous ? "" : d_.login(kEmails[who], kPassword).token();
+    }
+
+    // The second factor of the caller's own account. beginTotp starts an enrolment and returns the
+    // code that confirms it ("000000" when it cannot start: anonymous, or staff, who have one);
+    // removeTotpBody removes what beginTotp's code confirmed. Staff keep theirs (a wrong password):
+    // without it, every route after would answer them 403 totp_enrolment_required.
+    std::string beginTotp(Who who) {
+        const auto r = api(who).post("/api/v1/me/totp", "{}");
+        if (r.status != 201) {
+            return "000000";
+        }
+        totpSecrets_[who] = r.json()->getValue<std::string>("secret");
+        return *chatiere::manager::totpCodeAtStep(totpSecrets_[who], d_.nowTotpStep());
+    }
+    std::string removeTotpBody(Who who) {
+        const auto secret = totpSecrets_.find(who);
+        if (secret == totpSecrets_.end()) {
+            return R"({"password": "not the password", "code": "000000"})";
+        }
+        return R"({"password": ")" + kPassword + R"(", "code": ")" +
+               *chatiere::manager::totpCodeAtStep(secret->second, d_.nowTotpStep() + 1) + "\"}";
     }
 
     // An association where A's manager is a manager, A's member a member, B's manager nobody;
@@ -262,6 +285,7 @@ private:
     std::array<std::string, kCallers> tokens_;
     std::string a_, b_, memberId_, invoice_, subscription_, invitation_, service_;
     std::vector<std::string> spareServices_;
+    std::map<Who, std::string> totpSecrets_;
     int counter_ = 0;
 };
 
@@ -301,6 +325,13 @@ std::map<std::string, Expectation> expectations() {
                                         return c;
                                     }};
     e["GET /api/v1/me"] = {"U+++++", none};
+    // One's own second factor: anyone signed in (staff too, who must enrol before anything else);
+    // the staff of this world have one (TestDaemon::staffClient), hence 409 to enrol again.
+    e["POST /api/v1/me/totp"] = {"U+++CC", json(noParams, "{}")};
+    e["POST /api/v1/me/totp/confirm"] = {
+        "U+++CC", [](World& w, Who who) { return shared({}, R"({"code": ")" + w.beginTotp(who) + "\"}"); }};
+    e["DELETE /api/v1/me/totp"] = {"U+++UU",
+                                   [](World& w, Who who) { return shared({}, w.removeTotpBody(who)); }};
     e["POST /api/v1/verify-email"] = {
         "++++++", [](World& w, Who) { return shared({}, R"({"token": ")" + w.verificationToken() + "\"}"); }};
     e["POST /api/v1/password-resets"] = {
@@ -623,6 +654,9 @@ char outcomeOf(const ApiResponse& r) {
     }
     if (r.status == 404) {
         return 'N';
+    }
+    if (r.status == 409) {
+        return 'C';  // allowed, but the state says no
     }
     if (r.status >= 300 && r.status < 400) {
         const auto location = r.headers.find("Location");

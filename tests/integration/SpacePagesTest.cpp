@@ -40,7 +40,9 @@ protected:
         b_ = d_.approvedAssociation(*admin_, "Chorale", "dominique@chorale.test", "asso-web");
     }
 
-    Browser signedIn(const std::string& email) { return signedInBrowser(d_.daemon().port(), email); }
+    Browser signedIn(const std::string& email) {
+        return signedInBrowser(d_.daemon().port(), email, "correct horse battery", d_.nextTotpCode(email));
+    }
 
     // Services come with a subscription.
     void subscribe(const std::string& association) {

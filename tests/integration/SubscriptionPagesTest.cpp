@@ -40,7 +40,9 @@ protected:
         b_ = d_.approvedAssociation(*admin_, "Chorale", "dominique@chorale.test", "petit");
     }
 
-    Browser signedIn(const std::string& email) { return signedInBrowser(d_.daemon().port(), email); }
+    Browser signedIn(const std::string& email) {
+        return signedInBrowser(d_.daemon().port(), email, "correct horse battery", d_.nextTotpCode(email));
+    }
 
     // Every row of the billing tables, to see that a refused request changed nothing.
     std::string billingSnapshot() {

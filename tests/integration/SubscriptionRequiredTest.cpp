@@ -177,7 +177,8 @@ TEST_F(SubscriptionRequired, ThePagesSayASubscriptionIsNeededAndLinkToIt) {
 }
 
 TEST_F(SubscriptionRequired, TheAdminMarksAPlanFreeInTheEditor) {
-    Browser admin = signedInBrowser(d_.daemon().port(), "admin@chatons.test");
+    Browser admin = signedInBrowser(d_.daemon().port(), "admin@chatons.test", "correct horse battery",
+                                    d_.nextTotpCode("admin@chatons.test"));
     ASSERT_EQ(admin.get("/admin/plans/new").status, 200);
     const std::string before = snapshot();
     std::vector<std::pair<std::string, std::string>> form = {{"slug", "hote"},
@@ -275,11 +276,21 @@ TEST_F(SubscriptionRequired, AnInstallationFromBeforeTheRuleGivesTheGraceNeverAS
         auto s = db.session();
         s << "UPDATE subscriptions SET status = 'ended'", now;
         s << "DROP TABLE subscription_grace", now;
+        // Nor had it v14's second factor (the migrations after v11 run again).
+        s << "DROP TABLE recovery_codes", now;
+        s << "DROP TABLE login_challenges", now;
+        for (const char* column : {"totp_secret", "totp_enabled_at", "totp_last_step"}) {
+            s << "ALTER TABLE users DROP COLUMN " + std::string(column), now;
+        }
         s << "PRAGMA user_version = 11", now;
     }
     d_.clock().set(at("2027-02-20T09:00:00Z"));  // after anything that would have been due
     d_.start();
-    // The daemon listens on a new port: the same tokens, new clients.
+    // The daemon listens on a new port: new sessions, and the staff enrol their second factor again.
+    for (const auto* email : {"admin@chatons.test", "tresorier@chatons.test"}) {
+        d_.forgetTotp(email);
+        d_.enrolTotp(d_.login(email, "correct horse battery"), email);
+    }
     admin_ = std::make_unique<ApiClient>(d_.login("admin@chatons.test", "correct horse battery"));
     treasurer_ = std::make_unique<ApiClient>(d_.login("tresorier@chatons.test", "correct horse battery"));
     EXPECT_EQ(count("SELECT COUNT(*) FROM subscription_grace"), 1);

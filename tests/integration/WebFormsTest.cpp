@@ -99,7 +99,11 @@ TEST(WebForms, EveryFormCarriesItsTokenAndIsRefusedWithoutIt) {
     const auto signedIn = [&](const std::string& email) {
         Browser b(d.daemon().port());
         b.get("/login");
-        EXPECT_EQ(b.post("/login", {{"email", email}, {"password", "correct horse battery"}}).status, 303);
+        EXPECT_EQ(
+            b.post("/login",
+                   {{"email", email}, {"password", "correct horse battery"}, {"totp", d.nextTotpCode(email)}})
+                .status,
+            303);
         return b;
     };
     Browser anonymous(d.daemon().port());

@@ -212,7 +212,9 @@ TEST_F(WebPages, LoginAndLogoutWithAForm) {
     EXPECT_NE(r.body.find("value=\"admin@chatons.test\""), std::string::npos);
     EXPECT_TRUE(b.cookie("chatiere_session").empty());
 
-    r = b.post("/login", {{"email", "admin@chatons.test"}, {"password", "correct horse battery"}});
+    r = b.post("/login", {{"email", "admin@chatons.test"},
+                          {"password", "correct horse battery"},
+                          {"totp", d_.nextTotpCode("admin@chatons.test")}});
     EXPECT_EQ(r.status, 303);
     EXPECT_EQ(r.headers["Location"], "/space");
     EXPECT_FALSE(b.cookie("chatiere_session").empty());

@@ -136,12 +136,18 @@ inline std::string pageText(const ApiResponse& r) {
     return decodeEntities(r.body);
 }
 
-// A browser signed in through the login form (the test accounts' password by default).
+// A browser signed in through the login form (the test accounts' password by default), with the
+// account's TOTP code when it has a second factor (TestDaemon::nextTotpCode; empty: none).
 inline Browser signedInBrowser(int port, const std::string& email,
-                               const std::string& password = "correct horse battery") {
+                               const std::string& password = "correct horse battery",
+                               const std::string& totp = "") {
     Browser b(port);
     b.get("/login");
-    const auto r = b.post("/login", {{"email", email}, {"password", password}});
+    std::vector<std::pair<std::string, std::string>> fields{{"email", email}, {"password", password}};
+    if (!totp.empty()) {
+        fields.emplace_back("totp", totp);
+    }
+    const auto r = b.post("/login", fields);
     if (r.status != 303) {
         throw std::runtime_error("login of " + email + " failed: " + std::to_string(r.status) + " " + r.body);
     }

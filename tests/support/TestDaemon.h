@@ -8,11 +8,13 @@
 
 #include "ApiClient.h"
 #include "SmtpSink.h"
+#include "chatiere/base/Clock.h"
 #include "chatiere/manager/Daemon.h"
 #include "chatiere/manager/Outbox.h"
 #include "chatiere/manager/Settings.h"
 #include "chatiere/manager/SmtpMailer.h"
-#include "chatiere/base/Clock.h"
+#include "chatiere/manager/Totp.h"
+#include "chatiere/manager/Validation.h"
 #include "chatiere/provisioning/HealthProbe.h"
 #include "chatiere/provisioning/LibvirtHypervisor.h"
 
@@ -22,12 +24,18 @@
 #include <Poco/Process.h>
 #include <Poco/StreamCopier.h>
 
+#include <algorithm>
+#include <chrono>
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
 #include <functional>
+#include <map>
 #include <memory>
+#include <optional>
 #include <string>
+#include <thread>
+#include <vector>
 
 namespace chatiere::testing {
 
@@ -140,7 +148,9 @@ public:
     }
     std::string configPath() const { return (dir_.path() / "chatiere.properties").string(); }
 
-    // A staff account made with the real CLI (`chatiere admin create`, password on stdin), signed in.
+    // A staff account made with the real CLI (`chatiere admin create`, password on stdin), signed
+    // in, with its second factor enrolled through the API (staff need one: auth.require_totp_for_staff);
+    // the secret is remembered, and login() adds the code.
     ApiClient staffClient(const std::string& email, const std::string& role = "admin",
                           const std::string& password = "correct horse battery") {
         const auto created = runChatiere(
@@ -148,18 +158,84 @@ public:
         if (created.exitCode != 0) {
             throw std::runtime_error("admin create failed: " + created.err);
         }
-        return login(email, password);
+        ApiClient c = login(email, password);
+        enrolTotp(c, email);
+        return c;
     }
 
+    // Signs in through the API; an account whose TOTP secret this fixture knows sends its next code.
     ApiClient login(const std::string& email, const std::string& password) {
         ApiClient c = client();
-        const auto r =
-            c.post("/api/v1/sessions", R"({"email": ")" + email + R"(", "password": ")" + password + "\"}");
+        std::string body = R"({"email": ")" + email + R"(", "password": ")" + password + "\"";
+        if (const std::string code = nextTotpCode(email); !code.empty()) {
+            body += R"(, "totp": ")" + code + "\"";
+        }
+        const auto r = c.post("/api/v1/sessions", body + "}");
         if (r.status != 201) {
             throw std::runtime_error("login of " + email + " failed: " + r.body);
         }
         c.setToken(r.json()->getValue<std::string>("token"));
         return c;
+    }
+
+    // Enrols the account of `c` in TOTP through the API (POST /me/totp, then confirm with the code
+    // at the daemon's clock) and remembers its secret; returns the recovery codes.
+    std::vector<std::string> enrolTotp(const ApiClient& c, const std::string& email) {
+        const auto begun = c.post("/api/v1/me/totp", "{}");
+        if (begun.status != 201) {
+            throw std::runtime_error("TOTP enrolment of " + email + " failed: " + begun.body);
+        }
+        const std::string secret = begun.json()->getValue<std::string>("secret");
+        // The code of the step before now (accepted: one step of skew), so that the next two logins
+        // need no move of the clock.
+        const std::int64_t step = nowTotpStep() - 1;
+        const auto confirmed = c.post("/api/v1/me/totp/confirm",
+                                      R"({"code": ")" + *manager::totpCodeAtStep(secret, step) + "\"}");
+        if (confirmed.status != 200) {
+            throw std::runtime_error("TOTP confirmation of " + email + " failed: " + confirmed.body);
+        }
+        totp_[manager::emailKey(email)] = {secret, step};
+        std::vector<std::string> codes;
+        const auto array = confirmed.json()->getArray("recovery_codes");
+        for (std::size_t i = 0; i < array->size(); ++i) {
+            codes.push_back(array->getElement<std::string>(static_cast<unsigned>(i)));
+        }
+        return codes;
+    }
+
+    // The TOTP secret of an account enrolled by this fixture; nullopt otherwise.
+    std::optional<std::string> totpSecret(const std::string& email) const {
+        const auto it = totp_.find(manager::emailKey(email));
+        return it == totp_.end() ? std::nullopt : std::optional<std::string>(it->second.secret);
+    }
+    // Forgets an account's secret (after its removal or reset).
+    void forgetTotp(const std::string& email) { totp_.erase(manager::emailKey(email)); }
+
+    // The next code the daemon accepts from an account enrolled by this fixture ("" for any other):
+    // the code of a step after the last one used, at most one step ahead of the daemon's clock (the
+    // manual clock moves on 30 s when it must; on the real clock, it waits for the next step).
+    std::string nextTotpCode(const std::string& email) {
+        const auto it = totp_.find(manager::emailKey(email));
+        if (it == totp_.end()) {
+            return "";
+        }
+        std::int64_t step = std::max(nowTotpStep(), it->second.lastStep + 1);
+        while (step > nowTotpStep() + 1) {
+            if (realClock_) {
+                std::this_thread::sleep_for(
+                    std::chrono::milliseconds(200));  // the wall clock: nothing to poll
+            } else {
+                clock_.advance(std::chrono::seconds(manager::kTotpStepSeconds));
+            }
+        }
+        it->second.lastStep = step;
+        return *manager::totpCodeAtStep(it->second.secret, step);
+    }
+    // The TOTP step of the daemon's clock.
+    std::int64_t nowTotpStep() const {
+        const auto now = realClock_ ? systemClock_.now() : clock_.now();
+        return manager::totpStep(
+            std::chrono::duration_cast<std::chrono::seconds>(now.time_since_epoch()).count());
     }
 
     // Signs an association up through the API; returns {association id, manager user id}.
@@ -219,6 +295,11 @@ private:
     std::unique_ptr<provisioning::Hypervisor> hypervisor_;
     provisioning::NetworkHealthProbe probe_;
     std::unique_ptr<manager::Daemon> daemon_;
+    struct TotpAccount {
+        std::string secret;
+        std::int64_t lastStep = 0;  // the last step whose code was used
+    };
+    std::map<std::string, TotpAccount> totp_;  // by e-mail key
 };
 
 }  // namespace chatiere::testing

@@ -9,6 +9,7 @@
 #include "SystemGuests.h"
 #include "TestDaemon.h"
 #include "chatiere/manager/Database.h"
+#include "chatiere/manager/Totp.h"
 #include "chatiere/provisioning/TarWriter.h"
 
 #include <Poco/Data/Statement.h>
@@ -106,6 +107,20 @@ std::string writeConfig(const TempDir& dir, const std::string& pool, int portsFi
     return config;
 }
 
+// Staff need a second factor before anything else (auth.require_totp_for_staff): enrols the
+// signed-in admin, with the code of the daemon's (real) clock.
+void enrolSecondFactor(const ApiClient& admin) {
+    const auto begun = admin.post("/api/v1/me/totp", "{}");
+    ASSERT_EQ(begun.status, 201) << begun.body;
+    const std::string secret = begun.json()->getValue<std::string>("secret");
+    const auto now =
+        std::chrono::duration_cast<std::chrono::seconds>(std::chrono::system_clock::now().time_since_epoch());
+    const auto confirmed =
+        admin.post("/api/v1/me/totp/confirm",
+                   R"({"code": ")" + *chatiere::manager::totpCode(secret, now.count()) + "\"}");
+    ASSERT_EQ(confirmed.status, 200) << confirmed.body;
+}
+
 }  // namespace
 
 TEST(CrashSafety, KilledMidJobTheDaemonFinishesAfterARestartAndLeavesNoOrphan) {
@@ -146,6 +161,7 @@ TEST(CrashSafety, KilledMidJobTheDaemonFinishesAfterARestartAndLeavesNoOrphan) {
     auto login = admin.post("/api/v1/sessions",
                             R"({"email": "admin@chatons.test", "password": "correct horse battery"})");
     admin.setToken(login.json()->getValue<std::string>("token"));
+    ASSERT_NO_FATAL_FAILURE(enrolSecondFactor(admin));
     ASSERT_EQ(
         admin.post("/api/v1/plans", R"({"slug": "web", "name": "Web", "free": true, "prices": []})").status,
         201);
@@ -263,6 +279,7 @@ TEST(CrashSafety, KilledAtEveryStepOfAContentReplacementOrAResizeTheSiteIsNeverL
             .json()
             ->getValue<std::string>("token");
     admin.setToken(token);
+    ASSERT_NO_FATAL_FAILURE(enrolSecondFactor(admin));
     ASSERT_EQ(
         admin.post("/api/v1/plans", R"({"slug": "web", "name": "Web", "free": true, "prices": []})").status,
         201);

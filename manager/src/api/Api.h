@@ -20,9 +20,14 @@ struct ApiContext : app::Services {
 
     // The caller from `Authorization: Bearer …` or the session cookie; nullopt when anonymous. A
     // request with the cookie that may change something has passed http::SameOriginGuard first.
+    // 403 totp_enrolment_required for a staff account that must enrol a second factor first.
     std::optional<Actor> currentActor(http::Request& request) const;
     // Like currentActor, but 401 when anonymous.
     Actor requireActor(http::Request& request) const;
+    // Like requireActor, but lets a staff account that must still enrol its second factor through
+    // (auth.require_totp_for_staff): only GET /api/v1/me and the enrolment routes use it. Everywhere
+    // else such an account (its session or its API tokens) gets 403 totp_enrolment_required.
+    Actor requireActorEnrolling(http::Request& request) const;
 };
 
 // `limit` (1–200, default 50) and `cursor` query parameters of list endpoints.

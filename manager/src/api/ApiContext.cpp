@@ -6,11 +6,25 @@
 namespace chatiere::manager::api {
 
 std::optional<Actor> ApiContext::currentActor(http::Request& request) const {
-    return app::currentActor(*this, request);
+    auto actor = app::currentActor(*this, request);
+    if (actor && actor->totpEnrolmentRequired) {
+        throw Error(ErrorKind::Forbidden, "totp_enrolment_required",
+                    "Staff accounts need a second factor: enrol one first (POST /api/v1/me/totp, then POST "
+                    "/api/v1/me/totp/confirm).");
+    }
+    return actor;
 }
 
 Actor ApiContext::requireActor(http::Request& request) const {
     auto actor = currentActor(request);
+    if (!actor) {
+        throw Error::unauthenticated("Sign in first: a session cookie or `Authorization: Bearer <token>`.");
+    }
+    return *actor;
+}
+
+Actor ApiContext::requireActorEnrolling(http::Request& request) const {
+    auto actor = app::currentActor(*this, request);
     if (!actor) {
         throw Error::unauthenticated("Sign in first: a session cookie or `Authorization: Bearer <token>`.");
     }

@@ -47,8 +47,11 @@ void registerAuthRoutes(http::Router& router, ApiContext& ctx) {
         } else {
             errors.add("password", "missing", "This field is required.");
         }
+        SecondFactor factor;
+        factor.totp = f.string("totp", false, 20);
+        factor.recoveryCode = f.string("recovery_code", false, 40);
         errors.throwIfAny();
-        const auto login = ctx.auth.login(*email, password, r.clientAddress());
+        const auto login = ctx.auth.login(*email, password, factor, r.clientAddress());
         setSessionCookie(r, ctx, login.token, ctx.auth.sessionTtlSeconds());
         Poco::JSON::Object out(Poco::JSON_PRESERVE_KEY_ORDER);
         out.set("token", login.token);
@@ -75,7 +78,7 @@ void registerAuthRoutes(http::Router& router, ApiContext& ctx) {
     });
 
     router.add("GET", "/api/v1/me", [&ctx](http::Request& r) {
-        const Actor actor = ctx.requireActor(r);
+        const Actor actor = ctx.requireActorEnrolling(r);
         Poco::JSON::Object out(Poco::JSON_PRESERVE_KEY_ORDER);
         const auto memberships = ctx.associations.membershipsOf(*actor.userId);
         std::string name;
@@ -86,6 +89,13 @@ void registerAuthRoutes(http::Router& router, ApiContext& ctx) {
             json.set("language", user->language);
             out.set("user", json);
         }
+        const auto totp = ctx.totp.status(actor);
+        Poco::JSON::Object totpJson(Poco::JSON_PRESERVE_KEY_ORDER);
+        totpJson.set("enabled", totp.enabled);
+        totpJson.set("required", totp.required);
+        totpJson.set("pending", totp.pending);
+        totpJson.set("recovery_codes_left", totp.recoveryCodesLeft);
+        out.set("totp", totpJson);
         Poco::JSON::Array associations;
         for (const auto& m : memberships) {
             Poco::JSON::Object a(Poco::JSON_PRESERVE_KEY_ORDER);
@@ -95,6 +105,49 @@ void registerAuthRoutes(http::Router& router, ApiContext& ctx) {
             associations.add(a);
         }
         out.set("associations", associations);
+        r.sendJson(200, out);
+    });
+
+    // The second factor of one's own account (TOTP): reachable by a staff account that must enrol one.
+    router.add("POST", "/api/v1/me/totp", [&ctx](http::Request& r) {
+        const Actor actor = ctx.requireActorEnrolling(r);
+        const auto enrolment = ctx.totp.begin(actor);
+        Poco::JSON::Object out(Poco::JSON_PRESERVE_KEY_ORDER);
+        out.set("secret", enrolment.secret);
+        out.set("otpauth_uri", enrolment.otpauthUri);
+        r.sendJson(201, out);
+    });
+    router.add("POST", "/api/v1/me/totp/confirm", [&ctx](http::Request& r) {
+        const Actor actor = ctx.requireActorEnrolling(r);
+        auto body = r.jsonBody();
+        FieldErrors errors;
+        JsonFields f(body, errors);
+        const auto code = f.string("code", true, 20);
+        errors.throwIfAny();
+        Poco::JSON::Array codes;
+        for (const auto& c : ctx.totp.confirm(actor, *code)) {
+            codes.add(c);
+        }
+        Poco::JSON::Object out;
+        out.set("recovery_codes", codes);
+        r.sendJson(200, out);
+    });
+    router.add("DELETE", "/api/v1/me/totp", [&ctx](http::Request& r) {
+        const Actor actor = ctx.requireActorEnrolling(r);
+        auto body = r.jsonBody();
+        FieldErrors errors;
+        JsonFields f(body, errors);
+        std::string password;  // as typed: not trimmed
+        if (body->has("password") && body->get("password").isString()) {
+            password = body->getValue<std::string>("password");
+        } else {
+            errors.add("password", "missing", "This field is required.");
+        }
+        const auto code = f.string("code", true, 40);
+        errors.throwIfAny();
+        ctx.totp.remove(actor, password, *code);
+        Poco::JSON::Object out;
+        out.set("removed", true);
         r.sendJson(200, out);
     });
 

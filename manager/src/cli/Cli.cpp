@@ -1,6 +1,5 @@
 #include "chatiere/manager/Cli.h"
 
-#include "cli/ApiCommands.h"
 #include "app/ServeCommand.h"
 #include "chatiere/manager/Database.h"
 #include "chatiere/manager/Error.h"
@@ -8,7 +7,9 @@
 #include "chatiere/manager/Settings.h"
 #include "chatiere/templates/Catalogue.h"
 #include "chatiere/templates/ImageCache.h"
+#include "cli/ApiCommands.h"
 #include "domain/StaffAccounts.h"
+#include "domain/TotpService.h"
 
 #include <termios.h>
 #include <unistd.h>
@@ -37,6 +38,7 @@ Commands:
   migrate --config FILE      create or upgrade the database schema
   admin create --email E     create a staff account (password read from standard input)
   admin list                 list staff accounts
+  admin reset-totp --email E remove an account's second factor (lost authenticator)
   templates list             the service catalogue, checked
   templates build [NAME]     build the appliance image of a template (or of all)
   service create|list|show|suspend|resume|delete|upload|resize
@@ -195,9 +197,35 @@ int adminCommand(int argc, char** argv) {
         }
         return 0;
     }
-    std::cout << "Usage: chatiere admin create|list [OPTIONS]\n"
-                 "  create --email E [--name N] [--role admin|treasurer]   password on standard input\n"
-                 "  list                                                 the staff accounts\n";
+    if (sub == "reset-totp") {
+        const Args args = parseArgs(argc, argv, 3, {"config", "email"});
+        if (args.help) {
+            std::cout << "Usage: chatiere admin reset-totp --email E [--config FILE]\n\n"
+                         "Removes the second factor (TOTP and recovery codes) of the account E, for someone\n"
+                         "who lost their authenticator, and ends its sessions. Its next login asks for the\n"
+                         "password only; a staff account must then enrol again. Audited (user.totp_reset).\n"
+                         "Works on the database directly, daemon running or not.\n";
+            return 0;
+        }
+        const std::string email = args.option("email");
+        if (email.empty()) {
+            throw Error(ErrorKind::BadRequest, "usage", "admin reset-totp needs --email");
+        }
+        const Settings settings = Settings::fromFile(args.option("config", kDefaultConfig));
+        Database db(settings.dbPath, 2);
+        db.migrate();
+        base::SystemClock clock;
+        PasswordHasher hasher;
+        TotpService totp(db, clock, settings, hasher);
+        totp.reset(email, Actor::system("cli"));
+        std::cout << "second factor of " << email << " removed; its sessions are closed\n";
+        return 0;
+    }
+    std::cout
+        << "Usage: chatiere admin create|list|reset-totp [OPTIONS]\n"
+           "  create --email E [--name N] [--role admin|treasurer]   password on standard input\n"
+           "  list                                                 the staff accounts\n"
+           "  reset-totp --email E                                 remove the account's second factor\n";
     return sub == "--help" || sub == "-h" ? 0 : 64;
 }
 
