@@ -270,6 +270,15 @@ void registerAccountPages(http::Router& router, Pages& pages) {
         }
         const std::string email = form->get("email", "");
         try {
+            // The code may also come with the password (a "totp" field: one post, as the API takes it).
+            if (const std::string code = form->get("totp", ""); !code.empty()) {
+                SecondFactor factor;
+                factor.totp = code;
+                signIn(pages, r,
+                       pages.app().auth.login(email, form->get("password", ""), factor, r.clientAddress()),
+                       false);
+                return;
+            }
             const auto step = pages.app().auth.loginStep(email, form->get("password", ""), r.clientAddress());
             if (step.challenge) {
                 renderSecondStep(pages, r, 200, *step.challenge, "");
@@ -281,6 +290,8 @@ void registerAccountPages(http::Router& router, Pages& pages) {
         } catch (const Error& e) {
             if (e.kind() == ErrorKind::TooManyRequests) {
                 renderLogin(pages, r, 429, email, "login_locked", "");
+            } else if (e.code() == "invalid_totp") {
+                renderLogin(pages, r, 401, email, "login_wrong_code", "");
             } else if (e.kind() == ErrorKind::Unauthenticated || e.kind() == ErrorKind::Validation) {
                 renderLogin(pages, r, 401, email, "login_failed", "");
             } else {
