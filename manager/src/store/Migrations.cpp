@@ -656,7 +656,7 @@ CREATE INDEX login_challenges_user ON login_challenges(user_id);
 // ---- end of v14
 
 const std::vector<std::string_view>& migrations() {
-    static const std::vector<std::string_view> all = {kV1, kV2, kV3,  kV4,  kV5,  kV6, kV7,
+    static const std::vector<std::string_view> all = {kV1, kV2, kV3,  kV4,  kV5,  kV6,  kV7,
                                                       kV8, kV9, kV10, kV11, kV12, kV13, kV14};
     return all;
 }
