@@ -181,7 +181,14 @@ TEST(WebCatalogue, EveryKeyTheTemplatesAndTheCodeUseExists) {
                           "dash_history_gaps",
                           "dash_history_none",
                           "dash_history_no_data",
-                          "dash_history_unit"}) {
+                          "dash_history_unit",
+                          "login_expired",
+                          "login_wrong_code",
+                          "login_wrong_recovery_code",
+                          "security_removed",
+                          "security_wrong_password",
+                          "security_wrong_code",
+                          "security_qr_label"}) {
         used.insert(k);
     }
     for (const auto& k : used) {

@@ -8,8 +8,8 @@ const { test, before, after } = require('node:test');
 const assert = require('node:assert/strict');
 const fs = require('node:fs');
 const path = require('node:path');
-const { base, admin: adminAccount, launch, visitor: newVisitor, screenshot, expectAccessible, api, adminToken } =
-  require('./support');
+const { base, admin: adminAccount, launch, visitor: newVisitor, screenshot, expectAccessible, api, adminToken,
+        logIn } = require('./support');
 
 let browser;
 before(async () => { browser = await launch(); });
@@ -84,10 +84,7 @@ test('an association signs up with JavaScript off, is approved, and its manager 
   // The admin approves the request in the console.
   const adminContext = await visitor({ locale: 'fr-FR' });
   const admin = await adminContext.newPage();
-  await admin.goto(base + '/login');
-  await admin.locator('#email').fill(adminAccount.email);
-  await admin.locator('#password').fill(adminAccount.password);
-  await admin.locator('form.stacked button[type=submit]').click();
+  await logIn(admin, adminAccount.email, adminAccount.password);  // with its TOTP code
   await admin.getByRole('link', { name: 'Administration' }).click();
   await admin.getByRole('heading', { name: 'Vue d’ensemble' }).waitFor();
   await expectAccessible(admin, 'admin-overview-fr');

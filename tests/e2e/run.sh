@@ -44,7 +44,7 @@ trap stop_daemon EXIT
 start_daemon "$bin" $guests
 
 status=0
-CHATIERE_URL="$daemon_url" ADMIN_EMAIL=admin@chatons.test ADMIN_PASSWORD='correct horse battery' \
+CHATIERE_URL="$daemon_url" CHATIERE_BINARY="$bin" ADMIN_EMAIL=admin@chatons.test ADMIN_PASSWORD='correct horse battery' \
   DAEMON_DIR="$daemon_dir" ARTIFACTS="$artifacts" node --test --test-concurrency=1 "${files[@]}" || status=$?
 if [ "$status" -ne 0 ]; then
   echo "--- daemon log" >&2

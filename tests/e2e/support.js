@@ -3,6 +3,8 @@
 'use strict';
 
 const assert = require('node:assert/strict');
+const crypto = require('node:crypto');
+const fs = require('node:fs');
 const path = require('node:path');
 const { chromium } = require('playwright-core');
 
@@ -47,19 +49,107 @@ async function api(method, url, token, body) {
   return { status: response.status, json: await response.json() };
 }
 
-async function adminToken() {
+// RFC 4648 base32 (no padding) to bytes.
+function base32Decode(text) {
+  const alphabet = 'ABCDEFGHIJKLMNOPQRSTUVWXYZ234567';
+  let bits = 0;
+  let value = 0;
+  const out = [];
+  for (const c of text.replace(/[\s=]/g, '').toUpperCase()) {
+    const index = alphabet.indexOf(c);
+    if (index < 0) throw new Error(`not base32: ${c}`);
+    value = (value << 5) | index;
+    bits += 5;
+    if (bits >= 8) {
+      out.push((value >>> (bits - 8)) & 0xff);
+      bits -= 8;
+    }
+  }
+  return Buffer.from(out);
+}
+
+const totpStepSeconds = 30;
+const totpStepNow = () => Math.floor(Date.now() / 1000 / totpStepSeconds);
+
+// The TOTP code (RFC 6238: HMAC-SHA1, 30 s, 6 digits) of a base32 secret at a step, computed here.
+function totpCode(secret, step = totpStepNow()) {
+  const counter = Buffer.alloc(8);
+  counter.writeBigUInt64BE(BigInt(step));
+  const digest = crypto.createHmac('sha1', base32Decode(secret)).update(counter).digest();
+  const offset = digest[digest.length - 1] & 0x0f;
+  const value = digest.readUInt32BE(offset) & 0x7fffffff;
+  return String(value % 1000000).padStart(6, '0');
+}
+
+// Each account's secret and the last step whose code it used: the daemon accepts a code once, one
+// step of skew either way, so a login takes the code of a later step — waiting for it when both
+// now's and the next one's are used. Kept in a file of the daemon's directory, since each test file
+// runs in its own process.
+const totpFile = process.env.DAEMON_DIR ? path.join(process.env.DAEMON_DIR, 'totp-accounts.json') : null;
+let memory = {};
+function totpAccounts() {
+  return totpFile && fs.existsSync(totpFile) ? JSON.parse(fs.readFileSync(totpFile, 'utf8')) : memory;
+}
+function rememberTotp(email, secret, lastStep) {
+  const accounts = totpAccounts();
+  accounts[email] = { secret, lastStep };
+  if (totpFile) fs.writeFileSync(totpFile, JSON.stringify(accounts));
+  else memory = accounts;
+}
+
+// The admin of tests/support/daemon.sh (made by the CLI) needs a second factor before anything
+// else (auth.require_totp_for_staff): enrolled once through the API, confirmed with the code of the
+// step before now (accepted: one step of skew), so that the next two logins need no wait.
+async function enrolAdmin() {
+  if (totpAccounts()[admin.email]) return;
   const login = await api('POST', '/api/v1/sessions', null, admin);
-  assert.equal(login.status, 201);
+  assert.equal(login.status, 201, JSON.stringify(login.json));
+  // No body: the route reads none, and bytes left unread would stay on the kept-alive connection.
+  const begun = await api('POST', '/api/v1/me/totp', login.json.token);
+  assert.equal(begun.status, 201, JSON.stringify(begun.json));
+  const step = totpStepNow() - 1;
+  const confirmed = await api('POST', '/api/v1/me/totp/confirm', login.json.token,
+                              { code: totpCode(begun.json.secret, step) });
+  assert.equal(confirmed.status, 200, JSON.stringify(confirmed.json));
+  rememberTotp(admin.email, begun.json.secret, step);
+}
+
+// The next code the daemon takes from `email` (null for an account without a known secret).
+async function nextTotpCode(email) {
+  if (email === admin.email) await enrolAdmin();
+  const account = totpAccounts()[email];
+  if (!account) return null;
+  const step = Math.max(totpStepNow(), account.lastStep + 1);
+  await eventually(() => totpStepNow() + 1 >= step, { seconds: 2 * totpStepSeconds, intervalMs: 500 });
+  rememberTotp(email, account.secret, step);
+  return totpCode(account.secret, step);
+}
+
+async function adminToken() {
+  const login = await api('POST', '/api/v1/sessions', null, { ...admin, totp: await nextTotpCode(admin.email) });
+  assert.equal(login.status, 201, JSON.stringify(login.json));
   return login.json.token;
 }
 
-// Signs in through the login form of `page`.
+// Signs in through the login form of `page`; with the account's next TOTP code on the second step
+// when it has a second factor.
 async function logIn(page, email, password) {
   await page.goto(base + '/login');
   await page.locator('#email').fill(email);
   await page.locator('#password').fill(password);
   await page.locator('form.stacked button[type=submit]').click();
-  await page.waitForURL((url) => !url.pathname.startsWith('/login'));
+  // Either the second step's form (on /login, answered by the POST) or the page the login leads to.
+  const challenge = page.locator('input[name=challenge]');
+  const away = (url) => !url.pathname.startsWith('/login');
+  await Promise.race([challenge.waitFor({ state: 'attached' }).catch(() => {}),
+                      page.waitForURL(away).catch(() => {})]);
+  if (await challenge.count() > 0) {
+    const code = await nextTotpCode(email);
+    assert.ok(code, `${email} asks for a TOTP code, and its secret is not known`);
+    await page.locator('#code').fill(code);
+    await page.locator('form.stacked button[type=submit]').first().click();
+  }
+  await page.waitForURL(away);
 }
 
 // Calls `check` (may be async) every `intervalMs` until it returns something truthy or `seconds`
@@ -74,4 +164,4 @@ async function eventually(check, { seconds, intervalMs = 250 }) {
 }
 
 module.exports = { base, artifacts, admin, launch, visitor, screenshot, expectAccessible, api, adminToken, logIn,
-                   eventually };
+                   eventually, totpCode, totpStepNow, nextTotpCode, rememberTotp };

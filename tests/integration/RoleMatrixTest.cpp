@@ -271,6 +271,14 @@ public:
                R"("}, "manager": {"name": "Sacha", "email": ")" + email +
                R"(", "password": "correct horse battery"}, "accept_terms": true})";
     }
+    // A later code of the second factor beginTotp began (one step of skew ahead), for the page's
+    // removal; "000000" when none was begun.
+    std::string laterTotpCode(Who who) {
+        const auto it = totpSecrets_.find(who);
+        return it == totpSecrets_.end()
+                   ? "000000"
+                   : *chatiere::manager::totpCodeAtStep(it->second, d_.nowTotpStep() + 1);
+    }
 
 private:
     static void expect201(const ApiResponse& r) { EXPECT_EQ(r.status, 201) << r.body; }
@@ -519,6 +527,22 @@ std::map<std::string, Expectation> expectations() {
     e["POST /password/reset"] = {
         "++++++", [](World& w, Who) {
             return form({{"token", w.resetToken()}, {"password", "a new long passphrase"}});
+        }};
+    // The second factor's pages: each signed-in caller's own. A member's enrolment (begun through
+    // the API) is confirmed and removed; staff, enrolled by the fixture, are sent back to their
+    // status page (a 303) by a second enrolment, and keep their second factor (a wrong password).
+    e["POST /login/totp"] = {"UUUUUU", [](World&, Who) {
+                                 return form({{"challenge", "not-a-challenge"}, {"code", "123456"}});
+                             }};
+    e["GET /account/security"] = {"L+++++", none};
+    e["POST /account/security/totp"] = {"L+++++", [](World&, Who) { return form({}); }};
+    e["POST /account/security/totp/confirm"] = {"L+++++", [](World& w, Who who) {
+                                                    return form({{"code", w.beginTotp(who)}});
+                                                }};
+    e["POST /account/security/totp/remove"] = {
+        "L+++UU", [](World& w, Who who) {
+            return form({{"password", who >= kTreasurer ? "not the password" : kPassword},
+                         {"code", w.laterTotpCode(who)}});
         }};
     e["GET /invitations/accept"] = {
         "++++++", [](World& w, Who) { return shared({}, "", "?token=" + w.invitationToken()); }};

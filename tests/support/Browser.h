@@ -136,22 +136,40 @@ inline std::string pageText(const ApiResponse& r) {
     return decodeEntities(r.body);
 }
 
-// A browser signed in through the login form (the test accounts' password by default), with the
-// account's TOTP code when it has a second factor (TestDaemon::nextTotpCode; empty: none).
+// The challenge of the login's second step (the form asking the TOTP code); "" when the page has none.
+inline std::string loginChallenge(const ApiResponse& r) {
+    static const std::regex kChallenge(R"re(name="challenge" value="([^"]*)")re");
+    std::smatch found;
+    return std::regex_search(r.body, found, kChallenge) ? found[1].str() : std::string();
+}
+
+// A browser signed in through the login form (the test accounts' password by default); for an
+// account with a second factor, `totp` is its code (TestDaemon::nextTotpCode), given on the
+// second step of the login.
 inline Browser signedInBrowser(int port, const std::string& email,
                                const std::string& password = "correct horse battery",
                                const std::string& totp = "") {
     Browser b(port);
     b.get("/login");
-    std::vector<std::pair<std::string, std::string>> fields{{"email", email}, {"password", password}};
-    if (!totp.empty()) {
-        fields.emplace_back("totp", totp);
+    auto r = b.post("/login", {{"email", email}, {"password", password}});
+    if (const std::string challenge = loginChallenge(r); r.status == 200 && !challenge.empty()) {
+        if (totp.empty()) {
+            throw std::runtime_error("login of " + email + " asks for a TOTP code, and none was given");
+        }
+        r = b.post("/login/totp", {{"challenge", challenge}, {"code", totp}});
     }
-    const auto r = b.post("/login", fields);
     if (r.status != 303) {
         throw std::runtime_error("login of " + email + " failed: " + std::to_string(r.status) + " " + r.body);
     }
     return b;
+}
+
+// The same for an account of the test daemon `d` (a TestDaemon): with its next TOTP code when the
+// fixture enrolled it (staffClient), none otherwise.
+template <class Daemon>
+Browser signedInBrowser(Daemon& d, const std::string& email,
+                        const std::string& password = "correct horse battery") {
+    return signedInBrowser(d.daemon().port(), email, password, d.nextTotpCode(email));
 }
 
 }  // namespace chatiere::testing

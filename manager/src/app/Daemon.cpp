@@ -383,6 +383,7 @@ void Daemon::open() {
     web::registerProfilePages(*p.router, *p.pages);
     web::registerSubscriptionPages(*p.router, *p.pages);
     web::registerPasswordPages(*p.router, *p.pages);
+    web::registerSecurityPages(*p.router, *p.pages);
     web::registerAdminOverviewPages(*p.router, *p.pages);
     web::registerAdminBillingPages(*p.router, *p.pages);
     web::registerAdminAuditPages(*p.router, *p.pages);

@@ -199,6 +199,25 @@ void renderLogin(Pages& pages, http::Request& r, int status, const std::string& 
     pages.send(r, status, "login", "login_title", std::move(data));
 }
 
+// The form of the second step: the code of the authenticator app, or a recovery code instead.
+void renderSecondStep(Pages& pages, http::Request& r, int status, const std::string& challenge,
+                      const std::string& errorKey) {
+    mstch::map data;
+    data.emplace("challenge", challenge);
+    if (!errorKey.empty()) {
+        data.emplace("error", pages.words().text(pages.language(r), errorKey));
+    }
+    pages.send(r, status, "login_totp", "login_totp_title", std::move(data));
+}
+
+// The session cookie of a login, then the user's space; a staff account that must still enrol a
+// second factor goes to the page where it does (`mustEnrol`).
+void signIn(Pages& pages, http::Request& r, const AuthService::Login& login, bool mustEnrol) {
+    r.setCookie(pages.app().sessionCookie(), login.token, pages.app().auth.sessionTtlSeconds(),
+                pages.secure());
+    pages.redirect(r, mustEnrol ? "/account/security" : "/space");
+}
+
 }  // namespace
 
 void registerAccountPages(http::Router& router, Pages& pages) {
@@ -251,21 +270,58 @@ void registerAccountPages(http::Router& router, Pages& pages) {
         }
         const std::string email = form->get("email", "");
         try {
-            // Until the login has its own second step: the code may come with the password.
-            SecondFactor factor;
+            // The code may also come with the password (a "totp" field: one post, as the API takes it).
             if (const std::string code = form->get("totp", ""); !code.empty()) {
+                SecondFactor factor;
                 factor.totp = code;
+                signIn(pages, r,
+                       pages.app().auth.login(email, form->get("password", ""), factor, r.clientAddress()),
+                       false);
+                return;
             }
-            const auto login =
-                pages.app().auth.login(email, form->get("password", ""), factor, r.clientAddress());
-            r.setCookie(pages.app().sessionCookie(), login.token, pages.app().auth.sessionTtlSeconds(),
-                        pages.secure());
-            pages.redirect(r, "/space");
+            const auto step = pages.app().auth.loginStep(email, form->get("password", ""), r.clientAddress());
+            if (step.challenge) {
+                renderSecondStep(pages, r, 200, *step.challenge, "");
+                return;
+            }
+            // No challenge: the account has no second factor, which staff must then enrol.
+            signIn(pages, r, *step.login,
+                   step.login->user.staffRole.has_value() && pages.app().settings.requireTotpForStaff);
         } catch (const Error& e) {
             if (e.kind() == ErrorKind::TooManyRequests) {
                 renderLogin(pages, r, 429, email, "login_locked", "");
+            } else if (e.code() == "invalid_totp") {
+                renderLogin(pages, r, 401, email, "login_wrong_code", "");
             } else if (e.kind() == ErrorKind::Unauthenticated || e.kind() == ErrorKind::Validation) {
                 renderLogin(pages, r, 401, email, "login_failed", "");
+            } else {
+                throw;
+            }
+        }
+    }));
+    // The second step: the challenge of the password step with a TOTP code or a recovery code.
+    router.add("POST", "/login/totp", pages.page([&pages](http::Request& r) {
+        const auto form = pages.form(r);
+        if (!form) {
+            return;
+        }
+        const std::string challenge = form->get("challenge", "");
+        SecondFactor factor;
+        if (const std::string code = form->get("recovery_code", ""); !code.empty()) {
+            factor.recoveryCode = code;
+        } else {
+            factor.totp = form->get("code", "");
+        }
+        try {
+            signIn(pages, r, pages.app().auth.finishLogin(challenge, factor, r.clientAddress()), false);
+        } catch (const Error& e) {
+            if (e.code() == "challenge_expired") {
+                renderLogin(pages, r, 401, "", "login_expired", "");
+            } else if (e.kind() == ErrorKind::TooManyRequests) {
+                renderSecondStep(pages, r, 429, challenge, "login_locked");
+            } else if (e.kind() == ErrorKind::Unauthenticated || e.kind() == ErrorKind::Validation) {
+                renderSecondStep(pages, r, 401, challenge,
+                                 factor.recoveryCode ? "login_wrong_recovery_code" : "login_wrong_code");
             } else {
                 throw;
             }

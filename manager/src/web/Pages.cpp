@@ -46,12 +46,26 @@ std::optional<Actor> Pages::visitor(http::Request& r) const {
     }
 }
 
-std::optional<Actor> Pages::signedIn(http::Request& r) {
+std::optional<Actor> Pages::signedInEnrolling(http::Request& r) {
     auto actor = visitor(r);
     if (!actor) {
         redirect(r, "/login");
     }
     return actor;
+}
+
+std::optional<Actor> Pages::signedIn(http::Request& r) {
+    auto actor = signedInEnrolling(r);
+    if (actor && actor->totpEnrolmentRequired) {
+        sendEnrolmentRequired(r, *actor);
+        return std::nullopt;
+    }
+    return actor;
+}
+
+void Pages::sendEnrolmentRequired(http::Request& r, const Actor& actor) {
+    sendTitled(r, 403, "totp_required", words().text(language(r), "totp_required_title"), mstch::map{},
+               actor);
 }
 
 std::optional<Actor> Pages::staff(http::Request& r) {
@@ -79,6 +93,10 @@ std::optional<Pages::SignedForm> Pages::staffForm(http::Request& r) {
 
 std::optional<Pages::SignedForm> Pages::signedForm(http::Request& r) {
     return withForm(r, signedIn(r));
+}
+
+std::optional<Pages::SignedForm> Pages::enrollingForm(http::Request& r) {
+    return withForm(r, signedInEnrolling(r));
 }
 
 std::string Pages::today() const {
@@ -223,6 +241,13 @@ http::Router::Handler Pages::page(std::function<void(http::Request&)> handler) {
         } catch (const Error& e) {
             if (r.answered()) {
                 throw;
+            }
+            if (e.code() == "totp_enrolment_required") {
+                // A service that refused the account itself: the same page as signedIn's.
+                if (const auto actor = visitor(r)) {
+                    sendEnrolmentRequired(r, *actor);
+                    return;
+                }
             }
             const int status = httpStatusOf(e.kind());
             sendMessage(r, status, "error_title",

@@ -49,8 +49,12 @@ public:
     std::optional<Poco::Net::NameValueCollection> multipartForm(http::Request& r, std::size_t limit,
                                                                 const std::string& fileField,
                                                                 std::string& file);
-    // The signed-in user, or a redirect to the login page (nullopt: answered).
+    // The signed-in user, or a redirect to the login page (nullopt: answered). A staff account that
+    // must first enrol a second factor (Actor::totpEnrolmentRequired) gets the 403 page that says so.
     std::optional<Actor> signedIn(http::Request& r);
+    // The same, letting through an account that must first enrol a second factor: for the pages of
+    // that enrolment only.
+    std::optional<Actor> signedInEnrolling(http::Request& r);
     // A signed-in user's form post, its CSRF token checked; nullopt when already answered (the
     // login page for a visitor, 403 for a missing or wrong token).
     struct SignedForm {
@@ -58,6 +62,8 @@ public:
         Poco::Net::NameValueCollection form;
     };
     std::optional<SignedForm> signedForm(http::Request& r);
+    // The same for the enrolment pages (see signedInEnrolling).
+    std::optional<SignedForm> enrollingForm(http::Request& r);
     // The same for a staff member (404 for anyone else).
     std::optional<SignedForm> staffForm(http::Request& r);
     // The installation's today, "YYYY-MM-DD".
@@ -77,6 +83,8 @@ private:
     // The session cookie's value when `actor` was signed in with it; nullopt otherwise.
     std::optional<std::string> sessionOf(http::Request& r, const std::optional<Actor>& actor) const;
     bool csrfValid(http::Request& r, const Poco::Net::NameValueCollection& form) const;
+    // The 403 page of a staff account without its required second factor: a link to enrol one.
+    void sendEnrolmentRequired(http::Request& r, const Actor& actor);
 
     app::Services& app_;
     const PageRenderer& renderer_;
@@ -100,5 +108,6 @@ void registerAdminBillingPages(http::Router& router, Pages& pages);
 void registerAdminAuditPages(http::Router& router, Pages& pages);
 void registerAdminPlansPages(http::Router& router, Pages& pages);
 void registerInvitationPages(http::Router& router, Pages& pages);
+void registerSecurityPages(http::Router& router, Pages& pages);
 
 }  // namespace chatiere::manager::web
