@@ -286,9 +286,11 @@ Service ServiceManager::resize(const Actor& actor, const std::string& serviceId,
         into = static_cast<int>(*value);
         return true;
     };
-    const bool any = read("vcpus", command.vcpus, wanted.vcpus, 1, 64) |
-                     read("memory_mib", command.memoryMib, wanted.memoryMib, 64, 1 << 20) |
-                     read("disk_gib", command.diskGib, wanted.diskGib, 1, 1 << 16);
+    // Every field is read, so that each one out of range is reported, not only the first.
+    const bool vcpus = read("vcpus", command.vcpus, wanted.vcpus, 1, 64);
+    const bool memory = read("memory_mib", command.memoryMib, wanted.memoryMib, 64, 1 << 20);
+    const bool disk = read("disk_gib", command.diskGib, wanted.diskGib, 1, 1 << 16);
+    const bool any = vcpus || memory || disk;
     if (wanted.diskGib < service.diskGib) {
         errors.add("disk_gib", "cannot_shrink",
                    "A data disk only grows (it is " + std::to_string(service.diskGib) + " GiB).");

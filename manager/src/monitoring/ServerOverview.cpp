@@ -23,8 +23,7 @@ Counts counts(const std::map<std::string, int64_t>& counted, const std::vector<s
         out.emplace_back(name, 0);
     }
     for (const auto& [name, n] : counted) {
-        const auto known =
-            std::find_if(out.begin(), out.end(), [&](const auto& c) { return c.first == name; });
+        const auto known = std::ranges::find(out, name, &Counts::value_type::first);
         if (known != out.end()) {
             known->second = n;
         } else {
