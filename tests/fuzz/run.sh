@@ -45,8 +45,9 @@ for name in "${names[@]}"; do
     [[ -f $here/$name.dict ]] && dict=(-dict="$here/$name.dict")
     log=$work/$name.log
     began=$SECONDS
-    "$binary" "${dict[@]}" -max_total_time="$seconds" -timeout=10 -rss_limit_mb=2048 -print_final_stats=1 \
-        -artifact_prefix="$artifacts/$name-" "$corpus" >"$log" 2>&1
+    # In a subshell, so that the shell's "Aborted" line of a crash goes to the log too.
+    ("$binary" "${dict[@]}" -max_total_time="$seconds" -timeout=10 -rss_limit_mb=2048 -print_final_stats=1 \
+        -artifact_prefix="$artifacts/$name-" "$corpus"; exit $?) >"$log" 2>&1
     status=$?
     took=$((SECONDS - began))
     runs=$(sed -n 's/^stat::number_of_executed_units: *//p' "$log" | tail -n 1)
