@@ -25,6 +25,8 @@ if ((${#names[@]} == 0)); then
 fi
 work=$(mktemp -d "${TMPDIR:-/tmp}/chatiere-fuzz.XXXXXX")
 trap 'rm -rf "$work"' EXIT
+# The harnesses that write their input to a file (settings, template_manifest) do it under TMPDIR.
+export TMPDIR=$work
 mkdir -p "$artifacts"
 export ASAN_OPTIONS=${ASAN_OPTIONS:-abort_on_error=1:detect_leaks=1}
 export UBSAN_OPTIONS=${UBSAN_OPTIONS:-print_stacktrace=1:halt_on_error=1}
