@@ -54,6 +54,19 @@ TEST(Settings, UnknownKeyIsNamed) {
     }
 }
 
+// Found by fuzz_settings (its corpus: regression-empty-key-part): a key starting with '.' made
+// the key listing recurse without end, a stack overflow instead of a message.
+TEST(Settings, AKeyWithAnEmptyPartIsRefused) {
+    for (const std::string key : {".key", "http..port", "http.port."}) {
+        try {
+            Settings::fromConfiguration(*config({{key, "1"}}));
+            FAIL() << key << " was accepted";
+        } catch (const SettingsError& e) {
+            EXPECT_NE(std::string(e.what()).find("empty part"), std::string::npos) << e.what();
+        }
+    }
+}
+
 TEST(Settings, BadValuesAreNamed) {
     for (const auto& [key, value] : std::vector<std::pair<std::string, std::string>>{
              {"http.port", "70000"},

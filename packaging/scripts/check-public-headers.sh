@@ -4,7 +4,8 @@
 # private header of a component (a folder of manager/src, manager/base/src, provisioning/src or
 # templates/src: "store/Subscriptions.h", "billing/BillingService.h", …, or any path through a src/),
 # or when a CMake file there puts a component's src/ on the include path. A component's own unit
-# tests (manager/tests, provisioning/tests, …) may reach its src/: they are not under tests/.
+# tests (manager/tests, provisioning/tests, …) may reach its src/: they are not under tests/. Nor
+# may the fuzzing harnesses of tests/fuzz, which drive each parser where it lives, as unit tests do.
 # Usage: bash packaging/scripts/check-public-headers.sh [SOURCE_DIR]
 set -euo pipefail
 root=${1:-$(cd "$(dirname "$0")/../.." && pwd)}
@@ -25,10 +26,13 @@ pattern='^[[:space:]]*#[[:space:]]*include[[:space:]]*["<]([^">]*/)?(manager|bas
 if [ -n "$folders" ]; then
   pattern="$pattern|^[[:space:]]*#[[:space:]]*include[[:space:]]*[\"<]($folders)/"
 fi
-found=$(grep -rnE --include='*.cpp' --include='*.cc' --include='*.h' --include='*.hpp' "$pattern" "${dirs[@]}" || true)
+unit_like='^tests/fuzz/'
+found=$(grep -rnE --include='*.cpp' --include='*.cc' --include='*.h' --include='*.hpp' "$pattern" "${dirs[@]}" |
+  grep -vE "$unit_like" || true)
 # A component's src/ on the include path of a test or a bench.
 paths=$(grep -rnE --include='CMakeLists.txt' --include='*.cmake' \
-  '(^|[/{}$" ])(manager|base|provisioning|templates)/src([/ )"]|$)' "${dirs[@]}" | grep -vE '^[^:]+:[0-9]+:[[:space:]]*#' || true)
+  '(^|[/{}$" ])(manager|base|provisioning|templates)/src([/ )"]|$)' "${dirs[@]}" | grep -vE '^[^:]+:[0-9]+:[[:space:]]*#' |
+  grep -vE "$unit_like" || true)
 if [ -n "$found$paths" ]; then
   echo "check-public-headers: tests and benches use the public headers only (chatiere/<component>/…);" \
     "reach the manager through its Daemon, its HTTP API or its CLI:" >&2

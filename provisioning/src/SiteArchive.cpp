@@ -120,6 +120,10 @@ Files readZip(const std::string& data, uint64_t maxBytes) {
         Poco::Zip::ZipArchive archive(in);
         for (auto it = archive.headerBegin(); it != archive.headerEnd(); ++it) {
             const auto& header = it->second;
+            // Before isDirectory(), which reads the name's last character.
+            if (header.getFileName().empty()) {
+                throw ArchiveError("unsafe_path", "an entry of the zip archive has no name");
+            }
             if (header.isDirectory()) {
                 continue;
             }
@@ -218,12 +222,14 @@ std::string readSiteArchive(std::istream& volume) {
         for (int i = 124; i < 136 && block[i] >= '0' && block[i] <= '7'; ++i) {
             size = size * 8 + static_cast<uint64_t>(block[i] - '0');
         }
-        const uint64_t data = (size + 511) / 512 * 512;
-        std::string content(data, '\0');
-        if (data > 0 && !volume.read(content.data(), static_cast<std::streamsize>(data))) {
-            throw ArchiveError("truncated_archive", "the volume's archive ends inside a file");
+        // Copied as the volume holds it, never sized from the header alone: a damaged header may
+        // claim terabytes, and the volume is the guest's to write.
+        for (uint64_t left = (size + 511) / 512 * 512; left > 0; left -= sizeof block) {
+            if (!volume.read(block, sizeof block)) {
+                throw ArchiveError("truncated_archive", "the volume's archive ends inside a file");
+            }
+            out.append(block, sizeof block);
         }
-        out += content;
     }
 }
 

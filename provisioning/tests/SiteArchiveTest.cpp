@@ -6,6 +6,8 @@
 #include <gtest/gtest.h>
 
 #include <cstring>
+#include <filesystem>
+#include <fstream>
 #include <sstream>
 
 using namespace chatiere::provisioning;
@@ -57,6 +59,16 @@ std::string codeOf(const std::string& upload, uint64_t max = 1 << 20) {
         return e.code();
     }
     return "";
+}
+
+// An input of the fuzzing corpus (tests/fuzz/corpus), kept there since it once crashed a harness.
+std::string fuzzInput(const std::string& harness, const std::string& name) {
+    std::ifstream in(std::filesystem::path(CHATIERE_SOURCE_DIR) / "tests/fuzz/corpus" / harness / name,
+                     std::ios::binary);
+    EXPECT_TRUE(in) << harness << "/" << name;
+    std::ostringstream bytes;
+    bytes << in.rdbuf();
+    return bytes.str();
 }
 
 }  // namespace
@@ -120,4 +132,21 @@ TEST(SiteArchive, TheArchiveIsReadBackFromItsVolume) {
     EXPECT_EQ(readSiteArchive(empty), "");
     std::istringstream truncated(archive.substr(0, 1024));  // the header of big.bin, not its data
     EXPECT_THROW(readSiteArchive(truncated), ArchiveError);
+}
+
+// Found by fuzz_site_archive: a zip entry without a name made Poco read before the name's start
+// (ZipLocalFileHeader::isDirectory), which UBSan reports.
+TEST(SiteArchive, AZipEntryWithoutANameIsRefused) {
+    EXPECT_EQ(codeOf(fuzzInput("site_archive", "regression-zip-entry-without-name")), "unsafe_path");
+}
+
+// Found by fuzz_site_volume: a damaged header claiming 64 GiB was allocated before anything was
+// read; the archive is now copied as the volume holds it, and ends with the volume.
+TEST(SiteArchive, AVolumeWhoseHeaderClaimsMoreThanItHoldsIsTruncated) {
+    std::string header = makeTar({{"index.html", "x"}}).substr(0, 512);
+    std::memset(header.data() + 124, '7', 12);  // the size field, without its terminator
+    std::istringstream volume(header + std::string(512, 'x'));
+    EXPECT_THROW(readSiteArchive(volume), ArchiveError);
+    std::istringstream found(fuzzInput("site_volume", "regression-huge-size-field"));
+    EXPECT_THROW(readSiteArchive(found), ArchiveError);
 }

@@ -25,6 +25,10 @@ CMAKE
 cp "$tree/tests/integration/BillingTest.cpp" "$tree/bench/billing.cpp"
 # The manager's own unit tests may include its private headers.
 echo '#include "store/Subscriptions.h"' >"$tree/manager/tests/SubscriptionsTest.cpp"
+# So may the fuzzing harnesses, like unit tests (but not a folder that merely starts alike).
+mkdir -p "$tree/tests/fuzz"
+echo '#include "store/Subscriptions.h"' >"$tree/tests/fuzz/SubscriptionsFuzz.cpp"
+echo 'target_include_directories(fuzz_x PRIVATE ${CHATIERE_SOURCE_DIR}/manager/src)' >"$tree/tests/fuzz/CMakeLists.txt"
 bash "$check" "$tree" >/dev/null || { echo "FAIL: a clean tree was refused"; bash "$check" "$tree"; exit 1; }
 
 # Each planted line, in a test, in a bench and in a support header, is found and its place named.
@@ -33,7 +37,8 @@ for planted in '#include "store/Subscriptions.h"' \
                '#  include <domain/AssociationService.h>' \
                '#include "../../manager/src/store/Subscriptions.h"' \
                '#include "provisioning/src/GuestXml.h"'; do
-  for file in tests/integration/Planted.cpp bench/planted.cpp tests/support/Planted.h; do
+  for file in tests/integration/Planted.cpp bench/planted.cpp tests/support/Planted.h tests/fuzzy/Planted.cpp; do
+    mkdir -p "$(dirname "$tree/$file")"
     printf '#include "chatiere/manager/Daemon.h"\n%s\n' "$planted" >"$tree/$file"
     if out=$(bash "$check" "$tree" 2>&1); then
       echo "FAIL: planted include not found in $file: $planted"; exit 1

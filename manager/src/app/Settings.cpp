@@ -24,6 +24,13 @@ void collectKeys(const Poco::Util::AbstractConfiguration& config, const std::str
     Poco::Util::AbstractConfiguration::Keys keys;
     config.keys(prefix, keys);
     for (const auto& key : keys) {
+        // ".x", "x." or "x..y": no setting is named so, and the empty part would list its own
+        // prefix again, without end.
+        if (key.empty()) {
+            throw SettingsError(
+                "a key of the configuration has an empty part: " +
+                (prefix.empty() ? std::string("it starts with '.'") : "after '" + prefix + "'"));
+        }
         const std::string full = prefix.empty() ? key : prefix + "." + key;
         if (config.hasProperty(full)) {
             out.push_back(full);

@@ -38,8 +38,14 @@ std::optional<TimePoint> parseTime(const std::string& text) {
         return std::nullopt;
     }
     dt.makeUTC(tzd);
-    const auto micros = dt.timestamp().epochMicroseconds();
-    return TimePoint{std::chrono::microseconds(micros)};
+    // A TimePoint (nanoseconds of int64) spans the years 1678 to 2262: nullopt beyond, where it
+    // would overflow (the shape allows years 0000 to 9999).
+    const std::chrono::microseconds micros(dt.timestamp().epochMicroseconds());
+    constexpr auto kLimit = std::chrono::duration_cast<std::chrono::microseconds>(TimePoint::duration::max());
+    if (micros >= kLimit || micros <= -kLimit) {
+        return std::nullopt;
+    }
+    return TimePoint{micros};
 }
 
 }  // namespace chatiere::manager

@@ -23,9 +23,14 @@ Request::Request(Poco::Net::HTTPServerRequest& request, Poco::Net::HTTPServerRes
                  std::map<std::string, std::string> params)
     : request_(request), response_(response), params_(std::move(params)) {
     clientAddress_ = request_.clientAddress().host().toString();
-    const Poco::URI uri(request_.getURI());
-    for (const auto& [k, v] : uri.getQueryParameters()) {
-        query_[k] = v;
+    try {
+        const Poco::URI uri(request_.getURI());
+        for (const auto& [k, v] : uri.getQueryParameters()) {
+            query_[k] = v;
+        }
+    } catch (const Poco::SyntaxException&) {
+        // A bad %-escape in the query ("?lang=%zz"), which the router's path check does not see.
+        throw Error(ErrorKind::BadRequest, "bad_uri", "The request URI is malformed.");
     }
 }
 

@@ -19,6 +19,7 @@ inline constexpr std::size_t kMaxBodyBytes = 1024 * 1024;
 // (checked for type and size before it is parsed) and a way to answer in JSON.
 class Request {
 public:
+    // A query that cannot be decoded throws Error "bad_uri" (400).
     Request(Poco::Net::HTTPServerRequest& request, Poco::Net::HTTPServerResponse& response,
             std::map<std::string, std::string> params);
 

@@ -1,15 +1,11 @@
 #include "web/Web.h"
 
+#include "web/Forms.h"
 #include "web/WebSecurity.h"
 
-#include <Poco/Net/HTMLForm.h>
 #include <Poco/Net/HTTPResponse.h>
-#include <Poco/Net/MessageHeader.h>
-#include <Poco/Net/PartHandler.h>
 #include <Poco/String.h>
 #include <Poco/URI.h>
-
-#include <sstream>
 
 namespace chatiere::manager::web {
 
@@ -183,55 +179,25 @@ void Pages::redirect(http::Request& r, const std::string& location) {
 
 std::optional<Poco::Net::NameValueCollection> Pages::form(http::Request& r) {
     const std::string body = r.rawBody(64 * 1024, {"application/x-www-form-urlencoded"});
-    Poco::Net::HTMLForm form;
-    form.setFieldLimit(100);
-    form.read(body);
+    Poco::Net::NameValueCollection form = readUrlencodedForm(body);
     if (!csrfValid(r, form)) {
         sendMessage(r, 403, "error_title", "error_forbidden", true);
         return std::nullopt;
     }
-    return Poco::Net::NameValueCollection(form);
+    return form;
 }
-
-namespace {
-
-// Keeps the one file field of a multipart form in memory.
-class FilePart final : public Poco::Net::PartHandler {
-public:
-    FilePart(std::string field, std::string& into) : field_(std::move(field)), into_(into) {}
-    void handlePart(const Poco::Net::MessageHeader& header, std::istream& stream) override {
-        std::string disposition;
-        Poco::Net::NameValueCollection params;
-        Poco::Net::MessageHeader::splitParameters(header.get("Content-Disposition", ""), disposition, params);
-        std::ostringstream bytes;
-        bytes << stream.rdbuf();
-        if (params.get("name", "") == field_) {
-            into_ = bytes.str();
-        }
-    }
-
-private:
-    std::string field_;
-    std::string& into_;
-};
-
-}  // namespace
 
 std::optional<Poco::Net::NameValueCollection> Pages::multipartForm(http::Request& r, std::size_t limit,
                                                                    const std::string& fileField,
                                                                    std::string& file) {
     const std::string body = r.rawBody(limit, {"multipart/form-data"});
-    std::istringstream in(body);
-    FilePart part(fileField, file);
-    Poco::Net::HTMLForm form;
-    form.setFieldLimit(20);
-    form.load(r.raw(), in, part);
+    Poco::Net::NameValueCollection form = readMultipartForm(r.raw(), body, fileField, file);
     if (!csrfValid(r, form)) {
         file.clear();
         sendMessage(r, 403, "error_title", "error_forbidden", true);
         return std::nullopt;
     }
-    return Poco::Net::NameValueCollection(form);
+    return form;
 }
 
 http::Router::Handler Pages::page(std::function<void(http::Request&)> handler) {
