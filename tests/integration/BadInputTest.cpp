@@ -202,3 +202,36 @@ TEST_F(BadInput, UnknownRoutesAndMethods) {
     EXPECT_EQ(d_->client().del("/api/v1/plans").status, 405);
     expectUnchanged();
 }
+
+// A body the handler never read (a route that takes none, a refusal before the body was looked
+// at) must not be read as the next request of the kept-alive connection.
+TEST_F(BadInput, ABodyLeftUnreadIsNotTheNextRequest) {
+    Poco::Net::HTTPClientSession session("127.0.0.1", static_cast<Poco::UInt16>(d_->daemon().port()));
+    session.setKeepAlive(true);
+    const auto exchange = [&session](const std::string& method, const std::string& path,
+                                     const std::string& body, const std::string& token) {
+        Poco::Net::HTTPRequest request(method, path, Poco::Net::HTTPMessage::HTTP_1_1);
+        request.setKeepAlive(true);
+        if (!token.empty()) {
+            request.set("Authorization", "Bearer " + token);
+        }
+        if (!body.empty()) {
+            request.setContentType("application/json");
+            request.setContentLength(static_cast<std::streamsize>(body.size()));
+        }
+        session.sendRequest(request) << body;
+        Poco::Net::HTTPResponse response;
+        std::string answer;
+        Poco::StreamCopier::copyToString(session.receiveResponse(response), answer);
+        return std::make_pair(static_cast<int>(response.getStatus()), answer);
+    };
+    // Refused before the body is read (no credentials), then a request on the same connection.
+    EXPECT_EQ(exchange("POST", "/api/v1/tokens", R"({"name": "laptop"})", "").first, 401);
+    auto next = exchange("GET", "/api/v1/status", "", "");
+    EXPECT_EQ(next.first, 200) << next.second;
+    // A route that takes no body, answered without reading the one it was sent.
+    EXPECT_EQ(exchange("POST", "/api/v1/me/totp", R"({"ignored": true})", admin_->token()).first, 409);
+    next = exchange("GET", "/api/v1/me", "", admin_->token());
+    EXPECT_EQ(next.first, 200) << next.second;
+    expectUnchanged();
+}

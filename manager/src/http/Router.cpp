@@ -79,7 +79,41 @@ void Router::discardUnreadBody(Poco::Net::HTTPServerRequest& request) {
     }
 }
 
+void Router::finishBody(Poco::Net::HTTPServerRequest& request, Poco::Net::HTTPServerResponse& response) {
+    // A handler may answer without reading the body (a route that takes none, a refusal before the
+    // body was looked at): what it left would be read as the next request of a kept-alive
+    // connection. The rest is read and dropped — a bounded amount, which a client that sent it has
+    // already sent — or, past that, the connection closes after this answer.
+    if (!request.getChunkedTransferEncoding() &&
+        (!request.hasContentLength() || request.getContentLength64() == 0)) {
+        return;
+    }
+    constexpr std::streamsize kFinishBytes = 1024 * 1024;
+    try {
+        std::istream& in = request.stream();
+        char buffer[16384];
+        std::streamsize total = 0;
+        while (in && total <= kFinishBytes) {
+            in.read(buffer, sizeof buffer);
+            total += in.gcount();
+        }
+        if (!in.eof()) {
+            response.setKeepAlive(false);
+        }
+    } catch (const Poco::Exception&) {
+        response.setKeepAlive(false);
+    }
+}
+
 void Router::dispatch(Poco::Net::HTTPServerRequest& request, Poco::Net::HTTPServerResponse& response) const {
+    dispatchRoute(request, response);
+    if (response.getKeepAlive()) {
+        finishBody(request, response);
+    }
+}
+
+void Router::dispatchRoute(Poco::Net::HTTPServerRequest& request,
+                           Poco::Net::HTTPServerResponse& response) const {
     bool refused = false;
     try {
         std::string path;

@@ -38,7 +38,9 @@ private:
         std::vector<std::string> segments;  // "{name}" segments capture
         Handler handler;
     };
+    void dispatchRoute(Poco::Net::HTTPServerRequest& request, Poco::Net::HTTPServerResponse& response) const;
     static void discardUnreadBody(Poco::Net::HTTPServerRequest& request);
+    static void finishBody(Poco::Net::HTTPServerRequest& request, Poco::Net::HTTPServerResponse& response);
     static std::vector<std::string> split(const std::string& path);
     static bool match(const Route& route, const std::vector<std::string>& segments,
                       std::map<std::string, std::string>& params);
