@@ -1,6 +1,7 @@
 #include "core/QrCode.h"
 
 #include "chatiere/manager/Error.h"
+#include "chatiere/templates/Catalogue.h"  // escapeXml, shared with the guests' domain XML
 
 #include <qrencode.h>
 
@@ -15,32 +16,6 @@ struct QrFree {
 };
 
 constexpr int kQuietZone = 4;  // modules of light margin, as ISO/IEC 18004 asks
-
-std::string escaped(const std::string& text) {
-    std::string out;
-    for (const char c : text) {
-        switch (c) {
-            case '&':
-                out += "&amp;";
-                break;
-            case '<':
-                out += "&lt;";
-                break;
-            case '>':
-                out += "&gt;";
-                break;
-            case '"':
-                out += "&quot;";
-                break;
-            case '\'':
-                out += "&#39;";
-                break;
-            default:
-                out += c;
-        }
-    }
-    return out;
-}
 
 }  // namespace
 
@@ -81,7 +56,7 @@ std::string qrSvg(const std::string& text, const std::string& label) {
         }
     }
     return "<svg xmlns=\"http://www.w3.org/2000/svg\" class=\"qr\" role=\"img\" aria-label=\"" +
-           escaped(label) + "\" viewBox=\"0 0 " + side + " " + side + "\" width=\"" +
+           templates::escapeXml(label) + "\" viewBox=\"0 0 " + side + " " + side + "\" width=\"" +
            std::to_string((m.size + 2 * kQuietZone) * 6) + "\" height=\"" +
            std::to_string((m.size + 2 * kQuietZone) * 6) +
            "\" shape-rendering=\"crispEdges\"><rect width=\"" + side + "\" height=\"" + side +

@@ -38,6 +38,18 @@ Error invalidTotp(ErrorKind kind = ErrorKind::Unauthenticated) {
     return Error(kind, "invalid_totp", "The code is wrong or was already used.");
 }
 
+// The signed-in user's second factor; 401 for the system or an account since removed.
+TotpState signedInState(SecondFactorRepository& factors, const Actor& actor) {
+    std::optional<TotpState> state;
+    if (actor.userId) {
+        state = factors.totpOf(*actor.userId);
+    }
+    if (!state) {
+        throw Error::unauthenticated();
+    }
+    return *state;
+}
+
 }  // namespace
 
 std::optional<std::int64_t> acceptableTotpStep(const std::string& secret, const std::string& code,
@@ -105,17 +117,11 @@ std::string TotpService::nowText() const {
 }
 
 TotpService::Enrolment TotpService::begin(const Actor& actor) {
-    if (!actor.userId) {
-        throw Error::unauthenticated();
-    }
     auto s = db_.session();
     Transaction tx(s);
     SecondFactorRepository factors(s);
-    const auto state = factors.totpOf(*actor.userId);
-    if (!state) {
-        throw Error::unauthenticated();
-    }
-    if (state->enabled()) {
+    const auto state = signedInState(factors, actor);
+    if (state.enabled()) {
         throw Error(ErrorKind::Conflict, "totp_already_enabled",
                     "A second factor is already active on this account; remove it first.");
     }
@@ -128,24 +134,18 @@ TotpService::Enrolment TotpService::begin(const Actor& actor) {
 }
 
 std::vector<std::string> TotpService::confirm(const Actor& actor, const std::string& code) {
-    if (!actor.userId) {
-        throw Error::unauthenticated();
-    }
     auto s = db_.session();
     Transaction tx(s);
     SecondFactorRepository factors(s);
-    const auto state = factors.totpOf(*actor.userId);
-    if (!state) {
-        throw Error::unauthenticated();
-    }
-    if (state->enabled()) {
+    const auto state = signedInState(factors, actor);
+    if (state.enabled()) {
         throw Error(ErrorKind::Conflict, "totp_already_enabled", "A second factor is already active.");
     }
-    if (!state->pending()) {
+    if (!state.pending()) {
         throw Error(ErrorKind::Conflict, "totp_not_started",
                     "Start the enrolment first (POST /api/v1/me/totp).");
     }
-    const auto step = acceptableTotpStep(*state->secret, code, totpStep(unixSeconds(clock_.now())), 0);
+    const auto step = acceptableTotpStep(*state.secret, code, totpStep(unixSeconds(clock_.now())), 0);
     if (!step) {
         throw invalidTotp(ErrorKind::BadRequest);
     }
