@@ -492,9 +492,7 @@ Daemon::BillingRunSummary Daemon::runBilling(const std::optional<std::string>& a
         throw Error(ErrorKind::Internal, "not_open", "runBilling() before open() or start()");
     }
     const UnitOfWork unit(*p.db);
-    const RunSummary r = p.billing->scheduledRun(asOf);
-    return {r.asOf,      r.subscriptions, r.invoices, r.totalCents,  r.finalized,
-            r.reminders, r.suspended,     r.ended,    r.unsubscribed};
+    return p.billing->scheduledRun(asOf);
 }
 
 Daemon::UsageCollectionSummary Daemon::collectUsageOnce() {

@@ -1,6 +1,7 @@
 #pragma once
 
 #include "billing/InvoiceIssuer.h"
+#include "chatiere/manager/BillingRunSummary.h"
 #include "chatiere/manager/Calendar.h"
 #include "store/Plans.h"
 #include "store/Subscriptions.h"
@@ -13,17 +14,8 @@
 
 namespace chatiere::manager {
 
-struct RunSummary {
-    std::string asOf;
-    int subscriptions = 0;   // looked at
-    int invoices = 0;        // issued (finalized or kept as drafts)
-    int64_t totalCents = 0;  // what they ask for
-    int finalized = 0;       // drafts finalized at the end of their review
-    int reminders = 0;       // reminder mails
-    int suspended = 0;       // associations whose services got the `unpaid` reason
-    int ended = 0;           // subscriptions that ended (cancelled at period end)
-    int unsubscribed = 0;    // associations whose services got `no_subscription` (grace over)
-};
+// What a billing run did (public: Daemon::runBilling answers it to tests and benches).
+using RunSummary = BillingRunSummary;
 
 // Brings one subscription's billing up to date as of a day, in the caller's transaction: each
 // period that started on or before it has its fee invoiced (in advance) with the previous period's

@@ -1,6 +1,7 @@
 #pragma once
 
 #include "chatiere/base/Clock.h"
+#include "chatiere/manager/BillingRunSummary.h"
 #include "chatiere/manager/Settings.h"
 #include "chatiere/provisioning/HealthProbe.h"
 #include "chatiere/provisioning/Hypervisor.h"
@@ -68,17 +69,7 @@ public:
     int pendingJobs();
 
     // What one billing run did (the figures of its `billing.run` audit entry).
-    struct BillingRunSummary {
-        std::string asOf;
-        int subscriptions = 0;   // looked at
-        int invoices = 0;        // issued (finalized or kept as drafts)
-        int64_t totalCents = 0;  // what they ask for
-        int finalized = 0;       // drafts finalized at the end of their review
-        int reminders = 0;       // reminder mails
-        int suspended = 0;       // associations whose services got the `unpaid` reason
-        int ended = 0;           // subscriptions that ended (cancelled at period end)
-        int unsubscribed = 0;    // associations whose services got `no_subscription`
-    };
+    using BillingRunSummary = manager::BillingRunSummary;
     // The daily billing run, now, in one unit of work, as the daemon's periodic task does it (in the
     // audit log as "billing"): as of today by the clock, or of an earlier day `asOf` (YYYY-MM-DD).
     // After open() or start().
