@@ -12,7 +12,7 @@ out=${1:?usage: build-image.sh OUTPUT_DIR}
 mkdir -p "$out"
 command -v mmdebstrap >/dev/null || apt-get install -y -q --no-install-recommends mmdebstrap >/dev/null
 work=$(mktemp -d /var/tmp/chatiere-debian-base.XXXXXX)
-trap 'rm -rf "$work"' EXIT
+[ -n "${KEEP_WORK:-}" ] || trap 'rm -rf "$work"' EXIT   # KEEP_WORK=1 keeps the root tree to inspect
 root=$work/root
 
 mirror=${DEBIAN_MIRROR:-http://deb.debian.org/debian}
@@ -40,7 +40,9 @@ cat > "$1/etc/fstab" <<FSTAB
 tmpfs /tmp     tmpfs nosuid,nodev,mode=1777 0 0
 tmpfs /var/tmp tmpfs nosuid,nodev,mode=1777 0 0
 tmpfs /var/log tmpfs nosuid,nodev,mode=0755 0 0
-/dev/vdb /srv/data ext4 discard,nofail,x-systemd.device-timeout=2s 0 2
+# nofail: the base boots without a data volume; services that need it say RequiresMountsFor=/srv/data.
+# No short x-systemd.device-timeout: under TCG udev announces vdb seconds after boot (2 s was too short).
+/dev/vdb /srv/data ext4 discard,nofail 0 2
 FSTAB
 mkdir -p "$1/srv/data"
 mkdir -p "$1/etc/systemd/network" "$1/etc/systemd/journald.conf.d"
