@@ -2,7 +2,7 @@
 # SPIKE (issue 17): boots an image made by build-image.sh with plain QEMU (no libvirt), TCG, and
 # reports the time to multi-user (the console's CHATIERE-READY line) and to the guest agent's first
 # answer, and QEMU's RSS at rest. Usage: boot-test.sh IMAGE_DIR WORK_DIR [extra qemu args...]
-# Env: MEM (MiB, 512), TB (TCG translation-cache MiB, QEMU's default if unset), DATA (a data volume to attach as vdb).
+# Env: APPEND (more kernel arguments, e.g. quiet), MEM (MiB, 512), TB (TCG translation-cache MiB, QEMU's default if unset), DATA (a data volume to attach as vdb).
 set -euo pipefail
 img=${1:?usage: boot-test.sh IMAGE_DIR WORK_DIR}; w=${2:?}; shift 2
 mkdir -p "$w"; rm -f "$w/qga.sock" "$w/console.log"
@@ -10,7 +10,7 @@ accel=tcg; [ -n "${TB:-}" ] && accel="tcg,tb-size=$TB"
 data=(); [ -n "${DATA:-}" ] && data=(-drive "file=$DATA,if=virtio,format=raw,discard=unmap")
 t0=$(date +%s.%N)
 qemu-system-x86_64 -machine q35 -accel "$accel" -smp 1 -m "${MEM:-512}" -nographic -no-reboot \
-  -kernel "$img/vmlinuz" -initrd "$img/initrd.img" -append 'root=/dev/vda ro console=ttyS0' \
+  -kernel "$img/vmlinuz" -initrd "$img/initrd.img" -append "root=/dev/vda ro console=ttyS0 ${APPEND:-}" \
   -drive "file=$img/root.img,if=virtio,format=raw,readonly=on" "${data[@]}" \
   -netdev user,id=n0 -device virtio-net-pci,netdev=n0 \
   -chardev "socket,path=$w/qga.sock,server=on,wait=off,id=qga0" \
