@@ -58,8 +58,10 @@ IPv6AcceptRA=no
 NET
 printf "[Journal]\nStorage=volatile\nRuntimeMaxUse=8M\n" > "$1/etc/systemd/journald.conf.d/chatiere.conf"
 chroot "$1" systemctl enable systemd-networkd.service
+# No VGA console is used (console=ttyS0): only the serial getty is kept.
 chroot "$1" systemctl mask systemd-networkd-wait-online.service apt-daily.timer apt-daily-upgrade.timer \
-  e2scrub_all.timer e2scrub_reap.service fstrim.timer systemd-timesyncd.service 2>/dev/null || true
+  e2scrub_all.timer e2scrub_reap.service fstrim.timer systemd-timesyncd.service \
+  getty-static.service getty@tty1.service 2>/dev/null || true
 # A line on the console once multi-user is reached, to time boots from the host.
 cat > "$1/etc/systemd/system/chatiere-ready.service" <<UNIT
 [Unit]
@@ -91,6 +93,10 @@ cp "$root/boot/vmlinuz-$kver" "$out/vmlinuz.tmp"
 cp "$root/boot/initrd.img-$kver" "$out/initrd.img.tmp"
 # The package versions the image took: what an image cache key would hash with the recipe.
 chroot "$root" dpkg-query -W -f '${Package} ${Version}\n' > "$out/packages.txt.tmp"
+
+# Not needed in the shared root: the kernel and initrd are booted from outside; udev's hardware
+# database only names real hardware (virtio devices don't need it).
+rm -rf "$root/boot/"* "$root/usr/lib/udev/hwdb.bin"
 
 # Image size: what the root holds plus a margin for ext4's metadata; no mount anywhere.
 kib=$(du -sk "$root" | cut -f1)
