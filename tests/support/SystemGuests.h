@@ -62,11 +62,11 @@ inline void removePool(const std::string& pool) {
                     .c_str());
 }
 
-// GET `path` on a guest's forwarded port; nullopt when nothing answers within a second.
-inline std::optional<std::string> page(int port, const std::string& path = "/") {
+// GET `path` on a guest's forwarded port; nullopt when nothing answers within `timeoutSeconds`.
+inline std::optional<std::string> page(int port, const std::string& path = "/", int timeoutSeconds = 1) {
     try {
         Poco::Net::HTTPClientSession session("127.0.0.1", static_cast<Poco::UInt16>(port));
-        session.setTimeout(Poco::Timespan(1, 0));
+        session.setTimeout(Poco::Timespan(timeoutSeconds, 0));
         Poco::Net::HTTPRequest request("GET", path, Poco::Net::HTTPMessage::HTTP_1_1);
         session.sendRequest(request);
         Poco::Net::HTTPResponse response;
