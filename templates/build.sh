@@ -64,8 +64,8 @@ for name in "${names[@]}"; do
     exit 64
   }
 done
-mkdir -p "$cache"
-cache=$(realpath "$cache")  # guests' domains name builds by this path
+[ "$mode" = status ] || mkdir -p "$cache"
+cache=$(realpath -m "$cache")  # guests' domains name builds by this path
 
 # The value of "key" in template.json's "image" object ("" when absent).
 image_field() {
