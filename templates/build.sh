@@ -340,6 +340,30 @@ status_one() {
     state="$state; last build failed $(ago "$f") ago ($dir/build.log)"
   fi
   printf '%-12s %-16s %-20s %-7s %s\n' "$name" "$key" "$built" "$age" "$state"
+  # The guests defined on another build than current: they boot an outdated image until they are
+  # defined again. Their domain names, from libvirt's XML files (readable by root).
+  local domains=${CHATIERE_IMAGE_DOMAINS:-/etc/libvirt/qemu:/run/libvirt/qemu} b d
+  local kernel
+  kernel=$(image_field "$name" kernel)
+  IFS=: read -ra dirs <<<"$domains"
+  for b in "$dir"/*/ "$dir/$kernel<"; do
+    local pattern
+    if [ -d "$b" ]; then
+      b=$(basename "$b")
+      [[ "$b" =~ ^[0-9a-f]{16}$ ]] && [ "$b" != "$key" ] || continue
+      pattern="$dir/$b/"
+    else
+      pattern=$b  # the layout before build keys: <cache>/<template>/vmlinuz
+      b="(unkeyed)"
+    fi
+    local guests=
+    for d in "${dirs[@]}"; do
+      [ -d "$d" ] || continue
+      guests="$guests $(grep -rlsF -- "$pattern" "$d" | xargs -r -n1 basename | sed 's/\.xml$//' | paste -sd' ' || true)"
+    done
+    guests=$(tr ' ' '\n' <<<"$guests" | grep . | sort -u | paste -sd' ' || true)
+    [ -z "$guests" ] || echo "  guests on build $b, not current: $guests"
+  done
 }
 
 status=0

@@ -80,6 +80,9 @@ out=$(build fake 2>&1) || fail "build after an input changed: $out"
 third=$(current)
 [ -d "$cache/fake/$first" ] || fail "a build a guest uses was removed: $out"
 grep -q "keeping build $first" <<<"$out" || fail "no word of the build kept: $out"
+# The admin sees which guests run an outdated image.
+out=$(CHATIERE_IMAGE_DOMAINS=$tmp/domains bash "$t/build.sh" --cache "$cache" --status) || fail "status: $out"
+grep -q "^  guests on build $first, not current: guest$" <<<"$out" || fail "outdated guest not shown: $out"
 rm "$tmp/domains/guest.xml"
 echo three >"$t/shared/base.txt"
 out=$(build fake 2>&1) || fail "fourth build: $out"
