@@ -8,6 +8,7 @@
 // RESULT monitor ratio=<cycle / reference> … (figures as key=value).
 // Usage: chatiere_bench_monitor [GUESTS] [RUNS]
 
+#include "FakeImages.h"
 #include "chatiere/base/Clock.h"
 #include "chatiere/manager/Daemon.h"
 #include "chatiere/manager/Database.h"
@@ -104,9 +105,7 @@ int main(int argc, char** argv) {
     const int runs = argc > 2 ? std::stoi(argv[2]) : 15;
     char tmpl[] = "/tmp/chatiere-bench-monitor-XXXXXX";
     const std::filesystem::path dir = mkdtemp(tmpl);
-    std::filesystem::create_directories(dir / "images" / "website");
-    std::ofstream(dir / "images" / "website" / "vmlinuz") << "kernel";
-    std::ofstream(dir / "images" / "website" / "initrd.img") << "initrd";
+    chatiere::testing::plantImage(dir / "images", "website");
     Poco::Logger& logger = Poco::Logger::get("bench");
     logger.setLevel("error");
     Poco::Logger::root().setLevel("error");

@@ -25,6 +25,8 @@ cleanup() {
 instance=none
 trap cleanup EXIT
 mkdir -p /var/tmp/chatiere-test-images && ln -s /var/tmp/chatiere-test-images "$work/images"
+# The daemon never builds an image: built (or found current) first, outside the measure.
+bash "$src/templates/build.sh" --cache /var/tmp/chatiere-test-images website
 port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
 cat > "$work/c.properties" <<CONF
 http.port = $port

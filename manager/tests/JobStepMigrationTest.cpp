@@ -3,6 +3,7 @@
 // the step it was at and ends as it would have (done, or undone for a failed replacement or
 // resize), with the service's guest and volumes as they should be.
 
+#include "FakeImages.h"
 #include "chatiere/manager/Database.h"
 #include "chatiere/provisioning/FakeHypervisor.h"
 #include "chatiere/provisioning/GuestBuilder.h"
@@ -84,9 +85,7 @@ protected:
     static std::filesystem::path makeDir() {
         char tmpl[] = "/tmp/chatiere-jobsteps-XXXXXX";
         const std::filesystem::path d = mkdtemp(tmpl);
-        std::filesystem::create_directories(d / "images" / "website");
-        std::ofstream(d / "images" / "website" / "vmlinuz") << "kernel";
-        std::ofstream(d / "images" / "website" / "initrd.img") << "initrd";
+        chatiere::testing::plantImage(d / "images", "website");
         return d;
     }
     static ProvisionerSettings settings() {

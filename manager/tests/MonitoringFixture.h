@@ -4,6 +4,7 @@
 // with a guest builder, one association ("asso1", its manager "manager@jardin.test") on a plan
 // whose quotas each test sets, and helpers to add services and their latest readings.
 
+#include "FakeImages.h"
 #include "chatiere/manager/Calendar.h"
 #include "chatiere/manager/Database.h"
 #include "chatiere/manager/MailTemplates.h"
@@ -59,9 +60,7 @@ protected:
     static std::filesystem::path makeDir() {
         char tmpl[] = "/tmp/chatiere-monitoring-XXXXXX";
         const std::filesystem::path d = mkdtemp(tmpl);
-        std::filesystem::create_directories(d / "images" / "website");
-        std::ofstream(d / "images" / "website" / "vmlinuz") << "kernel";
-        std::ofstream(d / "images" / "website" / "initrd.img") << "initrd";
+        testing::plantImage(d / "images", "website");
         return d;
     }
 

@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
 # The README's main-job command: installs what is missing, starts libvirtd if needed, builds, and
 # runs the daemon with its SQLite database and a demo: an admin, a plan, an approved demo
-# association with its manager, and its website as a real QEMU guest (the appliance image is built
-# on first use). Prints the URLs and the accounts, then keeps the daemon in the foreground until Ctrl-C.
+# association with its manager, and its website as a real QEMU guest (the appliance images are built
+# first, outside the daemon, by `chatiere templates build`: a no-op when they are current). Prints the URLs and the accounts, then keeps the daemon in the foreground until Ctrl-C.
 # Usage (as root on Debian 12): bash packaging/scripts/demo.sh
 # Settings: CHATIERE_DEMO_DIR (default /var/lib/chatiere-demo), CHATIERE_DEMO_PORT (default 8470).
 set -euo pipefail
@@ -52,6 +52,8 @@ trap cleanup EXIT INT TERM
 pids+=($!)
 
 "$bin" migrate --config "$conf"
+# The daemon never builds an image: a service whose image is missing waits for it.
+"$bin" templates build --all --config "$conf"
 creds="$dir/credentials"
 if [ ! -f "$creds" ]; then
   admin_pw=$(head -c 12 /dev/urandom | base64 | tr -d '/+=')

@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
 # The README's test command: installs what is missing, builds, runs the whole test suite, tier by
 # tier (unit, integration, the two again under ASan+UBSan, the fuzz harnesses, system, e2e, then
-# anything unlabelled), and prints the time of each.
+# anything unlabelled), and prints the time of each. The appliance images build in the background
+# meanwhile (templates/build.sh, into the machine's test cache; a no-op when they are current) and
+# are waited for before the system tier.
 # Usage (as root on Debian 12): bash packaging/scripts/test.sh
 set -euo pipefail
 cd "$(dirname "$0")/../.."
@@ -27,6 +29,36 @@ bash packaging/scripts/deps.sh test
 # The system tests run real QEMU guests on the local libvirtd.
 bash packaging/scripts/libvirtd.sh
 mark "install"
+# The appliance images of every template, built outside any daemon once per machine and shared by
+# the tests (tests/support/SystemGuests.h), while the C++ compiles.
+images_cache=/var/tmp/chatiere-test-images
+images_log=$(mktemp)
+images_started=$(date +%s)
+(
+  rc=0
+  bash templates/build.sh --cache "$images_cache" --all >"$images_log" 2>&1 || rc=$?
+  echo "$rc $(( $(date +%s) - images_started ))" >"$images_log.done"
+) &
+images_pid=$!
+# Waits for the images; 1 when a build failed (its output shown).
+wait_images() {
+  wait "$images_pid" || true
+  local rc=1 seconds=0
+  if [ ! -f "$images_log.done" ]; then
+    cat "$images_log" >&2
+    echo "test.sh: the appliance image builds stopped before the end (output above)" >&2
+    return 1
+  fi
+  read -r rc seconds <"$images_log.done"
+  timings+=("$(printf '%-14s %5d s' "images (bg)" "$seconds")")
+  if [ "$rc" -ne 0 ]; then
+    cat "$images_log" >&2
+    echo "test.sh: building the appliance images failed (exit $rc, output above): the system tier cannot run" >&2
+    return 1
+  fi
+  echo "test.sh: appliance images ready in $seconds s"
+  grep -E '^[a-z0-9_-]+: (current build|up to date)' "$images_log" || true
+}
 # Only the store writes SQL (docs/architecture.md): fail before spending time on the build.
 bash packaging/scripts/check-store.sh
 # Tests and benches use the public headers only (docs/testing.md).
@@ -77,10 +109,18 @@ else
   status=1
   mark "asan build"
 fi
+images_ok=1
+wait_images || { images_ok=; status=1; }
+mark "wait images"
 for tier in system e2e; do
+  if [ "$tier" = system ] && [ -z "$images_ok" ]; then
+    echo "test.sh: system tier skipped: no appliance images" >&2
+    continue
+  fi
   run_tier default -L "^${tier}\$"
   mark "$tier"
 done
+rm -f "$images_log" "$images_log.done"
 # Whatever carries none of the tiers' labels.
 if ctest --test-dir build -N -LE '^(unit|integration|system|e2e)$' | grep -q 'Total Tests: [1-9]'; then
   run_tier default -LE '^(unit|integration|system|e2e)$'

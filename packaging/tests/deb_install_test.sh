@@ -26,6 +26,13 @@ out=$(/usr/bin/chatiere --version)
 getent passwd chatiere >/dev/null || fail "no chatiere user"
 [ "$(stat -c %U:%a /var/lib/chatiere)" = "chatiere:750" ] || fail "bad /var/lib/chatiere: $(stat -c %U:%a /var/lib/chatiere)"
 [ -f /lib/systemd/system/chatiere.service ] || fail "no systemd unit"
+[ -f /lib/systemd/system/chatiere-images.service ] || fail "no unit for the image builds"
+[ -f /lib/systemd/system/chatiere-images.timer ] || fail "no timer for the image updates"
+[ -f /usr/share/chatiere/templates/build.sh ] || fail "no image build driver"
+[ ! -e /usr/share/chatiere/templates/tests ] || fail "the templates' tests were installed"
+# The CLI finds the driver and the catalogue where the package put them.
+/usr/bin/chatiere templates status --config /etc/chatiere/chatiere.properties >/dev/null 2>&1 ||
+  fail "chatiere templates status: $(/usr/bin/chatiere templates status --config /etc/chatiere/chatiere.properties 2>&1)"
 [ -f /usr/share/chatiere/web/mail/verify_email.fr.txt ] || fail "no mail templates"
 [ -f /usr/share/chatiere/web/terms.fr.md ] || fail "no terms"
 # The installed default configuration is valid: the installed binary migrates a database with it.
@@ -34,7 +41,8 @@ sed "s|^db.path = .*|db.path = $tmp/c.db|" /etc/chatiere/chatiere.properties > "
 /usr/bin/chatiere migrate --config "$tmp/c.properties" >/dev/null || fail "the default configuration is refused"
 rm -rf "$tmp"
 if command -v systemd-analyze >/dev/null; then
-  systemd-analyze verify /lib/systemd/system/chatiere.service 2>&1 | grep -v -i 'libvirtd.service\|not found' \
+  systemd-analyze verify /lib/systemd/system/chatiere.service /lib/systemd/system/chatiere-images.service \
+    /lib/systemd/system/chatiere-images.timer 2>&1 | grep -v -i 'libvirtd.service\|not found' \
     | grep . && fail "systemd-analyze verify complained"
 fi
 

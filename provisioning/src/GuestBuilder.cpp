@@ -51,8 +51,15 @@ void GuestBuilder::ensurePool() {
     hypervisor_.ensurePool(settings_.pool, settings_.poolDirectory);
 }
 
-void GuestBuilder::ensureImage(const ServiceSpec& spec) {
-    images_.ensureBuilt(manifest(spec));
+bool GuestBuilder::hasImage(const ServiceSpec& spec) const {
+    return images_.isBuilt(manifest(spec));
+}
+
+void GuestBuilder::ensureImage(const ServiceSpec& spec) const {
+    const auto& m = manifest(spec);
+    if (!images_.isBuilt(m)) {
+        throw HypervisorError(Code::Unavailable, templates::ImageCache::missingMessage(m));
+    }
 }
 
 std::string GuestBuilder::welcomeArchive(const ServiceSpec& spec) {
@@ -129,6 +136,7 @@ std::string GuestBuilder::renderDomain(const ServiceSpec& spec) const {
         throw HypervisorError(Code::InvalidInput,
                               "template " + m.name + " does not support " + settings_.domainType + " guests");
     }
+    ensureImage(spec);
     std::map<std::string, std::string> values = {
         {"domain_type", settings_.domainType},
         {"domain_name", domainName(spec.id)},
@@ -142,6 +150,9 @@ std::string GuestBuilder::renderDomain(const ServiceSpec& spec) const {
         {"initrd", images_.initrd(m).string()},
         {"data_disk", settings_.poolDirectory + "/" + volumeName(spec.id, spec.volumeGeneration)},
     };
+    if (const auto root = images_.root(m)) {
+        values["root_image"] = root->string();
+    }
     if (m.httpEndpoint) {
         values["host_port_" + *m.httpEndpoint] = std::to_string(spec.hostPort);
     }

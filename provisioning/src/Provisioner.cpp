@@ -15,10 +15,15 @@ namespace {
 
 using Code = HypervisorError::Code;
 
-// Not a failure: the step has to be tried again shortly (a guest still booting).
+// Not a failure: the step has to be tried again shortly (a guest still booting), or later (an
+// image that templates/build.sh has not built yet).
 struct NotYet {
     std::string detail;
+    std::chrono::seconds retryIn{1};
 };
+
+// How often a create job looks again for its template's image: an image takes minutes to build.
+constexpr std::chrono::seconds kImageWait{10};
 
 std::chrono::seconds backoff(int attempts, std::chrono::seconds cap) {
     return std::min(std::chrono::seconds(2 << std::clamp(attempts - 1, 0, 16)), cap);
@@ -168,7 +173,17 @@ Provisioner::StepResult Provisioner::runStep(Job& job, const ServiceSpec& spec) 
                     builder_.ensurePool();
                     return StepResult::Next;
                 case JobStep::EnsureImage:
-                    builder_.ensureImage(spec);
+                    // The daemon never builds an image (its sandbox forbids what a build needs):
+                    // the job waits, without counting attempts, until the admin builds it.
+                    if (!builder_.hasImage(spec)) {
+                        const std::string message =
+                            templates::ImageCache::missingMessage(builder_.manifest(spec));
+                        if (clock_.now() - job.stepStartedAt < kImageWait) {
+                            logger_.warning("job %d (create of %s): %s", static_cast<int>(job.id), spec.id,
+                                            message);
+                        }
+                        throw NotYet{message, kImageWait};
+                    }
                     return StepResult::Next;
                 case JobStep::EnsureVolume:
                     builder_.ensureVolume(spec);
@@ -412,7 +427,7 @@ bool Provisioner::runOnce() {
             job.stepStartedAt = clock_.now();
             jobs_.stepDone(job.id, job.step, job.stepStartedAt);
         } catch (const NotYet& wait) {
-            jobs_.retryAt(job.id, job.attempts, clock_.now() + std::chrono::seconds(1), wait.detail);
+            jobs_.retryAt(job.id, job.attempts, clock_.now() + wait.retryIn, wait.detail);
             return true;
         } catch (const HypervisorError& e) {
             retryOrGiveUp(job, spec, e.what(), e.code() == Code::Unavailable || e.code() == Code::Failed);

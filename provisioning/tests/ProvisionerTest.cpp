@@ -1,3 +1,4 @@
+#include "FakeImages.h"
 #include "chatiere/provisioning/FakeHypervisor.h"
 #include "chatiere/provisioning/Provisioner.h"
 
@@ -62,6 +63,8 @@ public:
         jobs_[id].error = error;
     }
     std::string outcome(int64_t id) { return jobs_[id].outcome; }
+    std::string error(int64_t id) { return jobs_[id].error; }
+    int attempts(int64_t id) { return jobs_[id].job.attempts; }
     // Once: recording that a job reached this step (its position in forwardSteps; or, past its
     // last step, that it finished) fails, as when the daemon dies right after the step before it.
     int crashBeforeRecording = -1;
@@ -151,9 +154,7 @@ protected:
     static std::filesystem::path makeImageDir() {
         char tmpl[] = "/tmp/chatiere-images-XXXXXX";
         const std::filesystem::path d = mkdtemp(tmpl);
-        std::filesystem::create_directories(d / "website");
-        std::ofstream(d / "website" / "vmlinuz") << "kernel";
-        std::ofstream(d / "website" / "initrd.img") << "initrd";
+        chatiere::testing::plantImage(d, "website");
         return d;
     }
     static ProvisionerSettings settings() {
@@ -250,6 +251,42 @@ TEST_F(ProvisionerTest, CreateBuildsARunningHealthyGuest) {
     // The welcome page names the association, escaped.
     const std::string content = hypervisor_.volumeContent("chatiere", "chatiere-inst1-svc1.img");
     EXPECT_NE(content.find("Jardin &lt;&amp;&gt;"), std::string::npos);
+}
+
+TEST_F(ProvisionerTest, ACreateWaitsForAMissingImageAndGoesOnOnceItIsBuilt) {
+    std::filesystem::remove_all(imageDir_ / "website");
+    const auto id = jobs_.add("svc1", JobKind::Create, clock_.now());
+    // Far longer than maxAttempts retries would last: the daemon never builds, it waits and says so.
+    for (int i = 0; i < 50; ++i) {
+        provisioner_.runOnce();
+        clock_.advance(61s);
+    }
+    EXPECT_EQ(jobs_.outcome(id), "");
+    EXPECT_EQ(jobs_.error(id),
+              "waiting for the image of template website: run chatiere templates build website");
+    EXPECT_EQ(jobs_.attempts(id), 0) << "waiting for an image is not a failure";
+    EXPECT_NE(registry_.states["svc1"], "failed");
+    EXPECT_FALSE(leftovers()) << "nothing is made before the image is there";
+
+    const auto build = chatiere::testing::plantImage(imageDir_, "website");
+    drain();
+    EXPECT_EQ(jobs_.outcome(id), "done");
+    EXPECT_EQ(registry_.states["svc1"], "active");
+    // The guest boots the build itself, not `current`.
+    EXPECT_NE(hypervisor_.domainXml("chatiere-inst1-svc1").find((build / "vmlinuz").string()),
+              std::string::npos);
+}
+
+TEST_F(ProvisionerTest, AGuestIsNeverDefinedWithoutItsImage) {
+    std::filesystem::remove_all(imageDir_ / "website");
+    try {
+        builder_.renderDomain(registry_.specs["svc1"]);
+        FAIL() << "a domain rendered without an image";
+    } catch (const HypervisorError& e) {
+        EXPECT_EQ(e.code(), HypervisorError::Code::Unavailable)
+            << "retried: the admin may build it meanwhile";
+        EXPECT_NE(std::string(e.what()).find("chatiere templates build website"), std::string::npos);
+    }
 }
 
 TEST_F(ProvisionerTest, AFailureAtAnyStepRetriesThenSucceeds) {

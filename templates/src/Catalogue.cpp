@@ -311,10 +311,11 @@ Manifest Catalogue::loadManifest(const std::filesystem::path& folder) {
     }
 
     const Reader image = r.object("image");
-    image.onlyKeys({"recipe", "kernel", "initrd"});
+    image.onlyKeys({"recipe", "kernel", "initrd", "root"});
     m.imageRecipe = image.string("recipe");
     m.imageKernel = image.string("kernel");
     m.imageInitrd = image.string("initrd");
+    m.imageRoot = image.optionalString("root", "");
     if (!std::filesystem::is_regular_file(folder / m.imageRecipe)) {
         image.fail("recipe", (folder / m.imageRecipe).string() + " does not exist");
     }

@@ -3,9 +3,14 @@
 # brings up virtio networking, unpacks the site from the data disk (/dev/vda holds a tar
 # archive written by Chatière) and serves it with busybox httpd on port 80.
 # Usage: build-image.sh OUTPUT_DIR   → OUTPUT_DIR/vmlinuz, OUTPUT_DIR/initrd.img
-# Uses only Debian packages, downloaded (apt-get download) and unpacked, never installed on the host.
+# Uses only Debian packages, downloaded (apt-get download) and unpacked, never installed on the host;
+# OUTPUT_DIR/packages.txt lists their versions (templates/build.sh checks them for updates).
 set -euo pipefail
 out=${1:?usage: build-image.sh OUTPUT_DIR}
+# templates/build.sh hands over the package lists of its update check (bookworm, -updates, -security).
+if [ -n "${CHATIERE_APT_CONFIG:-}" ]; then
+  export APT_CONFIG=$CHATIERE_APT_CONFIG
+fi
 mkdir -p "$out"
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
@@ -71,6 +76,13 @@ while true; do sleep 3600; done
 INIT
 chmod 755 "$root/init"
 (cd "$root" && find . | cpio -o -H newc --quiet | gzip -9) > "$out/initrd.img.tmp"
+# The versions taken, and the kernel's metapackage: a new kernel ABI is a new package name.
+{
+  for deb in linux-image-*.deb busybox-static_*.deb; do
+    echo "$(dpkg-deb -f "$deb" Package) $(dpkg-deb -f "$deb" Version)"
+  done
+  apt-cache show --no-all-versions linux-image-cloud-amd64 | sed -n 's/^Version: /linux-image-cloud-amd64 /p'
+} > "$out/packages.txt"
 mv "$out/vmlinuz.tmp" "$out/vmlinuz"
 mv "$out/initrd.img.tmp" "$out/initrd.img"
 echo "build-image: $out/vmlinuz ($kver), $out/initrd.img"

@@ -266,6 +266,49 @@ TEST(Cli, MigrateCreatesThenIsANoOp) {
     EXPECT_NE(r.out.find("0 migration(s) applied"), std::string::npos) << r.out;
 }
 
+TEST(Cli, TemplatesBuildRunsTheDriverOutsideTheDaemon) {
+    // The catalogue's driver and the website template, its recipe replaced by one that writes fake
+    // files at once (no network): `templates build` runs templates.dir/build.sh on data.dir/images.
+    TempDir dir;
+    const auto source = std::filesystem::path(CHATIERE_SOURCE_DIR) / "templates";
+    std::filesystem::copy(source / "website", dir.path() / "website");
+    std::filesystem::copy(source / "build.sh", dir.path() / "build.sh");
+    const auto recipe = dir.path() / "website" / "build-image.sh";
+    std::ofstream(recipe) << "echo 'fake recipe speaking'\n"
+                             "echo kernel > \"$1/vmlinuz\"; echo initrd > \"$1/initrd.img\"\n"
+                             "echo 'busybox-static 1.0' > \"$1/packages.txt\"\n";
+    const std::string config = (dir.path() / "c.properties").string();
+    std::ofstream(config) << "db.path = " << (dir.path() / "c.db").string() << "\n"
+                          << "data.dir = " << dir.path().string() << "\n"
+                          << "templates.dir = " << dir.path().string() << "\n";
+    auto r = runChatiere({"templates", "build", "--config", config});
+    EXPECT_EQ(r.exitCode, 0) << r.out << r.err;
+    EXPECT_NE(r.out.find("fake recipe speaking"), std::string::npos) << r.out;
+    const auto current = dir.path() / "images" / "website" / "current";
+    ASSERT_TRUE(std::filesystem::is_regular_file(current / "vmlinuz")) << r.out << r.err;
+    const std::string key = std::filesystem::read_symlink(current).string();
+    r = runChatiere({"templates", "list", "--config", config});
+    EXPECT_NE(r.out.find("website\twebsite\tSite web\timage " + key), std::string::npos) << r.out;
+    r = runChatiere({"templates", "status", "--config", config});
+    EXPECT_EQ(r.exitCode, 0) << r.err;
+    EXPECT_NE(r.out.find("website      " + key), std::string::npos) << r.out;
+    // Nothing changed: nothing runs.
+    r = runChatiere({"templates", "build", "website", "--config", config});
+    EXPECT_EQ(r.exitCode, 0) << r.err;
+    EXPECT_EQ(r.out.find("fake recipe speaking"), std::string::npos) << r.out;
+
+    // A failing recipe: the CLI fails with its output, the current build stays.
+    std::ofstream(recipe) << "echo 'no network today'; exit 2\n";
+    r = runChatiere({"templates", "build", "website", "--config", config});
+    EXPECT_EQ(r.exitCode, 70);
+    EXPECT_NE((r.out + r.err).find("no network today"), std::string::npos) << r.out << r.err;
+    EXPECT_EQ(std::filesystem::read_symlink(current).string(), key);
+    r = runChatiere({"templates", "build", "--force", "--all", "nosuch", "--config", config});
+    EXPECT_EQ(r.exitCode, 66);
+    r = runChatiere({"templates", "status", "--force", "--config", config});
+    EXPECT_EQ(r.exitCode, 64) << "--force is build's, not status's";
+}
+
 TEST(Cli, TemplatesAreListedAndABrokenOneStopsTheStart) {
     TempDir dir;
     std::filesystem::copy(std::filesystem::path(CHATIERE_SOURCE_DIR) / "templates" / "website",

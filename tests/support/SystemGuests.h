@@ -16,13 +16,30 @@
 #include <cstdlib>
 #include <filesystem>
 #include <optional>
+#include <stdexcept>
 #include <string>
+#include <vector>
 
 namespace chatiere::testing {
 
 constexpr const char* kSystemUri = "qemu:///system";
-// Appliance images are built once per machine, not per test run.
+// Appliance images are built once per machine, not per test run (packaging/scripts/test.sh builds
+// them in the background while the C++ compiles).
 inline const std::filesystem::path kImageCache = "/var/tmp/chatiere-test-images";
+
+// Builds the images of `names` into kImageCache with templates/build.sh (the daemon never builds
+// one): a no-op when they are current. Throws, with the driver's exit status, when a build fails.
+inline void ensureTestImages(const std::vector<std::string>& names = {"website"}) {
+    std::string command =
+        "bash " + std::string(CHATIERE_SOURCE_DIR) + "/templates/build.sh --cache " + kImageCache.string();
+    for (const auto& name : names) {
+        command += " " + name;
+    }
+    const int status = std::system(command.c_str());
+    if (status != 0) {
+        throw std::runtime_error(command + " failed (status " + std::to_string(status) + ")");
+    }
+}
 
 // Why a system test cannot run here, for CHATIERE_MISSING_PART.
 inline const std::string kNoLibvirtd =
@@ -40,7 +57,9 @@ inline bool libvirtdAnswers() {
 
 // Settings for a daemon whose guests really boot on the local libvirtd, with the ports
 // [first, last]; returns the name of the test's own storage pool (removed by removePool()).
-inline std::string useRealGuests(manager::Settings& s, int portsFirst, int portsLast) {
+// `images`: the templates whose images the test's guests need (ensureTestImages).
+inline std::string useRealGuests(manager::Settings& s, int portsFirst, int portsLast,
+                                 const std::vector<std::string>& images = {"website"}) {
     s.libvirtUri = kSystemUri;
     s.libvirtDomainType = "qemu";  // no nested KVM on these machines
     s.portsFirst = portsFirst;
@@ -48,10 +67,11 @@ inline std::string useRealGuests(manager::Settings& s, int portsFirst, int ports
     s.bootTimeoutSeconds = 120;
     s.reconcileIntervalSeconds = 2;
     s.monitoringIntervalSeconds = 5;
-    const auto images = std::filesystem::path(s.dataDir) / "images";
-    std::filesystem::remove_all(images);
+    const auto cache = std::filesystem::path(s.dataDir) / "images";
+    std::filesystem::remove_all(cache);
     std::filesystem::create_directories(kImageCache);
-    std::filesystem::create_directory_symlink(kImageCache, images);
+    std::filesystem::create_directory_symlink(kImageCache, cache);
+    ensureTestImages(images);
     s.libvirtPool = "chatiere-test-" + std::filesystem::path(s.dataDir).filename().string().substr(12);
     return s.libvirtPool;
 }

@@ -7,6 +7,7 @@
 // driver boot nothing); real images and guests are the system tests' business.
 
 #include "ApiClient.h"
+#include "FakeImages.h"
 #include "SmtpSink.h"
 #include "chatiere/base/Clock.h"
 #include "chatiere/manager/Daemon.h"
@@ -106,9 +107,12 @@ public:
         settings_.libvirtDomainType = "qemu";
         settings_.portsFirst = 21000;
         settings_.portsLast = 21099;
-        std::filesystem::create_directories(dir_.path() / "images" / "website");
-        std::ofstream(dir_.path() / "images" / "website" / "vmlinuz") << "not a kernel";
-        std::ofstream(dir_.path() / "images" / "website" / "initrd.img") << "not an initrd";
+        // A fake image of every template (the guests of libvirt's test driver never boot).
+        for (const auto& entry : std::filesystem::directory_iterator(settings_.templatesDir)) {
+            if (std::filesystem::exists(entry.path() / "template.json")) {
+                plantImage(dir_.path() / "images", entry.path().filename().string());
+            }
+        }
         if (tweak) {
             tweak(settings_);
         }

@@ -71,6 +71,12 @@ CONF
     _pool="chatiere-e2e-${daemon_dir##*-}"
     mkdir -p /var/tmp/chatiere-test-images
     ln -s /var/tmp/chatiere-test-images "$daemon_dir/images"
+    # The daemon never builds: the images, built outside it (a no-op when packaging/scripts/test.sh
+    # built them already).
+    bash "$_daemon_src/templates/build.sh" --cache /var/tmp/chatiere-test-images --all >&2 || {
+      echo "daemon.sh: building the appliance images failed" >&2
+      return 1
+    }
     cat >>"$daemon_config" <<CONF
 libvirt.uri = qemu:///system
 libvirt.pool = $_pool
@@ -81,8 +87,15 @@ provisioning.reconcile_interval_seconds = 5
 monitoring.interval_seconds = 10
 CONF
   else
-    # libvirt's test driver: no guest boots; an empty image directory stands for a built image.
-    mkdir -p "$daemon_dir/images/website"
+    # libvirt's test driver: no guest boots; a fake build of each template's image, in the layout of
+    # templates/build.sh, stands for a built one.
+    local manifest name
+    for manifest in "$_daemon_src"/templates/*/template.json; do
+      name=$(basename "$(dirname "$manifest")")
+      mkdir -p "$daemon_dir/images/$name/0123456789abcdef"
+      touch "$daemon_dir/images/$name/0123456789abcdef/"{vmlinuz,initrd.img,root.img}
+      ln -s 0123456789abcdef "$daemon_dir/images/$name/current"
+    done
     cat >>"$daemon_config" <<CONF
 libvirt.uri = test:///default
 ports.first = 22000

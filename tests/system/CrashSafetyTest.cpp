@@ -93,6 +93,7 @@ std::optional<ApiResponse> sendToHookedDaemon(const std::function<ApiResponse()>
 std::string writeConfig(const TempDir& dir, const std::string& pool, int portsFirst, int portsLast) {
     std::filesystem::create_directories(kImageCache);
     std::filesystem::create_directory_symlink(kImageCache, dir.path() / "images");
+    ensureTestImages();
     const std::string config = (dir.path() / "c.properties").string();
     std::ofstream(config) << "http.port = 0\n"
                           << "db.path = " << (dir.path() / "c.db").string() << "\n"
@@ -132,6 +133,7 @@ TEST(CrashSafety, KilledMidJobTheDaemonFinishesAfterARestartAndLeavesNoOrphan) {
     const std::string pool = "chatiere-crash-" + dir.path().filename().string().substr(12);
     std::filesystem::create_directories(kImageCache);
     std::filesystem::create_directory_symlink(kImageCache, dir.path() / "images");
+    ensureTestImages();
     const std::string config = (dir.path() / "c.properties").string();
     std::ofstream(config) << "http.port = 0\n"
                           << "db.path = " << (dir.path() / "c.db").string() << "\n"

@@ -165,8 +165,8 @@ TEST(GuestFence, AGuestReachesNothingOfTheHostButWhatItsTemplateDeclares) {
     // The production website: its manifest, domain.xml and appliance kernel (built once per machine).
     const templates::Catalogue catalogue = templates::Catalogue::load(kSource / "templates");
     const templates::Manifest& website = *catalogue.find("website");
-    templates::ImageCache images(kImageCache);
-    images.ensureBuilt(website);
+    ensureTestImages();
+    const templates::ImageCache images(kImageCache);
 
     TempDir work;
     std::filesystem::permissions(

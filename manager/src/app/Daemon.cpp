@@ -209,6 +209,15 @@ void Daemon::open() {
         throw Error(ErrorKind::Internal, "templates", std::string("template catalogue: ") + e.what());
     }
     p.images = std::make_unique<templates::ImageCache>(s.imagesDir());
+    // The daemon never builds an image (docs/images.md): say at start which ones are missing.
+    for (const auto& m : p.catalogue->all()) {
+        if (!p.images->isBuilt(m)) {
+            p.logger.warning(
+                "the image of template %s is not built: its new services wait for it (run "
+                "chatiere templates build %s)",
+                m.name, m.name);
+        }
+    }
     p.builder = std::make_unique<provisioning::GuestBuilder>(
         p.hypervisor, *p.catalogue, *p.images,
         provisioning::ProvisioningSettings{p.db->instanceId(), s.libvirtPool, s.volumesDir().string(),

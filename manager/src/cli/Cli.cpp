@@ -15,8 +15,10 @@
 #include <unistd.h>
 
 #include <Poco/Exception.h>
+#include <Poco/Process.h>
 
 #include <algorithm>
+#include <filesystem>
 #include <iostream>
 #include <map>
 #include <string>
@@ -40,7 +42,8 @@ Commands:
   admin list                 list staff accounts
   admin reset-totp --email E remove an account's second factor (lost authenticator)
   templates list             the service catalogue, checked
-  templates build [NAME]     build the appliance image of a template (or of all)
+  templates build [NAME]     build the appliance image of a template (or of all), outside the daemon
+  templates status|check     each image's build and age; check Debian for updates and rebuild
   service create|list|show|suspend|resume|delete|upload|resize
                              services, through the daemon's API (CHATIERE_TOKEN)
   usage service|association|exception
@@ -229,43 +232,91 @@ int adminCommand(int argc, char** argv) {
     return sub == "--help" || sub == "-h" ? 0 : 64;
 }
 
+constexpr const char* kTemplatesUsage =
+    "Usage: chatiere templates list|build|status|check [NAME...|--all] [--config FILE]\n\n"
+    "list: the catalogue in templates.dir, checked, and whether each image is built.\n"
+    "build [NAME...|--all] [--force]: builds the appliance images that are missing or whose recipe\n"
+    "  changed (all when no NAME), into data.dir/images/NAME; --force builds again anyway.\n"
+    "status [NAME...]: each template's current build, its age, and whether it is outdated.\n"
+    "check [NAME...|--all] [--no-build]: compares each build's packages with Debian's (bookworm,\n"
+    "  -updates, -security) and rebuilds the images that have a newer package.\n"
+    "Builds run templates.dir/build.sh, outside the daemon; Debian appliances need root.\n"
+    "A create job whose image is missing waits for it.\n";
+
+// Runs templates.dir/build.sh on data.dir/images with `arguments`, its output on ours.
+int runImageDriver(const Settings& settings, std::vector<std::string> arguments) {
+    const auto driver = std::filesystem::path(settings.templatesDir) / "build.sh";
+    if (!std::filesystem::is_regular_file(driver)) {
+        throw Error(ErrorKind::NotFound, "no_driver", driver.string() + " does not exist");
+    }
+    arguments.insert(arguments.begin(), {driver.string(), "--cache", settings.imagesDir().string()});
+    Poco::ProcessHandle handle = Poco::Process::launch("/bin/bash", arguments);
+    const int status = handle.wait();
+    if (status == 64) {
+        return 64;
+    }
+    if (status != 0) {
+        std::cerr << "chatiere: templates: " << driver.string() << " failed (exit " << status << ")\n";
+        return 70;
+    }
+    return 0;
+}
+
 int templatesCommand(int argc, char** argv) {
     const std::string sub = argc > 2 ? argv[2] : "--help";
-    if (sub == "build" || sub == "list") {
-        const Args args = parseArgs(argc, argv, 3, {"config"});
-        if (args.help) {
-            std::cout << "Usage: chatiere templates list|build [NAME] [--config FILE]\n\n"
-                         "list: the catalogue in templates.dir, checked.\n"
-                         "build: (re)builds the appliance image of NAME, or of every template, into\n"
-                         "data.dir/images/NAME. A create job whose image is missing builds it first.\n";
-            return 0;
+    if (sub != "build" && sub != "list" && sub != "status" && sub != "check") {
+        std::cout << kTemplatesUsage;
+        return sub == "--help" || sub == "-h" ? 0 : 64;
+    }
+    // The driver's switches, passed on; parseArgs takes the rest.
+    const std::map<std::string, std::vector<std::string>> switches = {
+        {"build", {"--all", "--force"}}, {"check", {"--all", "--no-build"}}, {"status", {}}, {"list", {}}};
+    std::vector<std::string> passed;
+    std::vector<char*> rest;
+    for (int i = 0; i < argc; ++i) {
+        const auto& allowed = switches.at(sub);
+        if (i > 2 && std::find(allowed.begin(), allowed.end(), argv[i]) != allowed.end()) {
+            passed.emplace_back(argv[i]);
+        } else {
+            rest.push_back(argv[i]);
         }
-        const Settings settings = Settings::fromFile(args.option("config", kDefaultConfig));
-        const auto catalogue = templates::Catalogue::load(settings.templatesDir);
-        templates::ImageCache images(settings.imagesDir());
-        if (sub == "list") {
-            for (const auto& m : catalogue.all()) {
-                std::cout << m.name << "\t" << m.kind << "\t" << m.title.fr << "\t"
-                          << (images.isBuilt(m) ? "image built" : "image not built") << "\n";
-            }
-            return 0;
-        }
-        int built = 0;
-        for (const auto& m : catalogue.all()) {
-            if (!args.positional.empty() && m.name != args.positional.front()) {
-                continue;
-            }
-            std::cout << images.build(m);
-            ++built;
-        }
-        if (built == 0) {
+    }
+    const Args args = parseArgs(static_cast<int>(rest.size()), rest.data(), 3, {"config"});
+    if (args.help) {
+        std::cout << kTemplatesUsage;
+        return 0;
+    }
+    const Settings settings = Settings::fromFile(args.option("config", kDefaultConfig));
+    const auto catalogue = templates::Catalogue::load(settings.templatesDir);
+    for (const auto& name : args.positional) {
+        if (!catalogue.find(name)) {
             throw Error(ErrorKind::NotFound, "unknown_template",
-                        "no template named " + args.positional.front() + " in " + settings.templatesDir);
+                        "no template named " + name + " in " + settings.templatesDir);
+        }
+    }
+    if (sub == "list") {
+        const templates::ImageCache images(settings.imagesDir());
+        for (const auto& m : catalogue.all()) {
+            const auto build = images.currentBuild(m);
+            std::cout << m.name << "\t" << m.kind << "\t" << m.title.fr << "\t"
+                      << (images.isBuilt(m) ? "image " + build->filename().string() : "image not built")
+                      << "\n";
         }
         return 0;
     }
-    std::cout << "Usage: chatiere templates list|build [NAME] [--config FILE]\n";
-    return sub == "--help" || sub == "-h" ? 0 : 64;
+    std::vector<std::string> arguments;
+    if (sub == "status") {
+        arguments.emplace_back("--status");
+    } else if (sub == "check") {
+        arguments.emplace_back("--check");
+    }
+    arguments.insert(arguments.end(), passed.begin(), passed.end());
+    arguments.insert(arguments.end(), args.positional.begin(), args.positional.end());
+    if (sub != "status" && args.positional.empty() &&
+        std::find(passed.begin(), passed.end(), "--all") == passed.end()) {
+        arguments.emplace_back("--all");
+    }
+    return runImageDriver(settings, arguments);
 }
 
 }  // namespace

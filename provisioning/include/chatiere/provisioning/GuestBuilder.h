@@ -36,7 +36,11 @@ public:
     const ProvisioningSettings& settings() const { return settings_; }
 
     void ensurePool();
-    void ensureImage(const ServiceSpec& spec);
+    // Whether templates/build.sh has built the image of the spec's template (the daemon never
+    // builds one: see ImageCache).
+    bool hasImage(const ServiceSpec& spec) const;
+    // Throws HypervisorError Unavailable (retried) naming what to run when the image is missing.
+    void ensureImage(const ServiceSpec& spec) const;
     // Creates the data volume if missing, with the template's first content (a welcome page).
     void ensureVolume(const ServiceSpec& spec);
     // Writes the data volume of `generation` holding exactly `archive` (so that its allocation

@@ -71,6 +71,7 @@ struct Manifest {
     std::string imageRecipe;  // file in the folder that builds the appliance image
     std::string imageKernel;
     std::string imageInitrd;
+    std::string imageRoot;  // the root filesystem image (Debian appliances); empty when none
 
     const GuestPort* port(const std::string& portName) const;
     bool supports(const std::string& domainType) const;

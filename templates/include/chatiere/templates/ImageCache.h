@@ -3,32 +3,36 @@
 #include "chatiere/templates/Catalogue.h"
 
 #include <filesystem>
-#include <mutex>
+#include <optional>
 #include <string>
 
 namespace chatiere::templates {
 
-// Appliance images, built once by each template's recipe and kept under <data.dir>/images/<name>/.
-// A build writes into a temporary folder that replaces the old one only when the recipe succeeded,
-// so a crash mid-build never leaves a half image in place.
+// The appliance images that templates/build.sh builds outside the daemon (docs/images.md), read
+// only: <root>/<template>/<key>/ holds one build, <root>/<template>/current names the one new
+// guests use. The daemon never builds: a guest whose image is missing waits for it.
 class ImageCache {
 public:
     explicit ImageCache(std::filesystem::path root) : root_(std::move(root)) {}
 
     std::filesystem::path folder(const Manifest& m) const { return root_ / m.name; }
-    std::filesystem::path kernel(const Manifest& m) const { return folder(m) / m.imageKernel; }
-    std::filesystem::path initrd(const Manifest& m) const { return folder(m) / m.imageInitrd; }
+    // The folder of the current build, resolved: a guest's domain names the build itself, so that
+    // a newer build never changes what a defined guest boots, and so that the guests of an older
+    // build can be told apart. nullopt when there is none.
+    std::optional<std::filesystem::path> currentBuild(const Manifest& m) const;
+    // A current build that holds the kernel, the initrd and (when the template has one) the root.
     bool isBuilt(const Manifest& m) const;
-    // Runs the recipe (bash <recipe> <output folder>); throws TemplateError with the recipe's
-    // output when it fails. Returns the recipe's output.
-    std::string build(const Manifest& m);
-    // Builds only when missing.
-    void ensureBuilt(const Manifest& m);
+    // The files of the current build; throw TemplateError when it is not built.
+    std::filesystem::path kernel(const Manifest& m) const;
+    std::filesystem::path initrd(const Manifest& m) const;
+    // The root filesystem image; nullopt for a template without one (manifest image.root).
+    std::optional<std::filesystem::path> root(const Manifest& m) const;
+    // What a guest waiting for this image says, with what the admin runs.
+    static std::string missingMessage(const Manifest& m);
 
 private:
+    std::filesystem::path file(const Manifest& m, const std::string& name) const;
     std::filesystem::path root_;
-    std::string buildLocked(const Manifest& m);  // under both locks
-    std::mutex mutex_;
 };
 
 }  // namespace chatiere::templates
