@@ -16,7 +16,8 @@
 namespace chatiere::templates {
 
 bool ImageCache::isBuilt(const Manifest& m) const {
-    return std::filesystem::is_regular_file(kernel(m)) && std::filesystem::is_regular_file(initrd(m));
+    return std::filesystem::is_regular_file(kernel(m)) && std::filesystem::is_regular_file(initrd(m)) &&
+           (m.imageRoot.empty() || std::filesystem::is_regular_file(root(m)));
 }
 
 namespace {

@@ -18,6 +18,10 @@ public:
     std::filesystem::path folder(const Manifest& m) const { return root_ / m.name; }
     std::filesystem::path kernel(const Manifest& m) const { return folder(m) / m.imageKernel; }
     std::filesystem::path initrd(const Manifest& m) const { return folder(m) / m.imageInitrd; }
+    // A Debian appliance's root image (Manifest::imageRoot); empty when the template has none.
+    std::filesystem::path root(const Manifest& m) const {
+        return m.imageRoot.empty() ? std::filesystem::path() : folder(m) / m.imageRoot;
+    }
     bool isBuilt(const Manifest& m) const;
     // Runs the recipe (bash <recipe> <output folder>); throws TemplateError with the recipe's
     // output when it fails. Returns the recipe's output.
