@@ -2,6 +2,12 @@
 
 #include "GuestXml.h"
 
+#include <Poco/Base64Decoder.h>
+#include <Poco/JSON/Object.h>
+#include <Poco/JSON/Parser.h>
+
+#include <sstream>
+
 namespace chatiere::provisioning {
 
 namespace {
@@ -103,18 +109,23 @@ void FakeHypervisor::start(const std::string& name) {
     }
     g.info.state = GuestState::Running;
     g.cpuTimeNs = 0;  // a new QEMU process: its counters start again
+    stopped(g);       // nor has the new boot any of the last one's /run
 }
 
 void FakeHypervisor::shutdown(const std::string& name, std::chrono::milliseconds) {
     std::lock_guard lock(mutex_);
     count();
-    guest(name).info.state = GuestState::ShutOff;
+    Guest& g = guest(name);
+    g.info.state = GuestState::ShutOff;
+    stopped(g);
 }
 
 void FakeHypervisor::destroy(const std::string& name) {
     std::lock_guard lock(mutex_);
     count();
-    guest(name).info.state = GuestState::ShutOff;
+    Guest& g = guest(name);
+    g.info.state = GuestState::ShutOff;
+    stopped(g);
 }
 
 void FakeHypervisor::suspend(const std::string& name) {
@@ -185,6 +196,126 @@ std::vector<GuestStats> FakeHypervisor::bulkStats(const std::string& instanceId)
         out.push_back(s);
     }
     return out;
+}
+
+void FakeHypervisor::stopped(Guest& g) {
+    g.files.clear();
+    g.handles.clear();
+}
+
+FakeHypervisor::Guest& FakeHypervisor::agentGuest(const std::string& name) {
+    Guest& g = guest(name);
+    // As libvirt's QEMU driver: a running guest first, then an agent configured, then connected.
+    if (g.info.state != GuestState::Running) {
+        throw HypervisorError(Code::InvalidState, "guest " + name + " is not running");
+    }
+    if (g.xml.find("org.qemu.guest_agent.0") == std::string::npos) {
+        throw HypervisorError(Code::Unsupported, "QEMU guest agent is not configured for " + name);
+    }
+    const auto answering = agentAnswering_.find(name);
+    if (answering != agentAnswering_.end() && !answering->second) {
+        throw HypervisorError(Code::AgentUnavailable, "QEMU guest agent is not connected");
+    }
+    return g;
+}
+
+std::string FakeHypervisor::agentCommand(const std::string& name, const std::string& command,
+                                         std::chrono::seconds) {
+    std::lock_guard lock(mutex_);
+    count();
+    Guest& g = agentGuest(name);
+    Poco::JSON::Object::Ptr request;
+    try {
+        request = Poco::JSON::Parser().parse(command).extract<Poco::JSON::Object::Ptr>();
+    } catch (const Poco::Exception&) {
+        throw HypervisorError(Code::InvalidInput, "the agent command is not a JSON object");
+    }
+    if (!request) {
+        throw HypervisorError(Code::InvalidInput, "the agent command is not a JSON object");
+    }
+    const std::string execute = request->optValue<std::string>("execute", "");
+    const auto arguments = request->getObject("arguments");
+    const auto argument = [&](const std::string& key) {
+        if (!arguments || !arguments->has(key)) {
+            throw HypervisorError(Code::Failed, execute + ": missing argument " + key);
+        }
+        return arguments->get(key);
+    };
+    const auto reply = [](const Poco::Dynamic::Var& value) {
+        Poco::JSON::Object o;
+        o.set("return", value);
+        std::ostringstream out;
+        o.stringify(out);
+        return out.str();
+    };
+    if (execute == "guest-ping" || execute == "guest-fstrim") {
+        return reply(Poco::JSON::Object());
+    }
+    if (execute == "guest-sync") {
+        return reply(argument("id"));
+    }
+    if (execute == "guest-file-open") {
+        const std::string path = argument("path").toString();
+        const std::string mode = arguments->optValue<std::string>("mode", "r");
+        if (mode != "w") {
+            throw HypervisorError(Code::Failed, "the fake agent only opens files for writing");
+        }
+        g.handles[nextHandle_] = {path, ""};
+        return reply(nextHandle_++);
+    }
+    if (execute == "guest-file-write" || execute == "guest-file-close") {
+        const auto handle = g.handles.find(argument("handle").convert<int64_t>());
+        if (handle == g.handles.end()) {
+            throw HypervisorError(Code::Failed, execute + ": no such file handle");
+        }
+        if (execute == "guest-file-close") {
+            g.files[handle->second.first] = handle->second.second;
+            g.handles.erase(handle);
+            return reply(Poco::JSON::Object());
+        }
+        std::istringstream in(argument("buf-b64").toString());
+        Poco::Base64Decoder decoder(in);
+        const std::string bytes((std::istreambuf_iterator<char>(decoder)), std::istreambuf_iterator<char>());
+        handle->second.second += bytes;
+        Poco::JSON::Object written;
+        written.set("count", static_cast<int64_t>(bytes.size()));
+        written.set("eof", false);
+        return reply(written);
+    }
+    throw HypervisorError(Code::Failed, "the guest agent refuses " + execute);
+}
+
+void FakeHypervisor::fsTrim(const std::string& name) {
+    std::lock_guard lock(mutex_);
+    count();
+    ++agentGuest(name).fsTrims;
+}
+
+void FakeHypervisor::setAgentAnswering(const std::string& name, bool answering) {
+    std::lock_guard lock(mutex_);
+    agentAnswering_[name] = answering;
+}
+
+std::optional<std::string> FakeHypervisor::guestFile(const std::string& name, const std::string& path) const {
+    std::lock_guard lock(mutex_);
+    const auto g = guests_.find(name);
+    if (g == guests_.end()) {
+        return std::nullopt;
+    }
+    const auto f = g->second.files.find(path);
+    return f == g->second.files.end() ? std::nullopt : std::optional<std::string>(f->second);
+}
+
+int FakeHypervisor::openGuestFiles(const std::string& name) const {
+    std::lock_guard lock(mutex_);
+    const auto g = guests_.find(name);
+    return g == guests_.end() ? 0 : static_cast<int>(g->second.handles.size());
+}
+
+int FakeHypervisor::fsTrims(const std::string& name) const {
+    std::lock_guard lock(mutex_);
+    const auto g = guests_.find(name);
+    return g == guests_.end() ? 0 : g->second.fsTrims;
 }
 
 void FakeHypervisor::ensurePool(const std::string& pool, const std::string& directory) {

@@ -1,6 +1,11 @@
 #include "chatiere/provisioning/GuestBuilder.h"
 
+#include "chatiere/provisioning/GuestAgent.h"
 #include "chatiere/provisioning/TarWriter.h"
+
+#include <Poco/JSON/Object.h>
+
+#include <sstream>
 
 namespace chatiere::provisioning {
 
@@ -79,6 +84,9 @@ void GuestBuilder::ensureVolume(const ServiceSpec& spec) {
         return;
     }
     hypervisor_.createVolume(settings_.pool, name, static_cast<uint64_t>(spec.diskGib) * kGiB);
+    if (!manifest(spec).imageRoot.empty()) {
+        return;  // sparse and empty: the guest formats it (ext4) at its first boot
+    }
     try {
         hypervisor_.uploadVolume(settings_.pool, name, welcomeArchive(spec));
     } catch (const HypervisorError&) {
@@ -153,8 +161,13 @@ std::string GuestBuilder::renderDomain(const ServiceSpec& spec) const {
     if (const auto root = images_.root(m)) {
         values["root_image"] = root->string();
     }
-    if (m.httpEndpoint) {
-        values["host_port_" + *m.httpEndpoint] = std::to_string(spec.hostPort);
+    for (const auto& port : m.ports) {
+        const auto it = spec.ports.find(port.name);
+        if (it != spec.ports.end()) {
+            values["host_port_" + port.name] = std::to_string(it->second);
+        } else if (m.httpEndpoint == port.name && spec.hostPort != 0) {
+            values["host_port_" + port.name] = std::to_string(spec.hostPort);
+        }  // else: renderDomainXml names the port that has no host port
     }
     return templates::renderDomainXml(m, values);
 }
@@ -218,6 +231,29 @@ void GuestBuilder::growVolume(const ServiceSpec& spec) {
     if (volume->capacityBytes < wanted) {
         hypervisor_.resizeVolume(settings_.pool, name, wanted);
     }
+}
+
+bool GuestBuilder::hasGuestAgent(const std::string& templateName) const {
+    const auto* m = catalogue_.find(templateName);
+    return m && m->domainXml.find("org.qemu.guest_agent.0") != std::string::npos;
+}
+
+bool GuestBuilder::needsConfiguration(const ServiceSpec& spec) const {
+    return !manifest(spec).config.empty() && hasGuestAgent(spec.templateName);
+}
+
+std::string GuestBuilder::configJson(const ServiceSpec& spec) {
+    Poco::JSON::Object o;
+    for (const auto& [name, value] : spec.config) {
+        o.set(name, value);
+    }
+    std::ostringstream out;
+    o.stringify(out);
+    return out.str();
+}
+
+void GuestBuilder::configure(const ServiceSpec& spec, std::chrono::seconds timeout) {
+    writeGuestFile(hypervisor_, domainName(spec.id), kConfigPath, configJson(spec), timeout);
 }
 
 void GuestBuilder::remove(const ServiceSpec& spec) {

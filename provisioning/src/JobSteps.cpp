@@ -9,7 +9,7 @@ namespace chatiere::provisioning {
 namespace {
 
 // The names stored in the database: never change one (a job in flight holds it); add new ones.
-constexpr std::array<std::pair<JobStep, const char*>, 19> kNames = {{
+constexpr std::array<std::pair<JobStep, const char*>, 20> kNames = {{
     {JobStep::EnsurePool, "ensure_pool"},
     {JobStep::EnsureImage, "ensure_image"},
     {JobStep::EnsureVolume, "ensure_volume"},
@@ -29,6 +29,7 @@ constexpr std::array<std::pair<JobStep, const char*>, 19> kNames = {{
     {JobStep::DefineAndStart, "define_and_start"},
     {JobStep::UndoResize, "undo_resize"},
     {JobStep::Remove, "remove"},
+    {JobStep::Configure, "configure"},
 }};
 
 }  // namespace
@@ -52,15 +53,16 @@ std::optional<JobStep> jobStepFrom(const std::string& text) {
 }
 
 const std::vector<JobStep>& forwardSteps(JobKind kind) {
-    static const std::vector<JobStep> create = {JobStep::EnsurePool,   JobStep::EnsureImage,
-                                                JobStep::EnsureVolume, JobStep::Define,
-                                                JobStep::Start,        JobStep::BecomeActive};
+    static const std::vector<JobStep> create = {
+        JobStep::EnsurePool, JobStep::EnsureImage, JobStep::EnsureVolume, JobStep::Define,
+        JobStep::Start,      JobStep::Configure,   JobStep::BecomeActive};
     static const std::vector<JobStep> apply = {JobStep::ApplyState};
-    static const std::vector<JobStep> replace = {JobStep::WriteVolume, JobStep::SwitchVolume,
-                                                 JobStep::WaitHealthy, JobStep::CommitVolume,
-                                                 JobStep::DeleteOldVolumes};
+    static const std::vector<JobStep> replace = {JobStep::WriteVolume,  JobStep::SwitchVolume,
+                                                 JobStep::Configure,    JobStep::WaitHealthy,
+                                                 JobStep::CommitVolume, JobStep::DeleteOldVolumes};
     static const std::vector<JobStep> resize = {JobStep::StopGuest, JobStep::GrowVolume,
-                                                JobStep::DefineAndStart, JobStep::BecomeActive};
+                                                JobStep::DefineAndStart, JobStep::Configure,
+                                                JobStep::BecomeActive};
     static const std::vector<JobStep> remove = {JobStep::Remove};
     switch (kind) {
         case JobKind::Create:

@@ -3,8 +3,10 @@
 #include "GuestXml.h"
 #include "LibvirtHandles.h"
 
+#include <libvirt/libvirt-qemu.h>
 #include <libvirt/virterror.h>
 
+#include <algorithm>
 #include <filesystem>
 #include <mutex>
 #include <thread>
@@ -53,6 +55,13 @@ void silenceLibvirt() {
         case VIR_ERR_DOM_EXIST:
         case VIR_ERR_STORAGE_VOL_EXIST:
             mapped = Code::AlreadyExists;
+            break;
+        case VIR_ERR_AGENT_UNRESPONSIVE:  // not connected yet, or timed out
+        case VIR_ERR_AGENT_UNSYNCED:
+            mapped = Code::AgentUnavailable;
+            break;
+        case VIR_ERR_ARGUMENT_UNSUPPORTED:  // "QEMU guest agent is not configured"
+            mapped = Code::Unsupported;
             break;
         case VIR_ERR_NO_CONNECT:
         case VIR_ERR_RPC:
@@ -395,6 +404,34 @@ std::vector<GuestStats> LibvirtHypervisor::bulkStats(const std::string& instance
         out.push_back(std::move(s));
     }
     return out;
+}
+
+// Agent calls wait for the guest (up to their timeout): they run outside the connection's lock, on
+// their own domain handle (which keeps the connection alive), so that they hold up no other call.
+std::string LibvirtHypervisor::agentCommand(const std::string& name, const std::string& command,
+                                            std::chrono::seconds timeout) {
+    libvirt::Domain d;
+    {
+        std::lock_guard lock(impl_->mutex);
+        d = impl_->domain(name);
+    }
+    const int seconds = static_cast<int>(std::max<std::chrono::seconds::rep>(timeout.count(), 1));
+    libvirt::CString reply(virDomainQemuAgentCommand(d.get(), command.c_str(), seconds, 0));
+    if (!reply) {
+        fail("guest agent of " + name);
+    }
+    return reply.get();
+}
+
+void LibvirtHypervisor::fsTrim(const std::string& name) {
+    libvirt::Domain d;
+    {
+        std::lock_guard lock(impl_->mutex);
+        d = impl_->domain(name);
+    }
+    if (virDomainFSTrim(d.get(), nullptr, 0, 0) != 0) {
+        fail("trimming the file systems of " + name);
+    }
 }
 
 void LibvirtHypervisor::ensurePool(const std::string& poolName, const std::string& directory) {

@@ -158,6 +158,28 @@ Provisioner::StepResult Provisioner::runStep(Job& job, const ServiceSpec& spec) 
         services_.reportActive(spec.id, endpointOf(spec.hostPort));
         return StepResult::Finished;
     };
+    // The configuration written into a guest that runs, once its agent answers (within the boot
+    // timeout: the step is tried again every second meanwhile). A suspended service's guest gets
+    // it from its own data volume when it starts (the guest keeps a copy there).
+    const auto configure = [&] {
+        if (!spec.shouldRun || !builder_.needsConfiguration(spec)) {
+            return StepResult::Next;
+        }
+        try {
+            builder_.configure(spec, settings_.agentTimeout);
+        } catch (const HypervisorError& e) {
+            if (e.code() != Code::AgentUnavailable) {
+                throw;
+            }
+            if (clock_.now() - job.stepStartedAt > settings_.bootTimeout) {
+                throw HypervisorError(Code::Failed, "the guest agent did not answer within " +
+                                                        std::to_string(settings_.bootTimeout.count()) +
+                                                        " s: " + e.what());
+            }
+            throw NotYet{"waiting for the guest agent"};
+        }
+        return StepResult::Next;
+    };
     // A guest (re)defined from the spec, running unless it should not.
     const auto defineAndRun = [&] {
         builder_.define(spec);
@@ -196,6 +218,8 @@ Provisioner::StepResult Provisioner::runStep(Job& job, const ServiceSpec& spec) 
                         builder_.ensureRunning(spec);
                     }
                     return StepResult::Next;
+                case JobStep::Configure:
+                    return configure();
                 case JobStep::BecomeActive:
                     return becomeActive();
                 default:
@@ -229,6 +253,8 @@ Provisioner::StepResult Provisioner::runStep(Job& job, const ServiceSpec& spec) 
                         builder_.ensureRunning(next);
                     }
                     return StepResult::Next;
+                case JobStep::Configure:
+                    return configure();
                 case JobStep::WaitHealthy:
                     if (spec.shouldRun) {
                         healthy();
@@ -261,6 +287,8 @@ Provisioner::StepResult Provisioner::runStep(Job& job, const ServiceSpec& spec) 
                     return StepResult::Next;
                 case JobStep::DefineAndStart:
                     return defineAndRun();
+                case JobStep::Configure:
+                    return configure();
                 case JobStep::BecomeActive:
                     return becomeActive();
                 case JobStep::UndoResize:

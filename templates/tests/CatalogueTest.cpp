@@ -108,6 +108,40 @@ TEST(Catalogue, RendersTheWebsiteDomain) {
                  "website-domain.xml");
 }
 
+// A Debian appliance (the test-only tests/templates/appliance, shaped as the editor): a shared root
+// image read-only, the data volume beside it, the guest agent's channel, two forwarded ports and,
+// for a qemu guest, the 64 MiB translation cache.
+TEST(Catalogue, RendersADebianApplianceDomain) {
+    const Catalogue catalogue =
+        Catalogue::load(std::filesystem::path(CHATIERE_SOURCE_DIR) / "tests" / "templates");
+    const Manifest* appliance = catalogue.find("appliance");
+    ASSERT_NE(appliance, nullptr);
+    EXPECT_EQ(appliance->imageRoot, "root.img");
+    EXPECT_EQ(appliance->ports.size(), 2u);
+    auto values = websiteValues("Les Amis du Jardin");
+    values["domain_name"] = "chatiere-0a1b2c3d4e5f-svc_pad";
+    values["service_id"] = "svc_pad";
+    values["memory_mib"] = "512";
+    values["kernel"] = "/var/lib/chatiere/images/appliance/vmlinuz";
+    values["initrd"] = "/var/lib/chatiere/images/appliance/initrd.img";
+    values["root_image"] = "/var/lib/chatiere/images/appliance/root.img";
+    values["data_disk"] = "/var/lib/chatiere/volumes/svc_pad.img";
+    values["host_port_http"] = "21001";
+    values["host_port_admin"] = "21002";
+    expectGolden(renderDomainXml(*appliance, values), "appliance-domain.xml");
+
+    values["domain_type"] = "kvm";
+    const std::string kvm = renderDomainXml(*appliance, values);
+    EXPECT_EQ(kvm.find("tb-cache"), std::string::npos) << "a KVM guest has no translation cache";
+    values.erase("host_port_admin");
+    EXPECT_THROW(renderDomainXml(*appliance, values), TemplateError) << "every port needs its host port";
+}
+
+TEST(Catalogue, TheRootImageIsOptional) {
+    const Catalogue catalogue = Catalogue::load(kCatalogue);
+    EXPECT_EQ(catalogue.find("website")->imageRoot, "");
+}
+
 TEST(Catalogue, AssociationNamesCannotInjectXml) {
     const Catalogue catalogue = Catalogue::load(kCatalogue);
     const std::string xml =

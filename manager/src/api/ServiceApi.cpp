@@ -19,6 +19,16 @@ Poco::JSON::Object serviceJson(const Service& s) {
     o.set("suspended_for", reasons);
     o.set("endpoint", s.endpoint && s.state == ServiceState::Active ? Poco::Dynamic::Var(*s.endpoint)
                                                                     : Poco::Dynamic::Var());
+    // Each port of the template, forwarded from the host's 127.0.0.1 (the endpoint is the http one's).
+    Poco::JSON::Array ports;
+    for (const auto& p : s.ports) {
+        Poco::JSON::Object port(Poco::JSON_PRESERVE_KEY_ORDER);
+        port.set("name", p.name);
+        port.set("guest_port", p.guestPort);
+        port.set("host_port", p.hostPort);
+        ports.add(port);
+    }
+    o.set("ports", ports);
     Poco::JSON::Object resources(Poco::JSON_PRESERVE_KEY_ORDER);
     resources.set("vcpus", s.vcpus);
     resources.set("memory_mib", s.memoryMib);

@@ -222,7 +222,7 @@ void Daemon::open() {
         p.hypervisor, *p.catalogue, *p.images,
         provisioning::ProvisioningSettings{p.db->instanceId(), s.libvirtPool, s.volumesDir().string(),
                                            s.libvirtDomainType});
-    p.provisioningStore = std::make_unique<ProvisioningStore>(*p.db, p.clock);
+    p.provisioningStore = std::make_unique<ProvisioningStore>(*p.db, p.clock, *p.catalogue);
     if (const int resumed = p.provisioningStore->releaseLeases(); resumed > 0) {
         p.logger.information("%d provisioning job(s) interrupted by the last stop resume now", resumed);
     }

@@ -1,7 +1,10 @@
 #include "hosting/ProvisioningStore.h"
 
+#include "chatiere/manager/Secrets.h"
 #include "chatiere/manager/Time.h"
 #include "domain/AuditLog.h"
+#include "store/ServicePorts.h"
+#include "store/ServiceSecrets.h"
 #include "store/Services.h"
 
 namespace chatiere::manager {
@@ -82,9 +85,29 @@ provisioning::ServiceSpec ProvisioningStore::specOf(Session& s, const Service& s
     spec.memoryMib = service.memoryMib;
     spec.diskGib = service.diskGib;
     spec.hostPort = service.hostPort.value_or(0);
+    for (const auto& port : ServicePortRepository(s).of(service.id)) {
+        spec.ports[port.name] = port.hostPort;
+    }
     spec.volumeGeneration = service.volumeGeneration;
     spec.shouldRun = service.suspendedFor.empty() && service.state != ServiceState::Deleting &&
                      service.state != ServiceState::Deleted;
+    if (const auto* manifest = catalogue_.find(service.templateName)) {
+        for (const auto& value : manifest->config) {
+            if (value.source == "association.name") {
+                spec.config[value.name] = spec.associationName;
+            } else if (value.source == "association.id") {
+                spec.config[value.name] = service.associationId;
+            } else if (value.source == "service.name") {
+                spec.config[value.name] = service.name;
+            } else if (value.source == "service.id") {
+                spec.config[value.name] = service.id;
+            } else if (value.source == "generated_secret" && service.state != ServiceState::Deleted) {
+                // Made at create; made here for a service older than its template's secret.
+                spec.config[value.name] =
+                    ServiceSecretRepository(s).ensure(service.id, value.name, newSecretToken, nowText());
+            }
+        }
+    }
     return spec;
 }
 
@@ -203,6 +226,8 @@ void ProvisioningStore::reportDeleted(const std::string& serviceId) {
     ServiceRepository services(s);
     const auto service = services.find(serviceId);
     services.release(serviceId, nowText());
+    ServicePortRepository(s).release(serviceId);
+    ServiceSecretRepository(s).deleteOf(serviceId);
     if (service) {
         AuditLog::record(s, Actor::system("provisioner"), nowText(), "service.deleted", "service", serviceId,
                          service->associationId);

@@ -3,6 +3,7 @@
 #include "chatiere/manager/Database.h"
 #include "chatiere/provisioning/Jobs.h"
 #include "chatiere/provisioning/Reconciler.h"
+#include "chatiere/templates/Catalogue.h"
 #include "store/Services.h"
 
 namespace chatiere::manager {
@@ -13,7 +14,9 @@ class ProvisioningStore final : public provisioning::JobStore,
                                 public provisioning::ServiceRegistry,
                                 public provisioning::ReconcileSource {
 public:
-    explicit ProvisioningStore(Database& db, base::Clock& clock) : db_(db), clock_(clock) {}
+    // The catalogue says which configuration values a service's template takes (specOf).
+    ProvisioningStore(Database& db, base::Clock& clock, const templates::Catalogue& catalogue)
+        : db_(db), clock_(clock), catalogue_(catalogue) {}
 
     std::optional<provisioning::Job> claim(base::Clock::TimePoint now,
                                            base::Clock::TimePoint leaseUntil) override;
@@ -51,6 +54,7 @@ private:
     provisioning::ServiceSpec specOf(Session& s, const Service& service);
     Database& db_;
     base::Clock& clock_;
+    const templates::Catalogue& catalogue_;
 };
 
 }  // namespace chatiere::manager

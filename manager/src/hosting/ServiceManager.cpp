@@ -2,12 +2,15 @@
 
 #include "chatiere/manager/Error.h"
 #include "chatiere/manager/Ids.h"
+#include "chatiere/manager/Secrets.h"
 #include "chatiere/manager/Time.h"
 #include "chatiere/provisioning/Jobs.h"
 #include "chatiere/provisioning/SiteArchive.h"
 #include "domain/AuditLog.h"
 #include "domain/CommandFields.h"
 #include "store/Plans.h"
+#include "store/ServicePorts.h"
+#include "store/ServiceSecrets.h"
 #include "store/Subscriptions.h"
 
 #include <filesystem>
@@ -84,10 +87,10 @@ std::string ServiceManager::nowText() const {
     return formatTime(clock_.now());
 }
 
-int ServiceManager::allocatePort(Session& s) {
-    const std::set<int> used = ServiceRepository(s).portsInUse();
+int ServiceManager::allocatePort(std::set<int>& taken) {
     for (int port = settings_.portsFirst; port <= settings_.portsLast; ++port) {
-        if (!used.count(port) && portIsFree(port)) {
+        if (!taken.count(port) && portIsFree(port)) {
+            taken.insert(port);
             return port;
         }
     }
@@ -154,14 +157,37 @@ Service ServiceManager::create(const Actor& actor, const std::string& associatio
     service.diskGib = manifest->diskGib;
 
     checkPlanLimits(*plan, services.ofAssociation(associationId), service);
-    service.hostPort = allocatePort(s);
+    // One host port for each port of the template; the HTTP endpoint's is also the service's own.
+    std::set<int> taken = ServicePortRepository(s).inUse();
+    std::vector<ServicePort> ports;
+    for (const auto& port : manifest->ports) {
+        ports.push_back({port.name, port.guestPort, allocatePort(taken)});
+        if (manifest->httpEndpoint == port.name) {
+            service.hostPort = ports.back().hostPort;
+        }
+    }
+    service.ports = ports;
     service.createdAt = service.updatedAt = nowText();
     services.insert(service);
+    Poco::JSON::Object portDetails(Poco::JSON_PRESERVE_KEY_ORDER);
+    for (const auto& port : ports) {
+        ServicePortRepository(s).insert(service.id, port, service.createdAt);
+        portDetails.set(port.name, port.hostPort);
+    }
+    // Its secrets are made now, once (the guest gets them at each start; never in the audit).
+    for (const auto& value : manifest->config) {
+        if (value.source == "generated_secret") {
+            ServiceSecretRepository(s).ensure(service.id, value.name, newSecretToken, service.createdAt);
+        }
+    }
     services.enqueueJob(service.id, "create", service.createdAt);
     Poco::JSON::Object details;
     details.set("name", service.name);
     details.set("template", service.templateName);
-    details.set("host_port", *service.hostPort);
+    if (service.hostPort) {
+        details.set("host_port", *service.hostPort);
+    }
+    details.set("ports", portDetails);
     AuditLog::record(s, actor, service.createdAt, "service.create", "service", service.id, associationId,
                      details);
     tx.commit();

@@ -63,7 +63,8 @@ public:
 private:
     Service authorized(const Actor& actor, const std::string& serviceId, Permission permission);
     Service changeReasons(const Actor& actor, const std::string& serviceId, bool add);
-    int allocatePort(Session& s);
+    // A free port of the settings' range, not in `taken` (which it joins).
+    int allocatePort(std::set<int>& taken);
     std::string nowText() const;
 
     Database& db_;

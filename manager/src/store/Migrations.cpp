@@ -655,9 +655,41 @@ CREATE INDEX login_challenges_user ON login_challenges(user_id);
 )SQL";
 // ---- end of v14
 
+// ---- v15 (issue 17, Debian appliances): several ports per service, and the secrets Chatière makes
+// for a service's guest. A service has one service_ports row per port its template declares
+// (name, port in the guest, port of the host's 127.0.0.1), deleted with the service: a host port
+// is unique among the live services of its host. services.host_port stays, a copy of the HTTP
+// endpoint's host port that the health queries read. Existing services (all websites: the only
+// template before v15, its one port `http` on 80) get their row from services.host_port.
+// service_secrets: an editor's API key, say; deleted with the service, never shown. The migration
+// can run again (a database whose version was rewound).
+constexpr std::string_view kV15 = R"SQL(
+CREATE TABLE IF NOT EXISTS service_ports (
+    service_id TEXT NOT NULL REFERENCES services(id),
+    host_id TEXT NOT NULL DEFAULT 'local' REFERENCES hosts(id),
+    name TEXT NOT NULL,
+    guest_port INTEGER NOT NULL CHECK (guest_port BETWEEN 1 AND 65535),
+    host_port INTEGER NOT NULL CHECK (host_port BETWEEN 1 AND 65535),
+    created_at TEXT NOT NULL,
+    PRIMARY KEY (service_id, name)
+);
+CREATE UNIQUE INDEX IF NOT EXISTS service_ports_host_port ON service_ports(host_id, host_port);
+INSERT OR IGNORE INTO service_ports (service_id, host_id, name, guest_port, host_port, created_at)
+    SELECT id, host_id, 'http', 80, host_port, strftime('%Y-%m-%dT%H:%M:%SZ', 'now') FROM services
+    WHERE state != 'deleted' AND host_port IS NOT NULL;
+CREATE TABLE IF NOT EXISTS service_secrets (
+    service_id TEXT NOT NULL REFERENCES services(id),
+    name TEXT NOT NULL,
+    value TEXT NOT NULL,
+    created_at TEXT NOT NULL,
+    PRIMARY KEY (service_id, name)
+);
+)SQL";
+// ---- end of v15
+
 const std::vector<std::string_view>& migrations() {
-    static const std::vector<std::string_view> all = {kV1, kV2, kV3,  kV4,  kV5,  kV6,  kV7,
-                                                      kV8, kV9, kV10, kV11, kV12, kV13, kV14};
+    static const std::vector<std::string_view> all = {kV1, kV2,  kV3,  kV4,  kV5,  kV6,  kV7, kV8,
+                                                      kV9, kV10, kV11, kV12, kV13, kV14, kV15};
     return all;
 }
 

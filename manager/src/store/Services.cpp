@@ -2,15 +2,18 @@
 
 #include "chatiere/manager/Error.h"
 
+#include <algorithm>
+
 namespace chatiere::manager {
 
 namespace {
 
 // The columns serviceFrom reads, in its order.
-#define CHATIERE_SERVICE_SELECT                                                                      \
-    "SELECT id, association_id, name, template, state, suspended_for, vcpus, memory_mib, disk_gib, " \
-    "host_port, volume_generation, endpoint, last_error, health, health_checked_at, health_detail, " \
-    "created_at, updated_at FROM services "
+#define CHATIERE_SERVICE_SELECT                                                                          \
+    "SELECT id, association_id, name, template, state, suspended_for, vcpus, memory_mib, disk_gib, "     \
+    "host_port, volume_generation, endpoint, last_error, health, health_checked_at, health_detail, "     \
+    "created_at, updated_at, (SELECT group_concat(p.name || ':' || p.guest_port || ':' || p.host_port) " \
+    "FROM service_ports p WHERE p.service_id = services.id) FROM services "
 
 constexpr const char* kFind = CHATIERE_SERVICE_SELECT "WHERE id = ?";
 constexpr const char* kOfAssociation =
@@ -117,6 +120,18 @@ Service serviceFrom(const Row& r) {
     s.healthDetail = r.optText(15);
     s.createdAt = r.text(16);
     s.updatedAt = r.text(17);
+    // name:guest_port:host_port,… (port names are [a-z0-9_-]: see templates' isName)
+    for (const auto& item : splitReasons(r.optText(18).value_or(""))) {
+        const auto first = item.find(':');
+        const auto second = item.find(':', first + 1);
+        if (first == std::string::npos || second == std::string::npos) {
+            continue;
+        }
+        s.ports.push_back({item.substr(0, first), std::stoi(item.substr(first + 1, second - first - 1)),
+                           std::stoi(item.substr(second + 1))});
+    }
+    std::sort(s.ports.begin(), s.ports.end(),
+              [](const ServicePort& a, const ServicePort& b) { return a.name < b.name; });
     return s;
 }
 

@@ -3,6 +3,7 @@
 #include "chatiere/manager/Database.h"
 #include "chatiere/provisioning/Jobs.h"
 #include "core/States.h"
+#include "store/ServicePorts.h"
 
 #include <cstdint>
 #include <optional>
@@ -29,8 +30,9 @@ struct Service {
     int vcpus = 1;
     int memoryMib = 128;
     int diskGib = 1;
-    std::optional<int> hostPort;
-    int64_t volumeGeneration = 0;  // which data volume is current (provisioning::ServiceSpec)
+    std::optional<int> hostPort;     // the HTTP endpoint's, as in `ports`
+    std::vector<ServicePort> ports;  // by name; none once deleted
+    int64_t volumeGeneration = 0;    // which data volume is current (provisioning::ServiceSpec)
     std::optional<std::string> endpoint;
     std::optional<std::string> lastError;
     ServiceHealth health = ServiceHealth::Unknown;  // its own field, apart from the state

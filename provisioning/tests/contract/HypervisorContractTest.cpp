@@ -4,6 +4,7 @@
 // is left to the system tests with a real libvirtd.
 
 #include "chatiere/provisioning/FakeHypervisor.h"
+#include "chatiere/provisioning/GuestAgent.h"
 #include "chatiere/provisioning/LibvirtHypervisor.h"
 
 #include <gtest/gtest.h>
@@ -189,7 +190,91 @@ TEST_F(HypervisorContract, UploadReplacesTheContent) {
               Code::InvalidInput);
 }
 
+// The guest agent. test:///default has no guest agent at all: every agent call there is
+// Unsupported, which is what a real libvirtd says of a guest without the agent channel too. What an
+// agent answers (files, pings, an agent not connected yet) is the fake's below and the system tests'.
+TEST_F(HypervisorContract, AGuestWithoutAnAgentSaysUnsupported) {
+    const std::string name = "chatiere-aaa-noagent";
+    h_->define(guestXml(name, "aaa", "noagent"));
+    h_->start(name);
+    EXPECT_EQ(codeOf([&] { h_->agentCommand(name, R"({"execute":"guest-ping"})", std::chrono::seconds(1)); }),
+              Code::Unsupported);
+    EXPECT_EQ(codeOf([&] { writeGuestFile(*h_, name, "/run/x", "y", std::chrono::seconds(1)); }),
+              Code::Unsupported);
+    EXPECT_THROW(agentAnswers(*h_, name, std::chrono::seconds(1)), HypervisorError)
+        << "not a guest still booting";
+    if (kLibvirt) {
+        h_->fsTrim(name);  // test:///default pretends to trim; a real libvirtd says Unsupported
+    } else {
+        EXPECT_EQ(codeOf([&] { h_->fsTrim(name); }), Code::Unsupported);
+    }
+    EXPECT_EQ(codeOf([&] {
+                  h_->agentCommand("chatiere-aaa-nosuch", R"({"execute":"guest-ping"})",
+                                   std::chrono::seconds(1));
+              }),
+              Code::NotFound);
+    h_->destroy(name);
+    EXPECT_EQ(codeOf([&] { h_->fsTrim(name); }), Code::InvalidState) << "not running";
+    h_->undefine(name);
+}
+
 #ifndef CONTRACT_LIBVIRT
+std::string agentGuestXml(const std::string& name) {
+    std::string xml = guestXml(name, "aaa", "agent");
+    xml.insert(xml.find("</domain>"),
+               "<devices><channel type='unix'><target type='virtio' "
+               "name='org.qemu.guest_agent.0'/></channel></devices>");
+    return xml;
+}
+
+TEST(FakeHypervisor, TheAgentAnswersOnlyWhileTheGuestRuns) {
+    FakeHypervisor h;
+    const std::string name = "chatiere-aaa-agent";
+    h.define(agentGuestXml(name));
+    EXPECT_EQ(codeOf([&] { h.fsTrim(name); }), Code::InvalidState);
+    EXPECT_FALSE(agentAnswers(h, name, std::chrono::seconds(1))) << "off";
+    h.setAgentAnswering(name, false);
+    h.start(name);
+    EXPECT_FALSE(agentAnswers(h, name, std::chrono::seconds(1))) << "still booting";
+    EXPECT_EQ(
+        codeOf([&] { writeGuestFile(h, name, "/run/chatiere/config.json", "{}", std::chrono::seconds(1)); }),
+        Code::AgentUnavailable);
+    h.setAgentAnswering(name, true);
+    EXPECT_TRUE(agentAnswers(h, name, std::chrono::seconds(1)));
+    waitForAgent(h, name, std::chrono::steady_clock::now() + std::chrono::seconds(5));
+    h.fsTrim(name);
+    EXPECT_EQ(h.fsTrims(name), 1);
+    EXPECT_EQ(codeOf([&] { h.agentCommand(name, R"({"execute":"guest-exec"})", std::chrono::seconds(1)); }),
+              Code::Failed)
+        << "the agent refuses what Chatière does not use";
+    h.suspend(name);
+    EXPECT_FALSE(agentAnswers(h, name, std::chrono::seconds(1))) << "paused";
+}
+
+TEST(FakeHypervisor, WritesGuestFilesThroughTheAgent) {
+    FakeHypervisor h;
+    const std::string name = "chatiere-aaa-agent";
+    h.define(agentGuestXml(name));
+    h.start(name);
+    const std::string content = "{\"api_key\":\"é\u00e9\"}" + std::string(3 << 20, 'x');  // several writes
+    writeGuestFile(h, name, "/run/chatiere/config.json", content, std::chrono::seconds(1));
+    EXPECT_EQ(h.guestFile(name, "/run/chatiere/config.json"), content);
+    writeGuestFile(h, name, "/run/chatiere/config.json", "short", std::chrono::seconds(1));
+    EXPECT_EQ(h.guestFile(name, "/run/chatiere/config.json"), "short") << "truncated, not appended to";
+    EXPECT_EQ(h.openGuestFiles(name), 0);
+
+    // A write that fails closes its handle.
+    h.failOnCall(2);  // 1: open, 2: the first write
+    EXPECT_EQ(
+        codeOf([&] { writeGuestFile(h, name, "/run/chatiere/other", "data", std::chrono::seconds(1)); }),
+        Code::Failed);
+    EXPECT_EQ(h.openGuestFiles(name), 0);
+
+    h.destroy(name);
+    h.start(name);
+    EXPECT_EQ(h.guestFile(name, "/run/chatiere/config.json"), std::nullopt) << "/run is gone with the boot";
+}
+
 TEST(FakeHypervisor, FailsOnTheNthCall) {
     FakeHypervisor h;
     h.failOnCall(2, Code::Unavailable);

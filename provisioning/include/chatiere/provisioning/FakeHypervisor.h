@@ -24,6 +24,9 @@ public:
     std::optional<GuestState> state(const std::string& name) override;
     std::vector<GuestInfo> listOwned(const std::string& instanceId) override;
     std::vector<GuestStats> bulkStats(const std::string& instanceId) override;
+    std::string agentCommand(const std::string& name, const std::string& command,
+                             std::chrono::seconds timeout) override;
+    void fsTrim(const std::string& name) override;
 
     void ensurePool(const std::string& pool, const std::string& directory) override;
     PoolInfo poolInfo(const std::string& pool) override;
@@ -44,6 +47,16 @@ public:
     std::string volumeContent(const std::string& pool, const std::string& name) const;
     // The XML a guest was last defined with; empty when there is no such guest.
     std::string domainXml(const std::string& name) const;
+    // The guest agent of a guest whose XML declares the agent channel: it answers while the guest
+    // runs, unless told it is down (a guest still booting). Default: it answers.
+    void setAgentAnswering(const std::string& name, bool answering);
+    // A file the agent wrote in the guest (its in-memory file system, emptied when the guest stops,
+    // as /run is); nullopt when there is none.
+    std::optional<std::string> guestFile(const std::string& name, const std::string& path) const;
+    // The guest's file handles still open (a writer that failed must close its handle).
+    int openGuestFiles(const std::string& name) const;
+    // How many times the guest's file systems were trimmed.
+    int fsTrims(const std::string& name) const;
     // What poolInfo reports as the pool's size (its allocation is the volumes' content).
     void setPoolCapacity(uint64_t bytes);
 
@@ -52,7 +65,13 @@ private:
         std::string xml;
         GuestInfo info;
         uint64_t cpuTimeNs = 0;
+        bool agentDown = false;
+        std::map<std::string, std::string> files;                        // path → content
+        std::map<int64_t, std::pair<std::string, std::string>> handles;  // → path, content written
+        int fsTrims = 0;
     };
+    Guest& agentGuest(const std::string& name);  // a guest whose agent can answer now, or throws
+    static void stopped(Guest& g);
     struct Volume {
         uint64_t capacity = 0;
         std::string content;
@@ -68,6 +87,8 @@ private:
     std::map<std::string, std::string> pools_ = {{kPool, "/fake/default"}};
     uint64_t poolCapacity_ = uint64_t{100} << 30;
     int calls_ = 0;
+    int64_t nextHandle_ = 1000;
+    std::map<std::string, bool> agentAnswering_;  // set before the guest is defined, too
     int failAt_ = 0;
     bool refuseUploads_ = false;
     HypervisorError::Code failCode_ = HypervisorError::Code::Failed;

@@ -41,7 +41,8 @@ public:
     bool hasImage(const ServiceSpec& spec) const;
     // Throws HypervisorError Unavailable (retried) naming what to run when the image is missing.
     void ensureImage(const ServiceSpec& spec) const;
-    // Creates the data volume if missing, with the template's first content (a welcome page).
+    // Creates the data volume if missing, with the template's first content (a welcome page); empty
+    // for a Debian appliance (Manifest::imageRoot), whose guest makes its file system at first boot.
     void ensureVolume(const ServiceSpec& spec);
     // Writes the data volume of `generation` holding exactly `archive` (so that its allocation
     // follows what is stored), beside the current one; a volume left by an earlier attempt is
@@ -62,6 +63,17 @@ public:
     std::optional<uint64_t> volumeCapacity(const ServiceSpec& spec);
     // Grows the data volume to the spec's disk size; a volume never shrinks.
     void growVolume(const ServiceSpec& spec);
+    // Whether the guests of the template have a guest agent (their domain XML declares its channel).
+    bool hasGuestAgent(const std::string& templateName) const;
+    // Whether the guest takes its configuration through the guest agent: the template has `config`
+    // values and its domain XML declares the agent's channel.
+    bool needsConfiguration(const ServiceSpec& spec) const;
+    // The configuration the guest gets: a compact JSON object of spec.config (strings).
+    static std::string configJson(const ServiceSpec& spec);
+    // Writes configJson to the running guest's kConfigPath through its agent. Throws
+    // HypervisorError (AgentUnavailable while the agent does not answer yet).
+    void configure(const ServiceSpec& spec, std::chrono::seconds timeout);
+    static constexpr const char* kConfigPath = "/run/chatiere/config.json";
     // Forces the guest off, undefines it, deletes its volumes (every generation); each part skipped
     // when already gone.
     void remove(const ServiceSpec& spec);

@@ -56,7 +56,11 @@ public:
         InvalidInput,   // bad XML, bad size
         Unsupported,    // the driver cannot do it (the test driver, mostly)
         Unavailable,    // libvirtd unreachable
-        Failed,         // anything else
+        // The guest's agent does not answer (yet): the guest is still booting, or its agent is
+        // down. Worth trying again later, unlike Unsupported (no agent channel, or a driver
+        // without agents, as test:///default).
+        AgentUnavailable,
+        Failed,  // anything else
     };
     HypervisorError(Code code, const std::string& what) : std::runtime_error(what), code_(code) {}
     Code code() const { return code_; }
@@ -86,6 +90,17 @@ public:
     virtual std::vector<GuestInfo> listOwned(const std::string& instanceId) = 0;
     // One bulk call for the statistics of this instance's guests.
     virtual std::vector<GuestStats> bulkStats(const std::string& instanceId) = 0;
+
+    // The guest agent (the guest's `org.qemu.guest_agent.0` channel): sends one QMP command, a JSON
+    // object such as {"execute":"guest-ping"}, and returns the agent's JSON reply ({"return": …}),
+    // waiting for it up to `timeout`. An error the agent returns throws Failed; a guest that is
+    // not running throws InvalidState; an agent that does not answer (yet) AgentUnavailable; no
+    // agent channel, or a driver without agents, Unsupported. Higher-level helpers: GuestAgent.h.
+    virtual std::string agentCommand(const std::string& name, const std::string& command,
+                                     std::chrono::seconds timeout) = 0;
+    // Asks the guest (through its agent) to discard the blocks its mounted file systems no longer
+    // use, so that a volume's allocation follows what is stored. Errors as agentCommand.
+    virtual void fsTrim(const std::string& name) = 0;
 
     // Storage: a directory pool, defined and started if it is not there yet (idempotent).
     virtual void ensurePool(const std::string& pool, const std::string& directory) = 0;

@@ -26,6 +26,9 @@ enum class JobStep {
     Start,
     // create, resize: healthy (when it should run), then active.
     BecomeActive,
+    // create, resize, replace_content, once the guest started: its configuration written through
+    // its guest agent (waiting for the agent up to the boot timeout), for templates that take one.
+    Configure,
     // apply: running or paused, as the service should be.
     ApplyState,
     // replace_content: the new volume written beside the current one, the guest moved onto it,
@@ -94,7 +97,8 @@ public:
     virtual void retryAt(int64_t id, int attempts, base::Clock::TimePoint at, const std::string& error) = 0;
     // The job cannot go forward: from now on it runs `step`, which undoes it, at once; `reason` is
     // kept with the job until it ends.
-    virtual void rollBack(int64_t id, JobStep step, const std::string& reason, base::Clock::TimePoint now) = 0;
+    virtual void rollBack(int64_t id, JobStep step, const std::string& reason,
+                          base::Clock::TimePoint now) = 0;
     // outcome: "done", "failed" (could not be done, rolled back where it applies).
     virtual void finish(int64_t id, const std::string& outcome, const std::string& error) = 0;
 };

@@ -25,6 +25,9 @@ public:
     std::optional<GuestState> state(const std::string& name) override;
     std::vector<GuestInfo> listOwned(const std::string& instanceId) override;
     std::vector<GuestStats> bulkStats(const std::string& instanceId) override;
+    std::string agentCommand(const std::string& name, const std::string& command,
+                             std::chrono::seconds timeout) override;
+    void fsTrim(const std::string& name) override;
 
     void ensurePool(const std::string& pool, const std::string& directory) override;
     PoolInfo poolInfo(const std::string& pool) override;

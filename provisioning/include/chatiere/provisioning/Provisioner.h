@@ -1,10 +1,10 @@
 #pragma once
 
 #include "chatiere/base/Clock.h"
+#include "chatiere/base/PeriodicTask.h"
 #include "chatiere/provisioning/GuestBuilder.h"
 #include "chatiere/provisioning/HealthProbe.h"
 #include "chatiere/provisioning/Jobs.h"
-#include "chatiere/base/PeriodicTask.h"
 
 #include <chrono>
 
@@ -19,6 +19,8 @@ struct ProvisionerSettings {
     int maxAttempts = 5;                    // of one step, before giving up (and rolling back a create)
     std::chrono::seconds lease{600};
     std::chrono::seconds shutdownTimeout{20};  // a clean shutdown (resize) before the guest is forced off
+
+    std::chrono::seconds agentTimeout{10};  // one guest agent command (the configure step)
 
     std::chrono::seconds backoffCap{60};  // a failed step is retried after 2, 4, 8 … s, never longer
 };
@@ -66,8 +68,8 @@ private:
     base::Clock& clock_;
     Poco::Logger& logger_;
     ProvisionerSettings settings_;
-    std::string killAt_;  // test hook: CHATIERE_TEST_KILL_AT
-    base::PeriodicTask task_;   // idle: polls every second for due retries; new jobs wake it
+    std::string killAt_;       // test hook: CHATIERE_TEST_KILL_AT
+    base::PeriodicTask task_;  // idle: polls every second for due retries; new jobs wake it
 };
 
 }  // namespace chatiere::provisioning

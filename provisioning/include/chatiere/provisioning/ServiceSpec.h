@@ -1,6 +1,7 @@
 #pragma once
 
 #include <cstdint>
+#include <map>
 #include <string>
 
 namespace chatiere::provisioning {
@@ -20,6 +21,12 @@ struct ServiceSpec {
     // Which data volume is the current one: 0 for the first, else the id of the content
     // replacement job that wrote it (GuestBuilder::volumeName).
     int64_t volumeGeneration = 0;
+    // Every port of the template: its name → the 127.0.0.1 port forwarded to it (the HTTP
+    // endpoint's is hostPort too).
+    std::map<std::string, int> ports = {};
+    // The template's configuration values (template.json's `config`), resolved: name → value.
+    // Holds secrets (an editor's API key): never logged, never shown.
+    std::map<std::string, std::string> config = {};
 };
 
 }  // namespace chatiere::provisioning

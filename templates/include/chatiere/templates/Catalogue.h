@@ -71,7 +71,9 @@ struct Manifest {
     std::string imageRecipe;  // file in the folder that builds the appliance image
     std::string imageKernel;
     std::string imageInitrd;
-    std::string imageRoot;  // the root filesystem image (Debian appliances); empty when none
+    // A Debian appliance's root file system image (raw, shared read-only by every guest of the
+    // template); empty for an appliance that lives in its initramfs (the website).
+    std::string imageRoot;
 
     const GuestPort* port(const std::string& portName) const;
     bool supports(const std::string& domainType) const;
@@ -95,12 +97,16 @@ private:
 // attributes alike), so that an association called <x>&'" cannot inject markup. A placeholder
 // with no value is an error, and so is a value containing a control character.
 // Then adds the guest's network, the same for every template (a template never writes its own):
-// see guestNetwork().
+// see guestNetwork(); and, for a `qemu` (TCG, software emulation) domain, a 64 MiB translation
+// cache (tcgFeatures()): QEMU's default cache is as large as the guest's memory, which doubles
+// what each guest costs the host.
 std::string renderDomainXml(const Manifest& manifest, const std::map<std::string, std::string>& values);
 // The guest's network as QEMU arguments: user networking with `restrict=on` (the guest reaches
 // neither the host nor anything beyond it), each declared port forwarded from 127.0.0.1 (its host
 // port is the value `host_port_<port name>`), each declared host service as a `guestfwd`.
 std::string guestNetwork(const Manifest& manifest, const std::map<std::string, std::string>& values);
 std::string escapeXml(const std::string& text);
+// <tcg><tb-cache unit='MiB'>64</tb-cache></tcg>, inside <features> (made when the template has none).
+inline constexpr const char* kTcgFeatures = "<tcg><tb-cache unit='MiB'>64</tb-cache></tcg>";
 
 }  // namespace chatiere::templates
