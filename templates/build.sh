@@ -144,8 +144,10 @@ build_locked() {
   chmod 755 "$work"
   started=$(now)
   echo "$name: building with $templates/$name/$recipe"
+  # The package lists the update check just read, for a recipe that downloads packages itself
+  # (the website): it takes the versions the check saw. Stale lists are never handed over.
   local env=()
-  [ -f "$cache/.apt/apt.conf" ] && [ -d "$cache/.apt/lists" ] && env=(CHATIERE_APT_CONFIG="$cache/.apt/apt.conf")
+  [ -z "$apt_ready" ] || env=(CHATIERE_APT_CONFIG="$cache/.apt/apt.conf")
   set +e
   env "${env[@]}" bash "$templates/$name/$recipe" "$work" 2>&1 | tee "$dir/build.log"
   local rc=${PIPESTATUS[0]}
@@ -254,7 +256,7 @@ deb [signed-by=$keyring] $mirror $suite-updates main
 deb [signed-by=$keyring] $security $suite-security main
 LIST
   if ! APT_CONFIG=$d/apt.conf apt-get -q -o APT::Sandbox::User=root update >"$d/update.log" 2>&1 ||
-     grep -q '^E:' "$d/update.log"; then
+     grep -qE '^(E:|Err:|W: Failed to fetch|W: Some index files failed)' "$d/update.log"; then
     cat "$d/update.log" >&2
     echo "build.sh: cannot read Debian's package lists (above)" >&2
     return 1
@@ -281,7 +283,7 @@ check_one() {
     echo "$name: build $key lists no packages: nothing to check"
     return 0
   fi
-  apt_setup
+  apt_setup || return 1
   local newer
   newer=$(cut -d' ' -f1 "$packages" | xargs -r env APT_CONFIG="$cache/.apt/apt.conf" apt-cache policy 2>/dev/null \
     | awk '/^[^ ].*:$/ { pkg = substr($0, 1, length($0) - 1); sub(/:.*/, "", pkg) }

@@ -130,6 +130,16 @@ wait "$second_pid" || fail "the waiting build failed: $(cat "$tmp/second.log")"
 grep -q "up to date" "$tmp/second.log" || fail "second build: $(cat "$tmp/second.log")"
 rm "$tmp/hold" "$tmp/go" "$tmp/holding"
 
+# An update check that cannot read Debian's lists fails, and neither rebuilds nor says "up to date".
+runs_now=$(runs)
+if out=$(DEBIAN_MIRROR=http://127.0.0.1:9/debian DEBIAN_SECURITY_MIRROR=http://127.0.0.1:9/debian-security \
+         timeout 120 bash "$t/build.sh" --cache "$cache" --check fake 2>&1); then
+  fail "a check without Debian's lists succeeded: $out"
+fi
+grep -q "cannot read Debian's package lists" <<<"$out" || fail "check: $out"
+! grep -q "up to date" <<<"$out" || fail "check said up to date: $out"
+[ "$(runs)" -eq "$runs_now" ] || fail "a failed check rebuilt"
+
 # Status: the template, its build and its state.
 out=$(bash "$t/build.sh" --cache "$cache" --status) || fail "status: $out"
 grep -q "^fake .*$(current).*not checked" <<<"$out" || fail "status: $out"
