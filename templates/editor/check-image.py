@@ -168,6 +168,11 @@ def wait_console(pattern, t0, deadline):
     return None
 
 
+def dumpe2fs(image):
+    out = subprocess.run(["dumpe2fs", "-h", image], capture_output=True, text=True).stdout
+    return {k.strip(): v.strip() for k, v in (line.split(":", 1) for line in out.splitlines() if ":" in line)}
+
+
 def boot(n):
     for s in ("qga.sock", "qmp.sock"):
         if os.path.exists(f"{work}/{s}"):
@@ -269,8 +274,12 @@ def main():
         # back with one more.
         check(r.get("code") == 0 and r["data"]["text"] == TEXT + "\n",
               f"getText returns the French text (sent by POST) unchanged, plus Etherpad's final newline ({r!r})")
-        bad = json.loads(http("/api/1.2.15/getText?apikey=wrong&padID=" + PAD)[1])
-        check(bad.get("code") == 4, f"a wrong API key is refused ({bad})")
+        try:
+            http("/api/1.2.15/getText?apikey=wrong&padID=" + PAD)
+            check(False, "a wrong API key is refused")
+        except urllib.error.HTTPError as e:
+            bad = json.loads(e.read())
+            check(e.code == 401 and bad.get("code") == 4, f"a wrong API key is refused (HTTP {e.code}, {bad})")
         r = api("createPad", padID="defaut")
         check(r.get("code") == 0 and "Bienvenue" in api("getText", padID="defaut")["data"]["text"]
               and "Fablab d'Évry" in api("getText", padID="defaut")["data"]["text"],
@@ -298,7 +307,11 @@ def main():
     finally:
         qemu.kill()
         qemu.wait()
-    log("QEMU killed (a destroy); booting again on the same data volume")
+    fs = dumpe2fs(f"{work}/data.img")
+    check(fs.get("Filesystem volume name") == "chatiere-data", f"the guest made the data volume ext4, label {fs.get('Filesystem volume name')}")
+    size = os.path.getsize(f"{work}/data.img")
+    os.truncate(f"{work}/data.img", size * 3 // 2)
+    log("QEMU killed (a destroy); booting again on the same data volume, grown by half (as a resize does)")
 
     qemu, agent, t0 = boot(2)
     try:
@@ -311,6 +324,10 @@ def main():
     finally:
         qemu.kill()
         qemu.wait()
+    fs = dumpe2fs(f"{work}/data.img")
+    fs_bytes = int(fs["Block count"]) * int(fs["Block size"])
+    check(fs_bytes == os.path.getsize(f"{work}/data.img"),
+          f"the guest grew the filesystem to the volume ({fs_bytes >> 20} MiB)")
     log("all checks passed")
 
 
