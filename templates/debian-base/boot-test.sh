@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# SPIKE (issue 17): boots an image made by build-image.sh with plain QEMU (no libvirt), TCG, and
+# Boots an image made by build-image.sh (the base; templates/editor/check-image.py checks the editor) with plain QEMU (no libvirt), TCG, and
 # reports the time to multi-user (the console's CHATIERE-READY line) and to the guest agent's first
 # answer, and QEMU's RSS at rest. Usage: boot-test.sh IMAGE_DIR WORK_DIR [extra qemu args...]
 # Env: APPEND (more kernel arguments, e.g. quiet), MEM (MiB, 512), TB (TCG translation-cache MiB, QEMU's default if unset), DATA (a data volume to attach as vdb).
