@@ -58,7 +58,7 @@ TEST(EditorGuest, PadsAreCreatedKeptExportedAndTheGuestLeavesNothingBehind) {
     std::string pool;
     TestDaemon d(
         [&pool](chatiere::manager::Settings& s) {
-            pool = useRealGuests(s, 22200, 22299);
+            pool = useRealGuests(s, 22200, 22299, {"editor"});
             s.bootTimeoutSeconds = 300;
         },
         /*startSink=*/true, /*realClock=*/true);
