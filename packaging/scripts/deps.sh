@@ -15,19 +15,21 @@ build_pkgs=(build-essential cmake ninja-build pkg-config git ccache
 # llvm-symbolizer for readable reports.
 test_pkgs=(python3 python3-aiosmtpd sqlite3 file adduser dpkg-dev prometheus poppler-utils chromium curl oathtool
            clang libclang-rt-14-dev llvm)
-# What the main job runs against: libvirtd with QEMU.
+# What the main job runs against: libvirtd with QEMU, and what the appliance recipes build with
+# (templates/*/build-image.sh: mmdebstrap and e2fsprogs for the Debian base, npm for the editor).
 run_pkgs=(curl cpio xz-utils bc sqlite3 python3 python3-aiosmtpd oathtool libvirt-daemon libvirt-daemon-driver-qemu libvirt-clients qemu-system-x86 qemu-utils
-          fonts-dejavu-core)
+          fonts-dejavu-core mmdebstrap e2fsprogs)
 # What bench/web.sh measures with and against (bench/run.sh).
 bench_pkgs=(wrk nginx-light curl bc python3 oathtool)
 
 case "$what" in
   build) want=("${build_pkgs[@]}") ;;
   test)  want=("${build_pkgs[@]}" "${test_pkgs[@]}" "${run_pkgs[@]}")
-         # The e2e tests' npm packages: Debian's nodejs and npm, unless a Node with npm is there
-         # already (installing Debian's npm beside another Node conflicts).
+         # The e2e tests' and the editor recipe's npm packages: Debian's nodejs and npm, unless a
+         # Node with npm is there already (installing Debian's npm beside another Node conflicts).
          command -v npm >/dev/null 2>&1 || want+=(nodejs npm) ;;
-  run)   want=("${build_pkgs[@]}" "${run_pkgs[@]}") ;;
+  run)   want=("${build_pkgs[@]}" "${run_pkgs[@]}")
+         command -v npm >/dev/null 2>&1 || want+=(nodejs npm) ;;
   bench) want=("${bench_pkgs[@]}") ;;
   *) echo "deps.sh: unknown set '$what' (build, test, run or bench)" >&2; exit 64 ;;
 esac

@@ -6,6 +6,7 @@
 # Needs root, mmdebstrap and npm on the builder (`apt-get install npm`: only its `npm ci` runs here,
 # no package's install script runs); npm's cache is kept in NPM_CACHE
 # (/var/cache/chatiere-npm) so that a rebuild downloads nothing new.
+# image-inputs: ../debian-base
 set -euo pipefail
 out=${1:?usage: build-image.sh OUTPUT_DIR}
 here=$(cd "$(dirname "$0")" && pwd)
