@@ -106,9 +106,11 @@ public:
         settings_.libvirtDomainType = "qemu";
         settings_.portsFirst = 21000;
         settings_.portsLast = 21099;
-        std::filesystem::create_directories(dir_.path() / "images" / "website");
-        std::ofstream(dir_.path() / "images" / "website" / "vmlinuz") << "not a kernel";
-        std::ofstream(dir_.path() / "images" / "website" / "initrd.img") << "not an initrd";
+        for (const char* image : {"website", "editor"}) {
+            std::filesystem::create_directories(dir_.path() / "images" / image);
+            std::ofstream(dir_.path() / "images" / image / "vmlinuz") << "not a kernel";
+            std::ofstream(dir_.path() / "images" / image / "initrd.img") << "not an initrd";
+        }
         if (tweak) {
             tweak(settings_);
         }
