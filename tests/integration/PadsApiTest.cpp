@@ -9,7 +9,13 @@
 #include "chatiere/manager/Database.h"
 
 #include <Poco/Data/Statement.h>
+#include <Poco/JSON/Parser.h>
+#include <Poco/Zip/ZipArchive.h>
+#include <Poco/Zip/ZipStream.h>
 #include <gtest/gtest.h>
+
+#include <map>
+#include <sstream>
 
 using namespace chatiere::testing;
 using namespace Poco::Data::Keywords;
@@ -194,4 +200,41 @@ TEST_F(PadsApi, ThePadsPageSaysTheEditorDoesNotAnswer) {
     EXPECT_NE(r.body.find("action=\"/services/" + editor_ + "/pads/notes/delete\""), std::string::npos)
         << r.body;
     EXPECT_EQ(auditCount("pad.create"), 0);
+}
+
+namespace {
+
+std::map<std::string, std::string> unzip(const std::string& bytes) {
+    std::istringstream in(bytes);
+    Poco::Zip::ZipArchive archive(in);
+    std::map<std::string, std::string> out;
+    for (auto it = archive.headerBegin(); it != archive.headerEnd(); ++it) {
+        std::istringstream again(bytes);
+        Poco::Zip::ZipInputStream file(again, it->second);
+        std::ostringstream content;
+        content << file.rdbuf();
+        out[it->first] = content.str();
+    }
+    return out;
+}
+
+}  // namespace
+
+TEST_F(PadsApi, TheExportSaysWhichEditorDidNotAnswerAndStillSucceeds) {
+    const auto r = managerA_->get("/api/v1/associations/" + a_ + "/export");
+    ASSERT_EQ(r.status, 200) << r.body;
+    const auto files = unzip(r.body);
+    ASSERT_TRUE(files.count("association.json"));
+    EXPECT_NE(files.at("README.txt").find("pads/PAD.txt"), std::string::npos);
+    const auto record =
+        Poco::JSON::Parser().parse(files.at("association.json")).extract<Poco::JSON::Object::Ptr>();
+    const auto pads = record->getArray("pads");
+    ASSERT_EQ(pads->size(), 1u);  // the editor, not the website
+    EXPECT_EQ(pads->getObject(0)->getValue<std::string>("service"), "pads");
+    EXPECT_FALSE(pads->getObject(0)->getValue<bool>("complete"));
+    EXPECT_NE(pads->getObject(0)->getValue<std::string>("unavailable").find("does not answer"),
+              std::string::npos);
+    for (const auto& [name, content] : files) {
+        EXPECT_EQ(name.find("/pads/"), std::string::npos) << name;
+    }
 }
