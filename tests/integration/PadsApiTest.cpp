@@ -10,11 +10,20 @@
 
 #include <Poco/Data/Statement.h>
 #include <Poco/JSON/Parser.h>
+#include <Poco/Net/HTMLForm.h>
+#include <Poco/Net/HTTPRequestHandler.h>
+#include <Poco/Net/HTTPRequestHandlerFactory.h>
+#include <Poco/Net/HTTPServer.h>
+#include <Poco/Net/HTTPServerRequest.h>
+#include <Poco/Net/HTTPServerResponse.h>
+#include <Poco/Net/ServerSocket.h>
+#include <Poco/URI.h>
 #include <Poco/Zip/ZipArchive.h>
 #include <Poco/Zip/ZipStream.h>
 #include <gtest/gtest.h>
 
 #include <map>
+#include <mutex>
 #include <sstream>
 
 using namespace chatiere::testing;
@@ -237,4 +246,169 @@ TEST_F(PadsApi, TheExportSaysWhichEditorDidNotAnswerAndStillSucceeds) {
     for (const auto& [name, content] : files) {
         EXPECT_EQ(name.find("/pads/"), std::string::npos) << name;
     }
+}
+
+namespace {
+
+// Etherpad's HTTP API as 1.8.14 answers it, in memory, on the editor's host port: what an editor
+// with its guest up looks like from the daemon. (The real Etherpad is the system and e2e tests'.)
+class FakeEtherpad {
+public:
+    explicit FakeEtherpad(int port) {
+        Poco::Net::ServerSocket socket(
+            Poco::Net::SocketAddress("127.0.0.1", static_cast<Poco::UInt16>(port)));
+        server_ = std::make_unique<Poco::Net::HTTPServer>(new Factory(*this), socket,
+                                                          new Poco::Net::HTTPServerParams);
+        server_->start();
+    }
+    ~FakeEtherpad() { server_->stopAll(true); }
+
+private:
+    std::string answer(const std::string& function, const Poco::Net::HTMLForm& form) {
+        std::lock_guard lock(mutex_);
+        const std::string pad = form.get("padID", "");
+        const auto ok = [](const std::string& data) {
+            return R"({"code":0,"message":"ok","data":)" + data + "}";
+        };
+        const auto quoted = [](const std::string& text) {
+            Poco::JSON::Object o;
+            o.set("v", text);
+            std::ostringstream out;
+            o.stringify(out);
+            return out.str().substr(5, out.str().size() - 6);
+        };
+        if (function == "listAllPads") {
+            std::string ids;
+            for (const auto& [name, text] : pads_) {
+                ids += (ids.empty() ? "" : ",") + quoted(name);
+            }
+            return ok(R"({"padIDs":[)" + ids + "]}");
+        }
+        if (function == "createPad") {
+            if (pads_.count(pad)) {
+                return R"({"code":1,"message":"padID does already exist","data":null})";
+            }
+            pads_[pad] = form.get("text", "Bienvenue") + "\n";
+            return ok("null");
+        }
+        if (!pads_.count(pad)) {
+            return R"({"code":1,"message":"padID does not exist","data":null})";
+        }
+        if (function == "getLastEdited") {
+            return ok(R"({"lastEdited":1765051200000})");
+        }
+        if (function == "getRevisionsCount") {
+            return ok(R"({"revisions":2})");
+        }
+        if (function == "getText") {
+            return ok(R"({"text":)" + quoted(pads_[pad]) + "}");
+        }
+        if (function == "getHTML") {
+            return ok(R"({"html":)" + quoted("<!DOCTYPE HTML><html><body>" + pads_[pad] + "</body></html>") +
+                      "}");
+        }
+        if (function == "deletePad") {
+            pads_.erase(pad);
+            return ok("null");
+        }
+        return R"({"code":3,"message":"no such function","data":null})";
+    }
+
+    class Handler : public Poco::Net::HTTPRequestHandler {
+    public:
+        explicit Handler(FakeEtherpad& fake) : fake_(fake) {}
+        void handleRequest(Poco::Net::HTTPServerRequest& request,
+                           Poco::Net::HTTPServerResponse& response) override {
+            Poco::Net::HTMLForm form(request, request.stream());
+            const std::string path = Poco::URI(request.getURI()).getPath();
+            const std::string prefix = "/api/1.2.15/";
+            const std::string body = path.rfind(prefix, 0) == 0
+                                         ? fake_.answer(path.substr(prefix.size()), form)
+                                         : std::string("{}");
+            response.setContentType("application/json; charset=utf-8");
+            response.sendBuffer(body.data(), body.size());
+        }
+
+    private:
+        FakeEtherpad& fake_;
+    };
+    class Factory : public Poco::Net::HTTPRequestHandlerFactory {
+    public:
+        explicit Factory(FakeEtherpad& fake) : fake_(fake) {}
+        Poco::Net::HTTPRequestHandler* createRequestHandler(const Poco::Net::HTTPServerRequest&) override {
+            return new Handler(fake_);
+        }
+
+    private:
+        FakeEtherpad& fake_;
+    };
+
+    std::mutex mutex_;
+    std::map<std::string, std::string> pads_;
+    std::unique_ptr<Poco::Net::HTTPServer> server_;
+};
+
+}  // namespace
+
+TEST_F(PadsApi, WithEtherpadAnsweringPadsAreCreatedListedExportedAndDeleted) {
+    int port = 0;
+    {
+        auto s = d_->daemon().database().session();
+        std::string id = editor_;
+        s << "SELECT host_port FROM services WHERE id = ?", use(id), into(port), now;
+    }
+    ASSERT_GT(port, 0);
+    FakeEtherpad etherpad(port);
+    const std::string pads = "/api/v1/services/" + editor_ + "/pads";
+
+    auto r = memberA_->post(pads, R"({"name": "compte-rendu", "text": "Réunion : l'été à l'école"})");
+    ASSERT_EQ(r.status, 201) << r.body;
+    EXPECT_EQ(r.json()->getValue<std::string>("name"), "compte-rendu");
+    EXPECT_EQ(r.json()->getValue<std::string>("url"),
+              "http://127.0.0.1:" + std::to_string(port) + "/p/compte-rendu");
+    r = managerA_->post(pads, R"({"name": "compte-rendu"})");
+    EXPECT_EQ(r.status, 409) << r.body;
+    EXPECT_EQ(r.errorCode(), "pad_exists");
+    ASSERT_EQ(managerA_->post(pads, R"({"name": "Agenda_2027"})").status, 201);
+
+    r = memberA_->get(pads);
+    ASSERT_EQ(r.status, 200) << r.body;
+    const auto list = r.json()->getArray("pads");
+    ASSERT_EQ(list->size(), 2u);
+    EXPECT_EQ(list->getObject(0)->getValue<std::string>("name"), "Agenda_2027");  // by name
+    EXPECT_EQ(list->getObject(1)->getValue<std::string>("name"), "compte-rendu");
+    EXPECT_EQ(list->getObject(1)->getValue<std::string>("last_edited"), "2025-12-06T20:00:00Z");
+    EXPECT_EQ(list->getObject(1)->getValue<int>("revisions"), 2);
+
+    // The pads page lists them with their links.
+    Browser camille = signedInBrowser(d_->daemon().port(), "manager@a.test", "correct horse battery",
+                                      d_->nextTotpCode("manager@a.test"));
+    auto page = camille.get("/services/" + editor_ + "/pads");
+    EXPECT_EQ(page.status, 200);
+    for (std::size_t at; (at = page.body.find("&#x2F;")) != std::string::npos;) {
+        page.body.replace(at, 6, "/");  // the renderer escapes '/' in attributes
+    }
+    EXPECT_NE(page.body.find("href=\"http://127.0.0.1:" + std::to_string(port) + "/p/compte-rendu\""),
+              std::string::npos)
+        << page.body;
+
+    // The export holds each pad's text and HTML.
+    r = managerA_->get("/api/v1/associations/" + a_ + "/export");
+    ASSERT_EQ(r.status, 200) << r.body;
+    const auto files = unzip(r.body);
+    ASSERT_TRUE(files.count("services/pads/pads/compte-rendu.txt"));
+    EXPECT_EQ(files.at("services/pads/pads/compte-rendu.txt"), "Réunion : l'été à l'école\n");
+    ASSERT_TRUE(files.count("services/pads/pads/compte-rendu.html"));
+    EXPECT_NE(files.at("services/pads/pads/compte-rendu.html").find("l'été"), std::string::npos);
+    EXPECT_TRUE(files.count("services/pads/pads/Agenda_2027.txt"));
+    const auto record =
+        Poco::JSON::Parser().parse(files.at("association.json")).extract<Poco::JSON::Object::Ptr>();
+    EXPECT_TRUE(record->getArray("pads")->getObject(0)->getValue<bool>("complete"));
+
+    EXPECT_EQ(memberA_->del(pads + "/compte-rendu").status, 403);
+    EXPECT_EQ(managerA_->del(pads + "/compte-rendu").status, 204);
+    EXPECT_EQ(managerA_->del(pads + "/compte-rendu").status, 404);
+    EXPECT_EQ(memberA_->get(pads).json()->getArray("pads")->size(), 1u);
+    EXPECT_EQ(auditCount("pad.create"), 2);
+    EXPECT_EQ(auditCount("pad.delete"), 1);
 }
