@@ -5,11 +5,11 @@
 using namespace chatiere::manager;
 
 namespace {
-constexpr Permission kScoped[] = {Permission::ViewAssociation,    Permission::ViewMembers,
-                                  Permission::ManageMembers,      Permission::ViewServices,
-                                  Permission::ManageServices,     Permission::ViewBilling,
-                                  Permission::ManageSubscription, Permission::DecideSignup,
-                                  Permission::RecordPayments,     Permission::GrantQuotaExceptions};
+constexpr Permission kScoped[] = {
+    Permission::ViewAssociation,      Permission::ViewMembers,    Permission::ManageMembers,
+    Permission::ViewServices,         Permission::ManageServices, Permission::ViewBilling,
+    Permission::ManageSubscription,   Permission::DecideSignup,   Permission::RecordPayments,
+    Permission::GrantQuotaExceptions, Permission::EditPads};
 constexpr Permission kGlobal[] = {Permission::ManagePlans, Permission::ViewAudit,
                                   Permission::ViewAllAssociations, Permission::ViewMonitoring};
 }  // namespace
@@ -69,6 +69,17 @@ TEST(Access, TreasurerSeesAssociationsAndBillingOnly) {
     EXPECT_EQ(decide(t, std::nullopt, Permission::DecideSignup), Decision::Forbidden);
     EXPECT_EQ(decide(t, std::nullopt, Permission::ManagePlans), Decision::Forbidden);
     EXPECT_EQ(decide(t, std::nullopt, Permission::ViewAudit), Decision::Forbidden);
+}
+
+// Pads (issue 17): every member lists and creates them (anyone with a pad's link edits it); only
+// managers and the admin delete one (ManageServices); the treasurer reads, never writes.
+TEST(Access, EveryMemberCreatesPadsButOnlyManagersDeleteThem) {
+    EXPECT_EQ(decide(std::nullopt, MemberRole::Member, Permission::EditPads), Decision::Allow);
+    EXPECT_EQ(decide(std::nullopt, MemberRole::Manager, Permission::EditPads), Decision::Allow);
+    EXPECT_EQ(decide(std::nullopt, MemberRole::Member, Permission::ManageServices), Decision::Forbidden);
+    EXPECT_EQ(decide(StaffRole::Admin, std::nullopt, Permission::EditPads), Decision::Allow);
+    EXPECT_EQ(decide(StaffRole::Treasurer, std::nullopt, Permission::EditPads), Decision::Forbidden);
+    EXPECT_EQ(decide(std::nullopt, std::nullopt, Permission::EditPads), Decision::NotFound);
 }
 
 TEST(Access, TreasurerWhoIsAlsoAManagerKeepsBothRights) {

@@ -101,12 +101,12 @@ fi
 if ! api GET /api/v1/plans/asso-web >/dev/null 2>&1; then
   api POST /api/v1/plans '{"slug": "asso-web", "name": {"fr": "Site associatif", "en": "Association website"},
     "description": {"fr": "Un site web statique pour votre association", "en": "A static website for your association"},
-    "templates": ["website"],
+    "templates": ["website", "editor"],
     "prices": [{"interval": "month", "kind": "association", "amount_cents": 300},
                {"interval": "year", "kind": "association", "amount_cents": 3000},
                {"interval": "year", "kind": "individual", "amount_cents": 2000}],
-    "quotas": {"disk_gib": {"included": 1, "limit": 2}, "memory_mib": {"included": 256, "limit": 256},
-               "vcpus": {"included": 1, "limit": 1}, "services": {"included": 1, "limit": 1}}}' >/dev/null
+    "quotas": {"disk_gib": {"included": 2, "limit": 3}, "memory_mib": {"included": 1024, "limit": 1024},
+               "vcpus": {"included": 2, "limit": 2}, "services": {"included": 2, "limit": 2}}}' >/dev/null
 fi
 count=$(api GET /api/v1/associations | json 'len(d["associations"])')
 if [ "$count" = 0 ]; then
@@ -140,12 +140,40 @@ if [ "$state" != active ]; then
   echo "demo: the website guest is '$state': $(api GET "/api/v1/services/$svc" | json 'd["last_error"]')" >&2
 fi
 
+# The collaborative editor: only once its appliance image is built (minutes: Debian + Etherpad,
+# `chatiere templates build editor`), never from here. Then a first pad, and its address.
+pad=""
+if [ -e "$dir/images/editor/current" ] || [ -f "$dir/images/editor/vmlinuz" ]; then
+  editor=$(api GET "/api/v1/associations/$asso/services" |
+           json '([s["id"] for s in d["services"] if s["template"] == "editor"] or [""])[0]')
+  if [ -z "$editor" ]; then
+    editor=$(api POST "/api/v1/associations/$asso/services" '{"template": "editor", "name": "pads"}' |
+             json 'd.get("id", "")') || editor=""
+  fi
+  if [ -n "$editor" ]; then
+    echo "demo: waiting for the editor guest and Etherpad (about two minutes)…"
+    for _ in $(seq 1 600); do
+      pads=$(api GET "/api/v1/services/$editor/pads" 2>/dev/null) && break
+      sleep 1
+    done
+    pad=$(echo "${pads:-}" | json '(d["pads"][0]["url"] if d["pads"] else "")' 2>/dev/null) || pad=""
+    if [ -z "$pad" ]; then
+      pad=$(api POST "/api/v1/services/$editor/pads" \
+              '{"name": "bienvenue", "text": "Bienvenue sur le pad des Amis du Jardin Partagé !"}' |
+            json 'd["url"]' 2>/dev/null) || pad=""
+    fi
+  fi
+else
+  echo "demo: no editor: its image is not built (chatiere templates build editor --config $conf)"
+fi
+
 cat <<MSG
 
   Chatière runs at $url   — open it in a browser (French; English from the header's switch)
   (the association's space: $url/space, the admin's sign-ups: $url/admin/signups,
    health: $url/healthz, API: $url/api/v1/plans)
   The demo association's website (a QEMU guest): ${site:-not running, see above}
+  Its collaborative editor's first pad (Etherpad): ${pad:-none, see above}
 
   Admin:    admin@demo.chatiere.test / $admin_pw
             second factor (TOTP): secret $admin_totp

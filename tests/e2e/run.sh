@@ -38,6 +38,14 @@ fi
 if [ -n "$guests" ] && ! virsh -q -c qemu:///system version >/dev/null 2>&1; then
   missing "no libvirtd on qemu:///system (packaging/scripts/libvirtd.sh starts one)"
 fi
+# REQUIRE_IMAGE=NAME: the test needs that template's appliance image, built beforehand into the
+# shared image cache (the editor's takes minutes: it is never built by a test).
+if [ -n "${REQUIRE_IMAGE:-}" ]; then
+  image_dir=/var/tmp/chatiere-test-images/$REQUIRE_IMAGE
+  if [ ! -e "$image_dir/current" ] && [ ! -f "$image_dir/vmlinuz" ]; then
+    missing "the $REQUIRE_IMAGE image is not built in $image_dir (chatiere templates build $REQUIRE_IMAGE)"
+  fi
+fi
 
 source "$src/tests/support/daemon.sh"
 trap stop_daemon EXIT

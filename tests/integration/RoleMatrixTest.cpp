@@ -436,6 +436,18 @@ std::map<std::string, Expectation> expectations() {
     e["DELETE /api/v1/services/{id}"] = {"UF+NF+", [](World& w, Who) {
                                              return shared({{"id", w.spareService()}});
                                          }};
+    // Pads on a website (the matrix's service): who may ask gets 409 not_an_editor after the role
+    // check; members list and create, managers and the admin delete, the treasurer only reads.
+    e["GET /api/v1/services/{id}/pads"] = {"UCCNCC", get(service)};
+    e["POST /api/v1/services/{id}/pads"] = {"UCCNFC", json(service, R"({"name": "notes"})")};
+    e["DELETE /api/v1/services/{id}/pads/{name}"] = {
+        "UFCNFC", [](World& w, Who) {
+            return shared({{"id", w.service()}, {"name", "notes"}});
+        }};
+    e["DELETE /api/v1/services/{id}/pads/{name}/{rest}"] = {
+        "UFCNFC", [](World& w, Who) {
+            return shared({{"id", w.service()}, {"name", "a"}, {"rest", "b"}});
+        }};
     e["GET /api/v1/services/{id}/usage"] = {"U++N++", get(service)};
     e["GET /api/v1/services/{id}/uptime"] = {"U++N++", get(service)};
     e["GET /api/v1/associations/{id}/usage"] = {"U++N++", get(A)};
@@ -590,6 +602,17 @@ std::map<std::string, Expectation> expectations() {
     e["POST /services/{id}/delete"] = {"LF+NF+", [](World& w, Who) {
                                            return form({}, {{"id", w.spareService()}});
                                        }};
+    e["GET /services/{id}/pads"] = {"LCCNCC", get(service)};
+    e["POST /services/{id}/pads"] = {"LCCNFC", [](World& w, Who) {
+                                         return form({{"name", "notes"}}, {{"id", w.service()}});
+                                     }};
+    e["GET /services/{id}/pads/{name}/delete"] = {"LFCNFC", [](World& w, Who) {
+                                                      return shared({{"id", w.service()}, {"name", "notes"}});
+                                                  }};
+    e["POST /services/{id}/pads/{name}/delete"] = {
+        "LFCNFC", [](World& w, Who) {
+            return form({}, {{"id", w.service()}, {"name", "notes"}});
+        }};
     e["GET /associations/{id}/members"] = {"L++N++", get(A)};
     e["POST /associations/{id}/members"] = {
         "LF+NF+", [](World& w, Who) {

@@ -64,9 +64,10 @@ protected:
                const std::string& message, const std::string& opened,
                const std::optional<std::string>& closed) {
         auto s = d_.daemon().database().session();
-        s.execute("INSERT INTO alerts (key, kind, severity, association_id, service_id, message, opened_at, "
-                  "updated_at, closed_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
-                  key, kind, severity, association, service, message, opened, opened, closed);
+        s.execute(
+            "INSERT INTO alerts (key, kind, severity, association_id, service_id, message, opened_at, "
+            "updated_at, closed_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            key, kind, severity, association, service, message, opened, opened, closed);
     }
 
     // Two websites of two associations, checks on some days, and alerts of every kind.
@@ -114,13 +115,17 @@ TEST_F(StatusPage, AvailabilityPerKindAndIncidentsInFrenchWithoutTenantNames) {
     EXPECT_NE(page.find("<h1>État des services</h1>"), std::string::npos);
     EXPECT_NE(page.find("Période : 16/11/2026 – 15/12/2026"), std::string::npos) << page;
 
-    // One kind, website: 340 of 350 checks passed over the 30 days (floored: 97,14 %).
-    EXPECT_NE(page.find("<h3 id=\"kind-website\">Site web</h3>"), std::string::npos) << page;
+    // The website's kind (the editor's, the catalogue's other kind, has no service here): 340 of
+    // 350 checks passed over the 30 days (floored: 97,14 %).
+    const auto websiteAt = page.find("<h3 id=\"kind-website\">Site web</h3>");
+    ASSERT_NE(websiteAt, std::string::npos) << page;
+    EXPECT_NE(page.find("<h3 id=\"kind-editor\">"), std::string::npos) << page;
     EXPECT_NE(page.find("Sur 30 jours : <strong>97,14" + kNnbsp + "%</strong>"), std::string::npos) << page;
     // A row of 30 days, each with its date and percentage in words, oldest first.
     const std::regex list(R"(<ol class="status-days"[^>]*>([\s\S]*?)</ol>)");
     std::smatch days;
-    ASSERT_TRUE(std::regex_search(page, days, list));
+    const std::string website = page.substr(websiteAt);
+    ASSERT_TRUE(std::regex_search(website, days, list));
     EXPECT_EQ(count(days[1].str(), "<li "), 30u);
     EXPECT_NE(days[1].str().find("<span class=\"visually-hidden\">16/11/2026 : 100" + kNnbsp + "%</span>"),
               std::string::npos);
@@ -200,8 +205,10 @@ TEST_F(StatusPage, TheJsonApiGivesTheSameFiguresToAnyone) {
     EXPECT_EQ(o->getValue<std::string>("from"), "2026-11-16");
     EXPECT_EQ(o->getValue<std::string>("to"), "2026-12-15");
     const auto kinds = o->getArray("kinds");
-    ASSERT_EQ(kinds->size(), 1u);
-    const auto website = kinds->getObject(0);
+    ASSERT_EQ(kinds->size(), 2u);  // the catalogue's kinds, in its order: editor, website
+    EXPECT_EQ(kinds->getObject(0)->getValue<std::string>("kind"), "editor");
+    EXPECT_EQ(kinds->getObject(0)->getValue<int>("checks"), 0);
+    const auto website = kinds->getObject(1);
     EXPECT_EQ(website->getValue<std::string>("kind"), "website");
     EXPECT_EQ(website->getObject("title")->getValue<std::string>("en"), "Website");
     EXPECT_EQ(website->getValue<int>("checks"), 350);
@@ -247,7 +254,7 @@ TEST_F(StatusPage, WithoutAnyCheckEveryDayHasNoData) {
     ASSERT_EQ(r.status, 200) << r.body;
     const std::string page = decodeEntities(r.body);
     EXPECT_NE(page.find("Sur 30 jours : <strong>pas de données</strong>"), std::string::npos) << page;
-    EXPECT_EQ(count(page, "<li class=\"day day-none\""), 30u);
+    EXPECT_EQ(count(page, "<li class=\"day day-none\""), 2u * 30u);  // 30 days of each kind: editor, website
     const auto api = d_.client().get("/api/v1/status").json();
     EXPECT_TRUE(api->getArray("kinds")->getObject(0)->isNull("uptime_percent"));
 }

@@ -52,5 +52,6 @@ void registerSystemRoutes(http::Router& router, ApiContext& ctx);
 void registerUsageRoutes(http::Router& router, ApiContext& ctx);
 void registerBillingRoutes(http::Router& router, ApiContext& ctx);
 void registerExportRoutes(http::Router& router, ApiContext& ctx);
+void registerPadRoutes(http::Router& router, ApiContext& ctx);
 
 }  // namespace chatiere::manager::api

@@ -92,6 +92,29 @@ CreateService parseCreateService(const Poco::JSON::Object::Ptr& body) {
     return c;
 }
 
+CreatePad parseCreatePad(const Poco::JSON::Object::Ptr& body) {
+    FieldErrors errors;
+    CreatePad c;
+    const auto raw = [&](const std::string& key, bool required) -> std::optional<std::string> {
+        if (!body || !body->has(key) || body->isNull(key)) {
+            if (required) {
+                errors.add(key, "missing", "Required.");
+            }
+            return std::nullopt;
+        }
+        const Poco::Dynamic::Var value = body->get(key);
+        if (!value.isString()) {
+            errors.add(key, "wrong_type", "Expected a string.");
+            return std::nullopt;
+        }
+        return value.extract<std::string>();
+    };
+    c.name = raw("name", true).value_or("");
+    c.text = raw("text", false);
+    errors.throwIfAny();
+    return c;
+}
+
 ResizeService parseResizeService(const Poco::JSON::Object::Ptr& body) {
     FieldErrors errors;
     JsonFields f(body, errors);

@@ -4,6 +4,7 @@
 #include "domain/AssociationService.h"
 #include "domain/Invitations.h"
 #include "domain/PlanService.h"
+#include "hosting/PadService.h"
 #include "hosting/ServiceManager.h"
 #include "monitoring/UsageService.h"
 
@@ -17,6 +18,8 @@ namespace chatiere::manager::api {
 // as an empty object.
 
 CreateService parseCreateService(const Poco::JSON::Object::Ptr& body);
+// {"name", "text"?}: both as given, untrimmed (a space in a name is refused, not dropped).
+CreatePad parseCreatePad(const Poco::JSON::Object::Ptr& body);
 ResizeService parseResizeService(const Poco::JSON::Object::Ptr& body);
 GrantException parseGrantException(const Poco::JSON::Object::Ptr& body);
 AddMember parseAddMember(const Poco::JSON::Object::Ptr& body);

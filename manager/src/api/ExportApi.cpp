@@ -22,13 +22,17 @@ FR — Toutes les données de votre association chez cet hébergeur :
   association.json    l'association, ses membres, ses services, ses abonnements, ses factures
                       (avec leurs lignes et paiements) et sa consommation jour par jour ;
   invoices/*.pdf      chaque facture et chaque avoir ;
-  services/NOM/site.tar  le contenu de chaque site web, tel qu'il est servi.
+  services/NOM/site.tar  le contenu de chaque site web, tel qu'il est servi ;
+  services/NOM/pads/PAD.txt, PAD.html  le texte de chaque pad de chaque éditeur. Si un éditeur
+                      ne répondait pas, ses pads manquent : association.json (« pads ») le dit.
 
 EN — All of your association's data at this host:
   association.json    the association, its members, services, subscriptions, invoices (with
                       their lines and payments) and its usage day by day;
   invoices/*.pdf      every invoice and credit note;
-  services/NAME/site.tar  each website's content, as it is served.
+  services/NAME/site.tar  each website's content, as it is served;
+  services/NAME/pads/PAD.txt, PAD.html  the text of each pad of each editor. When an editor did
+                      not answer, its pads are missing: association.json ("pads") says so.
 )";
 
 void add(Poco::Zip::Compress& zip, const std::string& name, const std::string& bytes) {
@@ -91,6 +95,24 @@ void registerExportRoutes(http::Router& router, ApiContext& ctx) {
         for (const auto& site : e.sites) {
             add(zip, "services/" + fileName(site.serviceName) + "/site.tar", site.tar);
         }
+        // Each editor's pads; an editor that did not answer is named with the reason, not fatal.
+        Poco::JSON::Array pads;
+        for (const auto& editor : e.pads) {
+            Poco::JSON::Object item(Poco::JSON_PRESERVE_KEY_ORDER);
+            item.set("service", editor.serviceName);
+            Poco::JSON::Array names;
+            for (const auto& pad : editor.pads) {
+                const std::string base =
+                    "services/" + fileName(editor.serviceName) + "/pads/" + fileName(pad.name);
+                add(zip, base + ".txt", pad.text);
+                add(zip, base + ".html", pad.html);
+                names.add(pad.name);
+            }
+            item.set("pads", names);
+            item.set("complete", !editor.unavailable);
+            item.set("unavailable", orNull(editor.unavailable));
+            pads.add(item);
+        }
         for (const auto& sub : e.subscriptions) {
             subscriptions.add(subscriptionToJson(sub));
         }
@@ -103,6 +125,7 @@ void registerExportRoutes(http::Router& router, ApiContext& ctx) {
         record.set("subscriptions", subscriptions);
         record.set("invoices", invoices);
         record.set("usage_daily", usageDays(e.usageDaily));
+        record.set("pads", pads);
         std::ostringstream json;
         record.stringify(json, 2);
         add(zip, "association.json", json.str());

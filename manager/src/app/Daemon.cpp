@@ -24,8 +24,11 @@
 #include "domain/PasswordResets.h"
 #include "domain/PlanService.h"
 #include "domain/TotpService.h"
+#include "hosting/HttpEtherpadApi.h"
+#include "hosting/PadService.h"
 #include "hosting/ProvisioningStore.h"
 #include "hosting/ServiceManager.h"
+#include "hosting/StoreEditorEndpoints.h"
 #include "http/Router.h"
 #include "http/SameOriginGuard.h"
 #include "monitoring/HealthMonitor.h"
@@ -121,6 +124,9 @@ struct Daemon::Parts {
     std::unique_ptr<ProvisioningStore> provisioningStore;
     std::unique_ptr<provisioning::Provisioner> provisioner;
     std::unique_ptr<ServiceManager> services;
+    std::unique_ptr<EditorEndpoints> editorEndpoints;
+    std::unique_ptr<EtherpadApi> etherpad;
+    std::unique_ptr<PadService> pads;
     std::unique_ptr<provisioning::Reconciler> reconciler;
     std::unique_ptr<base::PeriodicTask> reconcileTask;
     std::unique_ptr<Calendar> calendar;
@@ -255,6 +261,10 @@ void Daemon::open() {
         });
     p.services = std::make_unique<ServiceManager>(*p.db, p.clock, p.settings, *p.catalogue, *p.associations,
                                                   [provisioner] { provisioner->wake(); });
+    p.editorEndpoints = std::make_unique<StoreEditorEndpoints>(*p.db);
+    p.etherpad = std::make_unique<HttpEtherpadApi>(std::chrono::seconds(5));
+    p.pads = std::make_unique<PadService>(*p.db, p.clock, *p.catalogue, *p.associations, *p.services,
+                                          *p.editorEndpoints, *p.etherpad);
     p.calendar = std::make_unique<Calendar>(s.timeZone);
     Poco::Logger& monitorLogger = Poco::Logger::get("chatiere.monitor");
     p.collector =
@@ -350,10 +360,18 @@ void Daemon::open() {
                 hypervisor.volume(pool, builder->volumeName(service.id, service.volumeGeneration));
             std::ifstream in(volume ? volume->path : std::string(), std::ios::binary);
             return in ? provisioning::readSiteArchive(in) : std::string();
-        });
+        },
+        p.pads.get());
     p.app = std::make_unique<app::Services>(
-        app::Services{p.settings, *p.auth, *p.associations, *p.plans, *p.services, *p.catalogue, *p.audit,
-                      *p.usage, *p.billing,
+        app::Services{p.settings,
+                      *p.auth,
+                      *p.associations,
+                      *p.plans,
+                      *p.services,
+                      *p.catalogue,
+                      *p.audit,
+                      *p.usage,
+                      *p.billing,
                       [db, collector, health, calendar = p.calendar.get(), clock = &p.clock] {
                           MetricsInputs inputs;
                           inputs.today = calendar->dateOf(clock->now());
@@ -366,8 +384,16 @@ void Daemon::open() {
                           auto session = db->session();
                           return renderMetrics(session, inputs);
                       },
-                      [db] { return app::databaseAnswers(*db); }, *p.exports, p.clock, *p.calendar,
-                      *p.passwordResets, *p.invitations, *p.overview, *p.status, *p.totp});
+                      [db] { return app::databaseAnswers(*db); },
+                      *p.exports,
+                      p.clock,
+                      *p.calendar,
+                      *p.passwordResets,
+                      *p.invitations,
+                      *p.overview,
+                      *p.status,
+                      *p.totp,
+                      *p.pads});
     p.api = std::make_unique<api::ApiContext>(*p.app);
     p.router = std::make_unique<http::Router>(Poco::Logger::get("chatiere.http"));
     p.router->setGuard(http::SameOriginGuard(s.publicUrl, p.api->sessionCookie()));
@@ -379,6 +405,7 @@ void Daemon::open() {
     api::registerUsageRoutes(*p.router, *p.api);
     api::registerBillingRoutes(*p.router, *p.api);
     api::registerExportRoutes(*p.router, *p.api);
+    api::registerPadRoutes(*p.router, *p.api);
     // The web pages: the same services, as HTML forms.
     const std::filesystem::path web(s.webDir);
     p.translations = std::make_unique<web::Translations>(web / "i18n");
@@ -387,6 +414,7 @@ void Daemon::open() {
     web::registerPublicPages(*p.router, *p.pages);
     web::registerAccountPages(*p.router, *p.pages);
     web::registerSpacePages(*p.router, *p.pages);
+    web::registerPadPages(*p.router, *p.pages);
     web::registerAdminPages(*p.router, *p.pages);
     web::registerMembersPages(*p.router, *p.pages);
     web::registerProfilePages(*p.router, *p.pages);

@@ -1,5 +1,6 @@
 #include "app/ExportService.h"
 
+#include "chatiere/manager/Error.h"
 #include "chatiere/manager/Time.h"
 #include "domain/AuditLog.h"
 #include "store/Usage.h"
@@ -10,13 +11,14 @@ namespace chatiere::manager {
 
 ExportService::ExportService(Database& db, base::Clock& clock, AssociationService& associations,
                              ServiceManager& services, BillingService& billing,
-                             std::function<std::string(const Service&)> siteArchive)
+                             std::function<std::string(const Service&)> siteArchive, PadService* pads)
     : db_(db),
       clock_(clock),
       associations_(associations),
       services_(services),
       billing_(billing),
-      siteArchive_(std::move(siteArchive)) {}
+      siteArchive_(std::move(siteArchive)),
+      pads_(pads) {}
 
 AssociationExport ExportService::gather(const Actor& actor, const std::string& associationId,
                                         const std::string& language) {
@@ -28,6 +30,10 @@ AssociationExport ExportService::gather(const Actor& actor, const std::string& a
     for (const auto& s : services_.list(actor, id)) {
         out.services.push_back(s);
         if (s.state == ServiceState::Deleted) {
+            continue;
+        }
+        if (pads_ && pads_->isEditor(s)) {
+            out.pads.push_back(editorPads(s));
             continue;
         }
         std::string site = siteArchive_ ? siteArchive_(s) : std::string();
@@ -52,6 +58,26 @@ void ExportService::recordExport(const Actor& actor, const AssociationExport& ex
     details.set("bytes", static_cast<Poco::Int64>(bytes));
     AuditLog::record(s, actor, exported.exportedAt, "association.export", "association",
                      exported.association.id, exported.association.id, details);
+}
+
+ExportedPads ExportService::editorPads(const Service& service) {
+    ExportedPads out;
+    out.serviceName = service.name;
+    if (service.state != ServiceState::Active || !service.suspendedFor.empty()) {
+        out.unavailable = "the editor is " + service.displayState() + ": its pads could not be read";
+        return out;
+    }
+    try {
+        out.pads = pads_->contents(service);
+    } catch (const Error& e) {
+        // Etherpad down: the rest of the export is still the association's to take.
+        if (e.kind() != ErrorKind::Unavailable && e.kind() != ErrorKind::NotFound) {
+            throw;
+        }
+        out.pads.clear();
+        out.unavailable = e.what();
+    }
+    return out;
 }
 
 std::vector<ExportedUsageDay> ExportService::usageDays(const std::string& associationId) {

@@ -1,10 +1,11 @@
 #pragma once
 
 #include "billing/BillingService.h"
-#include "chatiere/manager/Database.h"
 #include "chatiere/base/Clock.h"
+#include "chatiere/manager/Database.h"
 #include "domain/Actor.h"
 #include "domain/AssociationService.h"
+#include "hosting/PadService.h"
 #include "hosting/ServiceManager.h"
 
 #include <cstdint>
@@ -37,6 +38,14 @@ struct ExportedSite {
     std::string tar;
 };
 
+// An editor's pads (text and HTML). When Etherpad did not answer, `unavailable` says why and the
+// export goes on without them: the README and association.json's `pads` say which are missing.
+struct ExportedPads {
+    std::string serviceName;
+    std::vector<PadContent> pads;
+    std::optional<std::string> unavailable;
+};
+
 // Everything Chatière holds of an association (GET …/export puts it in a zip).
 struct AssociationExport {
     std::string exportedAt;
@@ -46,6 +55,7 @@ struct AssociationExport {
     std::vector<Subscription> subscriptions;
     std::vector<ExportedInvoice> invoices;  // numbered only: a draft is not the association's yet
     std::vector<ExportedSite> sites;
+    std::vector<ExportedPads> pads;  // each editor not deleted
     std::vector<ExportedUsageDay> usageDaily;
 };
 
@@ -55,7 +65,7 @@ class ExportService {
 public:
     ExportService(Database& db, base::Clock& clock, AssociationService& associations,
                   ServiceManager& services, BillingService& billing,
-                  std::function<std::string(const Service&)> siteArchive);
+                  std::function<std::string(const Service&)> siteArchive, PadService* pads = nullptr);
 
     // 404 for an association the caller cannot see, 403 for one it may not export.
     AssociationExport gather(const Actor& actor, const std::string& associationId,
@@ -65,6 +75,7 @@ public:
 
 private:
     std::vector<ExportedUsageDay> usageDays(const std::string& associationId);
+    ExportedPads editorPads(const Service& service);
 
     Database& db_;
     base::Clock& clock_;
@@ -72,6 +83,7 @@ private:
     ServiceManager& services_;
     BillingService& billing_;
     std::function<std::string(const Service&)> siteArchive_;
+    PadService* pads_;
 };
 
 }  // namespace chatiere::manager

@@ -51,7 +51,50 @@ constexpr const char* kAlertsUsage = R"(Usage: chatiere alerts [all] [OPTIONS]
 Options, answers and exit codes as for `chatiere service`.
 )";
 
+constexpr const char* kPadsUsage = R"(Usage: chatiere pads COMMAND SERVICE_ID [NAME] [OPTIONS]
+
+  list SERVICE_ID                   an editor's pads: name, address, last edit, revisions
+  create SERVICE_ID NAME [--text T] a new pad (NAME: 1 to 50 ASCII letters, digits, '-', '_'),
+                                    with its first text (default: the editor's welcome text)
+  delete SERVICE_ID NAME            (managers and the admin) a pad and its history, for good
+
+Options, answers and exit codes as for `chatiere service` (69 also when the editor does not answer).
+)";
+
 }  // namespace
+
+int runPadsCommand(int argc, char** argv) {
+    const std::string sub = argc > 2 ? argv[2] : "--help";
+    if (wantsHelp(sub)) {
+        std::cout << kPadsUsage;
+        return argc > 2 ? 0 : 64;
+    }
+    const Options o = parse(argc, argv);
+    const std::string path = "/api/v1/services/" + idArgument(o, "service") + "/pads";
+    const auto name = [&] {
+        if (o.positional.size() < 2) {
+            throw Error(ErrorKind::BadRequest, "usage", sub + " SERVICE_ID NAME");
+        }
+        return o.positional[1];
+    };
+    if (sub == "list") {
+        return call(o, "GET", path, "", "");
+    }
+    if (sub == "create") {
+        std::string body = "{\"name\": " + jsonString(name());
+        if (o.named.count("text")) {
+            body += ", \"text\": " + jsonString(o.named.at("text"));
+        }
+        return call(o, "POST", path, body + "}", "application/json");
+    }
+    if (sub == "delete") {
+        std::string encoded;
+        Poco::URI::encode(name(), "/?#%&+ ", encoded);
+        return call(o, "DELETE", path + "/" + encoded, "", "application/json");
+    }
+    std::cerr << "chatiere: unknown pads command '" << sub << "'\n\n" << kPadsUsage;
+    return 64;
+}
 
 int runServiceCommand(int argc, char** argv) {
     const std::string sub = argc > 2 ? argv[2] : "--help";

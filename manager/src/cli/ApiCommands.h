@@ -7,6 +7,8 @@ namespace chatiere::manager {
 int runServiceCommand(int argc, char** argv);
 // `chatiere usage …` (service series, association usage, quota exceptions) and `chatiere alerts`.
 int runUsageCommand(int argc, char** argv);
+// `chatiere pads list|create|delete SERVICE_ID [NAME] [--text T]`: an editor's pads.
+int runPadsCommand(int argc, char** argv);
 int runAlertsCommand(int argc, char** argv);
 // `chatiere billing …`: subscriptions, billing runs, invoices, payments, credit notes, exports.
 int runBillingCommand(int argc, char** argv);

@@ -46,6 +46,8 @@ Commands:
   templates status|check     each image's build and age; check Debian for updates and rebuild
   service create|list|show|suspend|resume|delete|upload|resize
                              services, through the daemon's API (CHATIERE_TOKEN)
+  pads list|create|delete SERVICE_ID [NAME] [--text T]
+                             an editor's pads, through the daemon's API
   usage service|association|exception
                              usage over time, against the plan; quota exceptions (API)
   alerts [all]               what the admin must look at (API)
@@ -346,6 +348,9 @@ int runCli(int argc, char** argv) {
         }
         if (command == "service") {
             return runServiceCommand(argc, argv);
+        }
+        if (command == "pads") {
+            return runPadsCommand(argc, argv);
         }
         if (command == "usage") {
             return runUsageCommand(argc, argv);

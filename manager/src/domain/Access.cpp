@@ -38,6 +38,7 @@ bool memberMay(MemberRole role, Permission p) {
         case Permission::ViewAssociation:
         case Permission::ViewMembers:
         case Permission::ViewServices:
+        case Permission::EditPads:
             return true;
         case Permission::ManageMembers:
         case Permission::ManageServices:

@@ -13,7 +13,8 @@ enum class Permission {
     ViewMembers,           // its member list
     ManageMembers,         // add and remove members, change roles
     ViewServices,          // its services
-    ManageServices,        // create, suspend, resume, delete its services
+    ManageServices,        // create, suspend, resume, delete its services (and delete an editor's pads)
+    EditPads,              // create pads on its editors (every member: anyone with a pad's link edits it)
     ViewBilling,           // its subscriptions and invoices
     ManageSubscription,    // subscribe, change, cancel
     DecideSignup,          // approve or reject (staff)

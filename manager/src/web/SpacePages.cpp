@@ -62,6 +62,8 @@ mstch::array serviceRows(Pages& pages, const AssociationAccess& access, const st
         row.emplace("can_delete", canManage && s.state != ServiceState::Deleting);
         row.emplace("can_upload",
                     canManage && s.state == ServiceState::Active && manifest && manifest->kind == "website");
+        // An editor's pads have their own page (Etherpad is asked there, not on every dashboard).
+        row.emplace("has_pads", manifest && manifest->kind == "editor" && s.state != ServiceState::Deleting);
         rows.push_back(std::move(row));
     }
     return rows;

@@ -1,0 +1,107 @@
+// End-to-end, an association's collaborative editor (issue 17): a real Etherpad in a real QEMU
+// guest on the local libvirtd. Its manager creates the editor, finds its pads page from the
+// dashboard, creates a pad there and follows its link; two pages on the same pad see each other's
+// typing within seconds (Etherpad's own socket connection); the pads page is accessible (axe).
+// run.sh skips it (77) outside CI when the editor's image is not built (REQUIRE_IMAGE=editor).
+'use strict';
+
+const { test, before, after } = require('node:test');
+const assert = require('node:assert/strict');
+const { base, launch, visitor, screenshot, expectAccessible, api, adminToken, logIn, eventually } =
+  require('./support');
+
+let browser;
+before(async () => {
+  browser = await launch();
+});
+after(async () => {
+  await browser?.close();
+});
+
+const plan = {
+  slug: 'editeur', name: { fr: 'Éditeur collaboratif', en: 'Collaborative editor' }, templates: ['editor'],
+  free: true, prices: [],
+  quotas: { services: { included: 1, limit: 1 }, disk_gib: { included: 1, limit: 2 },
+            memory_mib: { included: 1024, limit: 1024 }, vcpus: { included: 1, limit: 1 } },
+};
+
+// Etherpad's text area: the body of the inner frame of the outer frame of the pad page.
+function padBody(page) {
+  return page.frameLocator('iframe[name="ace_outer"]').frameLocator('iframe[name="ace_inner"]').locator('#innerdocbody');
+}
+
+test('an association writes on its editor\'s pad from two pages at once', async () => {
+  const admin = await adminToken();
+  assert.equal((await api('POST', '/api/v1/plans', admin, plan)).status, 201);
+  const email = 'claude@redaction.test';
+  const password = 'correct horse battery';
+  const signup = await api('POST', '/api/v1/signup', null, {
+    association: { name: 'Atelier d’écriture', kind: 'association', email },
+    manager: { name: 'Claude', email, password }, plan: 'editeur', accept_terms: true,
+  });
+  assert.equal(signup.status, 201, JSON.stringify(signup.json));
+  const association = signup.json.association.id;
+  assert.equal((await api('POST', `/api/v1/associations/${association}/approve`, admin, {})).status, 200);
+
+  const context = await visitor(browser, { locale: 'fr-FR' });
+  const page = await context.newPage();
+  await logIn(page, email, password);
+  await page.goto(`${base}/associations/${association}`);
+  await page.locator('#template').selectOption('editor');
+  await page.locator('#name').fill('redaction');
+  await page.locator('form[action$="/services"] button[type=submit]').click();
+
+  // The editor's guest boots and Etherpad starts (about two minutes under software emulation):
+  // its pads page stops saying that the editor does not answer.
+  const padsLink = page.getByRole('link', { name: /Pads redaction/ });
+  const linked = await eventually(async () => {
+    await page.goto(`${base}/associations/${association}`);
+    return (await padsLink.count()) > 0;
+  }, { seconds: 60, intervalMs: 1000 });
+  assert.ok(linked, 'the dashboard links to the editor\'s pads');
+  const padsUrl = base + await padsLink.getAttribute('href');
+  const answering = await eventually(async () => {
+    await page.goto(padsUrl);
+    return (await page.locator('#pads-unavailable, #pads-not-active').count()) === 0;
+  }, { seconds: 600, intervalMs: 2000 });
+  assert.ok(answering, `the editor does not answer after 600 s: ${await page.locator('#pads').innerText()}`);
+
+  // A pad, created here, listed with its link.
+  await page.locator('#pad-name').fill('compte-rendu');
+  await page.locator('#pad-text').fill('Réunion du 6 décembre : ordre du jour.');
+  await page.locator('#pads form button[type=submit]').click();
+  await page.waitForURL(/done=created/);
+  const link = page.locator('#pads table').getByRole('link', { name: 'compte-rendu' });
+  assert.equal(await link.count(), 1);
+  const padUrl = await link.getAttribute('href');
+  assert.match(padUrl, /^http:\/\/127\.0\.0\.1:\d+\/p\/compte-rendu$/);
+  await expectAccessible(page, 'pads');
+
+  // Two pages on the same pad; one types, the other sees it within seconds.
+  const writer = await (await visitor(browser, { locale: 'fr-FR' })).newPage();
+  const reader = await (await visitor(browser, { locale: 'fr-FR' })).newPage();
+  await writer.goto(padUrl);
+  await reader.goto(padUrl);
+  for (const p of [writer, reader]) {
+    // The first pad.js may take a while when the guest is fresh.
+    await padBody(p).getByText('Réunion du 6 décembre').waitFor({ timeout: 120000 });
+  }
+  const sentence = 'Une phrase écrite à deux, en même temps.';
+  await padBody(writer).click();
+  await writer.keyboard.press('Control+End');
+  await writer.keyboard.press('Enter');
+  await writer.keyboard.type(sentence);
+  const seen = await eventually(async () => (await padBody(reader).innerText()).includes(sentence),
+                                { seconds: 15, intervalMs: 250 });
+  await screenshot(reader, 'pad-reader');
+  assert.ok(seen, 'the second page sees the sentence typed on the first');
+
+  // The pad's text through Chatière's API as well.
+  const login = await api('POST', '/api/v1/sessions', null, { email, password });
+  assert.equal(login.status, 201, JSON.stringify(login.json));
+  const serviceId = padsUrl.match(/services\/([^/]+)\/pads/)[1];
+  const listed = await api('GET', `/api/v1/services/${serviceId}/pads`, login.json.token);
+  assert.equal(listed.status, 200, JSON.stringify(listed.json));
+  assert.deepEqual(listed.json.pads.map((p) => p.name), ['compte-rendu']);
+  assert.ok(listed.json.pads[0].revisions >= 1);
+});
