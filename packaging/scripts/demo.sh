@@ -143,7 +143,7 @@ fi
 # The collaborative editor: only once its appliance image is built (minutes: Debian + Etherpad,
 # `chatiere templates build editor`), never from here. Then a first pad, and its address.
 pad=""
-if [ -e "$dir/images/editor/current" ] || [ -f "$dir/images/editor/vmlinuz" ]; then
+if [ -e "$dir/images/editor/current" ]; then
   editor=$(api GET "/api/v1/associations/$asso/services" |
            json '([s["id"] for s in d["services"] if s["template"] == "editor"] or [""])[0]')
   if [ -z "$editor" ]; then

@@ -104,4 +104,13 @@ test('an association writes on its editor\'s pad from two pages at once', async 
   assert.equal(listed.status, 200, JSON.stringify(listed.json));
   assert.deepEqual(listed.json.pads.map((p) => p.name), ['compte-rendu']);
   assert.ok(listed.json.pads[0].revisions >= 1);
+
+  // A pad address typed by hand opens no pad (Etherpad's editOnly): the browser is refused, and
+  // Chatière's list has no new pad.
+  const stranger = await (await visitor(browser, { locale: 'en-US' })).newPage();
+  await stranger.goto(padUrl.replace(/compte-rendu$/, 'tape-a-la-main'));
+  await stranger.getByText(/permission/i).first().waitFor({ timeout: 120000 });
+  await screenshot(stranger, 'pad-typed-by-hand');
+  const after = await api('GET', `/api/v1/services/${serviceId}/pads`, login.json.token);
+  assert.deepEqual(after.json.pads.map((p) => p.name), ['compte-rendu']);
 });
