@@ -1,6 +1,7 @@
 #include "monitoring/UsageCollector.h"
 
 #include "chatiere/manager/Time.h"
+#include "chatiere/provisioning/GuestAgent.h"
 #include "monitoring/Counters.h"
 #include "store/Usage.h"
 
@@ -56,6 +57,11 @@ void UsageCollector::listVolumes(base::Clock::TimePoint now) {
 void UsageCollector::trim(const std::string& domainName) {
     using Code = HypervisorError::Code;
     try {
+        // libvirt waits for a trim without a time limit: a guest whose agent does not answer a ping
+        // within seconds is not asked, so that a hung agent never holds the collection up.
+        if (!provisioning::agentAnswers(hypervisor_, domainName, std::chrono::seconds(5))) {
+            return;
+        }
         hypervisor_.fsTrim(domainName);
     } catch (const HypervisorError& e) {
         if (e.code() != Code::Unsupported && e.code() != Code::AgentUnavailable &&
