@@ -368,5 +368,6 @@ TEST(JobSteps, EveryStepHasOneNameThatReadsBack) {
     EXPECT_EQ(nextStep(JobKind::Resize, JobStep::DefineAndStart), JobStep::Configure);
     EXPECT_EQ(nextStep(JobKind::Resize, JobStep::Configure), JobStep::BecomeActive);
     EXPECT_EQ(nextStep(JobKind::Create, JobStep::Start), JobStep::Configure);
+    EXPECT_EQ(nextStep(JobKind::Apply, JobStep::ApplyState), JobStep::Configure);
     EXPECT_FALSE(nextStep(JobKind::Create, JobStep::UndoResize).has_value());
 }

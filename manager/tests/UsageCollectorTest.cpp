@@ -205,3 +205,41 @@ TEST_F(UsageCollectorTest, WithoutARefreshPeriodEveryCycleListsThePool) {
     c.collectOnce();
     EXPECT_EQ(samples("svc1").back().stored.value(), first + 4096);
 }
+
+// Guests with a guest agent (the test-only appliance template) trim their file systems before each
+// listing of the pool, so that the allocation follows what they store; a website (no agent) is not
+// asked, and an agent that is down does not stop the collection.
+TEST_F(UsageCollectorTest, GuestsWithAnAgentAreTrimmedBeforeEachListing) {
+    const auto appliances = chatiere::templates::Catalogue::load(std::filesystem::path(CHATIERE_SOURCE_DIR) /
+                                                                 "tests" / "templates");
+    std::filesystem::create_directories(dir_ / "images" / "appliance");
+    for (const auto* file : {"vmlinuz", "initrd.img", "root.img"}) {
+        std::ofstream(dir_ / "images" / "appliance" / file) << file;
+    }
+    chatiere::templates::ImageCache images(dir_ / "images");
+    GuestBuilder builder(hypervisor_, appliances, images, {"inst1", "chatiere", "/fake/volumes", "qemu"});
+    addService("svc_pad", "active", "appliance");
+    ServiceSpec pad{"svc_pad", "asso1", "Jardin", "pad", "appliance", 1, 512, 1, 21001, true};
+    pad.ports = {{"http", 21001}, {"admin", 21002}};
+    builder.ensureVolume(pad);
+    builder.define(pad);
+    builder.ensureRunning(pad);
+    addService("svc_down", "active", "appliance");
+    ServiceSpec down = pad;
+    down.id = "svc_down";
+    builder.ensureVolume(down);
+    builder.define(down);
+    builder.ensureRunning(down);
+    hypervisor_.setAgentAnswering("chatiere-inst1-svc_down", false);
+
+    UsageCollector c(db_, hypervisor_, builder, clock_, Poco::Logger::get("test"), 14, 300s);
+    c.collectOnce();
+    EXPECT_EQ(hypervisor_.fsTrims("chatiere-inst1-svc_pad"), 1);
+    clock_.advance(60s);
+    c.collectOnce();  // the kept allocations are read again only after volume_refresh_seconds
+    EXPECT_EQ(hypervisor_.fsTrims("chatiere-inst1-svc_pad"), 1);
+    clock_.advance(300s);
+    const auto report = c.collectOnce();
+    EXPECT_EQ(hypervisor_.fsTrims("chatiere-inst1-svc_pad"), 2);
+    EXPECT_EQ(report.samples, 2) << "the guest whose agent is down is measured all the same";
+}

@@ -197,6 +197,10 @@ void GuestBuilder::ensureRunning(const ServiceSpec& spec) {
     }
 }
 
+std::optional<GuestState> GuestBuilder::state(const ServiceSpec& spec) {
+    return hypervisor_.state(domainName(spec.id));
+}
+
 void GuestBuilder::ensurePaused(const ServiceSpec& spec) {
     const auto state = hypervisor_.state(domainName(spec.id));
     if (state == GuestState::Running) {

@@ -56,7 +56,7 @@ const std::vector<JobStep>& forwardSteps(JobKind kind) {
     static const std::vector<JobStep> create = {
         JobStep::EnsurePool, JobStep::EnsureImage, JobStep::EnsureVolume, JobStep::Define,
         JobStep::Start,      JobStep::Configure,   JobStep::BecomeActive};
-    static const std::vector<JobStep> apply = {JobStep::ApplyState};
+    static const std::vector<JobStep> apply = {JobStep::ApplyState, JobStep::Configure};
     static const std::vector<JobStep> replace = {JobStep::WriteVolume,  JobStep::SwitchVolume,
                                                  JobStep::Configure,    JobStep::WaitHealthy,
                                                  JobStep::CommitVolume, JobStep::DeleteOldVolumes};

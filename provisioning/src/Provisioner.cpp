@@ -226,16 +226,25 @@ Provisioner::StepResult Provisioner::runStep(Job& job, const ServiceSpec& spec) 
                     break;
             }
             break;
-        case JobKind::Apply:
+        case JobKind::Apply: {
+            if (job.step == JobStep::Configure) {
+                configure();
+                return StepResult::Finished;
+            }
             if (job.step != JobStep::ApplyState) {
                 break;
             }
-            if (spec.shouldRun) {
-                builder_.ensureRunning(spec);
-            } else {
+            if (!spec.shouldRun) {
                 builder_.ensurePaused(spec);
+                return StepResult::Finished;
             }
-            return StepResult::Finished;
+            // A paused guest resumes with its configuration; one that was off (a service created
+            // while suspended) boots, and is configured like any new boot.
+            const auto before = builder_.state(spec);
+            builder_.ensureRunning(spec);
+            const bool booted = before == GuestState::ShutOff || before == GuestState::Crashed;
+            return booted && builder_.needsConfiguration(spec) ? StepResult::Next : StepResult::Finished;
+        }
         case JobKind::ReplaceContent: {
             // The guest reads its site at boot, from its data volume: the new content goes on a
             // volume of its own and the guest moves onto it; the old volume stays until the new

@@ -758,6 +758,21 @@ TEST_F(ApplianceTest, ASuspendedServiceIsNotConfiguredUntilItRuns) {
     EXPECT_EQ(jobs_.outcome(id), "done");
     EXPECT_NE(hypervisor_.state(kGuest), GuestState::Running);
     EXPECT_EQ(config(), std::nullopt);
+
+    // Resumed: its guest boots for the first time, and is configured once its agent answers.
+    registry_.specs["svc1"].shouldRun = true;
+    hypervisor_.setAgentAnswering(kGuest, false);
+    const auto resume = jobs_.add("svc1", JobKind::Apply, clock_.now());
+    for (int i = 0; i < 5; ++i) {
+        runDue();
+        clock_.advance(2s);
+    }
+    EXPECT_EQ(hypervisor_.state(kGuest), GuestState::Running);
+    EXPECT_EQ(jobs_.outcome(resume), "") << "waiting for the agent";
+    hypervisor_.setAgentAnswering(kGuest, true);
+    drain();
+    EXPECT_EQ(jobs_.outcome(resume), "done");
+    EXPECT_EQ(configValues()["api_key"], "s3cr3t-key");
 }
 
 TEST_F(ApplianceTest, OnlyTemplatesWithAnAgentChannelAreConfigured) {

@@ -1,6 +1,7 @@
 #include "monitoring/UsageCollector.h"
 
 #include "chatiere/manager/Time.h"
+#include "chatiere/provisioning/GuestAgent.h"
 #include "monitoring/Counters.h"
 #include "store/Usage.h"
 
@@ -51,6 +52,23 @@ void UsageCollector::listVolumes(base::Clock::TimePoint now) {
     }
     allocations_ = std::move(listed);
     listedAt_ = now;
+}
+
+void UsageCollector::trim(const std::string& domainName) {
+    using Code = HypervisorError::Code;
+    try {
+        // libvirt waits for a trim without a time limit: a guest whose agent does not answer a ping
+        // within seconds is not asked, so that a hung agent never holds the collection up.
+        if (!provisioning::agentAnswers(hypervisor_, domainName, std::chrono::seconds(5))) {
+            return;
+        }
+        hypervisor_.fsTrim(domainName);
+    } catch (const HypervisorError& e) {
+        if (e.code() != Code::Unsupported && e.code() != Code::AgentUnavailable &&
+            e.code() != Code::InvalidState && e.code() != Code::NotFound) {
+            logger_.warning("trimming the file systems of %s: %s", domainName, std::string(e.what()));
+        }
+    }
 }
 
 void UsageCollector::readVolume(const std::string& name) {
@@ -107,6 +125,17 @@ CollectionReport UsageCollector::collectOnce() {
         volumeNames.push_back(builder_.volumeName(service.id, service.volumeGeneration));
     }
     if (!listedAt_ || collectedAt < *listedAt_ || collectedAt - *listedAt_ >= volumeRefresh_) {
+        // Before each listing, the guests that have an agent trim their file systems, so that the
+        // allocation follows what they store. Their data volume is mounted with `discard` already:
+        // this catches what online discard leaves (a guest that crashed mid-delete, say), once per
+        // listing rather than on every cycle. An agent that is down, or still booting, is skipped.
+        for (std::size_t i = 0; i < watched.size(); ++i) {
+            const auto guest = stats.find(domainNames[i]);
+            if (guest != stats.end() && running(guest->second) &&
+                builder_.hasGuestAgent(watched[i].templateName)) {
+                trim(domainNames[i]);
+            }
+        }
         listVolumes(collectedAt);
     } else {
         std::vector<std::size_t> unread;

@@ -56,6 +56,8 @@ private:
     };
     void loadLastReadings();
     void listVolumes(base::Clock::TimePoint now);
+    // Asks the guest's agent to trim its file systems; an agent down or absent is no error.
+    void trim(const std::string& domainName);
     void readVolume(const std::string& name);
 
     Database& db_;

@@ -5,7 +5,8 @@ namespace chatiere::manager {
 namespace {
 
 constexpr const char* kMeteredServices =
-    "SELECT id, association_id, volume_generation FROM services WHERE state IN ('active', 'provisioning')";
+    "SELECT id, association_id, volume_generation, template FROM services "
+    "WHERE state IN ('active', 'provisioning')";
 constexpr const char* kLastCpuReadings =
     "SELECT service_id, cpu_time_ns, at FROM usage_latest WHERE cpu_time_ns IS NOT NULL";
 constexpr const char* kLastSampleId = "SELECT COALESCE(MAX(id), 0) FROM usage_samples";
@@ -141,7 +142,7 @@ std::optional<double> optReal(const Row& r, int i) {
 
 std::vector<MeteredService> UsageRepository::meteredServices() {
     return session_.query(kMeteredServices, [](const Row& r) {
-        return MeteredService{r.text(0), r.text(1), r.integer(2)};
+        return MeteredService{r.text(0), r.text(1), r.integer(2), r.text(3)};
     });
 }
 

@@ -32,6 +32,7 @@ struct MeteredService {
     std::string id;
     std::string associationId;
     int64_t volumeGeneration = 0;  // which data volume is current
+    std::string templateName;
 };
 
 // A service's last CPU counter reading, what the next delta is measured from.

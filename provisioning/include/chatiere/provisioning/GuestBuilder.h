@@ -55,8 +55,9 @@ public:
     std::vector<std::string> deleteOtherVolumes(const ServiceSpec& spec);
     std::string renderDomain(const ServiceSpec& spec) const;
     void define(const ServiceSpec& spec);
-    void ensureRunning(const ServiceSpec& spec);  // starts or resumes
-    void ensurePaused(const ServiceSpec& spec);   // pauses a running guest; leaves one that is off
+    void ensureRunning(const ServiceSpec& spec);               // starts or resumes
+    std::optional<GuestState> state(const ServiceSpec& spec);  // nullopt: not defined
+    void ensurePaused(const ServiceSpec& spec);  // pauses a running guest; leaves one that is off
     // Shuts the guest down (forced off after `timeout`); nothing to do when it is off or undefined.
     void ensureOff(const ServiceSpec& spec, std::chrono::milliseconds timeout);
     // The current data volume's capacity; nullopt when it is missing.

@@ -26,8 +26,9 @@ enum class JobStep {
     Start,
     // create, resize: healthy (when it should run), then active.
     BecomeActive,
-    // create, resize, replace_content, once the guest started: its configuration written through
-    // its guest agent (waiting for the agent up to the boot timeout), for templates that take one.
+    // create, resize, replace_content, apply (when it booted a guest that was off), once the guest
+    // started: its configuration written through its guest agent (waiting for the agent up to the
+    // boot timeout), for templates that take one.
     Configure,
     // apply: running or paused, as the service should be.
     ApplyState,
