@@ -1,5 +1,6 @@
 #include "hosting/StoreEditorEndpoints.h"
 
+#include "store/ServiceSecrets.h"
 #include "store/Services.h"
 
 namespace chatiere::manager {
@@ -10,7 +11,11 @@ std::optional<EditorEndpoint> StoreEditorEndpoints::find(const std::string& serv
     if (!service || service->state == ServiceState::Deleted || !service->hostPort) {
         return std::nullopt;
     }
-    return EditorEndpoint{*service->hostPort, ""};
+    auto key = ServiceSecretRepository(s).find(serviceId, "api_key");
+    if (!key) {
+        return std::nullopt;
+    }
+    return EditorEndpoint{*service->hostPort, std::move(*key)};
 }
 
 }  // namespace chatiere::manager

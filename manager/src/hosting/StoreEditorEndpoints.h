@@ -5,10 +5,9 @@
 
 namespace chatiere::manager {
 
-// The daemon's EditorEndpoints over the store: a live service's host port.
-// The API key: this tree has no store of service secrets yet (issue 17's service_secrets, another
-// part): until it is wired here, the key is empty and Etherpad refuses (code 4 → 503
-// service_unavailable). Nothing is created without the key.
+// The daemon's EditorEndpoints over the store: a live service's host port (its HTTP endpoint's,
+// which services.host_port keeps) and the API key generated for it at create (the `api_key` of
+// store/ServiceSecrets, the one the guest was handed through its agent).
 class StoreEditorEndpoints : public EditorEndpoints {
 public:
     explicit StoreEditorEndpoints(Database& db) : db_(db) {}
