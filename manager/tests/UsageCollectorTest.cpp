@@ -1,6 +1,7 @@
 // The usage collector with the fake hypervisor, a temp SQLite file and a manual clock: deltas
 // across counter resets, gaps and a daemon restart; only this installation's running services.
 
+#include "FakeImages.h"
 #include "MonitoringFixture.h"
 #include "chatiere/manager/Calendar.h"
 #include "chatiere/manager/Database.h"
@@ -212,10 +213,7 @@ TEST_F(UsageCollectorTest, WithoutARefreshPeriodEveryCycleListsThePool) {
 TEST_F(UsageCollectorTest, GuestsWithAnAgentAreTrimmedBeforeEachListing) {
     const auto appliances = chatiere::templates::Catalogue::load(std::filesystem::path(CHATIERE_SOURCE_DIR) /
                                                                  "tests" / "templates");
-    std::filesystem::create_directories(dir_ / "images" / "appliance");
-    for (const auto* file : {"vmlinuz", "initrd.img", "root.img"}) {
-        std::ofstream(dir_ / "images" / "appliance" / file) << file;
-    }
+    chatiere::testing::plantImage(dir_ / "images", "appliance");
     chatiere::templates::ImageCache images(dir_ / "images");
     GuestBuilder builder(hypervisor_, appliances, images, {"inst1", "chatiere", "/fake/volumes", "qemu"});
     addService("svc_pad", "active", "appliance");

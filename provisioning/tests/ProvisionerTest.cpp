@@ -604,10 +604,7 @@ protected:
     static std::filesystem::path makeImageDir() {
         char tmpl[] = "/tmp/chatiere-images-XXXXXX";
         const std::filesystem::path d = mkdtemp(tmpl);
-        std::filesystem::create_directories(d / "appliance");
-        for (const auto* file : {"vmlinuz", "initrd.img", "root.img"}) {
-            std::ofstream(d / "appliance" / file) << file;
-        }
+        chatiere::testing::plantImage(d, "appliance");
         return d;
     }
     static ProvisionerSettings settings() {
@@ -694,7 +691,8 @@ TEST_F(ApplianceTest, CreateWaitsForTheAgentThenWritesTheConfiguration) {
     EXPECT_EQ(hypervisor_.volumeContent("chatiere", "chatiere-inst1-svc1.img"), "");
     EXPECT_EQ(hypervisor_.volume("chatiere", "chatiere-inst1-svc1.img")->capacityBytes, 1ULL << 30);
     const std::string xml = hypervisor_.domainXml(kGuest);
-    EXPECT_NE(xml.find("<source file='" + (imageDir_ / "appliance" / "root.img").string() + "'/>"),
+    EXPECT_NE(xml.find("<source file='" +
+                       (imageDir_ / "appliance" / "0123456789abcdef" / "root.img").string() + "'/>"),
               std::string::npos)
         << xml;
     EXPECT_NE(xml.find("hostfwd=tcp:127.0.0.1:21001-:9001"), std::string::npos) << xml;

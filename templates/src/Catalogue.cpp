@@ -434,6 +434,18 @@ std::string renderDomainXml(const Manifest& manifest, const std::map<std::string
         throw TemplateError(manifest.name + " domain XML: no </domain>");
     }
     out.insert(end, guestNetwork(manifest, values));
+    const auto type = values.find("domain_type");
+    if (type != values.end() && type->second == "qemu") {
+        const std::size_t features = out.find("<features>");
+        const std::size_t os = out.find("</os>");
+        if (features != std::string::npos) {
+            out.insert(features + std::string("<features>").size(), kTcgFeatures);
+        } else if (os != std::string::npos) {
+            out.insert(os + 5, std::string("\n  <features>") + kTcgFeatures + "</features>");
+        } else {
+            throw TemplateError(manifest.name + " domain XML: no </os>");
+        }
+    }
     return out;
 }
 

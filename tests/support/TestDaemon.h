@@ -107,14 +107,16 @@ public:
         settings_.libvirtDomainType = "qemu";
         settings_.portsFirst = 21000;
         settings_.portsLast = 21099;
-        // A fake image of every template (the guests of libvirt's test driver never boot).
-        for (const auto& entry : std::filesystem::directory_iterator(settings_.templatesDir)) {
-            if (std::filesystem::exists(entry.path() / "template.json")) {
-                plantImage(dir_.path() / "images", entry.path().filename().string());
-            }
-        }
+        // A fake image of every template (the guests of libvirt's test driver never boot); a test
+        // that brings its own catalogue gets fake images of it too (real guests: useRealGuests()
+        // points images/ at the real cache instead).
+        plantImages(settings_.templatesDir);
         if (tweak) {
+            const std::string catalogue = settings_.templatesDir;
             tweak(settings_);
+            if (settings_.templatesDir != catalogue) {
+                plantImages(settings_.templatesDir);
+            }
         }
         writeConfig();
         mailer_ = std::make_unique<manager::SmtpMailer>(settings_.smtp);
@@ -122,6 +124,13 @@ public:
         start();
     }
 
+    void plantImages(const std::filesystem::path& templatesDir) {
+        for (const auto& entry : std::filesystem::directory_iterator(templatesDir)) {
+            if (std::filesystem::exists(entry.path() / "template.json")) {
+                plantImage(dir_.path() / "images", entry.path().filename().string());
+            }
+        }
+    }
     void start() {
         daemon_ = std::make_unique<manager::Daemon>(settings_, externals());
         daemon_->start();
