@@ -4,11 +4,10 @@
 
 #include "Browser.h"
 #include "TestDaemon.h"
+#include "Unzip.h"
 
 #include <Poco/Data/Statement.h>
 #include <Poco/JSON/Parser.h>
-#include <Poco/Zip/ZipArchive.h>
-#include <Poco/Zip/ZipStream.h>
 #include <gtest/gtest.h>
 
 #include <map>
@@ -24,21 +23,6 @@ const std::string kPlan = R"({"slug": "asso-web", "name": {"fr": "Site web", "en
     "templates": ["website"],
     "prices": [{"interval": "month", "kind": "association", "amount_cents": 1000}],
     "quotas": {"services": {"included": 2, "limit": 2}, "disk_gib": {"included": 1, "limit": 5}}})";
-
-// Every file of a zip, by name.
-std::map<std::string, std::string> unzip(const std::string& bytes) {
-    std::istringstream in(bytes);
-    Poco::Zip::ZipArchive archive(in);
-    std::map<std::string, std::string> out;
-    for (auto it = archive.headerBegin(); it != archive.headerEnd(); ++it) {
-        std::istringstream again(bytes);
-        Poco::Zip::ZipInputStream file(again, it->second);
-        std::ostringstream content;
-        content << file.rdbuf();
-        out[it->first] = content.str();
-    }
-    return out;
-}
 
 TEST(Export, AManagerDownloadsEverythingOfTheAssociation) {
     TestDaemon d;

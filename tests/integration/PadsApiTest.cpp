@@ -6,6 +6,7 @@
 #include "Browser.h"
 #include "Eventually.h"
 #include "TestDaemon.h"
+#include "Unzip.h"
 #include "chatiere/manager/Database.h"
 
 #include <Poco/Data/Statement.h>
@@ -18,8 +19,6 @@
 #include <Poco/Net/HTTPServerResponse.h>
 #include <Poco/Net/ServerSocket.h>
 #include <Poco/URI.h>
-#include <Poco/Zip/ZipArchive.h>
-#include <Poco/Zip/ZipStream.h>
 #include <gtest/gtest.h>
 
 #include <map>
@@ -210,24 +209,6 @@ TEST_F(PadsApi, ThePadsPageSaysTheEditorDoesNotAnswer) {
         << r.body;
     EXPECT_EQ(auditCount("pad.create"), 0);
 }
-
-namespace {
-
-std::map<std::string, std::string> unzip(const std::string& bytes) {
-    std::istringstream in(bytes);
-    Poco::Zip::ZipArchive archive(in);
-    std::map<std::string, std::string> out;
-    for (auto it = archive.headerBegin(); it != archive.headerEnd(); ++it) {
-        std::istringstream again(bytes);
-        Poco::Zip::ZipInputStream file(again, it->second);
-        std::ostringstream content;
-        content << file.rdbuf();
-        out[it->first] = content.str();
-    }
-    return out;
-}
-
-}  // namespace
 
 TEST_F(PadsApi, TheExportSaysWhichEditorDidNotAnswerAndStillSucceeds) {
     const auto r = managerA_->get("/api/v1/associations/" + a_ + "/export");

@@ -7,12 +7,11 @@
 #include "Eventually.h"
 #include "SystemGuests.h"
 #include "TestDaemon.h"
+#include "Unzip.h"
 
 #include "chatiere/manager/Database.h"
 
 #include <Poco/URI.h>
-#include <Poco/Zip/ZipArchive.h>
-#include <Poco/Zip/ZipStream.h>
 #include <gtest/gtest.h>
 
 #include <map>
@@ -24,20 +23,6 @@ namespace {
 
 constexpr auto kBoot = std::chrono::seconds(300);
 const std::string kText = "Compte rendu de la réunion : l'été à Rennes, ça avance. À bientôt !";
-
-std::map<std::string, std::string> unzip(const std::string& bytes) {
-    std::istringstream in(bytes);
-    Poco::Zip::ZipArchive archive(in);
-    std::map<std::string, std::string> out;
-    for (auto it = archive.headerBegin(); it != archive.headerEnd(); ++it) {
-        std::istringstream again(bytes);
-        Poco::Zip::ZipInputStream file(again, it->second);
-        std::ostringstream content;
-        content << file.rdbuf();
-        out[it->first] = content.str();
-    }
-    return out;
-}
 
 // Etherpad under QEMU without KVM can take seconds to answer a page.
 std::optional<std::string> slowPage(int port, const std::string& path = "/") {
