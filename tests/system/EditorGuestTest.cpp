@@ -85,7 +85,8 @@ TEST(EditorGuest, PadsAreCreatedKeptExportedAndTheGuestLeavesNothingBehind) {
     const auto pad = manager.post("/api/v1/services/" + id + "/pads",
                                   R"({"name": "compte-rendu", "text": ")" + kText + R"("})");
     ASSERT_EQ(pad.status, 201) << pad.body;
-    EXPECT_EQ(pad.json()->getValue<std::string>("url"), endpoint + "/p/compte-rendu");
+    EXPECT_EQ(pad.json()->getValue<std::string>("url"),
+              "http://127.0.0.1:" + std::to_string(port) + "/p/compte-rendu");
     EXPECT_NE(slowPage(port, "/p/compte-rendu").value_or("").find("pad"), std::string::npos);
     EXPECT_NE(exported(port, "compte-rendu").find(kText), std::string::npos)
         << exported(port, "compte-rendu");
