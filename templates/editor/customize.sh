@@ -24,6 +24,10 @@ mv "$app/install/node_modules/ep_etherpad-lite" "$app/src"
 mv "$app/install/node_modules" "$app/node_modules"
 rm -rf "$app/install"
 ln -s ../src "$app/node_modules/ep_etherpad-lite"
+# The pad page's browser libraries (security, async, js-cookie…) are served by Minify.js from
+# src/node_modules, as in Etherpad's source tree: without it the page stops at
+# 'The module at "security" does not exist'.
+ln -s ../node_modules "$app/src/node_modules"
 ln -s /run/etherpad/var "$app/var"
 # Etherpad runs its plugins' init hooks once and marks each with this file; ep_etherpad-lite has
 # none, and the root is read-only.

@@ -71,7 +71,7 @@ test('an association writes on its editor\'s pad from two pages at once', async 
   await page.locator('#pad-text').fill('Réunion du 6 décembre : ordre du jour.');
   await page.locator('#pads form button[type=submit]').click();
   await page.waitForURL(/done=created/);
-  const link = page.locator('#pads table').getByRole('link', { name: 'compte-rendu' });
+  const link = page.locator('#pads table').getByRole('link', { name: 'compte-rendu', exact: true });
   assert.equal(await link.count(), 1);
   const padUrl = await link.getAttribute('href');
   assert.match(padUrl, /^http:\/\/127\.0\.0\.1:\d+\/p\/compte-rendu$/);
@@ -80,11 +80,22 @@ test('an association writes on its editor\'s pad from two pages at once', async 
   // Two pages on the same pad; one types, the other sees it within seconds.
   const writer = await (await visitor(browser, { locale: 'fr-FR' })).newPage();
   const reader = await (await visitor(browser, { locale: 'fr-FR' })).newPage();
+  const consoles = [];
+  for (const [name, p] of [['writer', writer], ['reader', reader]]) {
+    p.on('console', (m) => consoles.push(`${name} ${m.type()}: ${m.text()}`));
+    p.on('pageerror', (e) => consoles.push(`${name} pageerror: ${e.message}`));
+    p.on('requestfailed', (r) => consoles.push(`${name} requestfailed: ${r.url()} ${r.failure()?.errorText}`));
+  }
   await writer.goto(padUrl);
   await reader.goto(padUrl);
-  for (const p of [writer, reader]) {
+  for (const [name, p] of [['writer', writer], ['reader', reader]]) {
     // The first pad.js may take a while when the guest is fresh.
-    await padBody(p).getByText('Réunion du 6 décembre').waitFor({ timeout: 120000 });
+    try {
+      await padBody(p).getByText('Réunion du 6 décembre').waitFor({ timeout: 120000 });
+    } catch (e) {
+      await screenshot(p, `pad-${name}-not-loaded`);
+      throw new Error(`${e.message}\nbrowser console:\n${consoles.join('\n')}`);
+    }
   }
   const sentence = 'Une phrase écrite à deux, en même temps.';
   await padBody(writer).click();
