@@ -24,10 +24,6 @@ mv "$app/install/node_modules/ep_etherpad-lite" "$app/src"
 mv "$app/install/node_modules" "$app/node_modules"
 rm -rf "$app/install"
 ln -s ../src "$app/node_modules/ep_etherpad-lite"
-# The pad page's browser libraries (security, async, js-cookie…) are served by Minify.js from
-# src/node_modules, as in Etherpad's source tree: without it the page stops at
-# 'The module at "security" does not exist'.
-ln -s ../node_modules "$app/src/node_modules"
 ln -s /run/etherpad/var "$app/var"
 # Etherpad runs its plugins' init hooks once and marks each with this file; ep_etherpad-lite has
 # none, and the root is read-only.
@@ -61,3 +57,13 @@ chroot "$r" useradd --system --user-group --home-dir /nonexistent --no-create-ho
 # Etherpad asks its project's server for a newer version at each start; nothing to ask for.
 echo "127.0.0.1 static.etherpad.org" >> "$r/etc/hosts"
 chroot "$r" systemctl enable etherpad.service etherpad-warm.service
+# The pad page's browser libraries are served by Minify.js from src/node_modules, as in
+# Etherpad's source tree (its LIBRARY_WHITELIST): without them the page stops at 'The module at
+# "security" does not exist'. Copies, not a link to ../node_modules: that would make a cycle
+# (node_modules/ep_etherpad-lite -> ../src) that npm and any walk of the tree would follow.
+mkdir -p "$app/src/node_modules"
+for library in async js-cookie security split-grid tinycon underscore unorm; do
+  if [ -d "$app/node_modules/$library" ]; then
+    cp -a "$app/node_modules/$library" "$app/src/node_modules/"
+  fi
+done
