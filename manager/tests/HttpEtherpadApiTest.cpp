@@ -217,5 +217,26 @@ TEST(HttpEtherpadApi, AnEtherpadThatNeverAnswersTimesOut) {
         ErrorKind::Unavailable, "service_unavailable");
 }
 
+TEST(HttpEtherpadApi, NoCallWaitsPastTheCallersDeadline) {
+    // An Etherpad that never answers, a client that would wait an hour a call: the deadline wins.
+    Poco::Net::ServerSocket silent(Poco::Net::SocketAddress("127.0.0.1", 0));
+    manager::HttpEtherpadApi api(std::chrono::hours(1));
+    EditorEndpoint at{silent.address().port(), "K3Y"};
+    at.deadline = std::chrono::steady_clock::now() + std::chrono::milliseconds(200);
+    expectError([&] { api.listAllPads(at); }, ErrorKind::Unavailable, "service_unavailable");
+}
+
+TEST(HttpEtherpadApi, ACallPastItsDeadlineIsNotMade) {
+    FakeEtherpadServer server([](const Seen&) { return ok(R"({"padIDs":[]})"); });
+    manager::HttpEtherpadApi api;
+    EditorEndpoint at{server.port(), "K3Y"};
+    at.deadline = std::chrono::steady_clock::now() - std::chrono::milliseconds(1);
+    expectError([&] { api.listAllPads(at); }, ErrorKind::Unavailable, "service_unavailable");
+    EXPECT_TRUE(server.seen().empty());
+    at.deadline = std::chrono::steady_clock::now() + std::chrono::hours(1);
+    EXPECT_TRUE(api.listAllPads(at).empty());
+    EXPECT_EQ(server.seen().size(), 1u);
+}
+
 }  // namespace
 }  // namespace chatiere::testing

@@ -1,5 +1,6 @@
 #pragma once
 
+#include <chrono>
 #include <cstdint>
 #include <optional>
 #include <string>
@@ -9,9 +10,12 @@ namespace chatiere::manager {
 
 // Where an editor service's Etherpad answers on the host: the 127.0.0.1 port forwarded to its
 // "http" port, and the API key Chatière generated for it (a secret: never logged, never shown).
+// `deadline`, for a caller that may not wait long (the dashboard): no call waits past it, and a
+// call made after it fails at once as a call that got no answer in time.
 struct EditorEndpoint {
     int hostPort = 0;
     std::string apiKey;
+    std::optional<std::chrono::steady_clock::time_point> deadline = std::nullopt;
 };
 
 // Finds an editor service's endpoint; nullopt when it has none (yet). The daemon's implementation

@@ -10,6 +10,9 @@
 #include <Poco/Net/HTTPResponse.h>
 #include <Poco/URI.h>
 
+#include <algorithm>
+#include <chrono>
+
 namespace chatiere::manager {
 
 namespace {
@@ -47,10 +50,18 @@ Poco::JSON::Object::Ptr HttpEtherpadApi::call(const EditorEndpoint& at, const st
     const std::string query = form(all);
     std::string reply;
     int status = 0;
+    auto timeout = std::chrono::duration_cast<std::chrono::microseconds>(timeout_);
+    if (at.deadline) {
+        const auto left = std::chrono::duration_cast<std::chrono::microseconds>(
+            *at.deadline - std::chrono::steady_clock::now());
+        if (left < std::chrono::milliseconds(1)) {
+            throw unavailable("no answer to " + function + " in time.");
+        }
+        timeout = std::min(timeout, left);
+    }
     try {
         Poco::Net::HTTPClientSession session("127.0.0.1", static_cast<Poco::UInt16>(at.hostPort));
-        session.setTimeout(
-            Poco::Timespan(std::chrono::duration_cast<std::chrono::microseconds>(timeout_).count()));
+        session.setTimeout(Poco::Timespan(timeout.count()));
         // The key travels in the query (or the body): this URI is never logged.
         Poco::Net::HTTPRequest request(
             post ? Poco::Net::HTTPRequest::HTTP_POST : Poco::Net::HTTPRequest::HTTP_GET,

@@ -84,8 +84,10 @@ std::string PadService::urlOf(const Service& service, const EditorEndpoint& at,
     return (base.empty() || base.back() != '/' ? base : base.substr(0, base.size() - 1)) + "/p/" + name;
 }
 
-std::vector<Pad> PadService::list(const Actor& actor, const std::string& serviceId) {
-    const auto [service, at] = reach(actor, serviceId, Permission::ViewServices, nullptr);
+std::vector<Pad> PadService::list(const Actor& actor, const std::string& serviceId,
+                                  std::optional<std::chrono::steady_clock::time_point> deadline) {
+    auto [service, at] = reach(actor, serviceId, Permission::ViewServices, nullptr);
+    at.deadline = deadline;
     std::vector<std::string> names = etherpad_.listAllPads(at);
     std::sort(names.begin(), names.end());
     std::vector<Pad> pads;

@@ -8,6 +8,7 @@
 #include "hosting/EtherpadApi.h"
 #include "hosting/ServiceManager.h"
 
+#include <chrono>
 #include <cstdint>
 #include <optional>
 #include <string>
@@ -55,8 +56,10 @@ public:
                AssociationService& associations, ServiceManager& services, EditorEndpoints& endpoints,
                EtherpadApi& etherpad);
 
-    // Sorted by name.
-    std::vector<Pad> list(const Actor& actor, const std::string& serviceId);
+    // Sorted by name. With a `deadline`, Etherpad is not waited for past it (503
+    // `service_unavailable`, as when it does not answer): for a page that must stay fast.
+    std::vector<Pad> list(const Actor& actor, const std::string& serviceId,
+                          std::optional<std::chrono::steady_clock::time_point> deadline = std::nullopt);
     Pad create(const Actor& actor, const std::string& serviceId, const CreatePad& command);
     void remove(const Actor& actor, const std::string& serviceId, const std::string& name);
 
