@@ -477,6 +477,16 @@ TEST_F(ProvisionerTest, ResizeRestartsTheGuestWithItsNewResourcesAndAGrownVolume
     EXPECT_NE(xml.find("256"), std::string::npos);
 }
 
+TEST_F(ProvisionerTest, AGuestWithoutAnAgentIsStoppedByItsPowerButton) {
+    jobs_.add("svc1", JobKind::Create, clock_.now());
+    drain();
+    registry_.specs["svc1"].memoryMib = 256;
+    const auto id = jobs_.add("svc1", JobKind::Resize, clock_.now());
+    drain();
+    EXPECT_EQ(jobs_.outcome(id), "done");
+    EXPECT_EQ(hypervisor_.lastShutdown("chatiere-inst1-svc1"), ShutdownMethod::Acpi);
+}
+
 TEST_F(ProvisionerTest, AResizeInterruptedAtAnyStepStillConverges) {
     for (int call = 1; call <= 8; ++call) {
         SCOPED_TRACE("transient failure at hypervisor call " + std::to_string(call));
@@ -747,6 +757,20 @@ TEST_F(ApplianceTest, EveryStartOfTheGuestGetsItsConfigurationAgain) {
     drain();
     EXPECT_EQ(hypervisor_.state(kGuest), GuestState::Paused);
     EXPECT_EQ(configValues()["service_id"], "svc1");
+}
+
+TEST_F(ApplianceTest, AResizeStopsTheGuestThroughItsAgent) {
+    // The Debian appliance does nothing on the ACPI power button: asked that way, every stop would
+    // wait the shutdown timeout and be forced.
+    jobs_.add("svc1", JobKind::Create, clock_.now());
+    drain();
+    ServiceSpec& spec = registry_.specs["svc1"];
+    const std::string before = formatResources({spec.vcpus, spec.memoryMib, spec.diskGib});
+    spec.memoryMib = 768;
+    const auto resize = jobs_.add("svc1", JobKind::Resize, clock_.now(), before);
+    drain();
+    EXPECT_EQ(jobs_.outcome(resize), "done");
+    EXPECT_EQ(hypervisor_.lastShutdown(kGuest), ShutdownMethod::GuestAgent);
 }
 
 TEST_F(ApplianceTest, ASuspendedServiceIsNotConfiguredUntilItRuns) {
