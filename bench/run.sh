@@ -1,18 +1,19 @@
 #!/usr/bin/env bash
 # bench/run.sh: every bench in one go, then one table of their figures against issue 16's targets.
 # Each bench ends with `RESULT <name> ratio=<number> key=value…` lines (one per figure it measures:
-# bench/monitor.sh gives daemon-rss and monitor, bench/web.sh web-dashboard and web-usage-api); this
+# bench/monitor.sh gives daemon-rss and monitor, bench/web.sh web-dashboard and web-usage-api,
+# bench/provision.sh provision-website and provision-editor); this
 # script collects them into $out/results.txt and prints the table. Benches measure, they do not
 # judge: the exit status is 0 when every bench ran, whatever the ratios (1 when one failed).
 #
 # Usage (as root, from anywhere): bash bench/run.sh [--quick]
 #   full:    billing 10,000 subscriptions × 3 runs, monitor 1,000 guests × 20 cycles, web 10 s per
-#            URL, provision 5 real website guests (needs libvirtd, QEMU and the appliance image:
-#            several minutes).
+#            URL, provision 5 real website guests and 2 editors (needs libvirtd, QEMU and the
+#            appliance images: half an hour and more without KVM, an editor's boot being minutes).
 #   --quick: billing 2,000 subscriptions × 1 run, monitor 1,000 guests × 5 cycles, web 5 s per URL;
-#            provision-website is skipped (RESULT … skipped=1): it boots real QEMU guests under a
-#            system libvirtd, tens of seconds each, and one boot is no median. About a minute and a
-#            half on 2 cores, plus the build.
+#            provision-website and provision-editor are skipped (RESULT … skipped=1): they boot
+#            real QEMU guests under a system libvirtd, and one boot is no median. About a minute and
+#            a half on 2 cores, plus the build.
 # Environment: BENCH_OUT=DIR keeps the logs there (default: a new /tmp/chatiere-bench-* directory).
 set -euo pipefail
 src=$(cd "$(dirname "$0")/.." && pwd)
@@ -26,7 +27,7 @@ esac
 if [ "$quick" = 1 ]; then
   billing_args=(2000 1); monitor_args=(1000 5); web_args=(5); provision_args=()
 else
-  billing_args=(10000 3); monitor_args=(1000 20); web_args=(10); provision_args=(5)
+  billing_args=(10000 3); monitor_args=(1000 20); web_args=(10); provision_args=(5 2)
 fi
 out=${BENCH_OUT:-$(mktemp -d /tmp/chatiere-bench-XXXXXX)}
 mkdir -p "$out"
@@ -69,11 +70,15 @@ run_bench billing billing bash "$src/bench/billing.sh" "${billing_args[@]}"
 run_bench monitor "daemon-rss monitor" bash "$src/bench/monitor.sh" "${monitor_args[@]}"
 run_bench web "web-dashboard web-usage-api" bash "$src/bench/web.sh" "${web_args[@]}"
 if [ "$quick" = 1 ]; then
-  echo "RESULT provision-website ratio=nan skipped=1 reason=quick" >>"$results"
+  for name in provision-website provision-editor; do
+    echo "RESULT $name ratio=nan skipped=1 reason=quick" >>"$results"
+  done
 elif [ "$(id -u)" -ne 0 ] || ! command -v virsh >/dev/null || ! command -v qemu-system-x86_64 >/dev/null; then
-  echo "RESULT provision-website ratio=nan skipped=1 reason=needs-root-libvirt-qemu" >>"$results"
+  for name in provision-website provision-editor; do
+    echo "RESULT $name ratio=nan skipped=1 reason=needs-root-libvirt-qemu" >>"$results"
+  done
 else
-  run_bench provision provision-website bash "$src/bench/provision.sh" "${provision_args[@]}"
+  run_bench provision "provision-website provision-editor" bash "$src/bench/provision.sh" "${provision_args[@]}"
 fi
 
 echo
@@ -90,6 +95,7 @@ TARGETS = {
     "monitor": [("ratio", "<=", 1.2)],
     "daemon-rss": [("rss_mib", "<", 30)],
     "provision-website": [],
+    "provision-editor": [],
 }
 rows = []
 for line in open(sys.argv[1]):

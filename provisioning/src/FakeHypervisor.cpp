@@ -112,10 +112,11 @@ void FakeHypervisor::start(const std::string& name) {
     stopped(g);       // nor has the new boot any of the last one's /run
 }
 
-void FakeHypervisor::shutdown(const std::string& name, std::chrono::milliseconds) {
+void FakeHypervisor::shutdown(const std::string& name, std::chrono::milliseconds, ShutdownMethod method) {
     std::lock_guard lock(mutex_);
     count();
     Guest& g = guest(name);
+    g.lastShutdown = method;
     g.info.state = GuestState::ShutOff;
     stopped(g);
 }
@@ -316,6 +317,12 @@ int FakeHypervisor::fsTrims(const std::string& name) const {
     std::lock_guard lock(mutex_);
     const auto g = guests_.find(name);
     return g == guests_.end() ? 0 : g->second.fsTrims;
+}
+
+std::optional<ShutdownMethod> FakeHypervisor::lastShutdown(const std::string& name) const {
+    std::lock_guard lock(mutex_);
+    const auto g = guests_.find(name);
+    return g == guests_.end() ? std::nullopt : g->second.lastShutdown;
 }
 
 void FakeHypervisor::ensurePool(const std::string& pool, const std::string& directory) {

@@ -217,7 +217,10 @@ void GuestBuilder::ensureOff(const ServiceSpec& spec, std::chrono::milliseconds 
         hypervisor_.destroy(domainName(spec.id));  // a paused guest cannot act on a shutdown request
         return;
     }
-    hypervisor_.shutdown(domainName(spec.id), timeout);
+    // A guest with an agent is asked through it: the Debian appliances ignore the power button.
+    hypervisor_.shutdown(
+        domainName(spec.id), timeout,
+        hasGuestAgent(spec.templateName) ? ShutdownMethod::GuestAgent : ShutdownMethod::Acpi);
 }
 
 std::optional<uint64_t> GuestBuilder::volumeCapacity(const ServiceSpec& spec) {

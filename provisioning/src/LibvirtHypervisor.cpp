@@ -226,27 +226,48 @@ void LibvirtHypervisor::start(const std::string& name) {
     }
 }
 
-void LibvirtHypervisor::shutdown(const std::string& name, std::chrono::milliseconds timeout) {
-    std::unique_lock lock(impl_->mutex);
-    auto d = impl_->domain(name);
-    if (impl_->stateOf(d.get(), name) == GuestState::ShutOff) {
-        return;
+void LibvirtHypervisor::shutdown(const std::string& name, std::chrono::milliseconds timeout,
+                                 ShutdownMethod method) {
+    const auto deadline = std::chrono::steady_clock::now() + timeout;
+    libvirt::Domain d;
+    {
+        std::lock_guard lock(impl_->mutex);
+        d = impl_->domain(name);
+        if (virDomainIsActive(d.get()) == 0) {
+            return;
+        }
     }
-    // A guest without ACPI refuses the request: nothing to wait for, it is forced off below.
-    const bool asked = virDomainShutdown(d.get()) == 0;
+    // Outside the connection's lock, on the guest's own handle (as agentCommand): in agent mode
+    // libvirt's QEMU driver waits for the guest to go down (or its agent to close) before it
+    // returns. Both flags: the agent first, the ACPI power button if the agent fails (not
+    // connected, or it refuses guest-shutdown). A driver without the flags (test:///default) or a
+    // guest without ACPI refuses the request: the plain request, then nothing to wait for, it is
+    // forced off below.
+    bool asked = false;
+    if (method == ShutdownMethod::GuestAgent) {
+        asked = virDomainShutdownFlags(
+                    d.get(), VIR_DOMAIN_SHUTDOWN_GUEST_AGENT | VIR_DOMAIN_SHUTDOWN_ACPI_POWER_BTN) == 0;
+        if (!asked) {
+            virResetLastError();
+        }
+    }
     if (!asked) {
-        virResetLastError();
+        asked = virDomainShutdown(d.get()) == 0;
+        if (!asked) {
+            virResetLastError();
+        }
     }
-    const auto deadline = std::chrono::steady_clock::now() + (asked ? timeout : std::chrono::milliseconds(0));
-    while (std::chrono::steady_clock::now() < deadline) {
-        if (impl_->stateOf(d.get(), name) == GuestState::ShutOff) {
+    // Off means its QEMU process is gone (not just "shutting down"), so that a start may follow.
+    std::unique_lock lock(impl_->mutex);
+    while (asked && std::chrono::steady_clock::now() < deadline) {
+        if (virDomainIsActive(d.get()) == 0) {
             return;
         }
         lock.unlock();
         std::this_thread::sleep_for(std::chrono::milliseconds(100));
         lock.lock();
     }
-    if (impl_->stateOf(d.get(), name) != GuestState::ShutOff && virDomainDestroy(d.get()) != 0) {
+    if (virDomainIsActive(d.get()) != 0 && virDomainDestroy(d.get()) != 0) {
         fail("forcing guest " + name + " off");
     }
 }

@@ -155,6 +155,20 @@ TEST_F(ApplianceTest, EveryStartOfTheGuestGetsItsConfigurationAgain) {
     EXPECT_EQ(configValues()["service_id"], "svc1");
 }
 
+TEST_F(ApplianceTest, AResizeStopsTheGuestThroughItsAgent) {
+    // The Debian appliance does nothing on the ACPI power button: asked that way, every stop would
+    // wait the shutdown timeout and be forced.
+    jobs_.add("svc1", JobKind::Create, clock_.now());
+    drain();
+    ServiceSpec& spec = registry_.specs["svc1"];
+    const std::string before = formatResources({spec.vcpus, spec.memoryMib, spec.diskGib});
+    spec.memoryMib = 768;
+    const auto resize = jobs_.add("svc1", JobKind::Resize, clock_.now(), before);
+    drain();
+    EXPECT_EQ(jobs_.outcome(resize), "done");
+    EXPECT_EQ(hypervisor_.lastShutdown(kGuest), ShutdownMethod::GuestAgent);
+}
+
 TEST_F(ApplianceTest, ASuspendedServiceIsNotConfiguredUntilItRuns) {
     registry_.specs["svc1"].shouldRun = false;
     const auto id = jobs_.add("svc1", JobKind::Create, clock_.now());

@@ -324,6 +324,16 @@ TEST_F(ProvisionerTest, ResizeRestartsTheGuestWithItsNewResourcesAndAGrownVolume
     EXPECT_NE(xml.find("256"), std::string::npos);
 }
 
+TEST_F(ProvisionerTest, AGuestWithoutAnAgentIsStoppedByItsPowerButton) {
+    jobs_.add("svc1", JobKind::Create, clock_.now());
+    drain();
+    registry_.specs["svc1"].memoryMib = 256;
+    const auto id = jobs_.add("svc1", JobKind::Resize, clock_.now());
+    drain();
+    EXPECT_EQ(jobs_.outcome(id), "done");
+    EXPECT_EQ(hypervisor_.lastShutdown("chatiere-inst1-svc1"), ShutdownMethod::Acpi);
+}
+
 TEST_F(ProvisionerTest, AResizeInterruptedAtAnyStepStillConverges) {
     for (int call = 1; call <= 8; ++call) {
         SCOPED_TRACE("transient failure at hypervisor call " + std::to_string(call));

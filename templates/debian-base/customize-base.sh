@@ -33,7 +33,9 @@ mkdir -p "$r/srv/data"
 # The guest agent answers only what the host uses (docs/appliances.md): Debian 12's qemu-ga 7.2
 # has --block-rpcs (no allow list yet, that came with QEMU 8.0), so every other RPC it knows is
 # blocked — the list is taken from this very binary, so a new RPC in an update is blocked too.
-allowed='guest-sync guest-sync-delimited guest-ping guest-info guest-file-open guest-file-write guest-file-close guest-fstrim'
+# guest-shutdown is the host's clean stop (libvirt's agent mode): the minimal system has no logind,
+# so an ACPI power button does nothing and a stop would otherwise wait its timeout and be forced.
+allowed='guest-sync guest-sync-delimited guest-ping guest-info guest-file-open guest-file-write guest-file-close guest-fstrim guest-shutdown'
 all=$(chroot "$r" /usr/sbin/qemu-ga --block-rpcs='?' 2>&1 | tr -s ' \n' '\n\n' | grep '^guest-' | sort -u)
 [ -n "$all" ] || { echo "customize-base: cannot list qemu-ga's RPCs" >&2; exit 1; }
 blocked=$(for c in $all; do case " $allowed " in *" $c "*) ;; *) echo "$c" ;; esac; done | paste -sd, -)
@@ -44,6 +46,26 @@ cat > "$r/etc/systemd/system/qemu-guest-agent.service.d/chatiere.conf" <<UNIT
 ExecStart=
 ExecStart=-/usr/sbin/qemu-ga --block-rpcs=$blocked
 UNIT
+
+# qemu-ga's guest-shutdown runs `/sbin/shutdown -h -P +0 "hypervisor initiated shutdown"`; systemd's
+# shutdown hands a timed request ("+0" is one) to logind, which this system does not run (no D-Bus),
+# and fails: qemu-ga answers "child process has failed to shutdown" (checked). The wrapper starts
+# the target in systemd directly, as systemctl does when logind is not there: units stopped (the
+# application first), file systems unmounted, then the power off. Anything else goes to systemd's.
+chroot "$r" dpkg-divert --quiet --local --rename --divert /sbin/shutdown.systemd --add /sbin/shutdown
+rm -f "$r/sbin/shutdown"
+cat > "$r/sbin/shutdown" <<'SHUTDOWN'
+#!/bin/sh
+# Chatière (templates/debian-base/customize-base.sh): qemu-ga's guest-shutdown without logind.
+case " $* " in
+  *" -c "* | *" -k "* | *" --show "*) exec /sbin/shutdown.systemd "$@" ;;
+  *" -r "*) target=reboot.target ;;
+  *" -H "*) target=halt.target ;;
+  *) target=poweroff.target ;;
+esac
+exec /bin/systemctl start --no-block --job-mode=replace-irreversibly "$target"
+SHUTDOWN
+chmod 0755 "$r/sbin/shutdown"
 
 chroot "$r" systemctl enable systemd-networkd.service chatiere-config.path chatiere-data-grow.service \
   chatiere-ready.service

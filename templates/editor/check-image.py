@@ -12,7 +12,8 @@ the agent refuses guest-exec and guest-file-read, waits for Etherpad on the forw
 a pad through the API with a French text, reads it back, checks that a pad name typed by hand is
 not created (a socket.io CLIENT_READY on it is denied, while one on the created pad is granted),
 times the pad page's scripts, then kills QEMU (a destroy) and boots again on the same volume: the
-pad must still be there. Prints the measures (boot, Etherpad, memory, disk) as it goes; exits 1 at
+pad must still be there; then stops the guest through the agent's guest-shutdown (what Chatière
+asks of it): QEMU must exit, Etherpad close its database and the data volume be left clean. Prints the measures (boot, Etherpad, memory, disk) as it goes; exits 1 at
 the first failure. Takes ~6 minutes under TCG.
 """
 import base64
@@ -254,7 +255,7 @@ def main():
     qemu, agent, t0 = boot(1)
     try:
         for rpc, args in (("guest-exec", {"path": "/bin/true"}), ("guest-file-read", {"handle": 1}),
-                          ("guest-shutdown", {})):
+                          ("guest-set-user-password", {"username": "root", "password": "eA==", "crypted": False})):
             r = agent.call(rpc, **args)
             check("error" in r and "disabled" in json.dumps(r).lower(), f"the agent refuses {rpc} ({r})")
         check("return" in agent.call("guest-ping"), "the agent answers guest-ping")
@@ -321,9 +322,23 @@ def main():
         with open(f"{work}/console.log", errors="replace") as f:
             c = f.read()
         check("configuration unchanged" in c, "the unchanged configuration did not restart Etherpad")
+        # The host's clean stop: systemd stops Etherpad (SIGTERM: it closes its database) and
+        # unmounts the data volume before the power goes off. No reply on success.
+        t1 = time.time()
+        agent.send({"execute": "guest-shutdown"})
+        try:
+            qemu.wait(timeout=90)
+        except subprocess.TimeoutExpired:
+            pass
+        check(qemu.poll() is not None, "guest-shutdown powers the guest off")
+        log(f"boot 2: guest-shutdown → QEMU gone in {time.time() - t1:.1f} s")
     finally:
-        qemu.kill()
+        if qemu.poll() is None:
+            qemu.kill()
         qemu.wait()
+    fs = dumpe2fs(f"{work}/data.img")
+    check("needs_recovery" not in fs.get("Filesystem features", ""),
+          f"the data volume was unmounted cleanly, its journal empty ({fs.get('Filesystem features')})")
     fs = dumpe2fs(f"{work}/data.img")
     fs_bytes = int(fs["Block count"]) * int(fs["Block size"])
     check(fs_bytes == os.path.getsize(f"{work}/data.img"),

@@ -88,11 +88,23 @@ TEST_F(HypervisorContract, GuestLifecycle) {
     h_->resume(name);
     EXPECT_EQ(h_->state(name), GuestState::Running);
     EXPECT_EQ(codeOf([&] { h_->undefine(name); }), Code::InvalidState);
-    h_->shutdown(name, std::chrono::seconds(2));
+    h_->shutdown(name, std::chrono::seconds(2), ShutdownMethod::Acpi);
     EXPECT_EQ(h_->state(name), GuestState::ShutOff);
     h_->destroy(name);  // already off: nothing to do
     h_->undefine(name);
     EXPECT_EQ(h_->state(name), std::nullopt);
+}
+
+TEST_F(HypervisorContract, AShutdownThroughTheAgentStopsAGuestWithoutOneToo) {
+    // No agent channel (nor, on test:///default, the agent flag): the power button, then forced.
+    const std::string name = "chatiere-aaa-svc3";
+    h_->define(guestXml(name, "aaa", "svc3"));
+    h_->start(name);
+    h_->shutdown(name, std::chrono::seconds(2), ShutdownMethod::GuestAgent);
+    EXPECT_EQ(h_->state(name), GuestState::ShutOff);
+    h_->shutdown(name, std::chrono::seconds(2), ShutdownMethod::GuestAgent);  // already off
+    EXPECT_EQ(h_->state(name), GuestState::ShutOff);
+    h_->undefine(name);
 }
 
 TEST_F(HypervisorContract, UnknownGuestsAreNotFound) {

@@ -16,7 +16,7 @@ public:
 
     void define(const std::string& domainXml) override;
     void start(const std::string& name) override;
-    void shutdown(const std::string& name, std::chrono::milliseconds timeout) override;
+    void shutdown(const std::string& name, std::chrono::milliseconds timeout, ShutdownMethod method) override;
     void destroy(const std::string& name) override;
     void suspend(const std::string& name) override;
     void resume(const std::string& name) override;
@@ -57,6 +57,8 @@ public:
     int openGuestFiles(const std::string& name) const;
     // How many times the guest's file systems were trimmed.
     int fsTrims(const std::string& name) const;
+    // How the guest was last asked to shut down; nullopt when it never was.
+    std::optional<ShutdownMethod> lastShutdown(const std::string& name) const;
     // What poolInfo reports as the pool's size (its allocation is the volumes' content).
     void setPoolCapacity(uint64_t bytes);
 
@@ -69,6 +71,7 @@ private:
         std::map<std::string, std::string> files;                        // path → content
         std::map<int64_t, std::pair<std::string, std::string>> handles;  // → path, content written
         int fsTrims = 0;
+        std::optional<ShutdownMethod> lastShutdown;
     };
     Guest& agentGuest(const std::string& name);  // a guest whose agent can answer now, or throws
     static void stopped(Guest& g);

@@ -16,6 +16,11 @@ inline constexpr const char* kMetadataNamespace = "https://chatiere.invalid/xmln
 enum class GuestState { Running, Paused, ShutOff, Crashed, Other };
 std::string toString(GuestState state);
 
+// How a clean shutdown is asked of a guest. Acpi: the ACPI power button. GuestAgent: the guest
+// agent's guest-shutdown (for guests that have one: the Debian appliances, whose minimal system
+// does nothing on the power button), the power button if the agent cannot take the request.
+enum class ShutdownMethod { Acpi, GuestAgent };
+
 struct GuestInfo {
     std::string name;
     std::string instanceId;
@@ -79,8 +84,9 @@ public:
     virtual void define(
         const std::string& domainXml) = 0;  // persistent; replaces the definition of the same name
     virtual void start(const std::string& name) = 0;
-    // Asks the guest to shut down, waits up to `timeout`, then forces it off.
-    virtual void shutdown(const std::string& name, std::chrono::milliseconds timeout) = 0;
+    // Asks the guest to shut down (by `method`), waits up to `timeout`, then forces it off.
+    virtual void shutdown(const std::string& name, std::chrono::milliseconds timeout,
+                          ShutdownMethod method) = 0;
     virtual void destroy(const std::string& name) = 0;  // forced off; no error if already off
     virtual void suspend(const std::string& name) = 0;
     virtual void resume(const std::string& name) = 0;

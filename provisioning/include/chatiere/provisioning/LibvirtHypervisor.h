@@ -17,7 +17,7 @@ public:
 
     void define(const std::string& domainXml) override;
     void start(const std::string& name) override;
-    void shutdown(const std::string& name, std::chrono::milliseconds timeout) override;
+    void shutdown(const std::string& name, std::chrono::milliseconds timeout, ShutdownMethod method) override;
     void destroy(const std::string& name) override;
     void suspend(const std::string& name) override;
     void resume(const std::string& name) override;
