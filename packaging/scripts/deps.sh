@@ -9,12 +9,13 @@ build_pkgs=(build-essential cmake ninja-build pkg-config git ccache
             libpoco-dev libvirt-dev libssl-dev libsqlite3-dev libargon2-dev libqrencode-dev
             libgtest-dev libgmock-dev libhowardhinnant-date-dev tzdata
             libhpdf-dev fonts-dejavu-core libmstch-dev)
-# Real parts the tests start: a loopback SMTP server, libvirt's test driver (in libvirt itself);
-# the system tests also need what the main job runs (libvirtd, QEMU, the appliance tools).
+# Real parts the tests start: a loopback SMTP server, libvirt's test driver (in libvirt itself),
+# mkfs.ext4 and debugfs (e2fsprogs: websites' data volumes); the system tests also need what the
+# main job runs (libvirtd, QEMU, the appliance tools).
 # The asan build (CMakePresets.json): clang, its sanitizer and libFuzzer runtimes, and llvm's
 # llvm-symbolizer for readable reports.
 test_pkgs=(python3 python3-aiosmtpd sqlite3 file adduser dpkg-dev prometheus poppler-utils chromium curl oathtool
-           clang libclang-rt-14-dev llvm)
+           clang libclang-rt-14-dev llvm e2fsprogs)
 # What the main job runs against: libvirtd with QEMU, and what the appliance recipes build with
 # (templates/*/build-image.sh: mmdebstrap and e2fsprogs for the Debian base, npm for the editor).
 run_pkgs=(curl cpio xz-utils bc sqlite3 python3 python3-aiosmtpd oathtool libvirt-daemon libvirt-daemon-driver-qemu libvirt-clients qemu-system-x86 qemu-utils

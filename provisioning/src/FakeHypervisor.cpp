@@ -6,6 +6,13 @@
 #include <Poco/JSON/Object.h>
 #include <Poco/JSON/Parser.h>
 
+#include <fcntl.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstring>
+#include <filesystem>
+#include <fstream>
 #include <sstream>
 
 namespace chatiere::provisioning {
@@ -338,7 +345,7 @@ PoolInfo FakeHypervisor::poolInfo(const std::string& pool) {
     uint64_t used = 0;
     for (const auto& [key, v] : volumes_) {
         if (key.rfind(pool + "/", 0) == 0) {
-            used += v.content.size();
+            used += v.allocation();
         }
     }
     return {poolCapacity_, used, poolCapacity_ > used ? poolCapacity_ - used : 0};
@@ -358,7 +365,7 @@ VolumeInfo FakeHypervisor::createVolume(const std::string& pool, const std::stri
     if (capacityBytes == 0) {
         throw HypervisorError(Code::InvalidInput, "a volume needs a capacity");
     }
-    if (!volumes_.emplace(pool + "/" + name, Volume{capacityBytes, ""}).second) {
+    if (!volumes_.emplace(pool + "/" + name, Volume{capacityBytes, "", {}, 0}).second) {
         throw HypervisorError(Code::AlreadyExists, "volume " + name + " exists in pool " + pool);
     }
     return {name, pools_.at(pool) + "/" + name, capacityBytes, 0};
@@ -371,7 +378,7 @@ std::vector<VolumeInfo> FakeHypervisor::volumes(const std::string& pool) {
     std::vector<VolumeInfo> out;
     for (const auto& [key, v] : volumes_) {
         if (key.rfind(pool + "/", 0) == 0) {
-            out.push_back({key.substr(pool.size() + 1), "", v.capacity, v.content.size()});
+            out.push_back({key.substr(pool.size() + 1), "", v.capacity, v.allocation()});
         }
     }
     return out;
@@ -386,7 +393,7 @@ std::optional<VolumeInfo> FakeHypervisor::volume(const std::string& pool, const 
     if (it == volumes_.end()) {
         return std::nullopt;
     }
-    return VolumeInfo{name, pools_.at(pool) + "/" + name, it->second.capacity, it->second.content.size()};
+    return VolumeInfo{name, pools_.at(pool) + "/" + name, it->second.capacity, it->second.allocation()};
 }
 
 void FakeHypervisor::resizeVolume(const std::string& pool, const std::string& name, uint64_t capacityBytes) {
@@ -411,6 +418,71 @@ void FakeHypervisor::uploadVolume(const std::string& pool, const std::string& na
         throw HypervisorError(Code::InvalidInput, "content larger than the volume");
     }
     v.content = bytes;
+    v.data.clear();
+    v.fileSize = 0;
+}
+
+uint64_t FakeHypervisor::Volume::allocation() const {
+    uint64_t bytes = content.size();
+    for (const auto& [offset, chunk] : data) {
+        bytes += chunk.size();
+    }
+    return bytes;
+}
+
+void FakeHypervisor::uploadVolumeFile(const std::string& pool, const std::string& name,
+                                      const std::string& path) {
+    std::lock_guard lock(mutex_);
+    count();
+    Volume& v = vol(pool, name);
+    if (refuseUploads_) {
+        throw HypervisorError(Code::Failed, "the pool refuses writes to " + name);
+    }
+    const int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
+    if (fd < 0) {
+        throw HypervisorError(Code::Failed, "cannot open " + path + ": " + std::strerror(errno));
+    }
+    const off_t size = ::lseek(fd, 0, SEEK_END);
+    if (size < 0 || static_cast<uint64_t>(size) > v.capacity) {
+        ::close(fd);
+        throw HypervisorError(Code::InvalidInput, path + " is larger than the volume " + name);
+    }
+    // Only the data, as libvirt's sparse upload sends it.
+    std::map<uint64_t, std::string> data;
+    for (off_t at = ::lseek(fd, 0, SEEK_DATA); at >= 0 && at < size; at = ::lseek(fd, at, SEEK_DATA)) {
+        const off_t end = ::lseek(fd, at, SEEK_HOLE);
+        std::string chunk(static_cast<std::size_t>(end - at), '\0');
+        if (::pread(fd, chunk.data(), chunk.size(), at) != static_cast<ssize_t>(chunk.size())) {
+            ::close(fd);
+            throw HypervisorError(Code::Failed, "cannot read " + path);
+        }
+        data.emplace(static_cast<uint64_t>(at), std::move(chunk));
+        at = end;
+    }
+    ::close(fd);
+    v.content.clear();
+    v.data = std::move(data);
+    v.fileSize = static_cast<uint64_t>(size);
+}
+
+void FakeHypervisor::saveVolume(const std::string& pool, const std::string& name,
+                                const std::string& path) const {
+    std::lock_guard lock(mutex_);
+    const auto it = volumes_.find(pool + "/" + name);
+    if (it == volumes_.end()) {
+        throw HypervisorError(Code::NotFound, "no volume " + name + " in pool " + pool);
+    }
+    const Volume& v = it->second;
+    std::ofstream out(path, std::ios::binary | std::ios::trunc);
+    out << v.content;
+    for (const auto& [offset, chunk] : v.data) {
+        out.seekp(static_cast<std::streamoff>(offset));
+        out.write(chunk.data(), static_cast<std::streamsize>(chunk.size()));
+    }
+    out.close();
+    if (v.fileSize > v.content.size()) {
+        std::filesystem::resize_file(path, v.fileSize);
+    }
 }
 
 void FakeHypervisor::deleteVolume(const std::string& pool, const std::string& name) {

@@ -1,10 +1,12 @@
 #include "chatiere/provisioning/GuestBuilder.h"
 
 #include "chatiere/provisioning/GuestAgent.h"
+#include "chatiere/provisioning/SiteImage.h"
 #include "chatiere/provisioning/TarWriter.h"
 
 #include <Poco/JSON/Object.h>
 
+#include <filesystem>
 #include <sstream>
 
 namespace chatiere::provisioning {
@@ -17,8 +19,13 @@ constexpr uint64_t kGiB = 1024ULL * 1024 * 1024;
 }  // namespace
 
 GuestBuilder::GuestBuilder(Hypervisor& hypervisor, const templates::Catalogue& catalogue,
-                           templates::ImageCache& images, ProvisioningSettings settings)
-    : hypervisor_(hypervisor), catalogue_(catalogue), images_(images), settings_(std::move(settings)) {}
+                           templates::ImageCache& images, ProvisioningSettings settings,
+                           std::string siteImageDirectory)
+    : hypervisor_(hypervisor),
+      catalogue_(catalogue),
+      images_(images),
+      settings_(std::move(settings)),
+      siteImageDirectory_(std::move(siteImageDirectory)) {}
 
 std::string GuestBuilder::domainName(const std::string& serviceId) const {
     return "chatiere-" + settings_.instanceId + "-" + serviceId;
@@ -78,18 +85,36 @@ std::string GuestBuilder::welcomeArchive(const ServiceSpec& spec) {
     return makeTar({{"index.html", page}});
 }
 
+void GuestBuilder::uploadSite(const std::string& name, uint64_t capacityBytes, const std::string& archive) {
+    if (siteImageDirectory_.empty()) {
+        hypervisor_.uploadVolume(settings_.pool, name, archive);
+        return;
+    }
+    const std::filesystem::path image = std::filesystem::path(siteImageDirectory_) / (name + ".tmp");
+    struct Remove {
+        const std::filesystem::path& path;
+        ~Remove() {
+            std::error_code ignored;
+            std::filesystem::remove(path, ignored);
+        }
+    } remove{image};
+    makeSiteImage(archive, image, capacityBytes, siteImageDirectory_);
+    hypervisor_.uploadVolumeFile(settings_.pool, name, image.string());
+}
+
 void GuestBuilder::ensureVolume(const ServiceSpec& spec) {
     const std::string name = volumeName(spec.id, spec.volumeGeneration);
     if (hypervisor_.volume(settings_.pool, name)) {
         return;
     }
-    hypervisor_.createVolume(settings_.pool, name, static_cast<uint64_t>(spec.diskGib) * kGiB);
+    const uint64_t capacity = static_cast<uint64_t>(spec.diskGib) * kGiB;
+    hypervisor_.createVolume(settings_.pool, name, capacity);
     if (!manifest(spec).imageRoot.empty()) {
         return;  // sparse and empty: the guest formats it (ext4) at its first boot
     }
     try {
-        hypervisor_.uploadVolume(settings_.pool, name, welcomeArchive(spec));
-    } catch (const HypervisorError&) {
+        uploadSite(name, capacity, welcomeArchive(spec));
+    } catch (const std::exception&) {
         hypervisor_.deleteVolume(settings_.pool, name);  // never leave a half-made volume
         throw;
     }
@@ -100,10 +125,11 @@ void GuestBuilder::writeVolume(const ServiceSpec& spec, int64_t generation, cons
     if (hypervisor_.volume(settings_.pool, name)) {
         hypervisor_.deleteVolume(settings_.pool, name);  // half-written by a daemon that died
     }
-    hypervisor_.createVolume(settings_.pool, name, static_cast<uint64_t>(spec.diskGib) * kGiB);
+    const uint64_t capacity = static_cast<uint64_t>(spec.diskGib) * kGiB;
+    hypervisor_.createVolume(settings_.pool, name, capacity);
     try {
-        hypervisor_.uploadVolume(settings_.pool, name, archive);
-    } catch (const HypervisorError&) {
+        uploadSite(name, capacity, archive);
+    } catch (const std::exception&) {
         try {
             hypervisor_.deleteVolume(settings_.pool, name);
         } catch (const HypervisorError&) {

@@ -6,7 +6,12 @@
 #include <libvirt/libvirt-qemu.h>
 #include <libvirt/virterror.h>
 
+#include <fcntl.h>
+#include <unistd.h>
+
 #include <algorithm>
+#include <cerrno>
+#include <cstring>
 #include <filesystem>
 #include <mutex>
 #include <thread>
@@ -583,6 +588,101 @@ void LibvirtHypervisor::uploadVolume(const std::string& poolName, const std::str
             fail("uploading to volume " + name);
         }
         sent += static_cast<std::size_t>(n);
+    }
+    if (virStreamFinish(stream.get()) != 0) {
+        fail("finishing the upload to volume " + name);
+    }
+}
+
+namespace {
+
+// The file a sparse upload reads: libvirt asks where its data and holes are (SEEK_DATA/SEEK_HOLE),
+// sends holes as their length only, and reads the data.
+struct SparseSource {
+    int fd = -1;
+    off_t size = 0;
+};
+
+int sparseRead(virStreamPtr, char* data, size_t nbytes, void* opaque) {
+    const auto* source = static_cast<SparseSource*>(opaque);
+    ssize_t n = 0;
+    do {
+        n = ::read(source->fd, data, nbytes);
+    } while (n < 0 && errno == EINTR);
+    return n < 0 ? -1 : static_cast<int>(n);
+}
+
+int sparseWhere(virStreamPtr, int* inData, long long* length, void* opaque) {
+    const auto* source = static_cast<SparseSource*>(opaque);
+    const off_t here = ::lseek(source->fd, 0, SEEK_CUR);
+    if (here < 0) {
+        return -1;
+    }
+    if (here >= source->size) {
+        *inData = 0;  // the end: no data, no hole
+        *length = 0;
+        return 0;
+    }
+    const off_t data = ::lseek(source->fd, here, SEEK_DATA);
+    if (data < 0 && errno != ENXIO) {
+        return -1;
+    }
+    if (data < 0 || data > here) {
+        *inData = 0;  // a hole, up to the next data or to the end
+        *length = (data < 0 ? source->size : data) - here;
+    } else {
+        const off_t hole = ::lseek(source->fd, here, SEEK_HOLE);
+        if (hole < 0) {
+            return -1;
+        }
+        *inData = 1;
+        *length = hole - here;
+    }
+    return ::lseek(source->fd, here, SEEK_SET) < 0 ? -1 : 0;
+}
+
+int sparseSkip(virStreamPtr, long long length, void* opaque) {
+    const auto* source = static_cast<SparseSource*>(opaque);
+    return ::lseek(source->fd, static_cast<off_t>(length), SEEK_CUR) < 0 ? -1 : 0;
+}
+
+}  // namespace
+
+void LibvirtHypervisor::uploadVolumeFile(const std::string& poolName, const std::string& name,
+                                         const std::string& path) {
+    SparseSource source;
+    source.fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
+    if (source.fd < 0) {
+        throw HypervisorError(Code::Failed, "cannot open " + path + ": " + std::strerror(errno));
+    }
+    const struct FdCloser {
+        int fd;
+        ~FdCloser() { ::close(fd); }
+    } closer{source.fd};
+    source.size = ::lseek(source.fd, 0, SEEK_END);
+    if (source.size < 0 || ::lseek(source.fd, 0, SEEK_SET) < 0) {
+        throw HypervisorError(Code::Failed, "cannot read " + path + ": " + std::strerror(errno));
+    }
+    std::lock_guard lock(impl_->mutex);
+    auto v = impl_->volume(poolName, name);
+    virStorageVolInfo info{};
+    if (virStorageVolGetInfo(v.get(), &info) != 0) {
+        fail("volume " + name);
+    }
+    if (static_cast<unsigned long long>(source.size) > info.capacity) {
+        throw HypervisorError(Code::InvalidInput, path + " is larger than the volume " + name);
+    }
+    libvirt::Stream stream(virStreamNew(impl_->connection(), 0));
+    if (!stream) {
+        fail("upload stream for volume " + name);
+    }
+    if (virStorageVolUpload(v.get(), stream.get(), 0, static_cast<unsigned long long>(source.size),
+                            VIR_STORAGE_VOL_UPLOAD_SPARSE_STREAM) != 0) {
+        fail("uploading to volume " + name);
+    }
+    // On failure virStreamSparseSendAll has aborted the stream already.
+    if (virStreamSparseSendAll(stream.get(), sparseRead, sparseWhere, sparseSkip, &source) != 0) {
+        fail("uploading " + path + " to volume " + name);
     }
     if (virStreamFinish(stream.get()) != 0) {
         fail("finishing the upload to volume " + name);

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Builds the `website` appliance: a Debian cloud kernel and a busybox initramfs whose init
-# brings up virtio networking, unpacks the site from the data disk (/dev/vda holds a tar
-# archive written by Chatière) and serves it with busybox httpd on port 80.
+# brings up virtio networking, mounts the site's data disk read-only (/dev/vda holds an ext4
+# filesystem Chatière made with mkfs.ext4 -d; a disk written before that holds a tar archive,
+# unpacked into memory as before) and serves it with busybox httpd on port 80.
 # Usage: build-image.sh OUTPUT_DIR   → OUTPUT_DIR/vmlinuz, OUTPUT_DIR/initrd.img
 # Uses only Debian packages, downloaded (apt-get download) and unpacked, never installed on the host;
 # OUTPUT_DIR/packages.txt lists their versions (templates/build.sh checks them for updates).
@@ -40,6 +41,11 @@ for applet in sh mount umount mkdir cat echo ip ifconfig route udhcpc insmod htt
   ln -sf busybox "$root/bin/$applet"
 done
 moddir=kernel/lib/modules/$kver/kernel
+# ext4, which mounts the site, is built into the cloud kernel (CONFIG_EXT4_FS=y, with jbd2, mbcache,
+# crc16 and crc32c): only virtio comes as modules. Said here, so that a kernel that changes it stops
+# the build rather than the guests.
+grep -q '^CONFIG_EXT4_FS=y' "kernel/boot/config-$kver" \
+  || { echo "build-image: $kpkg does not have ext4 built in (CONFIG_EXT4_FS=y)" >&2; exit 1; }
 mods="drivers/virtio/virtio_ring drivers/virtio/virtio drivers/virtio/virtio_pci_modern_dev
       drivers/virtio/virtio_pci_legacy_dev drivers/virtio/virtio_pci net/core/failover
       drivers/net/net_failover drivers/net/virtio_net drivers/block/virtio_blk"
@@ -64,8 +70,12 @@ ip link set lo up
 ip link set eth0 up
 ip addr add 10.0.2.15/24 dev eth0
 ip route add default via 10.0.2.2
-# The site: a tar archive at the start of the data disk (Chatière writes it); a welcome page if none.
-if [ -b /dev/vda ] && tar -xf /dev/vda -C /www 2>/dev/null && [ -n "$(ls /www)" ]; then
+# The site: an ext4 filesystem on the data disk (Chatière makes it on the host), mounted read-only
+# and served from disk; noload: nothing to replay, the guest never writes it. A disk written before
+# that holds a tar archive at its start: unpacked into memory, as then. A welcome page if neither.
+if [ -b /dev/vda ] && mount -t ext4 -o ro,noload,nodev,nosuid,noexec /dev/vda /www 2>/dev/null; then
+  echo "chatiere: site mounted read-only from /dev/vda"
+elif [ -b /dev/vda ] && tar -xf /dev/vda -C /www 2>/dev/null && [ -n "$(ls /www)" ]; then
   echo "chatiere: site unpacked from /dev/vda"
 else
   echo "<!doctype html><title>Chatière</title><p>Bienvenue !</p>" > /www/index.html

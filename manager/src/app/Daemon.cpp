@@ -16,6 +16,7 @@
 #include "chatiere/provisioning/Provisioner.h"
 #include "chatiere/provisioning/Reconciler.h"
 #include "chatiere/provisioning/SiteArchive.h"
+#include "chatiere/provisioning/SiteImage.h"
 #include "chatiere/templates/Catalogue.h"
 #include "chatiere/templates/ImageCache.h"
 #include "domain/AssociationService.h"
@@ -224,10 +225,15 @@ void Daemon::open() {
                 m.name, m.name);
         }
     }
+    // Where websites' ext4 images are made and read back (SiteImage.h), in private folders; what a
+    // daemon that died left there is removed.
+    const std::filesystem::path siteImages = std::filesystem::path(s.dataDir) / "site-images";
+    std::filesystem::remove_all(siteImages);
     p.builder = std::make_unique<provisioning::GuestBuilder>(
         p.hypervisor, *p.catalogue, *p.images,
         provisioning::ProvisioningSettings{p.db->instanceId(), s.libvirtPool, s.volumesDir().string(),
-                                           s.libvirtDomainType});
+                                           s.libvirtDomainType},
+        siteImages.string());
     p.provisioningStore = std::make_unique<ProvisioningStore>(*p.db, p.clock, *p.catalogue);
     if (const int resumed = p.provisioningStore->releaseLeases(); resumed > 0) {
         p.logger.information("%d provisioning job(s) interrupted by the last stop resume now", resumed);
@@ -351,15 +357,20 @@ void Daemon::open() {
         });
     Database* db = p.db.get();
     p.audit = std::make_unique<AuditQuery>(*p.db);
-    // A website service's content as a tar (read from its data volume); empty when it has none.
+    // A website service's content as a tar, read from its data volume: its ext4 filesystem (with
+    // debugfs, nothing mounted), or the tar a volume written before ext4 holds; empty when none.
     p.exports = std::make_unique<ExportService>(
         *p.db, p.clock, *p.associations, *p.services, *p.billing,
-        [&hypervisor = p.hypervisor, builder = p.builder.get(),
-         pool = s.libvirtPool](const Service& service) -> std::string {
+        [&hypervisor = p.hypervisor, builder = p.builder.get(), pool = s.libvirtPool,
+         work = siteImages](const Service& service) -> std::string {
             const auto volume =
                 hypervisor.volume(pool, builder->volumeName(service.id, service.volumeGeneration));
             std::ifstream in(volume ? volume->path : std::string(), std::ios::binary);
-            return in ? provisioning::readSiteArchive(in) : std::string();
+            if (!in) {
+                return std::string();
+            }
+            return provisioning::isExt4Volume(in) ? provisioning::readSiteImage(volume->path, work)
+                                                  : provisioning::readSiteArchive(in);
         },
         p.pads.get());
     p.app = std::make_unique<app::Services>(

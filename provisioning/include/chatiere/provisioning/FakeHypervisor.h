@@ -36,6 +36,7 @@ public:
     std::vector<VolumeInfo> volumes(const std::string& pool) override;
     void resizeVolume(const std::string& pool, const std::string& name, uint64_t capacityBytes) override;
     void uploadVolume(const std::string& pool, const std::string& name, const std::string& bytes) override;
+    void uploadVolumeFile(const std::string& pool, const std::string& name, const std::string& path) override;
     void deleteVolume(const std::string& pool, const std::string& name) override;
 
     // Fault injection: the `n`th call from now (1 = the next one) throws `code`.
@@ -44,7 +45,11 @@ public:
     // While set, every volume upload fails (Code::Failed), as from a pool that refuses writes.
     void refuseUploads(bool refuse);
     int calls() const;
+    // What uploadVolume last wrote to the volume (empty after an uploadVolumeFile).
     std::string volumeContent(const std::string& pool, const std::string& name) const;
+    // Writes the volume's content to `path`: uploadVolume's bytes, or uploadVolumeFile's file with
+    // its holes (as sparse as the file was). Throws NotFound when there is no such volume.
+    void saveVolume(const std::string& pool, const std::string& name, const std::string& path) const;
     // The XML a guest was last defined with; empty when there is no such guest.
     std::string domainXml(const std::string& name) const;
     // The guest agent of a guest whose XML declares the agent channel: it answers while the guest
@@ -77,7 +82,10 @@ private:
     static void stopped(Guest& g);
     struct Volume {
         uint64_t capacity = 0;
-        std::string content;
+        std::string content;                   // uploadVolume's bytes
+        std::map<uint64_t, std::string> data;  // uploadVolumeFile's data, by offset: its holes left out
+        uint64_t fileSize = 0;                 // uploadVolumeFile's file size, holes included
+        uint64_t allocation() const;
     };
     void checkPool(const std::string& pool) const;
     void count();  // every public call: may throw the injected failure

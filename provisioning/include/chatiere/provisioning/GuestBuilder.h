@@ -23,8 +23,12 @@ struct ProvisioningSettings {
 // chatiere-<instance>-<service> and carry the instance id in their metadata.
 class GuestBuilder {
 public:
+    // `siteImageDirectory`: where a website's data volume is made as an ext4 image (mkfs.ext4 -d:
+    // SiteImage.h) before it is uploaded, in private folders removed after; the daemon's is
+    // <data.dir>/site-images. Empty: the volume holds the site's tar archive, the format volumes had
+    // before ext4 (which the website guest still reads), as the fake hypervisor's unit tests read it.
     GuestBuilder(Hypervisor& hypervisor, const templates::Catalogue& catalogue, templates::ImageCache& images,
-                 ProvisioningSettings settings);
+                 ProvisioningSettings settings, std::string siteImageDirectory = {});
 
     std::string domainName(const std::string& serviceId) const;
     // A service's data volume of a generation: <domain>.img for generation 0, <domain>.g<N>.img for
@@ -44,9 +48,10 @@ public:
     // Creates the data volume if missing, with the template's first content (a welcome page); empty
     // for a Debian appliance (Manifest::imageRoot), whose guest makes its file system at first boot.
     void ensureVolume(const ServiceSpec& spec);
-    // Writes the data volume of `generation` holding exactly `archive` (so that its allocation
-    // follows what is stored), beside the current one; a volume left by an earlier attempt is
-    // written again, and a failed write leaves no volume of that generation.
+    // Writes the data volume of `generation` holding exactly the files of `archive` (an ext4
+    // filesystem made on the host, uploaded sparse, so that its allocation follows what is stored),
+    // beside the current one; a volume left by an earlier attempt is written again, and a failed
+    // write (a site that does not fit: InvalidInput) leaves no volume of that generation.
     void writeVolume(const ServiceSpec& spec, int64_t generation, const std::string& archive);
     // Deletes the data volume of `generation` if it is there.
     void deleteVolume(const std::string& serviceId, int64_t generation);
@@ -82,10 +87,15 @@ public:
     static std::string welcomeArchive(const ServiceSpec& spec);
 
 private:
+    // Uploads the site of `archive` to the volume `name` of `capacityBytes`: as an ext4 image when
+    // siteImageDirectory_ is set, else as the archive itself.
+    void uploadSite(const std::string& name, uint64_t capacityBytes, const std::string& archive);
+
     Hypervisor& hypervisor_;
     const templates::Catalogue& catalogue_;
     templates::ImageCache& images_;
     ProvisioningSettings settings_;
+    std::string siteImageDirectory_;
 };
 
 }  // namespace chatiere::provisioning

@@ -120,6 +120,11 @@ public:
     virtual void resizeVolume(const std::string& pool, const std::string& name, uint64_t capacityBytes) = 0;
     // Replaces the volume's content from its first byte with `bytes`.
     virtual void uploadVolume(const std::string& pool, const std::string& name, const std::string& bytes) = 0;
+    // Replaces the volume's content from its first byte with the file at `path` (no larger than the
+    // volume), sending only its data: its holes stay holes on the volume, so that the volume's
+    // allocation is what the file holds (an ext4 image of a small site in a large volume).
+    virtual void uploadVolumeFile(const std::string& pool, const std::string& name,
+                                  const std::string& path) = 0;
     virtual void deleteVolume(const std::string& pool, const std::string& name) = 0;
 };
 

@@ -37,6 +37,7 @@ public:
     std::vector<VolumeInfo> volumes(const std::string& pool) override;
     void resizeVolume(const std::string& pool, const std::string& name, uint64_t capacityBytes) override;
     void uploadVolume(const std::string& pool, const std::string& name, const std::string& bytes) override;
+    void uploadVolumeFile(const std::string& pool, const std::string& name, const std::string& path) override;
     void deleteVolume(const std::string& pool, const std::string& name) override;
 
     struct Impl;
