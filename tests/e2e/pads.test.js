@@ -1,7 +1,8 @@
 // End-to-end, an association's collaborative editor (issue 17): a real Etherpad in a real QEMU
-// guest on the local libvirtd. Its manager creates the editor, finds its pads page from the
-// dashboard, creates a pad there and follows its link; two pages on the same pad see each other's
-// typing within seconds (Etherpad's own socket connection); the pads page is accessible (axe).
+// guest on the local libvirtd. Its manager creates the editor, creates a pad from the editor's
+// section of the dashboard, which lists it with its link (axe clean on that section), and follows
+// the link; two pages on the same pad see each other's typing within seconds (Etherpad's own socket
+// connection); the editor's own pads page lists it too and is accessible (axe).
 // run.sh skips it (77) outside CI when the editor's image is not built (REQUIRE_IMAGE=editor).
 'use strict';
 
@@ -52,29 +53,38 @@ test('an association writes on its editor\'s pad from two pages at once', async 
   await page.locator('form[action$="/services"] button[type=submit]').click();
 
   // The editor's guest boots and Etherpad starts (about two minutes under software emulation):
-  // its pads page stops saying that the editor does not answer.
-  const padsLink = page.getByRole('link', { name: /Pads redaction/ });
-  const linked = await eventually(async () => {
+  // its section of the dashboard stops saying that the editor is unreachable or not running.
+  const section = page.locator('section.pads');
+  const shown = await eventually(async () => {
     await page.goto(`${base}/associations/${association}`);
-    return (await padsLink.count()) > 0;
+    return (await section.count()) > 0;
   }, { seconds: 60, intervalMs: 1000 });
-  assert.ok(linked, 'the dashboard links to the editor\'s pads');
-  const padsUrl = base + await padsLink.getAttribute('href');
+  assert.ok(shown, 'the dashboard has a pads section for the editor');
+  const serviceId = (await section.getAttribute('id')).replace(/^pads-/, '');
+  const pads = page.locator(`#pads-${serviceId}`);
   const answering = await eventually(async () => {
-    await page.goto(padsUrl);
-    return (await page.locator('#pads-unavailable, #pads-not-active').count()) === 0;
+    await page.goto(`${base}/associations/${association}`);
+    return (await page.locator(`#pads-unavailable-${serviceId}, #pads-not-active-${serviceId}`).count()) === 0;
   }, { seconds: 600, intervalMs: 2000 });
-  assert.ok(answering, `the editor does not answer after 600 s: ${await page.locator('#pads').innerText()}`);
+  assert.ok(answering, `the editor does not answer after 600 s: ${await pads.innerText()}`);
 
-  // A pad, created here, listed with its link.
-  await page.locator('#pad-name').fill('compte-rendu');
-  await page.locator('#pad-text').fill('Réunion du 6 décembre : ordre du jour.');
-  await page.locator('#pads form button[type=submit]').click();
-  await page.waitForURL(/done=created/);
-  const link = page.locator('#pads table').getByRole('link', { name: 'compte-rendu', exact: true });
-  assert.equal(await link.count(), 1);
+  // A pad, created from the dashboard, listed there with its link.
+  await page.locator(`#pad-name-${serviceId}`).fill('compte-rendu');
+  await page.locator(`#pad-text-${serviceId}`).fill('Réunion du 6 décembre : ordre du jour.');
+  await pads.locator('form button[type=submit]').click();
+  await page.waitForURL(/done=pad_created/);
+  const link = pads.locator('table').getByRole('link', { name: 'compte-rendu', exact: true });
+  assert.equal(await link.count(), 1, 'the dashboard lists the pad with its link');
   const padUrl = await link.getAttribute('href');
   assert.match(padUrl, /^http:\/\/127\.0\.0\.1:\d+\/p\/compte-rendu$/);
+  await expectAccessible(page, 'dashboard-pads', `#pads-${serviceId}`);
+
+  // The editor's own pads page, linked from its row, lists it too.
+  const padsLink = page.getByRole('link', { name: /Pads redaction/ });
+  const padsUrl = base + await padsLink.getAttribute('href');
+  await page.goto(padsUrl);
+  assert.equal(await page.locator('#pads table').getByRole('link', { name: 'compte-rendu', exact: true })
+    .getAttribute('href'), padUrl);
   await expectAccessible(page, 'pads');
 
   // Two pages on the same pad; one types, the other sees it within seconds.
@@ -110,7 +120,6 @@ test('an association writes on its editor\'s pad from two pages at once', async 
   // The pad's text through Chatière's API as well.
   const login = await api('POST', '/api/v1/sessions', null, { email, password });
   assert.equal(login.status, 201, JSON.stringify(login.json));
-  const serviceId = padsUrl.match(/services\/([^/]+)\/pads/)[1];
   const listed = await api('GET', `/api/v1/services/${serviceId}/pads`, login.json.token);
   assert.equal(listed.status, 200, JSON.stringify(listed.json));
   assert.deepEqual(listed.json.pads.map((p) => p.name), ['compte-rendu']);

@@ -29,11 +29,12 @@ async function screenshot(page, name) {
   await page.screenshot({ path: path.join(artifacts, `${name}.png`), fullPage: true });
 }
 
-async function expectAccessible(page, name) {
+// Axe on the page, or with `selector` on that part of it only (e.g. one section of the dashboard).
+async function expectAccessible(page, name, selector) {
   await page.addScriptTag({ path: require.resolve('axe-core') });
-  const result = await page.evaluate(async () => await window.axe.run(document, {
+  const result = await page.evaluate(async (only) => await window.axe.run(only ? { include: [only] } : document, {
     runOnly: { type: 'tag', values: ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa', 'best-practice'] },
-  }));
+  }), selector ?? null);
   const bad = result.violations.filter((v) => v.impact === 'serious' || v.impact === 'critical');
   assert.deepEqual(bad.map((v) => `${v.id}: ${v.help} (${v.nodes.map((n) => n.target).join(', ')})`), [],
                    `${name}: accessibility`);

@@ -82,7 +82,7 @@ libvirt.uri = qemu:///system
 libvirt.pool = $_pool
 ports.first = 22100
 ports.last = 22199
-provisioning.boot_timeout_seconds = 180
+provisioning.boot_timeout_seconds = 300
 provisioning.reconcile_interval_seconds = 5
 monitoring.interval_seconds = 10
 CONF

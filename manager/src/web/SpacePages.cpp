@@ -1,15 +1,19 @@
-// The association's space: its dashboard (services with their state and address, usage against
-// the plan and the disk used over 30 days, subscription, invoices with their PDF), creating a service from
-// the catalogue, suspending, resuming, and deleting it after a confirmation that says what is lost.
+// The association's space: its dashboard (services with their state and address, each editor's pads,
+// usage against the plan and the disk used over 30 days, subscription, invoices with their PDF),
+// creating a service from the catalogue, suspending, resuming, and deleting it after a confirmation
+// that says what is lost.
 
 #include "billing/Money.h"
 #include "domain/Access.h"
+#include "web/PadsSection.h"
 #include "web/UsageChart.h"
 #include "web/Web.h"
 
 #include <algorithm>
+#include <chrono>
 #include <cmath>
 #include <sstream>
+#include <vector>
 
 namespace chatiere::manager::web {
 
@@ -27,12 +31,12 @@ std::string number(const std::optional<double>& v) {
     return out.str();
 }
 
-mstch::array serviceRows(Pages& pages, const AssociationAccess& access, const std::string& lang,
-                         bool canManage) {
+mstch::array serviceRows(Pages& pages, const AssociationAccess& access, const std::vector<Service>& services,
+                         const std::string& lang, bool canManage) {
     const auto& words = pages.words();
     const Actor& actor = access.actor();
     mstch::array rows;
-    for (const auto& s : pages.app().services.list(access)) {
+    for (const auto& s : services) {
         if (s.state == ServiceState::Deleted) {
             continue;
         }
@@ -62,11 +66,28 @@ mstch::array serviceRows(Pages& pages, const AssociationAccess& access, const st
         row.emplace("can_delete", canManage && s.state != ServiceState::Deleting);
         row.emplace("can_upload",
                     canManage && s.state == ServiceState::Active && manifest && manifest->kind == "website");
-        // An editor's pads have their own page (Etherpad is asked there, not on every dashboard).
+        // An editor's pads: its section below, and its own page (the whole view, see PadPages.cpp).
         row.emplace("has_pads", manifest && manifest->kind == "editor" && s.state != ServiceState::Deleting);
         rows.push_back(std::move(row));
     }
     return rows;
+}
+
+// A pads section for each editor (pads_list.mustache), Etherpad waited for kDashboardPadsWait at
+// most in all: a slow or stopped editor is said to be unreachable for now, the page still answers.
+mstch::array editorSections(Pages& pages, const AssociationAccess& access,
+                            const std::vector<Service>& services) {
+    const auto deadline = std::chrono::steady_clock::now() + kDashboardPadsWait;
+    mstch::array sections;
+    for (const auto& s : services) {
+        if (s.state == ServiceState::Deleted || s.state == ServiceState::Deleting ||
+            !pages.app().pads.isEditor(s)) {
+            continue;
+        }
+        sections.push_back(
+            padsSection(pages, access.actor(), s, access, PadsPlace::Dashboard, {}, false, deadline));
+    }
+    return sections;
 }
 
 std::optional<double> real(const std::optional<int64_t>& v) {
@@ -139,9 +160,11 @@ void renderDashboard(Pages& pages, http::Request& r, const Actor& actor, const s
     data.emplace("name", a.name);
     data.emplace("lang", lang);
     data.emplace("pending", a.status == AssociationStatus::Pending);
-    auto services = serviceRows(pages, access, lang, canManage);
+    const std::vector<Service> all = api.services.list(access);
+    auto services = serviceRows(pages, access, all, lang, canManage);
     data.emplace("has_services", !services.empty());
     data.emplace("services", std::move(services));
+    data.emplace("editors", editorSections(pages, access, all));
     data.emplace("can_export", access.allows(Permission::ManageMembers));
     data.emplace("can_bill", access.allows(Permission::ManageSubscription));
     bool canCreate = canManage && a.status == AssociationStatus::Active;
@@ -265,6 +288,8 @@ void registerSpacePages(http::Router& router, Pages& pages) {
         const std::string lang = pages.language(r);
         if (const auto done = r.query("done"); done == "created" || done == "changed") {
             extra.emplace("notice", pages.words().text(lang, "dash_" + *done));
+        } else if (done == "pad_created" || done == "pad_deleted") {
+            extra.emplace("notice", pages.words().text(lang, "pads_" + done->substr(4)));
         } else if (done == "uploaded") {
             extra.emplace("notice", pages.words().text(lang, "upload_done"));
         }
