@@ -164,13 +164,44 @@ std::vector<std::string> GuestBuilder::deleteOtherVolumes(const ServiceSpec& spe
     return deleted;
 }
 
-std::string GuestBuilder::renderDomain(const ServiceSpec& spec) const {
+std::optional<std::string> GuestBuilder::guestBuild(const ServiceSpec& spec) {
+    const auto xml = hypervisor_.definition(domainName(spec.id));
+    if (!xml) {
+        return std::nullopt;
+    }
+    return images_.keyIn(manifest(spec), *xml);
+}
+
+std::optional<std::string> GuestBuilder::currentBuild(const ServiceSpec& spec) const {
+    return images_.currentKey(manifest(spec));
+}
+
+std::string GuestBuilder::renderDomain(const ServiceSpec& spec,
+                                       const std::optional<std::string>& build) const {
     const templates::Manifest& m = manifest(spec);
     if (!m.supports(settings_.domainType)) {
         throw HypervisorError(Code::InvalidInput,
                               "template " + m.name + " does not support " + settings_.domainType + " guests");
     }
-    ensureImage(spec);
+    std::filesystem::path kernel;
+    std::filesystem::path initrd;
+    std::optional<std::filesystem::path> root;
+    if (build) {
+        const auto folder = images_.buildOf(m, *build);
+        if (!folder) {
+            throw HypervisorError(Code::NotFound, "build " + *build + " of template " + m.name + " is gone");
+        }
+        kernel = *folder / m.imageKernel;
+        initrd = *folder / m.imageInitrd;
+        if (!m.imageRoot.empty()) {
+            root = *folder / m.imageRoot;
+        }
+    } else {
+        ensureImage(spec);
+        kernel = images_.kernel(m);
+        initrd = images_.initrd(m);
+        root = images_.root(m);
+    }
     std::map<std::string, std::string> values = {
         {"domain_type", settings_.domainType},
         {"domain_name", domainName(spec.id)},
@@ -180,11 +211,11 @@ std::string GuestBuilder::renderDomain(const ServiceSpec& spec) const {
         {"service_id", spec.id},
         {"memory_mib", std::to_string(spec.memoryMib)},
         {"vcpus", std::to_string(spec.vcpus)},
-        {"kernel", images_.kernel(m).string()},
-        {"initrd", images_.initrd(m).string()},
+        {"kernel", kernel.string()},
+        {"initrd", initrd.string()},
         {"data_disk", settings_.poolDirectory + "/" + volumeName(spec.id, spec.volumeGeneration)},
     };
-    if (const auto root = images_.root(m)) {
+    if (root) {
         values["root_image"] = root->string();
     }
     for (const auto& port : m.ports) {
@@ -198,8 +229,8 @@ std::string GuestBuilder::renderDomain(const ServiceSpec& spec) const {
     return templates::renderDomainXml(m, values);
 }
 
-void GuestBuilder::define(const ServiceSpec& spec) {
-    hypervisor_.define(renderDomain(spec));
+void GuestBuilder::define(const ServiceSpec& spec, const std::optional<std::string>& build) {
+    hypervisor_.define(renderDomain(spec, build));
 }
 
 void GuestBuilder::ensureRunning(const ServiceSpec& spec) {

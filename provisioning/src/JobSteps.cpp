@@ -9,7 +9,7 @@ namespace chatiere::provisioning {
 namespace {
 
 // The names stored in the database: never change one (a job in flight holds it); add new ones.
-constexpr std::array<std::pair<JobStep, const char*>, 20> kNames = {{
+constexpr std::array<std::pair<JobStep, const char*>, 21> kNames = {{
     {JobStep::EnsurePool, "ensure_pool"},
     {JobStep::EnsureImage, "ensure_image"},
     {JobStep::EnsureVolume, "ensure_volume"},
@@ -30,6 +30,7 @@ constexpr std::array<std::pair<JobStep, const char*>, 20> kNames = {{
     {JobStep::UndoResize, "undo_resize"},
     {JobStep::Remove, "remove"},
     {JobStep::Configure, "configure"},
+    {JobStep::UndoRollout, "undo_rollout"},
 }};
 
 }  // namespace
@@ -64,6 +65,8 @@ const std::vector<JobStep>& forwardSteps(JobKind kind) {
                                                 JobStep::DefineAndStart, JobStep::Configure,
                                                 JobStep::BecomeActive};
     static const std::vector<JobStep> remove = {JobStep::Remove};
+    static const std::vector<JobStep> rollout = {JobStep::StopGuest, JobStep::DefineAndStart,
+                                                 JobStep::Configure, JobStep::WaitHealthy};
     switch (kind) {
         case JobKind::Create:
             return create;
@@ -75,6 +78,8 @@ const std::vector<JobStep>& forwardSteps(JobKind kind) {
             return resize;
         case JobKind::Delete:
             return remove;
+        case JobKind::Rollout:
+            return rollout;
     }
     return create;
 }
@@ -121,6 +126,8 @@ std::optional<JobStep> stepOfV12Number(JobKind kind, int number) {
             return number == 100 ? std::optional<JobStep>(JobStep::UndoResize) : at(resize);
         case JobKind::Delete:
             return number == 0 ? std::optional<JobStep>(JobStep::Remove) : std::nullopt;
+        case JobKind::Rollout:
+            return std::nullopt;  // after v12
     }
     return std::nullopt;
 }

@@ -327,6 +327,19 @@ std::optional<GuestState> LibvirtHypervisor::state(const std::string& name) {
     return impl_->stateOf(d.get(), name);
 }
 
+std::optional<std::string> LibvirtHypervisor::definition(const std::string& name) {
+    std::lock_guard lock(impl_->mutex);
+    auto d = impl_->findDomain(name);
+    if (!d) {
+        return std::nullopt;
+    }
+    libvirt::CString xml(virDomainGetXMLDesc(d.get(), 0));
+    if (!xml) {
+        fail("reading the definition of guest " + name);
+    }
+    return std::string(xml.get());
+}
+
 std::vector<GuestInfo> LibvirtHypervisor::listOwned(const std::string& instanceId) {
     std::lock_guard lock(impl_->mutex);
     std::vector<GuestInfo> out;

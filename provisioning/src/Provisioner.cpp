@@ -61,6 +61,8 @@ std::string toString(JobKind kind) {
             return "resize";
         case JobKind::Delete:
             return "delete";
+        case JobKind::Rollout:
+            return "rollout";
     }
     return "create";
 }
@@ -81,8 +83,8 @@ std::optional<Resources> parseResources(const std::string& text) {
 }
 
 std::optional<JobKind> jobKindFrom(const std::string& text) {
-    for (const auto kind :
-         {JobKind::Create, JobKind::Apply, JobKind::ReplaceContent, JobKind::Resize, JobKind::Delete}) {
+    for (const auto kind : {JobKind::Create, JobKind::Apply, JobKind::ReplaceContent, JobKind::Resize,
+                            JobKind::Delete, JobKind::Rollout}) {
         if (toString(kind) == text) {
             return kind;
         }
@@ -306,6 +308,46 @@ Provisioner::StepResult Provisioner::runStep(Job& job, const ServiceSpec& spec) 
                     break;
             }
             break;
+        case JobKind::Rollout:
+            // The guest shut down, defined again from the spec (so on the current build: same
+            // memory, ports and volume), started, configured, healthy; a suspended service's guest
+            // stays off, and boots the new build when it resumes.
+            switch (job.step) {
+                case JobStep::StopGuest: {
+                    const auto current = builder_.currentBuild(spec);
+                    if (!current) {
+                        throw templates::TemplateError(
+                            templates::ImageCache::missingMessage(builder_.manifest(spec)));
+                    }
+                    if (builder_.guestBuild(spec) == current) {
+                        logger_.information("job %d: %s already runs build %s", static_cast<int>(job.id),
+                                            spec.id, *current);
+                        return StepResult::Finished;
+                    }
+                    builder_.ensureOff(spec, settings_.shutdownTimeout);
+                    return StepResult::Next;
+                }
+                case JobStep::DefineAndStart:
+                    return defineAndRun();
+                case JobStep::Configure:
+                    return configure();
+                case JobStep::WaitHealthy: {
+                    if (spec.shouldRun) {
+                        healthy();
+                    }
+                    const std::string build = builder_.guestBuild(spec).value_or("?");
+                    services_.audit(
+                        spec.id, "service.rolled_out",
+                        "build " + (job.payload.empty() ? std::string("?") : job.payload) + " -> " + build);
+                    services_.reportActive(spec.id, endpointOf(spec.hostPort));
+                    return StepResult::Finished;
+                }
+                case JobStep::UndoRollout:
+                    return undoRollout(job, spec);
+                default:
+                    break;
+            }
+            break;
         case JobKind::Delete:
             if (job.step != JobStep::Remove) {
                 break;
@@ -371,11 +413,52 @@ Provisioner::StepResult Provisioner::undoResize(const Job& job, const ServiceSpe
     return StepResult::RolledBack;
 }
 
+Provisioner::StepResult Provisioner::undoRollout(const Job& job, const ServiceSpec& spec) {
+    // The build it ran; when that is gone too (pruned meanwhile), the current one again.
+    std::optional<std::string> back;
+    if (!job.payload.empty() && builder_.images().buildOf(builder_.manifest(spec), job.payload)) {
+        back = job.payload;
+    }
+    const auto runs = builder_.guestBuild(spec);
+    if (!back || runs != back) {
+        builder_.ensureOff(spec, settings_.shutdownTimeout);
+        builder_.define(spec, back);
+    }
+    if (spec.shouldRun) {
+        builder_.ensureRunning(spec);
+    }
+    std::string error = "The image update failed and was undone";
+    error +=
+        back ? " (back on build " + *back + "): " : " (the build it ran is gone: it stays on the new one): ";
+    error += job.rollbackReason;
+    // Configured again once its agent answers (the step runs again meanwhile, the guest already on
+    // its build); past the boot timeout, the undo ends without it (the reconciler's next boot, or
+    // the next rollout, configures it).
+    if (spec.shouldRun && builder_.needsConfiguration(spec)) {
+        try {
+            builder_.configure(spec, settings_.agentTimeout);
+        } catch (const HypervisorError& e) {
+            if (e.code() != Code::AgentUnavailable) {
+                throw;
+            }
+            if (clock_.now() - job.stepStartedAt <= settings_.bootTimeout) {
+                throw NotYet{"waiting for the guest agent of the build it goes back to"};
+            }
+            logger_.warning("job %d: %s went back to its build but its agent did not answer: %s",
+                            static_cast<int>(job.id), spec.id, std::string(e.what()));
+        }
+    }
+    services_.reportRolledBack(spec.id, endpointOf(spec.hostPort), error);
+    return StepResult::RolledBack;
+}
+
 bool Provisioner::rollBack(Job& job, const std::string& error) {
-    if (!job.rollbackReason.empty() || (job.kind != JobKind::ReplaceContent && job.kind != JobKind::Resize)) {
+    if (!job.rollbackReason.empty() || (job.kind != JobKind::ReplaceContent && job.kind != JobKind::Resize &&
+                                        job.kind != JobKind::Rollout)) {
         return false;
     }
-    const JobStep undo = job.kind == JobKind::Resize        ? JobStep::UndoResize
+    const JobStep undo = job.kind == JobKind::Rollout       ? JobStep::UndoRollout
+                         : job.kind == JobKind::Resize      ? JobStep::UndoResize
                          : job.step == JobStep::WriteVolume ? JobStep::UndoNewVolume
                                                             : JobStep::UndoSwitch;
     logger_.warning("job %d (%s of %s) failed at step %s: %s; undoing it", static_cast<int>(job.id),

@@ -6,8 +6,8 @@
 
 namespace chatiere::provisioning {
 
-Reconciler::Reconciler(Hypervisor& hypervisor, GuestBuilder& builder, ReconcileSource& source, base::Clock& clock,
-                       Poco::Logger& logger, std::chrono::seconds orphanGrace)
+Reconciler::Reconciler(Hypervisor& hypervisor, GuestBuilder& builder, ReconcileSource& source,
+                       base::Clock& clock, Poco::Logger& logger, std::chrono::seconds orphanGrace)
     : hypervisor_(hypervisor),
       builder_(builder),
       source_(source),

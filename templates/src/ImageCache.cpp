@@ -1,5 +1,7 @@
 #include "chatiere/templates/ImageCache.h"
 
+#include <vector>
+
 namespace chatiere::templates {
 
 std::optional<std::filesystem::path> ImageCache::currentBuild(const Manifest& m) const {
@@ -9,6 +11,55 @@ std::optional<std::filesystem::path> ImageCache::currentBuild(const Manifest& m)
         return std::nullopt;
     }
     return build;
+}
+
+std::optional<std::string> ImageCache::currentKey(const Manifest& m) const {
+    const auto build = currentBuild(m);
+    if (!build) {
+        return std::nullopt;
+    }
+    return build->filename().string();
+}
+
+std::optional<std::filesystem::path> ImageCache::buildOf(const Manifest& m, const std::string& key) const {
+    if (key.empty() || key.find('/') != std::string::npos || key == "." || key == ".." || key == "current" ||
+        key == "previous") {
+        return std::nullopt;
+    }
+    std::error_code ec;
+    const auto build = std::filesystem::weakly_canonical(folder(m), ec) / key;
+    if (ec) {
+        return std::nullopt;
+    }
+    for (const auto& name : {m.imageKernel, m.imageInitrd, m.imageRoot}) {
+        if (!name.empty() && !std::filesystem::is_regular_file(build / name, ec)) {
+            return std::nullopt;
+        }
+    }
+    return build;
+}
+
+std::optional<std::string> ImageCache::keyIn(const Manifest& m, const std::string& domainXml) const {
+    // The kernel is named by its path in the build's folder: <folder>/<key>/<kernel>.
+    std::error_code ec;
+    std::vector<std::string> prefixes = {folder(m).string() + "/"};
+    const auto canonical = std::filesystem::weakly_canonical(folder(m), ec);
+    if (!ec && canonical.string() + "/" != prefixes.front()) {
+        prefixes.push_back(canonical.string() + "/");
+    }
+    for (const auto& prefix : prefixes) {
+        const auto at = domainXml.find(prefix);
+        if (at == std::string::npos) {
+            continue;
+        }
+        const auto start = at + prefix.size();
+        const auto end = domainXml.find_first_of("/<\"' \n", start);
+        if (end == std::string::npos || end == start || domainXml[end] != '/') {
+            continue;
+        }
+        return domainXml.substr(start, end - start);
+    }
+    return std::nullopt;
 }
 
 bool ImageCache::isBuilt(const Manifest& m) const {

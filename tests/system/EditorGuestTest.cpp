@@ -1,6 +1,7 @@
 // An editor service (Etherpad on the Debian appliance) as a real QEMU guest on the local libvirtd:
 // it boots and answers, pads are created through Chatière and read back from Etherpad itself, the
-// text survives a restart of the guest and its recreation by the reconciler, it pauses and resumes,
+// text survives a restart of the guest onto a rebuilt image (a rollout) and its recreation by the
+// reconciler, it pauses and resumes,
 // its pads are in the association's export, and it leaves nothing behind. One guest for the whole
 // story: under QEMU without KVM each boot of Etherpad costs about two minutes.
 
@@ -14,6 +15,7 @@
 #include <Poco/URI.h>
 #include <gtest/gtest.h>
 
+#include <unistd.h>
 #include <map>
 #include <sstream>
 
@@ -34,6 +36,50 @@ std::string exported(int port, const std::string& pad) {
     return slowPage(port, "/p/" + pad + "/export/txt").value_or("");
 }
 
+// A "rebuilt" editor image in the shared test image cache: a new build folder beside the current
+// one holding hard links to its files (same content, another key; the Debian image is not built
+// again), made `current`. Gone when it goes out of scope, even on a failure: `current` names the
+// build it named before again (unless a real build replaced it meanwhile), and the folder is
+// removed, so that later runs find the cache as it was.
+class RebuiltImage {
+public:
+    explicit RebuiltImage(const std::string& templateName)
+        : folder_(kImageCache / templateName), before_(std::filesystem::read_symlink(folder_ / "current")) {
+        key_ = "feed" + std::to_string(::getpid() % 100000);
+        key_.resize(16, '0');
+        for (const auto& entry : std::filesystem::directory_iterator(folder_ / before_)) {
+            if (!std::filesystem::exists(folder_ / key_)) {
+                std::filesystem::create_directory(folder_ / key_);
+            }
+            std::filesystem::create_hard_link(entry.path(), folder_ / key_ / entry.path().filename());
+        }
+        point(key_);
+    }
+    ~RebuiltImage() {
+        std::error_code ignored;
+        if (std::filesystem::read_symlink(folder_ / "current", ignored) == key_) {
+            point(before_.string());
+        }
+        std::filesystem::remove_all(folder_ / key_, ignored);
+    }
+    RebuiltImage(const RebuiltImage&) = delete;
+    RebuiltImage& operator=(const RebuiltImage&) = delete;
+    const std::string& key() const { return key_; }
+    std::string before() const { return before_.string(); }
+
+private:
+    // `current` replaced atomically, as templates/build.sh does.
+    void point(const std::string& key) {
+        std::error_code ignored;
+        std::filesystem::remove(folder_ / ".current-test", ignored);
+        std::filesystem::create_directory_symlink(key, folder_ / ".current-test");
+        std::filesystem::rename(folder_ / ".current-test", folder_ / "current");
+    }
+    std::filesystem::path folder_;
+    std::filesystem::path before_;
+    std::string key_;
+};
+
 }  // namespace
 
 TEST(EditorGuest, PadsAreCreatedKeptExportedAndTheGuestLeavesNothingBehind) {
@@ -45,6 +91,8 @@ TEST(EditorGuest, PadsAreCreatedKeptExportedAndTheGuestLeavesNothingBehind) {
         [&pool](chatiere::manager::Settings& s) {
             pool = useRealGuests(s, 22200, 22299, {"editor"});
             s.bootTimeoutSeconds = 300;
+            s.imagesAutoRollout = false;  // the admin rolls the rebuilt image out below
+            s.imagesRolloutIntervalSeconds = 2;
         },
         /*startSink=*/true, /*realClock=*/true);
     ApiClient admin = d.staffClient("admin@chatons.test");
@@ -101,12 +149,40 @@ TEST(EditorGuest, PadsAreCreatedKeptExportedAndTheGuestLeavesNothingBehind) {
     ASSERT_EQ(pads->size(), 1u) << listed.body;
     EXPECT_EQ(pads->getObject(0)->getValue<std::string>("name"), "compte-rendu");
 
-    // The guest restarts (forced off; the reconciler starts it again): the text is still there.
+    // The image is rebuilt and rolled out: the guest restarts on the new build (shut down, defined
+    // again, booted, configured, healthy), with its data volume: the text is still there.
     ASSERT_TRUE(eventually([&] { return d.daemon().pendingJobs() == 0; }, std::chrono::seconds(60)));
-    d.hypervisor().destroy(domain);
-    EXPECT_TRUE(
-        eventually([&] { return exported(port, "compte-rendu").find(kText) != std::string::npos; }, kBoot))
-        << "the pad is lost after a restart";
+    {
+        const auto image = [&] { return manager.get("/api/v1/services/" + id).json()->getObject("image"); };
+        ASSERT_TRUE(image()->getValue<bool>("current"));
+        RebuiltImage rebuilt("editor");
+        ASSERT_EQ(image()->getValue<std::string>("build"), rebuilt.before());
+        ASSERT_FALSE(image()->getValue<bool>("current"));
+        const auto started = admin.post("/api/v1/templates/rollout", R"({"template": "editor"})");
+        ASSERT_EQ(started.status, 202) << started.body;
+        ASSERT_EQ(started.json()->getArray("in_progress")->size(), 1u) << started.body;
+        // Done once the job ended and the daemon's task saw nothing left to roll out (before
+        // `current` goes back, so that it does not roll the guest back onto it).
+        std::string last;
+        ASSERT_TRUE(eventually(
+            [&] {
+                const auto status = admin.get("/api/v1/templates/rollout");
+                last = status.body;
+                return status.json()->getArray("in_progress")->size() == 0 &&
+                       status.json()->getArray("requested")->size() == 0;
+            },
+            kBoot + std::chrono::seconds(60)))
+            << "the rollout did not end: " << last << "\n"
+            << manager.get("/api/v1/services/" + id).body;
+        const auto after = manager.get("/api/v1/services/" + id);
+        EXPECT_EQ(after.json()->getValue<std::string>("state"), "active") << after.body;
+        EXPECT_TRUE(after.json()->isNull("last_error")) << after.body;
+        ASSERT_TRUE(image()) << after.body;
+        EXPECT_EQ(image()->getValue<std::string>("build"), rebuilt.key());
+        EXPECT_TRUE(image()->getValue<bool>("current"));
+        EXPECT_NE(exported(port, "compte-rendu").find(kText), std::string::npos)
+            << "the pad is lost after the rollout";
+    }
 
     // Destroyed and undefined by hand: the reconciler recreates it from its data volume.
     d.hypervisor().destroy(domain);

@@ -39,6 +39,9 @@ Page pageOf(http::Request& request);
 
 Poco::JSON::Object associationJson(const Association& a);
 Poco::JSON::Object serviceJson(const Service& s);
+// With the build its guest runs (`image`: {"build", "current"}, null without a guest).
+Poco::JSON::Object serviceJson(const Service& s, const std::optional<ServiceImage>& image);
+Poco::JSON::Object rolloutJson(const RolloutStatus& status);
 Poco::JSON::Object memberJson(const Membership& m);
 Poco::JSON::Array alertsJson(const std::vector<Alert>& alerts);
 // An invoice with its lines, what was paid, the credit balance (and the payment's id after one).

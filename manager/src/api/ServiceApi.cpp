@@ -1,5 +1,6 @@
 #include "api/Api.h"
 #include "api/Commands.h"
+#include "chatiere/manager/Error.h"
 
 #include <Poco/JSON/Array.h>
 
@@ -46,6 +47,54 @@ Poco::JSON::Object serviceJson(const Service& s) {
     return o;
 }
 
+Poco::JSON::Object serviceJson(const Service& s, const std::optional<ServiceImage>& image) {
+    Poco::JSON::Object o = serviceJson(s);
+    // The build of its template's image its guest runs (docs/images.md); null without a guest.
+    if (image) {
+        Poco::JSON::Object i(Poco::JSON_PRESERVE_KEY_ORDER);
+        i.set("build", image->build.empty() ? Poco::Dynamic::Var() : Poco::Dynamic::Var(image->build));
+        i.set("current", image->current);
+        o.set("image", i);
+    } else {
+        o.set("image", Poco::Dynamic::Var());
+    }
+    return o;
+}
+
+Poco::JSON::Object rolloutJson(const RolloutStatus& status) {
+    Poco::JSON::Object o(Poco::JSON_PRESERVE_KEY_ORDER);
+    o.set("automatic", status.automatic);
+    Poco::JSON::Array requested;
+    for (const auto& t : status.requested) {
+        requested.add(t.empty() ? Poco::Dynamic::Var() : Poco::Dynamic::Var(t));
+    }
+    o.set("requested", requested);
+    Poco::JSON::Array running;
+    for (const auto& r : status.inProgress) {
+        Poco::JSON::Object j(Poco::JSON_PRESERVE_KEY_ORDER);
+        j.set("service_id", r.serviceId);
+        j.set("service_name", r.serviceName);
+        j.set("template", r.templateName);
+        j.set("step", r.step);
+        j.set("from_build", r.fromBuild);
+        running.add(j);
+    }
+    o.set("in_progress", running);
+    Poco::JSON::Array outdated;
+    for (const auto& d : status.outdated) {
+        Poco::JSON::Object j(Poco::JSON_PRESERVE_KEY_ORDER);
+        j.set("service_id", d.serviceId);
+        j.set("service_name", d.serviceName);
+        j.set("template", d.templateName);
+        j.set("build", d.build);
+        j.set("current_build", d.currentBuild);
+        j.set("failed", d.failed);
+        outdated.add(j);
+    }
+    o.set("outdated", outdated);
+    return o;
+}
+
 namespace {
 
 Poco::JSON::Object accepted(const Service& s) {
@@ -85,6 +134,29 @@ void registerServiceRoutes(http::Router& router, ApiContext& ctx) {
         r.sendJson(200, out);
     });
 
+    // Rebuilt images (admin): which services run an outdated build, the rollout in progress; POST
+    // starts it now for one template ({"template": NAME}) or all ({}).
+    router.add("GET", "/api/v1/templates/rollout", [&ctx](http::Request& r) {
+        const Actor actor = ctx.requireActor(r);
+        r.sendJson(200, rolloutJson(ctx.rollout.status(actor, r.query("template"))));
+    });
+    router.add("POST", "/api/v1/templates/rollout", [&ctx](http::Request& r) {
+        const Actor actor = ctx.requireActor(r);
+        if (!actor.isAdmin()) {
+            throw Error::forbidden("Rolling images out is reserved to the admin.");
+        }
+        auto body = r.jsonBody();
+        std::optional<std::string> name;
+        if (body->has("template") && !body->isNull("template")) {
+            const auto value = body->get("template");
+            if (!value.isString()) {
+                throw Error::badRequest("invalid_template", "template must be a template's name.");
+            }
+            name = value.toString();
+        }
+        r.sendJson(202, rolloutJson(ctx.rollout.start(actor, name)));
+    });
+
     router.add("POST", "/api/v1/associations/{id}/services", [&ctx](http::Request& r) {
         const Actor actor = ctx.requireActor(r);
         ctx.associations.authorize(actor, r.param("id"), Permission::ManageServices);
@@ -96,7 +168,7 @@ void registerServiceRoutes(http::Router& router, ApiContext& ctx) {
         const Actor actor = ctx.requireActor(r);
         Poco::JSON::Array items;
         for (const auto& s : ctx.services.list(actor, r.param("id"))) {
-            items.add(serviceJson(s));
+            items.add(serviceJson(s, ctx.rollout.imageOf(s)));
         }
         Poco::JSON::Object out;
         out.set("services", items);
@@ -106,7 +178,8 @@ void registerServiceRoutes(http::Router& router, ApiContext& ctx) {
 
     router.add("GET", "/api/v1/services/{id}", [&ctx](http::Request& r) {
         const Actor actor = ctx.requireActor(r);
-        r.sendJson(200, serviceJson(ctx.services.get(actor, r.param("id"))));
+        const Service service = ctx.services.get(actor, r.param("id"));
+        r.sendJson(200, serviceJson(service, ctx.rollout.imageOf(service)));
     });
 
     router.add("POST", "/api/v1/services/{id}/suspend", [&ctx](http::Request& r) {

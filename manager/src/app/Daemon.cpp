@@ -26,6 +26,7 @@
 #include "domain/PlanService.h"
 #include "domain/TotpService.h"
 #include "hosting/HttpEtherpadApi.h"
+#include "hosting/ImageRollout.h"
 #include "hosting/PadService.h"
 #include "hosting/ProvisioningStore.h"
 #include "hosting/ServiceManager.h"
@@ -128,6 +129,8 @@ struct Daemon::Parts {
     std::unique_ptr<EditorEndpoints> editorEndpoints;
     std::unique_ptr<EtherpadApi> etherpad;
     std::unique_ptr<PadService> pads;
+    std::unique_ptr<ImageRollout> rollout;
+    std::unique_ptr<base::PeriodicTask> rolloutTask;
     std::unique_ptr<provisioning::Reconciler> reconciler;
     std::unique_ptr<base::PeriodicTask> reconcileTask;
     std::unique_ptr<Calendar> calendar;
@@ -271,6 +274,20 @@ void Daemon::open() {
     p.etherpad = std::make_unique<HttpEtherpadApi>(std::chrono::seconds(5));
     p.pads = std::make_unique<PadService>(*p.db, p.clock, *p.catalogue, *p.associations, *p.services,
                                           *p.editorEndpoints, *p.etherpad);
+    Poco::Logger& rolloutLogger = Poco::Logger::get("chatiere.rollout");
+    p.rollout = std::make_unique<ImageRollout>(*p.db, p.clock, p.settings, *p.catalogue, *p.builder,
+                                               rolloutLogger, [provisioner] { provisioner->wake(); });
+    // Rebuilt images: one service at a time restarted on its template's current build.
+    p.rolloutTask = std::make_unique<base::PeriodicTask>(
+        std::chrono::seconds(s.imagesRolloutIntervalSeconds),
+        [rollout = p.rollout.get(), database = p.db.get()] {
+            const UnitOfWork unit(*database);
+            rollout->runOnce();
+            return false;
+        },
+        [&rolloutLogger](const std::exception& e) {
+            rolloutLogger.warning("image rollout skipped: %s", std::string(e.what()));
+        });
     p.calendar = std::make_unique<Calendar>(s.timeZone);
     Poco::Logger& monitorLogger = Poco::Logger::get("chatiere.monitor");
     p.collector =
@@ -404,7 +421,8 @@ void Daemon::open() {
                       *p.overview,
                       *p.status,
                       *p.totp,
-                      *p.pads});
+                      *p.pads,
+                      *p.rollout});
     p.api = std::make_unique<api::ApiContext>(*p.app);
     p.router = std::make_unique<http::Router>(Poco::Logger::get("chatiere.http"));
     p.router->setGuard(http::SameOriginGuard(s.publicUrl, p.api->sessionCookie()));
@@ -450,12 +468,14 @@ void Daemon::start() {
     p.collectTask->start(/*runAtOnce=*/false);
     p.healthTask->start(/*runAtOnce=*/false);
     p.billingTask->start(/*runAtOnce=*/false);
+    p.rolloutTask->start(/*runAtOnce=*/false);
 
     Poco::Net::ServerSocket socket;
     try {
         socket.bind(Poco::Net::SocketAddress(s.httpAddress, static_cast<Poco::UInt16>(s.httpPort)), true);
         socket.listen(s.httpQueue);
     } catch (const Poco::Exception& e) {
+        p.rolloutTask->stop();
         p.billingTask->stop();
         p.healthTask->stop();
         p.collectTask->stop();
@@ -490,6 +510,7 @@ void Daemon::stop() {
         p.server->stopAll(false);
         p.threads->joinAll();
         // 2. background tasks (a provisioning job stops between two steps).
+        p.rolloutTask->stop();
         p.billingTask->stop();
         p.healthTask->stop();
         p.collectTask->stop();

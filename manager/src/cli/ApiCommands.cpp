@@ -61,7 +61,39 @@ constexpr const char* kPadsUsage = R"(Usage: chatiere pads COMMAND SERVICE_ID [N
 Options, answers and exit codes as for `chatiere service` (69 also when the editor does not answer).
 )";
 
+constexpr const char* kRolloutUsage = R"(Usage: chatiere templates rollout|rollout-status [TEMPLATE] [OPTIONS]
+
+  rollout [TEMPLATE]          (admin) restart the services on an outdated build of the template's
+                              image (of every template) on its current build now, one at a time,
+                              even with images.auto_rollout off; prints the progress
+  rollout-status [TEMPLATE]   the services on an outdated build, the rollout in progress
+
+Options, answers and exit codes as for `chatiere service`.
+)";
+
 }  // namespace
+
+int runRolloutCommand(int argc, char** argv) {
+    const std::string sub = argc > 2 ? argv[2] : "--help";
+    const Options o = parse(argc, argv);
+    if (o.positional.size() > 1 || (argc > 3 && wantsHelp(argv[3]))) {
+        std::cout << kRolloutUsage;
+        return o.positional.size() > 1 ? 64 : 0;
+    }
+    const std::optional<std::string> name =
+        o.positional.empty() ? std::nullopt : std::optional<std::string>(o.positional[0]);
+    if (sub == "rollout-status") {
+        std::string path = "/api/v1/templates/rollout";
+        if (name) {
+            std::string encoded;
+            Poco::URI::encode(*name, "/?#%&+ ", encoded);
+            path += "?template=" + encoded;
+        }
+        return call(o, "GET", path, "", "");
+    }
+    const std::string body = name ? "{\"template\": " + jsonString(*name) + "}" : "{}";
+    return call(o, "POST", "/api/v1/templates/rollout", body, "application/json");
+}
 
 int runPadsCommand(int argc, char** argv) {
     const std::string sub = argc > 2 ? argv[2] : "--help";

@@ -10,6 +10,9 @@ int runUsageCommand(int argc, char** argv);
 // `chatiere pads list|create|delete SERVICE_ID [NAME] [--text T]`: an editor's pads.
 int runPadsCommand(int argc, char** argv);
 int runAlertsCommand(int argc, char** argv);
+// `chatiere templates rollout|rollout-status [TEMPLATE]` (admin): starts rolling a rebuilt image
+// out now / shows which services run an outdated build and the rollout in progress.
+int runRolloutCommand(int argc, char** argv);
 // `chatiere billing …`: subscriptions, billing runs, invoices, payments, credit notes, exports.
 int runBillingCommand(int argc, char** argv);
 

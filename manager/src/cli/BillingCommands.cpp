@@ -1,6 +1,6 @@
+#include "billing/Money.h"
 #include "cli/ApiClient.h"
 #include "cli/ApiCommands.h"
-#include "billing/Money.h"
 
 #include "chatiere/manager/Error.h"
 

@@ -44,6 +44,7 @@ Commands:
   templates list             the service catalogue, checked
   templates build [NAME]     build the appliance image of a template (or of all), outside the daemon
   templates status|check     each image's build and age; check Debian for updates and rebuild
+  templates rollout [NAME]   (admin, through the daemon) restart outdated services on the new build
   service create|list|show|suspend|resume|delete|upload|resize
                              services, through the daemon's API (CHATIERE_TOKEN)
   pads list|create|delete SERVICE_ID [NAME] [--text T]
@@ -235,7 +236,8 @@ int adminCommand(int argc, char** argv) {
 }
 
 constexpr const char* kTemplatesUsage =
-    "Usage: chatiere templates list|build|status|check [NAME...|--all] [--config FILE]\n\n"
+    "Usage: chatiere templates list|build|status|check [NAME...|--all] [--config FILE]\n"
+    "       chatiere templates rollout|rollout-status [NAME] [--url URL] [--token-file FILE]\n\n"
     "list: the catalogue in templates.dir, checked, and whether each image is built.\n"
     "build [NAME...|--all] [--force]: builds the appliance images that are missing or whose recipe\n"
     "  changed (all when no NAME), into data.dir/images/NAME; --force builds again anyway.\n"
@@ -243,7 +245,10 @@ constexpr const char* kTemplatesUsage =
     "check [NAME...|--all] [--no-build]: compares each build's packages with Debian's (bookworm,\n"
     "  -updates, -security) and rebuilds the images that have a newer package.\n"
     "Builds run templates.dir/build.sh, outside the daemon; Debian appliances need root.\n"
-    "A create job whose image is missing waits for it.\n";
+    "A create job whose image is missing waits for it.\n"
+    "rollout [NAME]: (admin) the services on an older build restarted on the current one now, one at\n"
+    "  a time (the daemon does it by itself unless images.auto_rollout is off); rollout-status: which\n"
+    "  services run an outdated build, and the rollout in progress.\n";
 
 // Runs templates.dir/build.sh on data.dir/images with `arguments`, its output on ours.
 int runImageDriver(const Settings& settings, std::vector<std::string> arguments) {
@@ -266,6 +271,9 @@ int runImageDriver(const Settings& settings, std::vector<std::string> arguments)
 
 int templatesCommand(int argc, char** argv) {
     const std::string sub = argc > 2 ? argv[2] : "--help";
+    if (sub == "rollout" || sub == "rollout-status") {
+        return runRolloutCommand(argc, argv);
+    }
     if (sub != "build" && sub != "list" && sub != "status" && sub != "check") {
         std::cout << kTemplatesUsage;
         return sub == "--help" || sub == "-h" ? 0 : 64;

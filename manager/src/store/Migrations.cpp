@@ -687,9 +687,41 @@ CREATE TABLE IF NOT EXISTS service_secrets (
 )SQL";
 // ---- end of v15
 
+// ---- v16 (issue 17, image updates): `rollout` jobs, which restart a service's guest on its
+// template's current build (docs/images.md). SQLite cannot change a CHECK constraint: the table is
+// rebuilt, its rows kept as they are.
+constexpr std::string_view kV16 = R"SQL(
+CREATE TABLE jobs_v16 (
+    id INTEGER PRIMARY KEY AUTOINCREMENT,
+    service_id TEXT NOT NULL REFERENCES services(id),
+    kind TEXT NOT NULL CHECK (kind IN ('create', 'apply', 'replace_content', 'resize', 'delete', 'rollout')),
+    step TEXT NOT NULL,
+    attempts INTEGER NOT NULL DEFAULT 0,
+    status TEXT NOT NULL DEFAULT 'pending' CHECK (status IN ('pending', 'done', 'failed')),
+    next_attempt_at TEXT NOT NULL,
+    step_started_at TEXT NOT NULL,
+    payload TEXT NOT NULL DEFAULT '',
+    last_error TEXT,
+    created_at TEXT NOT NULL,
+    finished_at TEXT,
+    leased INTEGER NOT NULL DEFAULT 0,
+    rollback_reason TEXT
+);
+INSERT INTO jobs_v16 (id, service_id, kind, step, attempts, status, next_attempt_at, step_started_at,
+                      payload, last_error, created_at, finished_at, leased, rollback_reason)
+    SELECT id, service_id, kind, step, attempts, status, next_attempt_at, step_started_at, payload,
+           last_error, created_at, finished_at, leased, rollback_reason
+    FROM jobs;
+DROP TABLE jobs;
+ALTER TABLE jobs_v16 RENAME TO jobs;
+CREATE INDEX jobs_due ON jobs(status, next_attempt_at);
+CREATE INDEX jobs_service ON jobs(service_id, status);
+)SQL";
+// ---- end of v16
+
 const std::vector<std::string_view>& migrations() {
-    static const std::vector<std::string_view> all = {kV1, kV2,  kV3,  kV4,  kV5,  kV6,  kV7, kV8,
-                                                      kV9, kV10, kV11, kV12, kV13, kV14, kV15};
+    static const std::vector<std::string_view> all = {kV1, kV2,  kV3,  kV4,  kV5,  kV6,  kV7,  kV8,
+                                                      kV9, kV10, kV11, kV12, kV13, kV14, kV15, kV16};
     return all;
 }
 

@@ -69,6 +69,9 @@ constexpr const char* kServicesWithPendingJob =
     "SELECT DISTINCT service_id FROM jobs WHERE status = 'pending'";
 constexpr const char* kReleaseLeases =
     "UPDATE jobs SET leased = 0, next_attempt_at = ? WHERE status = 'pending' AND leased = 1";
+constexpr const char* kPendingOfKind =
+    "SELECT id, service_id, kind, step, attempts, step_started_at, payload, rollback_reason FROM jobs "
+    "WHERE status = 'pending' AND kind = ? ORDER BY id";
 constexpr const char* kPendingJobs = "SELECT COUNT(*) FROM jobs WHERE status = 'pending'";
 
 }  // namespace
@@ -214,22 +217,29 @@ int64_t ServiceRepository::enqueueJob(const std::string& serviceId, const std::s
     return session_.lastInsertRowid();
 }
 
+namespace {
+
+JobRecord jobFrom(const Row& r) {
+    JobRecord job;
+    job.id = r.integer(0);
+    job.serviceId = r.text(1);
+    job.kind = r.text(2);
+    job.step = r.text(3);
+    job.attempts = static_cast<int>(r.integer(4));
+    job.stepStartedAt = r.text(5);
+    job.payload = r.text(6);
+    job.rollbackReason = r.optText(7);
+    return job;
+}
+
+}  // namespace
+
 std::optional<JobRecord> JobRepository::nextDue(const std::string& at) {
-    return session_.first(
-        kNextDueJob,
-        [](const Row& r) {
-            JobRecord job;
-            job.id = r.integer(0);
-            job.serviceId = r.text(1);
-            job.kind = r.text(2);
-            job.step = r.text(3);
-            job.attempts = static_cast<int>(r.integer(4));
-            job.stepStartedAt = r.text(5);
-            job.payload = r.text(6);
-            job.rollbackReason = r.optText(7);
-            return job;
-        },
-        at);
+    return session_.first(kNextDueJob, jobFrom, at);
+}
+
+std::vector<JobRecord> JobRepository::pendingOfKind(const std::string& kind) {
+    return session_.query(kPendingOfKind, jobFrom, kind);
 }
 
 void JobRepository::lease(int64_t id, const std::string& until) {

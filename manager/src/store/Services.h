@@ -91,7 +91,7 @@ private:
 struct JobRecord {
     int64_t id = 0;
     std::string serviceId;
-    std::string kind;  // create | apply | replace_content | resize | delete
+    std::string kind;  // create | apply | replace_content | resize | delete | rollout
     std::string step;  // the name of the step it runs next (provisioning::toString(JobStep))
     int attempts = 0;
     std::string stepStartedAt;
@@ -114,6 +114,8 @@ public:
     // outcome: done or failed; no error → NULL.
     void finish(int64_t id, JobStatus outcome, const std::optional<std::string>& error,
                 const std::string& at);
+    // The pending jobs of one kind, oldest first.
+    std::vector<JobRecord> pendingOfKind(const std::string& kind);
     // The services that have a pending job.
     std::set<std::string> servicesWithPendingJob();
     // Leased pending jobs become due at `at`; returns how many.

@@ -6,6 +6,9 @@
 #include "billing/Money.h"
 #include "web/Web.h"
 
+#include <map>
+#include <set>
+
 namespace chatiere::manager::web {
 
 namespace {
@@ -96,6 +99,25 @@ void renderServices(Pages& pages, http::Request& r, const Actor& actor) {
     if (!filter.empty() && filter != "suspended") {
         requestedState<ServiceState>(filter, "state");
     }
+    // The rollout of rebuilt images (the admin's): the services restarting, those that failed.
+    std::map<std::string, std::string> rolling;  // service → its step
+    std::set<std::string> failed;
+    std::optional<RolloutStatus> rollout;
+    if (actor.isAdmin()) {
+        rollout = api.rollout.status(actor, std::nullopt);
+        for (const auto& job : rollout->inProgress) {
+            rolling[job.serviceId] = job.step;
+        }
+        for (const auto& o : rollout->outdated) {
+            if (o.failed) {
+                failed.insert(o.serviceId);
+            }
+        }
+    }
+    const auto replace = [](std::string text, const std::string& name, const std::string& value) {
+        const auto at = text.find("{" + name + "}");
+        return at == std::string::npos ? text : text.replace(at, name.size() + 2, value);
+    };
     mstch::array rows;
     for (const auto& a : api.associations.list(actor, "", 1000, std::nullopt)) {
         for (const auto& s : api.services.list(actor, a.id)) {
@@ -122,7 +144,34 @@ void renderServices(Pages& pages, http::Request& r, const Actor& actor) {
             row.emplace("resources", std::to_string(s.vcpus) + " vCPU · " + std::to_string(s.memoryMib) +
                                          " " + words.text(lang, "unit_mib") + " · " +
                                          std::to_string(s.diskGib) + " " + words.text(lang, "unit_gib"));
+            // Which build of its template's image the guest runs: up to date, or outdated (and why).
+            std::string image = words.text(lang, "image_unknown");
+            bool outdated = false;
+            if (const auto it = rolling.find(s.id); it != rolling.end()) {
+                image = replace(words.text(lang, "image_rolling_out"), "step", it->second);
+                outdated = true;
+            } else if (const auto built = api.rollout.imageOf(s)) {
+                outdated = !built->current;
+                image = built->current ? words.text(lang, "image_current")
+                                       : replace(words.text(lang, "image_outdated"), "build",
+                                                 built->build.empty() ? "?" : built->build.substr(0, 8));
+                if (failed.count(s.id) > 0) {
+                    image += " · " + words.text(lang, "image_rollout_failed");
+                }
+            }
+            row.emplace("image", image);
+            row.emplace("image_outdated", outdated);
             rows.push_back(std::move(row));
+        }
+    }
+    mstch::array inProgress;
+    if (rollout) {
+        for (const auto& job : rollout->inProgress) {
+            mstch::map o;
+            o.emplace("name", job.serviceName);
+            o.emplace("template", job.templateName);
+            o.emplace("step", job.step);
+            inProgress.push_back(std::move(o));
         }
     }
     mstch::array states;
@@ -134,6 +183,9 @@ void renderServices(Pages& pages, http::Request& r, const Actor& actor) {
         states.push_back(std::move(o));
     }
     mstch::map data;
+    data.emplace("has_rollout", !inProgress.empty());
+    data.emplace("rollout", std::move(inProgress));
+    data.emplace("rollout_manual", rollout && !rollout->automatic && !rollout->outdated.empty());
     data.emplace("has_services", !rows.empty());
     data.emplace("services", std::move(rows));
     data.emplace("states", std::move(states));

@@ -75,6 +75,8 @@ struct Settings {
     int bootTimeoutSeconds = 180;                                // provisioning.boot_timeout_seconds
     int reconcileIntervalSeconds = 60;                           // provisioning.reconcile_interval_seconds
     int orphanGraceSeconds = 3600;                               // provisioning.orphan_grace_seconds
+    bool imagesAutoRollout = true;                               // images.auto_rollout
+    int imagesRolloutIntervalSeconds = 60;                       // images.rollout_interval_seconds
     bool signupAutoApprove = false;                              // signup.auto_approve
     int invitationsMaxPerDay = 20;  // invitations.max_per_day: per association, the last 24 hours
     SmtpSettings smtp;              // smtp.*

@@ -38,6 +38,7 @@ public:
     bool isVolumeOf(const std::string& serviceId, const std::string& volume) const;
     const templates::Manifest& manifest(const ServiceSpec& spec) const;  // throws if the template is gone
     const ProvisioningSettings& settings() const { return settings_; }
+    const templates::ImageCache& images() const { return images_; }
 
     void ensurePool();
     // Whether templates/build.sh has built the image of the spec's template (the daemon never
@@ -58,8 +59,16 @@ public:
     // Deletes every data volume of the service but its current one (spec.volumeGeneration); returns
     // the names deleted.
     std::vector<std::string> deleteOtherVolumes(const ServiceSpec& spec);
-    std::string renderDomain(const ServiceSpec& spec) const;
-    void define(const ServiceSpec& spec);
+    // The guest's domain on the current build of its template's image, or on the build `build`
+    // (a key of ImageCache; a rollout that goes back): only the image's paths differ. Throws
+    // HypervisorError NotFound when that build is gone.
+    std::string renderDomain(const ServiceSpec& spec, const std::optional<std::string>& build = {}) const;
+    void define(const ServiceSpec& spec, const std::optional<std::string>& build = {});
+    // The key of the build the guest runs (or boots next, when it is off), from its domain XML;
+    // nullopt when it is not defined or names no build of its template.
+    std::optional<std::string> guestBuild(const ServiceSpec& spec);
+    // The key of the template's current build; nullopt when none is built.
+    std::optional<std::string> currentBuild(const ServiceSpec& spec) const;
     void ensureRunning(const ServiceSpec& spec);               // starts or resumes
     std::optional<GuestState> state(const ServiceSpec& spec);  // nullopt: not defined
     void ensurePaused(const ServiceSpec& spec);  // pauses a running guest; leaves one that is off

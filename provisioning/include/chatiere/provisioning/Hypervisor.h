@@ -92,6 +92,9 @@ public:
     virtual void resume(const std::string& name) = 0;
     virtual void undefine(const std::string& name) = 0;  // must be off
     virtual std::optional<GuestState> state(const std::string& name) = 0;
+    // The guest's domain XML: what it runs (its live definition) while it runs, else what it boots
+    // next. nullopt: not defined.
+    virtual std::optional<std::string> definition(const std::string& name) = 0;
     // The guests whose metadata carries this instance id; never any other.
     virtual std::vector<GuestInfo> listOwned(const std::string& instanceId) = 0;
     // One bulk call for the statistics of this instance's guests.

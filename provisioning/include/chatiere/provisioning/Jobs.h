@@ -10,7 +10,8 @@
 
 namespace chatiere::provisioning {
 
-enum class JobKind { Create, Apply, ReplaceContent, Resize, Delete };
+// Rollout: the guest restarted on its template's current build (a rebuilt image), with its data.
+enum class JobKind { Create, Apply, ReplaceContent, Resize, Delete, Rollout };
 std::string toString(JobKind kind);
 std::optional<JobKind> jobKindFrom(const std::string& text);
 
@@ -49,6 +50,9 @@ enum class JobStep {
     GrowVolume,
     DefineAndStart,
     UndoResize,
+    // rollout: StopGuest, DefineAndStart (on the current build), Configure, WaitHealthy; undoing
+    // it: the guest back on the build it ran (the job's payload), started and configured.
+    UndoRollout,
     // delete.
     Remove,
 };
@@ -73,7 +77,8 @@ struct Job {
     int attempts = 0;  // failed attempts of the current step
     base::Clock::TimePoint stepStartedAt;
     // ReplaceContent: the file holding the new archive. Resize: the resources before it
-    // (formatResources), kept until the job ends so that a failure can restore them.
+    // (formatResources), kept until the job ends so that a failure can restore them. Rollout: the
+    // key of the build the guest ran when the job was queued (where a failure takes it back).
     std::string payload;
     // Set once the job gave up going forward: why, and that its steps now undo it.
     std::string rollbackReason;

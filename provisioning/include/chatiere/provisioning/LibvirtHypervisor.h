@@ -23,6 +23,7 @@ public:
     void resume(const std::string& name) override;
     void undefine(const std::string& name) override;
     std::optional<GuestState> state(const std::string& name) override;
+    std::optional<std::string> definition(const std::string& name) override;
     std::vector<GuestInfo> listOwned(const std::string& instanceId) override;
     std::vector<GuestStats> bulkStats(const std::string& instanceId) override;
     std::string agentCommand(const std::string& name, const std::string& command,

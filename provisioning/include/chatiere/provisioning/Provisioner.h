@@ -53,6 +53,7 @@ private:
     StepResult runStep(Job& job, const ServiceSpec& spec);
     StepResult undoReplace(const Job& job, const ServiceSpec& spec);
     StepResult undoResize(const Job& job, const ServiceSpec& spec);
+    StepResult undoRollout(const Job& job, const ServiceSpec& spec);
     // A content replacement or a resize that cannot go forward turns to undoing itself.
     bool rollBack(Job& job, const std::string& error);
     // The test hook CHATIERE_TEST_KILL_AT names this step of this job.

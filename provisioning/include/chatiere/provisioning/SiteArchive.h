@@ -1,8 +1,8 @@
 #pragma once
 
 #include <cstdint>
-#include <stdexcept>
 #include <istream>
+#include <stdexcept>
 #include <string>
 
 namespace chatiere::provisioning {

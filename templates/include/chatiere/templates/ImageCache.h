@@ -20,6 +20,14 @@ public:
     // a newer build never changes what a defined guest boots, and so that the guests of an older
     // build can be told apart. nullopt when there is none.
     std::optional<std::filesystem::path> currentBuild(const Manifest& m) const;
+    // The key of the current build (its folder's name); nullopt when there is none.
+    std::optional<std::string> currentKey(const Manifest& m) const;
+    // The folder of the build `key` (canonical, as guests' domains name it); nullopt when it is not
+    // there (pruned) or does not hold the kernel, the initrd and the root.
+    std::optional<std::filesystem::path> buildOf(const Manifest& m, const std::string& key) const;
+    // The key of the build a guest's domain XML boots (the folder of its kernel); nullopt when the
+    // XML names no build of this template (a guest defined from another cache).
+    std::optional<std::string> keyIn(const Manifest& m, const std::string& domainXml) const;
     // A current build that holds the kernel, the initrd and (when the template has one) the root.
     bool isBuilt(const Manifest& m) const;
     // The files of the current build; throw TemplateError when it is not built.
