@@ -19,10 +19,12 @@ stop_daemon() {
   [ -n "$daemon_pid" ] && kill "$daemon_pid" 2>/dev/null && wait "$daemon_pid" 2>/dev/null || true
   [ -n "$_sink_pid" ] && kill "$_sink_pid" 2>/dev/null || true
   if [ -n "$_pool" ]; then
-    # The guests this daemon made (those that were not there before it started), then its pool.
+    # The guests this daemon made (not there before it started, and their disks in its data
+    # folder: other daemons on this machine keep theirs), then its pool.
     local domain
     for domain in $(_virsh list --all --name 2>/dev/null | grep '^chatiere-' || true); do
-      if ! grep -qx "$domain" <<<"$_domains_before"; then
+      if ! grep -qx "$domain" <<<"$_domains_before" &&
+         _virsh dumpxml "$domain" 2>/dev/null | grep -qF "$daemon_dir/"; then
         _virsh destroy "$domain" >/dev/null 2>&1 || true
         _virsh undefine "$domain" >/dev/null 2>&1 || true
       fi
