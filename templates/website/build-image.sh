@@ -37,7 +37,7 @@ root=$work/root
 mkdir -p "$root"/{bin,sbin,dev,proc,sys,tmp,run,www,lib/modules}
 cp busybox/bin/busybox "$root/bin/busybox"
 for applet in sh mount umount mkdir cat echo ip ifconfig route udhcpc insmod httpd tar sleep ls \
-              sync poweroff reboot date hostname grep sed head dd printf; do
+              sync poweroff reboot date hostname grep sed head dd printf od tr; do
   ln -sf busybox "$root/bin/$applet"
 done
 moddir=kernel/lib/modules/$kver/kernel
@@ -73,7 +73,22 @@ ip route add default via 10.0.2.2
 # The site: an ext4 filesystem on the data disk (Chatière makes it on the host), mounted read-only
 # and served from disk; noload: nothing to replay, the guest never writes it. A disk written before
 # that holds a tar archive at its start: unpacked into memory, as then. A welcome page if neither.
-if [ -b /dev/vda ] && mount -t ext4 -o ro,noload,nodev,nosuid,noexec /dev/vda /www 2>/dev/null; then
+# A slow host may show the disk late, or fail a first read: waited for, and tried again, a while.
+for _ in 1 2 3 4 5 6 7 8 9 10; do
+  [ -b /dev/vda ] && break
+  sleep 1
+done
+mounted=no
+for _ in 1 2 3; do
+  if [ -b /dev/vda ] && mount -t ext4 -o ro,noload,nodev,nosuid,noexec /dev/vda /www; then
+    mounted=yes
+    break
+  fi
+  # A volume written before holds a tar archive: no ext4 magic (0xEF53, 1080 bytes in), nothing to retry.
+  [ "$(dd if=/dev/vda bs=1 skip=1080 count=2 2>/dev/null | od -An -tx1 | tr -d ' ')" = 53ef ] || break
+  sleep 1
+done
+if [ $mounted = yes ]; then
   echo "chatiere: site mounted read-only from /dev/vda"
 elif [ -b /dev/vda ] && tar -xf /dev/vda -C /www 2>/dev/null && [ -n "$(ls /www)" ]; then
   echo "chatiere: site unpacked from /dev/vda"

@@ -20,13 +20,14 @@ namespace {
 
 constexpr std::size_t kGiB = std::size_t{1} << 30;
 
-// A site whose data file makes the tar archive (what the volume stores) about `bytes` long, gzipped.
+// A site whose data file makes what the volume stores about `fillerBytes` long, gzipped. Not zeros:
+// mkfs.ext4 leaves blocks of zeros as holes, which take no space.
 std::string siteOf(std::size_t fillerBytes, const std::string& title) {
     std::ostringstream gz;
     {
         Poco::DeflatingOutputStream deflater(gz, Poco::DeflatingStreamBuf::STREAM_GZIP, 1);
         deflater << chatiere::provisioning::makeTar(
-            {{"index.html", "<h1>" + title + "</h1>"}, {"data.bin", std::string(fillerBytes, '\0')}});
+            {{"index.html", "<h1>" + title + "</h1>"}, {"data.bin", std::string(fillerBytes, 'x')}});
         deflater.close();
     }
     return gz.str();
@@ -65,7 +66,7 @@ TEST(QuotaGuest, FullerDataMailsThenSuspendsTheSiteAndSmallerContentResumesIt) {
     ApiClient admin = d.staffClient("admin@chatons.test");
     ASSERT_EQ(admin
                   .post("/api/v1/plans", R"({"slug": "petit", "name": "Petit", "free": true, "prices": [],
-        "quotas": {"disk_gib": {"included": 1, "limit": 1}, "memory_mib": {"included": 4096, "limit": 4096}}})")
+        "quotas": {"disk_gib": {"included": 1, "limit": 2}}})")
                   .status,
               201);
     const std::string association =
@@ -89,8 +90,10 @@ TEST(QuotaGuest, FullerDataMailsThenSuspendsTheSiteAndSmallerContentResumesIt) {
     };
     ASSERT_TRUE(settle(std::chrono::seconds(240)));
     ASSERT_EQ(state(), "active") << manager.get("/api/v1/services/" + id).body;
-    // The guest unpacks its site into memory: room for a 1 GiB site.
-    ASSERT_EQ(manager.request("PATCH", "/api/v1/services/" + id, R"({"memory_mib": 2560})").status, 202);
+    // A site's filesystem fits in its disk, with ext4's metadata beside the files: the site stores
+    // less than its disk. A disk of 2 GiB, so that it can hold more than the 1 GiB limit the plan
+    // gets below (the guest keeps its template's memory: it serves the site from disk).
+    ASSERT_EQ(manager.request("PATCH", "/api/v1/services/" + id, R"({"disk_gib": 2})").status, 202);
     ASSERT_TRUE(settle(std::chrono::seconds(240)));
     ASSERT_EQ(state(), "active") << manager.get("/api/v1/services/" + id).body;
     const std::string endpoint =
@@ -111,10 +114,15 @@ TEST(QuotaGuest, FullerDataMailsThenSuspendsTheSiteAndSmallerContentResumesIt) {
     EXPECT_GT(usage.json()->getObject("metrics")->getObject("disk_gib")->getValue<double>("used"), 0.84)
         << usage.body;
 
-    // 2. At the limit (the archive fills the 1 GiB volume) past the 15 s grace period: the
-    // `quota` reason, and the site stops answering.
-    uploaded = manager.request("PUT", "/api/v1/services/" + id + "/content", siteOf(kGiB - 4096, "Plein"),
-                               "application/gzip");
+    // 2. The plan's limit lowered to what it includes (1 GiB), then content past it (1.05 GiB), kept
+    // past the 15 s grace period: the `quota` reason, and the site stops answering.
+    ASSERT_EQ(admin
+                  .request("PUT", "/api/v1/plans/petit", R"({"slug": "petit", "name": "Petit", "free": true,
+        "prices": [], "quotas": {"disk_gib": {"included": 1, "limit": 1}}})")
+                  .status,
+              200);
+    uploaded = manager.request("PUT", "/api/v1/services/" + id + "/content",
+                               siteOf(kGiB * 105 / 100, "Plein"), "application/gzip");
     ASSERT_EQ(uploaded.status, 202) << uploaded.body;
     EXPECT_TRUE(eventually(
         [&] {

@@ -4,6 +4,7 @@
 #include "Eventually.h"
 #include "SystemGuests.h"
 #include "TestDaemon.h"
+#include "Unzip.h"
 
 #include "chatiere/manager/Database.h"
 
@@ -72,8 +73,10 @@ TEST(WebsiteGuest, BootsServesPausesResumesAndIsDeletedCleanly) {
     std::ostringstream gz;
     {
         Poco::DeflatingOutputStream deflater(gz, Poco::DeflatingStreamBuf::STREAM_GZIP);
-        deflater << chatiere::provisioning::makeTar(
-            {{"index.html", "<h1>Nouveau contenu du jardin</h1>"}, {"css/site.css", "h1 { color: green }"}});
+        deflater << chatiere::provisioning::makeTar({{"index.html", "<h1>Nouveau contenu du jardin</h1>"},
+                                                     {"css/site.css", "h1 { color: green }"},
+                                                     {"pages/été/récolte.html", "<p>Tomates</p>"},
+                                                     {"vide.txt", ""}});
         deflater.close();
     }
     const auto uploaded =
@@ -83,6 +86,29 @@ TEST(WebsiteGuest, BootsServesPausesResumesAndIsDeletedCleanly) {
         eventually([&] { return page(port).value_or("").find("Nouveau contenu") != std::string::npos; },
                    std::chrono::seconds(120)))
         << "the new content is not served";
+    // Served from the ext4 filesystem the daemon made: a nested page with a non-ASCII name; the
+    // volume allocates the site and ext4's metadata, not its 1 GiB; the export reads it back.
+    EXPECT_NE(page(port, "/pages/%C3%A9t%C3%A9/r%C3%A9colte.html").value_or("").find("Tomates"),
+              std::string::npos);
+    {
+        // Once the job has recorded the new volume as current.
+        ASSERT_TRUE(eventually([&] { return d.daemon().pendingJobs() == 0; }, std::chrono::seconds(60)));
+        const auto current = [&] {
+            for (const auto& v : d.hypervisor().volumes(pool)) {
+                if (v.name.rfind(domain + ".g", 0) == 0) {  // the old volume is deleted by now
+                    return std::optional(v);
+                }
+            }
+            return std::optional<chatiere::provisioning::VolumeInfo>();
+        }();
+        ASSERT_TRUE(current.has_value());
+        EXPECT_LT(current->allocationBytes, 16ULL << 20) << current->name;
+        const auto exported = manager.get("/api/v1/associations/" + association + "/export");
+        ASSERT_EQ(exported.status, 200);
+        const std::string tar = unzip(exported.body).at("services/site/site.tar");
+        EXPECT_NE(tar.find("pages/été/récolte.html"), std::string::npos);
+        EXPECT_NE(tar.find("<p>Tomates</p>"), std::string::npos);
+    }
     // An archive that tries to leave the site's folder is refused, and changes nothing.
     std::string evil = chatiere::provisioning::makeTar({{"aa/x.html", "x"}});
     evil.replace(0, 9, "../x.html");
