@@ -119,7 +119,13 @@ TEST_F(PadsDashboard, AStoppedEditorIsUnreachableAndTheDashboardStillAnswers) {
         << english.body;
 }
 
-TEST_F(PadsDashboard, AnEditorThatNeverAnswersDoesNotHoldTheDashboard) {
+// The dashboard's own wait, shorter than Etherpad's timeout for one call (5 s).
+class PadsDashboardShortWait : public PadsDashboard {
+protected:
+    int dashboardEditorWaitMs() const override { return 300; }
+};
+
+TEST_F(PadsDashboardShortWait, AnEditorThatNeverAnswersDoesNotHoldTheDashboard) {
     // Takes connections (the kernel's backlog) and never answers: the dashboard gives up on it.
     Poco::Net::ServerSocket silent(
         Poco::Net::SocketAddress("127.0.0.1", static_cast<Poco::UInt16>(hostPort(editor_))));

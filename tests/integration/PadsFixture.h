@@ -37,10 +37,14 @@ inline const std::string kPadsPlan = R"({"slug": "asso", "name": "Asso", "templa
 
 class PadsFixture : public ::testing::Test {
 protected:
+    virtual int dashboardEditorWaitMs() const { return 60000; }
     void SetUp() override {
         // No reconciliation during a test: the editor planted active below has no guest.
-        d_ = std::make_unique<TestDaemon>(
-            [](chatiere::manager::Settings& s) { s.reconcileIntervalSeconds = 3600; });
+        // The dashboard waits for Etherpad long enough for a loaded machine, unless a test asks.
+        d_ = std::make_unique<TestDaemon>([this](chatiere::manager::Settings& s) {
+            s.reconcileIntervalSeconds = 3600;
+            s.dashboardEditorWaitMs = dashboardEditorWaitMs();
+        });
         admin_ = std::make_unique<ApiClient>(d_->staffClient("admin@chatons.test"));
         ASSERT_EQ(admin_->post("/api/v1/plans", kPadsPlan).status, 201);
         a_ = d_->approvedAssociation(*admin_, "Jardin", "manager@a.test", "asso");

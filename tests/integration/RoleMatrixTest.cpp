@@ -417,6 +417,9 @@ std::map<std::string, Expectation> expectations() {
                                          R"({"name": "Spare", "prices": []})")};
     // --- Services and usage -----------------------------------------------------------------
     e["GET /api/v1/templates"] = {"++++++", none};
+    // Restarting guests on a rebuilt image is the admin's (docs/images.md).
+    e["GET /api/v1/templates/rollout"] = {"UFFFF+", none};
+    e["POST /api/v1/templates/rollout"] = {"UFFFF+", [](World&, Who) { return shared({}, "{}"); }};
     e["POST /api/v1/associations/{id}/services"] = {
         "UF+NF+", [](World& w, Who) {
             return shared({{"id", w.a()}}, R"({"template": "website", "name": ")" + w.unique("neuf") + "\"}");

@@ -155,6 +155,8 @@ Settings Settings::fromConfiguration(const Poco::Util::AbstractConfiguration& co
         {"db.path", [&](auto& k, auto& v) { s.dbPath = nonEmpty(k, v); }},
         {"data.dir", [&](auto& k, auto& v) { s.dataDir = nonEmpty(k, v); }},
         {"web.dir", [&](auto& k, auto& v) { s.webDir = nonEmpty(k, v); }},
+        {"web.dashboard_editor_wait_ms",
+         [&](auto& k, auto& v) { s.dashboardEditorWaitMs = parseInt(k, v, 100, 60000); }},
         {"libvirt.uri", [&](auto& k, auto& v) { s.libvirtUri = nonEmpty(k, v); }},
         {"libvirt.domain_type",
          [&](auto& k, auto& v) {

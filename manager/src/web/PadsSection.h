@@ -11,11 +11,6 @@
 
 namespace chatiere::manager::web {
 
-// How long the dashboard waits for its editors' Etherpads, all together: past it, an editor that
-// has not answered is shown as unreachable for now, with a link to try again. (The editor's own
-// pads page waits as long as the API does.)
-inline constexpr std::chrono::milliseconds kDashboardPadsWait{2000};
-
 // The create form of a pads section as it was posted back: its values, and the name's error.
 struct PadsForm {
     std::string name;

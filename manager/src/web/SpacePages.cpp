@@ -73,11 +73,14 @@ mstch::array serviceRows(Pages& pages, const AssociationAccess& access, const st
     return rows;
 }
 
-// A pads section for each editor (pads_list.mustache), Etherpad waited for kDashboardPadsWait at
-// most in all: a slow or stopped editor is said to be unreachable for now, the page still answers.
+// A pads section for each editor (pads_list.mustache), Etherpad waited for at most
+// web.dashboard_editor_wait_ms in all: past it, an editor that has not answered is said to be
+// unreachable for now, with a link to try again, and the page still answers. (The editor's own
+// pads page waits as long as the API does.)
 mstch::array editorSections(Pages& pages, const AssociationAccess& access,
                             const std::vector<Service>& services) {
-    const auto deadline = std::chrono::steady_clock::now() + kDashboardPadsWait;
+    const auto deadline = std::chrono::steady_clock::now() +
+                          std::chrono::milliseconds(pages.app().settings.dashboardEditorWaitMs);
     mstch::array sections;
     for (const auto& s : services) {
         if (s.state == ServiceState::Deleted || s.state == ServiceState::Deleting ||

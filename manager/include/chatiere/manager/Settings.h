@@ -66,6 +66,7 @@ struct Settings {
     std::string dbPath = "/var/lib/chatiere/chatiere.db";  // db.path
     std::string dataDir = "/var/lib/chatiere";             // data.dir
     std::string webDir = "/usr/share/chatiere/web";        // web.dir
+    int dashboardEditorWaitMs = 2000;                      // web.dashboard_editor_wait_ms
     std::string libvirtUri = "qemu:///system";             // libvirt.uri
     std::string libvirtDomainType = "kvm";                 // libvirt.domain_type (kvm | qemu)
     std::string libvirtPool = "chatiere";                  // libvirt.pool (a dir pool in data.dir/volumes)
