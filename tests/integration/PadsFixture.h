@@ -8,6 +8,7 @@
 
 #include "Browser.h"
 #include "Eventually.h"
+#include "PortBlock.h"
 #include "TestDaemon.h"
 #include "chatiere/manager/Database.h"
 
@@ -41,9 +42,12 @@ protected:
     void SetUp() override {
         // No reconciliation during a test: the editor planted active below has no guest.
         // The dashboard waits for Etherpad long enough for a loaded machine, unless a test asks.
+        // The editors' ports are this process's own: these tests listen there, or need nothing to.
         d_ = std::make_unique<TestDaemon>([this](chatiere::manager::Settings& s) {
             s.reconcileIntervalSeconds = 3600;
             s.dashboardEditorWaitMs = dashboardEditorWaitMs();
+            s.portsFirst = ports_.first();
+            s.portsLast = ports_.last();
         });
         admin_ = std::make_unique<ApiClient>(d_->staffClient("admin@chatons.test"));
         ASSERT_EQ(admin_->post("/api/v1/plans", kPadsPlan).status, 201);
@@ -103,6 +107,7 @@ protected:
         return port;
     }
 
+    PortBlock ports_;  // before d_: held while the daemon runs
     std::unique_ptr<TestDaemon> d_;
     std::unique_ptr<ApiClient> admin_, managerA_, managerB_, memberA_;
     std::string a_, b_, editor_, website_, editorB_;
