@@ -14,8 +14,10 @@ build_pkgs=(build-essential cmake ninja-build pkg-config git ccache
 # main job runs (libvirtd, QEMU, the appliance tools).
 # The asan build (CMakePresets.json): clang, its sanitizer and libFuzzer runtimes, and llvm's
 # llvm-symbolizer for readable reports.
+# The public addresses' proxy (issue 18): Debian's nginx, driven by the tests on free ports of their
+# own (manager/tests/proxy/); pebble and pebble-challtestsrv join when the ACME tests land.
 test_pkgs=(python3 python3-aiosmtpd sqlite3 file adduser dpkg-dev prometheus poppler-utils chromium curl oathtool
-           clang libclang-rt-14-dev llvm e2fsprogs)
+           clang libclang-rt-14-dev llvm e2fsprogs nginx)
 # What the main job runs against: libvirtd with QEMU, and what the appliance recipes build with
 # (templates/*/build-image.sh: mmdebstrap and e2fsprogs for the Debian base, npm for the editor).
 run_pkgs=(curl cpio xz-utils bc sqlite3 python3 python3-aiosmtpd oathtool libvirt-daemon libvirt-daemon-driver-qemu libvirt-clients qemu-system-x86 qemu-utils
@@ -50,3 +52,8 @@ echo "deps.sh: installing ${missing[*]}"
 export DEBIAN_FRONTEND=noninteractive
 apt-get update -q
 apt-get install -y -q --no-install-recommends "${missing[@]}"
+# nginx's postinst starts the packaged default instance on port 80 where it can. The tests never
+# use it (their own instances on free ports): stop what this run just installed, not one that was there.
+if [[ " ${missing[*]} " == *" nginx "* ]] && [ -x /etc/init.d/nginx ]; then
+  /etc/init.d/nginx stop >/dev/null 2>&1 || true
+fi

@@ -1,0 +1,76 @@
+#pragma once
+
+#include <chrono>
+#include <filesystem>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "hosting/NginxConfig.h"
+#include "hosting/SelfSignedCertificate.h"
+
+namespace chatiere::manager {
+
+// One generated file of a set: a name of letters, digits, '_', '-' and '.' ending in ".conf".
+struct SiteFile {
+    std::string name;
+    std::string text;
+};
+
+// Chatière's own nginx instance (proxy.mode = own; docs/public-addresses.md): everything under its
+// prefix, run as the daemon's user. The prefix holds nginx.conf, `sites` (a symlink to the working
+// set `sites.<n>`), certs/<name>/, acme/ (the HTTP-01 webroot), html/, logs/, run/nginx.pid, tmp/.
+class NginxProxy {
+public:
+    struct Options {
+        std::filesystem::path prefix;  // absolute
+        std::string nginx = "/usr/sbin/nginx";
+        std::chrono::seconds startTimeout{10};
+    };
+
+    explicit NginxProxy(Options options);
+
+    const std::filesystem::path& prefix() const { return options_.prefix; }
+    ProxyLayout layout() const;
+
+    // Makes `files` the working set: written into a new folder, checked with `nginx -t`, then
+    // swapped in and a running nginx reloaded. nullopt when applied; nginx's error otherwise, and
+    // then nothing changed: the working set keeps serving.
+    std::optional<std::string> apply(const std::vector<SiteFile>& files);
+
+    // Writes a name's certificate and key (0600) atomically under certs/<name>/ and returns their
+    // paths (what a ServiceSite's tls takes). `name` must be a canonical name, "localhost" or an IP.
+    SiteCertificate installCertificate(const std::string& name, const CertificatePair& pair);
+    std::optional<SiteCertificate> findCertificate(const std::string& name) const;
+    // Writes a static page into html/ (the suspended page: kSuspendedPageFile), atomically.
+    void installPage(const std::string& fileName, const std::string& html);
+
+    // The master's pid when the nginx of this prefix runs (its pid file names a live nginx master
+    // started with this prefix's nginx.conf; a zombie is dead).
+    std::optional<int> runningPid() const;
+    // Starts nginx unless it runs (after a crash or a kill: the reconciler's schedule calls it).
+    // Applies an empty set first when none was ever applied. Throws std::runtime_error with
+    // nginx's words when it cannot start (a port taken).
+    void ensureRunning();
+    // Asks a running nginx to re-read its files (SIGHUP): new workers, no connection dropped.
+    void reload();
+    // Graceful stop (SIGQUIT), waited for; SIGTERM after the timeout.
+    void stop();
+
+private:
+    std::filesystem::path mainConfig() const;
+    std::optional<int> currentGeneration() const;
+    void prepareFolders() const;
+
+    Options options_;
+};
+
+// Writes `content` to `path` through a temp file in the same folder and a rename: a reader sees
+// the old file or the new one, never a part.
+void writeFileAtomically(const std::filesystem::path& path, const std::string& content,
+                         std::filesystem::perms permissions = std::filesystem::perms::owner_read |
+                                                              std::filesystem::perms::owner_write |
+                                                              std::filesystem::perms::group_read |
+                                                              std::filesystem::perms::others_read);
+
+}  // namespace chatiere::manager

@@ -1,0 +1,262 @@
+// The own-mode proxy driver against Debian's real nginx (integration tier): free ports, a temp
+// prefix, a tiny HTTP server of the test as the service's upstream, curl as the visitor.
+#include "hosting/NginxProxy.h"
+
+#include <Poco/Net/HTTPRequestHandler.h>
+#include <Poco/Net/HTTPRequestHandlerFactory.h>
+#include <Poco/Net/HTTPServer.h>
+#include <Poco/Net/HTTPServerParams.h>
+#include <Poco/Net/HTTPServerRequest.h>
+#include <Poco/Net/HTTPServerResponse.h>
+#include <Poco/Net/ServerSocket.h>
+#include <gtest/gtest.h>
+#include <signal.h>
+#include <unistd.h>
+
+#include <chrono>
+#include <cstdlib>
+#include <filesystem>
+#include <fstream>
+#include <memory>
+
+#include "Eventually.h"
+#include "MissingPart.h"
+#include "hosting/NginxConfig.h"
+#include "hosting/SelfSignedCertificate.h"
+#include "hosting/Subprocess.h"
+#include "hosting/SuspendedPage.h"
+
+using namespace chatiere::manager;
+using chatiere::testing::eventually;
+namespace fs = std::filesystem;
+
+namespace {
+
+const std::string kName = "site.amap-breal.asso.test";
+
+// Answers every request with what it saw of the forwarded headers.
+class EchoHandler : public Poco::Net::HTTPRequestHandler {
+public:
+    void handleRequest(Poco::Net::HTTPServerRequest& request,
+                       Poco::Net::HTTPServerResponse& response) override {
+        response.setContentType("text/plain");
+        response.send() << "upstream " << request.getURI() << " for=" << request.get("X-Forwarded-For", "")
+                        << " proto=" << request.get("X-Forwarded-Proto", "") << " host=" << request.getHost();
+    }
+};
+
+class EchoFactory : public Poco::Net::HTTPRequestHandlerFactory {
+public:
+    Poco::Net::HTTPRequestHandler* createRequestHandler(const Poco::Net::HTTPServerRequest&) override {
+        return new EchoHandler;
+    }
+};
+
+int freePort() {
+    Poco::Net::ServerSocket socket(Poco::Net::SocketAddress("127.0.0.1", 0));
+    return socket.address().port();
+}
+
+struct Answer {
+    int status = 0;
+    std::string headers;
+    std::string body;
+};
+
+class NginxProxyTest : public ::testing::Test {
+protected:
+    void SetUp() override {
+        if (!fs::exists("/usr/sbin/nginx") || !fs::exists("/usr/bin/curl")) {
+            CHATIERE_MISSING_PART("nginx or curl (packaging/scripts/deps.sh test installs them)");
+        }
+        std::string pattern = (fs::temp_directory_path() / "chatiere-proxy-XXXXXX").string();
+        ASSERT_NE(::mkdtemp(pattern.data()), nullptr);
+        prefix_ = pattern;
+        upstream_ = std::make_unique<Poco::Net::HTTPServer>(
+            new EchoFactory, Poco::Net::ServerSocket(Poco::Net::SocketAddress("127.0.0.1", 0)),
+            new Poco::Net::HTTPServerParams);
+        upstream_->start();
+        listen_ = {"127.0.0.1", freePort(), freePort(), 0};
+        listen_.publicHttpsPort = listen_.httpsPort;
+        proxy_ = std::make_unique<NginxProxy>(NginxProxy::Options{prefix_});
+        certificate_ = makeSelfSignedCertificate(kName, std::chrono::system_clock::now());
+        std::ofstream(prefix_ / "ca.pem") << certificate_.certificatePem;
+    }
+
+    void TearDown() override {
+        if (proxy_) {
+            proxy_->stop();
+        }
+        if (upstream_) {
+            upstream_->stop();
+        }
+        if (!prefix_.empty()) {
+            fs::remove_all(prefix_);
+        }
+    }
+
+    ServiceSite site() {
+        ServiceSite s;
+        s.serviceId = "svc_test";
+        s.names = {kName};
+        s.upstreamPort = upstream_->port();
+        s.maxBodyMib = 2;
+        s.websocket = true;
+        s.privatePaths = {"/api", "/admin"};
+        s.tls = proxy_->installCertificate(kName, certificate_);
+        return s;
+    }
+
+    std::vector<SiteFile> files(const ServiceSite& s) {
+        return {{kHttpContextFile, renderHttpContext(proxy_->layout(), listen_)},
+                {serviceSiteFile(s.serviceId), renderServiceSite(s, proxy_->layout(), listen_)}};
+    }
+
+    // curl as a visitor: the name resolved to 127.0.0.1, the self-signed certificate as its only CA
+    // (so the answer proves nginx served that certificate for that name).
+    Answer get(const std::string& scheme, const std::string& path,
+               const std::vector<std::string>& extra = {}) {
+        const int port = scheme == "https" ? listen_.httpsPort : listen_.httpPort;
+        const std::string url = scheme + "://" + kName + ":" + std::to_string(port) + path;
+        const fs::path headers = prefix_ / "headers.txt";
+        std::vector<std::string> args = {"-s",
+                                         "--max-time",
+                                         "10",
+                                         "--resolve",
+                                         kName + ":" + std::to_string(port) + ":127.0.0.1",
+                                         "--cacert",
+                                         (prefix_ / "ca.pem").string(),
+                                         "-D",
+                                         headers.string(),
+                                         "-w",
+                                         "\n%{http_code}",
+                                         url};
+        args.insert(args.end(), extra.begin(), extra.end());
+        const ProcessResult r = runProcess("/usr/bin/curl", args);
+        Answer answer;
+        const auto last = r.output.rfind('\n');
+        if (r.exitCode != 0 || last == std::string::npos) {
+            answer.body = "curl failed (" + std::to_string(r.exitCode) + "): " + r.output;
+            return answer;
+        }
+        answer.status = std::atoi(r.output.substr(last + 1).c_str());
+        answer.body = r.output.substr(0, last);
+        std::ifstream in(headers);
+        answer.headers.assign(std::istreambuf_iterator<char>(in), {});
+        return answer;
+    }
+
+    fs::path prefix_;
+    std::unique_ptr<Poco::Net::HTTPServer> upstream_;
+    ProxyListen listen_;
+    std::unique_ptr<NginxProxy> proxy_;
+    CertificatePair certificate_;
+};
+
+TEST_F(NginxProxyTest, ServesAServiceOverHttpsWithItsSelfSignedCertificate) {
+    ASSERT_EQ(proxy_->apply(files(site())), std::nullopt);
+    proxy_->ensureRunning();
+    ASSERT_TRUE(proxy_->runningPid());
+
+    const Answer page = get("https", "/p/hello?x=1");
+    EXPECT_EQ(page.status, 200) << page.body;
+    EXPECT_NE(page.body.find("upstream /p/hello?x=1 for=127.0.0.1 proto=https host=" + kName),
+              std::string::npos)
+        << page.body;
+    // A forwarded address the client made up is replaced by the address nginx saw.
+    const Answer forged =
+        get("https", "/", {"-H", "X-Forwarded-For: 203.0.113.9", "-H", "X-Forwarded-Proto: http"});
+    EXPECT_NE(forged.body.find("for=127.0.0.1 proto=https"), std::string::npos) << forged.body;
+    for (const std::string hidden :
+         {"/api/1/listAllPads", "/admin", "/ADMIN/settings", "/%61pi/1", "//api"}) {
+        const Answer answer = get("https", hidden);
+        EXPECT_EQ(answer.status, 404) << hidden << ": " << answer.body;
+        EXPECT_EQ(answer.body.find("upstream"), std::string::npos) << hidden;
+    }
+    EXPECT_EQ(get("https", "/apiary").status, 200);  // only the paths themselves are private
+}
+
+TEST_F(NginxProxyTest, HttpRedirectsToHttpsExceptAcmeChallenges) {
+    ASSERT_EQ(proxy_->apply(files(site())), std::nullopt);
+    proxy_->ensureRunning();
+    std::ofstream(fs::path(proxy_->layout().acmeWebroot) / ".well-known/acme-challenge/tok3n")
+        << "tok3n.thumbprint";
+
+    const Answer redirect = get("http", "/page?a=b");
+    EXPECT_EQ(redirect.status, 301) << redirect.body;
+    EXPECT_NE(redirect.headers.find("Location: https://" + kName + ":" + std::to_string(listen_.httpsPort) +
+                                    "/page?a=b"),
+              std::string::npos)
+        << redirect.headers;
+    const Answer challenge = get("http", "/.well-known/acme-challenge/tok3n");
+    EXPECT_EQ(challenge.status, 200);
+    EXPECT_EQ(challenge.body, "tok3n.thumbprint");
+}
+
+TEST_F(NginxProxyTest, ARefusedSetKeepsTheWorkingOneServing) {
+    ASSERT_EQ(proxy_->apply(files(site())), std::nullopt);
+    proxy_->ensureRunning();
+    ASSERT_EQ(get("https", "/").status, 200);
+    const auto link = fs::read_symlink(prefix_ / "sites");
+
+    std::vector<SiteFile> broken = files(site());
+    broken.push_back(
+        {"service-svc_broken.conf", "server { listen 127.0.0.1:1 ssl; no_such_directive on; }\n"});
+    const std::optional<std::string> error = proxy_->apply(broken);
+    ASSERT_TRUE(error);
+    EXPECT_NE(error->find("no_such_directive"), std::string::npos) << *error;
+
+    EXPECT_EQ(fs::read_symlink(prefix_ / "sites"), link);
+    EXPECT_FALSE(fs::exists(prefix_ / "sites.2"));
+    proxy_->reload();  // even a reload re-reads only the working set
+    EXPECT_TRUE(eventually([&] { return get("https", "/").status == 200; }, std::chrono::seconds(10)));
+
+    // The next good set is taken, and the old one removed.
+    ServiceSite suspended = site();
+    suspended.suspended = true;
+    proxy_->installPage(kSuspendedPageFile, renderSuspendedPage("La Fabrique", "contact@lap.test"));
+    ASSERT_EQ(proxy_->apply(files(suspended)), std::nullopt);
+    EXPECT_TRUE(eventually([&] { return get("https", "/").status == 503; }, std::chrono::seconds(10)));
+    EXPECT_FALSE(fs::exists(prefix_ / link));
+}
+
+TEST_F(NginxProxyTest, ASuspendedServiceAnswersTheBilingual503Page) {
+    ServiceSite s = site();
+    s.suspended = true;
+    proxy_->installPage(kSuspendedPageFile, renderSuspendedPage("La Fabrique", "contact@lap.test"));
+    ASSERT_EQ(proxy_->apply(files(s)), std::nullopt);
+    proxy_->ensureRunning();
+    const Answer answer = get("https", "/any/page");
+    EXPECT_EQ(answer.status, 503);
+    EXPECT_NE(answer.headers.find("Retry-After: 3600"), std::string::npos) << answer.headers;
+    EXPECT_NE(answer.headers.find("text/html; charset=utf-8"), std::string::npos) << answer.headers;
+    EXPECT_NE(answer.body.find("Service suspendu"), std::string::npos);
+    EXPECT_NE(answer.body.find("Service suspended"), std::string::npos);
+    EXPECT_EQ(answer.body.find("upstream"), std::string::npos);
+}
+
+TEST_F(NginxProxyTest, AKilledNginxIsStartedAgain) {
+    ASSERT_EQ(proxy_->apply(files(site())), std::nullopt);
+    proxy_->ensureRunning();
+    const int pid = *proxy_->runningPid();
+    // The master and its workers (nginx's master leads their process group).
+    ASSERT_EQ(::kill(-pid, SIGKILL), 0);
+    ASSERT_TRUE(eventually([&] { return !proxy_->runningPid(); }, std::chrono::seconds(10)));
+    EXPECT_NE(get("https", "/").status, 200);
+
+    proxy_->ensureRunning();
+    ASSERT_TRUE(proxy_->runningPid());
+    EXPECT_NE(*proxy_->runningPid(), pid);
+    EXPECT_EQ(get("https", "/").status, 200);
+}
+
+TEST_F(NginxProxyTest, StartsWithNoSetAndRefusesUnsafeFileNames) {
+    proxy_->ensureRunning();  // an empty set applied first
+    EXPECT_TRUE(proxy_->runningPid());
+    EXPECT_THROW(proxy_->apply({{"../evil.conf", ""}}), std::invalid_argument);
+    EXPECT_THROW(proxy_->apply({{"x.txt", ""}}), std::invalid_argument);
+    EXPECT_THROW(proxy_->installCertificate("../etc", certificate_), std::invalid_argument);
+    EXPECT_THROW(proxy_->installPage("../nginx.conf", ""), std::invalid_argument);
+}
+
+}  // namespace
