@@ -14,10 +14,10 @@ build_pkgs=(build-essential cmake ninja-build pkg-config git ccache
 # main job runs (libvirtd, QEMU, the appliance tools).
 # The asan build (CMakePresets.json): clang, its sanitizer and libFuzzer runtimes, and llvm's
 # llvm-symbolizer for readable reports.
-# The public addresses' proxy (issue 18): Debian's nginx, driven by the tests on free ports of their
-# own (manager/tests/proxy/); pebble and pebble-challtestsrv join when the ACME tests land.
+# The public addresses (issue 18, manager/tests/proxy/): Debian's nginx on free ports of the tests'
+# own, the ACME client dehydrated, and pebble (an ACME test server, with pebble-challtestsrv) on loopback.
 test_pkgs=(python3 python3-aiosmtpd sqlite3 file adduser dpkg-dev prometheus poppler-utils chromium curl oathtool
-           clang libclang-rt-14-dev llvm e2fsprogs nginx)
+           clang libclang-rt-14-dev llvm e2fsprogs nginx dehydrated pebble)
 # What the main job runs against: libvirtd with QEMU, and what the appliance recipes build with
 # (templates/*/build-image.sh: mmdebstrap and e2fsprogs for the Debian base, npm for the editor).
 run_pkgs=(curl cpio xz-utils bc sqlite3 python3 python3-aiosmtpd oathtool libvirt-daemon libvirt-daemon-driver-qemu libvirt-clients qemu-system-x86 qemu-utils

@@ -1,0 +1,32 @@
+#pragma once
+
+#include <string>
+
+#include "hosting/SelfSignedCertificate.h"
+
+namespace chatiere::manager {
+
+// Where certificates come from (acme.* settings; docs/public-addresses.md).
+struct AcmeSettings {
+    std::string directoryUrl = "https://acme-v02.api.letsencrypt.org/directory";
+    std::string email;   // the account's contact; may be empty
+    std::string caFile;  // a CA to trust for the ACME server (tests: pebble's); empty: the system's
+};
+
+// One order's outcome: the certificate, or the CA's or the client's words.
+struct AcmeOutcome {
+    bool issued = false;
+    CertificatePair certificate;  // fullchain + key, when issued
+    std::string error;            // when not
+};
+
+// An ACME (RFC 8555) client that answers HTTP-01 challenges through the proxy's webroot. One
+// order runs at a time (an implementation serialises them); the caller decides when a name needs
+// one (30 days before expiry, backoff after a failure).
+class AcmeClient {
+public:
+    virtual ~AcmeClient() = default;
+    virtual AcmeOutcome issue(const std::string& name) = 0;
+};
+
+}  // namespace chatiere::manager
