@@ -94,7 +94,11 @@ std::optional<int> NginxProxy::currentGeneration() const {
     if (!name.starts_with(kSetPrefix)) {
         return std::nullopt;
     }
-    return std::stoi(name.substr(std::string(kSetPrefix).size()));
+    const std::string number = name.substr(std::string(kSetPrefix).size());
+    if (number.empty() || number.size() > 9 || number.find_first_not_of("0123456789") != std::string::npos) {
+        return std::nullopt;  // not a set this driver made
+    }
+    return std::stoi(number);
 }
 
 std::optional<std::string> NginxProxy::apply(const std::vector<SiteFile>& files) {

@@ -41,7 +41,8 @@ public:
                        Poco::Net::HTTPServerResponse& response) override {
         response.setContentType("text/plain");
         response.send() << "upstream " << request.getURI() << " for=" << request.get("X-Forwarded-For", "")
-                        << " proto=" << request.get("X-Forwarded-Proto", "") << " host=" << request.getHost();
+                        << " proto=" << request.get("X-Forwarded-Proto", "") << " host=" << request.getHost()
+                        << " peer=" << request.clientAddress().host().toString();
     }
 };
 
@@ -248,6 +249,24 @@ TEST_F(NginxProxyTest, AKilledNginxIsStartedAgain) {
     ASSERT_TRUE(proxy_->runningPid());
     EXPECT_NE(*proxy_->runningPid(), pid);
     EXPECT_EQ(get("https", "/").status, 200);
+}
+
+TEST_F(NginxProxyTest, ChatieresOwnPagesSeeTheProxyFromItsOwnAddress) {
+    // nginx reaches the daemon from 127.0.0.2 (proxy_bind), an address no guest's connection can
+    // come from (QEMU's user networking arrives from 127.0.0.1): what http.trusted_proxies believes.
+    PagesSite pages;
+    pages.host = kName;
+    pages.upstreamPort = upstream_->port();
+    pages.tls = proxy_->installCertificate(kName, certificate_);
+    ASSERT_EQ(proxy_->apply({{kHttpContextFile, renderHttpContext(proxy_->layout(), listen_)},
+                             {kPagesSiteFile, renderPagesSite(pages, proxy_->layout(), listen_)}}),
+              std::nullopt);
+    proxy_->ensureRunning();
+    const Answer answer = get("https", "/login", {"-H", "X-Forwarded-For: 203.0.113.9"});
+    EXPECT_EQ(answer.status, 200) << answer.body;
+    EXPECT_NE(answer.body.find("for=127.0.0.1 proto=https host=" + kName + " peer=127.0.0.2"),
+              std::string::npos)
+        << answer.body;
 }
 
 TEST_F(NginxProxyTest, StartsWithNoSetAndRefusesUnsafeFileNames) {
