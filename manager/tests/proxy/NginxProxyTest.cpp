@@ -42,7 +42,9 @@ public:
         response.setContentType("text/plain");
         response.send() << "upstream " << request.getURI() << " for=" << request.get("X-Forwarded-For", "")
                         << " proto=" << request.get("X-Forwarded-Proto", "") << " host=" << request.getHost()
-                        << " peer=" << request.clientAddress().host().toString();
+                        << " peer=" << request.clientAddress().host().toString()
+                        << " upgrade=" << request.get("Upgrade", "")
+                        << " connection=" << request.get("Connection", "");
     }
 };
 
@@ -164,6 +166,12 @@ TEST_F(NginxProxyTest, ServesAServiceOverHttpsWithItsSelfSignedCertificate) {
     EXPECT_NE(page.body.find("upstream /p/hello?x=1 for=127.0.0.1 proto=https host=" + kName),
               std::string::npos)
         << page.body;
+    // The editor's WebSocket handshake reaches the guest as one (the upgrade map of 00-http.conf).
+    const Answer upgrade = get("https", "/socket.io/?transport=websocket",
+                               {"-H", "Connection: Upgrade", "-H", "Upgrade: websocket"});
+    EXPECT_NE(upgrade.body.find("upgrade=websocket connection=upgrade"), std::string::npos) << upgrade.body;
+    EXPECT_NE(page.body.find("upgrade= connection=close"), std::string::npos) << page.body;
+
     // A forwarded address the client made up is replaced by the address nginx saw.
     const Answer forged =
         get("https", "/", {"-H", "X-Forwarded-For: 203.0.113.9", "-H", "X-Forwarded-Proto: http"});
