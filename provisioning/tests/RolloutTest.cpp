@@ -1,6 +1,7 @@
 // A rebuilt image rolled out: the guest restarted on the template's current build, with its data
 // (docs/images.md). Drives the provisioner's rollout job with the fake hypervisor and planted images.
 #include "FakeImages.h"
+#include "ProvisionerFixture.h"
 #include "chatiere/provisioning/FakeHypervisor.h"
 #include "chatiere/provisioning/Provisioner.h"
 
@@ -19,125 +20,6 @@ using namespace chatiere::base;
 using namespace std::chrono_literals;
 
 namespace {
-
-class MemoryJobStore final : public JobStore {
-public:
-    int64_t add(const std::string& serviceId, JobKind kind, Clock::TimePoint now, std::string payload = "") {
-        Job j;
-        j.id = ++last_;
-        j.serviceId = serviceId;
-        j.kind = kind;
-        j.step = firstStep(kind);
-        j.stepStartedAt = now;
-        j.payload = std::move(payload);
-        jobs_[j.id] = {j, now, "", ""};
-        return j.id;
-    }
-    std::optional<Job> claim(Clock::TimePoint now, Clock::TimePoint leaseUntil) override {
-        for (auto& [id, e] : jobs_) {
-            if (e.outcome.empty() && e.due <= now) {
-                e.due = leaseUntil;
-                return e.job;
-            }
-        }
-        return std::nullopt;
-    }
-    void stepDone(int64_t id, JobStep nextStep, Clock::TimePoint now) override {
-        crashIf(position(jobs_[id].job.kind, nextStep));
-        jobs_[id].job.step = nextStep;
-        jobs_[id].job.attempts = 0;
-        jobs_[id].job.stepStartedAt = now;
-    }
-    void retryAt(int64_t id, int attempts, Clock::TimePoint at, const std::string& error) override {
-        jobs_[id].job.attempts = attempts;
-        jobs_[id].due = at;
-        jobs_[id].error = error;
-    }
-    void rollBack(int64_t id, JobStep step, const std::string& reason, Clock::TimePoint now) override {
-        jobs_[id].job.step = step;
-        jobs_[id].job.attempts = 0;
-        jobs_[id].job.stepStartedAt = now;
-        jobs_[id].job.rollbackReason = reason;
-        jobs_[id].due = now;
-    }
-    void finish(int64_t id, const std::string& outcome, const std::string& error) override {
-        crashIf(position(jobs_[id].job.kind, jobs_[id].job.step) + 1);
-        jobs_[id].outcome = outcome;
-        jobs_[id].error = error;
-    }
-    std::string outcome(int64_t id) { return jobs_[id].outcome; }
-    std::string error(int64_t id) { return jobs_[id].error; }
-    int attempts(int64_t id) { return jobs_[id].job.attempts; }
-    // Once: recording that a job reached this step (its position in forwardSteps; or, past its
-    // last step, that it finished) fails, as when the daemon dies right after the step before it.
-    int crashBeforeRecording = -1;
-
-private:
-    static int position(JobKind kind, JobStep step) {
-        const auto& steps = forwardSteps(kind);
-        const auto it = std::find(steps.begin(), steps.end(), step);
-        return it == steps.end() ? 1000 : static_cast<int>(it - steps.begin());
-    }
-    void crashIf(int step) {
-        if (step == crashBeforeRecording) {
-            crashBeforeRecording = -1;
-            throw std::runtime_error("the daemon died");
-        }
-    }
-    struct Entry {
-        Job job;
-        Clock::TimePoint due;
-        std::string outcome;
-        std::string error;
-    };
-    std::map<int64_t, Entry> jobs_;
-    int64_t last_ = 0;
-};
-
-class MemoryRegistry final : public ServiceRegistry {
-public:
-    std::map<std::string, ServiceSpec> specs;
-    std::map<std::string, std::string> states;
-    std::map<std::string, std::string> errors;  // last_error
-    std::vector<std::string> audits;
-    std::optional<ServiceSpec> spec(const std::string& id) override {
-        const auto it = specs.find(id);
-        return it == specs.end() ? std::nullopt : std::optional<ServiceSpec>(it->second);
-    }
-    void reportActive(const std::string& id, const std::string&) override {
-        states[id] = "active";
-        errors.erase(id);
-    }
-    void reportFailed(const std::string& id, const std::string& reason) override {
-        states[id] = "failed";
-        errors[id] = reason;
-    }
-    void reportRolledBack(const std::string& id, const std::string&, const std::string& error) override {
-        states[id] = "active";
-        errors[id] = error;
-    }
-    void setVolumeGeneration(const std::string& id, int64_t generation) override {
-        specs[id].volumeGeneration = generation;
-    }
-    void restoreResources(const std::string& id, const Resources& r) override {
-        specs[id].vcpus = r.vcpus;
-        specs[id].memoryMib = r.memoryMib;
-        specs[id].diskGib = r.diskGib;
-    }
-    void reportDeleted(const std::string& id) override { states[id] = "deleted"; }
-    void audit(const std::string&, const std::string& action, const std::string&) override {
-        audits.push_back(action);
-    }
-};
-
-class ScriptedProbe final : public HealthProbe {
-public:
-    bool healthy = true;
-    bool check(const chatiere::templates::HealthCheck&, int, std::string& detail) override {
-        detail = healthy ? "" : "connection refused";
-        return healthy;
-    }
-};
 
 constexpr const char* kOld = "aaaaaaaaaaaaaaaa";
 constexpr const char* kNew = "bbbbbbbbbbbbbbbb";
