@@ -233,6 +233,12 @@ void NginxProxy::reload() {
     }
 }
 
+void NginxProxy::reopenLogs() {
+    if (const auto pid = runningPid()) {
+        ::kill(*pid, SIGUSR1);
+    }
+}
+
 void NginxProxy::stop() {
     const auto pid = runningPid();
     if (!pid) {

@@ -7,20 +7,15 @@
 #include <vector>
 
 #include "hosting/NginxConfig.h"
+#include "hosting/ProxyDriver.h"
 #include "hosting/SelfSignedCertificate.h"
 
 namespace chatiere::manager {
 
-// One generated file of a set: a name of letters, digits, '_', '-' and '.' ending in ".conf".
-struct SiteFile {
-    std::string name;
-    std::string text;
-};
-
 // Chatière's own nginx instance (proxy.mode = own; docs/public-addresses.md): everything under its
 // prefix, run as the daemon's user. The prefix holds nginx.conf, `sites` (a symlink to the working
 // set `sites.<n>`), certs/<name>/, acme/ (the HTTP-01 webroot), html/, logs/, run/nginx.pid, tmp/.
-class NginxProxy {
+class NginxProxy : public ProxyDriver {
 public:
     struct Options {
         std::filesystem::path prefix;  // absolute
@@ -31,19 +26,19 @@ public:
     explicit NginxProxy(Options options);
 
     const std::filesystem::path& prefix() const { return options_.prefix; }
-    ProxyLayout layout() const;
+    ProxyLayout layout() const override;
 
     // Makes `files` the working set: written into a new folder, checked with `nginx -t`, then
     // swapped in and a running nginx reloaded. nullopt when applied; nginx's error otherwise, and
     // then nothing changed: the working set keeps serving.
-    std::optional<std::string> apply(const std::vector<SiteFile>& files);
+    std::optional<std::string> apply(const std::vector<SiteFile>& files) override;
 
     // Writes a name's certificate and key (0600) atomically under certs/<name>/ and returns their
     // paths (what a ServiceSite's tls takes). `name` must be a canonical name, "localhost" or an IP.
-    SiteCertificate installCertificate(const std::string& name, const CertificatePair& pair);
-    std::optional<SiteCertificate> findCertificate(const std::string& name) const;
+    SiteCertificate installCertificate(const std::string& name, const CertificatePair& pair) override;
+    std::optional<SiteCertificate> findCertificate(const std::string& name) const override;
     // Writes a static page into html/ (the suspended page: kSuspendedPageFile), atomically.
-    void installPage(const std::string& fileName, const std::string& html);
+    void installPage(const std::string& fileName, const std::string& html) override;
 
     // The master's pid when the nginx of this prefix runs (its pid file names a live nginx master
     // started with this prefix's nginx.conf; a zombie is dead).
@@ -51,9 +46,11 @@ public:
     // Starts nginx unless it runs (after a crash or a kill: the reconciler's schedule calls it).
     // Applies an empty set first when none was ever applied. Throws std::runtime_error with
     // nginx's words when it cannot start (a port taken).
-    void ensureRunning();
+    void ensureRunning() override;
     // Asks a running nginx to re-read its files (SIGHUP): new workers, no connection dropped.
     void reload();
+    // SIGUSR1: nginx opens its log files again (after transfer.log was renamed).
+    void reopenLogs() override;
     // Graceful stop (SIGQUIT), waited for; SIGTERM after the timeout.
     void stop();
 
