@@ -36,7 +36,7 @@ protected:
     }
 
     manager::Service create(const std::string& name) {
-        return services_.create(manager_, "asso1", {"appliance", name});
+        return services_.create(manager_, "asso1", {"appliance", name, std::nullopt});
     }
     std::string json(const manager::Service& s) {
         std::ostringstream out;
@@ -200,9 +200,11 @@ TEST(ServicePortsMigration, AV14DatabaseKeepsItsWebsitesPorts) {
             EXPECT_TRUE(ports.of("svc_off").empty());
             EXPECT_EQ(ports.inUse(), (std::set<int>{20005, 20006}));
             EXPECT_EQ(manager::ServiceRepository(s2).find("svc_live")->hostPort, 20005) << "kept";
+            // v15 again, on a database whose version was rewound (v17's added columns cannot be
+            // added twice: SQLite has no ADD COLUMN IF NOT EXISTS; v15 is the one that must rerun).
             s2.execute("PRAGMA user_version = 14");
-            // v15 and the ones after it (v16: rollout jobs).
-            ASSERT_EQ(db.migrate(), static_cast<int>(manager::migrations().size()) - 14);
+            ASSERT_EQ(db.migrateTo(15), 1);
+            s2.execute("PRAGMA user_version = " + std::to_string(manager::migrations().size()));
         }
     }
     std::filesystem::remove_all(dir);

@@ -69,6 +69,7 @@ TEST(States, EveryStateRoundTripsThroughItsName) {
     expectRoundTrips<SubscriptionStatus>();
     expectRoundTrips<InvoiceStatus>();
     expectRoundTrips<MailStatus>();
+    expectRoundTrips<TlsStatus>();
 }
 
 TEST(States, UnknownNamesAreRefused) {
@@ -80,6 +81,7 @@ TEST(States, UnknownNamesAreRefused) {
         expectRefused<SubscriptionStatus>(text);
         expectRefused<InvoiceStatus>(text);
         expectRefused<MailStatus>(text);
+        expectRefused<TlsStatus>(text);
     }
     // A state of one lifecycle is not one of another.
     expectRefused<SubscriptionStatus>("pending");
@@ -132,6 +134,7 @@ TEST_F(StatesSchemaTest, NamesAreThoseTheSchemaAllows) {
     EXPECT_EQ(namesOf<SubscriptionStatus>(), checked("subscriptions", "status"));
     EXPECT_EQ(namesOf<InvoiceStatus>(), checked("invoices", "status"));
     EXPECT_EQ(namesOf<MailStatus>(), checked("outbox", "status"));
+    EXPECT_EQ(namesOf<TlsStatus>(), checked("certificates", "status"));
 }
 
 }  // namespace

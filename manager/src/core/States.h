@@ -20,7 +20,8 @@ enum class ServiceHealth { Unknown, Ok, Degraded };  // apart from the state: th
 enum class JobStatus { Pending, Done, Failed };
 enum class SubscriptionStatus { Active, Ended };
 enum class InvoiceStatus { Draft, Finalized, Paid, Cancelled };
-enum class MailStatus { Pending, Sent, Failed };  // a mail of the outbox
+enum class MailStatus { Pending, Sent, Failed };               // a mail of the outbox
+enum class TlsStatus { SelfSigned, Pending, Issued, Failed };  // a public name's certificate
 
 // Lifecycle<E>: what the lifecycle is called (for errors) and its names, in enumerator order.
 template <typename E>
@@ -89,6 +90,16 @@ struct Lifecycle<MailStatus> {
     static constexpr std::string_view kWhat = "mail status";
     static constexpr std::array kNames = {std::pair{Pending, std::string_view("pending")},
                                           std::pair{Sent, std::string_view("sent")},
+                                          std::pair{Failed, std::string_view("failed")}};
+};
+
+template <>
+struct Lifecycle<TlsStatus> {
+    using enum TlsStatus;
+    static constexpr std::string_view kWhat = "certificate status";
+    static constexpr std::array kNames = {std::pair{SelfSigned, std::string_view("self_signed")},
+                                          std::pair{Pending, std::string_view("pending")},
+                                          std::pair{Issued, std::string_view("issued")},
                                           std::pair{Failed, std::string_view("failed")}};
 };
 

@@ -10,7 +10,7 @@ namespace {
 #define CHATIERE_ASSOCIATION_COLUMNS                                                                      \
     "SELECT a.id, a.name, a.kind, a.rna, a.siren, a.address_line1, a.address_line2, a.postal_code, "      \
     "a.city, a.country, a.email, a.status, a.rejection_reason, a.plan_slug, a.created_at, a.updated_at, " \
-    "a.legal_name, a.siret, a.billing_email FROM associations a "
+    "a.legal_name, a.siret, a.billing_email, a.slug FROM associations a "
 
 Association associationFrom(const Row& r) {
     Association a;
@@ -33,10 +33,16 @@ Association associationFrom(const Row& r) {
     a.legalName = r.text(16);
     a.siret = r.optText(17);
     a.billingEmail = r.text(18);
+    a.slug = r.optText(19);
     return a;
 }
 
 constexpr const char* kFind = CHATIERE_ASSOCIATION_COLUMNS "WHERE a.id = ?";
+constexpr const char* kWithoutSlug = CHATIERE_ASSOCIATION_COLUMNS
+    "WHERE a.slug IS NULL AND a.status IN ('active', 'suspended') ORDER BY a.created_at, a.id";
+constexpr const char* kSlugTaken = "SELECT 1 FROM associations WHERE slug = ?";
+constexpr const char* kSetSlug =
+    "UPDATE associations SET slug = ?, updated_at = ? WHERE id = ? AND slug IS NULL";
 constexpr const char* kListOfMember = CHATIERE_ASSOCIATION_COLUMNS
     "JOIN memberships m ON m.association_id = a.id AND m.user_id = ? "
     "WHERE a.id > ? AND (? IS NULL OR a.status = ?) ORDER BY a.id LIMIT ?";
@@ -89,6 +95,35 @@ void AssociationRepository::updateIdentity(const Association& a, const std::stri
         "updated_at = ? WHERE id = ?",
         a.legalName, a.address.line1, a.address.line2, a.address.postalCode, a.address.city,
         a.address.country, a.siren, a.siret, a.rna, a.email, a.billingEmail, at, a.id);
+}
+
+std::vector<Association> AssociationRepository::withoutSlug() {
+    return session_.query(kWithoutSlug, associationFrom);
+}
+
+bool AssociationRepository::slugTaken(const std::string& slug) {
+    return session_.integer(kSlugTaken, slug).has_value();
+}
+
+std::string AssociationRepository::giveSlug(const std::string& id, const std::string& base,
+                                            const std::string& at) {
+    if (const auto a = find(id); a && a->slug) {
+        return *a->slug;
+    }
+    for (int n = 1;; ++n) {
+        std::string slug = base;
+        if (n > 1) {
+            const std::string suffix = "-" + std::to_string(n);
+            slug = base.substr(0, std::min(base.size(), 63 - suffix.size())) + suffix;
+            while (slug.size() > suffix.size() && slug[slug.size() - suffix.size() - 1] == '-') {
+                slug.erase(slug.size() - suffix.size() - 1, 1);
+            }
+        }
+        if (!slugTaken(slug)) {
+            session_.execute(kSetSlug, slug, at, id);
+            return slug;
+        }
+    }
 }
 
 std::optional<Association> AssociationRepository::find(const std::string& id) {

@@ -33,6 +33,9 @@ struct Association {
     AssociationStatus status = AssociationStatus::Pending;
     std::optional<std::string> rejectionReason;
     std::optional<std::string> planSlug;
+    // The DNS label of its services' default public names (docs/public-addresses.md): given once,
+    // at approval, never recomputed.
+    std::optional<std::string> slug;
     std::string createdAt;
     std::string updatedAt;
 };
@@ -58,6 +61,12 @@ public:
                                   int limit, const std::optional<AssociationStatus>& status);
     void setStatus(const std::string& id, AssociationStatus status, const std::optional<std::string>& reason,
                    const std::string& at);
+    // Approved associations (active or suspended) that have no slug yet, oldest first.
+    std::vector<Association> withoutSlug();
+    bool slugTaken(const std::string& slug);
+    // Gives the association a slug unless it has one (a slug is never changed): `base` (a DNS
+    // label: core/PublicName's slugify), or base-2, base-3… when taken. Returns its slug.
+    std::string giveSlug(const std::string& id, const std::string& base, const std::string& at);
     // Writes the billing identity (legal name, address, SIREN, SIRET, RNA, e-mails) of `a`.
     void updateIdentity(const Association& a, const std::string& at);
 

@@ -719,9 +719,60 @@ CREATE INDEX jobs_service ON jobs(service_id, status);
 )SQL";
 // ---- end of v16
 
+// ---- v17 (issue 18, public addresses; docs/public-addresses.md): each approved association's slug
+// (made from its name by the daemon, never recomputed), each service's default public name
+// (services.public_hostname, unused until now: <service>.<slug>.<public.domain>, stored when it is
+// first given so that a change of public.domain never moves a live site) and its association's own
+// domain instead (services.domain), both unique among live services; what the proxy last said of a
+// service (proxy_error); the certificates the proxy serves, one row per name (a service's current
+// name, or Chatière's own host when service_id is NULL); alerts of kinds `proxy` and `certificate`
+// (SQLite cannot change a CHECK: the alerts table is rebuilt, its rows kept).
+constexpr std::string_view kV17 = R"SQL(
+ALTER TABLE associations ADD COLUMN slug TEXT;
+CREATE UNIQUE INDEX associations_slug ON associations(slug) WHERE slug IS NOT NULL;
+ALTER TABLE services ADD COLUMN domain TEXT;
+ALTER TABLE services ADD COLUMN proxy_error TEXT;
+CREATE UNIQUE INDEX services_public_hostname ON services(public_hostname)
+    WHERE state != 'deleted' AND public_hostname IS NOT NULL;
+CREATE UNIQUE INDEX services_domain ON services(domain) WHERE state != 'deleted' AND domain IS NOT NULL;
+CREATE TABLE certificates (
+    name TEXT PRIMARY KEY,
+    service_id TEXT REFERENCES services(id),
+    status TEXT NOT NULL CHECK (status IN ('self_signed', 'pending', 'issued', 'failed')),
+    issuer TEXT,
+    not_after TEXT,
+    last_error TEXT,
+    failures INTEGER NOT NULL DEFAULT 0,
+    next_attempt_at TEXT,
+    created_at TEXT NOT NULL,
+    updated_at TEXT NOT NULL
+);
+CREATE INDEX certificates_service ON certificates(service_id);
+CREATE TABLE alerts_v17 (
+    id INTEGER PRIMARY KEY AUTOINCREMENT,
+    key TEXT NOT NULL,
+    kind TEXT NOT NULL CHECK (kind IN ('health', 'quota', 'host', 'proxy', 'certificate')),
+    severity TEXT NOT NULL CHECK (severity IN ('warning', 'critical')),
+    association_id TEXT REFERENCES associations(id),
+    service_id TEXT REFERENCES services(id),
+    message TEXT NOT NULL,
+    opened_at TEXT NOT NULL,
+    updated_at TEXT NOT NULL,
+    closed_at TEXT
+);
+INSERT INTO alerts_v17 (id, key, kind, severity, association_id, service_id, message, opened_at, updated_at,
+                        closed_at)
+    SELECT id, key, kind, severity, association_id, service_id, message, opened_at, updated_at, closed_at
+    FROM alerts;
+DROP TABLE alerts;
+ALTER TABLE alerts_v17 RENAME TO alerts;
+CREATE UNIQUE INDEX alerts_open ON alerts(key) WHERE closed_at IS NULL;
+)SQL";
+// ---- end of v17
+
 const std::vector<std::string_view>& migrations() {
-    static const std::vector<std::string_view> all = {kV1, kV2,  kV3,  kV4,  kV5,  kV6,  kV7,  kV8,
-                                                      kV9, kV10, kV11, kV12, kV13, kV14, kV15, kV16};
+    static const std::vector<std::string_view> all = {kV1,  kV2,  kV3,  kV4,  kV5,  kV6,  kV7,  kV8, kV9,
+                                                      kV10, kV11, kV12, kV13, kV14, kV15, kV16, kV17};
     return all;
 }
 

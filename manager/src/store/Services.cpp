@@ -13,7 +13,8 @@ namespace {
     "SELECT id, association_id, name, template, state, suspended_for, vcpus, memory_mib, disk_gib, "     \
     "host_port, volume_generation, endpoint, last_error, health, health_checked_at, health_detail, "     \
     "created_at, updated_at, (SELECT group_concat(p.name || ':' || p.guest_port || ':' || p.host_port) " \
-    "FROM service_ports p WHERE p.service_id = services.id) FROM services "
+    "FROM service_ports p WHERE p.service_id = services.id), public_hostname, domain, proxy_error FROM " \
+    "services "
 
 constexpr const char* kFind = CHATIERE_SERVICE_SELECT "WHERE id = ?";
 constexpr const char* kOfAssociation =
@@ -29,6 +30,12 @@ constexpr const char* kInsert =
     "disk_gib, host_port, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)";
 constexpr const char* kNameTaken =
     "SELECT 1 FROM services WHERE association_id = ? AND name = ? AND state != 'deleted' LIMIT 1";
+constexpr const char* kSetDefaultName =
+    "UPDATE services SET public_hostname = ?, updated_at = ? WHERE id = ? AND public_hostname IS NULL";
+constexpr const char* kSetDomain = "UPDATE services SET domain = ?, updated_at = ? WHERE id = ?";
+constexpr const char* kSetProxyError = "UPDATE services SET proxy_error = ? WHERE id = ?";
+constexpr const char* kNameHolder =
+    "SELECT id FROM services WHERE state != 'deleted' AND (public_hostname = ?1 OR domain = ?1) LIMIT 1";
 constexpr const char* kAssociationOf = "SELECT association_id FROM services WHERE id = ?";
 constexpr const char* kAssociationNameOf =
     "SELECT a.name FROM services s JOIN associations a ON a.id = s.association_id WHERE s.id = ?";
@@ -135,6 +142,9 @@ Service serviceFrom(const Row& r) {
     }
     std::sort(s.ports.begin(), s.ports.end(),
               [](const ServicePort& a, const ServicePort& b) { return a.name < b.name; });
+    s.defaultName = r.optText(19);
+    s.domain = r.optText(20);
+    s.proxyError = r.optText(21);
     return s;
 }
 
@@ -142,6 +152,24 @@ void ServiceRepository::insert(const Service& s) {
     session_.execute(kInsert, s.id, s.associationId, s.name, s.templateName, wireName(s.state),
                      joinReasons(s.suspendedFor), s.vcpus, s.memoryMib, s.diskGib, s.hostPort, s.createdAt,
                      s.createdAt);
+}
+
+void ServiceRepository::setDefaultName(const std::string& id, const std::string& name,
+                                       const std::string& at) {
+    session_.execute(kSetDefaultName, name, at, id);
+}
+
+void ServiceRepository::setDomain(const std::string& id, const std::optional<std::string>& domain,
+                                  const std::string& at) {
+    session_.execute(kSetDomain, domain, at, id);
+}
+
+void ServiceRepository::setProxyError(const std::string& id, const std::optional<std::string>& error) {
+    session_.execute(kSetProxyError, error, id);
+}
+
+std::optional<std::string> ServiceRepository::nameHolder(const std::string& name) {
+    return session_.text(kNameHolder, name);
 }
 
 std::optional<Service> ServiceRepository::find(const std::string& id) {

@@ -40,6 +40,14 @@ struct Service {
     std::optional<std::string> healthDetail;  // what the last failed check saw
     std::string createdAt;
     std::string updatedAt;
+    // Public addresses (docs/public-addresses.md): the default name, given once, and the
+    // association's own domain, which replaces it while set; what nginx last said of its file.
+    std::optional<std::string> defaultName;
+    std::optional<std::string> domain;
+    std::optional<std::string> proxyError;
+
+    // The name the service answers at: its own domain, else its default name.
+    std::optional<std::string> publicName() const { return domain ? domain : defaultName; }
 
     // What the API shows: `suspended` while there are reasons and the service is otherwise up.
     std::string displayState() const {
@@ -67,6 +75,12 @@ public:
     bool nameTaken(const std::string& associationId, const std::string& name);
     // The association a service belongs to (nullopt: no such service), and that association's name.
     std::optional<std::string> associationOf(const std::string& id);
+    // Gives the service its default public name unless it has one.
+    void setDefaultName(const std::string& id, const std::string& name, const std::string& at);
+    void setDomain(const std::string& id, const std::optional<std::string>& domain, const std::string& at);
+    void setProxyError(const std::string& id, const std::optional<std::string>& error);
+    // The live service whose default name or own domain `name` is.
+    std::optional<std::string> nameHolder(const std::string& name);
     std::optional<std::string> associationNameOf(const std::string& id);
     void setState(const std::string& id, ServiceState state, const std::optional<std::string>& error,
                   const std::string& at);
