@@ -6,7 +6,7 @@
 #include <string>
 
 #include "Golden.h"
-#include "hosting/PublicName.h"
+#include "core/PublicName.h"
 #include "hosting/SuspendedPage.h"
 
 using namespace chatiere::manager;

@@ -1,4 +1,4 @@
-#include "hosting/PublicName.h"
+#include "core/PublicName.h"
 
 #include <gtest/gtest.h>
 
@@ -96,4 +96,21 @@ TEST(PublicName, SlugsAreDnsLabels) {
     for (const std::string name : {"Les Amis d'Ève", "AMAP (Bréal)", "x.y.z"}) {
         EXPECT_TRUE(isCanonicalDomainName(slugify(name) + ".example")) << name;
     }
+}
+
+TEST(PublicName, RegistrableDomainsFollowThePublicSuffixList) {
+    EXPECT_EQ(registrableDomain("www.example.org"), "example.org");
+    EXPECT_EQ(registrableDomain("a.b.example.co.uk"), "example.co.uk");
+    EXPECT_EQ(registrableDomain("site.asso.asso-hebergees.fr"), "asso-hebergees.fr");
+    EXPECT_EQ(registrableDomain("example.github.io"), "example.github.io");  // a private suffix
+    EXPECT_EQ(registrableDomain("co.uk"), std::nullopt);                     // a suffix itself
+    EXPECT_EQ(registrableDomain("127.0.0.1"), std::nullopt);
+    EXPECT_EQ(registrableDomain("::1"), std::nullopt);
+}
+
+TEST(PublicName, DefaultNamesAreServiceSlugDomain) {
+    EXPECT_EQ(defaultPublicName("site", "les-amis", "asso-hebergees.example"),
+              "site.les-amis.asso-hebergees.example");
+    EXPECT_THROW(defaultPublicName("site web", "x", "asso.example"), Error);
+    EXPECT_THROW(defaultPublicName(std::string(64, 'a'), "x", "asso.example"), Error);
 }

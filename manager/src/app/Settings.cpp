@@ -1,6 +1,8 @@
 #include "chatiere/manager/Settings.h"
 
 #include "chatiere/manager/Calendar.h"
+#include "chatiere/manager/Error.h"
+#include "core/PublicName.h"
 
 #include <Poco/AutoPtr.h>
 #include <Poco/Exception.h>
@@ -139,7 +141,39 @@ std::string httpUrl(const std::string& key, const std::string& value) {
     throw SettingsError("setting " + key + " = '" + value + "': expected an http:// or https:// URL");
 }
 
+std::string parsePublicDomain(const std::string& key, const std::string& value) {
+    if (value.empty()) {
+        return value;
+    }
+    try {
+        return validateDomainName(value, key);
+    } catch (const Error& e) {
+        throw SettingsError("setting " + key + " = '" + value + "': " + e.what());
+    }
+}
+
+// Hosted sites must never be same-site with Chatière's pages: their cookies and SameOriginGuard
+// would then trust a page an association wrote.
+void checkPublicDomain(const std::string& domain, const std::string& pagesHost) {
+    const auto pagesSite = registrableDomain(pagesHost);
+    const auto domainSite = registrableDomain(domain);
+    if (pagesSite && domainSite && *pagesSite == *domainSite) {
+        throw SettingsError(
+            "setting public.domain = '" + domain + "' shares its registrable domain (" + *domainSite +
+            ") with public.url's host '" + pagesHost +
+            "': hosted sites would be same-site with Chatière's pages; pick a domain of its own");
+    }
+    if (pagesHost == domain || (pagesHost.size() > domain.size() && pagesHost.ends_with("." + domain))) {
+        throw SettingsError("setting public.domain = '" + domain + "': public.url's host '" + pagesHost +
+                            "' is under it; pick a domain of its own");
+    }
+}
+
 }  // namespace
+
+std::string Settings::publicHost() const {
+    return Poco::URI(publicUrl).getHost();
+}
 
 Settings Settings::fromConfiguration(const Poco::Util::AbstractConfiguration& config) {
     Settings s;
@@ -209,6 +243,37 @@ Settings Settings::fromConfiguration(const Poco::Util::AbstractConfiguration& co
          }},
         {"mail.from", [&](auto& k, auto& v) { s.mailFrom = nonEmpty(k, v); }},
         {"public.url", [&](auto& k, auto& v) { s.publicUrl = httpUrl(k, v); }},
+        {"public.domain", [&](auto& k, auto& v) { s.publicDomain = parsePublicDomain(k, v); }},
+        {"proxy.mode",
+         [&](auto& k, auto& v) {
+             if (v == "off") {
+                 s.proxy.mode = ProxySettings::Mode::Off;
+             } else if (v == "own") {
+                 s.proxy.mode = ProxySettings::Mode::Own;
+             } else if (v == "system") {
+                 s.proxy.mode = ProxySettings::Mode::System;
+             } else {
+                 throw SettingsError("setting " + k + " = '" + v + "': expected own, system or off");
+             }
+         }},
+        {"proxy.address",
+         [&](auto& k, auto& v) { s.proxy.address = v == "*" || v.empty() ? "" : parseAddresses(k, v).at(0); }},
+        {"proxy.http_port", [&](auto& k, auto& v) { s.proxy.httpPort = parseInt(k, v, 1, 65535); }},
+        {"proxy.https_port", [&](auto& k, auto& v) { s.proxy.httpsPort = parseInt(k, v, 1, 65535); }},
+        {"proxy.public_https_port", [&](auto& k, auto& v) { s.proxy.publicHttpsPort = parseInt(k, v, 0, 65535); }},
+        {"proxy.dir", [&](auto&, auto& v) { s.proxy.dir = v; }},
+        {"proxy.nginx", [&](auto& k, auto& v) { s.proxy.nginx = nonEmpty(k, v); }},
+        {"proxy.interval_seconds", [&](auto& k, auto& v) { s.proxy.intervalSeconds = parseInt(k, v, 1, 3600); }},
+        {"proxy.contact", [&](auto&, auto& v) { s.proxy.contact = v; }},
+        {"acme.directory_url", [&](auto& k, auto& v) { s.acme.directoryUrl = v.empty() ? v : httpUrl(k, v); }},
+        {"acme.email", [&](auto&, auto& v) { s.acme.email = v; }},
+        {"acme.ca_file", [&](auto&, auto& v) { s.acme.caFile = v; }},
+        {"acme.client", [&](auto& k, auto& v) { s.acme.client = nonEmpty(k, v); }},
+        {"acme.renew_days", [&](auto& k, auto& v) { s.acme.renewDays = parseInt(k, v, 1, 80); }},
+        {"acme.retry_seconds", [&](auto& k, auto& v) { s.acme.retrySeconds = parseInt(k, v, 1, 86400); }},
+        {"acme.retry_max_seconds",
+         [&](auto& k, auto& v) { s.acme.retryMaxSeconds = parseInt(k, v, 1, 30 * 86400); }},
+        {"acme.interval_seconds", [&](auto& k, auto& v) { s.acme.intervalSeconds = parseInt(k, v, 1, 86400); }},
         {"terms.version", [&](auto& k, auto& v) { s.termsVersion = nonEmpty(k, v); }},
         {"terms.file", [&](auto&, auto& v) { s.termsFile = v; }},
         {"auth.session_ttl_hours",
@@ -322,6 +387,15 @@ Settings Settings::fromConfiguration(const Poco::Util::AbstractConfiguration& co
             throw SettingsError("unknown setting " + key + " (see docs/configuration.md)");
         }
         it->second(key, config.getRawString(key));
+    }
+    if (!s.publicDomain.empty()) {
+        checkPublicDomain(s.publicDomain, s.publicHost());
+    }
+    if (s.proxy.mode != ProxySettings::Mode::Off && s.publicDomain.empty()) {
+        throw SettingsError("setting proxy.mode: the proxy needs public.domain, the services' names");
+    }
+    if (s.proxy.publicHttpsPort == 0) {
+        s.proxy.publicHttpsPort = s.proxy.httpsPort;
     }
     if (s.portsFirst > s.portsLast) {
         throw SettingsError("settings ports.first and ports.last: the range " + std::to_string(s.portsFirst) +

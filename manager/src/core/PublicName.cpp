@@ -1,6 +1,8 @@
-#include "hosting/PublicName.h"
+#include "core/PublicName.h"
 
+#include <arpa/inet.h>
 #include <idn2.h>
+#include <libpsl.h>
 
 #include <cstdlib>
 #include <memory>
@@ -173,6 +175,30 @@ std::string slugify(std::string_view name) {
         out.pop_back();
     }
     return out.empty() ? "association" : out;
+}
+
+std::optional<std::string> registrableDomain(std::string_view host) {
+    // psl_latest(NULL) reads the newest of the built-in list and the system's files; built once.
+    static const std::unique_ptr<psl_ctx_t, decltype(&psl_free)> psl(psl_latest(nullptr), psl_free);
+    if (!psl) {
+        return std::nullopt;
+    }
+    const std::string name(host);
+    in6_addr address{};
+    if (::inet_pton(AF_INET, name.c_str(), &address) == 1 ||
+        ::inet_pton(AF_INET6, name.c_str(), &address) == 1) {
+        return std::nullopt;
+    }
+    const char* domain = psl_registrable_domain(psl.get(), name.c_str());
+    if (domain == nullptr) {
+        return std::nullopt;
+    }
+    return std::string(domain);
+}
+
+std::string defaultPublicName(const std::string& serviceName, const std::string& slug,
+                              const std::string& publicDomain) {
+    return validateDomainName(serviceName + "." + slug + "." + publicDomain, "name");
 }
 
 }  // namespace chatiere::manager

@@ -1,5 +1,6 @@
 #pragma once
 
+#include <optional>
 #include <string>
 #include <string_view>
 
@@ -22,5 +23,16 @@ bool isCanonicalDomainName(std::string_view name);
 // lower case, runs of anything else as one `-`, trimmed of `-`, at most 63 octets; "association"
 // when nothing is left. Uniqueness (`-2`, `-3`) is the caller's, against the stored slugs.
 std::string slugify(std::string_view name);
+
+// The registrable domain (eTLD+1) of a host name by the Public Suffix List (Debian's libpsl and its
+// `publicsuffix` data, the newest list on the machine): "a.b.example.co.uk" → "example.co.uk".
+// nullopt for an IP address, a public suffix itself or a name libpsl cannot read.
+std::optional<std::string> registrableDomain(std::string_view host);
+
+// The default public name of a service: <service>.<slug>.<publicDomain>, canonical. Throws a
+// Validation Error `invalid_domain` when it would not be a valid name (a service name that is not
+// a DNS label, a name too long).
+std::string defaultPublicName(const std::string& serviceName, const std::string& slug,
+                              const std::string& publicDomain);
 
 }  // namespace chatiere::manager

@@ -1,5 +1,7 @@
 #include "domain/AssociationService.h"
 
+#include "core/PublicName.h"
+
 #include "chatiere/manager/Error.h"
 #include "chatiere/manager/Ids.h"
 #include "chatiere/manager/Secrets.h"
@@ -208,6 +210,9 @@ SignupResult AssociationService::insertSignup(Session& s, Draft& d, const Actor&
     }
     AssociationRepository associations(s);
     associations.insert(d.association);
+    if (status == AssociationStatus::Active) {
+        d.association.slug = associations.giveSlug(d.association.id, slugify(d.association.name), at);
+    }
     associations.addMember(d.association.id, d.manager.id, MemberRole::Manager, at);
 
     Poco::JSON::Object details;
@@ -312,6 +317,9 @@ Association AssociationService::decideSignup(const Actor& actor, const std::stri
     }
     const std::string at = nowText();
     repo.setStatus(a->id, newStatus, reason, at);
+    if (newStatus == AssociationStatus::Active) {
+        a->slug = repo.giveSlug(a->id, slugify(a->name), at);
+    }
     a->status = newStatus;
     a->rejectionReason = reason;
     a->updatedAt = at;

@@ -2,16 +2,10 @@
 
 #include <string>
 
+#include "chatiere/manager/Settings.h"
 #include "hosting/SelfSignedCertificate.h"
 
 namespace chatiere::manager {
-
-// Where certificates come from (acme.* settings; docs/public-addresses.md).
-struct AcmeSettings {
-    std::string directoryUrl = "https://acme-v02.api.letsencrypt.org/directory";
-    std::string email;   // the account's contact; may be empty
-    std::string caFile;  // a CA to trust for the ACME server (tests: pebble's); empty: the system's
-};
 
 // One order's outcome: the certificate, or the CA's or the client's words.
 struct AcmeOutcome {

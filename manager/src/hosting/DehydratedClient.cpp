@@ -4,8 +4,8 @@
 #include <sstream>
 #include <stdexcept>
 
+#include "core/PublicName.h"
 #include "hosting/NginxProxy.h"
-#include "hosting/PublicName.h"
 #include "hosting/Subprocess.h"
 
 namespace chatiere::manager {

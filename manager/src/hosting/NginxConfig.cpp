@@ -4,7 +4,7 @@
 #include <stdexcept>
 #include <string_view>
 
-#include "hosting/PublicName.h"
+#include "core/PublicName.h"
 
 namespace chatiere::manager {
 namespace {

@@ -8,7 +8,7 @@
 #include <stdexcept>
 #include <thread>
 
-#include "hosting/PublicName.h"
+#include "core/PublicName.h"
 #include "hosting/Subprocess.h"
 
 namespace chatiere::manager {

@@ -169,6 +169,11 @@ Service ServiceManager::create(const Actor& actor, const std::string& associatio
     service.ports = ports;
     service.createdAt = service.updatedAt = nowText();
     services.insert(service);
+    giveDefaultName(s, settings_, service, association.name, service.createdAt);
+    if (command.domain && !command.domain->empty()) {
+        service.domain = checkOwnDomain(s, settings_, *command.domain, service);
+        services.setDomain(service.id, service.domain, service.createdAt);
+    }
     Poco::JSON::Object portDetails(Poco::JSON_PRESERVE_KEY_ORDER);
     for (const auto& port : ports) {
         ServicePortRepository(s).insert(service.id, port, service.createdAt);
@@ -188,6 +193,9 @@ Service ServiceManager::create(const Actor& actor, const std::string& associatio
         details.set("host_port", *service.hostPort);
     }
     details.set("ports", portDetails);
+    if (const auto name = service.publicName()) {
+        details.set("public_name", *name);
+    }
     AuditLog::record(s, actor, service.createdAt, "service.create", "service", service.id, associationId,
                      details);
     tx.commit();
@@ -226,6 +234,46 @@ Service ServiceManager::authorized(const Actor& actor, const std::string& servic
         throw;
     }
     return *service;
+}
+
+Service ServiceManager::setDomain(const Actor& actor, const std::string& serviceId,
+                                  const std::optional<std::string>& domain) {
+    authorized(actor, serviceId, Permission::ManageServices);
+    auto s = db_.session();
+    Transaction tx(s);
+    ServiceRepository services(s);
+    auto service = services.find(serviceId);
+    if (!service || service->state == ServiceState::Deleting || service->state == ServiceState::Deleted) {
+        throw Error(ErrorKind::Conflict, "invalid_state", "The service is being deleted.");
+    }
+    const auto wanted = domain && !domain->empty() ? checkOwnDomain(s, settings_, *domain, *service)
+                                                   : std::optional<std::string>();
+    if (wanted == service->domain) {
+        return *service;
+    }
+    const std::string at = nowText();
+    Poco::JSON::Object details;
+    details.set("from",
+                service->publicName() ? Poco::Dynamic::Var(*service->publicName()) : Poco::Dynamic::Var());
+    service->domain = wanted;
+    services.setDomain(serviceId, wanted, at);
+    service->updatedAt = at;
+    details.set("to",
+                service->publicName() ? Poco::Dynamic::Var(*service->publicName()) : Poco::Dynamic::Var());
+    AuditLog::record(s, actor, at, "service.domain", "service", serviceId, service->associationId, details);
+    tx.commit();
+    jobQueued_();
+    return *service;
+}
+
+ServiceManager::Address ServiceManager::addressOf(const Service& service) {
+    Address address;
+    address.publicUrl = publicUrlOf(settings_, service);
+    if (address.publicUrl) {
+        auto s = db_.session();
+        address.tls = tlsOf(s, service);
+    }
+    return address;
 }
 
 Service ServiceManager::get(const Actor& actor, const std::string& serviceId) {

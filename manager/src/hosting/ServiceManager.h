@@ -6,6 +6,7 @@
 #include "chatiere/templates/Catalogue.h"
 #include "domain/Actor.h"
 #include "domain/AssociationService.h"
+#include "hosting/PublicAddresses.h"
 #include "store/Services.h"
 
 #include <cstdint>
@@ -19,6 +20,7 @@ namespace chatiere::manager {
 struct CreateService {
     std::string templateName;
     std::string name;
+    std::optional<std::string> domain;  // the association's own domain instead of the default name
 };
 
 // New resources for a service; each absent one stays as it is (at least one is given).
@@ -48,6 +50,17 @@ public:
     // New vCPUs, memory or disk size (which only grows), within the plan's limits: the guest is
     // stopped, its volume grown, and it starts again with the new resources.
     Service resize(const Actor& actor, const std::string& serviceId, const ResizeService& command);
+    // The association's own domain for the service (managers, admin), or back to its default name
+    // (nullopt or ""): see checkOwnDomain for what is refused. The proxy serves the new name at its
+    // next pass, which this wakes (jobQueued).
+    Service setDomain(const Actor& actor, const std::string& serviceId,
+                      const std::optional<std::string>& domain);
+    // Where a visitor opens the service and the certificate its name serves.
+    struct Address {
+        std::optional<std::string> publicUrl;
+        std::optional<TlsView> tls;
+    };
+    Address addressOf(const Service& service);
     // Replaces a website's content with an uploaded .tar.gz, .zip or .tar (checked: safe paths,
     // files and folders only, unpacked size within the service's disk). Allowed while suspended,
     // so that an association over its quota can clean up.

@@ -55,6 +55,33 @@ struct BillingSettings {
     std::string fontPath = "/usr/share/fonts/truetype/dejavu/DejaVuSans.ttf";  // billing.font
 };
 
+// The reverse proxy in front of the services and the pages (proxy.*; docs/public-addresses.md).
+struct ProxySettings {
+    enum class Mode { Off, Own, System };
+    Mode mode = Mode::Off;                  // proxy.mode: off | own (Chatière's nginx) | system (Debian's)
+    std::string address = "127.0.0.1";      // proxy.address: where the own nginx listens ("" or *: all)
+    int httpPort = 80;                      // proxy.http_port
+    int httpsPort = 443;                    // proxy.https_port
+    int publicHttpsPort = 0;                // proxy.public_https_port: what redirects name (0: https_port)
+    std::string dir;                        // proxy.dir: its files (empty: data.dir/proxy)
+    std::string nginx = "/usr/sbin/nginx";  // proxy.nginx
+    int intervalSeconds = 30;  // proxy.interval_seconds: nginx checked, the set brought up to date
+    std::string contact;       // proxy.contact: the address a suspended site names (empty: mail.from's)
+};
+
+// Where certificates come from (acme.*).
+struct AcmeSettings {
+    std::string directoryUrl =
+        "https://acme-v02.api.letsencrypt.org/directory";  // acme.directory_url ("": off)
+    std::string email;                                     // acme.email: the account's contact; may be empty
+    std::string caFile;  // acme.ca_file: a CA to trust for the ACME server (tests: pebble's)
+    std::string client = "/usr/bin/dehydrated";  // acme.client
+    int renewDays = 30;       // acme.renew_days: an issued certificate is renewed this long before expiry
+    int retrySeconds = 3600;  // acme.retry_seconds: the first wait after a failed order, doubled each time
+    int retryMaxSeconds = 86400;  // acme.retry_max_seconds
+    int intervalSeconds = 60;     // acme.interval_seconds: how often due names are looked for
+};
+
 // Every setting of the daemon, read once and validated. Names in comments are the keys of the
 // properties file (see packaging/chatiere.properties and docs/configuration.md).
 struct Settings {
@@ -83,14 +110,19 @@ struct Settings {
     SmtpSettings smtp;              // smtp.*
     std::string mailFrom = "Chatière <chatiere@localhost>";  // mail.from
     std::string publicUrl = "http://127.0.0.1:8470";         // public.url
-    std::string termsVersion = "1";                          // terms.version
-    std::string termsFile;                                   // terms.file (empty: web.dir/terms.<lang>.md)
-    int sessionTtlHours = 24 * 7;                            // auth.session_ttl_hours
-    int loginMaxFailures = 5;                                // auth.max_failures
-    int loginLockSeconds = 15 * 60;                          // auth.lock_seconds
-    bool requireTotpForStaff = true;                         // auth.require_totp_for_staff
-    int outboxIntervalSeconds = 10;                          // outbox.interval_seconds
-    int outboxMaxAttempts = 20;                              // outbox.max_attempts
+    // public.domain: the services' default names are <service>.<slug>.<public.domain>; never the
+    // registrable domain of public.url's host (checked with the Public Suffix List). Empty: none.
+    std::string publicDomain;
+    ProxySettings proxy;                    // proxy.*
+    AcmeSettings acme;                      // acme.*
+    std::string termsVersion = "1";         // terms.version
+    std::string termsFile;                  // terms.file (empty: web.dir/terms.<lang>.md)
+    int sessionTtlHours = 24 * 7;           // auth.session_ttl_hours
+    int loginMaxFailures = 5;               // auth.max_failures
+    int loginLockSeconds = 15 * 60;         // auth.lock_seconds
+    bool requireTotpForStaff = true;        // auth.require_totp_for_staff
+    int outboxIntervalSeconds = 10;         // outbox.interval_seconds
+    int outboxMaxAttempts = 20;             // outbox.max_attempts
     int monitoringIntervalSeconds = 60;     // monitoring.interval_seconds: one usage collection
     int rawRetentionDays = 14;              // monitoring.raw_retention_days: raw usage samples kept
     int volumeRefreshSeconds = 300;         // monitoring.volume_refresh_seconds (0: every cycle)
@@ -122,6 +154,13 @@ struct Settings {
     static Settings fromConfiguration(const Poco::Util::AbstractConfiguration& config);
     static Settings fromFile(const std::filesystem::path& file);
 
+    // public.url's host (a name or an IP address).
+    std::string publicHost() const;
+    std::filesystem::path proxyDir() const {
+        return proxy.dir.empty() ? std::filesystem::path(dataDir) / "proxy"
+                                 : std::filesystem::path(proxy.dir);
+    }
+    std::filesystem::path acmeDir() const { return std::filesystem::path(dataDir) / "acme"; }
     std::filesystem::path lockPath() const { return dbPath + ".lock"; }
     std::filesystem::path imagesDir() const { return std::filesystem::path(dataDir) / "images"; }
     std::filesystem::path volumesDir() const { return std::filesystem::path(dataDir) / "volumes"; }
