@@ -15,7 +15,7 @@ using manager::Error;
 using manager::ErrorKind;
 
 manager::CreateService createCommand(const std::string& templateName, const std::string& name) {
-    return {templateName, name};
+    return {templateName, name, std::nullopt};
 }
 
 manager::ResizeService resizeCommand(std::optional<int64_t> vcpus, std::optional<int64_t> memoryMib,

@@ -20,13 +20,25 @@ const std::set<std::string> kDomainTypes = {"kvm", "qemu", "lxc"};
 const std::set<std::string> kMetrics = {"cpu_time", "memory_used", "disk_used", "mailboxes", "mail_storage"};
 const std::set<std::string> kSources = {"association.name", "association.id", "service.name", "service.id",
                                         "generated_secret"};
-const std::set<std::string> kManifestKeys = {
-    "name",          "kind",   "title",   "description",  "resources", "ports",      "host_services",
-    "http_endpoint", "health", "metrics", "domain_types", "config",    "domain_xml", "image"};
+const std::set<std::string> kManifestKeys = {"name",       "kind",    "title",         "description",
+                                             "resources",  "ports",   "host_services", "http_endpoint",
+                                             "health",     "metrics", "domain_types",  "config",
+                                             "domain_xml", "image",   "proxy"};
 constexpr const char* kQemuNamespace = "xmlns:qemu='http://libvirt.org/schemas/domain/qemu/1.0'";
 // What would give a guest a network of its own making, around the fence guestNetwork() draws.
 const std::vector<std::string> kNetworkMarkup = {"<interface", "<qemu:commandline", "<qemu:arg",
                                                  "-netdev",    "hostfwd",           "guestfwd"};
+
+// What NginxConfig accepts as a private path: "/" then [a-z0-9_-/], not ending in "/".
+bool isPrivatePath(const std::string& path) {
+    if (path.size() < 2 || path.front() != '/' || path.back() == '/') {
+        return false;
+    }
+    return std::all_of(path.begin() + 1, path.end(), [](char c) {
+        return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '-' ||
+               c == '_' || c == '/';
+    });
+}
 
 std::string readFile(const std::filesystem::path& file) {
     std::ifstream in(file);
@@ -92,6 +104,16 @@ public:
     }
     int optionalInteger(const std::string& key, int min, int max, int fallback) const {
         return has(key) ? integer(key, min, max) : fallback;
+    }
+    bool optionalBoolean(const std::string& key, bool fallback) const {
+        if (!has(key)) {
+            return fallback;
+        }
+        const auto v = object_->get(key);
+        if (!v.isBoolean()) {
+            fail(key, "expected true or false");
+        }
+        return v.extract<bool>();
     }
     Reader object(const std::string& key) const {
         if (!has(key)) {
@@ -267,6 +289,30 @@ Manifest Catalogue::loadManifest(const std::filesystem::path& folder) {
     }
     m.health.intervalSeconds = health.optionalInteger("interval_seconds", 1, 3600, 30);
     m.health.timeoutSeconds = health.optionalInteger("timeout_seconds", 1, 300, 5);
+
+    if (r.has("proxy")) {
+        const Reader proxy = r.object("proxy");
+        proxy.onlyKeys({"port", "max_body_mib", "websocket", "private_paths"});
+        ProxySection section;
+        section.port = proxy.string("port");
+        if (!m.port(section.port)) {
+            proxy.fail("port", "no port named '" + section.port + "'");
+        }
+        section.maxBodyMib = proxy.optionalInteger("max_body_mib", 1, 4096, 1);
+        section.websocket = proxy.optionalBoolean("websocket", false);
+        if (proxy.has("private_paths")) {
+            const auto paths = proxy.array("private_paths");
+            for (std::size_t i = 0; i < paths->size(); ++i) {
+                const auto v = paths->get(static_cast<unsigned>(i));
+                const std::string item = "private_paths." + std::to_string(i);
+                if (!v.isString() || !isPrivatePath(v.extract<std::string>())) {
+                    proxy.fail(item, "expected a path such as /api: /, then letters, digits, -, _ and /");
+                }
+                section.privatePaths.push_back(v.extract<std::string>());
+            }
+        }
+        m.proxy = section;
+    }
 
     m.metrics = r.strings("metrics", kMetrics);
     m.domainTypes = r.strings("domain_types", kDomainTypes);

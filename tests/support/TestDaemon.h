@@ -25,6 +25,8 @@
 #include <Poco/Process.h>
 #include <Poco/StreamCopier.h>
 
+#include <signal.h>
+
 #include <algorithm>
 #include <chrono>
 #include <cstdlib>
@@ -122,6 +124,38 @@ public:
         mailer_ = std::make_unique<manager::SmtpMailer>(settings_.smtp);
         hypervisor_ = std::make_unique<provisioning::LibvirtHypervisor>(settings_.libvirtUri);
         start();
+    }
+
+    // The daemon stops, and so does the nginx of its proxy (proxy.mode = own), which outlives a
+    // daemon on purpose: its pid file is in the test's folder, about to go.
+    ~TestDaemon() {
+        daemon_.reset();
+        stopOwnNginx();
+    }
+    TestDaemon(const TestDaemon&) = delete;
+    TestDaemon& operator=(const TestDaemon&) = delete;
+
+    std::filesystem::path proxyDir() const {
+        return settings_.proxy.dir.empty() ? dir_.path() / "proxy"
+                                           : std::filesystem::path(settings_.proxy.dir);
+    }
+    // The pid of the proxy's nginx master, 0 when none runs.
+    int nginxPid() const {
+        std::ifstream in(proxyDir() / "run" / "nginx.pid");
+        int pid = 0;
+        in >> pid;
+        return pid > 0 && ::kill(pid, 0) == 0 ? pid : 0;
+    }
+    void stopOwnNginx() const {
+        const int pid = nginxPid();
+        if (pid == 0) {
+            return;
+        }
+        ::kill(pid, SIGQUIT);
+        for (int i = 0; i < 200 && ::kill(pid, 0) == 0; ++i) {
+            std::this_thread::sleep_for(std::chrono::milliseconds(50));
+        }
+        ::kill(pid, SIGKILL);
     }
 
     void plantImages(const std::filesystem::path& templatesDir) {

@@ -41,6 +41,9 @@ Poco::JSON::Object associationJson(const Association& a);
 Poco::JSON::Object serviceJson(const Service& s);
 // With the build its guest runs (`image`: {"build", "current"}, null without a guest).
 Poco::JSON::Object serviceJson(const Service& s, const std::optional<ServiceImage>& image);
+// With its image, `public_url` and `tls` ({"status", "issuer", "not_after", "last_error"}; null
+// while the proxy is off): what GET /services/{id} answers.
+Poco::JSON::Object serviceJson(ApiContext& ctx, const Service& s);
 Poco::JSON::Object rolloutJson(const RolloutStatus& status);
 Poco::JSON::Object memberJson(const Membership& m);
 Poco::JSON::Array alertsJson(const std::vector<Alert>& alerts);

@@ -88,6 +88,7 @@ CreateService parseCreateService(const Poco::JSON::Object::Ptr& body) {
     CreateService c;
     c.templateName = text(f, "template");
     c.name = text(f, "name");
+    c.domain = f.string("domain", false, 300);
     errors.throwIfAny();
     return c;
 }

@@ -36,6 +36,10 @@ Poco::JSON::Object serviceJson(const Service& s) {
     resources.set("disk_gib", s.diskGib);
     o.set("resources", resources);
     o.set("last_error", s.lastError ? Poco::Dynamic::Var(*s.lastError) : Poco::Dynamic::Var());
+    // Its public names (docs/public-addresses.md): the default one, the association's own domain.
+    o.set("default_name", s.defaultName ? Poco::Dynamic::Var(*s.defaultName) : Poco::Dynamic::Var());
+    o.set("domain", s.domain ? Poco::Dynamic::Var(*s.domain) : Poco::Dynamic::Var());
+    o.set("proxy_error", s.proxyError ? Poco::Dynamic::Var(*s.proxyError) : Poco::Dynamic::Var());
     Poco::JSON::Object health(Poco::JSON_PRESERVE_KEY_ORDER);
     health.set("status", wireName(s.health));
     health.set("checked_at",
@@ -95,7 +99,43 @@ Poco::JSON::Object rolloutJson(const RolloutStatus& status) {
     return o;
 }
 
+Poco::JSON::Object serviceJson(ApiContext& ctx, const Service& s) {
+    Poco::JSON::Object o = serviceJson(s, ctx.rollout.imageOf(s));
+    const auto address = ctx.services.addressOf(s);
+    o.set("public_url", address.publicUrl ? Poco::Dynamic::Var(*address.publicUrl) : Poco::Dynamic::Var());
+    if (address.tls) {
+        const auto optional = [](const std::optional<std::string>& v) {
+            return v ? Poco::Dynamic::Var(*v) : Poco::Dynamic::Var();
+        };
+        Poco::JSON::Object tls(Poco::JSON_PRESERVE_KEY_ORDER);
+        tls.set("status", wireName(address.tls->status));
+        tls.set("issuer", optional(address.tls->issuer));
+        tls.set("not_after", optional(address.tls->notAfter));
+        tls.set("last_error", optional(address.tls->lastError));
+        o.set("tls", tls);
+    } else {
+        o.set("tls", Poco::Dynamic::Var());
+    }
+    return o;
+}
+
 namespace {
+
+Poco::JSON::Object certificateJson(const CertificateRecord& c) {
+    const auto optional = [](const std::optional<std::string>& v) {
+        return v ? Poco::Dynamic::Var(*v) : Poco::Dynamic::Var();
+    };
+    Poco::JSON::Object o(Poco::JSON_PRESERVE_KEY_ORDER);
+    o.set("name", c.name);
+    o.set("service_id", optional(c.serviceId));
+    o.set("status", wireName(c.status));
+    o.set("issuer", optional(c.issuer));
+    o.set("not_after", optional(c.notAfter));
+    o.set("last_error", optional(c.lastError));
+    o.set("failures", c.failures);
+    o.set("next_attempt_at", optional(c.nextAttemptAt));
+    return o;
+}
 
 Poco::JSON::Object accepted(const Service& s) {
     Poco::JSON::Object o(Poco::JSON_PRESERVE_KEY_ORDER);
@@ -168,7 +208,7 @@ void registerServiceRoutes(http::Router& router, ApiContext& ctx) {
         const Actor actor = ctx.requireActor(r);
         Poco::JSON::Array items;
         for (const auto& s : ctx.services.list(actor, r.param("id"))) {
-            items.add(serviceJson(s, ctx.rollout.imageOf(s)));
+            items.add(serviceJson(ctx, s));
         }
         Poco::JSON::Object out;
         out.set("services", items);
@@ -179,7 +219,31 @@ void registerServiceRoutes(http::Router& router, ApiContext& ctx) {
     router.add("GET", "/api/v1/services/{id}", [&ctx](http::Request& r) {
         const Actor actor = ctx.requireActor(r);
         const Service service = ctx.services.get(actor, r.param("id"));
-        r.sendJson(200, serviceJson(service, ctx.rollout.imageOf(service)));
+        r.sendJson(200, serviceJson(ctx, service));
+    });
+
+    // The association's own domain for the service ({"domain": "asso.example"}), or back to its
+    // default name ({"domain": null}).
+    router.add("PUT", "/api/v1/services/{id}/domain", [&ctx](http::Request& r) {
+        const Actor actor = ctx.requireActor(r);
+        const Service service = ctx.services.get(actor, r.param("id"));  // 404 before the body
+        ctx.associations.authorize(actor, service.associationId, Permission::ManageServices);
+        const auto body = r.jsonBody();
+        if (!body || !body->has("domain")) {
+            throw Error(ErrorKind::Validation, "invalid_domain",
+                        "domain is required (null: the default name).",
+                        {{"domain", "required", "Required (null: the default name)."}});
+        }
+        std::optional<std::string> domain;
+        if (!body->isNull("domain")) {
+            const auto value = body->get("domain");
+            if (!value.isString()) {
+                throw Error(ErrorKind::Validation, "invalid_domain", "domain must be a host name or null.",
+                            {{"domain", "invalid_domain", "A host name or null."}});
+            }
+            domain = value.toString();
+        }
+        r.sendJson(200, serviceJson(ctx, ctx.services.setDomain(actor, r.param("id"), domain)));
     });
 
     router.add("POST", "/api/v1/services/{id}/suspend", [&ctx](http::Request& r) {
@@ -208,6 +272,23 @@ void registerServiceRoutes(http::Router& router, ApiContext& ctx) {
                                              {"application/gzip", "application/x-gzip", "application/zip",
                                               "application/x-tar", "application/octet-stream"});
         r.sendJson(202, accepted(ctx.services.replaceContent(actor, r.param("id"), upload)));
+    });
+
+    // The public names' certificates (the admin's): GET lists them, POST .../renew orders one now.
+    router.add("GET", "/api/v1/certificates", [&ctx](http::Request& r) {
+        const Actor actor = ctx.requireActor(r);
+        Poco::JSON::Array items;
+        for (const auto& c : ctx.certificates.list(actor)) {
+            items.add(certificateJson(c));
+        }
+        Poco::JSON::Object out;
+        out.set("items", items);
+        r.sendJson(200, out);
+    });
+
+    router.add("POST", "/api/v1/certificates/{name}/renew", [&ctx](http::Request& r) {
+        const Actor actor = ctx.requireActor(r);
+        r.sendJson(202, certificateJson(ctx.certificates.renew(actor, r.param("name"))));
     });
 
     router.add("DELETE", "/api/v1/services/{id}", [&ctx](http::Request& r) {

@@ -25,10 +25,15 @@
 #include "domain/PasswordResets.h"
 #include "domain/PlanService.h"
 #include "domain/TotpService.h"
+#include "hosting/CertificateBook.h"
+#include "hosting/CertificateTask.h"
+#include "hosting/DehydratedClient.h"
 #include "hosting/HttpEtherpadApi.h"
 #include "hosting/ImageRollout.h"
+#include "hosting/NginxProxy.h"
 #include "hosting/PadService.h"
 #include "hosting/ProvisioningStore.h"
+#include "hosting/ProxyReconciler.h"
 #include "hosting/ServiceManager.h"
 #include "hosting/StoreEditorEndpoints.h"
 #include "http/Router.h"
@@ -100,6 +105,13 @@ std::string hostNameOf(const Settings& settings) {
 
 }  // namespace
 
+namespace {
+
+// The reverse proxy and its certificates (proxy.*, acme.*; docs/public-addresses.md), when on.
+void openProxy(Daemon::Parts& p);
+
+}  // namespace
+
 struct Daemon::Parts {
     Settings settings;
     base::Clock& clock;
@@ -125,6 +137,13 @@ struct Daemon::Parts {
     std::unique_ptr<provisioning::GuestBuilder> builder;
     std::unique_ptr<ProvisioningStore> provisioningStore;
     std::unique_ptr<provisioning::Provisioner> provisioner;
+    std::unique_ptr<ProxyDriver> proxyDriver;  // none while proxy.mode = off
+    std::unique_ptr<ProxyReconciler> proxy;
+    std::unique_ptr<base::PeriodicTask> proxyTask;
+    std::unique_ptr<AcmeClient> acme;
+    std::unique_ptr<CertificateTask> certificates;
+    std::unique_ptr<base::PeriodicTask> certificateTask;
+    std::unique_ptr<CertificateBook> certificateBook;
     std::unique_ptr<ServiceManager> services;
     std::unique_ptr<EditorEndpoints> editorEndpoints;
     std::unique_ptr<EtherpadApi> etherpad;
@@ -167,6 +186,62 @@ struct Daemon::Parts {
           probe(e.probe),
           logger(e.logger) {}
 };
+
+namespace {
+
+void openProxy(Daemon::Parts& p) {
+    const Settings& s = p.settings;
+    if (s.proxy.mode == ProxySettings::Mode::Off) {
+        return;
+    }
+    if (s.proxy.mode == ProxySettings::Mode::System) {
+        throw Error(ErrorKind::Internal, "proxy", "proxy.mode = system is not available in this build");
+    }
+    NginxProxy::Options options;
+    options.prefix = std::filesystem::absolute(s.proxyDir());
+    options.nginx = s.proxy.nginx;
+    p.proxyDriver = std::make_unique<NginxProxy>(options);
+    Poco::Logger& proxyLogger = Poco::Logger::get("chatiere.proxy");
+    p.proxy = std::make_unique<ProxyReconciler>(
+        *p.db, p.clock, p.settings, *p.catalogue, *p.proxyDriver, [&p] { return p.port; }, proxyLogger);
+    p.proxyTask = std::make_unique<base::PeriodicTask>(
+        std::chrono::seconds(s.proxy.intervalSeconds),
+        [proxy = p.proxy.get(), database = p.db.get()] {
+            const UnitOfWork unit(*database);
+            proxy->runOnce();
+            return false;
+        },
+        [&proxyLogger](const std::exception& e) {
+            proxyLogger.warning("proxy pass skipped: %s", std::string(e.what()));
+        });
+    DehydratedClient::Options acme;
+    acme.dehydrated = s.acme.client;
+    acme.baseDir = std::filesystem::absolute(s.acmeDir());
+    acme.wellKnown =
+        std::filesystem::path(p.proxyDriver->layout().acmeWebroot) / ".well-known" / "acme-challenge";
+    acme.acme = s.acme;
+    p.acme = std::make_unique<DehydratedClient>(acme);
+    Poco::Logger& acmeLogger = Poco::Logger::get("chatiere.acme");
+    p.certificates = std::make_unique<CertificateTask>(
+        *p.db, p.clock, p.settings, *p.acme, *p.proxyDriver,
+        [proxy = p.proxy.get(), task = p.proxyTask.get()] {
+            proxy->certificatesChanged();
+            task->wake();
+        },
+        acmeLogger);
+    p.certificateTask = std::make_unique<base::PeriodicTask>(
+        std::chrono::seconds(s.acme.intervalSeconds),
+        [certificates = p.certificates.get(), database = p.db.get()] {
+            const UnitOfWork unit(*database);
+            certificates->runOnce();
+            return false;
+        },
+        [&acmeLogger](const std::exception& e) {
+            acmeLogger.warning("certificate orders skipped: %s", std::string(e.what()));
+        });
+}
+
+}  // namespace
 
 Daemon::Daemon(Settings settings, Externals externals)
     : parts_(std::make_unique<Parts>(std::move(settings), externals)) {}
@@ -268,8 +343,17 @@ void Daemon::open() {
         [&reconcileLogger](const std::exception& e) {
             reconcileLogger.warning("reconciliation skipped: %s", std::string(e.what()));
         });
+    openProxy(p);
+    // A change of a service (created, suspended, resumed, resized, deleted, given a domain): the
+    // provisioner carries it out, the proxy publishes it.
+    const std::function<void()> serviceChanged = [provisioner, proxyTask = p.proxyTask.get()] {
+        provisioner->wake();
+        if (proxyTask != nullptr) {
+            proxyTask->wake();
+        }
+    };
     p.services = std::make_unique<ServiceManager>(*p.db, p.clock, p.settings, *p.catalogue, *p.associations,
-                                                  [provisioner] { provisioner->wake(); });
+                                                  serviceChanged);
     p.editorEndpoints = std::make_unique<StoreEditorEndpoints>(*p.db);
     p.etherpad = std::make_unique<HttpEtherpadApi>(std::chrono::seconds(5));
     p.pads = std::make_unique<PadService>(*p.db, p.clock, *p.catalogue, *p.associations, *p.services,
@@ -302,7 +386,7 @@ void Daemon::open() {
     ladderSettings.publicUrl = s.publicUrl;
     ladderSettings.timeZone = s.timeZone;
     p.ladder = std::make_unique<QuotaLadder>(*p.db, p.clock, *p.catalogue, *p.associations, ladderSettings,
-                                             [provisioner] { provisioner->wake(); });
+                                             serviceChanged);
     HealthSettings healthSettings;
     healthSettings.failuresForDegraded = s.healthFailures;
     healthSettings.intervalSeconds = s.healthIntervalSeconds;
@@ -353,7 +437,7 @@ void Daemon::open() {
         });
     p.status = std::make_unique<StatusReport>(*p.db, p.clock, *p.calendar, *p.catalogue);
     p.billing = std::make_unique<BillingService>(*p.db, p.clock, *p.calendar, p.settings, *p.associations,
-                                                 [provisioner] { provisioner->wake(); });
+                                                 serviceChanged);
     BillingService* billing = p.billing.get();
     Poco::Logger& billingLogger = Poco::Logger::get("chatiere.billing");
     // The daily billing run (idempotent: run often, it bills each event once).
@@ -373,6 +457,12 @@ void Daemon::open() {
             billingLogger.error("billing run failed: %s", std::string(e.what()));
         });
     Database* db = p.db.get();
+    p.certificateBook = std::make_unique<CertificateBook>(*p.db, p.clock, p.proxy != nullptr,
+                                                          [task = p.certificateTask.get()] {
+                                                              if (task != nullptr) {
+                                                                  task->wake();
+                                                              }
+                                                          });
     p.audit = std::make_unique<AuditQuery>(*p.db);
     // A website service's content as a tar, read from its data volume: its ext4 filesystem (with
     // debugfs, nothing mounted), or the tar a volume written before ext4 holds; empty when none.
@@ -422,7 +512,8 @@ void Daemon::open() {
                       *p.status,
                       *p.totp,
                       *p.pads,
-                      *p.rollout});
+                      *p.rollout,
+                      *p.certificateBook});
     p.api = std::make_unique<api::ApiContext>(*p.app);
     p.router = std::make_unique<http::Router>(Poco::Logger::get("chatiere.http"));
     p.router->setGuard(http::SameOriginGuard(s.publicUrl, p.api->sessionCookie()));
@@ -499,6 +590,10 @@ void Daemon::start() {
                                                        socket, params);
     p.server->start();
     p.running = true;
+    if (p.proxyTask) {
+        p.proxyTask->start();  // the pages' port is known now
+        p.certificateTask->start(/*runAtOnce=*/false);
+    }
     p.logger.information("listening on http://%s:%d (public URL %s)", s.httpAddress, p.port, s.publicUrl);
 }
 
@@ -509,7 +604,12 @@ void Daemon::stop() {
         // 1. stop accepting; requests in flight finish.
         p.server->stopAll(false);
         p.threads->joinAll();
-        // 2. background tasks (a provisioning job stops between two steps).
+        // 2. background tasks (a provisioning job stops between two steps). Chatière's own nginx
+        // keeps serving: the next start adopts it through its pid file.
+        if (p.proxyTask) {
+            p.certificateTask->stop();
+            p.proxyTask->stop();
+        }
         p.rolloutTask->stop();
         p.billingTask->stop();
         p.healthTask->stop();
@@ -562,6 +662,25 @@ Daemon::BillingRunSummary Daemon::runBilling(const std::optional<std::string>& a
     }
     const UnitOfWork unit(*p.db);
     return p.billing->scheduledRun(asOf);
+}
+
+Daemon::ProxyPassSummary Daemon::reconcileProxyOnce() {
+    Parts& p = *parts_;
+    if (!p.proxy) {
+        throw Error(ErrorKind::Internal, "proxy_off", "reconcileProxyOnce() with proxy.mode = off");
+    }
+    const UnitOfWork unit(*p.db);
+    const ProxyPass pass = p.proxy->runOnce();
+    return {pass.services, pass.refused, pass.applied, pass.error};
+}
+
+int Daemon::orderCertificatesOnce() {
+    Parts& p = *parts_;
+    if (!p.certificates) {
+        throw Error(ErrorKind::Internal, "proxy_off", "orderCertificatesOnce() with proxy.mode = off");
+    }
+    const UnitOfWork unit(*p.db);
+    return p.certificates->runOnce();
 }
 
 Daemon::UsageCollectionSummary Daemon::collectUsageOnce() {

@@ -14,6 +14,7 @@
 #include "domain/PasswordResets.h"
 #include "domain/PlanService.h"
 #include "domain/TotpService.h"
+#include "hosting/CertificateBook.h"
 #include "hosting/ImageRollout.h"
 #include "hosting/PadService.h"
 #include "hosting/ServiceManager.h"
@@ -51,10 +52,11 @@ struct Services {
     PasswordResets& passwordResets;
     Invitations& invitations;
     ServerOverview& overview;
-    const StatusReport& status;  // the public status page's figures
-    TotpService& totp;           // the second factor of one's own account
-    PadService& pads;            // the pads of the editors (Etherpad's HTTP API)
-    ImageRollout& rollout;       // which build each guest runs; rebuilt images rolled out
+    const StatusReport& status;     // the public status page's figures
+    TotpService& totp;              // the second factor of one's own account
+    PadService& pads;               // the pads of the editors (Etherpad's HTTP API)
+    ImageRollout& rollout;          // which build each guest runs; rebuilt images rolled out
+    CertificateBook& certificates;  // the public names' certificates (the admin's)
 
     // The session cookie's name here (see http::cookieName).
     std::string sessionCookie() const { return http::cookieName(kSessionCookie, settings.secureCookies()); }

@@ -86,6 +86,19 @@ public:
     // samples), now, in one unit of work. After open() or start().
     UsageCollectionSummary collectUsageOnce();
 
+    // What one pass of the proxy reconciler did (docs/public-addresses.md).
+    struct ProxyPassSummary {
+        int services = 0;  // published
+        int refused = 0;   // whose new file nginx refused
+        bool applied = false;
+        std::optional<std::string> error;
+    };
+    // One pass of the proxy reconciler, now, as its periodic task does it (proxy.mode not off;
+    // after start(): the pages' port is known).
+    ProxyPassSummary reconcileProxyOnce();
+    // The due certificate orders, now; returns how many were issued.
+    int orderCertificatesOnce();
+
     struct Parts;
 
 private:

@@ -45,6 +45,16 @@ struct HealthCheck {
     int timeoutSeconds = 5;
 };
 
+// How the reverse proxy publishes the service at its public name (docs/public-addresses.md): which
+// port, the largest request body, the WebSocket upgrade, the paths never proxied to the public.
+// A template without one is not published.
+struct ProxySection {
+    std::string port;  // a GuestPort name
+    int maxBodyMib = 1;
+    bool websocket = false;
+    std::vector<std::string> privatePaths;  // "/api": answered 404, never proxied
+};
+
 struct ConfigValue {
     std::string name;
     std::string source;  // association.name | association.id | service.name | service.id | generated_secret
@@ -63,6 +73,7 @@ struct Manifest {
     std::vector<HostService> hostServices;
     std::optional<std::string> httpEndpoint;  // a port name
     HealthCheck health;
+    std::optional<ProxySection> proxy;
     std::vector<std::string> metrics;
     std::vector<std::string> domainTypes;  // kvm | qemu | lxc
     std::vector<ConfigValue> config;
