@@ -38,13 +38,8 @@ protected:
         if (!fs::exists("/usr/sbin/nginx") || !fs::exists("/usr/bin/curl")) {
             CHATIERE_MISSING_PART("nginx or curl (packaging/scripts/deps.sh test installs them)");
         }
-        std::string pattern = (fs::temp_directory_path() / "chatiere-proxy-XXXXXX").string();
-        ASSERT_NE(::mkdtemp(pattern.data()), nullptr);
-        prefix_ = pattern;
-        upstream_ = std::make_unique<Poco::Net::HTTPServer>(
-            new EchoFactory, Poco::Net::ServerSocket(Poco::Net::SocketAddress("127.0.0.1", 0)),
-            new Poco::Net::HTTPServerParams);
-        upstream_->start();
+        prefix_ = makeTempFolder("chatiere-proxy");
+        upstream_ = startEchoServer();
         listen_ = {"127.0.0.1", freePort(), freePort(), 0};
         listen_.publicHttpsPort = listen_.httpsPort;
         proxy_ = std::make_unique<NginxProxy>(NginxProxy::Options{prefix_});

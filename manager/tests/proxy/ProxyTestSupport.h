@@ -5,6 +5,8 @@
 
 #include <Poco/Net/HTTPRequestHandler.h>
 #include <Poco/Net/HTTPRequestHandlerFactory.h>
+#include <Poco/Net/HTTPServer.h>
+#include <Poco/Net/HTTPServerParams.h>
 #include <Poco/Net/HTTPServerRequest.h>
 #include <Poco/Net/HTTPServerResponse.h>
 #include <Poco/Net/ServerSocket.h>
@@ -12,10 +14,14 @@
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
+#include <memory>
+#include <stdexcept>
 #include <string>
 #include <vector>
 
 #include "hosting/Subprocess.h"
+
+#include <stdlib.h>
 
 namespace chatiere::testing {
 
@@ -39,6 +45,24 @@ public:
         return new EchoHandler;
     }
 };
+
+// The echo server, started on a free port of 127.0.0.1.
+inline std::unique_ptr<Poco::Net::HTTPServer> startEchoServer() {
+    auto server = std::make_unique<Poco::Net::HTTPServer>(
+        new EchoFactory, Poco::Net::ServerSocket(Poco::Net::SocketAddress("127.0.0.1", 0)),
+        new Poco::Net::HTTPServerParams);
+    server->start();
+    return server;
+}
+
+// A new folder under the temp directory, named <name>-XXXXXX.
+inline std::filesystem::path makeTempFolder(const std::string& name) {
+    std::string pattern = (std::filesystem::temp_directory_path() / (name + "-XXXXXX")).string();
+    if (::mkdtemp(pattern.data()) == nullptr) {
+        throw std::runtime_error("mkdtemp " + pattern);
+    }
+    return pattern;
+}
 
 inline int freePort() {
     Poco::Net::ServerSocket socket(Poco::Net::SocketAddress("127.0.0.1", 0));

@@ -56,10 +56,8 @@ protected:
         if (!fs::exists("/usr/sbin/nginx") || !fs::exists("/usr/bin/curl")) {
             CHATIERE_MISSING_PART("nginx or curl (packaging/scripts/deps.sh test installs them)");
         }
-        std::string pattern = (fs::temp_directory_path() / "chatiere-sysproxy-XXXXXX").string();
-        ASSERT_NE(::mkdtemp(pattern.data()), nullptr);
-        root_ = pattern;
-        for (const char* sub : {"bin", "conf.d", "run", "log", "system/tmp"}) {
+        root_ = makeTempFolder("chatiere-sysproxy");
+        for (const char* sub : {"bin", "conf.d", "run", "log", "system/tmp", "system/run", "system/logs"}) {
             fs::create_directories(root_ / sub);
         }
         fs::permissions(root_, fs::perms::owner_all | fs::perms::group_read | fs::perms::group_exec |
@@ -67,24 +65,13 @@ protected:
         const std::string system = (root_ / "system").string();
         // The host's nginx: like Debian's nginx.conf, an http {} including conf.d/*.conf.
         std::ofstream(root_ / "system" / "nginx.conf")
-            << "pid " << system << "/nginx.pid;\n"
-            << "error_log " << system << "/error.log warn;\n"
-            << "events { worker_connections 64; }\n"
-            << "http {\n"
-            << "    access_log off;\n"
-            << "    client_body_temp_path " << system << "/tmp/body;\n"
-            << "    proxy_temp_path " << system << "/tmp/proxy;\n"
-            << "    fastcgi_temp_path " << system << "/tmp/fastcgi;\n"
-            << "    uwsgi_temp_path " << system << "/tmp/uwsgi;\n"
-            << "    scgi_temp_path " << system << "/tmp/scgi;\n"
-            << "    include " << (root_ / "conf.d").string() << "/*.conf;\n"
-            << "}\n";
+            << renderOwnMainConfig(system, (root_ / "conf.d").string());
         // The packaged include, pointed at this test's folder.
         std::ofstream(root_ / "conf.d" / "chatiere.conf")
             << std::regex_replace(readFile(kPackaging / "chatiere.conf"),
                                   std::regex("/var/lib/chatiere-proxy"), (root_ / "proxy").string());
         writeScript(root_ / "bin" / "nginx", "#!/bin/sh\nexec /usr/sbin/nginx -e " + system +
-                                                 "/error.log -p " + system + "/ -c " + system +
+                                                 "/logs/error.log -p " + system + "/ -c " + system +
                                                  "/nginx.conf \"$@\"\n");
         writeScript(root_ / "bin" / "systemctl",
                     "#!/bin/sh\n"
@@ -96,15 +83,12 @@ protected:
                         "try-reload-or-restart)\n"
                         "  pid=$(cat " +
                         system +
-                        "/nginx.pid 2>/dev/null) || exit 0\n"
+                        "/run/nginx.pid 2>/dev/null) || exit 0\n"
                         "  kill -HUP \"$pid\" 2>/dev/null || true; exit 0 ;;\n"
                         "esac\n"
                         "exit 2\n");
 
-        upstream_ = std::make_unique<Poco::Net::HTTPServer>(
-            new EchoFactory, Poco::Net::ServerSocket(Poco::Net::SocketAddress("127.0.0.1", 0)),
-            new Poco::Net::HTTPServerParams);
-        upstream_->start();
+        upstream_ = startEchoServer();
         listen_ = {"127.0.0.1", freePort(), freePort(), 0};
         listen_.publicHttpsPort = listen_.httpsPort;
         proxy_ = std::make_unique<SystemNginxProxy>(options(std::chrono::seconds(30)));
@@ -115,9 +99,9 @@ protected:
 
     void TearDown() override {
         stopWatching();
-        if (const auto pid = findNginxMaster(root_ / "system" / "nginx.pid", "")) {
+        if (const auto pid = findNginxMaster(root_ / "system" / "run" / "nginx.pid", "")) {
             ::kill(*pid, SIGQUIT);
-            eventually([&] { return !findNginxMaster(root_ / "system" / "nginx.pid", ""); },
+            eventually([&] { return !findNginxMaster(root_ / "system" / "run" / "nginx.pid", ""); },
                        std::chrono::seconds(10));
         }
         if (upstream_) {
@@ -134,7 +118,7 @@ protected:
         o.requestFile = root_ / "proxy" / "reload-request";
         o.resultFile = root_ / "run" / "reload-result";
         o.transferLog = root_ / "log" / "proxy-transfer.log";
-        o.pidFile = root_ / "system" / "nginx.pid";
+        o.pidFile = root_ / "system" / "run" / "nginx.pid";
         o.timeout = timeout;
         return o;
     }
@@ -321,7 +305,7 @@ TEST_F(SystemNginxProxyTest, TheHelperReadsNothingButTwoWordsOfTheRequest) {
         EXPECT_EQ(r.exitCode, 1) << bad << r.output;
         EXPECT_FALSE(fs::exists(root_ / "run" / "reload-result")) << bad;
     }
-    EXPECT_FALSE(fs::exists(root_ / "system" / "nginx.pid"));  // nothing started
+    EXPECT_FALSE(fs::exists(root_ / "system" / "run" / "nginx.pid"));  // nothing started
 
     // A link is not followed, and an absent request is nothing to do.
     fs::remove(request);
@@ -339,7 +323,7 @@ TEST_F(SystemNginxProxyTest, TheHelperReadsNothingButTwoWordsOfTheRequest) {
     const std::string result = readFile(root_ / "run" / "reload-result");
     EXPECT_TRUE(result.starts_with("2e error\n")) << result;
     EXPECT_NE(result.find("no_such_directive"), std::string::npos) << result;
-    EXPECT_FALSE(fs::exists(root_ / "system" / "nginx.pid"));
+    EXPECT_FALSE(fs::exists(root_ / "system" / "run" / "nginx.pid"));
 }
 
 }  // namespace
