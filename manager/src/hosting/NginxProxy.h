@@ -8,6 +8,7 @@
 
 #include "hosting/NginxConfig.h"
 #include "hosting/ProxyDriver.h"
+#include "hosting/ProxyFolder.h"
 #include "hosting/SelfSignedCertificate.h"
 
 namespace chatiere::manager {
@@ -56,18 +57,9 @@ public:
 
 private:
     std::filesystem::path mainConfig() const;
-    std::optional<int> currentGeneration() const;
-    void prepareFolders() const;
 
     Options options_;
+    ProxyFolder folder_;
 };
-
-// Writes `content` to `path` through a temp file in the same folder and a rename: a reader sees
-// the old file or the new one, never a part.
-void writeFileAtomically(const std::filesystem::path& path, const std::string& content,
-                         std::filesystem::perms permissions = std::filesystem::perms::owner_read |
-                                                              std::filesystem::perms::owner_write |
-                                                              std::filesystem::perms::group_read |
-                                                              std::filesystem::perms::others_read);
 
 }  // namespace chatiere::manager

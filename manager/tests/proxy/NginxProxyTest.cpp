@@ -2,12 +2,8 @@
 // prefix, a tiny HTTP server of the test as the service's upstream, curl as the visitor.
 #include "hosting/NginxProxy.h"
 
-#include <Poco/Net/HTTPRequestHandler.h>
-#include <Poco/Net/HTTPRequestHandlerFactory.h>
 #include <Poco/Net/HTTPServer.h>
 #include <Poco/Net/HTTPServerParams.h>
-#include <Poco/Net/HTTPServerRequest.h>
-#include <Poco/Net/HTTPServerResponse.h>
 #include <Poco/Net/ServerSocket.h>
 #include <gtest/gtest.h>
 #include <signal.h>
@@ -21,6 +17,7 @@
 
 #include "Eventually.h"
 #include "MissingPart.h"
+#include "ProxyTestSupport.h"
 #include "hosting/NginxConfig.h"
 #include "hosting/SelfSignedCertificate.h"
 #include "hosting/Subprocess.h"
@@ -28,43 +25,12 @@
 
 using namespace chatiere::manager;
 using chatiere::testing::eventually;
+using namespace chatiere::testing;
 namespace fs = std::filesystem;
 
 namespace {
 
 const std::string kName = "site.amap-breal.asso.test";
-
-// Answers every request with what it saw of the forwarded headers.
-class EchoHandler : public Poco::Net::HTTPRequestHandler {
-public:
-    void handleRequest(Poco::Net::HTTPServerRequest& request,
-                       Poco::Net::HTTPServerResponse& response) override {
-        response.setContentType("text/plain");
-        response.send() << "upstream " << request.getURI() << " for=" << request.get("X-Forwarded-For", "")
-                        << " proto=" << request.get("X-Forwarded-Proto", "") << " host=" << request.getHost()
-                        << " peer=" << request.clientAddress().host().toString()
-                        << " upgrade=" << request.get("Upgrade", "")
-                        << " connection=" << request.get("Connection", "");
-    }
-};
-
-class EchoFactory : public Poco::Net::HTTPRequestHandlerFactory {
-public:
-    Poco::Net::HTTPRequestHandler* createRequestHandler(const Poco::Net::HTTPServerRequest&) override {
-        return new EchoHandler;
-    }
-};
-
-int freePort() {
-    Poco::Net::ServerSocket socket(Poco::Net::SocketAddress("127.0.0.1", 0));
-    return socket.address().port();
-}
-
-struct Answer {
-    int status = 0;
-    std::string headers;
-    std::string body;
-};
 
 class NginxProxyTest : public ::testing::Test {
 protected:
@@ -72,13 +38,8 @@ protected:
         if (!fs::exists("/usr/sbin/nginx") || !fs::exists("/usr/bin/curl")) {
             CHATIERE_MISSING_PART("nginx or curl (packaging/scripts/deps.sh test installs them)");
         }
-        std::string pattern = (fs::temp_directory_path() / "chatiere-proxy-XXXXXX").string();
-        ASSERT_NE(::mkdtemp(pattern.data()), nullptr);
-        prefix_ = pattern;
-        upstream_ = std::make_unique<Poco::Net::HTTPServer>(
-            new EchoFactory, Poco::Net::ServerSocket(Poco::Net::SocketAddress("127.0.0.1", 0)),
-            new Poco::Net::HTTPServerParams);
-        upstream_->start();
+        prefix_ = makeTempFolder("chatiere-proxy");
+        upstream_ = startEchoServer();
         listen_ = {"127.0.0.1", freePort(), freePort(), 0};
         listen_.publicHttpsPort = listen_.httpsPort;
         proxy_ = std::make_unique<NginxProxy>(NginxProxy::Options{prefix_});
@@ -120,33 +81,7 @@ protected:
     Answer get(const std::string& scheme, const std::string& path,
                const std::vector<std::string>& extra = {}) {
         const int port = scheme == "https" ? listen_.httpsPort : listen_.httpPort;
-        const std::string url = scheme + "://" + kName + ":" + std::to_string(port) + path;
-        const fs::path headers = prefix_ / "headers.txt";
-        std::vector<std::string> args = {"-s",
-                                         "--max-time",
-                                         "10",
-                                         "--resolve",
-                                         kName + ":" + std::to_string(port) + ":127.0.0.1",
-                                         "--cacert",
-                                         (prefix_ / "ca.pem").string(),
-                                         "-D",
-                                         headers.string(),
-                                         "-w",
-                                         "\n%{http_code}",
-                                         url};
-        args.insert(args.end(), extra.begin(), extra.end());
-        const ProcessResult r = runProcess("/usr/bin/curl", args);
-        Answer answer;
-        const auto last = r.output.rfind('\n');
-        if (r.exitCode != 0 || last == std::string::npos) {
-            answer.body = "curl failed (" + std::to_string(r.exitCode) + "): " + r.output;
-            return answer;
-        }
-        answer.status = std::atoi(r.output.substr(last + 1).c_str());
-        answer.body = r.output.substr(0, last);
-        std::ifstream in(headers);
-        answer.headers.assign(std::istreambuf_iterator<char>(in), {});
-        return answer;
+        return visit(scheme, kName, port, path, prefix_ / "ca.pem", prefix_ / "headers.txt", extra);
     }
 
     fs::path prefix_;
