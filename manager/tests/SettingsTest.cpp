@@ -80,6 +80,7 @@ TEST(Settings, BadValuesAreNamed) {
              {"quota.limit_steps", "100"},
              {"quota.grace_seconds", "-1"},
              {"metrics.allowed_addresses", "127.0.0.1,localhost"},
+             {"http.trusted_proxies", "127.0.0.2,localhost"},
              {"billing.payment_methods", "transfer,bitcoin"},
              {"billing.payment_methods", ""},
              {"http.timeout_seconds", "0"},
@@ -98,6 +99,34 @@ TEST(Settings, BadValuesAreNamed) {
             FAIL() << key << "=" << value << " must be refused";
         } catch (const SettingsError& e) {
             EXPECT_NE(std::string(e.what()).find(key), std::string::npos) << e.what();
+        }
+    }
+}
+
+TEST(Settings, TrustedProxiesAreIpAddressesAndNotEmptyByChance) {
+    const Settings unset = Settings::fromConfiguration(*config({}));
+    EXPECT_EQ(unset.trustedProxies, std::nullopt);
+    EXPECT_EQ(unset.trustedProxiesInEffect(), std::vector<std::string>{});
+    const Settings set =
+        Settings::fromConfiguration(*config({{"http.trusted_proxies", " 127.0.0.2, 2001:DB8::7 "}}));
+    EXPECT_EQ(set.trustedProxiesInEffect(), (std::vector<std::string>{"127.0.0.2", "2001:db8::7"}));
+    const Settings none = Settings::fromConfiguration(*config({{"http.trusted_proxies", ""}}));
+    EXPECT_EQ(none.trustedProxies, std::vector<std::string>{});
+}
+
+// A guest's connections arrive from the host's loopback (QEMU user networking): trusting it would
+// let any guest claim any client address. The message names the setting and the value.
+TEST(Settings, TrustedProxiesNeverAnAddressAGuestCanAppearFrom) {
+    for (const std::string value :
+         {"127.0.0.1", "::1", "0.0.0.0", "::", "127.0.0.2, 127.0.0.1", "::ffff:127.0.0.1"}) {
+        try {
+            Settings::fromConfiguration(*config({{"http.trusted_proxies", value}}));
+            FAIL() << value << " was accepted";
+        } catch (const SettingsError& e) {
+            const std::string what = e.what();
+            EXPECT_NE(what.find("http.trusted_proxies"), std::string::npos) << what;
+            EXPECT_NE(what.find(value), std::string::npos) << what;
+            EXPECT_NE(what.find("may not be trusted"), std::string::npos) << what;
         }
     }
 }

@@ -27,6 +27,6 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
     (void)tokens.token(request, std::nullopt, false);
     Poco::Net::NameValueCollection form;
     form.set("csrf_token", header);
-    (void)tokens.valid(request, std::nullopt, false, form);
+    (void)tokens.valid(request, std::nullopt, form);
     return 0;
 }

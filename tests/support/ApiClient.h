@@ -9,6 +9,9 @@
 #include <Poco/Net/HTTPRequest.h>
 #include <Poco/Net/HTTPResponse.h>
 #include <Poco/Net/NameValueCollection.h>
+#include <Poco/Net/SocketAddress.h>
+#include <Poco/Net/SocketImpl.h>
+#include <Poco/Net/StreamSocket.h>
 #include <Poco/StreamCopier.h>
 
 #include <map>
@@ -54,17 +57,30 @@ public:
     explicit ApiClient(int port, std::string host = "127.0.0.1") : host_(std::move(host)), port_(port) {}
 
     void setToken(std::string token) { token_ = std::move(token); }
+    // Connects from `address` (a local address: all of 127/8 is loopback on Linux), as a reverse
+    // proxy bound to its own address does (nginx's proxy_bind); "" for the kernel's choice.
+    void setSourceAddress(std::string address) { source_ = std::move(address); }
     void clearToken() { token_.clear(); }
     const std::string& token() const { return token_; }
 
     ApiResponse request(const std::string& method, const std::string& path, const std::string& body = "",
                         const std::string& contentType = "application/json",
                         const std::map<std::string, std::string>& headers = {}) const {
-        Poco::Net::HTTPClientSession session(host_, static_cast<Poco::UInt16>(port_));
+        const auto server = Poco::Net::SocketAddress(host_, static_cast<Poco::UInt16>(port_));
+        Poco::Net::HTTPClientSession session = [&] {
+            if (source_.empty()) {
+                return Poco::Net::HTTPClientSession(server);
+            }
+            Poco::Net::StreamSocket socket(Poco::Net::SocketAddress::IPv4);
+            socket.impl()->bind(Poco::Net::SocketAddress(source_, 0));
+            socket.connect(server);
+            return Poco::Net::HTTPClientSession(socket);
+        }();
         // 30 s, and one more per 8 MiB of body: the daemon checks an uploaded archive before it
         // answers, and a site of ~1 GiB takes a while on a loaded machine.
         session.setTimeout(Poco::Timespan(30 + static_cast<long>(body.size() >> 23), 0));
         Poco::Net::HTTPRequest request(method, path, Poco::Net::HTTPMessage::HTTP_1_1);
+        request.setHost(host_, static_cast<Poco::UInt16>(port_));
         if (!token_.empty()) {
             request.set("Authorization", "Bearer " + token_);
         }
@@ -107,6 +123,7 @@ private:
     std::string host_;
     int port_;
     std::string token_;
+    std::string source_;
 };
 
 }  // namespace chatiere::testing

@@ -45,6 +45,8 @@ public:
     const Poco::Net::HTTPServerParams& serverParams() const override { return *params_; }
     Poco::Net::HTTPServerResponse& response() const override { return response_; }
     bool secure() const override { return false; }
+    // The TCP peer, as the server's socket saw it (127.0.0.1 unless set).
+    void setClientAddress(const std::string& host) { client_ = Poco::Net::SocketAddress(host, 40000); }
 
 private:
     FakeResponse& response_;

@@ -20,7 +20,7 @@ Poco::JSON::Object userJson(const std::string& id, const std::string& email, con
 }
 
 void setSessionCookie(http::Request& request, const ApiContext& ctx, const std::string& value, int maxAge) {
-    request.setCookie(ctx.sessionCookie(), value, maxAge, ctx.settings.secureCookies());
+    request.setCookie(ctx.sessionCookie(request), value, maxAge);
 }
 
 Poco::JSON::Object tokenJson(const ApiTokenInfo& t) {
@@ -64,7 +64,7 @@ void registerAuthRoutes(http::Router& router, ApiContext& ctx) {
         std::string token;
         if (const auto header = r.header("Authorization"); header && header->rfind("Bearer ", 0) == 0) {
             token = header->substr(7);
-        } else if (const auto cookie = r.cookie(ctx.sessionCookie())) {
+        } else if (const auto cookie = r.cookie(ctx.sessionCookie(r))) {
             token = *cookie;
         }
         if (token.empty()) {

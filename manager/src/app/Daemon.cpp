@@ -260,6 +260,15 @@ void Daemon::open() {
         return;
     }
     const Settings& s = p.settings;
+    // Checked before anything opens: settings read from a file were checked already, but a
+    // Settings built in code (tests, and the default that proxy.mode adds) were not.
+    http::Transport transport;
+    try {
+        transport.trustedProxies = http::TrustedProxies(s.trustedProxiesInEffect());
+    } catch (const std::invalid_argument& e) {
+        throw SettingsError(std::string("setting http.trusted_proxies: ") + e.what());
+    }
+    transport.publicHttps = s.publicUrlIsHttps();
     const auto dbDir = std::filesystem::path(s.dbPath).parent_path();
     if (!dbDir.empty()) {
         std::filesystem::create_directories(dbDir);
@@ -516,7 +525,8 @@ void Daemon::open() {
                       *p.certificateBook});
     p.api = std::make_unique<api::ApiContext>(*p.app);
     p.router = std::make_unique<http::Router>(Poco::Logger::get("chatiere.http"));
-    p.router->setGuard(http::SameOriginGuard(s.publicUrl, p.api->sessionCookie()));
+    p.router->setGuard(http::SameOriginGuard(s.publicUrl, app::kSessionCookie));
+    p.router->setTransport(std::move(transport));
     api::registerSystemRoutes(*p.router, *p.api);
     api::registerAuthRoutes(*p.router, *p.api);
     api::registerAssociationRoutes(*p.router, *p.api);
@@ -595,6 +605,13 @@ void Daemon::start() {
         p.certificateTask->start(/*runAtOnce=*/false);
     }
     p.logger.information("listening on http://%s:%d (public URL %s)", s.httpAddress, p.port, s.publicUrl);
+    if (const auto proxies = s.trustedProxiesInEffect(); !proxies.empty()) {
+        std::string list;
+        for (const auto& address : proxies) {
+            list += (list.empty() ? "" : ", ") + address;
+        }
+        p.logger.information("X-Forwarded-For and X-Forwarded-Proto believed from %s", list);
+    }
 }
 
 void Daemon::stop() {

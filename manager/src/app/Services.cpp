@@ -16,7 +16,7 @@ std::optional<Actor> currentActor(const Services& app, http::Request& request) {
                         "Use `Authorization: Bearer <token>`.");
         }
         token = header->substr(kBearer.size());
-    } else if (const auto cookie = request.cookie(app.sessionCookie())) {
+    } else if (const auto cookie = request.cookie(app.sessionCookie(request))) {
         token = *cookie;
     } else {
         return std::nullopt;

@@ -58,8 +58,11 @@ struct Services {
     ImageRollout& rollout;          // which build each guest runs; rebuilt images rolled out
     CertificateBook& certificates;  // the public names' certificates (the admin's)
 
-    // The session cookie's name here (see http::cookieName).
-    std::string sessionCookie() const { return http::cookieName(kSessionCookie, settings.secureCookies()); }
+    // The session cookie's name for this request (__Host- prefixed when its cookies are Secure, see
+    // http::Request::secureCookies).
+    static std::string sessionCookie(const http::Request& request) {
+        return http::cookieName(kSessionCookie, request.secureCookies());
+    }
 };
 
 // The caller from `Authorization: Bearer …` or the session cookie; nullopt when anonymous, 401 for

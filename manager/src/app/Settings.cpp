@@ -3,6 +3,7 @@
 #include "chatiere/manager/Calendar.h"
 #include "chatiere/manager/Error.h"
 #include "core/PublicName.h"
+#include "http/TrustedProxies.h"
 
 #include <Poco/AutoPtr.h>
 #include <Poco/Exception.h>
@@ -74,6 +75,20 @@ std::vector<std::string> parseAddresses(const std::string& key, const std::strin
             throw SettingsError("setting " + key + ": '" + part + "' is not an IP address");
         }
         out.push_back(address.toString());
+    }
+    return out;
+}
+
+// Refused: anything that is not an IP address, and an address a guest can appear from.
+std::vector<std::string> parseTrustedProxies(const std::string& key, const std::string& value) {
+    std::vector<std::string> out;
+    Poco::StringTokenizer parts(value, ",",
+                                Poco::StringTokenizer::TOK_TRIM | Poco::StringTokenizer::TOK_IGNORE_EMPTY);
+    for (const auto& part : parts) {
+        if (const auto why = http::TrustedProxies::refused(part)) {
+            throw SettingsError("setting " + key + " = '" + value + "': " + *why);
+        }
+        out.push_back(*http::TrustedProxies::canonicalAddress(part));
     }
     return out;
 }
@@ -320,6 +335,7 @@ Settings Settings::fromConfiguration(const Poco::Util::AbstractConfiguration& co
         {"quota.hysteresis_percent",
          [&](auto& k, auto& v) { s.quotaHysteresisPercent = parseInt(k, v, 50, 100); }},
         {"metrics.allowed_addresses", [&](auto& k, auto& v) { s.metricsAllowed = parseAddresses(k, v); }},
+        {"http.trusted_proxies", [&](auto& k, auto& v) { s.trustedProxies = parseTrustedProxies(k, v); }},
         {"billing.seller.name", [&](auto& k, auto& v) { s.billing.sellerName = nonEmpty(k, v); }},
         {"billing.seller.address", [&](auto&, auto& v) { s.billing.sellerAddress = parseList(v, "|"); }},
         {"billing.seller.siren",
@@ -410,6 +426,17 @@ Settings Settings::fromConfiguration(const Poco::Util::AbstractConfiguration& co
             std::to_string(s.shutdownTimeoutSeconds) + ")");
     }
     return s;
+}
+
+std::vector<std::string> Settings::trustedProxiesInEffect() const {
+    if (trustedProxies) {
+        return *trustedProxies;
+    }
+    // The proxy Chatière configures reaches the pages from 127.0.0.2 (NginxConfig's proxy_bind).
+    if (proxy.mode != ProxySettings::Mode::Off) {
+        return {"127.0.0.2"};
+    }
+    return {};
 }
 
 Settings Settings::fromFile(const std::filesystem::path& file) {

@@ -20,9 +20,21 @@
 namespace chatiere::manager::http {
 
 Request::Request(Poco::Net::HTTPServerRequest& request, Poco::Net::HTTPServerResponse& response,
-                 std::map<std::string, std::string> params)
+                 std::map<std::string, std::string> params, const Transport& transport)
     : request_(request), response_(response), params_(std::move(params)) {
-    clientAddress_ = request_.clientAddress().host().toString();
+    // Every X-Forwarded-For line, in order, as one list: its last address is the nearest proxy's.
+    std::optional<std::string> forwardedFor;
+    for (const auto& [name, value] : request_) {
+        if (Poco::icompare(name, "X-Forwarded-For") == 0) {
+            forwardedFor = forwardedFor ? *forwardedFor + "," + value : value;
+        }
+    }
+    const auto client = transport.trustedProxies.clientOf(request_.clientAddress().host().toString(),
+                                                          request_.secure() ? "https" : "http", forwardedFor,
+                                                          header("X-Forwarded-Proto"));
+    clientAddress_ = client.address;
+    scheme_ = client.scheme;
+    secureCookies_ = scheme_ == "https" || transport.publicHttps;
     try {
         const Poco::URI uri(request_.getURI());
         for (const auto& [k, v] : uri.getQueryParameters()) {
@@ -126,14 +138,13 @@ std::string Request::rawBody(std::size_t limit, const std::vector<std::string>& 
     return readBodyLimited(limit);
 }
 
-void Request::setCookie(const std::string& name, const std::string& value, int maxAge, bool secure,
-                        bool strict) {
+void Request::setCookie(const std::string& name, const std::string& value, int maxAge, bool strict) {
     Poco::Net::HTTPCookie cookie(name, value);
     cookie.setPath("/");
     cookie.setHttpOnly(true);
     cookie.setSameSite(strict ? Poco::Net::HTTPCookie::SAME_SITE_STRICT
                               : Poco::Net::HTTPCookie::SAME_SITE_LAX);
-    cookie.setSecure(secure);
+    cookie.setSecure(secureCookies_);
     cookie.setMaxAge(maxAge);
     response_.addCookie(cookie);
 }

@@ -133,7 +133,7 @@ void Router::dispatchRoute(Poco::Net::HTTPServerRequest& request,
             if (route.method != request.getMethod()) {
                 continue;
             }
-            Request req(request, response, std::move(params));
+            Request req(request, response, std::move(params), transport_);
             if (guard_) {
                 try {
                     guard_(req);

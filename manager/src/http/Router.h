@@ -27,6 +27,8 @@ public:
     explicit Router(Poco::Logger& logger) : logger_(logger) {}
     void add(const std::string& method, const std::string& pattern, Handler handler);
     void setGuard(Guard guard) { guard_ = std::move(guard); }
+    // Whose forwarded headers every Request believes, and whether public.url is https.
+    void setTransport(Transport transport) { transport_ = std::move(transport); }
     // Every route in the order added (read-only: for the role matrix test and documentation).
     std::vector<RouteInfo> routes() const;
     void dispatch(Poco::Net::HTTPServerRequest& request, Poco::Net::HTTPServerResponse& response) const;
@@ -48,6 +50,7 @@ private:
     Poco::Logger& logger_;
     std::vector<Route> routes_;
     Guard guard_;
+    Transport transport_;
 };
 
 }  // namespace chatiere::manager::http

@@ -36,7 +36,8 @@ void SameOriginGuard::operator()(Request& request) const {
     if (method == "GET" || method == "HEAD") {
         return;
     }
-    if (request.cookie(sessionCookie_) && !request.header("Authorization")) {
+    if (request.cookie(cookieName(sessionCookie_, request.secureCookies())) &&
+        !request.header("Authorization")) {
         const auto site = request.header("Sec-Fetch-Site");
         const auto origin = request.header("Origin");
         const bool sameOrigin = (site && Poco::toLower(*site) == "same-origin") ||

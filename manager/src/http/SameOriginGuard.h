@@ -23,6 +23,8 @@ inline const std::vector<std::string> kUploadBodyTypes = {"application/gzip", "a
 //   another site can send without asking (urlencoded, multipart, text/plain) never reach the API.
 class SameOriginGuard {
 public:
+    // `sessionCookie`: the session cookie's name without its __Host- prefix (the request's
+    // cookieName() adds it when its cookies are Secure).
     SameOriginGuard(const std::string& publicUrl, std::string sessionCookie);
     void operator()(Request& request) const;
 

@@ -213,8 +213,7 @@ void renderSecondStep(Pages& pages, http::Request& r, int status, const std::str
 // The session cookie of a login, then the user's space; a staff account that must still enrol a
 // second factor goes to the page where it does (`mustEnrol`).
 void signIn(Pages& pages, http::Request& r, const AuthService::Login& login, bool mustEnrol) {
-    r.setCookie(pages.app().sessionCookie(), login.token, pages.app().auth.sessionTtlSeconds(),
-                pages.secure());
+    r.setCookie(pages.app().sessionCookie(r), login.token, pages.app().auth.sessionTtlSeconds());
     pages.redirect(r, mustEnrol ? "/account/security" : "/space");
 }
 
@@ -332,10 +331,10 @@ void registerAccountPages(http::Router& router, Pages& pages) {
         if (!form) {
             return;
         }
-        if (const auto token = r.cookie(pages.app().sessionCookie()); token && !token->empty()) {
+        if (const auto token = r.cookie(pages.app().sessionCookie(r)); token && !token->empty()) {
             pages.app().auth.logout(*token);
         }
-        r.setCookie(pages.app().sessionCookie(), "", 0, pages.secure());
+        r.setCookie(pages.app().sessionCookie(r), "", 0);
         renderLogin(pages, r, 200, "", "", "logged_out");
     }));
 }

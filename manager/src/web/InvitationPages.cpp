@@ -79,8 +79,7 @@ void registerInvitationPages(http::Router& router, Pages& pages) {
             // A new account: signed in at once with the password just chosen.
             const auto login =
                 pages.app().auth.login(joined.userEmail, form->get("password", ""), r.clientAddress());
-            r.setCookie(pages.app().sessionCookie(), login.token, pages.app().auth.sessionTtlSeconds(),
-                        pages.secure());
+            r.setCookie(pages.app().sessionCookie(r), login.token, pages.app().auth.sessionTtlSeconds());
         }
         pages.redirect(r, "/associations/" + joined.associationId);
     }));

@@ -12,13 +12,9 @@ namespace chatiere::manager::web {
 Pages::Pages(app::Services& app, const PageRenderer& renderer, std::string csrfKey)
     : app_(app), renderer_(renderer), tokens_(std::move(csrfKey)) {}
 
-bool Pages::secure() const {
-    return app_.settings.secureCookies();
-}
-
 std::string Pages::language(http::Request& r) const {
     if (const auto asked = r.query("lang"); asked && (*asked == "fr" || *asked == "en")) {
-        r.setCookie(kLanguageCookie, *asked, 365 * 86400, secure());
+        r.setCookie(kLanguageCookie, *asked, 365 * 86400);
         return *asked;
     }
     if (const auto kept = r.cookie(kLanguageCookie); kept && (*kept == "fr" || *kept == "en")) {
@@ -35,8 +31,8 @@ std::optional<Actor> Pages::visitor(http::Request& r) const {
             throw;
         }
         // A session that ended or expired: the page is shown as to anyone, and the cookie goes.
-        if (r.cookie(app_.sessionCookie())) {
-            r.setCookie(app_.sessionCookie(), "", 0, secure());
+        if (r.cookie(app_.sessionCookie(r))) {
+            r.setCookie(app_.sessionCookie(r), "", 0);
         }
         return std::nullopt;
     }
@@ -115,15 +111,15 @@ std::optional<std::string> Pages::sessionOf(http::Request& r, const std::optiona
     if (!actor || r.header("Authorization")) {
         return std::nullopt;
     }
-    return r.cookie(app_.sessionCookie());
+    return r.cookie(app_.sessionCookie(r));
 }
 
 std::string Pages::csrf(http::Request& r) const {
-    return tokens_.token(r, sessionOf(r, visitor(r)), secure());
+    return tokens_.token(r, sessionOf(r, visitor(r)));
 }
 
 bool Pages::csrfValid(http::Request& r, const Poco::Net::NameValueCollection& form) const {
-    return tokens_.valid(r, sessionOf(r, visitor(r)), secure(), form);
+    return tokens_.valid(r, sessionOf(r, visitor(r)), form);
 }
 
 void Pages::send(http::Request& r, int status, const std::string& page, const std::string& titleKey,
@@ -141,7 +137,7 @@ void Pages::sendTitled(http::Request& r, int status, const std::string& page, co
     const std::string lang = language(r);
     mstch::map frame;
     frame.emplace("title", title);
-    const std::string token = tokens_.token(r, sessionOf(r, actor), secure());
+    const std::string token = tokens_.token(r, sessionOf(r, actor));
     frame.emplace("csrf_token", token);
     data.emplace("csrf_token", token);
     if (actor) {

@@ -73,7 +73,7 @@ void registerPasswordPages(http::Router& router, Pages& pages) {
             throw;
         }
         // The sessions ended with the old password, this browser's too.
-        r.setCookie(pages.app().sessionCookie(), "", 0, pages.secure());
+        r.setCookie(pages.app().sessionCookie(r), "", 0);
         pages.redirect(r, "/login?done=reset");
     }));
 }

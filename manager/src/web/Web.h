@@ -22,7 +22,6 @@ public:
 
     app::Services& app() { return app_; }
     const Translations& words() const { return renderer_.translations(); }
-    bool secure() const;
 
     // ?lang=fr|en (kept in a cookie) > the cookie > Accept-Language > French.
     std::string language(http::Request& r) const;

@@ -13,27 +13,26 @@ std::string CsrfTokens::bound(const std::string& kind, const std::string& value)
     return base64Url(hmacSha256(key_, kind + ":" + value));
 }
 
-std::string CsrfTokens::token(http::Request& request, const std::optional<std::string>& session,
-                              bool secure) const {
+std::string CsrfTokens::token(http::Request& request, const std::optional<std::string>& session) const {
     if (session) {
         return bound("session", *session);
     }
-    const std::string name = http::cookieName(kCsrfCookie, secure);
+    const std::string name = http::cookieName(kCsrfCookie, request.secureCookies());
     if (const auto existing = request.cookie(name); existing && existing->size() >= 32) {
         return bound("browser", *existing);
     }
     const std::string browser = newSecretToken();
-    request.setCookie(name, browser, -1, secure, /*strict=*/true);
+    request.setCookie(name, browser, -1, /*strict=*/true);
     return bound("browser", browser);
 }
 
-bool CsrfTokens::valid(http::Request& request, const std::optional<std::string>& session, bool secure,
+bool CsrfTokens::valid(http::Request& request, const std::optional<std::string>& session,
                        const Poco::Net::NameValueCollection& form) const {
     const std::string sent = form.get("csrf_token", "");
     if (session) {
         return constantTimeEquals(bound("session", *session), sent);
     }
-    const auto browser = request.cookie(http::cookieName(kCsrfCookie, secure));
+    const auto browser = request.cookie(http::cookieName(kCsrfCookie, request.secureCookies()));
     return browser && browser->size() >= 32 && constantTimeEquals(bound("browser", *browser), sent);
 }
 

@@ -25,10 +25,11 @@ public:
     explicit CsrfTokens(std::string key) : key_(std::move(key)) {}
 
     // The token every form carries as the hidden field csrf_token. `session`: the session
-    // cookie's value when it names a live session, nullopt otherwise.
-    std::string token(http::Request& request, const std::optional<std::string>& session, bool secure) const;
+    // cookie's value when it names a live session, nullopt otherwise. The pre-session cookie is
+    // __Host- prefixed and Secure when the request's cookies are (http::Request::secureCookies).
+    std::string token(http::Request& request, const std::optional<std::string>& session) const;
     // True when the form's csrf_token is this browser's token (compared in constant time).
-    bool valid(http::Request& request, const std::optional<std::string>& session, bool secure,
+    bool valid(http::Request& request, const std::optional<std::string>& session,
                const Poco::Net::NameValueCollection& form) const;
 
 private:

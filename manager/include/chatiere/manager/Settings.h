@@ -2,6 +2,7 @@
 
 #include <cstddef>
 #include <filesystem>
+#include <optional>
 #include <stdexcept>
 #include <string>
 #include <vector>
@@ -137,7 +138,10 @@ struct Settings {
     int quotaGraceSeconds = 72 * 3600;             // quota.grace_seconds: at the limit → websites suspended
     int quotaMaxExceptionDays = 90;                // quota.max_exception_days
     std::vector<std::string> metricsAllowed{"127.0.0.1", "::1"};  // metrics.allowed_addresses
-    BillingSettings billing;                                      // billing.*
+    // http.trusted_proxies: the peers whose X-Forwarded-For / -Proto are believed; never an address a
+    // guest can appear from (127.0.0.1, ::1, 0.0.0.0, ::). nullopt: not set, see trustedProxiesInEffect().
+    std::optional<std::vector<std::string>> trustedProxies;
+    BillingSettings billing;  // billing.*
 
     // Limits and timeouts that were constants, each with its old value as default.
     int httpTimeoutSeconds = 30;             // http.timeout_seconds: a stalled read or write of a request
@@ -167,8 +171,13 @@ struct Settings {
     std::filesystem::path uploadsDir() const { return std::filesystem::path(dataDir) / "uploads"; }
     // The server's secret key (the pages' form tokens are signed with it), made at first start.
     std::filesystem::path secretKeyPath() const { return std::filesystem::path(dataDir) / "secret.key"; }
-    // Cookies are Secure and named with the __Host- prefix when the public URL is HTTPS.
-    bool secureCookies() const { return publicUrl.rfind("https://", 0) == 0; }
+    // A TLS terminator stands in front of every request: cookies are always Secure and named with
+    // the __Host- prefix (http::Request::secureCookies).
+    bool publicUrlIsHttps() const { return publicUrl.rfind("https://", 0) == 0; }
+    // The trusted proxies the daemon uses: http.trusted_proxies when set, else the default — empty
+    // for now; the proxy Chatière runs (nginx connects with `proxy_bind 127.0.0.2`) once
+    // `proxy.mode` exists and is not `off`.
+    std::vector<std::string> trustedProxiesInEffect() const;
     std::size_t uploadMaxBytes() const { return static_cast<std::size_t>(uploadMaxMib) * 1024 * 1024; }
 };
 
