@@ -20,11 +20,13 @@ inline constexpr double kBytesPerGiB = 1024.0 * 1024.0 * 1024.0;
 using MetricUse = std::map<std::string, double>;
 
 // An association's stored data over some local days, from the daily figures: its peak and its
-// average (weighted by samples), in GiB. What billing reads for overage.
+// average (weighted by samples), in GiB; and the bytes the proxy sent for its services over those
+// days (transfer_gib). What billing reads for overage.
 struct StoredFigures {
     std::optional<double> peakGib;
     std::optional<double> averageGib;
     int64_t samples = 0;
+    int64_t transferBytes = 0;
 };
 
 // A service the collector measures (it has, or is getting, a guest).
@@ -78,6 +80,7 @@ struct AssociationUsageDay {
     int64_t cpuNs = 0;
     std::optional<int64_t> storedBytesAvg;
     std::optional<int64_t> storedBytesMax;
+    int64_t transferBytes = 0;
 };
 
 // Where an association stands on the quota ladder of one metric (a quota_levels row); the quota
