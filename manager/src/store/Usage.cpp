@@ -1,5 +1,7 @@
 #include "store/Usage.h"
 
+#include <algorithm>
+
 namespace chatiere::manager {
 
 namespace {
@@ -53,13 +55,22 @@ constexpr const char* kSummary =
 constexpr const char* kHourlySeries =
     "SELECT (CAST(strftime('%s', hour) AS INTEGER) - ?) / ? AS bucket, SUM(samples), SUM(cpu_ns), "
     "SUM(measured_seconds), SUM(memory_kib_avg * samples) * 1.0 / SUM(CASE WHEN memory_kib_avg IS NOT NULL "
-    "THEN samples END), MAX(memory_kib_max), MAX(stored_bytes_max) FROM usage_hourly WHERE service_id = ? "
+    "THEN samples END), MAX(memory_kib_max), MAX(stored_bytes_max), SUM(transfer_bytes) FROM usage_hourly "
+    "WHERE service_id = ? "
     "AND hour >= ? AND hour < ? GROUP BY bucket ORDER BY bucket";
 constexpr const char* kRawSeries =
     "SELECT (CAST(strftime('%s', at) AS INTEGER) - ?) / ? AS bucket, COUNT(*), SUM(cpu_ns), "
     "SUM(CASE WHEN cpu_time_ns IS NOT NULL THEN interval_seconds ELSE 0 END), AVG(memory_kib), "
-    "MAX(memory_kib), MAX(stored_bytes) FROM usage_samples WHERE service_id = ? AND at >= ? AND at < ? "
+    "MAX(memory_kib), MAX(stored_bytes), 0 FROM usage_samples WHERE service_id = ? AND at >= ? AND at < ? "
     "GROUP BY bucket ORDER BY bucket";
+// The transfer log's readings in the same buckets as kRawSeries.
+constexpr const char* kRawTransferSeries =
+    "SELECT (CAST(strftime('%s', at) AS INTEGER) - ?) / ? AS bucket, SUM(bytes) FROM transfer_samples "
+    "WHERE service_id = ? AND at >= ? AND at < ? GROUP BY bucket ORDER BY bucket";
+// Each service's transfer over the local days [from, to), from the daily figures.
+constexpr const char* kServiceTransfer =
+    "SELECT service_id, SUM(transfer_bytes) FROM usage_daily WHERE association_id = ? AND day >= ? "
+    "AND day < ? GROUP BY service_id HAVING SUM(transfer_bytes) > 0 ORDER BY service_id";
 constexpr const char* kDailyStored =
     "SELECT day, stored_bytes_avg FROM association_usage_daily WHERE association_id = ? AND day >= ? "
     "AND day <= ?";
@@ -259,13 +270,47 @@ UsageSummary UsageRepository::summary(const std::string& associationId, const st
 std::vector<SeriesPoint> UsageRepository::series(bool hourly, const std::string& serviceId, int64_t fromEpoch,
                                                  int64_t step, const std::string& fromText,
                                                  const std::string& toText) {
-    return session_.query(
+    auto points = session_.query(
         hourly ? kHourlySeries : kRawSeries,
         [](const Row& r) {
-            return SeriesPoint{r.integer(0),  r.integer(1),  r.integer(2),   r.integer(3),
-                               optReal(r, 4), optReal(r, 5), r.optInteger(6)};
+            return SeriesPoint{r.integer(0),  r.integer(1),  r.integer(2),    r.integer(3),
+                               optReal(r, 4), optReal(r, 5), r.optInteger(6), r.integer(7)};
         },
         fromEpoch, step, serviceId, fromText, toText);
+    if (hourly) {
+        return points;
+    }
+    // The raw readings of the transfer log are rows of their own: merged bucket by bucket (a bucket
+    // with transfer and no sample has 0 samples).
+    std::map<int64_t, int64_t> transfer;
+    session_.each(
+        kRawTransferSeries, [&transfer](const Row& r) { transfer[r.integer(0)] = r.integer(1); }, fromEpoch,
+        step, serviceId, fromText, toText);
+    if (transfer.empty()) {
+        return points;
+    }
+    for (auto& point : points) {
+        if (const auto it = transfer.find(point.bucket); it != transfer.end()) {
+            point.transferBytes = it->second;
+            transfer.erase(it);
+        }
+    }
+    for (const auto& [bucket, bytes] : transfer) {
+        SeriesPoint point;
+        point.bucket = bucket;
+        point.transferBytes = bytes;
+        points.push_back(point);
+    }
+    std::sort(points.begin(), points.end(),
+              [](const SeriesPoint& a, const SeriesPoint& b) { return a.bucket < b.bucket; });
+    return points;
+}
+
+std::vector<std::pair<std::string, int64_t>> UsageRepository::serviceTransfer(
+    const std::string& associationId, const std::string& fromDay, const std::string& toDay) {
+    return session_.query(
+        kServiceTransfer, [](const Row& r) { return std::make_pair(r.text(0), r.integer(1)); }, associationId,
+        fromDay, toDay);
 }
 
 std::vector<DailyStored> UsageRepository::dailyStored(const std::string& associationId,

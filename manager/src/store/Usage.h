@@ -64,6 +64,7 @@ struct SeriesPoint {
     std::optional<double> memoryKib;
     std::optional<double> memoryKibMax;
     std::optional<int64_t> storedBytes;
+    int64_t transferBytes = 0;  // sent through the proxy in the bucket
 };
 
 // An association's disk use on one local day (the day's average), when measured.
@@ -140,6 +141,11 @@ public:
     // from the raw samples, or from the hourly figures.
     std::vector<SeriesPoint> series(bool hourly, const std::string& serviceId, int64_t fromEpoch,
                                     int64_t step, const std::string& fromText, const std::string& toText);
+    // The bytes each of the association's services sent over the local days [fromDay, toDay), by
+    // service id (those that sent none left out).
+    std::vector<std::pair<std::string, int64_t>> serviceTransfer(const std::string& associationId,
+                                                                 const std::string& fromDay,
+                                                                 const std::string& toDay);
     // The days of [firstDay, lastDay] with a figure.
     std::vector<DailyStored> dailyStored(const std::string& associationId, const std::string& firstDay,
                                          const std::string& lastDay);
