@@ -106,6 +106,17 @@ TEST_F(PlanServiceTest, TheAdminCreatesAPlanSavedInTheSameBodyAsBefore) {
     EXPECT_EQ(count("SELECT COUNT(*) FROM audit_log WHERE action = 'plan.create'"), 1);
 }
 
+TEST_F(PlanServiceTest, TransferHasQuotasAndAnOveragePriceLikeStoredData) {
+    PlanDefinition d = good();
+    d.quotas["transfer_gib"] = {100, 500};
+    d.overageUnitCents["transfer_gib"] = 2;
+    const Plan plan = plans.create(admin(), d);
+    EXPECT_EQ(plan.quotas.at("transfer_gib").included, 100);
+    EXPECT_EQ(plan.quotas.at("transfer_gib").limit, 500);
+    EXPECT_EQ(plan.overageCents.at("transfer_gib"), 2);
+    EXPECT_EQ(text(plans.get("asso-web")), text(plan));
+}
+
 TEST_F(PlanServiceTest, EachBadFieldIsRefusedWithItsCodeAndNothingIsWritten) {
     using Errors = std::map<std::string, std::string>;
     const auto with = [](auto change) {

@@ -114,6 +114,47 @@ TEST(QuotaDecision, Table) {
     }
 }
 
+TEST(QuotaDecision, TransferAtItsLimitIsMailedAndAlertedButNeverEnforced) {
+    // transfer_gib 100 included, 200 the limit: the rungs are mailed like stored data's, the limit
+    // raises the admin's alert, and however long it lasts nothing is suspended.
+    const QuotaLimit transfer{100, 200};
+    const std::string longAgo = "2027-03-01T00:00:00Z";
+    struct Row {
+        const char* what;
+        double value;
+        QuotaState before;
+        bool excepted;
+        std::string level;
+        std::string mailed;
+        std::optional<std::string> atLimitSince;
+    };
+    const std::vector<Row> rows = {
+        {"the included amount reached: mailed", 100, state("included_80"), false, "included_100",
+         "included_100", std::nullopt},
+        {"the limit reached: mailed, alert, no grace", 250, state("limit_90"), false, "limit_100",
+         "limit_100", kNow},
+        {"at the limit for days: still not suspended", 400, state("limit_100", longAgo), false, "limit_100",
+         "", longAgo},
+        {"a state suspended (by an older rule) is lifted", 400, state("limit_100", longAgo, true), false,
+         "limit_100", "", longAgo},
+        {"at the limit with an exception", 400, state("limit_100", longAgo), true, "limit_100", "", longAgo},
+    };
+    for (const auto& row : rows) {
+        SCOPED_TRACE(row.what);
+        const QuotaDecision d = decideQuota("transfer_gib", row.value, transfer, row.before, kPeriod,
+                                            row.excepted, at(kNow), QuotaRules{});
+        EXPECT_EQ(d.next.level, row.level);
+        EXPECT_EQ(d.reached ? d.reached->name : "", row.mailed);
+        EXPECT_EQ(d.next.atLimitSince, row.atLimitSince);
+        EXPECT_EQ(d.atLimit, row.atLimitSince.has_value());
+        EXPECT_FALSE(d.next.enforced);
+        EXPECT_FALSE(d.graceEnds.has_value());
+        EXPECT_EQ(d.enforcementChange.has_value(), row.before.enforced);
+    }
+    EXPECT_FALSE(enforcedMetric("transfer_gib"));
+    EXPECT_TRUE(measuredMetric("transfer_gib"));
+}
+
 TEST(QuotaDecision, WhichServicesGainOrLoseTheQuotaReason) {
     struct ReasonRow {
         bool enforced;

@@ -255,3 +255,42 @@ TEST_F(QuotaLadderTest, MailsQueuedWhileTheSmtpServerIsDownAreEachSentOnceWhenIt
 }
 
 }  // namespace
+
+namespace {
+
+// Transfer over the usage period (the daily figures): each rung mailed with the transfer mail, the
+// limit raises the admin's alert, and however long it lasts no website is suspended.
+TEST_F(QuotaLadderTest, TransferAtItsLimitIsMailedAndAlertedButNeverSuspends) {
+    setPlan({{"transfer_gib", {10, 20}}});
+    addService("web1");
+    const auto transferred = [this](double gib) {
+        auto s = db_.session();
+        const auto bytes = static_cast<Poco::Int64>(gib * 1024 * 1024 * 1024);
+        const std::string day = calendar_.dateOf(clock_.now());
+        s << "INSERT INTO association_usage_daily (association_id, day, samples, cpu_ns, transfer_bytes) "
+             "VALUES ('asso1', ?, 0, 0, ?) ON CONFLICT (association_id, day) DO UPDATE SET transfer_bytes = "
+             "excluded.transfer_bytes",
+            bind(day), bind(bytes), now;
+    };
+    auto l = ladder();
+    transferred(12);  // past the 10 GiB included
+    EXPECT_EQ(l.evaluate().notices, 1);
+    ASSERT_EQ(mailSubjects().size(), 1u);
+    EXPECT_NE(mailSubjects()[0].find("données transférées"), std::string::npos) << mailSubjects()[0];
+
+    transferred(25);  // past the limit
+    EXPECT_EQ(l.evaluate().notices, 1);
+    ASSERT_EQ(openAlerts().size(), 1u);
+    EXPECT_EQ(openAlerts()[0].key, "quota:asso1:transfer_gib");
+    EXPECT_EQ(openAlerts()[0].severity, "warning");
+    EXPECT_NE(openAlerts()[0].message.find("never throttled"), std::string::npos) << openAlerts()[0].message;
+
+    clock_.advance(24h * 5);  // far past the grace period (1 h here)
+    const auto report = l.evaluate();
+    EXPECT_EQ(report.enforced, 0);
+    EXPECT_TRUE(service("web1").suspendedFor.empty());
+    EXPECT_EQ(pendingApplyJobs("web1"), 0);
+    EXPECT_TRUE(auditActions("quota.enforce").empty());
+}
+
+}  // namespace

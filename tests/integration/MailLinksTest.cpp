@@ -1,12 +1,14 @@
 // Every link in every mail works: on the real server with the loopback SMTP server, each mail
 // template (in French and in English) is sent through the code that sends it — sign-up,
-// approval, refusal, invitation, password reset, the quota ladder, invoices, reminders, the
-// `unpaid` suspension and its end —, then every link of every mail received is followed as its
-// reader (signed in when the page asks for it) to a page that answers 200.
+// approval, refusal, invitation, password reset, the quota ladder (stored data, transfer),
+// invoices, reminders, the `unpaid` suspension and its end —, then every link of every mail
+// received is followed as its reader (signed in when the page asks for it) to a page that
+// answers 200.
 
 #include "Browser.h"
 #include "Eventually.h"
 #include "TestDaemon.h"
+#include "chatiere/manager/Calendar.h"
 #include "chatiere/manager/Time.h"
 
 #include <Poco/Data/Statement.h>
@@ -29,7 +31,8 @@ const std::string kPassword = "correct horse battery";
 const std::string kPlan = R"({"slug": "web", "name": {"fr": "Site web", "en": "Website"},
     "templates": ["website"],
     "prices": [{"interval": "month", "kind": "association", "amount_cents": 1000}],
-    "quotas": {"services": {"included": 1, "limit": 5}, "disk_gib": {"included": 1, "limit": 2}}})";
+    "quotas": {"services": {"included": 1, "limit": 5}, "disk_gib": {"included": 1, "limit": 2},
+               "transfer_gib": {"included": 1, "limit": 1000}}})";
 
 TimePoint at(const std::string& text) {
     return parseTime(text).value();
@@ -203,6 +206,11 @@ TEST_P(MailLinks, EveryLinkOfEveryMailOpensAPageForItsReader) {
         auto s = d.daemon().database().session();
         s << "INSERT INTO usage_latest (service_id, association_id, at, stored_bytes) VALUES (?, ?, ?, ?)",
             bind(service), bind(a), bind(std::string("2027-01-31T09:00:00Z")), bind(int64_t{3} << 30), now;
+        // And 2 GiB sent today (1 included) → quota_transfer_step.
+        const std::string today = Calendar().dateOf(d.clock().now());
+        s << "INSERT INTO association_usage_daily (association_id, day, samples, cpu_ns, transfer_bytes) "
+             "VALUES (?, ?, 0, 0, ?)",
+            bind(a), bind(today), bind(int64_t{2} << 30), now;
     }
     ASSERT_EQ(
         admin.post("/api/v1/associations/" + b + "/quota-exceptions", R"({"reason": "x", "days": 1})").status,
@@ -268,11 +276,12 @@ TEST_P(MailLinks, EveryLinkOfEveryMailOpensAPageForItsReader) {
         ASSERT_EQ(openAdmin.post("/api/v1/billing/run", "{}").status, 200);
     }
 
-    const std::set<std::string> expected = {
-        "verify_email",     "signup_pending_admin", "signup_approved",    "signup_rejected",
-        "quota_step",       "quota_suspended",      "quota_resumed",      "invoice_issued",
-        "invoice_reminder", "unpaid_suspended",     "unpaid_resumed",     "password_reset",
-        "invitation",       "signup_welcome",       "unsubscribed_grace", "unsubscribed_reminder"};
+    const std::set<std::string> expected = {"verify_email",       "signup_pending_admin", "signup_approved",
+                                            "signup_rejected",    "quota_step",           "quota_suspended",
+                                            "quota_resumed",      "quota_transfer_step",  "invoice_issued",
+                                            "invoice_reminder",   "unpaid_suspended",     "unpaid_resumed",
+                                            "password_reset",     "invitation",           "signup_welcome",
+                                            "unsubscribed_grace", "unsubscribed_reminder"};
     // Every template is covered: a new one must be added here.
     std::set<std::string> templates;
     for (const auto& [name, subject] : subjects(lang())) {

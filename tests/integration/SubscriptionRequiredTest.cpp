@@ -282,6 +282,14 @@ TEST_F(SubscriptionRequired, AnInstallationFromBeforeTheRuleGivesTheGraceNeverAS
         for (const char* column : {"totp_secret", "totp_enabled_at", "totp_last_step"}) {
             s << "ALTER TABLE users DROP COLUMN " + std::string(column), now;
         }
+        // Nor v18's transfer.
+        for (const char* table : {"transfer_samples", "transfer_totals", "transfer_cursors"}) {
+            s << "DROP TABLE " + std::string(table), now;
+        }
+        for (const char* table :
+             {"usage_hourly", "usage_daily", "association_usage_hourly", "association_usage_daily"}) {
+            s << "ALTER TABLE " + std::string(table) + " DROP COLUMN transfer_bytes", now;
+        }
         s << "PRAGMA user_version = 11", now;
     }
     d_.clock().set(at("2027-02-20T09:00:00Z"));  // after anything that would have been due

@@ -3,6 +3,7 @@
 // a 400 naming the field, other associations' services 404, admin-only endpoints 403 for others,
 // and /metrics clean under promtool.
 
+#include "Eventually.h"
 #include "TestDaemon.h"
 #include "chatiere/manager/Database.h"
 #include "chatiere/manager/Time.h"
@@ -356,6 +357,81 @@ TEST_F(UsageApi, TheCliShowsUsageAndAlertsAndGrantsExceptions) {
     r = runChatiere({"alerts", "all", "--url", url}, "", admin);
     EXPECT_EQ(r.exitCode, 0) << r.err;
     EXPECT_NE(r.out.find("\"items\""), std::string::npos) << r.out;
+}
+
+}  // namespace
+
+namespace {
+
+// The daemon reads the proxy's transfer log (own mode's path under data.dir) every monitoring
+// interval: what it counts shows in the association's usage (per service too), the service's
+// series and /metrics — once each, also after a restart of the daemon.
+class TransferUsage : public UsageApi {
+protected:
+    TransferUsage() : UsageApi([](Settings& s) { s.monitoringIntervalSeconds = 1; }) {}
+
+    void log(const std::string& lines) {
+        const auto path = d_.dir() / "proxy" / "logs" / "transfer.log";
+        std::filesystem::create_directories(path.parent_path());
+        std::ofstream(path, std::ios::app) << lines;
+    }
+    std::string line(const std::string& service, int64_t bytes) {
+        return "1733540000.123 " + service + " " + std::to_string(bytes) + "\n";
+    }
+    int64_t transferBytes() {
+        const auto r = managerA_->get("/api/v1/associations/" + a_ + "/usage");
+        if (r.status != 200) {
+            return -1;
+        }
+        return r.json()->getObject("metrics")->getObject("transfer_gib")->getValue<int64_t>("bytes");
+    }
+};
+
+TEST_F(TransferUsage, TheLogsBytesShowInUsageAndMetricsOnceAcrossARestart) {
+    log(line(service_, 5000) + line(service_, 1234) + line("svc_nobody", 99999));
+    ASSERT_TRUE(eventually([&] { return transferBytes() == 6234; }, std::chrono::seconds(20)))
+        << transferBytes();
+    const auto usage = managerA_->get("/api/v1/associations/" + a_ + "/usage").json();
+    const auto transfer = usage->getObject("metrics")->getObject("transfer_gib");
+    EXPECT_DOUBLE_EQ(transfer->getValue<double>("used"), 0.0);  // 6234 bytes, in GiB to 3 decimals
+    EXPECT_TRUE(transfer->isNull("included"));                  // the plan sets no transfer quota
+    EXPECT_EQ(transfer->getObject("services")->getObject(service_)->getValue<int64_t>("bytes"), 6234);
+    // Another association sees none of it.
+    EXPECT_EQ(managerB_->get("/api/v1/associations/" + b_ + "/usage")
+                  .json()
+                  ->getObject("metrics")
+                  ->getObject("transfer_gib")
+                  ->getValue<int64_t>("bytes"),
+              0);
+
+    ApiClient prometheus = d_.client();
+    prometheus.setToken(d_.metricsToken());
+    const auto metrics = prometheus.get("/metrics");
+    EXPECT_NE(metrics.body.find("chatiere_service_transfer_bytes_total{association=\"" + a_ +
+                                "\",service=\"" + service_ + "\"} 6234"),
+              std::string::npos)
+        << metrics.body;
+
+    const auto series = managerA_->get("/api/v1/services/" + service_ +
+                                       "/usage?step=3600&from=" + formatTime(d_.clock().now() - 2h) +
+                                       "&to=" + formatTime(d_.clock().now() + 1h));
+    ASSERT_EQ(series.status, 200) << series.body;
+    int64_t inSeries = 0;
+    const auto points = series.json()->getArray("points");
+    for (std::size_t i = 0; i < points->size(); ++i) {
+        inSeries += points->getObject(i)->getValue<int64_t>("transfer_bytes");
+    }
+    EXPECT_EQ(inSeries, 6234);
+
+    // A restart: the cursor is in the database, nothing is counted again; new lines are.
+    d_.restart();
+    managerA_ = std::make_unique<ApiClient>(d_.login("manager@a.test", "correct horse battery"));
+    log(line(service_, 100) + "1733540000.123 " + service_ + " 7");  // the last line not yet ended
+    ASSERT_TRUE(eventually([&] { return transferBytes() == 6334; }, std::chrono::seconds(20)))
+        << transferBytes();
+    log("0\n");
+    ASSERT_TRUE(eventually([&] { return transferBytes() == 6404; }, std::chrono::seconds(20)))
+        << transferBytes();
 }
 
 }  // namespace

@@ -54,6 +54,7 @@ Poco::JSON::Array usageDays(const std::vector<ExportedUsageDay>& days) {
         day.set("cpu_seconds", d.cpuSeconds);
         day.set("stored_bytes_avg", orNull(d.storedBytesAvg));
         day.set("stored_bytes_max", orNull(d.storedBytesMax));
+        day.set("transfer_bytes", d.transferBytes);
         out.add(day);
     }
     return out;

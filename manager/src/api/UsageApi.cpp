@@ -28,6 +28,7 @@ Poco::JSON::Object seriesJson(const UsageSeries& series) {
         p.set("memory_mib", optional(point.memoryMib));
         p.set("memory_mib_max", optional(point.memoryMibMax));
         p.set("stored_bytes", optional(point.storedBytes));
+        p.set("transfer_bytes", point.transferBytes);
         points.add(p);
     }
     Poco::JSON::Object out(Poco::JSON_PRESERVE_KEY_ORDER);
@@ -45,13 +46,25 @@ Poco::JSON::Object usageJson(const AssociationUsage& usage) {
     for (const auto& metric : usage.metrics) {
         Poco::JSON::Object m(Poco::JSON_PRESERVE_KEY_ORDER);
         const bool disk = metric.metric == "disk_gib";
-        m.set("used", disk ? Poco::Dynamic::Var(metric.used)
-                           : Poco::Dynamic::Var(static_cast<Poco::Int64>(metric.used)));
+        const bool transfer = metric.metric == "transfer_gib";
+        m.set("used", disk || transfer ? Poco::Dynamic::Var(metric.used)
+                                       : Poco::Dynamic::Var(static_cast<Poco::Int64>(metric.used)));
         m.set("included", optional(metric.included));
         m.set("limit", optional(metric.limit));
         if (disk) {
             m.set("peak", optional(metric.peak));
             m.set("average", optional(metric.average));
+        }
+        if (transfer) {
+            m.set("bytes", optional(metric.bytes));
+            Poco::JSON::Object services(Poco::JSON_PRESERVE_KEY_ORDER);
+            for (const auto& service : metric.services) {
+                Poco::JSON::Object one(Poco::JSON_PRESERVE_KEY_ORDER);
+                one.set("used", service.used);
+                one.set("bytes", service.bytes);
+                services.set(service.serviceId, one);
+            }
+            m.set("services", services);
         }
         metrics.set(metric.metric, m);
     }

@@ -44,6 +44,7 @@
 #include "monitoring/QuotaLadder.h"
 #include "monitoring/ServerOverview.h"
 #include "monitoring/StatusReport.h"
+#include "monitoring/TransferLog.h"
 #include "monitoring/UsageCollector.h"
 #include "monitoring/UsageRollup.h"
 #include "monitoring/UsageService.h"
@@ -154,6 +155,7 @@ struct Daemon::Parts {
     std::unique_ptr<base::PeriodicTask> reconcileTask;
     std::unique_ptr<Calendar> calendar;
     std::unique_ptr<UsageCollector> collector;
+    std::unique_ptr<TransferLog> transfer;
     std::unique_ptr<UsageRollup> rollup;
     std::unique_ptr<QuotaLadder> ladder;
     std::unique_ptr<HealthMonitor> health;
@@ -164,6 +166,7 @@ struct Daemon::Parts {
     std::unique_ptr<base::PeriodicTask> billingTask;
     std::unique_ptr<base::PeriodicTask> collectTask;
     std::unique_ptr<base::PeriodicTask> healthTask;
+    std::unique_ptr<base::PeriodicTask> transferTask;
     std::unique_ptr<AuditQuery> audit;
     std::unique_ptr<ExportService> exports;
     std::unique_ptr<app::Services> app;
@@ -387,6 +390,22 @@ void Daemon::open() {
         std::make_unique<UsageCollector>(*p.db, p.hypervisor, *p.builder, p.clock, monitorLogger,
                                          s.rawRetentionDays, std::chrono::seconds(s.volumeRefreshSeconds));
     p.rollup = std::make_unique<UsageRollup>(*p.db, *p.calendar, s.hourlyRetentionDays);
+    // The proxy's transfer log (own mode's layout: <data.dir>/proxy/logs/transfer.log; a log that
+    // does not exist is read as empty), read every monitoring interval: the roll-up of the next
+    // cycle takes its bytes in.
+    p.transfer = std::make_unique<TransferLog>(
+        *p.db, p.clock, monitorLogger, std::filesystem::path(s.dataDir) / "proxy" / "logs" / "transfer.log",
+        s.rawRetentionDays);
+    p.transferTask = std::make_unique<base::PeriodicTask>(
+        std::chrono::seconds(s.monitoringIntervalSeconds),
+        [transfer = p.transfer.get(), database = p.db.get()] {
+            const UnitOfWork unit(*database);
+            transfer->readOnce();
+            return false;
+        },
+        [&monitorLogger](const std::exception& e) {
+            monitorLogger.warning("transfer log reading skipped: %s", std::string(e.what()));
+        });
     LadderSettings ladderSettings;
     ladderSettings.includedPercents = s.quotaIncludedSteps;
     ladderSettings.limitPercents = s.quotaLimitSteps;
@@ -568,6 +587,7 @@ void Daemon::start() {
     p.reconcileTask->start();  // a first pass at once: repairs what changed while the daemon was down
     p.collectTask->start(/*runAtOnce=*/false);
     p.healthTask->start(/*runAtOnce=*/false);
+    p.transferTask->start(/*runAtOnce=*/false);
     p.billingTask->start(/*runAtOnce=*/false);
     p.rolloutTask->start(/*runAtOnce=*/false);
 
@@ -578,6 +598,7 @@ void Daemon::start() {
     } catch (const Poco::Exception& e) {
         p.rolloutTask->stop();
         p.billingTask->stop();
+        p.transferTask->stop();
         p.healthTask->stop();
         p.collectTask->stop();
         p.reconcileTask->stop();
@@ -629,6 +650,7 @@ void Daemon::stop() {
         }
         p.rolloutTask->stop();
         p.billingTask->stop();
+        p.transferTask->stop();
         p.healthTask->stop();
         p.collectTask->stop();
         p.reconcileTask->stop();

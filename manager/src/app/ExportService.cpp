@@ -85,7 +85,7 @@ std::vector<ExportedUsageDay> ExportService::usageDays(const std::string& associ
     std::vector<ExportedUsageDay> out;
     for (auto& d : UsageRepository(s).associationDays(associationId)) {
         out.push_back({std::move(d.day), d.samples, static_cast<double>(d.cpuNs) / 1e9, d.storedBytesAvg,
-                       d.storedBytesMax});
+                       d.storedBytesMax, d.transferBytes});
     }
     return out;
 }

@@ -24,6 +24,7 @@ struct ExportedUsageDay {
     double cpuSeconds = 0;
     std::optional<int64_t> storedBytesAvg;
     std::optional<int64_t> storedBytesMax;
+    int64_t transferBytes = 0;  // sent through the proxy
 };
 
 // A numbered invoice or credit note with its PDF.

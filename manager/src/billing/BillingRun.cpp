@@ -54,37 +54,67 @@ std::vector<InvoiceLine> SubscriptionBiller::feeLines(const Subscription& sub, c
     return lines;
 }
 
-std::optional<InvoiceLine> SubscriptionBiller::overageLine(Session& s, const Subscription& sub,
-                                                           const Plan& plan, const std::string& start,
-                                                           const std::string& end) {
-    const auto price = plan.overageCents.find("disk_gib");
-    const auto quota = plan.quotas.find("disk_gib");
-    if (price == plan.overageCents.end() || price->second <= 0 || quota == plan.quotas.end()) {
-        return std::nullopt;
+std::vector<InvoiceLine> SubscriptionBiller::overageLines(Session& s, const Subscription& sub,
+                                                          const Plan& plan, const std::string& start,
+                                                          const std::string& end) {
+    std::vector<InvoiceLine> lines;
+    const auto priced = [&plan](const std::string& metric) -> std::optional<std::pair<int64_t, int64_t>> {
+        const auto price = plan.overageCents.find(metric);
+        const auto quota = plan.quotas.find(metric);
+        if (price == plan.overageCents.end() || price->second <= 0 || quota == plan.quotas.end()) {
+            return std::nullopt;
+        }
+        return std::make_pair(price->second, quota->second.included);
+    };
+    const auto disk = priced("disk_gib");
+    const auto transfer = priced("transfer_gib");
+    if (!disk && !transfer) {
+        return lines;
     }
     const StoredFigures stored = storedOver(s, sub.associationId, start, end);
-    if (!stored.averageGib) {
-        return std::nullopt;
+    const auto add = [&](int64_t overMilli, int64_t unitCents, std::string fr, std::string en) {
+        InvoiceLine line;
+        line.kind = "overage";
+        line.descriptionFr = std::move(fr) + ", " + span(start, end, "fr");
+        line.descriptionEn = std::move(en) + ", " + span(start, end, "en");
+        line.quantityMilli = overMilli;
+        line.unit = "GiB";
+        line.unitPriceCents = unitCents;
+        line.amountCents = lineAmount(overMilli, unitCents);
+        line.periodStart = start;
+        line.periodEnd = end;
+        lines.push_back(std::move(line));
+    };
+    if (disk && stored.averageGib) {
+        const auto [unitCents, includedGib] = *disk;
+        const int64_t averageMilli = std::llround(*stored.averageGib * 1000.0);
+        const int64_t overMilli = averageMilli - includedGib * 1000;
+        if (overMilli > 0) {
+            const std::string included = std::to_string(includedGib);
+            add(overMilli, unitCents,
+                "Données stockées au-delà des " + included + " Gio inclus (moyenne " +
+                    formatQuantity(averageMilli, "fr") + " Gio)",
+                "Stored data above the " + included + " GiB included (average " +
+                    formatQuantity(averageMilli, "en") + " GiB)");
+        }
     }
-    const int64_t averageMilli = std::llround(*stored.averageGib * 1000.0);
-    const int64_t overMilli = averageMilli - quota->second.included * 1000;
-    if (overMilli <= 0) {
-        return std::nullopt;
+    if (transfer) {
+        // The period's total in thousandths of a GiB, rounded, in integers (no overflow below 8 EiB).
+        constexpr int64_t kGiB = int64_t{1} << 30;
+        const int64_t bytes = stored.transferBytes;
+        const int64_t totalMilli = bytes / kGiB * 1000 + (bytes % kGiB * 1000 + kGiB / 2) / kGiB;
+        const auto [unitCents, includedGib] = *transfer;
+        const int64_t overMilli = totalMilli - includedGib * 1000;
+        if (overMilli > 0) {
+            const std::string included = std::to_string(includedGib);
+            add(overMilli, unitCents,
+                "Données transférées au-delà des " + included + " Gio inclus (total " +
+                    formatQuantity(totalMilli, "fr") + " Gio)",
+                "Data transferred above the " + included + " GiB included (total " +
+                    formatQuantity(totalMilli, "en") + " GiB)");
+        }
     }
-    InvoiceLine line;
-    line.kind = "overage";
-    const std::string included = std::to_string(quota->second.included);
-    line.descriptionFr = "Données stockées au-delà des " + included + " Gio inclus (moyenne " +
-                         formatQuantity(averageMilli, "fr") + " Gio), " + span(start, end, "fr");
-    line.descriptionEn = "Stored data above the " + included + " GiB included (average " +
-                         formatQuantity(averageMilli, "en") + " GiB), " + span(start, end, "en");
-    line.quantityMilli = overMilli;
-    line.unit = "GiB";
-    line.unitPriceCents = price->second;
-    line.amountCents = lineAmount(overMilli, price->second);
-    line.periodStart = start;
-    line.periodEnd = end;
-    return line;
+    return lines;
 }
 
 const Plan& SubscriptionBiller::planOf(Session& s, const std::string& slug, int version) {
@@ -147,8 +177,8 @@ void SubscriptionBiller::bring(Session& s, const Association& a, Subscription& s
         const std::string& arrears = due.arrearsKind;
         if (previous && claim(s, sub, *previous, arrears, "")) {
             events.emplace_back(*previous, arrears);
-            if (auto line = overageLine(s, sub, current, *previous, start)) {
-                lines.push_back(*line);
+            for (auto& line : overageLines(s, sub, current, *previous, start)) {
+                lines.push_back(std::move(line));
             }
         }
         if (due.ending) {

@@ -29,9 +29,10 @@ public:
 
     void bring(Session& s, const Association& a, Subscription& sub, const std::string& asOf,
                RunSummary& summary);
-    // The stored-data overage line of [start, end) under `plan` (nullopt when nothing is over).
-    static std::optional<InvoiceLine> overageLine(Session& s, const Subscription& sub, const Plan& plan,
-                                                  const std::string& start, const std::string& end);
+    // The overage lines of [start, end) under `plan`: stored data (its average over the period)
+    // and transfer (its total), each where the plan prices it and something is over.
+    static std::vector<InvoiceLine> overageLines(Session& s, const Subscription& sub, const Plan& plan,
+                                                 const std::string& start, const std::string& end);
     // The fee and membership lines of a period.
     static std::vector<InvoiceLine> feeLines(const Subscription& sub, const Plan& plan,
                                              const std::string& seller, const std::string& start,

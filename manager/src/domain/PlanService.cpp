@@ -13,7 +13,7 @@ namespace {
 
 const std::set<std::string> kIntervals = {"month", "year"};
 const std::set<std::string> kKinds = {"association", "individual", "other"};
-const std::set<std::string> kMetrics = {"disk_gib", "memory_mib", "vcpus", "services"};
+const std::set<std::string> kMetrics = {"disk_gib", "transfer_gib", "memory_mib", "vcpus", "services"};
 constexpr int64_t kMaxQuota = 1'000'000;
 
 void requireAdmin(const Actor& actor) {
@@ -110,7 +110,7 @@ bool isQuotaMetric(const std::string& metric) {
 }
 
 bool isOverageMetric(const std::string& metric) {
-    return metric == "disk_gib";
+    return metric == "disk_gib" || metric == "transfer_gib";
 }
 
 Plan checkPlanDefinition(const PlanDefinition& definition, const std::optional<std::string>& slugInPath) {
@@ -156,7 +156,8 @@ Plan checkPlanDefinition(const PlanDefinition& definition, const std::optional<s
     for (const auto& [metric, quota] : definition.quotas) {
         const std::string path = "quotas." + metric;
         if (!isQuotaMetric(metric)) {
-            errors.add(path, "unknown_metric", "Known metrics: disk_gib, memory_mib, vcpus, services.");
+            errors.add(path, "unknown_metric",
+                       "Known metrics: disk_gib, transfer_gib, memory_mib, vcpus, services.");
             continue;
         }
         CommandFields q(errors, path);
@@ -178,7 +179,8 @@ Plan checkPlanDefinition(const PlanDefinition& definition, const std::optional<s
         const std::string path = "overage." + metric;
         if (!isOverageMetric(metric)) {
             errors.add(path, "unknown_metric",
-                       "Only disk_gib (stored data) is measured and billed above included.");
+                       "Only disk_gib (stored data) and transfer_gib (data sent) are measured and billed "
+                       "above included.");
             continue;
         }
         const auto unit = CommandFields(errors, path).required("unit_cents", unitCents);

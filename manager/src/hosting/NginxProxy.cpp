@@ -98,6 +98,18 @@ void NginxProxy::reopenLogs() {
     }
 }
 
+bool NginxProxy::rotateTransferLog(uint64_t maxBytes) {
+    const fs::path log = layout().transferLog;
+    std::error_code error;
+    const auto size = fs::file_size(log, error);
+    if (error || size < maxBytes) {
+        return false;
+    }
+    fs::rename(log, log.string() + ".1");
+    reopenLogs();
+    return true;
+}
+
 void NginxProxy::stop() {
     const auto pid = runningPid();
     if (!pid) {

@@ -1,6 +1,7 @@
 #pragma once
 
 #include <chrono>
+#include <cstdint>
 #include <filesystem>
 #include <optional>
 #include <string>
@@ -50,8 +51,14 @@ public:
     void ensureRunning() override;
     // Asks a running nginx to re-read its files (SIGHUP): new workers, no connection dropped.
     void reload();
-    // SIGUSR1: nginx opens its log files again (after transfer.log was renamed).
+    // Asks a running nginx to reopen its log files (SIGUSR1): after a rename, the new writes go to a
+    // new file of the old name.
     void reopenLogs() override;
+    // Rotates the transfer log (docs/public-addresses.md, "Transfer log") when it holds at least
+    // `maxBytes`: renamed to transfer.log.1 (replacing the previous one) and nginx asked to reopen.
+    // The transfer reader must have finished transfer.log.1 first (it reads, then rotates: its next
+    // reading finishes the rotated file). True when rotated.
+    bool rotateTransferLog(uint64_t maxBytes);
     // Graceful stop (SIGQUIT), waited for; SIGTERM after the timeout.
     void stop();
 

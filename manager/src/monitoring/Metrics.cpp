@@ -5,6 +5,7 @@
 #include "store/Overview.h"
 #include "store/Plans.h"
 #include "store/Services.h"
+#include "store/Transfer.h"
 #include "store/Usage.h"
 
 #include <cstdio>
@@ -117,6 +118,15 @@ std::string renderMetrics(Session& s, const MetricsInputs& inputs) {
         }
     }
 
+    // What each service sent through the proxy (its transfer log), since it was created.
+    w.family("chatiere_service_transfer_bytes_total", "counter",
+             "Bytes the proxy sent for the service (headers and bodies), as read from its transfer log.");
+    for (const auto& total : TransferRepository(s).totals()) {
+        w.sample("chatiere_service_transfer_bytes_total",
+                 {{"service", total.serviceId}, {"association", total.associationId}},
+                 static_cast<double>(total.bytes));
+    }
+
     // Associations: stored data and quota ratios.
     UsageRepository usageRepository(s);
     const auto usage = usageRepository.current();
@@ -147,8 +157,17 @@ std::string renderMetrics(Session& s, const MetricsInputs& inputs) {
             }
             const auto use = usage.find(ids[i]);
             for (const auto& [metric, quota] : plan->quotas) {
-                const double used =
-                    use == usage.end() || !use->second.count(metric) ? 0.0 : use->second.at(metric);
+                double used = use == usage.end() || !use->second.count(metric) ? 0.0 : use->second.at(metric);
+                if (metric == "transfer_gib") {
+                    // Transfer counts over the usage period, as the quota ladder counts it.
+                    if (inputs.today.empty()) {
+                        continue;
+                    }
+                    const Period period = usagePeriod(s, ids[i], inputs.today);
+                    used = static_cast<double>(
+                               usageRepository.storedOver(ids[i], period.start, period.end).transferBytes) /
+                           kBytesPerGiB;
+                }
                 if (quota.included > 0) {
                     w.sample("chatiere_quota_usage_ratio",
                              {{"association", ids[i]}, {"metric", metric}, {"bound", "included"}},

@@ -31,6 +31,10 @@ bool enforcedMetric(const std::string& metric) {
     return metric == "disk_gib";
 }
 
+bool measuredMetric(const std::string& metric) {
+    return metric == "disk_gib" || metric == "transfer_gib";
+}
+
 QuotaDecision decideQuota(const std::string& metric, double value, const QuotaLimit& quota,
                           const QuotaState& previousState, const std::string& periodStart, bool excepted,
                           TimePoint now, const QuotaRules& rules) {
@@ -67,16 +71,18 @@ QuotaDecision decideQuota(const std::string& metric, double value, const QuotaLi
         d.cleared = true;
     }
 
-    // Enforcement: stored data (the only measured metric) at the limit past the grace period.
+    // Enforcement: stored data (the only enforced metric) at the limit past the grace period;
+    // transfer at its limit raises the alert only.
     const std::string at = formatTime(now);
-    d.atLimit = enforcedMetric(metric) && quota.limit > 0 && value >= static_cast<double>(quota.limit);
+    d.atLimit = measuredMetric(metric) && quota.limit > 0 && value >= static_cast<double>(quota.limit);
     row.atLimitSince =
         d.atLimit ? std::optional<std::string>(previousState.atLimitSince.value_or(at)) : std::nullopt;
     const auto since = row.atLimitSince ? parseTime(*row.atLimitSince) : std::nullopt;
-    if (since) {
+    row.enforced = false;
+    if (since && enforcedMetric(metric)) {
         d.graceEnds = *since + rules.grace;
+        row.enforced = d.atLimit && !excepted && now - *since >= rules.grace;
     }
-    row.enforced = d.atLimit && !excepted && since && now - *since >= rules.grace;
     if (row.enforced != previousState.enforced) {
         d.enforcementChange = row.enforced ? "limit_reached" : !d.atLimit ? "under_limit" : "exception";
     }

@@ -41,7 +41,7 @@ struct QuotaDecision {
     QuotaState next;
     std::optional<QuotaStep> reached;  // a rung reached (higher than before): audit and mail it
     bool cleared = false;              // fell under its rung (hysteresis): audit `next.level`
-    bool atLimit = false;              // stored data at the limit: the admin's alert is raised
+    bool atLimit = false;              // a measured metric at the limit: the admin's alert is raised
     // The websites' enforcement changed: why ("limit_reached", "under_limit", "exception").
     std::optional<std::string> enforcementChange;
     std::optional<TimePoint> graceEnds;  // while at the limit: when the websites get suspended
@@ -49,8 +49,12 @@ struct QuotaDecision {
 };
 
 // Only stored data is measured against its limit for enforcement (CPU and memory are capped by
-// each guest's allocation, services cannot be added past the limit).
+// each guest's allocation, services cannot be added past the limit). Transfer is measured too,
+// but never enforced: at its limit nothing is throttled or cut, the admin's alert is raised and
+// the overage is billed where the plan prices it.
 bool enforcedMetric(const std::string& metric);
+// The metrics measured (not allocations): at their limit the admin's alert is raised.
+bool measuredMetric(const std::string& metric);
 
 // The decision for one metric: its usage `value` against `quota`, from `previous`, in the usage
 // period starting `periodStart`, `excepted` when the admin granted an exception, at `now`.

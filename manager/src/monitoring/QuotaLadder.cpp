@@ -25,6 +25,7 @@ struct MetricLabel {
 
 const std::map<std::string, MetricLabel> kLabels = {
     {"disk_gib", {"données stockées", "stored data", "GiB"}},
+    {"transfer_gib", {"données transférées", "data transferred", "GiB"}},
     {"memory_mib", {"mémoire allouée", "allocated memory", "MiB"}},
     {"vcpus", {"processeurs virtuels", "virtual CPUs", "vCPU"}},
     {"services", {"services", "services", ""}},
@@ -47,7 +48,8 @@ std::string number(double value, bool french) {
 // A quota_levels row: the ladder's state of one metric (QuotaState is the store's QuotaLevel).
 using LevelRow = QuotaState;
 
-std::string stepText(const QuotaStep& step, bool measured, bool french) {
+std::string stepText(const QuotaStep& step, const std::string& metric, bool french) {
+    const bool measured = enforcedMetric(metric);
     const std::string p = std::to_string(step.percent) + (french ? "\u202f%" : " %");
     if (step.bound == "included") {
         if (step.percent >= 100) {
@@ -60,6 +62,13 @@ std::string stepText(const QuotaStep& step, bool measured, bool french) {
         return french ? p + " de ce que comprend votre formule" : p + " of what your plan includes";
     }
     if (step.percent >= 100) {
+        if (metric == "transfer_gib") {
+            return french
+                       ? "la limite de votre formule : vos sites ne sont ni ralentis ni coupés, mais le "
+                         "dépassement peut être facturé selon votre formule"
+                       : "your plan's limit: your websites are neither slowed down nor cut off, but overage "
+                         "may be billed as your plan says";
+        }
         if (measured) {
             return french ? "la limite de votre formule : libérez de la place, sinon vos sites web seront "
                             "suspendus "
@@ -113,6 +122,8 @@ LadderReport QuotaLadder::evaluate() {
         const auto exceptionUntil = repository.exceptionUntil(id, at);
         const auto used = usage.find(id);
         const Period period = usagePeriod(s, id, today);
+        // Transfer counts over the usage period (from the daily figures, today's included).
+        std::optional<double> transferGib;
 
         const std::vector<std::string> tracked = repository.trackedMetrics(id);
         std::map<std::string, QuotaLimit> quotas = plan->quotas;
@@ -122,11 +133,16 @@ LadderReport QuotaLadder::evaluate() {
         }
         bool enforceAny = false;
         for (const auto& [metric, quota] : quotas) {
-            const double value = used == usage.end()          ? 0.0
+            if (metric == "transfer_gib" && !transferGib) {
+                transferGib =
+                    static_cast<double>(repository.storedOver(id, period.start, period.end).transferBytes) /
+                    kBytesPerGiB;
+            }
+            const double value = metric == "transfer_gib"     ? *transferGib
+                                 : used == usage.end()        ? 0.0
                                  : used->second.count(metric) ? used->second.at(metric)
                                                               : 0.0;
             const auto label = kLabels.count(metric) ? kLabels.at(metric) : MetricLabel{"", "", ""};
-            const bool measured = enforcedMetric(metric);
             const LevelRow before = repository.level(id, metric);
             const QuotaDecision decision =
                 decideQuota(metric, value, quota, before, period.start, exceptionUntil.has_value(), nowPoint,
@@ -143,7 +159,8 @@ LadderReport QuotaLadder::evaluate() {
                 const QuotaStep& step = *decision.reached;
                 details.set("step", step.name);
                 AuditLog::record(s, system, at, "quota.step", "association", id, id, details);
-                associations_.notifyManagers(s, *association, "quota_step",
+                associations_.notifyManagers(s, *association,
+                                             metric == "transfer_gib" ? "quota_transfer_step" : "quota_step",
                                              {{"metric_fr", label.fr},
                                               {"metric_en", label.en},
                                               {"unit", label.unit},
@@ -151,8 +168,8 @@ LadderReport QuotaLadder::evaluate() {
                                               {"used_en", number(value, false)},
                                               {"included", std::to_string(quota.included)},
                                               {"limit", std::to_string(quota.limit)},
-                                              {"step_fr", stepText(step, measured, true)},
-                                              {"step_en", stepText(step, measured, false)},
+                                              {"step_fr", stepText(step, metric, true)},
+                                              {"step_en", stepText(step, metric, false)},
                                               {"link", settings_.publicUrl + "/associations/" + id}});
                 ++report.notices;
                 mailed = true;
@@ -171,12 +188,17 @@ LadderReport QuotaLadder::evaluate() {
                                       std::to_string(quota.limit) + " " + label.unit + " of " + label.en +
                                       " since " + sinceText + ". ";
                 message +=
-                    row.enforced
+                    metric == "transfer_gib" ? "Transfer is never throttled or cut: the overage is billed "
+                                               "where the plan prices it. "
+                    : row.enforced
                         ? "Its websites are suspended (the `quota` reason) until it is under the limit. "
                     : excepted ? "An exception until " + *exceptionUntil + " keeps its websites up. "
                                : "Its websites are suspended when the grace period ends. ";
-                message +=
-                    "Stored data cannot be throttled; CPU and memory are capped by each guest's allocation.";
+                if (metric != "transfer_gib") {
+                    message +=
+                        "Stored data cannot be throttled; CPU and memory are capped by each guest's "
+                        "allocation.";
+                }
                 alerts.raise({0, alertKey, "quota", row.enforced ? "critical" : "warning", id, std::nullopt,
                               message, "", "", std::nullopt},
                              at);

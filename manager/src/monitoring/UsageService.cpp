@@ -114,6 +114,7 @@ UsageSeries UsageService::serviceSeries(const Actor& actor, const std::string& s
             p.memoryMibMax = rounded(*point.memoryKibMax / 1024.0, 1);
         }
         p.storedBytes = point.storedBytes;
+        p.transferBytes = point.transferBytes;
         out.points.push_back(std::move(p));
     }
     out.serviceId = service.id;
@@ -144,9 +145,25 @@ AssociationUsage UsageService::associationUsage(const AssociationAccess& access)
     const StoredFigures& stored = summary.stored;
 
     AssociationUsage out;
-    for (const char* metric : {"disk_gib", "memory_mib", "vcpus", "services"}) {
+    for (const char* metric : {"disk_gib", "transfer_gib", "memory_mib", "vcpus", "services"}) {
         MetricUsage m;
         m.metric = metric;
+        if (std::string(metric) == "transfer_gib") {
+            // Sent over the period, from the daily figures (today's rolled up at each cycle).
+            m.bytes = stored.transferBytes;
+            m.used = rounded(static_cast<double>(stored.transferBytes) / kBytesPerGiB, 3);
+            for (auto& [serviceId, bytes] : UsageRepository(s).serviceTransfer(associationId, start, end)) {
+                m.services.push_back(
+                    {std::move(serviceId), bytes, rounded(static_cast<double>(bytes) / kBytesPerGiB, 3)});
+            }
+            const auto quota = plan ? plan->quotas.find(metric) : decltype(plan->quotas.end()){};
+            if (plan && quota != plan->quotas.end()) {
+                m.included = quota->second.included;
+                m.limit = quota->second.limit;
+            }
+            out.metrics.push_back(std::move(m));
+            continue;
+        }
         const double used = usage.count(metric) ? usage.at(metric) : 0.0;
         const bool disk = std::string(metric) == "disk_gib";
         m.used = disk ? rounded(used, 3) : static_cast<double>(static_cast<int64_t>(used));

@@ -39,6 +39,7 @@ struct UsagePoint {
     std::optional<double> memoryMib;
     std::optional<double> memoryMibMax;
     std::optional<int64_t> storedBytes;
+    int64_t transferBytes = 0;  // sent through the proxy
 };
 
 // A service's usage over time (UsageService::serviceSeries).
@@ -51,15 +52,25 @@ struct UsageSeries {
     std::vector<UsagePoint> points;
 };
 
+// One service's transfer over the period.
+struct ServiceTransfer {
+    std::string serviceId;
+    int64_t bytes = 0;
+    double used = 0;  // GiB, rounded to 3 decimals
+};
+
 // One metric of an association's usage against its plan; `disk_gib` in GiB (with its peak and
-// average over the period), the others whole numbers.
+// average over the period), `transfer_gib` in GiB sent over the period (with the exact bytes, per
+// service too), the others whole numbers.
 struct MetricUsage {
-    std::string metric;  // disk_gib | memory_mib | vcpus | services
+    std::string metric;  // disk_gib | transfer_gib | memory_mib | vcpus | services
     double used = 0;
     std::optional<int64_t> included;  // nullopt: the plan does not limit it
     std::optional<int64_t> limit;
     std::optional<double> peak;  // disk_gib only
     std::optional<double> average;
+    std::optional<int64_t> bytes;           // transfer_gib only
+    std::vector<ServiceTransfer> services;  // transfer_gib only: those that sent any
 };
 
 // An association's usage this period against its plan (UsageService::associationUsage).
@@ -69,7 +80,7 @@ struct AssociationUsage {
     std::string periodStart;
     std::string periodEnd;  // excluded
     std::optional<std::string> measuredAt;
-    std::vector<MetricUsage> metrics;  // disk_gib, memory_mib, vcpus, services
+    std::vector<MetricUsage> metrics;  // disk_gib, transfer_gib, memory_mib, vcpus, services
     bool websitesSuspended = false;
     std::optional<std::string> atLimitSince;
     std::optional<std::string> exceptionUntil;

@@ -770,9 +770,42 @@ CREATE UNIQUE INDEX alerts_open ON alerts(key) WHERE closed_at IS NULL;
 )SQL";
 // ---- end of v17
 
+// ---- v18 (issue 18, transfer): the bytes the proxy sent per service, read from its transfer log
+// (monitoring/TransferLog, docs/public-addresses.md). transfer_samples holds what each reading
+// added (rolled up into the usage_* figures' transfer_bytes like the usage samples, pruned like
+// them); transfer_totals each service's running total (the /metrics counter); transfer_cursors
+// where the reader stopped in each log, written in the same transaction as the bytes.
+constexpr std::string_view kV18 = R"SQL(
+CREATE TABLE transfer_samples (
+    id INTEGER PRIMARY KEY AUTOINCREMENT,
+    service_id TEXT NOT NULL REFERENCES services(id),
+    association_id TEXT NOT NULL REFERENCES associations(id),
+    at TEXT NOT NULL,
+    bytes INTEGER NOT NULL CHECK (bytes >= 0)
+);
+CREATE INDEX transfer_samples_at ON transfer_samples(at);
+CREATE TABLE transfer_totals (
+    service_id TEXT PRIMARY KEY REFERENCES services(id),
+    association_id TEXT NOT NULL REFERENCES associations(id),
+    bytes INTEGER NOT NULL CHECK (bytes >= 0),
+    updated_at TEXT NOT NULL
+);
+CREATE TABLE transfer_cursors (
+    log TEXT PRIMARY KEY,
+    inode INTEGER NOT NULL,
+    byte_offset INTEGER NOT NULL CHECK (byte_offset >= 0),
+    updated_at TEXT NOT NULL
+);
+ALTER TABLE usage_hourly ADD COLUMN transfer_bytes INTEGER NOT NULL DEFAULT 0;
+ALTER TABLE usage_daily ADD COLUMN transfer_bytes INTEGER NOT NULL DEFAULT 0;
+ALTER TABLE association_usage_hourly ADD COLUMN transfer_bytes INTEGER NOT NULL DEFAULT 0;
+ALTER TABLE association_usage_daily ADD COLUMN transfer_bytes INTEGER NOT NULL DEFAULT 0;
+)SQL";
+// ---- end of v18
+
 const std::vector<std::string_view>& migrations() {
     static const std::vector<std::string_view> all = {kV1,  kV2,  kV3,  kV4,  kV5,  kV6,  kV7,  kV8, kV9,
-                                                      kV10, kV11, kV12, kV13, kV14, kV15, kV16, kV17};
+                                                      kV10, kV11, kV12, kV13, kV14, kV15, kV16, kV17, kV18};
     return all;
 }
 

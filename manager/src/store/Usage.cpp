@@ -1,5 +1,7 @@
 #include "store/Usage.h"
 
+#include <algorithm>
+
 namespace chatiere::manager {
 
 namespace {
@@ -33,40 +35,55 @@ constexpr const char* kCurrentOne =
     "AND s.association_id = ? GROUP BY s.association_id";
 constexpr const char* kStoredOver =
     "SELECT MAX(stored_bytes_max), SUM(stored_bytes_avg * samples) * 1.0 / SUM(CASE WHEN "
-    "stored_bytes_avg IS NOT NULL THEN samples END), SUM(samples) FROM association_usage_daily "
+    "stored_bytes_avg IS NOT NULL THEN samples END), SUM(samples), COALESCE(SUM(transfer_bytes), 0) "
+    "FROM association_usage_daily "
     "WHERE association_id = ? AND day >= ? AND day < ?";
 constexpr const char* kSummary =
     "SELECT c.services, c.vcpus, c.memory_mib, c.stored, "
     "(SELECT MAX(at) FROM usage_latest WHERE association_id = ?1), d.peak, d.average, d.samples, "
     "(SELECT MIN(at_limit_since) FROM quota_levels WHERE association_id = ?1), "
     "(SELECT MAX(enforced) FROM quota_levels WHERE association_id = ?1), "
-    "(SELECT MAX(until) FROM quota_exceptions WHERE association_id = ?1 AND until > ?4) "
+    "(SELECT MAX(until) FROM quota_exceptions WHERE association_id = ?1 AND until > ?4), d.transfer "
     "FROM (SELECT COUNT(*) AS services, COALESCE(SUM(s.vcpus), 0) AS vcpus, "
     "COALESCE(SUM(s.memory_mib), 0) AS memory_mib, COALESCE(SUM(u.stored_bytes), 0) AS stored "
     "FROM services s LEFT JOIN usage_latest u ON u.service_id = s.id "
     "WHERE s.association_id = ?1 AND s.state != 'deleted') c, "
     "(SELECT MAX(stored_bytes_max) AS peak, SUM(stored_bytes_avg * samples) * 1.0 / SUM(CASE WHEN "
-    "stored_bytes_avg IS NOT NULL THEN samples END) AS average, SUM(samples) AS samples "
+    "stored_bytes_avg IS NOT NULL THEN samples END) AS average, SUM(samples) AS samples, "
+    "COALESCE(SUM(transfer_bytes), 0) AS transfer "
     "FROM association_usage_daily WHERE association_id = ?1 AND day >= ?2 AND day < ?3) d";
 constexpr const char* kHourlySeries =
     "SELECT (CAST(strftime('%s', hour) AS INTEGER) - ?) / ? AS bucket, SUM(samples), SUM(cpu_ns), "
     "SUM(measured_seconds), SUM(memory_kib_avg * samples) * 1.0 / SUM(CASE WHEN memory_kib_avg IS NOT NULL "
-    "THEN samples END), MAX(memory_kib_max), MAX(stored_bytes_max) FROM usage_hourly WHERE service_id = ? "
+    "THEN samples END), MAX(memory_kib_max), MAX(stored_bytes_max), SUM(transfer_bytes) FROM usage_hourly "
+    "WHERE service_id = ? "
     "AND hour >= ? AND hour < ? GROUP BY bucket ORDER BY bucket";
 constexpr const char* kRawSeries =
     "SELECT (CAST(strftime('%s', at) AS INTEGER) - ?) / ? AS bucket, COUNT(*), SUM(cpu_ns), "
     "SUM(CASE WHEN cpu_time_ns IS NOT NULL THEN interval_seconds ELSE 0 END), AVG(memory_kib), "
-    "MAX(memory_kib), MAX(stored_bytes) FROM usage_samples WHERE service_id = ? AND at >= ? AND at < ? "
+    "MAX(memory_kib), MAX(stored_bytes), 0 FROM usage_samples WHERE service_id = ? AND at >= ? AND at < ? "
     "GROUP BY bucket ORDER BY bucket";
+// The transfer log's readings in the same buckets as kRawSeries.
+constexpr const char* kRawTransferSeries =
+    "SELECT (CAST(strftime('%s', at) AS INTEGER) - ?) / ? AS bucket, SUM(bytes) FROM transfer_samples "
+    "WHERE service_id = ? AND at >= ? AND at < ? GROUP BY bucket ORDER BY bucket";
+// Each service's transfer over the local days [from, to), from the daily figures.
+constexpr const char* kServiceTransfer =
+    "SELECT service_id, SUM(transfer_bytes) FROM usage_daily WHERE association_id = ? AND day >= ? "
+    "AND day < ? GROUP BY service_id HAVING SUM(transfer_bytes) > 0 ORDER BY service_id";
 constexpr const char* kDailyStored =
     "SELECT day, stored_bytes_avg FROM association_usage_daily WHERE association_id = ? AND day >= ? "
     "AND day <= ?";
 constexpr const char* kAssociationDays =
-    "SELECT day, samples, cpu_ns, stored_bytes_avg, stored_bytes_max FROM association_usage_daily "
+    "SELECT day, samples, cpu_ns, stored_bytes_avg, stored_bytes_max, transfer_bytes FROM "
+    "association_usage_daily "
     "WHERE association_id = ? ORDER BY day";
 
 constexpr const char* kRolledUpThrough = "SELECT through FROM rollup_state WHERE name = 'hourly'";
-constexpr const char* kFirstSampleAt = "SELECT MIN(at) FROM usage_samples";
+// The transfer log's readings count too: an installation whose proxy logged before any guest ran.
+constexpr const char* kFirstSampleAt =
+    "SELECT MIN(at) FROM (SELECT MIN(at) AS at FROM usage_samples UNION ALL SELECT MIN(at) FROM "
+    "transfer_samples)";
 constexpr const char* kClearHour = "DELETE FROM usage_hourly WHERE hour = ?";
 constexpr const char* kRollUpHour =
     "INSERT INTO usage_hourly (service_id, association_id, hour, samples, cpu_ns, measured_seconds, "
@@ -76,6 +93,19 @@ constexpr const char* kRollUpHour =
     "CAST(ROUND(AVG(memory_kib)) AS INTEGER), MAX(memory_kib), "
     "CAST(ROUND(AVG(stored_bytes)) AS INTEGER), MAX(stored_bytes) "
     "FROM usage_samples WHERE at >= ? AND at < ? GROUP BY service_id, association_id";
+// The bytes the proxy sent in the hour (monitoring/TransferLog's readings), beside the samples'
+// figures: a service that only transferred gets a row of its own with no sample behind it (0
+// samples weigh nothing in the averages).
+constexpr const char* kRollUpTransferHour =
+    "INSERT INTO usage_hourly (service_id, association_id, hour, samples, cpu_ns, measured_seconds, "
+    "transfer_bytes) SELECT service_id, association_id, ?1, 0, 0, 0, SUM(bytes) FROM transfer_samples "
+    "WHERE at >= ?1 AND at < ?2 GROUP BY service_id, association_id "
+    "ON CONFLICT (service_id, hour) DO UPDATE SET transfer_bytes = excluded.transfer_bytes";
+constexpr const char* kRollUpAssociationTransferHour =
+    "INSERT INTO association_usage_hourly (association_id, hour, samples, cpu_ns, transfer_bytes) "
+    "SELECT association_id, ?1, 0, 0, SUM(bytes) FROM transfer_samples WHERE at >= ?1 AND at < ?2 "
+    "GROUP BY association_id ON CONFLICT (association_id, hour) DO UPDATE SET transfer_bytes = "
+    "excluded.transfer_bytes";
 constexpr const char* kClearAssociationHour = "DELETE FROM association_usage_hourly WHERE hour = ?";
 // An association's figure at an instant is the sum over its services sampled then (one collection
 // stores every service at the same instant).
@@ -90,22 +120,22 @@ constexpr const char* kClearDay = "DELETE FROM usage_daily WHERE day = ?";
 // A day from its hours; averages weighted by the samples behind each hour.
 constexpr const char* kRollUpDay =
     "INSERT INTO usage_daily (service_id, association_id, day, samples, cpu_ns, measured_seconds, "
-    "memory_kib_avg, memory_kib_max, stored_bytes_avg, stored_bytes_max) "
+    "memory_kib_avg, memory_kib_max, stored_bytes_avg, stored_bytes_max, transfer_bytes) "
     "SELECT service_id, association_id, ?, SUM(samples), SUM(cpu_ns), SUM(measured_seconds), "
     "CAST(ROUND(SUM(memory_kib_avg * samples) * 1.0 / SUM(CASE WHEN memory_kib_avg IS NOT NULL "
     "THEN samples END)) AS INTEGER), MAX(memory_kib_max), "
     "CAST(ROUND(SUM(stored_bytes_avg * samples) * 1.0 / SUM(CASE WHEN stored_bytes_avg IS NOT NULL "
-    "THEN samples END)) AS INTEGER), MAX(stored_bytes_max) "
+    "THEN samples END)) AS INTEGER), MAX(stored_bytes_max), SUM(transfer_bytes) "
     "FROM usage_hourly WHERE hour >= ? AND hour < ? GROUP BY service_id, association_id";
 constexpr const char* kClearAssociationDay = "DELETE FROM association_usage_daily WHERE day = ?";
 constexpr const char* kRollUpAssociationDay =
     "INSERT INTO association_usage_daily (association_id, day, samples, cpu_ns, memory_kib_avg, "
-    "memory_kib_max, stored_bytes_avg, stored_bytes_max) "
+    "memory_kib_max, stored_bytes_avg, stored_bytes_max, transfer_bytes) "
     "SELECT association_id, ?, SUM(samples), SUM(cpu_ns), "
     "CAST(ROUND(SUM(memory_kib_avg * samples) * 1.0 / SUM(CASE WHEN memory_kib_avg IS NOT NULL "
     "THEN samples END)) AS INTEGER), MAX(memory_kib_max), "
     "CAST(ROUND(SUM(stored_bytes_avg * samples) * 1.0 / SUM(CASE WHEN stored_bytes_avg IS NOT NULL "
-    "THEN samples END)) AS INTEGER), MAX(stored_bytes_max) "
+    "THEN samples END)) AS INTEGER), MAX(stored_bytes_max), SUM(transfer_bytes) "
     "FROM association_usage_hourly WHERE hour >= ? AND hour < ? GROUP BY association_id";
 constexpr const char* kSetRolledUpThrough =
     "INSERT INTO rollup_state (name, through) VALUES ('hourly', ?) "
@@ -204,6 +234,7 @@ StoredFigures UsageRepository::storedOver(const std::string& associationId, cons
                     out.averageGib = r.real(1) / kBytesPerGiB;
                 }
                 out.samples = r.integer(2);
+                out.transferBytes = r.integer(3);
                 return out;
             },
             associationId, fromDay, toDay)
@@ -230,6 +261,7 @@ UsageSummary UsageRepository::summary(const std::string& associationId, const st
             out.stored.samples = r.integer(7);
             out.quota = {r.optText(8), r.integer(9) != 0};
             out.exceptionUntil = r.optText(10);
+            out.stored.transferBytes = r.integer(11);
         },
         associationId, fromDay, toDay, at);
     return out;
@@ -238,13 +270,47 @@ UsageSummary UsageRepository::summary(const std::string& associationId, const st
 std::vector<SeriesPoint> UsageRepository::series(bool hourly, const std::string& serviceId, int64_t fromEpoch,
                                                  int64_t step, const std::string& fromText,
                                                  const std::string& toText) {
-    return session_.query(
+    auto points = session_.query(
         hourly ? kHourlySeries : kRawSeries,
         [](const Row& r) {
-            return SeriesPoint{r.integer(0),  r.integer(1),  r.integer(2),   r.integer(3),
-                               optReal(r, 4), optReal(r, 5), r.optInteger(6)};
+            return SeriesPoint{r.integer(0),  r.integer(1),  r.integer(2),    r.integer(3),
+                               optReal(r, 4), optReal(r, 5), r.optInteger(6), r.integer(7)};
         },
         fromEpoch, step, serviceId, fromText, toText);
+    if (hourly) {
+        return points;
+    }
+    // The raw readings of the transfer log are rows of their own: merged bucket by bucket (a bucket
+    // with transfer and no sample has 0 samples).
+    std::map<int64_t, int64_t> transfer;
+    session_.each(
+        kRawTransferSeries, [&transfer](const Row& r) { transfer[r.integer(0)] = r.integer(1); }, fromEpoch,
+        step, serviceId, fromText, toText);
+    if (transfer.empty()) {
+        return points;
+    }
+    for (auto& point : points) {
+        if (const auto it = transfer.find(point.bucket); it != transfer.end()) {
+            point.transferBytes = it->second;
+            transfer.erase(it);
+        }
+    }
+    for (const auto& [bucket, bytes] : transfer) {
+        SeriesPoint point;
+        point.bucket = bucket;
+        point.transferBytes = bytes;
+        points.push_back(point);
+    }
+    std::sort(points.begin(), points.end(),
+              [](const SeriesPoint& a, const SeriesPoint& b) { return a.bucket < b.bucket; });
+    return points;
+}
+
+std::vector<std::pair<std::string, int64_t>> UsageRepository::serviceTransfer(
+    const std::string& associationId, const std::string& fromDay, const std::string& toDay) {
+    return session_.query(
+        kServiceTransfer, [](const Row& r) { return std::make_pair(r.text(0), r.integer(1)); }, associationId,
+        fromDay, toDay);
 }
 
 std::vector<DailyStored> UsageRepository::dailyStored(const std::string& associationId,
@@ -262,8 +328,8 @@ std::vector<AssociationUsageDay> UsageRepository::associationDays(const std::str
     return session_.query(
         kAssociationDays,
         [](const Row& r) {
-            return AssociationUsageDay{r.text(0), r.integer(1), r.integer(2), r.optInteger(3),
-                                       r.optInteger(4)};
+            return AssociationUsageDay{r.text(0),       r.integer(1),    r.integer(2),
+                                       r.optInteger(3), r.optInteger(4), r.integer(5)};
         },
         associationId);
 }
@@ -279,8 +345,10 @@ std::optional<std::string> UsageRepository::firstSampleAt() {
 void UsageRepository::rollUpHour(const std::string& hour, const std::string& end) {
     session_.execute(kClearHour, hour);
     session_.execute(kRollUpHour, hour, hour, end);
+    session_.execute(kRollUpTransferHour, hour, end);
     session_.execute(kClearAssociationHour, hour);
     session_.execute(kRollUpAssociationHour, hour, hour, end);
+    session_.execute(kRollUpAssociationTransferHour, hour, end);
 }
 
 void UsageRepository::rollUpDay(const std::string& day, const std::string& start, const std::string& end) {

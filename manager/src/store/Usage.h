@@ -20,11 +20,13 @@ inline constexpr double kBytesPerGiB = 1024.0 * 1024.0 * 1024.0;
 using MetricUse = std::map<std::string, double>;
 
 // An association's stored data over some local days, from the daily figures: its peak and its
-// average (weighted by samples), in GiB. What billing reads for overage.
+// average (weighted by samples), in GiB; and the bytes the proxy sent for its services over those
+// days (transfer_gib). What billing reads for overage.
 struct StoredFigures {
     std::optional<double> peakGib;
     std::optional<double> averageGib;
     int64_t samples = 0;
+    int64_t transferBytes = 0;
 };
 
 // A service the collector measures (it has, or is getting, a guest).
@@ -62,6 +64,7 @@ struct SeriesPoint {
     std::optional<double> memoryKib;
     std::optional<double> memoryKibMax;
     std::optional<int64_t> storedBytes;
+    int64_t transferBytes = 0;  // sent through the proxy in the bucket
 };
 
 // An association's disk use on one local day (the day's average), when measured.
@@ -78,6 +81,7 @@ struct AssociationUsageDay {
     int64_t cpuNs = 0;
     std::optional<int64_t> storedBytesAvg;
     std::optional<int64_t> storedBytesMax;
+    int64_t transferBytes = 0;
 };
 
 // Where an association stands on the quota ladder of one metric (a quota_levels row); the quota
@@ -137,6 +141,11 @@ public:
     // from the raw samples, or from the hourly figures.
     std::vector<SeriesPoint> series(bool hourly, const std::string& serviceId, int64_t fromEpoch,
                                     int64_t step, const std::string& fromText, const std::string& toText);
+    // The bytes each of the association's services sent over the local days [fromDay, toDay), by
+    // service id (those that sent none left out).
+    std::vector<std::pair<std::string, int64_t>> serviceTransfer(const std::string& associationId,
+                                                                 const std::string& fromDay,
+                                                                 const std::string& toDay);
     // The days of [firstDay, lastDay] with a figure.
     std::vector<DailyStored> dailyStored(const std::string& associationId, const std::string& firstDay,
                                          const std::string& lastDay);

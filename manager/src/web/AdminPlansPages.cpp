@@ -1,7 +1,7 @@
 // The admin console's plans: the catalogue with each plan's version and prices, and the editor —
 // names and descriptions in both languages, the services it offers, the trial, a price per
 // interval and kind of structure (with an optional membership part and a pay-what-you-can
-// floor), the quotas and the disk overage. Saving an existing plan makes a new version:
+// floor), the quotas and the disk and transfer overage. Saving an existing plan makes a new version:
 // subscriptions keep theirs. Amounts are typed in euros; each refusal is said by its field.
 
 #include "billing/Money.h"
@@ -22,7 +22,9 @@ using Errors = std::map<std::string, std::string>;
 
 const std::vector<std::string> kIntervals = {"month", "year"};
 const std::vector<std::string> kKinds = {"association", "individual", "other"};
-const std::vector<std::string> kMetrics = {"services", "disk_gib", "memory_mib", "vcpus"};
+const std::vector<std::string> kMetrics = {"services", "disk_gib", "transfer_gib", "memory_mib", "vcpus"};
+// The metrics billed above what the plan includes (PlanService's isOverageMetric).
+const std::vector<std::string> kOverageMetrics = {"disk_gib", "transfer_gib"};
 const std::vector<std::string> kPriceParts = {"amount", "membership", "floor"};
 
 std::string euros(int64_t cents) {
@@ -57,8 +59,10 @@ Values valuesOf(const Plan& plan) {
         v["quota_" + metric + "_included"] = std::to_string(q.included);
         v["quota_" + metric + "_limit"] = std::to_string(q.limit);
     }
-    if (const auto it = plan.overageCents.find("disk_gib"); it != plan.overageCents.end()) {
-        v["overage_disk_gib"] = euros(it->second);
+    for (const auto& metric : kOverageMetrics) {
+        if (const auto it = plan.overageCents.find(metric); it != plan.overageCents.end()) {
+            v["overage_" + metric] = euros(it->second);
+        }
     }
     return v;
 }
@@ -133,8 +137,10 @@ PlanDefinition definitionOf(const Values& v, bool isNew, const templates::Catalo
         q.included = Poco::NumberParser::tryParse64(included, n) ? n : -1;
         q.limit = Poco::NumberParser::tryParse64(limit.empty() ? included : limit, n) ? n : -1;
     }
-    if (const auto unit = cents(v, "overage_disk_gib", errors, amountMessage)) {
-        d.overageUnitCents["disk_gib"] = unit;
+    for (const auto& metric : kOverageMetrics) {
+        if (const auto unit = cents(v, "overage_" + metric, errors, amountMessage)) {
+            d.overageUnitCents[metric] = unit;
+        }
     }
     return d;
 }
@@ -150,8 +156,8 @@ std::string fieldOf(const std::string& path, const std::vector<std::string>& pri
     if (std::regex_match(path, m, std::regex(R"(quotas\.([a-z_]+?)(?:\.(included|limit))?)"))) {
         return "quota_" + m[1].str() + "_" + (m[2].matched ? m[2].str() : "limit");
     }
-    if (path.rfind("overage.", 0) == 0) {
-        return "overage_disk_gib";
+    if (std::regex_match(path, m, std::regex(R"(overage\.([a-z_]+?)(?:\..*)?)"))) {
+        return "overage_" + m[1].str();
     }
     if (path.rfind("templates", 0) == 0) {
         return "templates";
@@ -235,7 +241,11 @@ void renderEditor(Pages& pages, http::Request& r, int status, const std::optiona
         quotas.push_back(std::move(group));
     }
     data.emplace("quotas", std::move(quotas));
-    data.emplace("overage", input("overage_disk_gib", t("plans_overage_disk_gib"), "text", v, errors));
+    mstch::array overage;
+    for (const auto& metric : kOverageMetrics) {
+        overage.push_back(input("overage_" + metric, t("plans_overage_" + metric), "text", v, errors));
+    }
+    data.emplace("overage", std::move(overage));
     mstch::array messages;
     for (const auto& g : general) {
         messages.push_back(g);

@@ -15,7 +15,7 @@ namespace chatiere::manager::web {
 
 namespace {
 
-const std::vector<std::string> kQuotaOrder = {"services", "disk_gib", "memory_mib", "vcpus"};
+const std::vector<std::string> kQuotaOrder = {"services", "disk_gib", "transfer_gib", "memory_mib", "vcpus"};
 
 mstch::map planView(const Plan& plan, const std::string& lang, const Translations& words) {
     mstch::map view;
