@@ -297,19 +297,23 @@ TEST_F(PublicAddressTest, ARefusedFileKeepsThePreviousConfigurationAndAKilledNgi
     ASSERT_TRUE(eventually([&] { return visit("https", "site.jardin.asso.test", "/", "").status == 200; },
                            std::chrono::seconds(20)));
 
-    // The site's certificate turns to garbage on disk: nginx refuses any set naming it. Its next
-    // change (an own domain keeps naming it: the old name's certificate is freed only once the
-    // new file serves) is refused; the blog's change (suspended) still goes through.
-    const fs::path certificate = d_->proxyDir() / "certs" / "site.jardin.asso.test" / "fullchain.pem";
-    ASSERT_TRUE(fs::exists(certificate));
+    // The certificate files of the name the site moves to are already there, and broken: a
+    // certificate with another certificate's key. nginx refuses any set naming them, so the site's
+    // new file is refused and its previous one keeps serving; the blog's change (suspended) still
+    // goes through.
+    const fs::path broken = d_->proxyDir() / "certs" / "jardin-partage.example";
+    fs::create_directories(broken);
+    const auto made = [&](const std::string& cn, const fs::path& key, const fs::path& cert) {
+        return runTool("/usr/bin/openssl",
+                       {"req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1", "-nodes",
+                        "-days", "30", "-subj", "/CN=" + cn, "-keyout", key.string(), "-out", cert.string()})
+                   .first == 0;
+    };
+    ASSERT_TRUE(made("jardin-partage.example", broken / "unused.pem", broken / "fullchain.pem"));
+    ASSERT_TRUE(made("other.example", broken / "privkey.pem", broken / "other.pem"));
     ASSERT_EQ(manager_->put("/api/v1/services/" + site + "/domain", R"({"domain": "jardin-partage.example"})")
                   .status,
               200);
-    // The new name's certificate is made by the next pass; break it before nginx loads it.
-    ASSERT_TRUE(eventually([&] { return fs::exists(d_->proxyDir() / "certs" / "jardin-partage.example"); },
-                           std::chrono::seconds(20)));
-    std::ofstream(d_->proxyDir() / "certs" / "jardin-partage.example" / "fullchain.pem")
-        << "not a certificate\n";
     ASSERT_EQ(manager_->post("/api/v1/services/" + blog + "/suspend", "{}").status, 202);
     ASSERT_TRUE(eventually([&] { return visit("https", "blog.jardin.asso.test", "/", "").status == 503; },
                            std::chrono::seconds(20)));
@@ -323,10 +327,12 @@ TEST_F(PublicAddressTest, ARefusedFileKeepsThePreviousConfigurationAndAKilledNgi
     ASSERT_EQ(alerts.size(), 1u);
     EXPECT_EQ(alerts[0]->getValue<std::string>("service_id"), site);
 
-    // nginx killed: the reconciler starts it again and every service answers.
+    // nginx killed (its master and workers: the master leads their process group): the
+    // reconciler starts it again and every service answers.
     const int pid = d_->nginxPid();
     ASSERT_GT(pid, 0);
-    ::kill(pid, SIGKILL);
+    ASSERT_EQ(::getpgid(pid), pid);
+    ::kill(-pid, SIGKILL);
     ASSERT_TRUE(
         eventually([&] { return d_->nginxPid() != 0 && d_->nginxPid() != pid; }, std::chrono::seconds(30)));
     EXPECT_TRUE(eventually([&] { return visit("https", "site.jardin.asso.test", "/", "").status == 200; },

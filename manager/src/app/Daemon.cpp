@@ -34,6 +34,7 @@
 #include "hosting/PadService.h"
 #include "hosting/ProvisioningStore.h"
 #include "hosting/ProxyReconciler.h"
+#include "hosting/SystemNginxProxy.h"
 #include "hosting/ServiceManager.h"
 #include "hosting/StoreEditorEndpoints.h"
 #include "http/Router.h"
@@ -107,6 +108,9 @@ std::string hostNameOf(const Settings& settings) {
 }  // namespace
 
 namespace {
+
+// Chatière's own nginx: its transfer log is rotated past this size (after a reading).
+constexpr uint64_t kTransferLogRotateBytes = 64ull * 1024 * 1024;
 
 // The reverse proxy and its certificates (proxy.*, acme.*; docs/public-addresses.md), when on.
 void openProxy(Daemon::Parts& p);
@@ -198,12 +202,18 @@ void openProxy(Daemon::Parts& p) {
         return;
     }
     if (s.proxy.mode == ProxySettings::Mode::System) {
-        throw Error(ErrorKind::Internal, "proxy", "proxy.mode = system is not available in this build");
+        // The packaged paths (packaging/proxy: the include, the path unit, the root helper).
+        SystemNginxProxy::Options options;
+        options.folder = std::filesystem::absolute(s.proxyDir());
+        options.requestFile = options.folder / "reload-request";
+        options.nginx = s.proxy.nginx;
+        p.proxyDriver = std::make_unique<SystemNginxProxy>(options);
+    } else {
+        NginxProxy::Options options;
+        options.prefix = std::filesystem::absolute(s.proxyDir());
+        options.nginx = s.proxy.nginx;
+        p.proxyDriver = std::make_unique<NginxProxy>(options);
     }
-    NginxProxy::Options options;
-    options.prefix = std::filesystem::absolute(s.proxyDir());
-    options.nginx = s.proxy.nginx;
-    p.proxyDriver = std::make_unique<NginxProxy>(options);
     Poco::Logger& proxyLogger = Poco::Logger::get("chatiere.proxy");
     p.proxy = std::make_unique<ProxyReconciler>(
         *p.db, p.clock, p.settings, *p.catalogue, *p.proxyDriver, [&p] { return p.port; }, proxyLogger);
@@ -390,17 +400,24 @@ void Daemon::open() {
         std::make_unique<UsageCollector>(*p.db, p.hypervisor, *p.builder, p.clock, monitorLogger,
                                          s.rawRetentionDays, std::chrono::seconds(s.volumeRefreshSeconds));
     p.rollup = std::make_unique<UsageRollup>(*p.db, *p.calendar, s.hourlyRetentionDays);
-    // The proxy's transfer log (own mode's layout: <data.dir>/proxy/logs/transfer.log; a log that
-    // does not exist is read as empty), read every monitoring interval: the roll-up of the next
-    // cycle takes its bytes in.
+    // The proxy's transfer log (a log that does not exist is read as empty), read every monitoring
+    // interval: the roll-up of the next cycle takes its bytes in. Chatière's own nginx has its log
+    // rotated right after a reading (never between a rotation and the next reading: see
+    // NginxProxy::rotateTransferLog); the system nginx's is logrotate's.
     p.transfer = std::make_unique<TransferLog>(
-        *p.db, p.clock, monitorLogger, std::filesystem::path(s.dataDir) / "proxy" / "logs" / "transfer.log",
+        *p.db, p.clock, monitorLogger,
+        p.proxyDriver ? std::filesystem::path(p.proxyDriver->layout().transferLog)
+                      : std::filesystem::path(s.dataDir) / "proxy" / "logs" / "transfer.log",
         s.rawRetentionDays);
     p.transferTask = std::make_unique<base::PeriodicTask>(
         std::chrono::seconds(s.monitoringIntervalSeconds),
-        [transfer = p.transfer.get(), database = p.db.get()] {
+        [transfer = p.transfer.get(), own = dynamic_cast<NginxProxy*>(p.proxyDriver.get()),
+         database = p.db.get()] {
             const UnitOfWork unit(*database);
             transfer->readOnce();
+            if (own != nullptr) {
+                own->rotateTransferLog(kTransferLogRotateBytes);
+            }
             return false;
         },
         [&monitorLogger](const std::exception& e) {

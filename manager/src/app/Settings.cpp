@@ -407,9 +407,6 @@ Settings Settings::fromConfiguration(const Poco::Util::AbstractConfiguration& co
     if (!s.publicDomain.empty()) {
         checkPublicDomain(s.publicDomain, s.publicHost());
     }
-    if (s.proxy.mode != ProxySettings::Mode::Off && s.publicDomain.empty()) {
-        throw SettingsError("setting proxy.mode: the proxy needs public.domain, the services' names");
-    }
     if (s.proxy.publicHttpsPort == 0) {
         s.proxy.publicHttpsPort = s.proxy.httpsPort;
     }

@@ -213,7 +213,8 @@ TEST_F(TransferTest, GrowsByWhatNginxSentOnceAcrossARotationAndARestart) {
     }
     waitForTheLog();
     fs::rename(log_, log_.string() + ".1");
-    ASSERT_TRUE(proxy_->reopenLogs());
+    ASSERT_TRUE(proxy_->runningPid());
+    proxy_->reopenLogs();
     ASSERT_TRUE(eventually([&] { return fs::exists(log_); }, std::chrono::seconds(10)));
     for (int i = 0; i < 4; ++i) {
         expected += visit(123);
