@@ -431,6 +431,13 @@ std::map<std::string, Expectation> expectations() {
     e["PATCH /api/v1/services/{id}"] = {"UF+NF+", [](World& w, Who) {
                                             return shared({{"id", w.spareService()}}, R"({"vcpus": 2})");
                                         }};
+    // The association's own domain (null: its default name) is the managers' and the admin's.
+    e["PUT /api/v1/services/{id}/domain"] = {"UF+NF+", json(service, R"({"domain": null})")};
+    // The public names' certificates are the admin's; with the proxy off, renewing is a conflict.
+    e["GET /api/v1/certificates"] = {"UFFFF+", none};
+    e["POST /api/v1/certificates/{name}/renew"] = {"UFFFFC", [](World&, Who) {
+                                                       return shared({{"name", "site.example.org"}}, "{}");
+                                                   }};
     e["PUT /api/v1/services/{id}/content"] = {"UF+NF+", [](World& w, Who) {
                                                   Call c = shared({{"id", w.spareService()}}, siteTar());
                                                   c.contentType = "application/x-tar";

@@ -282,6 +282,14 @@ TEST_F(SubscriptionRequired, AnInstallationFromBeforeTheRuleGivesTheGraceNeverAS
         for (const char* column : {"totp_secret", "totp_enabled_at", "totp_last_step"}) {
             s << "ALTER TABLE users DROP COLUMN " + std::string(column), now;
         }
+        // Nor v17's public names and certificates (its alerts table is rebuilt as it was).
+        s << "DROP TABLE certificates", now;
+        s << "DROP INDEX associations_slug", now;
+        s << "DROP INDEX services_public_hostname", now;
+        s << "DROP INDEX services_domain", now;
+        s << "ALTER TABLE associations DROP COLUMN slug", now;
+        s << "ALTER TABLE services DROP COLUMN domain", now;
+        s << "ALTER TABLE services DROP COLUMN proxy_error", now;
         // Nor v18's transfer.
         for (const char* table : {"transfer_samples", "transfer_totals", "transfer_cursors"}) {
             s << "DROP TABLE " + std::string(table), now;
