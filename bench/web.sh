@@ -4,7 +4,7 @@
 # nginx serving a static file of the dashboard's size, measured in the same run.
 # Last two lines: RESULT web-dashboard ratio=<req/s / nginx's> …, then RESULT web-usage-api ratio=…
 # (figures as key=value).
-# Usage (as root, after a build): bash bench/web.sh [SECONDS]   — installs wrk and nginx-light if
+# Usage (as root, after a build): bash bench/web.sh [SECONDS]   — installs wrk and nginx if
 # missing (packaging/scripts/deps.sh bench).
 set -euo pipefail
 src=$(cd "$(dirname "$0")/.." && pwd)

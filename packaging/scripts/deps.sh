@@ -17,13 +17,13 @@ build_pkgs=(build-essential cmake ninja-build pkg-config git ccache
 # The public addresses (issue 18, manager/tests/proxy/): Debian's nginx on free ports of the tests'
 # own, the ACME client dehydrated, and pebble (an ACME test server, with pebble-challtestsrv) on loopback.
 test_pkgs=(python3 python3-aiosmtpd sqlite3 file adduser dpkg-dev prometheus poppler-utils chromium curl oathtool
-           clang libclang-rt-14-dev llvm e2fsprogs nginx dehydrated pebble)
+           clang libclang-rt-14-dev llvm e2fsprogs nginx dehydrated pebble openssl)
 # What the main job runs against: libvirtd with QEMU, and what the appliance recipes build with
 # (templates/*/build-image.sh: mmdebstrap and e2fsprogs for the Debian base, npm for the editor).
 run_pkgs=(curl cpio xz-utils bc sqlite3 python3 python3-aiosmtpd oathtool libvirt-daemon libvirt-daemon-driver-qemu libvirt-clients qemu-system-x86 qemu-utils
           fonts-dejavu-core mmdebstrap e2fsprogs)
 # What bench/web.sh measures with and against (bench/run.sh).
-bench_pkgs=(wrk nginx-light curl bc python3 oathtool)
+bench_pkgs=(wrk nginx curl bc python3 oathtool)
 
 case "$what" in
   build) want=("${build_pkgs[@]}") ;;
