@@ -6,6 +6,7 @@
 // story: under QEMU without KVM each boot of Etherpad costs about two minutes.
 
 #include "Eventually.h"
+#include "Pebble.h"
 #include "SystemGuests.h"
 #include "TestDaemon.h"
 #include "Unzip.h"
@@ -87,9 +88,18 @@ TEST(EditorGuest, PadsAreCreatedKeptExportedAndTheGuestLeavesNothingBehind) {
         CHATIERE_MISSING_PART(kNoLibvirtd);
     }
     std::string pool;
+    // The proxy in front (proxy.mode = own, self-signed: no ACME here; PublicAddressTest has it).
+    const int httpsPort = freeLoopbackPort();
     TestDaemon d(
-        [&pool](chatiere::manager::Settings& s) {
+        [&pool, httpsPort](chatiere::manager::Settings& s) {
             pool = useRealGuests(s, 22200, 22299, {"editor"});
+            s.publicDomain = "asso.test";
+            s.proxy.mode = chatiere::manager::ProxySettings::Mode::Own;
+            s.proxy.httpPort = freeLoopbackPort();
+            s.proxy.httpsPort = httpsPort;
+            s.proxy.publicHttpsPort = httpsPort;
+            s.proxy.intervalSeconds = 2;
+            s.acme.directoryUrl = "";
             s.bootTimeoutSeconds = 300;
             s.imagesAutoRollout = false;  // the admin rolls the rebuilt image out below
             s.imagesRolloutIntervalSeconds = 2;
@@ -139,6 +149,38 @@ TEST(EditorGuest, PadsAreCreatedKeptExportedAndTheGuestLeavesNothingBehind) {
     EXPECT_NE(exported(port, "compte-rendu").find(kText), std::string::npos)
         << exported(port, "compte-rendu");
     EXPECT_EQ(manager.post("/api/v1/services/" + id + "/pads", R"({"name": "compte-rendu"})").status, 409);
+
+    // Through the proxy, at the service's public name over HTTPS: the pad's page, its WebSocket
+    // (socket.io's upgrade answered 101 by Etherpad), and never Etherpad's HTTP API.
+    {
+        const std::string name = "pads.les-amis-du-jardin.asso.test";
+        EXPECT_EQ(service.json()->getValue<std::string>("public_url"),
+                  "https://" + name + ":" + std::to_string(httpsPort) + "/");
+        const auto through = [&](const std::string& path, const std::vector<std::string>& extra) {
+            std::vector<std::string> args = {
+                "-k",         "-s", "-i",        "--http1.1",
+                "--max-time", "20", "--resolve", name + ":" + std::to_string(httpsPort) + ":127.0.0.1"};
+            args.insert(args.end(), extra.begin(), extra.end());
+            args.push_back("https://" + name + ":" + std::to_string(httpsPort) + path);
+            return runTool("/usr/bin/curl", args).second;
+        };
+        std::string page;
+        EXPECT_TRUE(eventually(
+            [&] {
+                page = through("/p/compte-rendu", {});
+                return page.rfind("HTTP/1.1 200", 0) == 0;
+            },
+            std::chrono::seconds(60)))
+            << page;
+        EXPECT_NE(page.find("pad"), std::string::npos);
+        const std::string upgrade =
+            through("/socket.io/?EIO=3&transport=websocket",
+                    {"--max-time", "5", "-N", "-H", "Connection: Upgrade", "-H", "Upgrade: websocket", "-H",
+                     "Sec-WebSocket-Version: 13", "-H", "Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ=="});
+        EXPECT_EQ(upgrade.rfind("HTTP/1.1 101", 0), 0u) << upgrade;
+        EXPECT_EQ(through("/api/1.2.15/listAllPads", {}).rfind("HTTP/1.1 404", 0), 0u);
+        EXPECT_EQ(through("/admin/", {}).rfind("HTTP/1.1 404", 0), 0u);
+    }
 
     // A pad address typed by hand does not create a pad (editOnly): only Chatière creates them.
     slowPage(port, "/p/tape-a-la-main");
