@@ -4,11 +4,15 @@
 # association with its manager, and its website as a real QEMU guest (the appliance images are built
 # first, outside the daemon, by `chatiere templates build`: a no-op when they are current). Prints the URLs and the accounts, then keeps the daemon in the foreground until Ctrl-C.
 # Usage (as root on Debian 12): bash packaging/scripts/demo.sh
-# Settings: CHATIERE_DEMO_DIR (default /var/lib/chatiere-demo), CHATIERE_DEMO_PORT (default 8470).
+# Settings: CHATIERE_DEMO_DIR (default /var/lib/chatiere-demo), CHATIERE_DEMO_PORT (default 8470),
+# CHATIERE_DEMO_HTTPS_PORT (default 8443) and CHATIERE_DEMO_HTTP_PORT (default 8480): the proxy's
+# (Chatière's own nginx, self-signed: a demo has no public name, so no certificate from ACME).
 set -euo pipefail
 src=$(cd "$(dirname "$0")/../.." && pwd)
 dir=${CHATIERE_DEMO_DIR:-/var/lib/chatiere-demo}
 port=${CHATIERE_DEMO_PORT:-8470}
+https_port=${CHATIERE_DEMO_HTTPS_PORT:-8443}
+http_port=${CHATIERE_DEMO_HTTP_PORT:-8480}
 cd "$src"
 
 bash packaging/scripts/deps.sh run
@@ -41,10 +45,26 @@ smtp.port = $smtp_port
 smtp.tls = none
 mail.from = Chatière démo <chatiere@localhost>
 outbox.interval_seconds = 5
+# The public addresses: the services at <service>.<association>.demo.test behind Chatière's own
+# nginx on 127.0.0.1, self-signed (no ACME: these names are not public).
+public.domain = demo.test
+proxy.mode = own
+proxy.address = 127.0.0.1
+proxy.http_port = $http_port
+proxy.https_port = $https_port
+proxy.interval_seconds = 5
+acme.directory_url =
 CONF
+# nginx's workers (nobody, when the demo runs as root) read the proxy's webroot and pages inside.
+chmod 0711 "$dir"
 
 pids=()
-cleanup() { for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done; wait 2>/dev/null || true; }
+cleanup() {
+  for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done
+  wait 2>/dev/null || true
+  # The proxy's nginx outlives the daemon on purpose (a restart adopts it); the demo stops it.
+  if [ -f "$dir/proxy/run/nginx.pid" ]; then kill -QUIT "$(cat "$dir/proxy/run/nginx.pid")" 2>/dev/null || true; fi
+}
 trap cleanup EXIT INT TERM
 
 # A loopback SMTP server that keeps the demo's mails as files, so that nothing leaves the machine.
@@ -136,6 +156,8 @@ for _ in $(seq 1 300); do
   sleep 1
 done
 site=$(api GET "/api/v1/services/$svc" | json 'd["endpoint"] or ""')
+public_site=$(api GET "/api/v1/services/$svc" | json 'd.get("public_url") or ""')
+public_name=$(echo "$public_site" | sed -E 's#^https://([^:/]+).*#\1#')
 if [ "$state" != active ]; then
   echo "demo: the website guest is '$state': $(api GET "/api/v1/services/$svc" | json 'd["last_error"]')" >&2
 fi
@@ -173,6 +195,9 @@ cat <<MSG
   (the association's space: $url/space, the admin's sign-ups: $url/admin/signups,
    health: $url/healthz, API: $url/api/v1/plans)
   The demo association's website (a QEMU guest): ${site:-not running, see above}
+  … and at its public name, through the proxy (HTTPS, self-signed): ${public_site:-none, see above}
+      curl -k --resolve $public_name:$https_port:127.0.0.1 $public_site
+      (in a browser: add "127.0.0.1 $public_name" to /etc/hosts, accept the certificate)
   Its collaborative editor's first pad (Etherpad): ${pad:-none, see above}
 
   Admin:    admin@demo.chatiere.test / $admin_pw

@@ -21,7 +21,7 @@ test_pkgs=(python3 python3-aiosmtpd sqlite3 file adduser dpkg-dev prometheus pop
 # What the main job runs against: libvirtd with QEMU, and what the appliance recipes build with
 # (templates/*/build-image.sh: mmdebstrap and e2fsprogs for the Debian base, npm for the editor).
 run_pkgs=(curl cpio xz-utils bc sqlite3 python3 python3-aiosmtpd oathtool libvirt-daemon libvirt-daemon-driver-qemu libvirt-clients qemu-system-x86 qemu-utils
-          fonts-dejavu-core mmdebstrap e2fsprogs)
+          fonts-dejavu-core mmdebstrap e2fsprogs nginx dehydrated)
 # What bench/web.sh measures with and against (bench/run.sh).
 bench_pkgs=(wrk nginx curl bc python3 oathtool)
 
