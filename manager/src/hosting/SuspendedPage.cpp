@@ -1,32 +1,13 @@
 #include "hosting/SuspendedPage.h"
 
+#include "chatiere/templates/Catalogue.h"
+
 namespace chatiere::manager {
 namespace {
 
+// The page is HTML5, where XML's five entities are defined.
 std::string escapeHtml(const std::string& text) {
-    std::string out;
-    for (char c : text) {
-        switch (c) {
-            case '&':
-                out += "&amp;";
-                break;
-            case '<':
-                out += "&lt;";
-                break;
-            case '>':
-                out += "&gt;";
-                break;
-            case '"':
-                out += "&quot;";
-                break;
-            case '\'':
-                out += "&#39;";
-                break;
-            default:
-                out.push_back(c);
-        }
-    }
-    return out;
+    return templates::escapeXml(text);
 }
 
 }  // namespace
