@@ -52,7 +52,8 @@ public:
         path_ = tmpl;
         // Traversable by others (not listable): the workers of a proxy's nginx started as root run
         // as nobody and read the proxy's folder inside (its webroot, its static pages).
-        std::filesystem::permissions(path_, std::filesystem::perms::owner_all | std::filesystem::perms::group_exec |
+        std::filesystem::permissions(path_, std::filesystem::perms::owner_all |
+                                                std::filesystem::perms::group_exec |
                                                 std::filesystem::perms::others_exec);
     }
     ~TempDir() {

@@ -804,7 +804,7 @@ ALTER TABLE association_usage_daily ADD COLUMN transfer_bytes INTEGER NOT NULL D
 // ---- end of v18
 
 const std::vector<std::string_view>& migrations() {
-    static const std::vector<std::string_view> all = {kV1,  kV2,  kV3,  kV4,  kV5,  kV6,  kV7,  kV8, kV9,
+    static const std::vector<std::string_view> all = {kV1,  kV2,  kV3,  kV4,  kV5,  kV6,  kV7,  kV8,  kV9,
                                                       kV10, kV11, kV12, kV13, kV14, kV15, kV16, kV17, kV18};
     return all;
 }
