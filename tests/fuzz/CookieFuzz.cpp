@@ -24,7 +24,7 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
     (void)request.cookie("chatiere_session");
     (void)request.cookie(http::cookieName(web::kLanguageCookie, true));
     const web::CsrfTokens tokens("fuzzing key");
-    (void)tokens.token(request, std::nullopt, false);
+    (void)tokens.token(request, std::nullopt);
     Poco::Net::NameValueCollection form;
     form.set("csrf_token", header);
     (void)tokens.valid(request, std::nullopt, form);
