@@ -7,6 +7,7 @@
 // driver boot nothing); real images and guests are the system tests' business.
 
 #include "ApiClient.h"
+#include "Eventually.h"
 #include "FakeImages.h"
 #include "SmtpSink.h"
 #include "chatiere/base/Clock.h"
@@ -157,10 +158,9 @@ public:
             return;
         }
         ::kill(pid, SIGQUIT);
-        for (int i = 0; i < 200 && ::kill(pid, 0) == 0; ++i) {
-            std::this_thread::sleep_for(std::chrono::milliseconds(50));
+        if (!eventually([pid] { return ::kill(pid, 0) != 0; }, std::chrono::seconds(10))) {
+            ::kill(-pid, SIGKILL);  // the master leads its workers' process group: none is left behind
         }
-        ::kill(pid, SIGKILL);
     }
 
     void plantImages(const std::filesystem::path& templatesDir) {
