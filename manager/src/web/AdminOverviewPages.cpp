@@ -1,8 +1,10 @@
 // The admin console's overview: the host (hypervisor reachable, CPUs and load, memory and the
 // storage pool's disk, each against what the services were given), the guests by state, the job
-// queue and the mail outbox, the sign-ups waiting, the invoices to look at, and the open alerts.
+// queue and the mail outbox, the sign-ups waiting, the invoices to look at, the open alerts, and
+// the certificates to watch (failing or expiring within 14 days) with "renew now".
 
 #include "billing/Money.h"
+#include "domain/Access.h"
 #include "web/Web.h"
 
 #include <algorithm>
@@ -75,6 +77,46 @@ mstch::array countRows(const Counts& counts, const std::string& prefix, const Tr
     return rows;
 }
 
+constexpr int kCertificateWatchDays = 14;
+
+// The certificates failing or expiring within 14 days: name, service and association (or
+// Chatière's own pages), status, expiry, last error.
+mstch::array certificateRows(Pages& pages, const Actor& actor, const std::string& lang) {
+    auto& api = pages.app();
+    const auto& words = pages.words();
+    mstch::array rows;
+    for (const auto& c : api.certificates.needingAttention(actor, kCertificateWatchDays)) {
+        mstch::map row;
+        row.emplace("name", c.name);
+        if (c.serviceId) {
+            try {
+                const Service service = api.services.get(actor, *c.serviceId);
+                const Association association =
+                    api.associations.authorize(actor, service.associationId, Permission::ViewAssociation);
+                row.emplace("service", service.name);
+                row.emplace("association", association.name);
+                row.emplace("association_id", association.id);
+            } catch (const Error& e) {
+                if (e.kind() != ErrorKind::NotFound) {
+                    throw;
+                }
+            }
+        } else {
+            row.emplace("own_pages", true);
+        }
+        row.emplace("status", words.text(lang, "tls_" + wireName(c.status)));
+        row.emplace("failed", c.status == TlsStatus::Failed);
+        if (c.notAfter && c.notAfter->size() >= 10) {
+            row.emplace("not_after", formatDate(c.notAfter->substr(0, 10), lang));
+        }
+        if (c.lastError) {
+            row.emplace("last_error", *c.lastError);
+        }
+        rows.push_back(std::move(row));
+    }
+    return rows;
+}
+
 }  // namespace
 
 void registerAdminOverviewPages(http::Router& router, Pages& pages) {
@@ -117,7 +159,34 @@ void registerAdminOverviewPages(http::Router& router, Pages& pages) {
         }
         data.emplace("has_alerts", !alerts.empty());
         data.emplace("alerts", std::move(alerts));
+        if (api.settings.proxy.mode != ProxySettings::Mode::Off) {
+            auto certificates = certificateRows(pages, *actor, lang);
+            data.emplace("proxy_on", true);
+            data.emplace("has_certificates", !certificates.empty());
+            data.emplace("certificates", std::move(certificates));
+        }
+        if (r.query("done") == "renewed") {
+            data.emplace("notice", words.text(lang, "admin_cert_renewed"));
+        }
         pages.send(r, 200, "admin_overview", "admin_overview_title", std::move(data));
+    }));
+    // "Renew now": the same as POST /api/v1/certificates/{name}/renew (the admin's; 404 for
+    // anyone but staff, 403 for the treasurer), then back to the overview.
+    router.add("POST", "/admin/certificates/{name}/renew", pages.page([&pages](http::Request& r) {
+        const auto post = pages.staffForm(r);
+        if (!post) {
+            return;
+        }
+        try {
+            pages.app().certificates.renew(post->actor, r.param("name"));
+        } catch (const Error& e) {
+            if (e.code() != "proxy_off") {
+                throw;
+            }
+            pages.sendMessage(r, httpStatusOf(e.kind()), "error_title", "error_proxy_off", true);
+            return;
+        }
+        pages.redirect(r, "/admin?done=renewed");
     }));
 }
 

@@ -1,10 +1,12 @@
-// The association's space: its dashboard (services with their state and address, each editor's pads,
+// The association's space: its dashboard (services with their state and address, their public
+// addresses, certificates and own domains (with the DNS records to create), each editor's pads,
 // usage against the plan and the disk used over 30 days, subscription, invoices with their PDF),
-// creating a service from the catalogue, suspending, resuming, and deleting it after a confirmation
-// that says what is lost.
+// creating a service from the catalogue, setting its own domain, suspending, resuming, and deleting
+// it after a confirmation that says what is lost.
 
 #include "billing/Money.h"
 #include "domain/Access.h"
+#include "hosting/DnsRecords.h"
 #include "web/PadsSection.h"
 #include "web/UsageChart.h"
 #include "web/Web.h"
@@ -68,6 +70,94 @@ mstch::array serviceRows(Pages& pages, const AssociationAccess& access, const st
                     canManage && s.state == ServiceState::Active && manifest && manifest->kind == "website");
         // An editor's pads: its section below, and its own page (the whole view, see PadPages.cpp).
         row.emplace("has_pads", manifest && manifest->kind == "editor" && s.state != ServiceState::Deleting);
+        rows.push_back(std::move(row));
+    }
+    return rows;
+}
+
+// What was typed in one service's own-domain form that was refused: shown again by the field.
+struct DomainEntry {
+    std::string serviceId;
+    std::string value;
+    std::string error;
+};
+
+mstch::map dnsRow(const DnsRecord& record) {
+    mstch::map row;
+    row.emplace("type", record.type);
+    row.emplace("name", record.name);
+    row.emplace("value", record.value);
+    return row;
+}
+
+// Each live service's public address (a link to public_url), default name, own domain,
+// certificate and the proxy's refusal; the own-domain form for those who manage the services,
+// with the DNS records to create. Only while the proxy is on (proxy.mode).
+mstch::array addressRows(Pages& pages, const std::vector<Service>& services, const std::string& lang,
+                         bool canManage, const std::optional<DomainEntry>& entry) {
+    const auto& words = pages.words();
+    auto& api = pages.app();
+    mstch::array rows;
+    for (const auto& s : services) {
+        if (s.state == ServiceState::Deleted || s.state == ServiceState::Deleting) {
+            continue;
+        }
+        mstch::map row;
+        row.emplace("id", s.id);
+        row.emplace("name", s.name);
+        const auto address = api.services.addressOf(s);
+        if (address.publicUrl) {
+            row.emplace("public_url", *address.publicUrl);
+        }
+        if (s.defaultName) {
+            row.emplace("default_name", *s.defaultName);
+        }
+        if (s.domain) {
+            row.emplace("own_domain", *s.domain);
+        }
+        if (address.tls) {
+            const TlsView& tls = *address.tls;
+            mstch::map t;
+            t.emplace("status", words.text(lang, "tls_" + wireName(tls.status)));
+            t.emplace("failed", tls.status == TlsStatus::Failed);
+            if (tls.issuer) {
+                t.emplace("issuer", *tls.issuer);
+            }
+            if (tls.notAfter && tls.notAfter->size() >= 10) {
+                t.emplace("not_after", formatDate(tls.notAfter->substr(0, 10), lang));
+            }
+            if (tls.status == TlsStatus::Failed && tls.lastError) {
+                t.emplace("last_error", *tls.lastError);
+            }
+            row.emplace("tls", std::move(t));
+        }
+        if (s.proxyError) {
+            row.emplace("proxy_error", *s.proxyError);
+        }
+        row.emplace("can_set_domain", canManage);
+        if (canManage) {
+            const bool refused = entry && entry->serviceId == s.id;
+            const std::string typed = refused ? entry->value : s.domain.value_or("");
+            row.emplace("domain_value", typed);
+            if (refused) {
+                row.emplace("domain_error", entry->error);
+            }
+            // The records for the own domain (or what was typed), else for a placeholder.
+            const std::string shown = refused ? std::string() : s.domain.value_or("");
+            // No setting names the host's addresses yet: the CNAME, and the A/AAAA hint.
+            const DnsInstructions dns =
+                dnsRecordsFor(s, shown.empty() ? words.text(lang, "dns_your_domain") : shown, {});
+            mstch::array records;
+            for (const auto& record : dns.address) {
+                records.push_back(dnsRow(record));
+            }
+            row.emplace("dns_address", std::move(records));
+            row.emplace("has_dns_address", !dns.address.empty());
+            if (dns.cname) {
+                row.emplace("dns_cname", dnsRow(*dns.cname));
+            }
+            row.emplace("has_dns", !dns.address.empty() || dns.cname.has_value());
+        }
         rows.push_back(std::move(row));
     }
     return rows;
@@ -146,7 +236,8 @@ mstch::array invoiceRows(Pages& pages, const AssociationAccess& access, const st
 }
 
 void renderDashboard(Pages& pages, http::Request& r, const Actor& actor, const std::string& associationId,
-                     int status, mstch::map extra) {
+                     int status, mstch::map extra,
+                     const std::optional<DomainEntry>& domainEntry = std::nullopt) {
     const std::string lang = pages.language(r);
     const auto& words = pages.words();
     auto& api = pages.app();
@@ -167,6 +258,13 @@ void renderDashboard(Pages& pages, http::Request& r, const Actor& actor, const s
     auto services = serviceRows(pages, access, all, lang, canManage);
     data.emplace("has_services", !services.empty());
     data.emplace("services", std::move(services));
+    const bool proxyOn = api.settings.proxy.mode != ProxySettings::Mode::Off;
+    data.emplace("proxy_on", proxyOn);
+    if (proxyOn) {
+        auto addresses = addressRows(pages, all, lang, canManage, domainEntry);
+        data.emplace("has_addresses", !addresses.empty());
+        data.emplace("addresses", std::move(addresses));
+    }
     data.emplace("editors", editorSections(pages, access, all));
     data.emplace("can_export", access.allows(Permission::ManageMembers));
     data.emplace("can_bill", access.allows(Permission::ManageSubscription));
@@ -295,6 +393,8 @@ void registerSpacePages(http::Router& router, Pages& pages) {
             extra.emplace("notice", pages.words().text(lang, "pads_" + done->substr(4)));
         } else if (done == "uploaded") {
             extra.emplace("notice", pages.words().text(lang, "upload_done"));
+        } else if (done == "domain") {
+            extra.emplace("notice", pages.words().text(lang, "dash_domain_done"));
         }
         renderDashboard(pages, r, *actor, r.param("id"), 200, std::move(extra));
     }));
@@ -357,6 +457,30 @@ void registerSpacePages(http::Router& router, Pages& pages) {
         serviceAction(pages, r, [&pages](const Actor& a, const std::string& id) {
             return pages.app().services.resume(a, id);
         });
+    }));
+    // The association's own domain for a service ("" : back to its default name), by the same
+    // function as PUT /api/v1/services/{id}/domain; a refusal is shown by the field, what was
+    // typed kept. 404 for a stranger (services.get), 403 for a member (setDomain).
+    router.add("POST", "/services/{id}/domain", pages.page([&pages](http::Request& r) {
+        const auto post = pages.signedForm(r);
+        if (!post) {
+            return;
+        }
+        const Actor& actor = post->actor;
+        const Service service = pages.app().services.get(actor, r.param("id"));
+        const std::string typed = post->form.get("domain", "");
+        try {
+            pages.app().services.setDomain(actor, service.id, typed);
+        } catch (const Error& e) {
+            if (e.kind() != ErrorKind::Validation && e.kind() != ErrorKind::Conflict) {
+                throw;
+            }
+            const std::string lang = pages.language(r);
+            renderDashboard(pages, r, actor, service.associationId, httpStatusOf(e.kind()), {},
+                            DomainEntry{service.id, typed, pages.words().error(lang, e.code())});
+            return;
+        }
+        pages.redirect(r, "/associations/" + service.associationId + "?done=domain");
     }));
     router.add("GET", "/services/{id}/content", pages.page([&pages](http::Request& r) {
         const auto actor = pages.signedIn(r);
