@@ -6,6 +6,7 @@
 
 #include "Eventually.h"
 #include "MissingPart.h"
+#include "OwnProxy.h"
 #include "Pebble.h"
 #include "PortBlock.h"
 #include "TestDaemon.h"
@@ -78,17 +79,9 @@ protected:
             ASSERT_TRUE(pebble_->answers()) << pebble_->log();
         }
         d_ = std::make_unique<TestDaemon>([&](manager::Settings& s) {
-            s.reconcileIntervalSeconds = 3600;  // the services planted active below have no guest
+            useOwnProxy(s, httpPort_, httpsPort_);
             s.portsFirst = ports_.first();
             s.portsLast = ports_.last();
-            s.publicUrl = "https://chatiere.hebergeur.test:" + std::to_string(httpsPort_);
-            s.publicDomain = "asso.test";
-            s.proxy.mode = manager::ProxySettings::Mode::Own;
-            s.proxy.address = "127.0.0.1";
-            s.proxy.httpPort = httpPort_;
-            s.proxy.httpsPort = httpsPort_;
-            s.proxy.publicHttpsPort = httpsPort_;
-            s.proxy.intervalSeconds = 1;
             s.acme.directoryUrl = acme ? pebble_->directoryUrl() : "";
             s.acme.caFile = acme ? pebble_->caFile() : "";
             s.acme.email = "admin@hebergeur.test";
