@@ -161,17 +161,28 @@ TEST_F(PublicAddressPagesTest, TheDashboardShowsTheAddressAndTheCertificate) {
     page = pageText(manager.get("/associations/" + association_ + "?lang=fr"));
     EXPECT_TRUE(contains(page, "<strong>échec de la demande</strong>")) << page;
     EXPECT_TRUE(contains(page, "Dernière erreur : urn:ietf:params:acme:error:connection")) << page;
+}
 
-    // nginx's refusal of its file, as the proxy stored it.
-    {
-        auto s = d_->daemon().database().session();
-        std::string copy = id;
-        s << "UPDATE services SET proxy_error = 'nginx: [emerg] unknown directive' WHERE id = ?", use(copy),
-            now;
-    }
-    page = pageText(manager.get("/associations/" + association_));
-    EXPECT_TRUE(contains(page, "Refusé par le proxy")) << page;
-    EXPECT_TRUE(contains(page, "nginx: [emerg] unknown directive")) << page;
+// nginx's refusal of a service's file, on the dashboard: the name the site moves to has broken
+// certificate files (a certificate with another's key), as in PublicAddressTest.
+TEST_F(PublicAddressPagesTest, TheProxysRefusalShowsOnTheDashboard) {
+    const std::string id = website("site");
+    ASSERT_TRUE(plantBrokenCertificate(d_->proxyDir(), "jardin-refuse.example"));
+    ASSERT_EQ(
+        manager_->put("/api/v1/services/" + id + "/domain", R"({"domain": "jardin-refuse.example"})").status,
+        200);
+    ASSERT_TRUE(eventually([&] { return !service(id)->isNull("proxy_error"); }, std::chrono::seconds(30)))
+        << manager_->get("/api/v1/services/" + id).body;
+    const std::string error = service(id)->getValue<std::string>("proxy_error");
+
+    Browser manager = browser("manager@jardin.test");
+    const std::string page = pageText(manager.get("/associations/" + association_));
+    EXPECT_TRUE(contains(page, "<dt>Refusé par le proxy</dt><dd class=\"proxy-error\">")) << page;
+    EXPECT_TRUE(contains(page, "jardin-refuse.example")) << page;
+    // nginx's words, as the page escapes them.
+    const std::string firstWords = error.substr(0, error.find_first_of("\"'<>&/="));
+    EXPECT_FALSE(firstWords.empty()) << error;
+    EXPECT_TRUE(contains(page, firstWords)) << firstWords << page;
 }
 
 TEST_F(PublicAddressPagesTest, AManagerSetsTheOwnDomainFromTheDashboard) {

@@ -294,16 +294,7 @@ TEST_F(PublicAddressTest, ARefusedFileKeepsThePreviousConfigurationAndAKilledNgi
     // certificate with another certificate's key. nginx refuses any set naming them, so the site's
     // new file is refused and its previous one keeps serving; the blog's change (suspended) still
     // goes through.
-    const fs::path broken = d_->proxyDir() / "certs" / "jardin-partage.example";
-    fs::create_directories(broken);
-    const auto made = [&](const std::string& cn, const fs::path& key, const fs::path& cert) {
-        return runTool("/usr/bin/openssl",
-                       {"req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1", "-nodes",
-                        "-days", "30", "-subj", "/CN=" + cn, "-keyout", key.string(), "-out", cert.string()})
-                   .first == 0;
-    };
-    ASSERT_TRUE(made("jardin-partage.example", broken / "unused.pem", broken / "fullchain.pem"));
-    ASSERT_TRUE(made("other.example", broken / "privkey.pem", broken / "other.pem"));
+    ASSERT_TRUE(plantBrokenCertificate(d_->proxyDir(), "jardin-partage.example"));
     ASSERT_EQ(manager_->put("/api/v1/services/" + site + "/domain", R"({"domain": "jardin-partage.example"})")
                   .status,
               200);

@@ -142,9 +142,9 @@ mstch::array addressRows(Pages& pages, const std::vector<Service>& services, con
             if (refused) {
                 row.emplace("domain_error", entry->error);
             }
-            // The records for the own domain (or what was typed), else for a placeholder.
-            const std::string shown = refused ? std::string() : s.domain.value_or("");
+            // The records for the own domain, else for a placeholder (never for a refused name).
             // No setting names the host's addresses yet: the CNAME, and the A/AAAA hint.
+            const std::string shown = refused ? std::string() : s.domain.value_or("");
             const DnsInstructions dns =
                 dnsRecordsFor(s, shown.empty() ? words.text(lang, "dns_your_domain") : shown, {});
             mstch::array records;
