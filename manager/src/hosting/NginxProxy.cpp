@@ -69,6 +69,7 @@ void NginxProxy::ensureRunning() {
         }
     }
     folder_.prepare();
+    stopLeftovers();
     fs::remove(options_.prefix / "run" / "nginx.pid");
     const ProcessResult start =
         runProcess(options_.nginx, {"-e", (options_.prefix / "logs" / "error.log").string(), "-p",
@@ -84,6 +85,37 @@ void NginxProxy::ensureRunning() {
         }
         std::this_thread::sleep_for(std::chrono::milliseconds(20));
     }
+}
+
+int NginxProxy::stopLeftovers() {
+    // Which processes are this instance's: not the pid file (it names the dead master only), not
+    // the command line (nginx gives its workers a bare title, "nginx: worker process"), nor the
+    // process group (a SIGKILLed master's group id could in principle name a later process once
+    // its workers are gone): the files they hold open. Every process of an nginx instance keeps its
+    // error log (-e, under <prefix>/logs/) open as stderr; another prefix's instance holds its own,
+    // and the system nginx's workers (www-data) cannot even be read by the daemon's user.
+    std::error_code ec;
+    fs::path prefix = fs::weakly_canonical(options_.prefix, ec);
+    if (ec) {
+        prefix = options_.prefix;
+    }
+    std::vector<int> left = findInstanceProcesses(options_.proc, prefix);
+    const int count = static_cast<int>(left.size());
+    for (const int pid : left) {
+        ::kill(pid, SIGTERM);  // nginx's fast shutdown: the listening sockets close at once
+    }
+    const auto deadline = std::chrono::steady_clock::now() + options_.startTimeout;
+    while (!left.empty()) {
+        if (std::chrono::steady_clock::now() > deadline) {
+            for (const int pid : left) {
+                ::kill(pid, SIGKILL);
+            }
+            break;
+        }
+        std::this_thread::sleep_for(std::chrono::milliseconds(20));
+        left = findInstanceProcesses(options_.proc, prefix);
+    }
+    return count;
 }
 
 void NginxProxy::reload() {
@@ -113,6 +145,7 @@ bool NginxProxy::rotateTransferLog(uint64_t maxBytes) {
 void NginxProxy::stop() {
     const auto pid = runningPid();
     if (!pid) {
+        stopLeftovers();  // workers of a master killed alone
         return;
     }
     ::kill(*pid, SIGQUIT);

@@ -23,6 +23,7 @@ public:
         std::filesystem::path prefix;  // absolute
         std::string nginx = "/usr/sbin/nginx";
         std::chrono::seconds startTimeout{10};
+        std::filesystem::path proc = "/proc";  // where findInstanceProcesses looks
     };
 
     explicit NginxProxy(Options options);
@@ -45,9 +46,9 @@ public:
     // The master's pid when the nginx of this prefix runs (its pid file names a live nginx master
     // started with this prefix's nginx.conf; a zombie is dead).
     std::optional<int> runningPid() const;
-    // Starts nginx unless it runs (after a crash or a kill: the reconciler's schedule calls it).
-    // Applies an empty set first when none was ever applied. Throws std::runtime_error with
-    // nginx's words when it cannot start (a port taken).
+    // Starts nginx unless it runs (after a crash or a kill: the reconciler's schedule calls it),
+    // after stopLeftovers(). Applies an empty set first when none was ever applied. Throws std::runtime_error
+    // with nginx's words when it cannot start (a port taken).
     void ensureRunning() override;
     // Asks a running nginx to re-read its files (SIGHUP): new workers, no connection dropped.
     void reload();
@@ -59,8 +60,14 @@ public:
     // The transfer reader must have finished transfer.log.1 first (it reads, then rotates: its next
     // reading finishes the rotated file). True when rotated.
     bool rotateTransferLog(uint64_t maxBytes);
-    // Graceful stop (SIGQUIT), waited for; SIGTERM after the timeout.
+    // Graceful stop (SIGQUIT), waited for; SIGTERM after the timeout. No master: stopLeftovers().
     void stop();
+
+    // Stops what is left of this prefix's nginx when its master is gone (killed alone: its workers
+    // live on, holding the listening sockets, and a new master could not bind them): SIGTERM to
+    // each of this instance's processes (findInstanceProcesses: never another instance's or the
+    // system's nginx), then SIGKILL after the timeout. The number of processes stopped.
+    int stopLeftovers();
 
 private:
     std::filesystem::path mainConfig() const;

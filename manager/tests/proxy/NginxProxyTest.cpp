@@ -9,6 +9,7 @@
 #include <signal.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <chrono>
 #include <cstdlib>
 #include <filesystem>
@@ -19,6 +20,7 @@
 #include "MissingPart.h"
 #include "ProxyTestSupport.h"
 #include "hosting/NginxConfig.h"
+#include "hosting/ProxyFolder.h"
 #include "hosting/SelfSignedCertificate.h"
 #include "hosting/Subprocess.h"
 #include "hosting/SuspendedPage.h"
@@ -50,6 +52,10 @@ protected:
     void TearDown() override {
         if (proxy_) {
             proxy_->stop();
+        }
+        if (other_) {
+            other_->stop();
+            fs::remove_all(other_->prefix());
         }
         if (upstream_) {
             upstream_->stop();
@@ -88,6 +94,7 @@ protected:
     std::unique_ptr<Poco::Net::HTTPServer> upstream_;
     ProxyListen listen_;
     std::unique_ptr<NginxProxy> proxy_;
+    std::unique_ptr<NginxProxy> other_;  // another installation's nginx, when a test starts one
     CertificatePair certificate_;
 };
 
@@ -192,6 +199,56 @@ TEST_F(NginxProxyTest, AKilledNginxIsStartedAgain) {
     ASSERT_TRUE(proxy_->runningPid());
     EXPECT_NE(*proxy_->runningPid(), pid);
     EXPECT_EQ(get("https", "/").status, 200);
+}
+
+TEST_F(NginxProxyTest, AMasterKilledAloneLeavesWorkersThatAreStoppedBeforeTheNextStart) {
+    // Another installation's nginx on the same machine, whose prefix begins with this one's.
+    const fs::path otherPrefix = prefix_.string() + "-other";
+    other_ = std::make_unique<NginxProxy>(NginxProxy::Options{otherPrefix});
+    NginxProxy& other = *other_;
+    ProxyListen otherListen{"127.0.0.1", freePort(), freePort(), 0};
+    otherListen.publicHttpsPort = otherListen.httpsPort;
+    ServiceSite otherSite = site();
+    otherSite.tls = other.installCertificate(kName, certificate_);
+    ASSERT_EQ(other.apply({{kHttpContextFile, renderHttpContext(other.layout(), otherListen)},
+                           {serviceSiteFile(otherSite.serviceId),
+                            renderServiceSite(otherSite, other.layout(), otherListen)}}),
+              std::nullopt);
+    other.ensureRunning();
+    const int otherPid = *other.runningPid();
+    const std::vector<int> otherProcesses = findInstanceProcesses("/proc", otherPrefix);
+    ASSERT_GE(otherProcesses.size(), 2u);  // its master and a worker at least
+
+    ASSERT_EQ(proxy_->apply(files(site())), std::nullopt);
+    proxy_->ensureRunning();
+    const int pid = *proxy_->runningPid();
+    const std::vector<int> before = findInstanceProcesses("/proc", prefix_);
+    ASSERT_GE(before.size(), 2u);
+    // The master alone: its workers live on, holding the listening sockets, and keep serving.
+    ASSERT_EQ(::kill(pid, SIGKILL), 0);
+    ASSERT_TRUE(eventually([&] { return !proxy_->runningPid(); }, std::chrono::seconds(10)));
+    const std::vector<int> orphans = findInstanceProcesses("/proc", prefix_);
+    ASSERT_FALSE(orphans.empty());
+    for (const int orphan : orphans) {
+        EXPECT_NE(orphan, pid);
+    }
+
+    proxy_->ensureRunning();  // the orphans stopped, a new master bound the ports
+    ASSERT_TRUE(proxy_->runningPid());
+    EXPECT_NE(*proxy_->runningPid(), pid);
+    for (const int now : findInstanceProcesses("/proc", prefix_)) {
+        EXPECT_EQ(std::find(orphans.begin(), orphans.end(), now), orphans.end()) << now;
+    }
+    EXPECT_EQ(get("https", "/").status, 200);
+
+    // The other installation was left alone: the same processes, still serving.
+    EXPECT_EQ(other.runningPid(), otherPid);
+    EXPECT_EQ(findInstanceProcesses("/proc", otherPrefix), otherProcesses);
+    EXPECT_EQ(
+        visit("https", kName, otherListen.httpsPort, "/", prefix_ / "ca.pem", prefix_ / "other.txt").status,
+        200);
+    other.stop();
+    EXPECT_TRUE(findInstanceProcesses("/proc", otherPrefix).empty());
 }
 
 TEST_F(NginxProxyTest, ChatieresOwnPagesSeeTheProxyFromItsOwnAddress) {
