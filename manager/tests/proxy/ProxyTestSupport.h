@@ -75,17 +75,18 @@ struct Answer {
     std::string body;
 };
 
-// curl as a visitor of `name` at 127.0.0.1:`port`, with `caFile` as its only CA (so the answer
-// proves nginx served that certificate for that name); the headers go through `headersFile`.
+// curl as a visitor of `name` at `address`:`port` (127.0.0.1, or "[::1]"), with `caFile` as its
+// only CA (so the answer proves nginx served that certificate for that name); the headers go
+// through `headersFile`.
 inline Answer visit(const std::string& scheme, const std::string& name, int port, const std::string& path,
                     const std::filesystem::path& caFile, const std::filesystem::path& headersFile,
-                    const std::vector<std::string>& extra = {}) {
+                    const std::vector<std::string>& extra = {}, const std::string& address = "127.0.0.1") {
     const std::string url = scheme + "://" + name + ":" + std::to_string(port) + path;
     std::vector<std::string> args = {"-s",
                                      "--max-time",
                                      "10",
                                      "--resolve",
-                                     name + ":" + std::to_string(port) + ":127.0.0.1",
+                                     name + ":" + std::to_string(port) + ":" + address,
                                      "--cacert",
                                      caFile.string(),
                                      "-D",

@@ -89,7 +89,7 @@ protected:
                         "exit 2\n");
 
         upstream_ = startEchoServer();
-        listen_ = {"127.0.0.1", freePort(), freePort(), 0};
+        listen_ = {"", freePort(), freePort(), 0};  // every address, IPv4 and IPv6, as in system mode
         listen_.publicHttpsPort = listen_.httpsPort;
         proxy_ = std::make_unique<SystemNginxProxy>(options(std::chrono::seconds(30)));
         certificate_ = makeSelfSignedCertificate(kName, std::chrono::system_clock::now());
@@ -167,8 +167,9 @@ protected:
                 {serviceSiteFile(s.serviceId), renderServiceSite(s, proxy_->layout(), listen_)}};
     }
 
-    Answer get(const std::string& path) {
-        return visit("https", kName, listen_.httpsPort, path, root_ / "ca.pem", root_ / "headers.txt");
+    Answer get(const std::string& path, const std::string& address = "127.0.0.1") {
+        return visit("https", kName, listen_.httpsPort, path, root_ / "ca.pem", root_ / "headers.txt", {},
+                     address);
     }
 
     fs::path sitesLink() { return fs::read_symlink(root_ / "proxy" / "sites"); }
@@ -198,6 +199,11 @@ TEST_F(SystemNginxProxyTest, StartsTheSystemNginxAndServesTheAppliedSetThroughTh
     const Answer page = get("/hello");
     EXPECT_NE(page.body.find("upstream /hello for=127.0.0.1 proto=https host=" + kName), std::string::npos)
         << page.body;
+    // IPv6 visitors too: the set listens on [::] beside IPv4's wildcard.
+    const Answer six = get("/hello", "[::1]");
+    EXPECT_EQ(six.status, 200) << six.body;
+    EXPECT_NE(six.body.find("upstream /hello for=::1 proto=https host=" + kName), std::string::npos)
+        << six.body;
 
     // The next set replaces it; the old set is removed once nginx took the new one.
     ServiceSite suspended = site();
