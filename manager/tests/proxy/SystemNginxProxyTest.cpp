@@ -126,13 +126,19 @@ protected:
     // What chatiere-proxy-reload.path and .service do: the helper runs when the request changes.
     void watch() {
         std::string seen;
+        std::string request;
+        const auto changed = [&] {
+            request = readFile(root_ / "proxy" / "reload-request");
+            return !request.empty() && request != seen && !paused_;
+        };
         while (!stop_) {
-            const std::string request = readFile(root_ / "proxy" / "reload-request");
-            if (!request.empty() && request != seen && !paused_) {
+            // Wakes when the request changes (PathChanged=) or when the test ends.
+            eventually([&] { return stop_ || changed(); }, std::chrono::seconds(60),
+                       std::chrono::milliseconds(10));
+            if (!stop_ && changed()) {
                 seen = request;
                 runHelper();
             }
-            std::this_thread::sleep_for(std::chrono::milliseconds(10));
         }
     }
 
