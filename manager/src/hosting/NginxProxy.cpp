@@ -11,7 +11,7 @@
 namespace chatiere::manager {
 namespace fs = std::filesystem;
 
-NginxProxy::NginxProxy(Options options) : options_(std::move(options)), folder_(options_.prefix) {}
+NginxProxy::NginxProxy(Options options) : FolderProxyDriver(options.prefix), options_(std::move(options)) {}
 
 ProxyLayout NginxProxy::layout() const {
     return {(options_.prefix / "acme").string(), (options_.prefix / "html").string(),
@@ -40,18 +40,6 @@ std::optional<std::string> NginxProxy::apply(const std::vector<SiteFile>& files)
         fs::remove_all(folder_.setFolder(*previous));
     }
     return std::nullopt;
-}
-
-SiteCertificate NginxProxy::installCertificate(const std::string& name, const CertificatePair& pair) {
-    return folder_.installCertificate(name, pair);
-}
-
-void NginxProxy::installPage(const std::string& fileName, const std::string& html) {
-    folder_.installPage(fileName, html);
-}
-
-std::optional<SiteCertificate> NginxProxy::findCertificate(const std::string& name) const {
-    return folder_.findCertificate(name);
 }
 
 std::optional<int> NginxProxy::runningPid() const {

@@ -7,9 +7,8 @@
 #include <string>
 #include <vector>
 
+#include "hosting/FolderProxyDriver.h"
 #include "hosting/NginxConfig.h"
-#include "hosting/ProxyDriver.h"
-#include "hosting/ProxyFolder.h"
 #include "hosting/SelfSignedCertificate.h"
 
 namespace chatiere::manager {
@@ -17,7 +16,7 @@ namespace chatiere::manager {
 // Chatière's own nginx instance (proxy.mode = own; docs/public-addresses.md): everything under its
 // prefix, run as the daemon's user. The prefix holds nginx.conf, `sites` (a symlink to the working
 // set `sites.<n>`), certs/<name>/, acme/ (the HTTP-01 webroot), html/, logs/, run/nginx.pid, tmp/.
-class NginxProxy : public ProxyDriver {
+class NginxProxy : public FolderProxyDriver {
 public:
     struct Options {
         std::filesystem::path prefix;  // absolute
@@ -35,13 +34,6 @@ public:
     // swapped in and a running nginx reloaded. nullopt when applied; nginx's error otherwise, and
     // then nothing changed: the working set keeps serving.
     std::optional<std::string> apply(const std::vector<SiteFile>& files) override;
-
-    // Writes a name's certificate and key (0600) atomically under certs/<name>/ and returns their
-    // paths (what a ServiceSite's tls takes). `name` must be a canonical name, "localhost" or an IP.
-    SiteCertificate installCertificate(const std::string& name, const CertificatePair& pair) override;
-    std::optional<SiteCertificate> findCertificate(const std::string& name) const override;
-    // Writes a static page into html/ (the suspended page: kSuspendedPageFile), atomically.
-    void installPage(const std::string& fileName, const std::string& html) override;
 
     // The master's pid when the nginx of this prefix runs (its pid file names a live nginx master
     // started with this prefix's nginx.conf; a zombie is dead).
@@ -73,7 +65,6 @@ private:
     std::filesystem::path mainConfig() const;
 
     Options options_;
-    ProxyFolder folder_;
 };
 
 }  // namespace chatiere::manager
