@@ -75,6 +75,26 @@ TEST(NginxConfig, OwnInstanceOnOtherPortsRedirectsToItsHttpsPort) {
     EXPECT_NE(conf.find("return 301 https://$host:8443$request_uri;"), std::string::npos);
 }
 
+TEST(NginxConfig, EveryAddressMeansIpv4AndIpv6AndAnIpv6AddressIsBracketed) {
+    // No address (the system nginx, or proxy.address = *): each port on IPv4's and IPv6's wildcard.
+    const std::string all = renderServiceSite(website(), layout(), ProxyListen{});
+    EXPECT_NE(all.find("    listen 80;\n    listen [::]:80;\n"), std::string::npos) << all;
+    EXPECT_NE(all.find("    listen 443 ssl;\n    listen [::]:443 ssl;\n"), std::string::npos) << all;
+    const std::string context = renderHttpContext(layout(), ProxyListen{});
+    EXPECT_NE(context.find("    listen 80 default_server;\n    listen [::]:80 default_server;\n"),
+              std::string::npos)
+        << context;
+    EXPECT_NE(context.find("    listen 443 ssl default_server;\n    listen [::]:443 ssl default_server;\n"),
+              std::string::npos)
+        << context;
+    // One address: that one only.
+    const std::string v6 = renderServiceSite(website(), layout(), ProxyListen{"::1", 8080, 8443, 8443});
+    EXPECT_NE(v6.find("    listen [::1]:8080;\n    server_name"), std::string::npos) << v6;
+    EXPECT_NE(v6.find("    listen [::1]:8443 ssl;\n    server_name"), std::string::npos) << v6;
+    const std::string v4 = renderServiceSite(website(), layout(), ProxyListen{"127.0.0.1", 8080, 8443, 8443});
+    EXPECT_EQ(v4.find("[::]"), std::string::npos) << v4;
+}
+
 TEST(NginxConfig, PagesHttpContextAndMainConfig) {
     PagesSite pages;
     pages.host = "chatiere.lap.example";

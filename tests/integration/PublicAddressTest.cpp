@@ -322,6 +322,18 @@ TEST_F(PublicAddressTest, ARefusedFileKeepsThePreviousConfigurationAndAKilledNgi
     EXPECT_TRUE(eventually([&] { return visit("https", "site.jardin.asso.test", "/", "").status == 200; },
                            std::chrono::seconds(20)));
     EXPECT_EQ(visit("https", "blog.jardin.asso.test", "/", "").status, 503);
+
+    // The master alone killed: its workers live on, holding the listening sockets. The reconciler
+    // stops them (they are this prefix's: NginxProxy::stopLeftovers) and starts a new master.
+    const int second = d_->nginxPid();
+    ASSERT_GT(second, 0);
+    ASSERT_EQ(::kill(second, SIGKILL), 0);
+    ASSERT_TRUE(eventually([&] { return d_->nginxPid() != 0 && d_->nginxPid() != second; },
+                           std::chrono::seconds(30)));
+    EXPECT_TRUE(eventually([&] { return visit("https", "site.jardin.asso.test", "/", "").status == 200; },
+                           std::chrono::seconds(20)));
+    EXPECT_EQ(visit("https", "blog.jardin.asso.test", "/", "").status, 503);
+    EXPECT_EQ(openAlerts("proxy").size(), 1u);  // the refused file's only: nginx came back
 }
 
 TEST_F(PublicAddressTest, BadDomainsAreRefusedAndNothingReachesNginx) {

@@ -1,7 +1,9 @@
 #include "chatiere/manager/Daemon.h"
 
 #include "api/Api.h"
+#include "app/DaemonParts.h"
 #include "app/InstanceLock.h"
+#include "app/ProxyParts.h"
 #include "app/Services.h"
 #include "billing/BillingService.h"
 #include "chatiere/base/PeriodicTask.h"
@@ -27,16 +29,13 @@
 #include "domain/TotpService.h"
 #include "hosting/CertificateBook.h"
 #include "hosting/CertificateTask.h"
-#include "hosting/DehydratedClient.h"
 #include "hosting/HttpEtherpadApi.h"
 #include "hosting/ImageRollout.h"
-#include "hosting/NginxProxy.h"
 #include "hosting/PadService.h"
 #include "hosting/ProvisioningStore.h"
 #include "hosting/ProxyReconciler.h"
 #include "hosting/ServiceManager.h"
 #include "hosting/StoreEditorEndpoints.h"
-#include "hosting/SystemNginxProxy.h"
 #include "http/Router.h"
 #include "http/SameOriginGuard.h"
 #include "monitoring/HealthMonitor.h"
@@ -103,155 +102,6 @@ std::string hostNameOf(const Settings& settings) {
     } catch (const Poco::Exception&) {
         return "Chatière";
     }
-}
-
-}  // namespace
-
-namespace {
-
-// Chatière's own nginx: its transfer log is rotated past this size (after a reading).
-constexpr uint64_t kTransferLogRotateBytes = 64ull * 1024 * 1024;
-
-// The reverse proxy and its certificates (proxy.*, acme.*; docs/public-addresses.md), when on.
-void openProxy(Daemon::Parts& p);
-
-}  // namespace
-
-struct Daemon::Parts {
-    Settings settings;
-    base::Clock& clock;
-    Mailer& mailer;
-    provisioning::Hypervisor& hypervisor;
-    provisioning::HealthProbe& probe;
-    Poco::Logger& logger;
-
-    std::unique_ptr<InstanceLock> lock;
-    std::unique_ptr<Database> db;
-    PasswordHasher hasher;
-    std::unique_ptr<MailTemplates> mailTemplates;
-    std::unique_ptr<Outbox> outbox;
-    std::unique_ptr<OutboxWorker> outboxWorker;
-    std::unique_ptr<AuthService> auth;
-    std::unique_ptr<TotpService> totp;
-    std::unique_ptr<AssociationService> associations;
-    std::unique_ptr<PasswordResets> passwordResets;
-    std::unique_ptr<Invitations> invitations;
-    std::unique_ptr<PlanService> plans;
-    std::unique_ptr<templates::Catalogue> catalogue;
-    std::unique_ptr<templates::ImageCache> images;
-    std::unique_ptr<provisioning::GuestBuilder> builder;
-    std::unique_ptr<ProvisioningStore> provisioningStore;
-    std::unique_ptr<provisioning::Provisioner> provisioner;
-    std::unique_ptr<ProxyDriver> proxyDriver;  // none while proxy.mode = off
-    std::unique_ptr<ProxyReconciler> proxy;
-    std::unique_ptr<base::PeriodicTask> proxyTask;
-    std::unique_ptr<AcmeClient> acme;
-    std::unique_ptr<CertificateTask> certificates;
-    std::unique_ptr<base::PeriodicTask> certificateTask;
-    std::unique_ptr<CertificateBook> certificateBook;
-    std::unique_ptr<ServiceManager> services;
-    std::unique_ptr<EditorEndpoints> editorEndpoints;
-    std::unique_ptr<EtherpadApi> etherpad;
-    std::unique_ptr<PadService> pads;
-    std::unique_ptr<ImageRollout> rollout;
-    std::unique_ptr<base::PeriodicTask> rolloutTask;
-    std::unique_ptr<provisioning::Reconciler> reconciler;
-    std::unique_ptr<base::PeriodicTask> reconcileTask;
-    std::unique_ptr<Calendar> calendar;
-    std::unique_ptr<UsageCollector> collector;
-    std::unique_ptr<TransferLog> transfer;
-    std::unique_ptr<UsageRollup> rollup;
-    std::unique_ptr<QuotaLadder> ladder;
-    std::unique_ptr<HealthMonitor> health;
-    std::unique_ptr<ServerOverview> overview;
-    std::unique_ptr<UsageService> usage;
-    std::unique_ptr<StatusReport> status;
-    std::unique_ptr<BillingService> billing;
-    std::unique_ptr<base::PeriodicTask> billingTask;
-    std::unique_ptr<base::PeriodicTask> collectTask;
-    std::unique_ptr<base::PeriodicTask> healthTask;
-    std::unique_ptr<base::PeriodicTask> transferTask;
-    std::unique_ptr<AuditQuery> audit;
-    std::unique_ptr<ExportService> exports;
-    std::unique_ptr<app::Services> app;
-    std::unique_ptr<api::ApiContext> api;
-    std::unique_ptr<web::Translations> translations;
-    std::unique_ptr<web::PageRenderer> pageRenderer;
-    std::unique_ptr<web::Pages> pages;
-    std::unique_ptr<http::Router> router;
-    std::unique_ptr<Poco::ThreadPool> threads;
-    std::unique_ptr<Poco::Net::HTTPServer> server;
-    int port = 0;
-    bool opened = false;   // the services are built (open())
-    bool running = false;  // and serving (start())
-
-    Parts(Settings s, Externals e)
-        : settings(std::move(s)),
-          clock(e.clock),
-          mailer(e.mailer),
-          hypervisor(e.hypervisor),
-          probe(e.probe),
-          logger(e.logger) {}
-};
-
-namespace {
-
-void openProxy(Daemon::Parts& p) {
-    const Settings& s = p.settings;
-    if (s.proxy.mode == ProxySettings::Mode::Off) {
-        return;
-    }
-    if (s.proxy.mode == ProxySettings::Mode::System) {
-        // The packaged paths (packaging/proxy: the include, the path unit, the root helper).
-        SystemNginxProxy::Options options;
-        options.folder = std::filesystem::absolute(s.proxyDir());
-        options.requestFile = options.folder / "reload-request";
-        options.nginx = s.proxy.nginx;
-        p.proxyDriver = std::make_unique<SystemNginxProxy>(options);
-    } else {
-        NginxProxy::Options options;
-        options.prefix = std::filesystem::absolute(s.proxyDir());
-        options.nginx = s.proxy.nginx;
-        p.proxyDriver = std::make_unique<NginxProxy>(options);
-    }
-    Poco::Logger& proxyLogger = Poco::Logger::get("chatiere.proxy");
-    p.proxy = std::make_unique<ProxyReconciler>(
-        *p.db, p.clock, p.settings, *p.catalogue, *p.proxyDriver, [&p] { return p.port; }, proxyLogger);
-    p.proxyTask = std::make_unique<base::PeriodicTask>(
-        std::chrono::seconds(s.proxy.intervalSeconds),
-        [proxy = p.proxy.get(), database = p.db.get()] {
-            const UnitOfWork unit(*database);
-            proxy->runOnce();
-            return false;
-        },
-        [&proxyLogger](const std::exception& e) {
-            proxyLogger.warning("proxy pass skipped: %s", std::string(e.what()));
-        });
-    DehydratedClient::Options acme;
-    acme.dehydrated = s.acme.client;
-    acme.baseDir = std::filesystem::absolute(s.acmeDir());
-    acme.wellKnown =
-        std::filesystem::path(p.proxyDriver->layout().acmeWebroot) / ".well-known" / "acme-challenge";
-    acme.acme = s.acme;
-    p.acme = std::make_unique<DehydratedClient>(acme);
-    Poco::Logger& acmeLogger = Poco::Logger::get("chatiere.acme");
-    p.certificates = std::make_unique<CertificateTask>(
-        *p.db, p.clock, p.settings, *p.acme, *p.proxyDriver,
-        [proxy = p.proxy.get(), task = p.proxyTask.get()] {
-            proxy->certificatesChanged();
-            task->wake();
-        },
-        acmeLogger);
-    p.certificateTask = std::make_unique<base::PeriodicTask>(
-        std::chrono::seconds(s.acme.intervalSeconds),
-        [certificates = p.certificates.get(), database = p.db.get()] {
-            const UnitOfWork unit(*database);
-            certificates->runOnce();
-            return false;
-        },
-        [&acmeLogger](const std::exception& e) {
-            acmeLogger.warning("certificate orders skipped: %s", std::string(e.what()));
-        });
 }
 
 }  // namespace
@@ -400,29 +250,7 @@ void Daemon::open() {
         std::make_unique<UsageCollector>(*p.db, p.hypervisor, *p.builder, p.clock, monitorLogger,
                                          s.rawRetentionDays, std::chrono::seconds(s.volumeRefreshSeconds));
     p.rollup = std::make_unique<UsageRollup>(*p.db, *p.calendar, s.hourlyRetentionDays);
-    // The proxy's transfer log (a log that does not exist is read as empty), read every monitoring
-    // interval: the roll-up of the next cycle takes its bytes in. Chatière's own nginx has its log
-    // rotated right after a reading (never between a rotation and the next reading: see
-    // NginxProxy::rotateTransferLog); the system nginx's is logrotate's.
-    p.transfer = std::make_unique<TransferLog>(
-        *p.db, p.clock, monitorLogger,
-        p.proxyDriver ? std::filesystem::path(p.proxyDriver->layout().transferLog)
-                      : std::filesystem::path(s.dataDir) / "proxy" / "logs" / "transfer.log",
-        s.rawRetentionDays);
-    p.transferTask = std::make_unique<base::PeriodicTask>(
-        std::chrono::seconds(s.monitoringIntervalSeconds),
-        [transfer = p.transfer.get(), own = dynamic_cast<NginxProxy*>(p.proxyDriver.get()),
-         database = p.db.get()] {
-            const UnitOfWork unit(*database);
-            transfer->readOnce();
-            if (own != nullptr) {
-                own->rotateTransferLog(kTransferLogRotateBytes);
-            }
-            return false;
-        },
-        [&monitorLogger](const std::exception& e) {
-            monitorLogger.warning("transfer log reading skipped: %s", std::string(e.what()));
-        });
+    openTransfer(p, monitorLogger);
     LadderSettings ladderSettings;
     ladderSettings.includedPercents = s.quotaIncludedSteps;
     ladderSettings.limitPercents = s.quotaLimitSteps;

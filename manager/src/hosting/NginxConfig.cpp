@@ -63,9 +63,17 @@ int mib(int value) {
     return value;
 }
 
-std::string listenOn(const ProxyListen& listen, int portNumber) {
+// The `listen` lines of one port (`flags`: " ssl", " default_server"...). No address: every
+// address, IPv4 and IPv6 — `listen PORT` is IPv4's wildcard only, so `[::]:PORT` beside it (nginx
+// makes it IPv6-only by default: the two never clash). An IPv6 address goes in brackets.
+std::string listenLines(const ProxyListen& listen, int portNumber, const std::string& flags) {
     const std::string p = std::to_string(port(portNumber, "port"));
-    return listen.address.empty() ? p : host(listen.address, "listen address") + ":" + p;
+    if (listen.address.empty()) {
+        return "    listen " + p + flags + ";\n    listen [::]:" + p + flags + ";\n";
+    }
+    const std::string& address = host(listen.address, "listen address");
+    const bool bare6 = address.find(':') != std::string::npos && address.front() != '[';
+    return "    listen " + (bare6 ? "[" + address + "]" : address) + ":" + p + flags + ";\n";
 }
 
 std::string names(const std::vector<std::string>& list) {
@@ -91,8 +99,7 @@ std::string redirectTarget(const ProxyListen& listen) {
 void httpServer(std::ostream& out, const std::string& serverNames, const std::string& serviceId,
                 const ProxyLayout& layout, const ProxyListen& listen) {
     out << "server {\n"
-        << "    listen " << listenOn(listen, listen.httpPort) << ";\n"
-        << "    server_name " << serverNames << ";\n"
+        << listenLines(listen, listen.httpPort, "") << "    server_name " << serverNames << ";\n"
         << "    set $chatiere_service " << token(serviceId, "service id") << ";\n"
         << "    access_log " << path(layout.transferLog, "transfer log") << " chatiere_transfer;\n"
         << "    location ^~ /.well-known/acme-challenge/ {\n"
@@ -109,8 +116,7 @@ void tlsHead(std::ostream& out, const std::string& serverNames, const std::strin
              const SiteCertificate& tls, const ProxyLayout& layout, const ProxyListen& listen,
              int maxBodyMib) {
     out << "server {\n"
-        << "    listen " << listenOn(listen, listen.httpsPort) << " ssl;\n"
-        << "    server_name " << serverNames << ";\n"
+        << listenLines(listen, listen.httpsPort, " ssl") << "    server_name " << serverNames << ";\n"
         << "    ssl_certificate " << path(tls.certificate, "certificate") << ";\n"
         << "    ssl_certificate_key " << path(tls.key, "certificate key") << ";\n"
         << "    set $chatiere_service " << token(serviceId, "service id") << ";\n"
@@ -154,9 +160,8 @@ std::string renderHttpContext(const ProxyLayout& layout, const ProxyListen& list
         << "    '' close;\n"
         << "}\n"
         << "server {\n"
-        << "    listen " << listenOn(listen, listen.httpPort) << " default_server;\n"
-        << "    listen " << listenOn(listen, listen.httpsPort) << " ssl default_server;\n"
-        << "    ssl_reject_handshake on;\n"
+        << listenLines(listen, listen.httpPort, " default_server")
+        << listenLines(listen, listen.httpsPort, " ssl default_server") << "    ssl_reject_handshake on;\n"
         << "    set $chatiere_service -;\n"
         << "    location ^~ /.well-known/acme-challenge/ {\n"
         << "        root " << path(layout.acmeWebroot, "ACME webroot") << ";\n"

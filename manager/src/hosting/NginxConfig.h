@@ -17,8 +17,8 @@ struct ProxyLayout {
     std::string transferLog;  // the bytes sent per service (log format chatiere_transfer)
 };
 
-// What nginx listens on. `address` empty: every address (the system nginx). `publicHttpsPort` is
-// the port the redirects name (443: none named; the demo's 8443 otherwise).
+// What nginx listens on. `address` empty: all addresses, IPv4 and IPv6 (system mode; own mode's *).
+// `publicHttpsPort`: the port the redirects name (443: none named; the demo's 8443 otherwise).
 struct ProxyListen {
     std::string address;
     int httpPort = 80;

@@ -11,7 +11,7 @@
 namespace chatiere::manager {
 namespace fs = std::filesystem;
 
-NginxProxy::NginxProxy(Options options) : options_(std::move(options)), folder_(options_.prefix) {}
+NginxProxy::NginxProxy(Options options) : FolderProxyDriver(options.prefix), options_(std::move(options)) {}
 
 ProxyLayout NginxProxy::layout() const {
     return {(options_.prefix / "acme").string(), (options_.prefix / "html").string(),
@@ -42,18 +42,6 @@ std::optional<std::string> NginxProxy::apply(const std::vector<SiteFile>& files)
     return std::nullopt;
 }
 
-SiteCertificate NginxProxy::installCertificate(const std::string& name, const CertificatePair& pair) {
-    return folder_.installCertificate(name, pair);
-}
-
-void NginxProxy::installPage(const std::string& fileName, const std::string& html) {
-    folder_.installPage(fileName, html);
-}
-
-std::optional<SiteCertificate> NginxProxy::findCertificate(const std::string& name) const {
-    return folder_.findCertificate(name);
-}
-
 std::optional<int> NginxProxy::runningPid() const {
     // A pid reused by another process, or another instance's master, is not ours.
     return findNginxMaster(options_.prefix / "run" / "nginx.pid", mainConfig().string());
@@ -69,6 +57,7 @@ void NginxProxy::ensureRunning() {
         }
     }
     folder_.prepare();
+    stopLeftovers();
     fs::remove(options_.prefix / "run" / "nginx.pid");
     const ProcessResult start =
         runProcess(options_.nginx, {"-e", (options_.prefix / "logs" / "error.log").string(), "-p",
@@ -84,6 +73,37 @@ void NginxProxy::ensureRunning() {
         }
         std::this_thread::sleep_for(std::chrono::milliseconds(20));
     }
+}
+
+int NginxProxy::stopLeftovers() {
+    // Which processes are this instance's: not the pid file (it names the dead master only), not
+    // the command line (nginx gives its workers a bare title, "nginx: worker process"), nor the
+    // process group (a SIGKILLed master's group id could in principle name a later process once
+    // its workers are gone): the files they hold open. Every process of an nginx instance keeps its
+    // error log (-e, under <prefix>/logs/) open as stderr; another prefix's instance holds its own,
+    // and the system nginx's workers (www-data) cannot even be read by the daemon's user.
+    std::error_code ec;
+    fs::path prefix = fs::weakly_canonical(options_.prefix, ec);
+    if (ec) {
+        prefix = options_.prefix;
+    }
+    std::vector<int> left = findInstanceProcesses(options_.proc, prefix);
+    const int count = static_cast<int>(left.size());
+    for (const int pid : left) {
+        ::kill(pid, SIGTERM);  // nginx's fast shutdown: the listening sockets close at once
+    }
+    const auto deadline = std::chrono::steady_clock::now() + options_.startTimeout;
+    while (!left.empty()) {
+        if (std::chrono::steady_clock::now() > deadline) {
+            for (const int pid : left) {
+                ::kill(pid, SIGKILL);
+            }
+            break;
+        }
+        std::this_thread::sleep_for(std::chrono::milliseconds(20));
+        left = findInstanceProcesses(options_.proc, prefix);
+    }
+    return count;
 }
 
 void NginxProxy::reload() {
@@ -113,6 +133,7 @@ bool NginxProxy::rotateTransferLog(uint64_t maxBytes) {
 void NginxProxy::stop() {
     const auto pid = runningPid();
     if (!pid) {
+        stopLeftovers();  // workers of a master killed alone
         return;
     }
     ::kill(*pid, SIGQUIT);

@@ -7,9 +7,8 @@
 #include <string>
 #include <vector>
 
+#include "hosting/FolderProxyDriver.h"
 #include "hosting/NginxConfig.h"
-#include "hosting/ProxyDriver.h"
-#include "hosting/ProxyFolder.h"
 #include "hosting/SelfSignedCertificate.h"
 
 namespace chatiere::manager {
@@ -17,12 +16,13 @@ namespace chatiere::manager {
 // Chatière's own nginx instance (proxy.mode = own; docs/public-addresses.md): everything under its
 // prefix, run as the daemon's user. The prefix holds nginx.conf, `sites` (a symlink to the working
 // set `sites.<n>`), certs/<name>/, acme/ (the HTTP-01 webroot), html/, logs/, run/nginx.pid, tmp/.
-class NginxProxy : public ProxyDriver {
+class NginxProxy : public FolderProxyDriver {
 public:
     struct Options {
         std::filesystem::path prefix;  // absolute
         std::string nginx = "/usr/sbin/nginx";
         std::chrono::seconds startTimeout{10};
+        std::filesystem::path proc = "/proc";  // where findInstanceProcesses looks
     };
 
     explicit NginxProxy(Options options);
@@ -35,19 +35,12 @@ public:
     // then nothing changed: the working set keeps serving.
     std::optional<std::string> apply(const std::vector<SiteFile>& files) override;
 
-    // Writes a name's certificate and key (0600) atomically under certs/<name>/ and returns their
-    // paths (what a ServiceSite's tls takes). `name` must be a canonical name, "localhost" or an IP.
-    SiteCertificate installCertificate(const std::string& name, const CertificatePair& pair) override;
-    std::optional<SiteCertificate> findCertificate(const std::string& name) const override;
-    // Writes a static page into html/ (the suspended page: kSuspendedPageFile), atomically.
-    void installPage(const std::string& fileName, const std::string& html) override;
-
     // The master's pid when the nginx of this prefix runs (its pid file names a live nginx master
     // started with this prefix's nginx.conf; a zombie is dead).
     std::optional<int> runningPid() const;
-    // Starts nginx unless it runs (after a crash or a kill: the reconciler's schedule calls it).
-    // Applies an empty set first when none was ever applied. Throws std::runtime_error with
-    // nginx's words when it cannot start (a port taken).
+    // Starts nginx unless it runs (after a crash or a kill: the reconciler's schedule calls it),
+    // after stopLeftovers(). Applies an empty set first when none was ever applied. Throws std::runtime_error
+    // with nginx's words when it cannot start (a port taken).
     void ensureRunning() override;
     // Asks a running nginx to re-read its files (SIGHUP): new workers, no connection dropped.
     void reload();
@@ -59,14 +52,19 @@ public:
     // The transfer reader must have finished transfer.log.1 first (it reads, then rotates: its next
     // reading finishes the rotated file). True when rotated.
     bool rotateTransferLog(uint64_t maxBytes);
-    // Graceful stop (SIGQUIT), waited for; SIGTERM after the timeout.
+    // Graceful stop (SIGQUIT), waited for; SIGTERM after the timeout. No master: stopLeftovers().
     void stop();
+
+    // Stops what is left of this prefix's nginx when its master is gone (killed alone: its workers
+    // live on, holding the listening sockets, and a new master could not bind them): SIGTERM to
+    // each of this instance's processes (findInstanceProcesses: never another instance's or the
+    // system's nginx), then SIGKILL after the timeout. The number of processes stopped.
+    int stopLeftovers();
 
 private:
     std::filesystem::path mainConfig() const;
 
     Options options_;
-    ProxyFolder folder_;
 };
 
 }  // namespace chatiere::manager

@@ -2,6 +2,7 @@
 
 #include <signal.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <fstream>
 #include <sstream>
@@ -79,6 +80,37 @@ std::optional<int> findNginxMaster(const fs::path& pidFile, const std::string& c
         return std::nullopt;
     }
     return pid;
+}
+
+std::vector<int> findInstanceProcesses(const fs::path& proc, const fs::path& prefix) {
+    const std::string logs = (prefix.lexically_normal() / "logs").string() + "/";
+    std::vector<int> pids;
+    std::error_code ec;
+    for (const auto& entry : fs::directory_iterator(proc, ec)) {
+        const std::string name = entry.path().filename().string();
+        if (name.empty() || name.find_first_not_of("0123456789") != std::string::npos || name.size() > 9) {
+            continue;
+        }
+        if (!readFile(entry.path() / "cmdline").starts_with("nginx: ")) {
+            continue;
+        }
+        const std::string stat = readFile(entry.path() / "stat");
+        if (const auto close = stat.rfind(')');
+            close == std::string::npos || stat.size() < close + 3 || stat[close + 2] == 'Z') {
+            continue;  // a zombie holds nothing open any more
+        }
+        std::error_code fdError;
+        for (const auto& fd : fs::directory_iterator(entry.path() / "fd", fdError)) {
+            std::error_code linkError;
+            const std::string target = fs::read_symlink(fd.path(), linkError).string();
+            if (!linkError && target.starts_with(logs)) {
+                pids.push_back(std::stoi(name));
+                break;
+            }
+        }
+    }
+    std::sort(pids.begin(), pids.end());
+    return pids;
 }
 
 ProxyFolder::ProxyFolder(fs::path root) : root_(std::move(root)) {

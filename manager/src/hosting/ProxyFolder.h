@@ -50,6 +50,17 @@ private:
 // command line holds `commandPart` (its -c: another instance's master is not this one).
 std::optional<int> findNginxMaster(const std::filesystem::path& pidFile, const std::string& commandPart);
 
+// The live processes of the nginx instance whose prefix is `prefix` (absolute, symlinks resolved),
+// read from `proc` (/proc; a fake folder in tests): a process whose title is nginx's ("nginx:
+// master process ...", "nginx: worker process", "nginx: cache manager process"), not a zombie, that
+// holds open a file under `<prefix>/logs/` (the error log given with -e, which nginx also makes
+// every process's stderr). Only a worker's open files tell its instance: nginx overwrites the
+// workers' argv with a bare title, so their cmdline names no prefix. Another instance's processes
+// hold their own logs; another user's (the system nginx's www-data workers) cannot be read and are
+// skipped.
+std::vector<int> findInstanceProcesses(const std::filesystem::path& proc,
+                                       const std::filesystem::path& prefix);
+
 // Writes `content` to `path` through a temp file in the same folder and a rename: a reader sees
 // the old file or the new one, never a part.
 void writeFileAtomically(const std::filesystem::path& path, const std::string& content,

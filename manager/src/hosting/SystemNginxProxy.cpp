@@ -55,7 +55,7 @@ std::string checkableCopy(const std::string& text, const fs::path& socketFolder)
 }
 
 SystemNginxProxy::SystemNginxProxy(Options options)
-    : options_(std::move(options)), folder_(options_.folder) {}
+    : FolderProxyDriver(options.folder), options_(std::move(options)) {}
 
 ProxyLayout SystemNginxProxy::layout() const {
     return {(options_.folder / "acme").string(), (options_.folder / "html").string(),
@@ -152,18 +152,6 @@ SystemNginxProxy::Answer SystemNginxProxy::request(const std::string& action) {
         }
         std::this_thread::sleep_for(std::chrono::milliseconds(20));
     }
-}
-
-SiteCertificate SystemNginxProxy::installCertificate(const std::string& name, const CertificatePair& pair) {
-    return folder_.installCertificate(name, pair);
-}
-
-std::optional<SiteCertificate> SystemNginxProxy::findCertificate(const std::string& name) const {
-    return folder_.findCertificate(name);
-}
-
-void SystemNginxProxy::installPage(const std::string& fileName, const std::string& html) {
-    folder_.installPage(fileName, html);
 }
 
 std::optional<int> SystemNginxProxy::runningPid() const {

@@ -7,9 +7,8 @@
 #include <string>
 #include <vector>
 
+#include "hosting/FolderProxyDriver.h"
 #include "hosting/NginxConfig.h"
-#include "hosting/ProxyDriver.h"
-#include "hosting/ProxyFolder.h"
 
 namespace chatiere::manager {
 
@@ -20,7 +19,7 @@ namespace chatiere::manager {
 // folder: nginx -t binds them, and 80/443 are not the daemon's to bind); then it writes a request
 // file that a path unit watches: the root helper (/usr/lib/chatiere/proxy-reload) checks the whole
 // system configuration, reloads nginx and writes the result file, which the daemon waits for.
-class SystemNginxProxy : public ProxyDriver {
+class SystemNginxProxy : public FolderProxyDriver {
 public:
     struct Options {
         std::filesystem::path folder = "/var/lib/chatiere-proxy";  // absolute; the daemon's own
@@ -42,9 +41,6 @@ public:
     // or does not answer in time, the previous set is swapped back, a reload of it requested, and
     // the helper's words returned.
     std::optional<std::string> apply(const std::vector<SiteFile>& files) override;
-    SiteCertificate installCertificate(const std::string& name, const CertificatePair& pair) override;
-    std::optional<SiteCertificate> findCertificate(const std::string& name) const override;
-    void installPage(const std::string& fileName, const std::string& html) override;
     // The system nginx's master pid when it runs.
     std::optional<int> runningPid() const;
     // Requests a start of nginx.service from the helper when its master is not running; throws
@@ -64,7 +60,6 @@ private:
     void prepareTransferLog() const;
 
     Options options_;
-    ProxyFolder folder_;
     std::mutex mutex_;  // one apply or request at a time: the helper answers one request at a time
 };
 

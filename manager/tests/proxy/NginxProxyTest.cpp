@@ -9,6 +9,7 @@
 #include <signal.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <chrono>
 #include <cstdlib>
 #include <filesystem>
@@ -19,6 +20,7 @@
 #include "MissingPart.h"
 #include "ProxyTestSupport.h"
 #include "hosting/NginxConfig.h"
+#include "hosting/ProxyFolder.h"
 #include "hosting/SelfSignedCertificate.h"
 #include "hosting/Subprocess.h"
 #include "hosting/SuspendedPage.h"
@@ -30,65 +32,38 @@ namespace fs = std::filesystem;
 
 namespace {
 
-const std::string kName = "site.amap-breal.asso.test";
-
-class NginxProxyTest : public ::testing::Test {
+class NginxProxyTest : public ProxyDriverTest {
 protected:
     void SetUp() override {
-        if (!fs::exists("/usr/sbin/nginx") || !fs::exists("/usr/bin/curl")) {
-            CHATIERE_MISSING_PART("nginx or curl (packaging/scripts/deps.sh test installs them)");
+        if (SetUpProxy("chatiere-proxy", "127.0.0.1")) {
+            proxy_ = std::make_unique<NginxProxy>(NginxProxy::Options{folder_});
         }
-        prefix_ = makeTempFolder("chatiere-proxy");
-        upstream_ = startEchoServer();
-        listen_ = {"127.0.0.1", freePort(), freePort(), 0};
-        listen_.publicHttpsPort = listen_.httpsPort;
-        proxy_ = std::make_unique<NginxProxy>(NginxProxy::Options{prefix_});
-        certificate_ = makeSelfSignedCertificate(kName, std::chrono::system_clock::now());
-        std::ofstream(prefix_ / "ca.pem") << certificate_.certificatePem;
     }
 
     void TearDown() override {
         if (proxy_) {
             proxy_->stop();
         }
-        if (upstream_) {
-            upstream_->stop();
+        if (other_) {
+            other_->stop();
+            fs::remove_all(other_->prefix());
         }
-        if (!prefix_.empty()) {
-            fs::remove_all(prefix_);
-        }
+        TearDownProxy();
     }
 
+    // The editor's kind of site: a WebSocket, private paths, a body size.
     ServiceSite site() {
-        ServiceSite s;
-        s.serviceId = "svc_test";
-        s.names = {kName};
-        s.upstreamPort = upstream_->port();
+        ServiceSite s = siteOf(*proxy_);
         s.maxBodyMib = 2;
         s.websocket = true;
         s.privatePaths = {"/api", "/admin"};
-        s.tls = proxy_->installCertificate(kName, certificate_);
         return s;
     }
 
-    std::vector<SiteFile> files(const ServiceSite& s) {
-        return {{kHttpContextFile, renderHttpContext(proxy_->layout(), listen_)},
-                {serviceSiteFile(s.serviceId), renderServiceSite(s, proxy_->layout(), listen_)}};
-    }
+    std::vector<SiteFile> files(const ServiceSite& s) { return filesOf(*proxy_, s); }
 
-    // curl as a visitor: the name resolved to 127.0.0.1, the self-signed certificate as its only CA
-    // (so the answer proves nginx served that certificate for that name).
-    Answer get(const std::string& scheme, const std::string& path,
-               const std::vector<std::string>& extra = {}) {
-        const int port = scheme == "https" ? listen_.httpsPort : listen_.httpPort;
-        return visit(scheme, kName, port, path, prefix_ / "ca.pem", prefix_ / "headers.txt", extra);
-    }
-
-    fs::path prefix_;
-    std::unique_ptr<Poco::Net::HTTPServer> upstream_;
-    ProxyListen listen_;
     std::unique_ptr<NginxProxy> proxy_;
-    CertificatePair certificate_;
+    std::unique_ptr<NginxProxy> other_;  // another installation's nginx, when a test starts one
 };
 
 TEST_F(NginxProxyTest, ServesAServiceOverHttpsWithItsSelfSignedCertificate) {
@@ -141,7 +116,7 @@ TEST_F(NginxProxyTest, ARefusedSetKeepsTheWorkingOneServing) {
     ASSERT_EQ(proxy_->apply(files(site())), std::nullopt);
     proxy_->ensureRunning();
     ASSERT_EQ(get("https", "/").status, 200);
-    const auto link = fs::read_symlink(prefix_ / "sites");
+    const auto link = fs::read_symlink(folder_ / "sites");
 
     std::vector<SiteFile> broken = files(site());
     broken.push_back(
@@ -150,8 +125,8 @@ TEST_F(NginxProxyTest, ARefusedSetKeepsTheWorkingOneServing) {
     ASSERT_TRUE(error);
     EXPECT_NE(error->find("no_such_directive"), std::string::npos) << *error;
 
-    EXPECT_EQ(fs::read_symlink(prefix_ / "sites"), link);
-    EXPECT_FALSE(fs::exists(prefix_ / "sites.2"));
+    EXPECT_EQ(fs::read_symlink(folder_ / "sites"), link);
+    EXPECT_FALSE(fs::exists(folder_ / "sites.2"));
     proxy_->reload();  // even a reload re-reads only the working set
     EXPECT_TRUE(eventually([&] { return get("https", "/").status == 200; }, std::chrono::seconds(10)));
 
@@ -161,7 +136,7 @@ TEST_F(NginxProxyTest, ARefusedSetKeepsTheWorkingOneServing) {
     proxy_->installPage(kSuspendedPageFile, renderSuspendedPage("La Fabrique", "contact@lap.test"));
     ASSERT_EQ(proxy_->apply(files(suspended)), std::nullopt);
     EXPECT_TRUE(eventually([&] { return get("https", "/").status == 503; }, std::chrono::seconds(10)));
-    EXPECT_FALSE(fs::exists(prefix_ / link));
+    EXPECT_FALSE(fs::exists(folder_ / link));
 }
 
 TEST_F(NginxProxyTest, ASuspendedServiceAnswersTheBilingual503Page) {
@@ -192,6 +167,56 @@ TEST_F(NginxProxyTest, AKilledNginxIsStartedAgain) {
     ASSERT_TRUE(proxy_->runningPid());
     EXPECT_NE(*proxy_->runningPid(), pid);
     EXPECT_EQ(get("https", "/").status, 200);
+}
+
+TEST_F(NginxProxyTest, AMasterKilledAloneLeavesWorkersThatAreStoppedBeforeTheNextStart) {
+    // Another installation's nginx on the same machine, whose prefix begins with this one's.
+    const fs::path otherPrefix = folder_.string() + "-other";
+    other_ = std::make_unique<NginxProxy>(NginxProxy::Options{otherPrefix});
+    NginxProxy& other = *other_;
+    ProxyListen otherListen{"127.0.0.1", freePort(), freePort(), 0};
+    otherListen.publicHttpsPort = otherListen.httpsPort;
+    ServiceSite otherSite = site();
+    otherSite.tls = other.installCertificate(kName, certificate_);
+    ASSERT_EQ(other.apply({{kHttpContextFile, renderHttpContext(other.layout(), otherListen)},
+                           {serviceSiteFile(otherSite.serviceId),
+                            renderServiceSite(otherSite, other.layout(), otherListen)}}),
+              std::nullopt);
+    other.ensureRunning();
+    const int otherPid = *other.runningPid();
+    const std::vector<int> otherProcesses = findInstanceProcesses("/proc", otherPrefix);
+    ASSERT_GE(otherProcesses.size(), 2u);  // its master and a worker at least
+
+    ASSERT_EQ(proxy_->apply(files(site())), std::nullopt);
+    proxy_->ensureRunning();
+    const int pid = *proxy_->runningPid();
+    const std::vector<int> before = findInstanceProcesses("/proc", folder_);
+    ASSERT_GE(before.size(), 2u);
+    // The master alone: its workers live on, holding the listening sockets, and keep serving.
+    ASSERT_EQ(::kill(pid, SIGKILL), 0);
+    ASSERT_TRUE(eventually([&] { return !proxy_->runningPid(); }, std::chrono::seconds(10)));
+    const std::vector<int> orphans = findInstanceProcesses("/proc", folder_);
+    ASSERT_FALSE(orphans.empty());
+    for (const int orphan : orphans) {
+        EXPECT_NE(orphan, pid);
+    }
+
+    proxy_->ensureRunning();  // the orphans stopped, a new master bound the ports
+    ASSERT_TRUE(proxy_->runningPid());
+    EXPECT_NE(*proxy_->runningPid(), pid);
+    for (const int now : findInstanceProcesses("/proc", folder_)) {
+        EXPECT_EQ(std::find(orphans.begin(), orphans.end(), now), orphans.end()) << now;
+    }
+    EXPECT_EQ(get("https", "/").status, 200);
+
+    // The other installation was left alone: the same processes, still serving.
+    EXPECT_EQ(other.runningPid(), otherPid);
+    EXPECT_EQ(findInstanceProcesses("/proc", otherPrefix), otherProcesses);
+    EXPECT_EQ(
+        visit("https", kName, otherListen.httpsPort, "/", folder_ / "ca.pem", folder_ / "other.txt").status,
+        200);
+    other.stop();
+    EXPECT_TRUE(findInstanceProcesses("/proc", otherPrefix).empty());
 }
 
 TEST_F(NginxProxyTest, ChatieresOwnPagesSeeTheProxyFromItsOwnAddress) {

@@ -1,7 +1,7 @@
 #pragma once
 
-// What the proxy drivers' tests share: a tiny HTTP server as a service's upstream, free ports, and
-// curl as the visitor.
+// What the proxy drivers' tests share: a tiny HTTP server as a service's upstream, free ports, curl
+// as the visitor, and the fixture both drivers' tests start from (ProxyDriverTest).
 
 #include <Poco/Net/HTTPRequestHandler.h>
 #include <Poco/Net/HTTPRequestHandlerFactory.h>
@@ -10,7 +10,9 @@
 #include <Poco/Net/HTTPServerRequest.h>
 #include <Poco/Net/HTTPServerResponse.h>
 #include <Poco/Net/ServerSocket.h>
+#include <gtest/gtest.h>
 
+#include <chrono>
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
@@ -19,6 +21,10 @@
 #include <string>
 #include <vector>
 
+#include "MissingPart.h"
+#include "hosting/NginxConfig.h"
+#include "hosting/ProxyDriver.h"
+#include "hosting/SelfSignedCertificate.h"
 #include "hosting/Subprocess.h"
 
 #include <stdlib.h>
@@ -75,17 +81,18 @@ struct Answer {
     std::string body;
 };
 
-// curl as a visitor of `name` at 127.0.0.1:`port`, with `caFile` as its only CA (so the answer
-// proves nginx served that certificate for that name); the headers go through `headersFile`.
+// curl as a visitor of `name` at `address`:`port` (127.0.0.1, or "[::1]"), with `caFile` as its
+// only CA (so the answer proves nginx served that certificate for that name); the headers go
+// through `headersFile`.
 inline Answer visit(const std::string& scheme, const std::string& name, int port, const std::string& path,
                     const std::filesystem::path& caFile, const std::filesystem::path& headersFile,
-                    const std::vector<std::string>& extra = {}) {
+                    const std::vector<std::string>& extra = {}, const std::string& address = "127.0.0.1") {
     const std::string url = scheme + "://" + name + ":" + std::to_string(port) + path;
     std::vector<std::string> args = {"-s",
                                      "--max-time",
                                      "10",
                                      "--resolve",
-                                     name + ":" + std::to_string(port) + ":127.0.0.1",
+                                     name + ":" + std::to_string(port) + ":" + address,
                                      "--cacert",
                                      caFile.string(),
                                      "-D",
@@ -107,5 +114,68 @@ inline Answer visit(const std::string& scheme, const std::string& name, int port
     answer.headers.assign(std::istreambuf_iterator<char>(in), {});
     return answer;
 }
+
+// The name the drivers' tests serve.
+inline const std::string kName = "site.amap-breal.asso.test";
+
+// A temp folder, the echo server as the service's upstream, free ports, kName's self-signed
+// certificate (curl's only CA: an answer proves nginx served it for that name). Each driver's test
+// makes its driver in SetUp after SetUpProxy(), and stops it in TearDown before TearDownProxy().
+class ProxyDriverTest : public ::testing::Test {
+protected:
+    // False when nginx or curl is missing (the test then returns: CHATIERE_MISSING_PART has run).
+    bool SetUpProxy(const std::string& folderName, const std::string& listenAddress) {
+        if (!std::filesystem::exists("/usr/sbin/nginx") || !std::filesystem::exists("/usr/bin/curl")) {
+            [] { CHATIERE_MISSING_PART("nginx or curl (packaging/scripts/deps.sh test installs them)"); }();
+            return false;
+        }
+        folder_ = makeTempFolder(folderName);
+        upstream_ = startEchoServer();
+        listen_ = {listenAddress, freePort(), freePort(), 0};
+        listen_.publicHttpsPort = listen_.httpsPort;
+        certificate_ = manager::makeSelfSignedCertificate(kName, std::chrono::system_clock::now());
+        std::ofstream(folder_ / "ca.pem") << certificate_.certificatePem;
+        return true;
+    }
+
+    void TearDownProxy() {
+        if (upstream_) {
+            upstream_->stop();
+        }
+        if (!folder_.empty()) {
+            std::filesystem::remove_all(folder_);
+        }
+    }
+
+    // kName's site on the upstream, with its certificate installed by `driver`.
+    manager::ServiceSite siteOf(manager::ProxyDriver& driver) {
+        manager::ServiceSite s;
+        s.serviceId = "svc_test";
+        s.names = {kName};
+        s.upstreamPort = upstream_->port();
+        s.tls = driver.installCertificate(kName, certificate_);
+        return s;
+    }
+
+    // The http context and the site's file, as the reconciler makes them.
+    std::vector<manager::SiteFile> filesOf(const manager::ProxyDriver& driver,
+                                           const manager::ServiceSite& s) {
+        return {
+            {manager::kHttpContextFile, manager::renderHttpContext(driver.layout(), listen_)},
+            {manager::serviceSiteFile(s.serviceId), manager::renderServiceSite(s, driver.layout(), listen_)}};
+    }
+
+    // curl as a visitor of kName at `address` ("127.0.0.1" or "[::1]").
+    Answer get(const std::string& scheme, const std::string& path, const std::vector<std::string>& extra = {},
+               const std::string& address = "127.0.0.1") {
+        const int port = scheme == "https" ? listen_.httpsPort : listen_.httpPort;
+        return visit(scheme, kName, port, path, folder_ / "ca.pem", folder_ / "headers.txt", extra, address);
+    }
+
+    std::filesystem::path folder_;
+    std::unique_ptr<Poco::Net::HTTPServer> upstream_;
+    manager::ProxyListen listen_;
+    manager::CertificatePair certificate_;
+};
 
 }  // namespace chatiere::testing
