@@ -119,6 +119,8 @@ web_measure() {
     echo "$out" >&2
     exit 1
   fi
+  # Timeouts and resets (a slow guest) are shown, not fatal: the figures count answered requests only.
+  grep "Socket errors" <<<"$out" | sed "s#^ *#bench/web: $url: #" >&2 || true
   rps=$(awk '/^Requests\/sec/ {print $2}' <<<"$out")
   p99=$(awk '$1 == "99%" {v=$2; if (v ~ /us$/) {sub(/us/,"",v); v/=1000} else if (v ~ /ms$/) {sub(/ms/,"",v)} else if (v ~ /s$/) {sub(/s/,"",v); v*=1000}; print v}' <<<"$out")
   echo "$rps $p99"
