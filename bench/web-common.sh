@@ -17,7 +17,7 @@ web_prepare() {
 }
 
 web_stop() {
-  [ -n "$_web_reference_pid" ] && kill "$_web_reference_pid" 2>/dev/null && wait "$_web_reference_pid" 2>/dev/null  || true
+  [ -n "$_web_reference_pid" ] && kill "$_web_reference_pid" 2>/dev/null && wait "$_web_reference_pid" 2>/dev/null || true
   _web_reference_pid=
   stop_daemon
 }
