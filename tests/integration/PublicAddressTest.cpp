@@ -10,6 +10,7 @@
 #include "Pebble.h"
 #include "PortBlock.h"
 #include "TestDaemon.h"
+#include "Visitor.h"
 
 #include <Poco/Data/Statement.h>
 #include <Poco/JSON/Object.h>
@@ -23,7 +24,6 @@
 #include <gtest/gtest.h>
 
 #include <filesystem>
-#include <fstream>
 #include <memory>
 #include <string>
 
@@ -52,13 +52,6 @@ public:
     Poco::Net::HTTPRequestHandler* createRequestHandler(const Poco::Net::HTTPServerRequest&) override {
         return new SiteHandler;
     }
-};
-
-struct Visit {
-    int status = 0;  // 0: curl failed (no TLS handshake, a certificate it does not trust…)
-    std::string headers;
-    std::string body;
-    std::string error;
 };
 
 class PublicAddressTest : public ::testing::Test {
@@ -140,35 +133,10 @@ protected:
         return tls ? tls->getValue<std::string>("status") : "";
     }
 
-    // curl as a visitor of https://NAME:port/PATH (or http://), NAME resolved to 127.0.0.1. `ca`:
-    // the only CA it trusts; empty: it trusts nothing and does not check (-k).
+    // A visitor from outside (tests/support/Visitor.h), at the proxy's ports.
     Visit visit(const std::string& scheme, const std::string& name, const std::string& path,
                 const std::string& ca) {
-        const int port = scheme == "https" ? httpsPort_ : httpPort_;
-        const fs::path headers = d_->dir() / "visit-headers.txt";
-        std::vector<std::string> args = {"-s",         "-S",
-                                         "--max-time", "15",
-                                         "--resolve",  name + ":" + std::to_string(port) + ":127.0.0.1",
-                                         "-D",         headers.string(),
-                                         "-w",         "\n%{http_code}"};
-        if (ca.empty()) {
-            args.push_back("-k");
-        } else {
-            args.insert(args.end(), {"--cacert", ca});
-        }
-        args.push_back(scheme + "://" + name + ":" + std::to_string(port) + path);
-        const auto [code, output] = runTool("/usr/bin/curl", args);
-        Visit v;
-        const auto last = output.rfind('\n');
-        if (code != 0 || last == std::string::npos) {
-            v.error = "curl " + std::to_string(code) + ": " + output;
-            return v;
-        }
-        v.status = std::atoi(output.substr(last + 1).c_str());
-        v.body = output.substr(0, last);
-        std::ifstream in(headers);
-        v.headers.assign(std::istreambuf_iterator<char>(in), {});
-        return v;
+        return Visitor(httpPort_, httpsPort_)(scheme, name, path, ca);
     }
 
     bool siteFileExists(const std::string& id) {

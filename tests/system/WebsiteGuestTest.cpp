@@ -1,10 +1,14 @@
 // A website service as a real QEMU guest on the local libvirtd: it boots, answers with the
-// association's welcome page on its 127.0.0.1 port, pauses and resumes, and leaves nothing behind.
+// association's welcome page on its 127.0.0.1 port and at its public name through Chatière's nginx
+// over HTTPS (a certificate from Debian's pebble, docs/public-addresses.md), pauses and resumes,
+// and leaves nothing behind.
 
 #include "Eventually.h"
+#include "Pebble.h"
 #include "SystemGuests.h"
 #include "TestDaemon.h"
 #include "Unzip.h"
+#include "Visitor.h"
 
 #include "chatiere/manager/Database.h"
 
@@ -13,6 +17,8 @@
 #include <gtest/gtest.h>
 #include "chatiere/provisioning/TarWriter.h"
 
+#include <cstdlib>
+#include <filesystem>
 #include <thread>
 
 using namespace chatiere::testing;
@@ -21,9 +27,33 @@ TEST(WebsiteGuest, BootsServesPausesResumesAndIsDeletedCleanly) {
     if (!libvirtdAnswers()) {
         CHATIERE_MISSING_PART(kNoLibvirtd);
     }
+    if (!Pebble::installed() || !std::filesystem::exists("/usr/sbin/nginx") ||
+        !std::filesystem::exists("/usr/bin/dehydrated")) {
+        CHATIERE_MISSING_PART("nginx, dehydrated, pebble (packaging/scripts/deps.sh test installs them)");
+    }
+    // The ACME server, whose validator fetches its tokens from the proxy's HTTP port.
+    const Visitor visit(freeLoopbackPort(), freeLoopbackPort());
+    char pebbleDir[] = "/tmp/chatiere-pebble-XXXXXX";
+    ASSERT_NE(::mkdtemp(pebbleDir), nullptr);
+    Pebble pebble(pebbleDir, visit.httpPort());
+    ASSERT_TRUE(pebble.answers()) << pebble.log();
     std::string pool;
-    TestDaemon d([&pool](chatiere::manager::Settings& s) { pool = useRealGuests(s, 22000, 22099); },
-                 /*startSink=*/true, /*realClock=*/true);
+    TestDaemon d(
+        [&](chatiere::manager::Settings& s) {
+            pool = useRealGuests(s, 22000, 22099);
+            s.publicDomain = "asso.test";
+            s.proxy.mode = chatiere::manager::ProxySettings::Mode::Own;
+            s.proxy.httpPort = visit.httpPort();
+            s.proxy.httpsPort = visit.httpsPort();
+            s.proxy.publicHttpsPort = visit.httpsPort();
+            s.proxy.intervalSeconds = 1;
+            s.acme.directoryUrl = pebble.directoryUrl();
+            s.acme.caFile = pebble.caFile();
+            s.acme.email = "admin@chatons.test";
+            s.acme.intervalSeconds = 1;
+            s.acme.retrySeconds = 3600;
+        },
+        /*startSink=*/true, /*realClock=*/true);
     ApiClient admin = d.staffClient("admin@chatons.test");
     ASSERT_EQ(
         admin.post("/api/v1/plans", R"({"slug": "web", "name": "Web", "free": true, "prices": []})").status,
@@ -57,6 +87,26 @@ TEST(WebsiteGuest, BootsServesPausesResumesAndIsDeletedCleanly) {
     const auto welcome = page(port);
     ASSERT_TRUE(welcome.has_value());
     EXPECT_NE(welcome->find("Les Amis &lt;du&gt; Jardin"), std::string::npos) << *welcome;
+
+    // At its public name through the proxy, over HTTPS, with a certificate pebble issued for that
+    // name (curl trusts pebble's root only); plain HTTP is redirected there.
+    const std::string name = "site.les-amis-du-jardin.asso.test";
+    const std::string url = "https://" + name + ":" + std::to_string(visit.httpsPort()) + "/";
+    EXPECT_EQ(service.json()->getValue<std::string>("public_url"), url);
+    const auto tlsOf = [&] { return manager.get("/api/v1/services/" + id).json()->getObject("tls"); };
+    ASSERT_TRUE(eventually([&] { return tlsOf()->getValue<std::string>("status") == "issued"; },
+                           std::chrono::seconds(90)))
+        << manager.get("/api/v1/services/" + id).body << pebble.log();
+    EXPECT_NE(tlsOf()->getValue<std::string>("issuer").find("Pebble"), std::string::npos);
+    const std::string root = pebble.rootFile();
+    Visit seen;
+    ASSERT_TRUE(eventually([&] { return (seen = visit("https", name, "/", root)).status == 200; },
+                           std::chrono::seconds(20)))
+        << seen.error << seen.body;
+    EXPECT_NE(seen.body.find("Les Amis &lt;du&gt; Jardin"), std::string::npos) << seen.body;
+    const Visit plain = visit("http", name, "/", "");
+    EXPECT_EQ(plain.status, 301) << plain.error;
+    EXPECT_NE(plain.headers.find("Location: " + url), std::string::npos) << plain.headers;
 
     const std::string domain = "chatiere-" + d.daemon().instanceId() + "-" + id;
     // Usage is measured from the real guest: its CPU time counter and its volume's allocation.
@@ -160,10 +210,52 @@ TEST(WebsiteGuest, BootsServesPausesResumesAndIsDeletedCleanly) {
                    std::chrono::seconds(30)));
     EXPECT_EQ(manager.get("/api/v1/services/" + id).json()->getValue<std::string>("state"), "suspended");
     EXPECT_FALSE(page(port).has_value());
+    // At its name: the bilingual page of a suspended service, never the guest's error nor the reason.
+    EXPECT_TRUE(eventually([&] { return (seen = visit("https", name, "/", root)).status == 503; },
+                           std::chrono::seconds(20)))
+        << seen.status << seen.error << seen.body;
+    EXPECT_NE(seen.headers.find("Retry-After:"), std::string::npos) << seen.headers;
+    EXPECT_NE(seen.body.find("suspendu"), std::string::npos) << seen.body;
+    EXPECT_NE(seen.body.find("suspended"), std::string::npos) << seen.body;
 
-    // Resumed: it answers again.
+    // Resumed: it answers again, on its port and at its name.
     ASSERT_EQ(manager.post("/api/v1/services/" + id + "/resume", "{}").status, 202);
     EXPECT_TRUE(eventually([&] { return page(port).has_value(); }, std::chrono::seconds(30)));
+    EXPECT_TRUE(eventually(
+        [&] { return visit("https", name, "/", root).body.find("Nouveau contenu") != std::string::npos; },
+        std::chrono::seconds(20)));
+
+    // The association's own domain: a certificate from pebble for it, the default name freed.
+    const std::string own = "jardin-partage.example";
+    const auto moved = manager.put("/api/v1/services/" + id + "/domain", R"({"domain": ")" + own + "\"}");
+    ASSERT_EQ(moved.status, 200) << moved.body;
+    EXPECT_TRUE(eventually(
+        [&] {
+            return tlsOf()->getValue<std::string>("status") == "issued" &&
+                   visit("https", own, "/", root).body.find("Nouveau contenu") != std::string::npos;
+        },
+        std::chrono::seconds(90)))
+        << manager.get("/api/v1/services/" + id).body;
+    EXPECT_TRUE(
+        eventually([&] { return visit("http", name, "/", "").status == 404; }, std::chrono::seconds(20)));
+
+    // pebble stops: the renewal fails, an alert opens for the admin, the certificate pebble issued
+    // is still served.
+    pebble.stop();
+    ASSERT_EQ(admin.post("/api/v1/certificates/" + own + "/renew", "{}").status, 202);
+    EXPECT_TRUE(eventually([&] { return tlsOf()->getValue<std::string>("status") == "failed"; },
+                           std::chrono::seconds(90)))
+        << manager.get("/api/v1/services/" + id).body;
+    const auto alerts = admin.get("/api/v1/alerts").json()->getArray("items");
+    int certificateAlerts = 0;
+    for (std::size_t i = 0; alerts && i < alerts->size(); ++i) {
+        const auto alert = alerts->getObject(static_cast<unsigned>(i));
+        certificateAlerts += alert->getValue<std::string>("kind") == "certificate" &&
+                             alert->isNull("closed_at") &&
+                             alert->getValue<std::string>("message").find(own) != std::string::npos;
+    }
+    EXPECT_EQ(certificateAlerts, 1) << admin.get("/api/v1/alerts").body;
+    EXPECT_EQ(visit("https", own, "/", root).status, 200);
 
     // Deleted: no domain, no volume, the port free again.
     ASSERT_EQ(manager.del("/api/v1/services/" + id).status, 202);
@@ -173,7 +265,12 @@ TEST(WebsiteGuest, BootsServesPausesResumesAndIsDeletedCleanly) {
     EXPECT_EQ(d.hypervisor().volume(pool, domain + ".img"), std::nullopt);
     EXPECT_TRUE(d.hypervisor().listOwned(d.daemon().instanceId()).empty());
     EXPECT_FALSE(page(port).has_value());
+    // Its name answers 404 and its nginx file is gone.
+    EXPECT_TRUE(
+        eventually([&] { return visit("http", own, "/", "").status == 404; }, std::chrono::seconds(20)));
+    EXPECT_FALSE(std::filesystem::exists(d.proxyDir() / "sites" / ("service-" + id + ".conf")));
 
     d.stop();
     removePool(pool);
+    std::filesystem::remove_all(pebbleDir);
 }
