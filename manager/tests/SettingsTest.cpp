@@ -93,7 +93,10 @@ TEST(Settings, BadValuesAreNamed) {
              {"services.upload_max_mib", "1.5"},
              {"monitoring.health_timeout_seconds", "301"},
              {"quota.hysteresis_percent", "101"},
-             {"quota.hysteresis_percent", "49"}}) {
+             {"quota.hysteresis_percent", "49"},
+             {"public.ipv4", "2001:db8::1"},
+             {"public.ipv4", "hote.example"},
+             {"public.ipv6", "192.0.2.1"}}) {
         try {
             Settings::fromConfiguration(*config({{key, value}}));
             FAIL() << key << "=" << value << " must be refused";
@@ -112,6 +115,16 @@ TEST(Settings, TrustedProxiesAreIpAddressesAndNotEmptyByChance) {
     EXPECT_EQ(set.trustedProxiesInEffect(), (std::vector<std::string>{"127.0.0.2", "2001:db8::7"}));
     const Settings none = Settings::fromConfiguration(*config({{"http.trusted_proxies", ""}}));
     EXPECT_EQ(none.trustedProxies, std::vector<std::string>{});
+}
+
+TEST(Settings, TheHostsPublicAddressesAreOfTheirFamily) {
+    const Settings unset = Settings::fromConfiguration(*config({}));
+    EXPECT_EQ(unset.publicIpv4, "");
+    EXPECT_EQ(unset.publicIpv6, "");
+    const Settings set = Settings::fromConfiguration(
+        *config({{"public.ipv4", "192.0.2.10"}, {"public.ipv6", "2001:DB8::10"}}));
+    EXPECT_EQ(set.publicIpv4, "192.0.2.10");
+    EXPECT_EQ(set.publicIpv6, "2001:db8::10");
 }
 
 // A guest's connections arrive from the host's loopback (QEMU user networking): trusting it would

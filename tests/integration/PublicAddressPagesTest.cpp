@@ -47,7 +47,9 @@ protected:
             useOwnProxy(s, httpPort, httpsPort_);
             s.portsFirst = ports_.first();
             s.portsLast = ports_.last();
-            s.acme.directoryUrl = "";  // no orders: the states below are planted
+            s.acme.directoryUrl = "";     // no orders: the states below are planted
+            s.publicIpv4 = "192.0.2.10";  // the host's addresses, for an own domain's A and AAAA
+            s.publicIpv6 = "2001:db8::10";
         });
         admin_ = std::make_unique<ApiClient>(d_->staffClient("admin@chatons.test"));
         ASSERT_EQ(admin_->post("/api/v1/plans", kPlan).status, 201);
@@ -200,6 +202,9 @@ TEST_F(PublicAddressPagesTest, AManagerSetsTheOwnDomainFromTheDashboard) {
     EXPECT_TRUE(contains(page, "Adresse enregistrée")) << page;
     EXPECT_TRUE(contains(page, "<dt>Domaine de l’association</dt><dd>www.jardin-partage.org</dd>")) << page;
     EXPECT_TRUE(contains(page, "value=\"www.jardin-partage.org\"")) << page;
+    // A and AAAA to the host's addresses (public.ipv4, public.ipv6), or a CNAME to the default name.
+    EXPECT_TRUE(contains(page, "<td>A</td><td>www.jardin-partage.org</td><td>192.0.2.10</td>")) << page;
+    EXPECT_TRUE(contains(page, "<td>AAAA</td><td>www.jardin-partage.org</td><td>2001:db8::10</td>")) << page;
     EXPECT_TRUE(contains(page, "<td>CNAME</td><td>www.jardin-partage.org</td><td>site.jardin.asso.test</td>"))
         << page;
 

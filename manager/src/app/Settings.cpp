@@ -167,6 +167,20 @@ std::string parsePublicDomain(const std::string& key, const std::string& value) 
     }
 }
 
+// An address of one family (`v6`: IPv6, else IPv4), or empty.
+std::string parseHostAddress(const std::string& key, const std::string& value, bool v6) {
+    if (value.empty()) {
+        return value;
+    }
+    Poco::Net::IPAddress address;
+    if (!Poco::Net::IPAddress::tryParse(value, address) ||
+        address.family() != (v6 ? Poco::Net::IPAddress::IPv6 : Poco::Net::IPAddress::IPv4)) {
+        throw SettingsError("setting " + key + " = '" + value + "': expected an " + (v6 ? "IPv6" : "IPv4") +
+                            " address, or nothing");
+    }
+    return address.toString();
+}
+
 // Hosted sites must never be same-site with Chatière's pages: their cookies and SameOriginGuard
 // would then trust a page an association wrote.
 void checkPublicDomain(const std::string& domain, const std::string& pagesHost) {
@@ -259,6 +273,8 @@ Settings Settings::fromConfiguration(const Poco::Util::AbstractConfiguration& co
         {"mail.from", [&](auto& k, auto& v) { s.mailFrom = nonEmpty(k, v); }},
         {"public.url", [&](auto& k, auto& v) { s.publicUrl = httpUrl(k, v); }},
         {"public.domain", [&](auto& k, auto& v) { s.publicDomain = parsePublicDomain(k, v); }},
+        {"public.ipv4", [&](auto& k, auto& v) { s.publicIpv4 = parseHostAddress(k, v, false); }},
+        {"public.ipv6", [&](auto& k, auto& v) { s.publicIpv6 = parseHostAddress(k, v, true); }},
         {"proxy.mode",
          [&](auto& k, auto& v) {
              if (v == "off") {

@@ -97,6 +97,13 @@ mstch::array addressRows(Pages& pages, const std::vector<Service>& services, con
                          bool canManage, const std::optional<DomainEntry>& entry) {
     const auto& words = pages.words();
     auto& api = pages.app();
+    HostAddresses host;
+    if (!api.settings.publicIpv4.empty()) {
+        host.ipv4 = api.settings.publicIpv4;
+    }
+    if (!api.settings.publicIpv6.empty()) {
+        host.ipv6 = api.settings.publicIpv6;
+    }
     mstch::array rows;
     for (const auto& s : services) {
         if (s.state == ServiceState::Deleted || s.state == ServiceState::Deleting) {
@@ -143,10 +150,10 @@ mstch::array addressRows(Pages& pages, const std::vector<Service>& services, con
                 row.emplace("domain_error", entry->error);
             }
             // The records for the own domain, else for a placeholder (never for a refused name).
-            // No setting names the host's addresses yet: the CNAME, and the A/AAAA hint.
+            // A/AAAA to the host's addresses where settings name them (public.ipv4, public.ipv6).
             const std::string shown = refused ? std::string() : s.domain.value_or("");
             const DnsInstructions dns =
-                dnsRecordsFor(s, shown.empty() ? words.text(lang, "dns_your_domain") : shown, {});
+                dnsRecordsFor(s, shown.empty() ? words.text(lang, "dns_your_domain") : shown, host);
             mstch::array records;
             for (const auto& record : dns.address) {
                 records.push_back(dnsRow(record));

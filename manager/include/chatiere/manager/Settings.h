@@ -114,6 +114,10 @@ struct Settings {
     // public.domain: the services' default names are <service>.<slug>.<public.domain>; never the
     // registrable domain of public.url's host (checked with the Public Suffix List). Empty: none.
     std::string publicDomain;
+    // public.ipv4, public.ipv6: the host's public addresses, where an association's own domain
+    // points its A and AAAA records (the dashboard shows them). Empty: unknown, a CNAME only.
+    std::string publicIpv4;
+    std::string publicIpv6;
     ProxySettings proxy;                    // proxy.*
     AcmeSettings acme;                      // acme.*
     std::string termsVersion = "1";         // terms.version
