@@ -121,12 +121,13 @@ fi
 if ! api GET /api/v1/plans/asso-web >/dev/null 2>&1; then
   api POST /api/v1/plans '{"slug": "asso-web", "name": {"fr": "Site associatif", "en": "Association website"},
     "description": {"fr": "Un site web statique pour votre association", "en": "A static website for your association"},
-    "templates": ["website", "editor"],
+    "templates": ["website", "editor", "mail"],
     "prices": [{"interval": "month", "kind": "association", "amount_cents": 300},
                {"interval": "year", "kind": "association", "amount_cents": 3000},
                {"interval": "year", "kind": "individual", "amount_cents": 2000}],
     "quotas": {"disk_gib": {"included": 2, "limit": 3}, "memory_mib": {"included": 1024, "limit": 1024},
-               "vcpus": {"included": 2, "limit": 2}, "services": {"included": 2, "limit": 2}}}' >/dev/null
+               "vcpus": {"included": 3, "limit": 3}, "services": {"included": 3, "limit": 3},
+               "mailboxes": {"included": 5, "limit": 5}, "mail_gib": {"included": 1, "limit": 1}}}' >/dev/null
 fi
 count=$(api GET /api/v1/associations | json 'len(d["associations"])')
 if [ "$count" = 0 ]; then
@@ -189,6 +190,31 @@ else
   echo "demo: no editor: its image is not built (chatiere templates build editor --config $conf)"
 fi
 
+# Mail: only once its appliance image is built (`chatiere templates build mail`), never from here.
+# A mail service for the association's domain and a first mailbox, read over IMAP on the guest's
+# forwarded port (the front on port 25 and TLS come later: docs/mail.md).
+mail_line="none: its image is not built (chatiere templates build mail --config $conf)"
+if [ -e "$dir/images/mail/current" ]; then
+  mail=$(api GET "/api/v1/associations/$asso/services" |
+         json '([s["id"] for s in d["services"] if s["template"] == "mail"] or [""])[0]')
+  if [ -z "$mail" ]; then
+    mail=$(api POST "/api/v1/associations/$asso/services" \
+             '{"template": "mail", "name": "courrier", "mail_domain": "jardin.demo.chatiere.test"}' |
+           json 'd.get("id", "")') || mail=""
+  fi
+  if [ -n "$mail" ]; then
+    if ! grep -q '^mailbox_pw=' "$creds"; then
+      mailbox_pw=$(api POST "/api/v1/services/$mail/mailboxes" \
+                     '{"local_part": "contact", "name": "Accueil", "quota_mib": 256}' | json 'd["password"]') &&
+        printf 'mailbox_pw=%s\n' "$mailbox_pw" >> "$creds"
+    fi
+    mailbox_pw=$(sed -n 's/^mailbox_pw=//p' "$creds")
+    ports=$(api GET "/api/v1/services/$mail" | json '" ".join("%s=%s" % (p["name"], p["host_port"]) for p in d["ports"])')
+    mail_line="contact@jardin.demo.chatiere.test / $mailbox_pw (the guest boots in about a minute)
+            on 127.0.0.1, ports: $ports (IMAP and SMTP without TLS until the front exists)"
+  fi
+fi
+
 cat <<MSG
 
   Chatière runs at $url   — open it in a browser (French; English from the header's switch)
@@ -199,6 +225,7 @@ cat <<MSG
       curl -k --resolve $public_name:$https_port:127.0.0.1 $public_site
       (in a browser: add "127.0.0.1 $public_name" to /etc/hosts, accept the certificate)
   Its collaborative editor's first pad (Etherpad): ${pad:-none, see above}
+  Its mail: $mail_line
 
   Admin:    admin@demo.chatiere.test / $admin_pw
             second factor (TOTP): secret $admin_totp

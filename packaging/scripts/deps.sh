@@ -6,7 +6,7 @@ set -euo pipefail
 what=${1:-test}
 
 build_pkgs=(build-essential cmake ninja-build pkg-config git ccache
-            libpoco-dev libvirt-dev libssl-dev libsqlite3-dev libargon2-dev libqrencode-dev
+            libpoco-dev libvirt-dev libssl-dev libsqlite3-dev libargon2-dev libcrypt-dev libqrencode-dev
             libgtest-dev libgmock-dev libhowardhinnant-date-dev tzdata
             libhpdf-dev fonts-dejavu-core libmstch-dev libidn2-dev libpsl-dev publicsuffix)
 # Real parts the tests start: a loopback SMTP server, libvirt's test driver (in libvirt itself),

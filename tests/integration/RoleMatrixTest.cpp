@@ -458,6 +458,26 @@ std::map<std::string, Expectation> expectations() {
         "UFCNFC", [](World& w, Who) {
             return shared({{"id", w.service()}, {"name", "a"}, {"rest", "b"}});
         }};
+    // Mailboxes and aliases on a website: 409 not_a_mail_service after the role check; members and
+    // the treasurer list, managers and the admin change.
+    e["GET /api/v1/services/{id}/mailboxes"] = {"UCCNCC", get(service)};
+    e["POST /api/v1/services/{id}/mailboxes"] = {"UFCNFC",
+                                                  json(service, R"({"local_part": "x", "quota_mib": 1})")};
+    e["PATCH /api/v1/services/{id}/mailboxes/{address}"] = {
+        "UFCNFC", [](World& w, Who) {
+            return shared({{"id", w.service()}, {"address", "x"}}, R"({"quota_mib": 2})");
+        }};
+    e["DELETE /api/v1/services/{id}/mailboxes/{address}"] = {
+        "UFCNFC", [](World& w, Who) {
+            return shared({{"id", w.service()}, {"address", "x"}});
+        }};
+    e["GET /api/v1/services/{id}/aliases"] = {"UCCNCC", get(service)};
+    e["POST /api/v1/services/{id}/aliases"] = {"UFCNFC",
+                                                json(service, R"({"local_part": "x", "destinations": ["y"]})")};
+    e["DELETE /api/v1/services/{id}/aliases/{local_part}"] = {
+        "UFCNFC", [](World& w, Who) {
+            return shared({{"id", w.service()}, {"local_part", "x"}});
+        }};
     e["GET /api/v1/services/{id}/usage"] = {"U++N++", get(service)};
     e["GET /api/v1/services/{id}/uptime"] = {"U++N++", get(service)};
     e["GET /api/v1/associations/{id}/usage"] = {"U++N++", get(A)};

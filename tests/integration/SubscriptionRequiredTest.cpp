@@ -298,6 +298,12 @@ TEST_F(SubscriptionRequired, AnInstallationFromBeforeTheRuleGivesTheGraceNeverAS
              {"usage_hourly", "usage_daily", "association_usage_hourly", "association_usage_daily"}) {
             s << "ALTER TABLE " + std::string(table) + " DROP COLUMN transfer_bytes", now;
         }
+        // Nor v19's mail.
+        for (const char* table : {"mailboxes", "mail_aliases"}) {
+            s << "DROP TABLE " + std::string(table), now;
+        }
+        s << "DROP INDEX services_mail_domain", now;
+        s << "ALTER TABLE services DROP COLUMN mail_domain", now;
         s << "PRAGMA user_version = 11", now;
     }
     d_.clock().set(at("2027-02-20T09:00:00Z"));  // after anything that would have been due

@@ -59,5 +59,6 @@ void registerUsageRoutes(http::Router& router, ApiContext& ctx);
 void registerBillingRoutes(http::Router& router, ApiContext& ctx);
 void registerExportRoutes(http::Router& router, ApiContext& ctx);
 void registerPadRoutes(http::Router& router, ApiContext& ctx);
+void registerMailRoutes(http::Router& router, ApiContext& ctx);
 
 }  // namespace chatiere::manager::api

@@ -89,29 +89,81 @@ CreateService parseCreateService(const Poco::JSON::Object::Ptr& body) {
     c.templateName = text(f, "template");
     c.name = text(f, "name");
     c.domain = f.string("domain", false, 300);
+    c.mailDomain = f.string("mail_domain", false, 300);
     errors.throwIfAny();
     return c;
 }
 
+namespace {
+
+// A string member as given, untrimmed (a space in a name is refused, not dropped; a password keeps
+// its spaces); nullopt when absent or null.
+std::optional<std::string> raw(const Poco::JSON::Object::Ptr& body, FieldErrors& errors,
+                               const std::string& key, bool required) {
+    if (!body || !body->has(key) || body->isNull(key)) {
+        if (required) {
+            errors.add(key, "missing", "Required.");
+        }
+        return std::nullopt;
+    }
+    const Poco::Dynamic::Var value = body->get(key);
+    if (!value.isString()) {
+        errors.add(key, "wrong_type", "Expected a string.");
+        return std::nullopt;
+    }
+    return value.extract<std::string>();
+}
+
+}  // namespace
+
 CreatePad parseCreatePad(const Poco::JSON::Object::Ptr& body) {
     FieldErrors errors;
     CreatePad c;
-    const auto raw = [&](const std::string& key, bool required) -> std::optional<std::string> {
-        if (!body || !body->has(key) || body->isNull(key)) {
-            if (required) {
-                errors.add(key, "missing", "Required.");
+    c.name = raw(body, errors, "name", true).value_or("");
+    c.text = raw(body, errors, "text", false);
+    errors.throwIfAny();
+    return c;
+}
+
+NewMailbox parseNewMailbox(const Poco::JSON::Object::Ptr& body) {
+    FieldErrors errors;
+    JsonFields f(body, errors);
+    NewMailbox c;
+    c.localPart = raw(body, errors, "local_part", true).value_or("");
+    c.name = f.string("name", false, kAnyLength);
+    c.quotaMib = f.integer("quota_mib", false);
+    c.password = raw(body, errors, "password", false);
+    errors.throwIfAny();
+    return c;
+}
+
+MailboxChange parseMailboxChange(const Poco::JSON::Object::Ptr& body) {
+    FieldErrors errors;
+    JsonFields f(body, errors);
+    MailboxChange c;
+    c.name = f.string("name", false, kAnyLength);
+    c.quotaMib = f.integer("quota_mib", false);
+    c.password = raw(body, errors, "password", false);
+    c.newPassword = f.boolean("new_password", false).value_or(false);
+    errors.throwIfAny();
+    return c;
+}
+
+NewAlias parseNewAlias(const Poco::JSON::Object::Ptr& body) {
+    FieldErrors errors;
+    JsonFields f(body, errors);
+    NewAlias c;
+    c.localPart = raw(body, errors, "local_part", true).value_or("");
+    if (const auto destinations = f.array("destinations", true)) {
+        for (std::size_t i = 0; i < destinations->size(); ++i) {
+            const Poco::Dynamic::Var v = destinations->get(static_cast<unsigned>(i));
+            if (!v.isString()) {
+                errors.add("destinations." + std::to_string(i), "wrong_type", "Expected a string.");
+                continue;
             }
-            return std::nullopt;
+            c.destinations.push_back(v.extract<std::string>());
         }
-        const Poco::Dynamic::Var value = body->get(key);
-        if (!value.isString()) {
-            errors.add(key, "wrong_type", "Expected a string.");
-            return std::nullopt;
-        }
-        return value.extract<std::string>();
-    };
-    c.name = raw("name", true).value_or("");
-    c.text = raw("text", false);
+    }
     errors.throwIfAny();
     return c;
 }
@@ -328,6 +380,7 @@ PlanDefinition parsePlanDefinition(const Poco::JSON::Object::Ptr& body) {
         }
     }
     c.trialDays = f.integer("trial_days", false);
+    c.externalForwards = f.boolean("external_forwards", false);
     errors.throwIfAny();
     return c;
 }

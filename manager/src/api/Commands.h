@@ -4,6 +4,7 @@
 #include "domain/AssociationService.h"
 #include "domain/Invitations.h"
 #include "domain/PlanService.h"
+#include "hosting/MailService.h"
 #include "hosting/PadService.h"
 #include "hosting/ServiceManager.h"
 #include "monitoring/UsageService.h"
@@ -20,6 +21,12 @@ namespace chatiere::manager::api {
 CreateService parseCreateService(const Poco::JSON::Object::Ptr& body);
 // {"name", "text"?}: both as given, untrimmed (a space in a name is refused, not dropped).
 CreatePad parseCreatePad(const Poco::JSON::Object::Ptr& body);
+// {"local_part", "name"?, "quota_mib", "password"?} (local part and password untrimmed).
+NewMailbox parseNewMailbox(const Poco::JSON::Object::Ptr& body);
+// {"name"?, "quota_mib"?, "password"?, "new_password"?: true}.
+MailboxChange parseMailboxChange(const Poco::JSON::Object::Ptr& body);
+// {"local_part", "destinations": ["…", …]}.
+NewAlias parseNewAlias(const Poco::JSON::Object::Ptr& body);
 ResizeService parseResizeService(const Poco::JSON::Object::Ptr& body);
 GrantException parseGrantException(const Poco::JSON::Object::Ptr& body);
 AddMember parseAddMember(const Poco::JSON::Object::Ptr& body);

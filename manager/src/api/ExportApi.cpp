@@ -25,6 +25,8 @@ FR — Toutes les données de votre association chez cet hébergeur :
   services/NOM/site.tar  le contenu de chaque site web, tel qu'il est servi ;
   services/NOM/pads/PAD.txt, PAD.html  le texte de chaque pad de chaque éditeur. Si un éditeur
                       ne répondait pas, ses pads manquent : association.json (« pads ») le dit.
+  services/NOM/mail/ADRESSE/DOSSIER/N.eml  chaque message de chaque boîte aux lettres, par dossier
+                      (à importer dans Thunderbird) ; les alias sont dans association.json (« mail »).
 
 EN — All of your association's data at this host:
   association.json    the association, its members, services, subscriptions, invoices (with
@@ -33,6 +35,8 @@ EN — All of your association's data at this host:
   services/NAME/site.tar  each website's content, as it is served;
   services/NAME/pads/PAD.txt, PAD.html  the text of each pad of each editor. When an editor did
                       not answer, its pads are missing: association.json ("pads") says so.
+  services/NAME/mail/ADDRESS/FOLDER/N.eml  every message of every mailbox, by folder (to import
+                      in Thunderbird); the aliases are in association.json ("mail").
 )";
 
 void add(Poco::Zip::Compress& zip, const std::string& name, const std::string& bytes) {
@@ -63,7 +67,7 @@ Poco::JSON::Array usageDays(const std::vector<ExportedUsageDay>& days) {
 // A name safe in a zip path.
 std::string fileName(std::string text) {
     for (char& c : text) {
-        if (!std::isalnum(static_cast<unsigned char>(c)) && c != '-' && c != '_' && c != '.') {
+        if (!std::isalnum(static_cast<unsigned char>(c)) && c != '-' && c != '_' && c != '.' && c != '@') {
             c = '_';
         }
     }
@@ -114,6 +118,44 @@ void registerExportRoutes(http::Router& router, ApiContext& ctx) {
             item.set("unavailable", orNull(editor.unavailable));
             pads.add(item);
         }
+        // Each mail service's mailboxes, one .eml per message by folder, and its aliases; a guest that
+        // did not answer is named with the reason, not fatal.
+        Poco::JSON::Array mail;
+        for (const auto& service : e.mail) {
+            const std::string base = "services/" + fileName(service.serviceName) + "/mail/";
+            Poco::JSON::Object item(Poco::JSON_PRESERVE_KEY_ORDER);
+            item.set("service", service.serviceName);
+            item.set("mail_domain", service.domain);
+            Poco::JSON::Array boxes;
+            for (const auto& box : service.mailboxes) {
+                for (const auto& m : box.messages) {
+                    add(zip,
+                        base + fileName(box.address) + "/" + fileName(m.folder) + "/" +
+                            std::to_string(m.uid) + ".eml",
+                        m.text);
+                }
+                Poco::JSON::Object b(Poco::JSON_PRESERVE_KEY_ORDER);
+                b.set("address", box.address);
+                b.set("messages", static_cast<Poco::Int64>(box.messages.size()));
+                boxes.add(b);
+            }
+            item.set("mailboxes", boxes);
+            Poco::JSON::Array aliases;
+            for (const auto& a : service.aliases) {
+                Poco::JSON::Object alias(Poco::JSON_PRESERVE_KEY_ORDER);
+                alias.set("address", a.localPart + "@" + service.domain);
+                Poco::JSON::Array to;
+                for (const auto& d : a.destinations) {
+                    to.add(d);
+                }
+                alias.set("destinations", to);
+                aliases.add(alias);
+            }
+            item.set("aliases", aliases);
+            item.set("complete", !service.unavailable);
+            item.set("unavailable", orNull(service.unavailable));
+            mail.add(item);
+        }
         for (const auto& sub : e.subscriptions) {
             subscriptions.add(subscriptionToJson(sub));
         }
@@ -127,6 +169,7 @@ void registerExportRoutes(http::Router& router, ApiContext& ctx) {
         record.set("invoices", invoices);
         record.set("usage_daily", usageDays(e.usageDaily));
         record.set("pads", pads);
+        record.set("mail", mail);
         std::ostringstream json;
         record.stringify(json, 2);
         add(zip, "association.json", json.str());

@@ -39,6 +39,9 @@ Poco::JSON::Object serviceJson(const Service& s) {
     // Its public names (docs/public-addresses.md): the default one, the association's own domain.
     o.set("default_name", s.defaultName ? Poco::Dynamic::Var(*s.defaultName) : Poco::Dynamic::Var());
     o.set("domain", s.domain ? Poco::Dynamic::Var(*s.domain) : Poco::Dynamic::Var());
+    if (s.mailDomain) {
+        o.set("mail_domain", *s.mailDomain);  // a mail service's (docs/mail.md)
+    }
     o.set("proxy_error", s.proxyError ? Poco::Dynamic::Var(*s.proxyError) : Poco::Dynamic::Var());
     Poco::JSON::Object health(Poco::JSON_PRESERVE_KEY_ORDER);
     health.set("status", wireName(s.health));

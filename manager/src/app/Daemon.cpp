@@ -184,7 +184,9 @@ void Daemon::open() {
         provisioning::ProvisioningSettings{p.db->instanceId(), s.libvirtPool, s.volumesDir().string(),
                                            s.libvirtDomainType},
         siteImages.string());
-    p.provisioningStore = std::make_unique<ProvisioningStore>(*p.db, p.clock, *p.catalogue);
+    p.provisioningStore = std::make_unique<ProvisioningStore>(
+        *p.db, p.clock, *p.catalogue,
+        p.settings.mailhostHostname.empty() ? p.settings.publicHost() : p.settings.mailhostHostname);
     if (const int resumed = p.provisioningStore->releaseLeases(); resumed > 0) {
         p.logger.information("%d provisioning job(s) interrupted by the last stop resume now", resumed);
     }
@@ -230,6 +232,9 @@ void Daemon::open() {
     p.etherpad = std::make_unique<HttpEtherpadApi>(std::chrono::seconds(5));
     p.pads = std::make_unique<PadService>(*p.db, p.clock, *p.catalogue, *p.associations, *p.services,
                                           *p.editorEndpoints, *p.etherpad);
+    p.doveadm = std::make_unique<HttpDoveadmApi>(std::chrono::seconds(30));
+    p.mail =
+        std::make_unique<MailService>(*p.db, p.clock, *p.catalogue, *p.associations, *p.services, *p.doveadm);
     Poco::Logger& rolloutLogger = Poco::Logger::get("chatiere.rollout");
     p.rollout = std::make_unique<ImageRollout>(*p.db, p.clock, p.settings, *p.catalogue, *p.builder,
                                                rolloutLogger, [provisioner] { provisioner->wake(); });
@@ -274,13 +279,15 @@ void Daemon::open() {
     UsageRollup* rollup = p.rollup.get();
     QuotaLadder* ladder = p.ladder.get();
     HealthMonitor* health = p.health.get();
+    MailService* mail = p.mail.get();
     base::Clock* clock = &p.clock;
     // One monitoring cycle: measure, roll up, walk the quota ladder, look at the host.
     p.collectTask = std::make_unique<base::PeriodicTask>(
         std::chrono::seconds(s.monitoringIntervalSeconds),
-        [collector, rollup, ladder, health, clock, database = p.db.get()] {
+        [collector, rollup, ladder, health, mail, clock, database = p.db.get()] {
             const UnitOfWork unit(*database);
             collector->collectOnce();
+            mail->collectUsage();
             rollup->run(clock->now());
             ladder->evaluate();
             health->checkHost();
@@ -352,7 +359,7 @@ void Daemon::open() {
             return provisioning::isExt4Volume(in) ? provisioning::readSiteImage(volume->path, work)
                                                   : provisioning::readSiteArchive(in);
         },
-        p.pads.get());
+        p.pads.get(), p.mail.get());
     p.app = std::make_unique<app::Services>(
         app::Services{p.settings,
                       *p.auth,
@@ -386,7 +393,8 @@ void Daemon::open() {
                       *p.totp,
                       *p.pads,
                       *p.rollout,
-                      *p.certificateBook});
+                      *p.certificateBook,
+                      *p.mail});
     p.api = std::make_unique<api::ApiContext>(*p.app);
     p.router = std::make_unique<http::Router>(Poco::Logger::get("chatiere.http"));
     p.router->setGuard(http::SameOriginGuard(s.publicUrl, app::kSessionCookie));
@@ -400,6 +408,7 @@ void Daemon::open() {
     api::registerBillingRoutes(*p.router, *p.api);
     api::registerExportRoutes(*p.router, *p.api);
     api::registerPadRoutes(*p.router, *p.api);
+    api::registerMailRoutes(*p.router, *p.api);
     // The web pages: the same services, as HTML forms.
     const std::filesystem::path web(s.webDir);
     p.translations = std::make_unique<web::Translations>(web / "i18n");

@@ -40,6 +40,7 @@
 #include "hosting/CertificateTask.h"
 #include "hosting/HttpEtherpadApi.h"
 #include "hosting/ImageRollout.h"
+#include "hosting/MailService.h"
 #include "hosting/PadService.h"
 #include "hosting/ProvisioningStore.h"
 #include "hosting/ProxyDriver.h"
@@ -100,6 +101,8 @@ struct Daemon::Parts {
     std::unique_ptr<EditorEndpoints> editorEndpoints;
     std::unique_ptr<EtherpadApi> etherpad;
     std::unique_ptr<PadService> pads;
+    std::unique_ptr<DoveadmApi> doveadm;
+    std::unique_ptr<MailService> mail;
     std::unique_ptr<ImageRollout> rollout;
     std::unique_ptr<base::PeriodicTask> rolloutTask;
     std::unique_ptr<provisioning::Reconciler> reconciler;

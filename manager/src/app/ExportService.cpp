@@ -11,14 +11,16 @@ namespace chatiere::manager {
 
 ExportService::ExportService(Database& db, base::Clock& clock, AssociationService& associations,
                              ServiceManager& services, BillingService& billing,
-                             std::function<std::string(const Service&)> siteArchive, PadService* pads)
+                             std::function<std::string(const Service&)> siteArchive, PadService* pads,
+                             MailService* mail)
     : db_(db),
       clock_(clock),
       associations_(associations),
       services_(services),
       billing_(billing),
       siteArchive_(std::move(siteArchive)),
-      pads_(pads) {}
+      pads_(pads),
+      mail_(mail) {}
 
 AssociationExport ExportService::gather(const Actor& actor, const std::string& associationId,
                                         const std::string& language) {
@@ -34,6 +36,10 @@ AssociationExport ExportService::gather(const Actor& actor, const std::string& a
         }
         if (pads_ && pads_->isEditor(s)) {
             out.pads.push_back(editorPads(s));
+            continue;
+        }
+        if (mail_ && mail_->isMail(s)) {
+            out.mail.push_back(mail_->exportOf(s));
             continue;
         }
         std::string site = siteArchive_ ? siteArchive_(s) : std::string();

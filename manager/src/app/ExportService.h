@@ -5,6 +5,7 @@
 #include "chatiere/manager/Database.h"
 #include "domain/Actor.h"
 #include "domain/AssociationService.h"
+#include "hosting/MailService.h"
 #include "hosting/PadService.h"
 #include "hosting/ServiceManager.h"
 
@@ -57,6 +58,7 @@ struct AssociationExport {
     std::vector<ExportedInvoice> invoices;  // numbered only: a draft is not the association's yet
     std::vector<ExportedSite> sites;
     std::vector<ExportedPads> pads;  // each editor not deleted
+    std::vector<ExportedMail> mail;  // each mail service not deleted
     std::vector<ExportedUsageDay> usageDaily;
 };
 
@@ -66,7 +68,8 @@ class ExportService {
 public:
     ExportService(Database& db, base::Clock& clock, AssociationService& associations,
                   ServiceManager& services, BillingService& billing,
-                  std::function<std::string(const Service&)> siteArchive, PadService* pads = nullptr);
+                  std::function<std::string(const Service&)> siteArchive, PadService* pads = nullptr,
+                  MailService* mail = nullptr);
 
     // 404 for an association the caller cannot see, 403 for one it may not export.
     AssociationExport gather(const Actor& actor, const std::string& associationId,
@@ -85,6 +88,7 @@ private:
     BillingService& billing_;
     std::function<std::string(const Service&)> siteArchive_;
     PadService* pads_;
+    MailService* mail_;
 };
 
 }  // namespace chatiere::manager

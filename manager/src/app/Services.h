@@ -16,6 +16,7 @@
 #include "domain/TotpService.h"
 #include "hosting/CertificateBook.h"
 #include "hosting/ImageRollout.h"
+#include "hosting/MailService.h"
 #include "hosting/PadService.h"
 #include "hosting/ServiceManager.h"
 #include "http/Request.h"
@@ -57,6 +58,7 @@ struct Services {
     PadService& pads;               // the pads of the editors (Etherpad's HTTP API)
     ImageRollout& rollout;          // which build each guest runs; rebuilt images rolled out
     CertificateBook& certificates;  // the public names' certificates (the admin's)
+    MailService& mail;              // the mail services' mailboxes and aliases
 
     // The session cookie's name for this request (__Host- prefixed when its cookies are Secure, see
     // http::Request::secureCookies).

@@ -274,6 +274,7 @@ Settings Settings::fromConfiguration(const Poco::Util::AbstractConfiguration& co
         {"public.url", [&](auto& k, auto& v) { s.publicUrl = httpUrl(k, v); }},
         {"public.domain", [&](auto& k, auto& v) { s.publicDomain = parsePublicDomain(k, v); }},
         {"public.ipv4", [&](auto& k, auto& v) { s.publicIpv4 = parseHostAddress(k, v, false); }},
+        {"mailhost.hostname", [&](auto& k, auto& v) { s.mailhostHostname = parsePublicDomain(k, v); }},
         {"public.ipv6", [&](auto& k, auto& v) { s.publicIpv6 = parseHostAddress(k, v, true); }},
         {"proxy.mode",
          [&](auto& k, auto& v) {

@@ -18,7 +18,8 @@ namespace {
 
 constexpr const char* kUsage = R"(Usage: chatiere service COMMAND [OPTIONS]
 
-  create --association ID --template NAME --name NAME
+  create --association ID --template NAME --name NAME [--mail-domain DOMAIN]
+                              (--mail-domain: a mail service's domain, required for `mail`)
   list --association ID
   show SERVICE_ID
   suspend SERVICE_ID          (the admin suspends for `admin`, a manager for `association`)
@@ -137,8 +138,12 @@ int runServiceCommand(int argc, char** argv) {
     const Options o = parse(argc, argv);
     const auto id = [&] { return idArgument(o, "service"); };
     if (sub == "create") {
-        const std::string body = "{\"template\": " + jsonString(need(o, "template")) +
-                                 ", \"name\": " + jsonString(need(o, "name")) + "}";
+        std::string body = "{\"template\": " + jsonString(need(o, "template")) +
+                           ", \"name\": " + jsonString(need(o, "name"));
+        if (o.named.count("mail-domain")) {
+            body += ", \"mail_domain\": " + jsonString(o.named.at("mail-domain"));
+        }
+        body += "}";
         return call(o, "POST", "/api/v1/associations/" + need(o, "association") + "/services", body,
                     "application/json");
     }

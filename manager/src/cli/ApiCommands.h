@@ -10,6 +10,8 @@ int runUsageCommand(int argc, char** argv);
 // `chatiere pads list|create|delete SERVICE_ID [NAME] [--text T]`: an editor's pads.
 int runPadsCommand(int argc, char** argv);
 int runAlertsCommand(int argc, char** argv);
+// `chatiere mail mailbox|alias …`: a mail service's mailboxes and aliases (cli/MailCommands.cpp).
+int runMailCommand(int argc, char** argv);
 // `chatiere templates rollout|rollout-status [TEMPLATE]` (admin): starts rolling a rebuilt image
 // out now / shows which services run an outdated build and the rollout in progress.
 int runRolloutCommand(int argc, char** argv);

@@ -49,6 +49,8 @@ Commands:
                              services, through the daemon's API (CHATIERE_TOKEN)
   pads list|create|delete SERVICE_ID [NAME] [--text T]
                              an editor's pads, through the daemon's API
+  mail mailbox|alias list|add|passwd|set|delete SERVICE_ID ...
+                             a mail service's mailboxes and aliases, through the daemon's API
   usage service|association|exception
                              usage over time, against the plan; quota exceptions (API)
   alerts [all]               what the admin must look at (API)
@@ -359,6 +361,9 @@ int runCli(int argc, char** argv) {
         }
         if (command == "pads") {
             return runPadsCommand(argc, argv);
+        }
+        if (command == "mail") {
+            return runMailCommand(argc, argv);
         }
         if (command == "usage") {
             return runUsageCommand(argc, argv);

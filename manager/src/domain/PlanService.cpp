@@ -5,6 +5,7 @@
 #include "domain/AuditLog.h"
 #include "domain/CommandFields.h"
 
+#include <algorithm>
 #include <set>
 
 namespace chatiere::manager {
@@ -13,7 +14,6 @@ namespace {
 
 const std::set<std::string> kIntervals = {"month", "year"};
 const std::set<std::string> kKinds = {"association", "individual", "other"};
-const std::set<std::string> kMetrics = {"disk_gib", "transfer_gib", "memory_mib", "vcpus", "services"};
 constexpr int64_t kMaxQuota = 1'000'000;
 
 void requireAdmin(const Actor& actor) {
@@ -106,7 +106,8 @@ PlanPrice checkPrice(const PriceInput& in, const std::string& path, FieldErrors&
 }  // namespace
 
 bool isQuotaMetric(const std::string& metric) {
-    return kMetrics.count(metric) > 0;
+    const auto& all = quotaMetrics();
+    return std::find(all.begin(), all.end(), metric) != all.end();
 }
 
 bool isOverageMetric(const std::string& metric) {
@@ -157,7 +158,8 @@ Plan checkPlanDefinition(const PlanDefinition& definition, const std::optional<s
         const std::string path = "quotas." + metric;
         if (!isQuotaMetric(metric)) {
             errors.add(path, "unknown_metric",
-                       "Known metrics: disk_gib, transfer_gib, memory_mib, vcpus, services.");
+                       "Known metrics: services, disk_gib, transfer_gib, memory_mib, vcpus, mailboxes, "
+                       "mail_gib.");
             continue;
         }
         CommandFields q(errors, path);
@@ -191,6 +193,7 @@ Plan checkPlanDefinition(const PlanDefinition& definition, const std::optional<s
         plan.overageCents[metric] = unit.value_or(0);
     }
 
+    plan.externalForwards = definition.externalForwards.value_or(false);
     if (const auto& trial = definition.trialDays) {
         if (*trial < 0 || *trial > 366) {
             errors.add("trial_days", "invalid_trial", "A number of days from 0 to 366.");

@@ -51,10 +51,10 @@ struct PlanDefinition {
     std::map<std::string, QuotaInput> quotas;
     std::map<std::string, std::optional<int64_t>> overageUnitCents;  // nullopt: unit_cents not given
     std::optional<int64_t> trialDays;
+    std::optional<bool> externalForwards;
 };
 
-// The metrics a plan may limit (disk_gib, memory_mib, vcpus, services), and bill above included
-// (disk_gib).
+// The metrics a plan may limit (quotaMetrics()), and bill above included (disk_gib, transfer_gib).
 bool isQuotaMetric(const std::string& metric);
 bool isOverageMetric(const std::string& metric);
 

@@ -3,6 +3,8 @@
 #include "chatiere/manager/Secrets.h"
 #include "chatiere/manager/Time.h"
 #include "domain/AuditLog.h"
+#include "hosting/MailConfig.h"
+#include "store/Mail.h"
 #include "store/ServicePorts.h"
 #include "store/ServiceSecrets.h"
 #include "store/Services.h"
@@ -89,9 +91,13 @@ provisioning::ServiceSpec ProvisioningStore::specOf(Session& s, const Service& s
         spec.ports[port.name] = port.hostPort;
     }
     spec.volumeGeneration = service.volumeGeneration;
-    spec.shouldRun = service.suspendedFor.empty() && service.state != ServiceState::Deleting &&
-                     service.state != ServiceState::Deleted;
-    if (const auto* manifest = catalogue_.find(service.templateName)) {
+    const auto* manifest = catalogue_.find(service.templateName);
+    // A suspended mail service keeps running: suspension stops access (at the front), never
+    // delivery (docs/mail.md).
+    const bool keepsRunning = manifest && manifest->kind == "mail";
+    spec.shouldRun = (service.suspendedFor.empty() || keepsRunning) &&
+                     service.state != ServiceState::Deleting && service.state != ServiceState::Deleted;
+    if (manifest) {
         for (const auto& value : manifest->config) {
             if (value.source == "association.name") {
                 spec.config[value.name] = spec.associationName;
@@ -101,6 +107,10 @@ provisioning::ServiceSpec ProvisioningStore::specOf(Session& s, const Service& s
                 spec.config[value.name] = service.name;
             } else if (value.source == "service.id") {
                 spec.config[value.name] = service.id;
+            } else if (value.source.rfind("mail.", 0) == 0) {
+                if (service.state != ServiceState::Deleted) {
+                    spec.config[value.name] = mailConfigValue(s, service, value.source, mailHostname_);
+                }
             } else if (value.source == "generated_secret" && service.state != ServiceState::Deleted) {
                 // Made at create; made here for a service older than its template's secret.
                 spec.config[value.name] =
@@ -228,6 +238,7 @@ void ProvisioningStore::reportDeleted(const std::string& serviceId) {
     services.release(serviceId, nowText());
     ServicePortRepository(s).release(serviceId);
     ServiceSecretRepository(s).deleteOf(serviceId);
+    MailRepository(s).deleteOf(serviceId, nowText());
     if (service) {
         AuditLog::record(s, Actor::system("provisioner"), nowText(), "service.deleted", "service", serviceId,
                          service->associationId);

@@ -14,9 +14,11 @@ class ProvisioningStore final : public provisioning::JobStore,
                                 public provisioning::ServiceRegistry,
                                 public provisioning::ReconcileSource {
 public:
-    // The catalogue says which configuration values a service's template takes (specOf).
-    ProvisioningStore(Database& db, base::Clock& clock, const templates::Catalogue& catalogue)
-        : db_(db), clock_(clock), catalogue_(catalogue) {}
+    // The catalogue says which configuration values a service's template takes (specOf);
+    // `mailHostname` is the name mail guests give (mail.hostname: Settings::mailHostname()).
+    ProvisioningStore(Database& db, base::Clock& clock, const templates::Catalogue& catalogue,
+                      std::string mailHostname = "")
+        : db_(db), clock_(clock), catalogue_(catalogue), mailHostname_(std::move(mailHostname)) {}
 
     std::optional<provisioning::Job> claim(base::Clock::TimePoint now,
                                            base::Clock::TimePoint leaseUntil) override;
@@ -55,6 +57,7 @@ private:
     Database& db_;
     base::Clock& clock_;
     const templates::Catalogue& catalogue_;
+    std::string mailHostname_;
 };
 
 }  // namespace chatiere::manager

@@ -6,8 +6,11 @@
 #include "chatiere/manager/Time.h"
 #include "chatiere/provisioning/Jobs.h"
 #include "chatiere/provisioning/SiteArchive.h"
+#include "core/PublicName.h"
 #include "domain/AuditLog.h"
 #include "domain/CommandFields.h"
+#include "hosting/DkimKey.h"
+#include "hosting/MailConfig.h"
 #include "store/Plans.h"
 #include "store/ServicePorts.h"
 #include "store/ServiceSecrets.h"
@@ -113,6 +116,24 @@ Service ServiceManager::create(const Actor& actor, const std::string& associatio
     if (name && !isServiceName(*name)) {
         errors.add("name", "invalid_name", "1 to 40 characters: lower-case letters, digits and hyphens.");
     }
+    // A mail service's domain: its own field, so that the website and the mail of an association
+    // can both use son-asso.fr.
+    std::optional<std::string> mailDomain;
+    const bool mail = manifest && manifest->kind == "mail";
+    if (mail && (!command.mailDomain || command.mailDomain->empty())) {
+        errors.add("mail_domain", "invalid_domain", "A mail service needs its domain (son-asso.fr).");
+    } else if (mail) {
+        try {
+            mailDomain = validateDomainName(*command.mailDomain, "mail_domain");
+            if (*mailDomain == settings_.publicHost()) {
+                errors.add("mail_domain", "invalid_domain", "This is the address of Chatière's own pages.");
+            }
+        } catch (const Error& e) {
+            errors.add("mail_domain", "invalid_domain", e.what());
+        }
+    } else if (manifest && command.mailDomain) {
+        errors.add("mail_domain", "not_a_mail_service", "Only a mail service has a mail domain.");
+    }
     errors.throwIfAny();
     if (association.status != AssociationStatus::Active) {
         throw Error(
@@ -123,6 +144,11 @@ Service ServiceManager::create(const Actor& actor, const std::string& associatio
     auto s = db_.session();
     Transaction tx(s);
     ServiceRepository services(s);
+    if (mailDomain && services.mailDomainHolder(*mailDomain)) {
+        throw Error(ErrorKind::Conflict, "mail_domain_taken",
+                    "Another mail service already receives the mail of " + *mailDomain + ".",
+                    {{"mail_domain", "mail_domain_taken", "Already the domain of another mail service."}});
+    }
     if (services.nameTaken(associationId, *name)) {
         throw Error(ErrorKind::Conflict, "name_taken",
                     "The association already has a service named " + *name + ".",
@@ -155,6 +181,7 @@ Service ServiceManager::create(const Actor& actor, const std::string& associatio
     service.vcpus = manifest->vcpus;
     service.memoryMib = manifest->memoryMib;
     service.diskGib = manifest->diskGib;
+    service.mailDomain = mailDomain;
 
     checkPlanLimits(*plan, services.ofAssociation(associationId), service);
     // One host port for each port of the template; the HTTP endpoint's is also the service's own.
@@ -183,6 +210,8 @@ Service ServiceManager::create(const Actor& actor, const std::string& associatio
     for (const auto& value : manifest->config) {
         if (value.source == "generated_secret") {
             ServiceSecretRepository(s).ensure(service.id, value.name, newSecretToken, service.createdAt);
+        } else if (value.source == "mail.dkim_key") {
+            ServiceSecretRepository(s).ensure(service.id, kDkimSecret, newDkimKey, service.createdAt);
         }
     }
     services.enqueueJob(service.id, "create", service.createdAt);
@@ -193,6 +222,9 @@ Service ServiceManager::create(const Actor& actor, const std::string& associatio
         details.set("host_port", *service.hostPort);
     }
     details.set("ports", portDetails);
+    if (service.mailDomain) {
+        details.set("mail_domain", *service.mailDomain);
+    }
     if (const auto name = service.publicName()) {
         details.set("public_name", *name);
     }

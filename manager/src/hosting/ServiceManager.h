@@ -21,6 +21,7 @@ struct CreateService {
     std::string templateName;
     std::string name;
     std::optional<std::string> domain;  // the association's own domain instead of the default name
+    std::optional<std::string> mailDomain = {};  // a mail service's domain (required for kind mail, only there)
 };
 
 // New resources for a service; each absent one stays as it is (at least one is given).
@@ -73,8 +74,11 @@ public:
                              bool add, const std::string& at);
     void jobQueued() { jobQueued_(); }
 
-private:
+    // The live service, if the caller may act on it with `permission`: 404 for another
+    // association's service (or none), 403 for a role that may not.
     Service authorized(const Actor& actor, const std::string& serviceId, Permission permission);
+
+private:
     Service changeReasons(const Actor& actor, const std::string& serviceId, bool add);
     // A free port of the settings' range, not in `taken` (which it joins).
     int allocatePort(std::set<int>& taken);

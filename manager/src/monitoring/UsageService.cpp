@@ -1,5 +1,7 @@
 #include "monitoring/UsageService.h"
 
+#include "store/Mail.h"
+
 #include "billing/UsagePeriod.h"
 #include "chatiere/manager/Error.h"
 #include "chatiere/manager/Ids.h"
@@ -141,14 +143,18 @@ AssociationUsage UsageService::associationUsage(const AssociationAccess& access)
     const std::string& end = current.end;
     // One statement for the figures: this answer is read on every dashboard.
     const UsageSummary summary = UsageRepository(s).summary(associationId, start, end, formatTime(nowPoint));
-    const MetricUse& usage = summary.use;
+    MetricUse usage = summary.use;
+    // Mail: the mailboxes, and their quotas as an allocation (what mail stores counts in disk_gib).
+    MailRepository mail(s);
+    usage["mailboxes"] = static_cast<double>(mail.mailboxCountOfAssociation(associationId));
+    usage["mail_gib"] = static_cast<double>(mail.quotaMibOfAssociation(associationId)) / 1024.0;
     const StoredFigures& stored = summary.stored;
 
     AssociationUsage out;
-    for (const char* metric : {"disk_gib", "transfer_gib", "memory_mib", "vcpus", "services"}) {
+    for (const auto& metric : quotaMetrics()) {
         MetricUsage m;
         m.metric = metric;
-        if (std::string(metric) == "transfer_gib") {
+        if (metric == "transfer_gib") {
             // Sent over the period, from the daily figures (today's rolled up at each cycle).
             m.bytes = stored.transferBytes;
             m.used = rounded(static_cast<double>(stored.transferBytes) / kBytesPerGiB, 3);
@@ -165,8 +171,9 @@ AssociationUsage UsageService::associationUsage(const AssociationAccess& access)
             continue;
         }
         const double used = usage.count(metric) ? usage.at(metric) : 0.0;
-        const bool disk = std::string(metric) == "disk_gib";
-        m.used = disk ? rounded(used, 3) : static_cast<double>(static_cast<int64_t>(used));
+        const bool disk = metric == "disk_gib";
+        m.used =
+            disk || metric == "mail_gib" ? rounded(used, 3) : static_cast<double>(static_cast<int64_t>(used));
         const auto quota = plan ? plan->quotas.find(metric) : decltype(plan->quotas.end()){};
         if (plan && quota != plan->quotas.end()) {
             m.included = quota->second.included;

@@ -803,9 +803,45 @@ ALTER TABLE association_usage_daily ADD COLUMN transfer_bytes INTEGER NOT NULL D
 )SQL";
 // ---- end of v18
 
+// ---- v19 (issue 19, mail; docs/mail.md): a mail service's domain (services.mail_domain, a field of
+// its own so that an association's website and its mail can both use son-asso.fr; unique among live
+// services), its mailboxes (password as a Dovecot SHA512-CRYPT hash, never the password; a deleted
+// one keeps its row, deleted_at set, while its mail is kept for the export grace period) and its
+// aliases (destinations: addresses, comma-separated).
+constexpr std::string_view kV19 = R"SQL(
+ALTER TABLE services ADD COLUMN mail_domain TEXT;
+CREATE UNIQUE INDEX services_mail_domain ON services(mail_domain)
+    WHERE state != 'deleted' AND mail_domain IS NOT NULL;
+CREATE TABLE mailboxes (
+    id INTEGER PRIMARY KEY AUTOINCREMENT,
+    service_id TEXT NOT NULL REFERENCES services(id),
+    local_part TEXT NOT NULL,
+    name TEXT NOT NULL DEFAULT '',
+    password_hash TEXT NOT NULL,
+    quota_mib INTEGER NOT NULL CHECK (quota_mib >= 1),
+    used_bytes INTEGER,
+    messages INTEGER,
+    usage_at TEXT,
+    created_at TEXT NOT NULL,
+    updated_at TEXT NOT NULL,
+    deleted_at TEXT
+);
+CREATE UNIQUE INDEX mailboxes_live ON mailboxes(service_id, local_part) WHERE deleted_at IS NULL;
+CREATE TABLE mail_aliases (
+    service_id TEXT NOT NULL REFERENCES services(id),
+    local_part TEXT NOT NULL,
+    destinations TEXT NOT NULL,
+    created_at TEXT NOT NULL,
+    updated_at TEXT NOT NULL,
+    PRIMARY KEY (service_id, local_part)
+);
+)SQL";
+// ---- end of v19
+
 const std::vector<std::string_view>& migrations() {
     static const std::vector<std::string_view> all = {kV1,  kV2,  kV3,  kV4,  kV5,  kV6,  kV7,  kV8,  kV9,
-                                                      kV10, kV11, kV12, kV13, kV14, kV15, kV16, kV17, kV18};
+                                                      kV10, kV11, kV12, kV13, kV14, kV15, kV16, kV17, kV18,
+                                                      kV19};
     return all;
 }
 

@@ -68,11 +68,18 @@ Poco::JSON::Object planToJson(const Plan& plan) {
     }
     out.set("overage", overage);
     out.set("trial_days", plan.trialDays);
+    out.set("external_forwards", plan.externalForwards);
     if (!plan.createdAt.empty()) {
         out.set("created_at", plan.createdAt);
         out.set("updated_at", plan.updatedAt);
     }
     return out;
+}
+
+const std::vector<std::string>& quotaMetrics() {
+    static const std::vector<std::string> all = {"services", "disk_gib",  "transfer_gib", "memory_mib",
+                                                 "vcpus",    "mailboxes", "mail_gib"};
+    return all;
 }
 
 namespace {
@@ -148,6 +155,7 @@ Plan parseBody(const std::string& json) {
         }
     }
     plan.trialDays = object->optValue<int>("trial_days", 0);
+    plan.externalForwards = object->optValue<bool>("external_forwards", false);
     return plan;
 }
 

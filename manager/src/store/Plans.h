@@ -37,15 +37,20 @@ struct Plan {
     LocalizedText description;
     std::vector<std::string> templates;
     std::vector<PlanPrice> prices;
-    std::map<std::string, QuotaLimit> quotas;  // disk_gib, memory_mib, vcpus, services
+    std::map<std::string, QuotaLimit> quotas;  // by metric: quotaMetrics()
     // Overage: cents per unit above `included` a period (disk_gib: per GiB stored, averaged over
     // the period). A metric without a price is never billed above `included`.
     std::map<std::string, int64_t> overageCents;
     int trialDays = 0;  // a new subscription's free days before its first period
     bool free = false;  // no price, no invoice: its associations' services need no subscription
+    bool externalForwards = false;  // mail aliases may forward to addresses of other domains
     std::string createdAt;
     std::string updatedAt;
 };
+
+// The metrics a plan may limit, in the order the pages show them: services, disk_gib, transfer_gib,
+// memory_mib, vcpus, and mail's mailboxes (a count) and mail_gib (the mailboxes' quotas, allocated).
+const std::vector<std::string>& quotaMetrics();
 
 inline constexpr int64_t kMaxPriceCents = 10'000'000;  // 100 000 € a period: anything above is a typo
 

@@ -13,8 +13,8 @@ namespace {
     "SELECT id, association_id, name, template, state, suspended_for, vcpus, memory_mib, disk_gib, "     \
     "host_port, volume_generation, endpoint, last_error, health, health_checked_at, health_detail, "     \
     "created_at, updated_at, (SELECT group_concat(p.name || ':' || p.guest_port || ':' || p.host_port) " \
-    "FROM service_ports p WHERE p.service_id = services.id), public_hostname, domain, proxy_error FROM " \
-    "services "
+    "FROM service_ports p WHERE p.service_id = services.id), public_hostname, domain, proxy_error, "     \
+    "mail_domain FROM services "
 
 constexpr const char* kFind = CHATIERE_SERVICE_SELECT "WHERE id = ?";
 constexpr const char* kOfAssociation =
@@ -27,7 +27,8 @@ constexpr const char* kLive = CHATIERE_SERVICE_SELECT "WHERE state != 'deleted' 
 
 constexpr const char* kInsert =
     "INSERT INTO services (id, association_id, name, template, state, suspended_for, vcpus, memory_mib, "
-    "disk_gib, host_port, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)";
+    "disk_gib, host_port, created_at, updated_at, mail_domain) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, "
+    "?)";
 constexpr const char* kNameTaken =
     "SELECT 1 FROM services WHERE association_id = ? AND name = ? AND state != 'deleted' LIMIT 1";
 constexpr const char* kSetDefaultName =
@@ -36,6 +37,8 @@ constexpr const char* kSetDomain = "UPDATE services SET domain = ?, updated_at =
 constexpr const char* kSetProxyError = "UPDATE services SET proxy_error = ? WHERE id = ?";
 constexpr const char* kNameHolder =
     "SELECT id FROM services WHERE state != 'deleted' AND (public_hostname = ?1 OR domain = ?1) LIMIT 1";
+constexpr const char* kMailDomainHolder =
+    "SELECT id FROM services WHERE state != 'deleted' AND mail_domain = ? LIMIT 1";
 constexpr const char* kAssociationOf = "SELECT association_id FROM services WHERE id = ?";
 constexpr const char* kAssociationNameOf =
     "SELECT a.name FROM services s JOIN associations a ON a.id = s.association_id WHERE s.id = ?";
@@ -54,6 +57,10 @@ constexpr const char* kRelease =
     "UPDATE services SET state = 'deleted', host_port = NULL, endpoint = NULL, updated_at = ? WHERE id = ?";
 constexpr const char* kPortsInUse =
     "SELECT host_port FROM services WHERE state != 'deleted' AND host_port IS NOT NULL";
+constexpr const char* kPendingConfigure =
+    "SELECT id FROM jobs WHERE service_id = ? AND status = 'pending' AND kind = 'apply' AND step = "
+    "'configure' "
+    "AND leased = 0 LIMIT 1";
 constexpr const char* kEnqueueJob =
     "INSERT INTO jobs (service_id, kind, step, next_attempt_at, step_started_at, payload, created_at) "
     "VALUES (?, ?, ?, ?, ?, ?, ?)";
@@ -145,13 +152,14 @@ Service serviceFrom(const Row& r) {
     s.defaultName = r.optText(19);
     s.domain = r.optText(20);
     s.proxyError = r.optText(21);
+    s.mailDomain = r.optText(22);
     return s;
 }
 
 void ServiceRepository::insert(const Service& s) {
     session_.execute(kInsert, s.id, s.associationId, s.name, s.templateName, wireName(s.state),
                      joinReasons(s.suspendedFor), s.vcpus, s.memoryMib, s.diskGib, s.hostPort, s.createdAt,
-                     s.createdAt);
+                     s.createdAt, s.mailDomain);
 }
 
 void ServiceRepository::setDefaultName(const std::string& id, const std::string& name,
@@ -170,6 +178,10 @@ void ServiceRepository::setProxyError(const std::string& id, const std::optional
 
 std::optional<std::string> ServiceRepository::nameHolder(const std::string& name) {
     return session_.text(kNameHolder, name);
+}
+
+std::optional<std::string> ServiceRepository::mailDomainHolder(const std::string& domain) {
+    return session_.text(kMailDomainHolder, domain);
 }
 
 std::optional<Service> ServiceRepository::find(const std::string& id) {
@@ -242,6 +254,16 @@ int64_t ServiceRepository::enqueueJob(const std::string& serviceId, const std::s
     }
     const std::string step = provisioning::toString(provisioning::firstStep(*jobKind));
     session_.execute(kEnqueueJob, serviceId, kind, step, at, at, payload, at);
+    return session_.lastInsertRowid();
+}
+
+int64_t ServiceRepository::enqueueConfigure(const std::string& serviceId, const std::string& at) {
+    // One pending is enough: the job reads the service's configuration when it runs.
+    if (const auto pending = session_.integer(kPendingConfigure, serviceId)) {
+        return *pending;
+    }
+    session_.execute(kEnqueueJob, serviceId, "apply",
+                     provisioning::toString(provisioning::JobStep::Configure), at, at, "", at);
     return session_.lastInsertRowid();
 }
 

@@ -45,6 +45,8 @@ struct Service {
     std::optional<std::string> defaultName;
     std::optional<std::string> domain;
     std::optional<std::string> proxyError;
+    // A mail service's domain (son-asso.fr), apart from `domain`: docs/mail.md.
+    std::optional<std::string> mailDomain;
 
     // The name the service answers at: its own domain, else its default name.
     std::optional<std::string> publicName() const { return domain ? domain : defaultName; }
@@ -81,6 +83,8 @@ public:
     void setProxyError(const std::string& id, const std::optional<std::string>& error);
     // The live service whose default name or own domain `name` is.
     std::optional<std::string> nameHolder(const std::string& name);
+    // The live mail service whose mail domain `domain` is.
+    std::optional<std::string> mailDomainHolder(const std::string& domain);
     std::optional<std::string> associationNameOf(const std::string& id);
     void setState(const std::string& id, ServiceState state, const std::optional<std::string>& error,
                   const std::string& at);
@@ -96,6 +100,10 @@ public:
     // Throws on a kind that is not one (a programmer error).
     int64_t enqueueJob(const std::string& serviceId, const std::string& kind, const std::string& at,
                        const std::string& payload = "");
+    // Enqueues an `apply` job at its `configure` step (the guest's configuration written again
+    // through its agent: a mail service's new mailboxes), unless one is waiting that has not
+    // started yet. Returns its id.
+    int64_t enqueueConfigure(const std::string& serviceId, const std::string& at);
 
 private:
     Session& session_;

@@ -22,7 +22,6 @@ using Errors = std::map<std::string, std::string>;
 
 const std::vector<std::string> kIntervals = {"month", "year"};
 const std::vector<std::string> kKinds = {"association", "individual", "other"};
-const std::vector<std::string> kMetrics = {"services", "disk_gib", "transfer_gib", "memory_mib", "vcpus"};
 // The metrics billed above what the plan includes (PlanService's isOverageMetric).
 const std::vector<std::string> kOverageMetrics = {"disk_gib", "transfer_gib"};
 const std::vector<std::string> kPriceParts = {"amount", "membership", "floor"};
@@ -39,6 +38,9 @@ Values valuesOf(const Plan& plan) {
     v["description_fr"] = plan.description.fr;
     v["description_en"] = plan.description.en;
     v["trial_days"] = std::to_string(plan.trialDays);
+    if (plan.externalForwards) {
+        v["external_forwards"] = "yes";
+    }
     if (plan.free) {
         v["free"] = "yes";
     }
@@ -112,6 +114,7 @@ PlanDefinition definitionOf(const Values& v, bool isNew, const templates::Catalo
     }
     d.trialDays = trial;
     d.free = get("free") == "yes";
+    d.externalForwards = get("external_forwards") == "yes";
     d.prices.emplace();
     for (const auto& interval : kIntervals) {
         for (const auto& kind : kKinds) {
@@ -126,7 +129,7 @@ PlanDefinition definitionOf(const Values& v, bool isNew, const templates::Catalo
             priceRows.push_back(row);
         }
     }
-    for (const auto& metric : kMetrics) {
+    for (const auto& metric : quotaMetrics()) {
         const std::string included = get("quota_" + metric + "_included");
         const std::string limit = get("quota_" + metric + "_limit");
         if (included.empty() && limit.empty()) {
@@ -202,6 +205,7 @@ void renderEditor(Pages& pages, http::Request& r, int status, const std::optiona
     data.emplace("texts", std::move(texts));
     data.emplace("trial", input("trial_days", t("plans_trial_days"), "number", v, errors));
     data.emplace("free", v.count("free") > 0 && v.at("free") == "yes");
+    data.emplace("external_forwards", v.count("external_forwards") > 0 && v.at("external_forwards") == "yes");
     mstch::array templates;
     for (const auto& m : pages.app().catalogue.all()) {
         mstch::map o;
@@ -230,7 +234,7 @@ void renderEditor(Pages& pages, http::Request& r, int status, const std::optiona
     }
     data.emplace("prices", std::move(prices));
     mstch::array quotas;
-    for (const auto& metric : kMetrics) {
+    for (const auto& metric : quotaMetrics()) {
         mstch::map group;
         group.emplace("legend", t("plan_quota_" + metric));
         mstch::array cells;

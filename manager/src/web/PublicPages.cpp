@@ -15,8 +15,6 @@ namespace chatiere::manager::web {
 
 namespace {
 
-const std::vector<std::string> kQuotaOrder = {"services", "disk_gib", "transfer_gib", "memory_mib", "vcpus"};
-
 mstch::map planView(const Plan& plan, const std::string& lang, const Translations& words) {
     mstch::map view;
     view.emplace("slug", plan.slug);
@@ -37,7 +35,7 @@ mstch::map planView(const Plan& plan, const std::string& lang, const Translation
     }
     view.emplace("prices", std::move(prices));
     mstch::array quotas;
-    for (const auto& metric : kQuotaOrder) {
+    for (const auto& metric : quotaMetrics()) {
         const auto it = plan.quotas.find(metric);
         if (it == plan.quotas.end()) {
             continue;

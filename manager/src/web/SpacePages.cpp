@@ -196,7 +196,7 @@ std::optional<double> real(const std::optional<int64_t>& v) {
 
 mstch::array usageRows(const AssociationUsage& usage, const Translations& words, const std::string& lang) {
     mstch::array rows;
-    for (const char* metric : {"services", "disk_gib", "transfer_gib", "memory_mib", "vcpus"}) {
+    for (const auto& metric : quotaMetrics()) {
         const auto m = std::find_if(usage.metrics.begin(), usage.metrics.end(),
                                     [&](const MetricUsage& x) { return x.metric == metric; });
         if (m == usage.metrics.end()) {

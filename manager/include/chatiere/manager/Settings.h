@@ -118,6 +118,9 @@ struct Settings {
     // points its A and AAAA records (the dashboard shows them). Empty: unknown, a CNAME only.
     std::string publicIpv4;
     std::string publicIpv6;
+    // mailhost.hostname: the mail host's name (the MX of the associations' mail domains, the name in
+    // its banners). Empty: public.url's host when it is a domain name.
+    std::string mailhostHostname;
     ProxySettings proxy;                    // proxy.*
     AcmeSettings acme;                      // acme.*
     std::string termsVersion = "1";         // terms.version

@@ -57,7 +57,9 @@ struct ProxySection {
 
 struct ConfigValue {
     std::string name;
-    std::string source;  // association.name | association.id | service.name | service.id | generated_secret
+    // association.name | association.id | service.name | service.id | generated_secret | mail.domain |
+    // mail.hostname | mail.mailboxes | mail.aliases | mail.dkim_selector | mail.dkim_key | mail.relay_host
+    std::string source;
 };
 
 // One entry of the catalogue, read from <folder>/template.json.
