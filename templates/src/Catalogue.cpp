@@ -18,8 +18,10 @@ namespace {
 const std::set<std::string> kKinds = {"website", "editor", "mail"};
 const std::set<std::string> kDomainTypes = {"kvm", "qemu", "lxc"};
 const std::set<std::string> kMetrics = {"cpu_time", "memory_used", "disk_used", "mailboxes", "mail_storage"};
-const std::set<std::string> kSources = {"association.name", "association.id", "service.name", "service.id",
-                                        "generated_secret"};
+const std::set<std::string> kSources = {"association.name",   "association.id",   "service.name",
+                                        "service.id",         "generated_secret", "mail.domain",
+                                        "mail.hostname",      "mail.mailboxes",   "mail.aliases",
+                                        "mail.dkim_selector", "mail.dkim_key",    "mail.relay_host"};
 const std::set<std::string> kManifestKeys = {"name",       "kind",    "title",         "description",
                                              "resources",  "ports",   "host_services", "http_endpoint",
                                              "health",     "metrics", "domain_types",  "config",
