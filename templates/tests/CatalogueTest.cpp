@@ -111,7 +111,8 @@ TEST(Catalogue, LoadsTheShippedTemplates) {
         ASSERT_NE(mail->port(name), nullptr) << name;
         EXPECT_EQ(mail->port(name)->guestPort, port) << name;
     }
-    EXPECT_EQ(mail->httpEndpoint, "");
+    EXPECT_FALSE(mail->httpEndpoint.has_value());
+    EXPECT_FALSE(mail->proxy.has_value());
     EXPECT_EQ(mail->health.type, "http");
     EXPECT_EQ(mail->health.port, "doveadm");
     EXPECT_EQ(mail->health.expectStatus, 401);
