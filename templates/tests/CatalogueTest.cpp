@@ -6,6 +6,7 @@
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
+#include <map>
 #include <sstream>
 
 using namespace chatiere::templates;
@@ -100,6 +101,22 @@ TEST(Catalogue, LoadsTheShippedTemplates) {
     EXPECT_TRUE(website->supports("kvm"));
     EXPECT_FALSE(website->supports("lxc"));
     EXPECT_EQ(catalogue.find("nothing"), nullptr);
+
+    const Manifest* mail = catalogue.find("mail");
+    ASSERT_NE(mail, nullptr);
+    EXPECT_EQ(mail->kind, "mail");
+    EXPECT_EQ(mail->title.fr, "Messagerie");
+    for (const auto& [name, port] :
+         std::map<std::string, int>{{"smtp", 25}, {"imap", 143}, {"submission", 587}, {"doveadm", 8080}}) {
+        ASSERT_NE(mail->port(name), nullptr) << name;
+        EXPECT_EQ(mail->port(name)->guestPort, port) << name;
+    }
+    EXPECT_FALSE(mail->httpEndpoint.has_value());
+    EXPECT_FALSE(mail->proxy.has_value());
+    EXPECT_EQ(mail->health.type, "http");
+    EXPECT_EQ(mail->health.port, "doveadm");
+    EXPECT_EQ(mail->health.expectStatus, 401);
+    EXPECT_EQ(mail->config.size(), 8u);
 }
 
 TEST(Catalogue, RendersTheWebsiteDomain) {
