@@ -14,7 +14,7 @@
 namespace chatiere::manager::api {
 
 // One parser per command: the JSON body of a request into the service's typed command. A parser
-// checks the JSON types only (a field of the wrong type → 422 `wrong_type`, every one listed); the
+// checks the JSON types only (a field of the wrong type → 400 `wrong_type`, every one listed); the
 // service checks presence, length and meaning, alike for the API and the pages. A null body reads
 // as an empty object.
 

@@ -68,7 +68,10 @@ Poco::JSON::Object planToJson(const Plan& plan) {
     }
     out.set("overage", overage);
     out.set("trial_days", plan.trialDays);
-    out.set("external_forwards", plan.externalForwards);
+    // Only when set: the bodies of plans saved before mail stay byte for byte what they were.
+    if (plan.externalForwards) {
+        out.set("external_forwards", true);
+    }
     if (!plan.createdAt.empty()) {
         out.set("created_at", plan.createdAt);
         out.set("updated_at", plan.updatedAt);
