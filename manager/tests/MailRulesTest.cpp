@@ -6,10 +6,12 @@
 #include "hosting/DkimKey.h"
 #include "hosting/MailAddresses.h"
 #include "hosting/MailConfig.h"
+#include "hosting/MailDns.h"
 
 #include <gtest/gtest.h>
 
 #include <functional>
+#include <map>
 #include <memory>
 #include <string>
 #include <vector>
@@ -112,6 +114,71 @@ TEST(MailConfig, LinesForTheGuest) {
     alias.localPart = "ca";
     alias.destinations = {"contact@asso.example", "jean@exemple.fr"};
     EXPECT_EQ(aliasLines({alias}, "asso.example"), "ca@asso.example contact@asso.example,jean@exemple.fr\n");
+}
+
+std::map<std::string, std::string> statesOf(const std::vector<MailDnsRecord>& records) {
+    std::map<std::string, std::string> out;
+    for (const auto& r : records) {
+        out[r.purpose] = r.status;
+    }
+    return out;
+}
+
+TEST(MailDns, TheRecordsADomainNeeds) {
+    const auto records =
+        mailDnsRecords("asso.example", "Mail.Chatons.example", "chatiere", "v=DKIM1; k=rsa; p=ABCD", {});
+    ASSERT_EQ(records.size(), 6u);
+    EXPECT_EQ(records[0].type, "MX");
+    EXPECT_EQ(records[0].name, "asso.example");
+    EXPECT_EQ(records[0].value, "10 mail.chatons.example.");
+    EXPECT_EQ(records[1].value, "v=spf1 mx -all");
+    EXPECT_EQ(records[2].name, "chatiere._domainkey.asso.example");
+    EXPECT_EQ(records[2].value, "v=DKIM1; k=rsa; p=ABCD");
+    EXPECT_EQ(records[3].name, "_dmarc.asso.example");
+    EXPECT_EQ(records[4].type, "CNAME");
+    EXPECT_EQ(records[4].name, "autoconfig.asso.example");
+    EXPECT_EQ(records[5].name, "autodiscover.asso.example");
+    EXPECT_EQ(records[5].value, "mail.chatons.example.");
+    for (const auto& r : records) {
+        EXPECT_EQ(r.status, "unknown") << r.purpose;  // no resolver
+    }
+}
+
+TEST(MailDns, StatesFromWhatIsPublished) {
+    std::map<std::pair<std::string, std::string>, std::vector<std::string>> zone = {
+        {{"MX", "asso.example"}, {"20 backup.example", "10 mail.chatons.example"}},
+        {{"TXT", "asso.example"}, {"google-site-verification=x", "v=spf1 include:ailleurs.example -all"}},
+        {{"TXT", "chatiere._domainkey.asso.example"}, {"v=DKIM1; k=rsa; p=AB CD"}},
+    };
+    const DnsLookup lookup = [&](const std::string& type,
+                                 const std::string& name) -> std::optional<std::vector<std::string>> {
+        if (name == "autodiscover.asso.example") {
+            return std::nullopt;  // SERVFAIL
+        }
+        const auto it = zone.find({type, name});
+        return it == zone.end() ? std::vector<std::string>{} : it->second;
+    };
+    auto states = statesOf(
+        mailDnsRecords("asso.example", "mail.chatons.example", "chatiere", "v=DKIM1; k=rsa; p=ABCD", lookup));
+    EXPECT_EQ(states["mx"], "ok");
+    EXPECT_EQ(states["spf"], "wrong");
+    EXPECT_EQ(states["dkim"], "ok");  // the key, spaces aside
+    EXPECT_EQ(states["dmarc"], "missing");
+    EXPECT_EQ(states["autoconfig"], "missing");
+    EXPECT_EQ(states["autodiscover"], "unknown");
+
+    zone[{"MX", "asso.example"}] = {"10 mx.ailleurs.example"};
+    zone[{"TXT", "asso.example"}] = {"v=spf1  mx -all"};
+    zone[{"TXT", "chatiere._domainkey.asso.example"}] = {"v=DKIM1; k=rsa; p=OLDKEY"};
+    zone[{"TXT", "_dmarc.asso.example"}] = {"v=DMARC1; p=none"};
+    zone[{"CNAME", "autoconfig.asso.example"}] = {"mail.chatons.example"};
+    states = statesOf(
+        mailDnsRecords("asso.example", "mail.chatons.example", "chatiere", "v=DKIM1; k=rsa; p=ABCD", lookup));
+    EXPECT_EQ(states["mx"], "wrong");
+    EXPECT_EQ(states["spf"], "ok");
+    EXPECT_EQ(states["dkim"], "wrong");
+    EXPECT_EQ(states["dmarc"], "ok");
+    EXPECT_EQ(states["autoconfig"], "ok");
 }
 
 }  // namespace

@@ -16,8 +16,11 @@ build_pkgs=(build-essential cmake ninja-build pkg-config git ccache
 # llvm-symbolizer for readable reports.
 # The public addresses (issue 18, manager/tests/proxy/): Debian's nginx on free ports of the tests'
 # own, the ACME client dehydrated, and pebble (an ACME test server, with pebble-challtestsrv) on loopback.
+# Mail (issue 19): dnsmasq serves a mail domain's records on loopback (MailDnsTest); python3-dkim
+# verifies DKIM signatures.
 test_pkgs=(python3 python3-aiosmtpd sqlite3 file adduser dpkg-dev prometheus poppler-utils chromium curl oathtool
-           clang libclang-rt-14-dev llvm e2fsprogs nginx dehydrated pebble openssl)
+           clang libclang-rt-14-dev llvm e2fsprogs nginx dehydrated pebble openssl
+           dnsmasq-base python3-dkim)
 # What the main job runs against: libvirtd with QEMU, and what the appliance recipes build with
 # (templates/*/build-image.sh: mmdebstrap and e2fsprogs for the Debian base, npm for the editor).
 run_pkgs=(curl cpio xz-utils bc sqlite3 python3 python3-aiosmtpd oathtool libvirt-daemon libvirt-daemon-driver-qemu libvirt-clients qemu-system-x86 qemu-utils

@@ -472,6 +472,7 @@ std::map<std::string, Expectation> expectations() {
             return shared({{"id", w.service()}, {"address", "x"}});
         }};
     e["GET /api/v1/services/{id}/aliases"] = {"UCCNCC", get(service)};
+    e["GET /api/v1/services/{id}/dns"] = {"UCCNCC", get(service)};
     e["POST /api/v1/services/{id}/aliases"] = {"UFCNFC",
                                                 json(service, R"({"local_part": "x", "destinations": ["y"]})")};
     e["DELETE /api/v1/services/{id}/aliases/{local_part}"] = {

@@ -115,6 +115,7 @@ public:
         settings_.libvirtDomainType = "qemu";
         settings_.portsFirst = 21000;
         settings_.portsLast = 21099;
+        settings_.mailhostDnsResolver = "off";  // tests reach no resolver (MailDnsTest brings its own)
         // A fake image of every template (the guests of libvirt's test driver never boot); a test
         // that brings its own catalogue gets fake images of it too (real guests: useRealGuests()
         // points images/ at the real cache instead).

@@ -76,6 +76,23 @@ void registerMailRoutes(http::Router& router, ApiContext& ctx) {
         r.sendNoContent();
     });
 
+    router.add("GET", "/api/v1/services/{id}/dns", [&ctx](http::Request& r) {
+        const Actor actor = ctx.requireActor(r);
+        Poco::JSON::Array records;
+        for (const auto& record : ctx.mail.dnsRecords(actor, r.param("id"))) {
+            Poco::JSON::Object o(Poco::JSON_PRESERVE_KEY_ORDER);
+            o.set("type", record.type);
+            o.set("name", record.name);
+            o.set("value", record.value);
+            o.set("purpose", record.purpose);
+            o.set("status", record.status);
+            records.add(o);
+        }
+        Poco::JSON::Object out;
+        out.set("records", records);
+        r.sendJson(200, out);
+    });
+
     router.add("GET", "/api/v1/services/{id}/aliases", [&ctx](http::Request& r) {
         const Actor actor = ctx.requireActor(r);
         const Service service = ctx.services.get(actor, r.param("id"));

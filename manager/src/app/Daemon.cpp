@@ -36,6 +36,7 @@
 #include "hosting/ProxyReconciler.h"
 #include "hosting/ServiceManager.h"
 #include "hosting/StoreEditorEndpoints.h"
+#include "hosting/SystemResolver.h"
 #include "http/Router.h"
 #include "http/SameOriginGuard.h"
 #include "monitoring/HealthMonitor.h"
@@ -184,9 +185,7 @@ void Daemon::open() {
         provisioning::ProvisioningSettings{p.db->instanceId(), s.libvirtPool, s.volumesDir().string(),
                                            s.libvirtDomainType},
         siteImages.string());
-    p.provisioningStore = std::make_unique<ProvisioningStore>(
-        *p.db, p.clock, *p.catalogue,
-        p.settings.mailhostHostname.empty() ? p.settings.publicHost() : p.settings.mailhostHostname);
+    p.provisioningStore = std::make_unique<ProvisioningStore>(*p.db, p.clock, *p.catalogue, s.mailHost());
     if (const int resumed = p.provisioningStore->releaseLeases(); resumed > 0) {
         p.logger.information("%d provisioning job(s) interrupted by the last stop resume now", resumed);
     }
@@ -233,8 +232,8 @@ void Daemon::open() {
     p.pads = std::make_unique<PadService>(*p.db, p.clock, *p.catalogue, *p.associations, *p.services,
                                           *p.editorEndpoints, *p.etherpad);
     p.doveadm = std::make_unique<HttpDoveadmApi>(std::chrono::seconds(30));
-    p.mail =
-        std::make_unique<MailService>(*p.db, p.clock, *p.catalogue, *p.associations, *p.services, *p.doveadm);
+    p.mail = std::make_unique<MailService>(*p.db, p.clock, *p.catalogue, *p.associations, *p.services,
+                                           *p.doveadm, s.mailHost(), systemDnsLookup(s.mailhostDnsResolver));
     Poco::Logger& rolloutLogger = Poco::Logger::get("chatiere.rollout");
     p.rollout = std::make_unique<ImageRollout>(*p.db, p.clock, p.settings, *p.catalogue, *p.builder,
                                                rolloutLogger, [provisioner] { provisioner->wake(); });

@@ -167,6 +167,26 @@ std::string parsePublicDomain(const std::string& key, const std::string& value) 
     }
 }
 
+// mailhost.dns_resolver: "", "off" or an IPv4 address with an optional :PORT.
+std::string parseResolver(const std::string& key, const std::string& value) {
+    if (value.empty() || value == "off") {
+        return value;
+    }
+    const auto colon = value.find(':');
+    Poco::Net::IPAddress address;
+    if (!Poco::Net::IPAddress::tryParse(value.substr(0, colon), address) ||
+        address.family() != Poco::Net::AddressFamily::IPv4) {
+        throw SettingsError(
+            "setting " + key + " = '" + value +
+            "': expected empty (the system's resolver), off, or an IPv4 address with an optional "
+            ":PORT");
+    }
+    if (colon != std::string::npos) {
+        parseInt(key, value.substr(colon + 1), 1, 65535);
+    }
+    return value;
+}
+
 // An address of one family (`v6`: IPv6, else IPv4), or empty.
 std::string parseHostAddress(const std::string& key, const std::string& value, bool v6) {
     if (value.empty()) {
@@ -275,6 +295,7 @@ Settings Settings::fromConfiguration(const Poco::Util::AbstractConfiguration& co
         {"public.domain", [&](auto& k, auto& v) { s.publicDomain = parsePublicDomain(k, v); }},
         {"public.ipv4", [&](auto& k, auto& v) { s.publicIpv4 = parseHostAddress(k, v, false); }},
         {"mailhost.hostname", [&](auto& k, auto& v) { s.mailhostHostname = parsePublicDomain(k, v); }},
+        {"mailhost.dns_resolver", [&](auto& k, auto& v) { s.mailhostDnsResolver = parseResolver(k, v); }},
         {"public.ipv6", [&](auto& k, auto& v) { s.publicIpv6 = parseHostAddress(k, v, true); }},
         {"proxy.mode",
          [&](auto& k, auto& v) {

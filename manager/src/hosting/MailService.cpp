@@ -6,7 +6,9 @@
 #include "core/MailPassword.h"
 #include "domain/AuditLog.h"
 #include "domain/CommandFields.h"
+#include "hosting/DkimKey.h"
 #include "hosting/MailAddresses.h"
+#include "hosting/MailConfig.h"
 #include "store/Plans.h"
 #include "store/ServiceSecrets.h"
 #include "store/Services.h"
@@ -71,13 +73,28 @@ Error quotaExceeded(const std::string& message) {
 }  // namespace
 
 MailService::MailService(Database& db, base::Clock& clock, const templates::Catalogue& catalogue,
-                         AssociationService& associations, ServiceManager& services, DoveadmApi& doveadm)
+                         AssociationService& associations, ServiceManager& services, DoveadmApi& doveadm,
+                         std::string mailHost, DnsLookup lookup)
     : db_(db),
       clock_(clock),
       catalogue_(catalogue),
       associations_(associations),
       services_(services),
-      doveadm_(doveadm) {}
+      doveadm_(doveadm),
+      mailHost_(std::move(mailHost)),
+      lookup_(std::move(lookup)) {}
+
+std::vector<MailDnsRecord> MailService::dnsRecords(const Actor& actor, const std::string& serviceId) {
+    const Service service = reach(actor, serviceId, Permission::ViewServices);
+    std::string key;
+    std::string host;
+    {
+        auto s = db_.session();
+        key = ServiceSecretRepository(s).ensure(service.id, kDkimSecret, newDkimKey, nowText());
+        host = mailConfigValue(s, service, "mail.hostname", mailHost_);
+    }
+    return mailDnsRecords(*service.mailDomain, host, kDkimSelector, dkimRecordOf(key), lookup_);
+}
 
 std::optional<DoveadmEndpoint> MailService::doveadmOf(const Service& service) {
     const auto port = std::find_if(service.ports.begin(), service.ports.end(),

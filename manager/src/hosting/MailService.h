@@ -6,6 +6,7 @@
 #include "domain/Actor.h"
 #include "domain/AssociationService.h"
 #include "hosting/Doveadm.h"
+#include "hosting/MailDns.h"
 #include "hosting/ServiceManager.h"
 #include "store/Mail.h"
 
@@ -71,8 +72,11 @@ struct MailboxResult {
 // agent (no reboot). A suspended mail service is still changed: suspension stops access, never mail.
 class MailService {
 public:
+    // `mailHost`: the name of the host's mail front (the MX: MailConfig's mail.hostname);
+    // `lookup`: where published records are read (SystemResolver).
     MailService(Database& db, base::Clock& clock, const templates::Catalogue& catalogue,
-                AssociationService& associations, ServiceManager& services, DoveadmApi& doveadm);
+                AssociationService& associations, ServiceManager& services, DoveadmApi& doveadm,
+                std::string mailHost = "", DnsLookup lookup = {});
 
     std::vector<MailboxResult> mailboxes(const Actor& actor, const std::string& serviceId);
     MailboxResult addMailbox(const Actor& actor, const std::string& serviceId, const NewMailbox& command);
@@ -86,6 +90,10 @@ public:
 
     // Whether the service's template is of kind `mail`.
     bool isMail(const Service& service) const;
+
+    // The DNS records the service's domain needs (MX, SPF, DKIM, DMARC, autoconfig, autodiscover),
+    // each with its published state. Same rules as mailboxes() (members and staff).
+    std::vector<MailDnsRecord> dnsRecords(const Actor& actor, const std::string& serviceId);
 
     // Each active mail service's mailboxes' use, as Dovecot's quota counts it (its doveadm HTTP
     // API), stored for GET …/mailboxes; a guest that does not answer is skipped until the next
@@ -108,6 +116,8 @@ private:
     AssociationService& associations_;
     ServiceManager& services_;
     DoveadmApi& doveadm_;
+    std::string mailHost_;
+    DnsLookup lookup_;
 };
 
 }  // namespace chatiere::manager

@@ -121,6 +121,9 @@ struct Settings {
     // mailhost.hostname: the mail host's name (the MX of the associations' mail domains, the name in
     // its banners). Empty: public.url's host when it is a domain name.
     std::string mailhostHostname;
+    // mailhost.dns_resolver: where the mail domains' published records are looked up (GET
+    // …/dns): "" the system's resolver, "off" nowhere (states unknown), or "IPV4[:PORT]".
+    std::string mailhostDnsResolver;
     ProxySettings proxy;                    // proxy.*
     AcmeSettings acme;                      // acme.*
     std::string termsVersion = "1";         // terms.version
@@ -167,6 +170,8 @@ struct Settings {
 
     // public.url's host (a name or an IP address).
     std::string publicHost() const;
+    // The mail host's name: mailhost.hostname, else public.url's host.
+    std::string mailHost() const { return mailhostHostname.empty() ? publicHost() : mailhostHostname; }
     std::filesystem::path proxyDir() const {
         return proxy.dir.empty() ? std::filesystem::path(dataDir) / "proxy"
                                  : std::filesystem::path(proxy.dir);
