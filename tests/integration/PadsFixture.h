@@ -6,6 +6,7 @@
 // if their guests had booted, with nothing behind their ports; and FakeEtherpad, which answers
 // Etherpad's HTTP API on an editor's port.
 
+#include "ActiveService.h"
 #include "Browser.h"
 #include "Eventually.h"
 #include "PortBlock.h"
@@ -75,16 +76,7 @@ protected:
                               R"({"template": ")" + templateName + R"(", "name": ")" + name + "\"}");
         EXPECT_EQ(r.status, 202) << r.body;
         const std::string id = r.json()->getValue<std::string>("id");
-        eventually(
-            [&] {
-                const auto s = c.get("/api/v1/services/" + id);
-                return s.json()->getValue<std::string>("state") == "failed";
-            },
-            std::chrono::seconds(30));
-        auto s = d_->daemon().database().session();
-        s << "UPDATE services SET state = 'active', last_error = NULL, "
-             "endpoint = 'http://127.0.0.1:' || host_port WHERE id = ?",
-            Poco::Data::Keywords::use(const_cast<std::string&>(id)), Poco::Data::Keywords::now;
+        markActive(*d_, c, id);
         return id;
     }
 
