@@ -6,10 +6,7 @@
 // service in each and a website in A. The guests are not booted (the system tier's MailGuestTest
 // boots a real one); a fixture that wants them active says so (activeServices).
 
-#include "ActiveService.h"
-#include "ApiClient.h"
-#include "PortBlock.h"
-#include "TestDaemon.h"
+#include "AssociationsFixture.h"
 #include "chatiere/manager/Database.h"
 
 #include <Poco/Data/Statement.h>
@@ -25,30 +22,17 @@ inline const std::string kMailPlan = R"({"slug": "asso", "name": "Asso", "templa
     "quotas": {"services": {"included": 4, "limit": 4}, "disk_gib": {"included": 4, "limit": 4},
                "mailboxes": {"included": 3, "limit": 3}, "mail_gib": {"included": 1, "limit": 1}}})";
 
-class MailFixture : public ::testing::Test {
+class MailFixture : public AssociationsFixture {
 protected:
     // Whether the services are marked active once created, as if their guests had booted.
     virtual bool activeServices() const { return false; }
+    std::string planJson() const override { return kMailPlan; }
 
     void SetUp() override {
-        d_ = std::make_unique<TestDaemon>([this](chatiere::manager::Settings& s) {
-            s.reconcileIntervalSeconds = 3600;
-            s.portsFirst = ports_.first();
-            s.portsLast = ports_.last();
-        });
-        admin_ = std::make_unique<ApiClient>(d_->staffClient("admin@chatons.test"));
-        ASSERT_EQ(admin_->post("/api/v1/plans", kMailPlan).status, 201);
-        a_ = d_->approvedAssociation(*admin_, "Jardin", "manager@a.test", "asso");
-        b_ = d_->approvedAssociation(*admin_, "Chorale", "manager@b.test", "asso");
-        managerA_ = std::make_unique<ApiClient>(d_->login("manager@a.test", "correct horse battery"));
-        managerB_ = std::make_unique<ApiClient>(d_->login("manager@b.test", "correct horse battery"));
-        d_->signup("Perso", "member@a.test");
-        ASSERT_EQ(admin_
-                      ->post("/api/v1/associations/" + a_ + "/members",
-                             R"({"email": "member@a.test", "role": "member"})")
-                      .status,
-                  201);
-        memberA_ = std::make_unique<ApiClient>(d_->login("member@a.test", "correct horse battery"));
+        AssociationsFixture::SetUp();
+        if (HasFatalFailure()) {
+            return;
+        }
         mail_ = create(*managerA_, a_,
                        R"({"template": "mail", "name": "courrier", "mail_domain": "Asso-Test.example"})");
         mailB_ = create(*managerB_, b_,
@@ -76,10 +60,7 @@ protected:
     int mailboxRows() { return count("SELECT COUNT(*) FROM mailboxes WHERE service_id = ?", mail_); }
     int aliasRows() { return count("SELECT COUNT(*) FROM mail_aliases WHERE service_id = ?", mail_); }
 
-    PortBlock ports_;  // before d_: held while the daemon runs
-    std::unique_ptr<TestDaemon> d_;
-    std::unique_ptr<ApiClient> admin_, managerA_, managerB_, memberA_;
-    std::string a_, b_, mail_, mailB_, website_;
+    std::string mail_, mailB_, website_;
 };
 
 }  // namespace chatiere::testing
