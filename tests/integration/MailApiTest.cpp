@@ -3,11 +3,7 @@
 // guests are not booted (the system tier's MailGuestTest boots a real one); what reaches the guest
 // is an `apply` job at its `configure` step, and the configuration the job would write.
 
-#include "ApiClient.h"
-#include "Eventually.h"
-#include "PortBlock.h"
-#include "TestDaemon.h"
-#include "chatiere/manager/Database.h"
+#include "MailFixture.h"
 
 #include <Poco/Data/Statement.h>
 #include <gtest/gtest.h>
@@ -22,53 +18,8 @@ using Poco::Data::Keywords::into;
 using Poco::Data::Keywords::now;
 using Poco::Data::Keywords::use;
 
-const std::string kMailPlan = R"({"slug": "asso", "name": "Asso", "templates": ["website", "mail"],
-    "free": true, "prices": [],
-    "quotas": {"services": {"included": 4, "limit": 4}, "disk_gib": {"included": 4, "limit": 4},
-               "mailboxes": {"included": 3, "limit": 3}, "mail_gib": {"included": 1, "limit": 1}}})";
-
-class MailApiTest : public ::testing::Test {
+class MailApiTest : public MailFixture {
 protected:
-    void SetUp() override {
-        d_ = std::make_unique<TestDaemon>([this](chatiere::manager::Settings& s) {
-            s.reconcileIntervalSeconds = 3600;
-            s.portsFirst = ports_.first();
-            s.portsLast = ports_.last();
-        });
-        admin_ = std::make_unique<ApiClient>(d_->staffClient("admin@chatons.test"));
-        ASSERT_EQ(admin_->post("/api/v1/plans", kMailPlan).status, 201);
-        a_ = d_->approvedAssociation(*admin_, "Jardin", "manager@a.test", "asso");
-        b_ = d_->approvedAssociation(*admin_, "Chorale", "manager@b.test", "asso");
-        managerA_ = std::make_unique<ApiClient>(d_->login("manager@a.test", "correct horse battery"));
-        managerB_ = std::make_unique<ApiClient>(d_->login("manager@b.test", "correct horse battery"));
-        d_->signup("Perso", "member@a.test");
-        ASSERT_EQ(admin_
-                      ->post("/api/v1/associations/" + a_ + "/members",
-                             R"({"email": "member@a.test", "role": "member"})")
-                      .status,
-                  201);
-        memberA_ = std::make_unique<ApiClient>(d_->login("member@a.test", "correct horse battery"));
-        mail_ = create(*managerA_, a_,
-                       R"({"template": "mail", "name": "courrier", "mail_domain": "Asso-Test.example"})");
-        mailB_ = create(*managerB_, b_,
-                        R"({"template": "mail", "name": "courrier", "mail_domain": "chorale.example"})");
-        website_ = create(*managerA_, a_, R"({"template": "website", "name": "site"})");
-    }
-
-    std::string create(const ApiClient& c, const std::string& association, const std::string& body) {
-        const auto r = c.post("/api/v1/associations/" + association + "/services", body);
-        EXPECT_EQ(r.status, 202) << r.body;
-        return r.json() ? r.json()->optValue<std::string>("id", "") : "";
-    }
-
-    int count(const std::string& sql, std::string arg) {
-        auto s = d_->daemon().database().session();
-        int n = 0;
-        s << sql, use(arg), into(n), now;
-        return n;
-    }
-    int mailboxRows() { return count("SELECT COUNT(*) FROM mailboxes WHERE service_id = ?", mail_); }
-    int aliasRows() { return count("SELECT COUNT(*) FROM mail_aliases WHERE service_id = ?", mail_); }
     int configureJobs(const std::string& service) {
         return count(
             "SELECT COUNT(*) FROM jobs WHERE service_id = ? AND kind = 'apply' AND step = 'configure'",
@@ -77,11 +28,6 @@ protected:
 
     std::string mailboxes() { return "/api/v1/services/" + mail_ + "/mailboxes"; }
     std::string aliases() { return "/api/v1/services/" + mail_ + "/aliases"; }
-
-    PortBlock ports_;
-    std::unique_ptr<TestDaemon> d_;
-    std::unique_ptr<ApiClient> admin_, managerA_, managerB_, memberA_;
-    std::string a_, b_, mail_, mailB_, website_;
 };
 
 TEST_F(MailApiTest, AMailServiceHasItsOwnDomain) {

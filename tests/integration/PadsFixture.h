@@ -6,6 +6,7 @@
 // if their guests had booted, with nothing behind their ports; and FakeEtherpad, which answers
 // Etherpad's HTTP API on an editor's port.
 
+#include "AssociationsFixture.h"
 #include "Browser.h"
 #include "Eventually.h"
 #include "PortBlock.h"
@@ -36,32 +37,20 @@ inline const std::string kPadsPlan = R"({"slug": "asso", "name": "Asso", "templa
     "free": true, "prices": [],
     "quotas": {"services": {"included": 4, "limit": 4}, "disk_gib": {"included": 4, "limit": 4}}})";
 
-class PadsFixture : public ::testing::Test {
+class PadsFixture : public AssociationsFixture {
 protected:
     virtual int dashboardEditorWaitMs() const { return 60000; }
+    std::string planJson() const override { return kPadsPlan; }
+    // The dashboard waits for Etherpad long enough for a loaded machine, unless a test asks.
+    // The editors' ports are this process's own: these tests listen there, or need nothing to.
+    void configure(chatiere::manager::Settings& s) const override {
+        s.dashboardEditorWaitMs = dashboardEditorWaitMs();
+    }
     void SetUp() override {
-        // No reconciliation during a test: the editor planted active below has no guest.
-        // The dashboard waits for Etherpad long enough for a loaded machine, unless a test asks.
-        // The editors' ports are this process's own: these tests listen there, or need nothing to.
-        d_ = std::make_unique<TestDaemon>([this](chatiere::manager::Settings& s) {
-            s.reconcileIntervalSeconds = 3600;
-            s.dashboardEditorWaitMs = dashboardEditorWaitMs();
-            s.portsFirst = ports_.first();
-            s.portsLast = ports_.last();
-        });
-        admin_ = std::make_unique<ApiClient>(d_->staffClient("admin@chatons.test"));
-        ASSERT_EQ(admin_->post("/api/v1/plans", kPadsPlan).status, 201);
-        a_ = d_->approvedAssociation(*admin_, "Jardin", "manager@a.test", "asso");
-        b_ = d_->approvedAssociation(*admin_, "Chorale", "manager@b.test", "asso");
-        managerA_ = std::make_unique<ApiClient>(d_->login("manager@a.test", "correct horse battery"));
-        managerB_ = std::make_unique<ApiClient>(d_->login("manager@b.test", "correct horse battery"));
-        d_->signup("Perso", "member@a.test");
-        ASSERT_EQ(admin_
-                      ->post("/api/v1/associations/" + a_ + "/members",
-                             R"({"email": "member@a.test", "role": "member"})")
-                      .status,
-                  201);
-        memberA_ = std::make_unique<ApiClient>(d_->login("member@a.test", "correct horse battery"));
+        AssociationsFixture::SetUp();
+        if (HasFatalFailure()) {
+            return;
+        }
         editor_ = activeService(*managerA_, a_, "editor", "pads");
         website_ = activeService(*managerA_, a_, "website", "site");
         editorB_ = activeService(*managerB_, b_, "editor", "pads");
@@ -75,16 +64,7 @@ protected:
                               R"({"template": ")" + templateName + R"(", "name": ")" + name + "\"}");
         EXPECT_EQ(r.status, 202) << r.body;
         const std::string id = r.json()->getValue<std::string>("id");
-        eventually(
-            [&] {
-                const auto s = c.get("/api/v1/services/" + id);
-                return s.json()->getValue<std::string>("state") == "failed";
-            },
-            std::chrono::seconds(30));
-        auto s = d_->daemon().database().session();
-        s << "UPDATE services SET state = 'active', last_error = NULL, "
-             "endpoint = 'http://127.0.0.1:' || host_port WHERE id = ?",
-            Poco::Data::Keywords::use(const_cast<std::string&>(id)), Poco::Data::Keywords::now;
+        markActive(*d_, c, id);
         return id;
     }
 
@@ -107,10 +87,7 @@ protected:
         return port;
     }
 
-    PortBlock ports_;  // before d_: held while the daemon runs
-    std::unique_ptr<TestDaemon> d_;
-    std::unique_ptr<ApiClient> admin_, managerA_, managerB_, memberA_;
-    std::string a_, b_, editor_, website_, editorB_;
+    std::string editor_, website_, editorB_;
 };
 
 // Etherpad's HTTP API as 1.8.14 answers it, in memory, on the editor's host port: what an editor

@@ -648,6 +648,41 @@ std::map<std::string, Expectation> expectations() {
         "LFCNFC", [](World& w, Who) {
             return form({}, {{"id", w.service()}, {"name", "notes"}});
         }};
+    // The mail pages on a website (the matrix's service): 409 not_a_mail_service after the role
+    // check, as the API; members and the treasurer see the page, managers and the admin change.
+    e["GET /services/{id}/mail"] = {"LCCNCC", get(service)};
+    e["POST /services/{id}/mailboxes"] = {
+        "LFCNFC", [](World& w, Who) {
+            return form({{"local_part", "x"}, {"quota_mib", "1"}}, {{"id", w.service()}});
+        }};
+    e["POST /services/{id}/mailboxes/{address}"] = {
+        "LFCNFC", [](World& w, Who) {
+            return form({{"name", "x"}, {"quota_mib", "2"}}, {{"id", w.service()}, {"address", "x"}});
+        }};
+    e["POST /services/{id}/mailboxes/{address}/password"] = {
+        "LFCNFC", [](World& w, Who) {
+            return form({}, {{"id", w.service()}, {"address", "x"}});
+        }};
+    e["GET /services/{id}/mailboxes/{address}/delete"] = {
+        "LFCNFC", [](World& w, Who) {
+            return shared({{"id", w.service()}, {"address", "x"}});
+        }};
+    e["POST /services/{id}/mailboxes/{address}/delete"] = {
+        "LFCNFC", [](World& w, Who) {
+            return form({}, {{"id", w.service()}, {"address", "x"}});
+        }};
+    e["POST /services/{id}/aliases"] = {
+        "LFCNFC", [](World& w, Who) {
+            return form({{"local_part", "x"}, {"destinations", "y"}}, {{"id", w.service()}});
+        }};
+    e["GET /services/{id}/aliases/{local_part}/delete"] = {
+        "LFCNFC", [](World& w, Who) {
+            return shared({{"id", w.service()}, {"local_part", "x"}});
+        }};
+    e["POST /services/{id}/aliases/{local_part}/delete"] = {
+        "LFCNFC", [](World& w, Who) {
+            return form({}, {{"id", w.service()}, {"local_part", "x"}});
+        }};
     e["GET /associations/{id}/members"] = {"L++N++", get(A)};
     e["POST /associations/{id}/members"] = {
         "LF+NF+", [](World& w, Who) {

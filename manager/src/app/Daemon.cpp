@@ -417,6 +417,7 @@ void Daemon::open() {
     web::registerAccountPages(*p.router, *p.pages);
     web::registerSpacePages(*p.router, *p.pages);
     web::registerPadPages(*p.router, *p.pages);
+    web::registerMailPages(*p.router, *p.pages);
     web::registerAdminPages(*p.router, *p.pages);
     web::registerMembersPages(*p.router, *p.pages);
     web::registerProfilePages(*p.router, *p.pages);

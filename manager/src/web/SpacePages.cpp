@@ -1,5 +1,6 @@
 // The association's space: its dashboard (services with their state and address, their public
 // addresses, certificates and own domains (with the DNS records to create), each editor's pads,
+// each mail service's domain and mailboxes (a link to its mail page),
 // usage against the plan and the disk used over 30 days, subscription, invoices with their PDF),
 // creating a service from the catalogue, setting its own domain, suspending, resuming, and deleting
 // it after a confirmation that says what is lost.
@@ -7,6 +8,7 @@
 #include "billing/Money.h"
 #include "domain/Access.h"
 #include "hosting/DnsRecords.h"
+#include "web/MailPages.h"
 #include "web/PadsSection.h"
 #include "web/UsageChart.h"
 #include "web/Web.h"
@@ -70,6 +72,9 @@ mstch::array serviceRows(Pages& pages, const AssociationAccess& access, const st
                     canManage && s.state == ServiceState::Active && manifest && manifest->kind == "website");
         // An editor's pads: its section below, and its own page (the whole view, see PadPages.cpp).
         row.emplace("has_pads", manifest && manifest->kind == "editor" && s.state != ServiceState::Deleting);
+        // A mail service: its section below, and its mail page (MailPages.cpp).
+        row.emplace("has_mail", s.mailDomain.has_value() && pages.app().mail.isMail(s) &&
+                                    s.state != ServiceState::Deleting);
         rows.push_back(std::move(row));
     }
     return rows;
@@ -273,6 +278,7 @@ void renderDashboard(Pages& pages, http::Request& r, const Actor& actor, const s
         data.emplace("addresses", std::move(addresses));
     }
     data.emplace("editors", editorSections(pages, access, all));
+    data.emplace("mail_services", mailSections(pages, access, all));
     data.emplace("can_export", access.allows(Permission::ManageMembers));
     data.emplace("can_bill", access.allows(Permission::ManageSubscription));
     bool canCreate = canManage && a.status == AssociationStatus::Active;

@@ -109,5 +109,6 @@ void registerAdminPlansPages(http::Router& router, Pages& pages);
 void registerInvitationPages(http::Router& router, Pages& pages);
 void registerSecurityPages(http::Router& router, Pages& pages);
 void registerPadPages(http::Router& router, Pages& pages);
+void registerMailPages(http::Router& router, Pages& pages);
 
 }  // namespace chatiere::manager::web
