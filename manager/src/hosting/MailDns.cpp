@@ -2,6 +2,8 @@
 
 #include <algorithm>
 #include <cctype>
+#include <future>
+#include <map>
 
 namespace chatiere::manager {
 
@@ -47,15 +49,30 @@ std::string stateOf(const std::optional<std::vector<std::string>>& published,
 std::vector<MailDnsRecord> mailDnsRecords(const std::string& domain, const std::string& mailHost,
                                           const std::string& selector, const std::string& dkimRecord,
                                           const DnsLookup& lookup) {
-    const auto ask = [&](const std::string& type, const std::string& name) {
-        return lookup ? lookup(type, name) : std::nullopt;
+    const std::string dkimName = selector + "._domainkey." + domain;
+    // The six lookups at once: a page waits for the slowest, not for their sum.
+    using Answer = std::optional<std::vector<std::string>>;
+    std::map<std::pair<std::string, std::string>, std::future<Answer>> pending;
+    for (const auto& [type, name] :
+         std::vector<std::pair<std::string, std::string>>{{"MX", domain},
+                                                          {"TXT", domain},
+                                                          {"TXT", dkimName},
+                                                          {"TXT", "_dmarc." + domain},
+                                                          {"CNAME", "autoconfig." + domain},
+                                                          {"CNAME", "autodiscover." + domain}}) {
+        if (lookup) {
+            pending[{type, name}] = std::async(std::launch::async, lookup, type, name);
+        }
+    }
+    const auto ask = [&](const std::string& type, const std::string& name) -> Answer {
+        const auto it = pending.find({type, name});
+        return it == pending.end() ? std::nullopt : it->second.get();
     };
     const auto all = [](const std::string&) { return true; };
     const std::string host = lower(mailHost);
     std::vector<MailDnsRecord> out;
 
     const std::string spf = "v=spf1 mx -all";
-    const std::string dkimName = selector + "._domainkey." + domain;
     const std::string dmarc = "v=DMARC1; p=quarantine; adkim=r; aspf=r";
 
     out.push_back({"MX", domain, "10 " + host + ".", "mx",

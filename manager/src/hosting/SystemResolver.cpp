@@ -41,7 +41,7 @@ std::optional<std::vector<std::string>> query(const std::string& server, const s
             delete s;
         });
     res_state res = closer.get();
-    res->retrans = 3;
+    res->retrans = 2;
     res->retry = 2;
     if (!server.empty()) {
         const auto colon = server.find(':');

@@ -174,7 +174,21 @@ void renderMail(Pages& pages, http::Request& r, const Actor& actor, const std::s
         aliasRows.push_back(std::move(row));
     }
 
+    // The records the domain needs, each with its state as the resolver sees it.
+    mstch::array dnsRows;
+    for (const auto& record : pages.app().mail.dnsRecords(actor, service.id)) {
+        mstch::map row;
+        row.emplace("type", record.type);
+        row.emplace("name", record.name);
+        row.emplace("value", record.value);
+        row.emplace("purpose", pages.words().text(lang, "mail_dns_purpose_" + record.purpose));
+        row.emplace("status", record.status);
+        row.emplace("status_text", pages.words().text(lang, "mail_dns_status_" + record.status));
+        dnsRows.push_back(std::move(row));
+    }
+
     mstch::map data;
+    data.emplace("dns_records", std::move(dnsRows));
     data.emplace("service_id", service.id);
     data.emplace("service_name", service.name);
     data.emplace("domain", domain);
