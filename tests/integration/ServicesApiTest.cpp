@@ -78,12 +78,14 @@ TEST_F(ServicesApi, TheCatalogueIsPublic) {
     const auto r = d_->client().get("/api/v1/templates");
     ASSERT_EQ(r.status, 200);
     const auto templates = r.json()->getArray("templates");
-    // The website and the collaborative editor (issue 17), by name.
-    ASSERT_EQ(templates->size(), 2u);
+    // The collaborative editor (issue 17), mail (issue 19) and the website, by name.
+    ASSERT_EQ(templates->size(), 3u);
     EXPECT_EQ(templates->getObject(0)->getValue<std::string>("name"), "editor");
     EXPECT_EQ(templates->getObject(0)->getValue<std::string>("kind"), "editor");
-    EXPECT_EQ(templates->getObject(1)->getValue<std::string>("name"), "website");
-    EXPECT_EQ(templates->getObject(1)->getObject("title")->getValue<std::string>("fr"), "Site web");
+    EXPECT_EQ(templates->getObject(1)->getValue<std::string>("name"), "mail");
+    EXPECT_EQ(templates->getObject(1)->getObject("title")->getValue<std::string>("fr"), "Messagerie");
+    EXPECT_EQ(templates->getObject(2)->getValue<std::string>("name"), "website");
+    EXPECT_EQ(templates->getObject(2)->getObject("title")->getValue<std::string>("fr"), "Site web");
 }
 
 TEST_F(ServicesApi, CreateAnswers202AndTheJobRollsBackWhatTheTestDriverCannotFinish) {
