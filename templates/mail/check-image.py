@@ -462,6 +462,16 @@ def main():
                    lambda: "the application refused the configuration" in console()[mark:], timeout=60)
         check("QUOTA_MIB must be an integer" in console()[mark:], "... with the reason on the console")
         check(imap_messages(box["nouveau"], pw["nouveau"]) != [], "... and nothing changed (nouveau@ still there)")
+        # A new host name: Dovecot's own settings change, so it is reloaded too.
+        config2["hostname"] = "mx." + DOMAIN
+        mark = write_config(agent, config2)
+        eventually("config-reload reports the new host name",
+                   lambda: "config-reload: the mail servers took the new configuration" in console()[mark:], timeout=120)
+        check("Dovecot's settings changed, reloading it" in console()[mark:], "a new host name reloads Dovecot")
+        check(f"220 mx.{DOMAIN} ESMTP" in smtp_banner(SMTP), "Postfix's banner has the new host name")
+        greeting = imaplib.IMAP4("127.0.0.1", IMAP, timeout=30)
+        check(f"mx.{DOMAIN}" in greeting.welcome.decode(), f"so has Dovecot's greeting ({greeting.welcome.decode()})")
+        greeting.logout()
 
         # 6a. A message queued while the relay host is down.
         open(f"{SINK}/down", "w").close()
