@@ -22,7 +22,7 @@ agent (a DKIM key from `openssl genpkey`, hashes from `openssl passwd -6`), then
  4. A new configuration (a mailbox, an alias, the relay host, the key as PKCS#1) takes effect
     without a reboot while an IMAP connection stays open (and sees new mail); the queued message
     leaves through the relay host and its signature verifies; a bad configuration is refused and
-    changes nothing.
+    changes nothing; a new host name reaches Postfix's banner and Dovecot's greeting.
  5. doveadm's HTTP API: quotaGet for contact@ answers with the storage used.
  6. A message queued while the relay host is down; destroy (QEMU killed) and boot again: the mail
     is all there, the queued message leaves once the relay host is back; then guest-shutdown
