@@ -205,10 +205,12 @@ TEST_F(StatusPage, TheJsonApiGivesTheSameFiguresToAnyone) {
     EXPECT_EQ(o->getValue<std::string>("from"), "2026-11-16");
     EXPECT_EQ(o->getValue<std::string>("to"), "2026-12-15");
     const auto kinds = o->getArray("kinds");
-    ASSERT_EQ(kinds->size(), 2u);  // the catalogue's kinds, in its order: editor, website
+    ASSERT_EQ(kinds->size(), 3u);  // the catalogue's kinds, in its order: editor, mail, website
     EXPECT_EQ(kinds->getObject(0)->getValue<std::string>("kind"), "editor");
     EXPECT_EQ(kinds->getObject(0)->getValue<int>("checks"), 0);
-    const auto website = kinds->getObject(1);
+    EXPECT_EQ(kinds->getObject(1)->getValue<std::string>("kind"), "mail");
+    EXPECT_EQ(kinds->getObject(1)->getValue<int>("checks"), 0);
+    const auto website = kinds->getObject(2);
     EXPECT_EQ(website->getValue<std::string>("kind"), "website");
     EXPECT_EQ(website->getObject("title")->getValue<std::string>("en"), "Website");
     EXPECT_EQ(website->getValue<int>("checks"), 350);
@@ -254,7 +256,8 @@ TEST_F(StatusPage, WithoutAnyCheckEveryDayHasNoData) {
     ASSERT_EQ(r.status, 200) << r.body;
     const std::string page = decodeEntities(r.body);
     EXPECT_NE(page.find("Sur 30 jours : <strong>pas de données</strong>"), std::string::npos) << page;
-    EXPECT_EQ(count(page, "<li class=\"day day-none\""), 2u * 30u);  // 30 days of each kind: editor, website
+    EXPECT_EQ(count(page, "<li class=\"day day-none\""),
+              3u * 30u);  // 30 days of each kind: editor, mail, website
     const auto api = d_.client().get("/api/v1/status").json();
     EXPECT_TRUE(api->getArray("kinds")->getObject(0)->isNull("uptime_percent"));
 }
