@@ -16,12 +16,10 @@ pad must still be there; then stops the guest through the agent's guest-shutdown
 asks of it): QEMU must exit, Etherpad close its database and the data volume be left clean. Prints the measures (boot, Etherpad, memory, disk) as it goes; exits 1 at
 the first failure. Takes ~6 minutes under TCG.
 """
-import base64
 import json
 import os
 import random
 import re
-import socket
 import string
 import subprocess
 import sys
@@ -29,6 +27,9 @@ import time
 import urllib.error
 import urllib.parse
 import urllib.request
+
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), ".."))
+from appliance_check import check, clean_stop, dumpe2fs, log, measure_rest, qemu_command, start, wait_console  # noqa: E402
 
 img, work = sys.argv[1], sys.argv[2]
 MEM = os.environ.get("MEM", "512")
@@ -41,85 +42,6 @@ CONFIG = {"association_name": "Les Amis du Fablab d'Évry", "service_name": "Nos
           "service_id": "42", "api_key": API_KEY}
 TEXT = "Compte rendu de la réunion : café, crème brûlée, « guillemets » et œufs à 3 €.\nÀ bientôt !\n"
 PAD = "reunion-2026"
-failures = 0
-
-
-def log(msg):
-    print(f"[{time.strftime('%H:%M:%S')}] {msg}", flush=True)
-
-
-def check(ok, what):
-    global failures
-    log(("ok   " if ok else "FAIL ") + what)
-    if not ok:
-        failures += 1
-        raise SystemExit(1)
-
-
-class Agent:
-    """A QEMU guest agent client that keeps its connection (QEMU drops half-closed clients)."""
-
-    def __init__(self, path, deadline):
-        while True:
-            try:
-                self.s = socket.socket(socket.AF_UNIX)
-                self.s.connect(path)
-                self.s.settimeout(3)
-                self.f = self.s.makefile("rwb")
-                self.sync()
-                return
-            except (OSError, ValueError):
-                self.s.close()
-                if time.time() > deadline:
-                    raise
-                time.sleep(0.5)
-
-    def sync(self):
-        sid = random.randint(1, 1 << 30)
-        self.send({"execute": "guest-sync", "arguments": {"id": sid}})
-        while True:
-            line = self.f.readline()
-            if not line:
-                raise OSError("agent closed")
-            if json.loads(line).get("return") == sid:
-                return
-
-    def send(self, cmd):
-        self.f.write((json.dumps(cmd) + "\n").encode())
-        self.f.flush()
-
-    def call(self, name, **args):
-        self.send({"execute": name, "arguments": args} if args else {"execute": name})
-        return json.loads(self.f.readline())
-
-    def write_file(self, path, data):
-        r = self.call("guest-file-open", path=path, mode="w")
-        if "error" in r:
-            return r
-        h = r["return"]
-        w = self.call("guest-file-write", handle=h, **{"buf-b64": base64.b64encode(data).decode()})
-        self.call("guest-file-close", handle=h)
-        return w
-
-
-def qmp(path, *cmds):
-    s = socket.socket(socket.AF_UNIX)
-    s.connect(path)
-    f = s.makefile("rwb")
-    f.readline()
-    out = []
-    for c in ({"execute": "qmp_capabilities"},) + cmds:
-        f.write((json.dumps(c) + "\n").encode())
-        f.flush()
-        while True:
-            r = json.loads(f.readline())
-            if "event" not in r:
-                break
-        out.append(r)
-    s.close()
-    return out[1:]
-
-
 def http(path, data=None, headers=None, timeout=60):
     req = urllib.request.Request(BASE + path, data=data, headers=headers or {})
     with urllib.request.urlopen(req, timeout=timeout) as r:
@@ -155,53 +77,9 @@ def client_ready(pad):
     return None
 
 
-def rss_mib(pid):
-    with open(f"/proc/{pid}/status") as f:
-        return int(re.search(r"VmRSS:\s+(\d+)", f.read()).group(1)) // 1024
-
-
-def wait_console(pattern, t0, deadline):
-    while time.time() < deadline:
-        with open(f"{work}/console.log", errors="replace") as f:
-            if re.search(pattern, f.read()):
-                return time.time() - t0
-        time.sleep(0.3)
-    return None
-
-
-def dumpe2fs(image):
-    out = subprocess.run(["dumpe2fs", "-h", image], capture_output=True, text=True).stdout
-    return {k.strip(): v.strip() for k, v in (line.split(":", 1) for line in out.splitlines() if ":" in line)}
-
-
 def boot(n):
-    for s in ("qga.sock", "qmp.sock"):
-        if os.path.exists(f"{work}/{s}"):
-            os.unlink(f"{work}/{s}")
-    accel = "tcg" if TB == "0" else f"tcg,tb-size={TB}"
-    cmd = ["qemu-system-x86_64", "-machine", "q35", "-accel", os.environ.get("ACCEL", accel),
-           "-smp", "1", "-m", MEM, "-nographic", "-no-reboot",
-           "-kernel", f"{img}/vmlinuz", "-initrd", f"{img}/initrd.img",
-           "-append", "root=/dev/vda ro console=ttyS0 quiet " + os.environ.get("APPEND", ""),
-           "-drive", f"file={img}/root.img,if=virtio,format=raw,readonly=on",
-           "-drive", f"file={work}/data.img,if=virtio,format=raw,discard=unmap",
-           "-netdev", f"user,id=n0,hostfwd=tcp:127.0.0.1:{PORT}-:9001",
-           "-device", "virtio-net-pci,netdev=n0,addr=0x9",
-           "-chardev", f"socket,path={work}/qga.sock,server=on,wait=off,id=qga0",
-           "-device", "virtio-serial", "-device", "virtserialport,chardev=qga0,name=org.qemu.guest_agent.0",
-           "-device", "virtio-balloon-pci,id=balloon0",
-           "-qmp", f"unix:{work}/qmp.sock,server=on,wait=off"]
-    t0 = time.time()
-    console = open(f"{work}/console.log", "w")
-    qemu = subprocess.Popen(cmd, stdout=console, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL)
-    log(f"boot {n}: QEMU pid {qemu.pid}")
-    agent = Agent(f"{work}/qga.sock", t0 + 300)
-    log(f"boot {n}: guest agent answers after {time.time() - t0:.1f} s")
-    w = agent.write_file("/run/chatiere/config.json", json.dumps(CONFIG, ensure_ascii=False).encode())
-    check("return" in w, f"boot {n}: configuration written through the agent ({w})")
-    up = wait_console("CHATIERE-READY", t0, t0 + 300)
-    log(f"boot {n}: multi-user after {up:.1f} s" if up else f"boot {n}: no multi-user line on the console")
-    return qemu, agent, t0
+    cmd = qemu_command(img, work, f"user,id=n0,hostfwd=tcp:127.0.0.1:{PORT}-:9001", MEM, TB)
+    return start(work, cmd, n, CONFIG)
 
 
 def wait_etherpad(t0, n):
@@ -231,19 +109,6 @@ def pad_scripts():
     return time.time() - start, size
 
 
-def measure_rest(qemu, n):
-    r = qmp(f"{work}/qmp.sock",
-            {"execute": "qom-set", "arguments": {"path": "/machine/peripheral/balloon0",
-                                                 "property": "guest-stats-polling-interval", "value": 2}})
-    time.sleep(5)
-    r = qmp(f"{work}/qmp.sock", {"execute": "qom-get", "arguments": {"path": "/machine/peripheral/balloon0",
-                                                                     "property": "guest-stats"}})
-    stats = r[0].get("return", {}).get("stats", {})
-    total, avail = stats.get("stat-total-memory", 0), stats.get("stat-available-memory", 0)
-    log(f"boot {n}: at rest: QEMU RSS {rss_mib(qemu.pid)} MiB; guest memory total {total >> 20} MiB, "
-        f"available {avail >> 20} MiB, used {(total - avail) >> 20} MiB")
-
-
 def main():
     os.makedirs(work, exist_ok=True)
     if os.path.exists(f"{work}/data.img"):
@@ -260,7 +125,7 @@ def main():
             check("error" in r and "disabled" in json.dumps(r).lower(), f"the agent refuses {rpc} ({r})")
         check("return" in agent.call("guest-ping"), "the agent answers guest-ping")
         wait_etherpad(t0, 1)
-        warm = wait_console("etherpad-warm: pad scripts ready", t0, t0 + 400)
+        warm = wait_console(work, "etherpad-warm: pad scripts ready", t0, t0 + 400)
         log(f"boot 1: pad scripts minified (etherpad-warm done) after {warm:.1f} s" if warm else
             "boot 1: etherpad-warm did not report")
         _, root_page, _ = http("/")
@@ -299,7 +164,7 @@ def main():
         except urllib.error.HTTPError as e:
             check(e.code in (401, 403, 404), f"/admin is off ({e.code})")
         time.sleep(20)
-        measure_rest(qemu, 1)
+        measure_rest(work, qemu, 1)
         r = agent.call("guest-fstrim")
         check("return" in r, "guest-fstrim works")
         data = os.stat(f"{work}/data.img")
@@ -324,21 +189,11 @@ def main():
         check("configuration unchanged" in c, "the unchanged configuration did not restart Etherpad")
         # The host's clean stop: systemd stops Etherpad (SIGTERM: it closes its database) and
         # unmounts the data volume before the power goes off. No reply on success.
-        t1 = time.time()
-        agent.send({"execute": "guest-shutdown"})
-        try:
-            qemu.wait(timeout=90)
-        except subprocess.TimeoutExpired:
-            pass
-        check(qemu.poll() is not None, "guest-shutdown powers the guest off")
-        log(f"boot 2: guest-shutdown → QEMU gone in {time.time() - t1:.1f} s")
+        clean_stop(work, agent, qemu, 2, 90)
     finally:
         if qemu.poll() is None:
             qemu.kill()
         qemu.wait()
-    fs = dumpe2fs(f"{work}/data.img")
-    check("needs_recovery" not in fs.get("Filesystem features", ""),
-          f"the data volume was unmounted cleanly, its journal empty ({fs.get('Filesystem features')})")
     fs = dumpe2fs(f"{work}/data.img")
     fs_bytes = int(fs["Block count"]) * int(fs["Block size"])
     check(fs_bytes == os.path.getsize(f"{work}/data.img"),
