@@ -142,7 +142,7 @@ Provisioner::StepResult Provisioner::runStep(Job& job, const ServiceSpec& spec) 
     const auto healthy = [&] {
         const auto& m = builder_.manifest(spec);
         std::string detail;
-        if (probe_.check(m.health, spec.hostPort, detail)) {
+        if (probe_.check(m.health, healthPortOf(m, spec), detail)) {
             return;
         }
         if (clock_.now() - job.stepStartedAt > settings_.bootTimeout) {

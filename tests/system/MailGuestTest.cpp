@@ -231,6 +231,21 @@ TEST(MailGuest, MailArrivesIsReadAndSurvivesAndTheGuestLeavesNothingBehind) {
         eventually([&] { return fetchMail(imap, "petit@asso-test.example", newPassword).login == "refused"; },
                    std::chrono::seconds(120)));
     EXPECT_EQ(sendMail(smtp, "petit@asso-test.example").code, 550);
+    // Made again under the same name: it starts empty (the old mail is kept aside in the guest).
+    ASSERT_EQ(manager
+                  .post(mailboxes,
+                        R"({"local_part": "petit", "quota_mib": 1, "password": "encore un mot de passe"})")
+                  .status,
+              201);
+    Inbox again;
+    EXPECT_TRUE(eventually(
+        [&] {
+            again = fetchMail(imap, "petit@asso-test.example", "encore un mot de passe");
+            return again.login == "ok";
+        },
+        std::chrono::seconds(120)))
+        << again.message;
+    EXPECT_TRUE(again.messages.empty()) << again.messages.size();
 
     // Deleted: no domain, no volume, its ports free again.
     ASSERT_TRUE(eventually([&] { return d.daemon().pendingJobs() == 0; }, std::chrono::seconds(120)));

@@ -231,7 +231,7 @@ void Daemon::open() {
     p.etherpad = std::make_unique<HttpEtherpadApi>(std::chrono::seconds(5));
     p.pads = std::make_unique<PadService>(*p.db, p.clock, *p.catalogue, *p.associations, *p.services,
                                           *p.editorEndpoints, *p.etherpad);
-    p.doveadm = std::make_unique<HttpDoveadmApi>(std::chrono::seconds(30));
+    p.doveadm = std::make_unique<HttpDoveadmApi>();
     p.mail = std::make_unique<MailService>(*p.db, p.clock, *p.catalogue, *p.associations, *p.services,
                                            *p.doveadm, s.mailHost(), systemDnsLookup(s.mailhostDnsResolver));
     Poco::Logger& rolloutLogger = Poco::Logger::get("chatiere.rollout");

@@ -99,12 +99,13 @@ int64_t number(const Poco::JSON::Object::Ptr& o, const std::string& key) {
 
 }  // namespace
 
-HttpDoveadmApi::HttpDoveadmApi(std::chrono::milliseconds timeout) : timeout_(timeout) {}
+HttpDoveadmApi::HttpDoveadmApi(std::chrono::milliseconds quotaTimeout, std::chrono::milliseconds fetchTimeout)
+    : quotaTimeout_(quotaTimeout), fetchTimeout_(fetchTimeout) {}
 
 MailboxQuota HttpDoveadmApi::quota(const DoveadmEndpoint& at, const std::string& user) {
     Poco::JSON::Object parameters;
     parameters.set("user", user);
-    const auto rows = run(at, timeout_, "quotaGet", parameters);
+    const auto rows = run(at, quotaTimeout_, "quotaGet", parameters);
     MailboxQuota out;
     for (std::size_t i = 0; rows && i < rows->size(); ++i) {
         const auto row = rows->getObject(static_cast<unsigned>(i));
@@ -129,7 +130,7 @@ std::vector<StoredMessage> HttpDoveadmApi::messages(const DoveadmEndpoint& at, c
     Poco::JSON::Array query;
     query.add("all");
     parameters.set("query", query);
-    const auto rows = run(at, timeout_, "fetch", parameters);
+    const auto rows = run(at, fetchTimeout_, "fetch", parameters);
     std::vector<StoredMessage> out;
     for (std::size_t i = 0; rows && i < rows->size(); ++i) {
         const auto row = rows->getObject(static_cast<unsigned>(i));

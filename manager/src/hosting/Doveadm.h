@@ -29,7 +29,8 @@ struct StoredMessage {
 
 // Dovecot's doveadm HTTP API in a mail guest (POST /doveadm/v1, `Authorization: X-Dovecot-API
 // base64(key)`). Errors: Unavailable `service_unavailable` when the guest does not answer, refuses
-// the key or answers something else than doveadm's JSON.
+// the key or answers something else than doveadm's JSON. Dovecot 2.3 leaves a request with a wrong
+// key unanswered: every call has its timeout.
 class DoveadmApi {
 public:
     virtual ~DoveadmApi() = default;
@@ -40,12 +41,16 @@ public:
 
 class HttpDoveadmApi : public DoveadmApi {
 public:
-    explicit HttpDoveadmApi(std::chrono::milliseconds timeout = std::chrono::seconds(30));
+    // `quotaTimeout`: a quota read (the monitoring cycle's, kept short); `fetchTimeout`: a mailbox's
+    // messages (the export).
+    explicit HttpDoveadmApi(std::chrono::milliseconds quotaTimeout = std::chrono::seconds(5),
+                            std::chrono::milliseconds fetchTimeout = std::chrono::seconds(120));
     MailboxQuota quota(const DoveadmEndpoint& at, const std::string& user) override;
     std::vector<StoredMessage> messages(const DoveadmEndpoint& at, const std::string& user) override;
 
 private:
-    std::chrono::milliseconds timeout_;
+    std::chrono::milliseconds quotaTimeout_;
+    std::chrono::milliseconds fetchTimeout_;
 };
 
 }  // namespace chatiere::manager

@@ -86,7 +86,9 @@ HealthReport HealthMonitor::checkDue() {
             }
         }
         std::string detail;
-        const bool ok = probe_.check(manifest->health, c.hostPort, detail);
+        const auto port = c.ports.find(manifest->health.port);
+        const bool ok =
+            probe_.check(manifest->health, port != c.ports.end() ? port->second : c.hostPort, detail);
         ++report.checked;
         const std::string at = formatTime(clock_.now());
         const std::string day = calendar_.dateOf(clock_.now());

@@ -1,5 +1,7 @@
 #include "store/ServiceHealth.h"
 
+#include "store/Services.h"
+
 namespace chatiere::manager {
 
 namespace {
@@ -8,8 +10,11 @@ constexpr const char* kIdle =
     "SELECT id FROM services WHERE health != 'unknown' AND NOT (state = 'active' AND suspended_for = '')";
 constexpr const char* kForget = "UPDATE services SET health = 'unknown', health_failures = 0 WHERE id = ?";
 constexpr const char* kCandidates =
-    "SELECT id, association_id, name, template, host_port, health_failures, health, health_checked_at "
-    "FROM services WHERE state = 'active' AND suspended_for = '' AND host_port IS NOT NULL";
+    "SELECT id, association_id, name, template, host_port, health_failures, health, health_checked_at, "
+    "(SELECT group_concat(p.name || ':' || p.host_port) FROM service_ports p WHERE p.service_id = "
+    "services.id) "
+    "FROM services WHERE state = 'active' AND suspended_for = '' AND (host_port IS NOT NULL OR EXISTS "
+    "(SELECT 1 FROM service_ports p WHERE p.service_id = services.id))";
 constexpr const char* kRecordHealth =
     "UPDATE services SET health = ?, health_failures = ?, health_checked_at = ?, health_detail = ? "
     "WHERE id = ? AND state = 'active'";
@@ -35,14 +40,23 @@ void ServiceHealthRepository::forget(const std::string& serviceId) {
 
 std::vector<HealthCandidate> ServiceHealthRepository::candidates() {
     return session_.query(kCandidates, [](const Row& r) {
-        return HealthCandidate{r.text(0),
-                               r.text(1),
-                               r.text(2),
-                               r.text(3),
-                               static_cast<int>(r.integer(4)),
-                               static_cast<int>(r.integer(5)),
-                               storedState<ServiceHealth>(r.text(6), "services.health"),
-                               r.optText(7)};
+        HealthCandidate c{r.text(0),
+                          r.text(1),
+                          r.text(2),
+                          r.text(3),
+                          static_cast<int>(r.optInteger(4).value_or(0)),
+                          static_cast<int>(r.integer(5)),
+                          storedState<ServiceHealth>(r.text(6), "services.health"),
+                          r.optText(7),
+                          {}};
+        // name:host_port,… (port names are [a-z0-9_-])
+        for (const auto& item : splitReasons(r.optText(8).value_or(""))) {
+            const auto colon = item.find(':');
+            if (colon != std::string::npos) {
+                c.ports[item.substr(0, colon)] = std::stoi(item.substr(colon + 1));
+            }
+        }
+        return c;
     });
 }
 

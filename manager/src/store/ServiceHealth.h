@@ -4,6 +4,7 @@
 #include "core/States.h"
 
 #include <cstdint>
+#include <map>
 #include <optional>
 #include <string>
 #include <vector>
@@ -20,6 +21,7 @@ struct HealthCandidate {
     int failures = 0;
     ServiceHealth health = ServiceHealth::Unknown;
     std::optional<std::string> checkedAt;
+    std::map<std::string, int> ports;  // every forwarded port by name (the health check's among them)
 };
 
 // The checks of one local day, and how many passed.

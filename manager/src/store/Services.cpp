@@ -214,7 +214,9 @@ void ServiceRepository::setState(const std::string& id, ServiceState state,
 }
 
 void ServiceRepository::setActive(const std::string& id, const std::string& endpoint, const std::string& at) {
-    session_.execute(kSetActive, endpoint, at, id);
+    // No endpoint (a service without an HTTP one): NULL.
+    session_.execute(kSetActive, endpoint.empty() ? std::nullopt : std::optional<std::string>(endpoint), at,
+                     id);
 }
 
 void ServiceRepository::markProvisioning(const std::string& id, const std::string& at) {

@@ -44,8 +44,15 @@ public:
     void wake();
 
     // The URL a service answers on.
+    // "" for a service without an HTTP endpoint (a mail service).
     static std::string endpointOf(int hostPort) {
-        return "http://127.0.0.1:" + std::to_string(hostPort) + "/";
+        return hostPort > 0 ? "http://127.0.0.1:" + std::to_string(hostPort) + "/" : std::string();
+    }
+    // The host port its health check probes: the template's health port, forwarded for this service
+    // (a mail service's `doveadm`), else the HTTP endpoint's.
+    static int healthPortOf(const templates::Manifest& manifest, const ServiceSpec& spec) {
+        const auto it = spec.ports.find(manifest.health.port);
+        return it != spec.ports.end() ? it->second : spec.hostPort;
     }
 
 private:
