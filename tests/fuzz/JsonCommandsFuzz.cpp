@@ -42,5 +42,8 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
     run(api::parseSignup);
     run(api::parseUpdateIdentity);
     run(api::parsePlanDefinition);
+    run(api::parseNewMailbox);
+    run(api::parseMailboxChange);
+    run(api::parseNewAlias);
     return 0;
 }

@@ -12,6 +12,7 @@
       text body decoded); with --save DIR each raw message is written there (for DKIM checks)
 """
 import argparse
+import base64
 import email
 import email.policy
 import imaplib
@@ -45,7 +46,11 @@ def send(args):
                 smtp.starttls(context=ssl._create_unverified_context())
                 smtp.ehlo("client.test")
             if args.user:
-                smtp.login(args.user, password(args.password_file))
+                # AUTH PLAIN in UTF-8 (smtplib's login() encodes as ASCII: no accented password).
+                plain = ("\0%s\0%s" % (args.user, password(args.password_file))).encode("utf-8")
+                code, message = smtp.docmd("AUTH", "PLAIN " + base64.b64encode(plain).decode())
+                if code != 235:
+                    return {"accepted": False, "code": code, "message": message.decode(errors="replace")}
             try:
                 refused = smtp.send_message(msg, from_addr=args.sender, to_addrs=[args.to])
             except smtplib.SMTPRecipientsRefused as e:
@@ -68,17 +73,27 @@ def send(args):
 
 def text_of(message):
     part = message.get_body(preferencelist=("plain",))
-    return part.get_content() if part is not None else ""
+    # Line ends as Python writes them: the message's CRLF are the wire's.
+    return part.get_content().replace("\r\n", "\n") if part is not None else ""
 
 
 def fetch(args):
     try:
-        imap = imaplib.IMAP4("127.0.0.1", args.port, timeout=60)
-    except OSError as e:
+        return read_inbox(args)
+    except (OSError, imaplib.IMAP4.abort) as e:
+        # Nothing behind the port, or a guest going down (QEMU accepts, then closes).
         print(json.dumps({"login": "unreachable", "message": str(e), "messages": []}))
         sys.exit(2)
+
+
+def read_inbox(args):
+    imap = imaplib.IMAP4("127.0.0.1", args.port, timeout=60)
     try:
-        imap.login(args.user, password(args.password_file))
+        # AUTHENTICATE PLAIN in UTF-8 (imaplib's LOGIN encodes as ASCII: no accented password).
+        secret = password(args.password_file)
+        imap.authenticate("PLAIN", lambda _: ("\0%s\0%s" % (args.user, secret)).encode("utf-8"))
+    except imaplib.IMAP4.abort:
+        raise  # the connection went away: unreachable, not refused
     except imaplib.IMAP4.error as e:
         return {"login": "refused", "message": str(e), "messages": []}
     out = []

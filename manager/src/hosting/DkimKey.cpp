@@ -1,5 +1,7 @@
 #include "hosting/DkimKey.h"
 
+#include "hosting/OpenSslHandles.h"
+
 #include <openssl/bio.h>
 #include <openssl/evp.h>
 #include <openssl/pem.h>
@@ -13,12 +15,8 @@
 namespace chatiere::manager {
 namespace {
 
-template <typename T, void (*Free)(T*)>
-struct Deleter {
-    void operator()(T* p) const { Free(p); }
-};
-using Key = std::unique_ptr<EVP_PKEY, Deleter<EVP_PKEY, EVP_PKEY_free>>;
-using Bio = std::unique_ptr<BIO, Deleter<BIO, BIO_free_all>>;
+using openssl::Bio;
+using openssl::Key;
 
 void check(bool ok, const char* what) {
     if (!ok) {

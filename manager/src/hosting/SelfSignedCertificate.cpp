@@ -1,5 +1,7 @@
 #include "hosting/SelfSignedCertificate.h"
 
+#include "hosting/OpenSslHandles.h"
+
 #include <arpa/inet.h>
 #include <openssl/bio.h>
 #include <openssl/bn.h>
@@ -17,13 +19,10 @@
 namespace chatiere::manager {
 namespace {
 
-template <typename T, void (*Free)(T*)>
-struct Deleter {
-    void operator()(T* p) const { Free(p); }
-};
-using Key = std::unique_ptr<EVP_PKEY, Deleter<EVP_PKEY, EVP_PKEY_free>>;
+using openssl::Bio;
+using openssl::Deleter;
+using openssl::Key;
 using Cert = std::unique_ptr<X509, Deleter<X509, X509_free>>;
-using Bio = std::unique_ptr<BIO, Deleter<BIO, BIO_free_all>>;
 using Bn = std::unique_ptr<BIGNUM, Deleter<BIGNUM, BN_free>>;
 using Extension = std::unique_ptr<X509_EXTENSION, Deleter<X509_EXTENSION, X509_EXTENSION_free>>;
 using Names = std::unique_ptr<GENERAL_NAMES, Deleter<GENERAL_NAMES, GENERAL_NAMES_free>>;
