@@ -138,6 +138,32 @@ TEST_F(MailPagesTest, MembersSeeTheMailboxesAndAliasesInFrenchAndEnglish) {
     EXPECT_TRUE(has(pageText(member.get(page() + "?lang=fr")), "<td>3,0</td>"));
 }
 
+TEST_F(MailPagesTest, TheDashboardCreatesAMailServiceWithItsDomain) {
+    Browser manager = signedInBrowser(*d_, "manager@a.test");
+    const std::string path = "/associations/" + a_ + "/services";
+    auto r = manager.get("/associations/" + a_);
+    ASSERT_EQ(r.status, 200) << r.body;
+    EXPECT_TRUE(has(r.body, "name=\"mail_domain\"")) << r.body;
+    // Without its domain: refused by the field, what was typed kept, nothing created.
+    r = manager.post(path, {{"template", "mail"}, {"name", "courriel"}, {"mail_domain", ""}});
+    EXPECT_EQ(r.status, 400) << r.body;
+    EXPECT_TRUE(has(r.body, "id=\"mail-domain-error\"")) << r.body;
+    EXPECT_TRUE(has(r.body, "value=\"courriel\""));
+    // Another association's domain: 409 by the field.
+    r = manager.post(path, {{"template", "mail"}, {"name", "courriel"}, {"mail_domain", "chorale.example"}});
+    EXPECT_EQ(r.status, 409) << r.body;
+    EXPECT_TRUE(has(r.body, "id=\"mail-domain-error\"")) << r.body;
+    EXPECT_TRUE(has(r.body, "value=\"chorale.example\""));
+    const auto before =
+        managerA_->get("/api/v1/associations/" + a_ + "/services").json()->getArray("services")->size();
+    r = manager.post(path,
+                     {{"template", "mail"}, {"name", "courriel"}, {"mail_domain", "autre-asso.example"}});
+    ASSERT_EQ(r.status, 303) << r.body;
+    const auto services =
+        managerA_->get("/api/v1/associations/" + a_ + "/services").json()->getArray("services");
+    EXPECT_EQ(services->size(), before + 1);
+}
+
 TEST_F(MailPagesTest, ManagersCreateMailboxesAndAMadePasswordIsShownOnce) {
     Browser manager = signedInBrowser(*d_, "manager@a.test");
     auto r = manager.get(page());

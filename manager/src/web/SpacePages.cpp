@@ -437,6 +437,10 @@ void registerSpacePages(http::Router& router, Pages& pages) {
         CreateService command;
         command.templateName = form.get("template", "");
         command.name = form.get("name", "");
+        // A mail service's domain: the field is there for every template, given only for mail.
+        if (const std::string mailDomain = form.get("mail_domain", ""); !mailDomain.empty()) {
+            command.mailDomain = mailDomain;
+        }
         const std::string id = r.param("id");
         try {
             pages.app().services.create(actor, id, command);
@@ -448,9 +452,10 @@ void registerSpacePages(http::Router& router, Pages& pages) {
             const std::string lang = pages.language(r);
             mstch::map extra;
             extra.emplace("new_name", form.get("name", ""));
+            extra.emplace("new_mail_domain", form.get("mail_domain", ""));
             bool placed = false;
             for (const auto& f : e.fields()) {
-                if (f.field == "template" || f.field == "name") {
+                if (f.field == "template" || f.field == "name" || f.field == "mail_domain") {
                     extra.emplace(f.field + "_error", pages.words().error(lang, f.code));
                     placed = true;
                 }
